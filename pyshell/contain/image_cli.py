@@ -1,0 +1,335 @@
+"""The image subcommands of ``contain``: images, tag, rmi, import, bootstrap, inspect,
+build, save, load, pull, push, login.
+
+Each command is ``fn(argv) -> status`` (argv without the subcommand name) and is
+listed in ``COMMANDS``; the ``contain`` front end (cli.py) dispatches to it.
+Output goes straight to fd 1 with os.write, so the shell's redirections apply;
+errors are one line on fd 2 (``pysh: contain rmi: no such image: x``), never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import sys
+from typing import Callable
+
+from pyshell.errors import ContainerError, PyshError
+from pyshell.statedir import pysh_home
+
+COMMANDS: dict[str, Callable[[list[str]], int]] = {}
+
+
+def out(text: str) -> None:
+    data = text.encode("utf-8", "surrogateescape")
+    while data:
+        data = data[os.write(1, data):]
+
+
+def err(text: str) -> None:
+    data = text.encode("utf-8", "surrogateescape")
+    while data:
+        data = data[os.write(2, data):]
+
+
+def command(name: str):
+    """Register ``fn`` as ``contain NAME`` and turn every failure into one line and a status."""
+
+    def register(fn: Callable[[list[str]], int]) -> Callable[[list[str]], int]:
+        def run(argv: list[str]) -> int:
+            sys.stdout.flush()
+            try:
+                return fn(argv)
+            except _HelpShown:
+                return 0
+            except PyshError as error:
+                err(f"pysh: contain {name}: {error.message}\n")
+                return error.status
+            except OSError as error:
+                where = f": {error.filename}" if error.filename else ""
+                err(f"pysh: contain {name}: {error.strerror or error}{where}\n")
+                return 1
+            except KeyboardInterrupt:
+                err("\n")
+                return 130
+            except Exception as error:  # a bug: still one line, traceback only on request
+                if os.environ.get("PYSH_DEBUG"):
+                    raise
+                err(f"pysh: contain {name}: internal error: {type(error).__name__}: {error}\n")
+                return 1
+            finally:
+                sys.stdout.flush()
+
+        run.__name__ = fn.__name__
+        run.__doc__ = fn.__doc__
+        COMMANDS[name] = run
+        return run
+
+    return register
+
+
+class _HelpShown(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports errors as ContainerError (one line) and prints help with os.write."""
+
+    def error(self, message):
+        raise ContainerError(message, status=2)
+
+    def _print_message(self, message, file=None):
+        if message:
+            (err if file is sys.stderr else out)(message)
+
+    def exit(self, status=0, message=None):
+        if message:
+            err(message)
+        raise _HelpShown()
+
+
+def parser(name: str, description: str) -> _Parser:
+    return _Parser(prog=f"contain {name}", description=description)
+
+
+def store():
+    from pyshell.contain.images import ImageStore
+
+    return ImageStore(pysh_home())
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def human_size(size: int) -> str:
+    """Docker's decimal units: 4.27MB, 512kB, 0B."""
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if value < 1000 or unit == "TB":
+            return f"{value:.3g}{unit}" if unit != "B" else f"{int(value)}B"
+        value /= 1000
+    return f"{size}B"
+
+
+def human_age(created: str) -> str:
+    """'2026-11-28T04:51:13.1Z' -> '5 minutes ago' (Docker's wording)."""
+    try:
+        when = datetime.datetime.fromisoformat(created.replace("Z", "+00:00"))
+    except ValueError:
+        return created
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    seconds = (datetime.datetime.now(datetime.timezone.utc) - when).total_seconds()
+    for limit, unit, about in ((60, "second", None), (3600, "minute", "About a minute"),
+                               (86400, "hour", "About an hour"), (86400 * 14, "day", None),
+                               (86400 * 60, "week", None), (86400 * 730, "month", None)):
+        if seconds < limit:
+            break
+    else:
+        limit, unit, about = None, "year", None
+    size = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800,
+            "month": 2592000, "year": 31536000}[unit]
+    count = int(seconds // size)
+    if unit == "second":
+        return "Less than a second ago" if count < 1 else f"{count} seconds ago"
+    if count <= 1 and about:
+        return f"{about} ago"
+    return f"{max(count, 1)} {unit}{'s' if count > 1 else ''} ago"
+
+
+def table(rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["   ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- commands
+
+
+@command("images")
+def images_command(argv: list[str]) -> int:
+    """contain images [-a] [-q] [--no-trunc] [REPOSITORY[:TAG]]"""
+    p = parser("images", "List images.")
+    p.add_argument("-a", "--all", action="store_true", help="show intermediate build images too")
+    p.add_argument("-q", "--quiet", action="store_true", help="only image ids")
+    p.add_argument("--no-trunc", action="store_true", help="full image ids")
+    p.add_argument("filter", nargs="?", help="REPOSITORY[:TAG]")
+    args = p.parse_args(argv)
+    rows = [["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"]]
+    quiet_ids: list[str] = []
+    for image in store().list_images(include_hidden=args.all):
+        shown_id = image.id if args.no_trunc else image.short_id
+        for tag in image.repo_tags or ["<none>:<none>"]:
+            repository, _, tag_name = tag.rpartition(":")
+            if args.filter and not _matches(args.filter, repository, tag_name):
+                continue
+            rows.append([repository, tag_name, shown_id, human_age(image.created), human_size(image.size)])
+            if shown_id not in quiet_ids:
+                quiet_ids.append(shown_id)
+    if args.quiet:
+        out("".join(f"{i}\n" for i in quiet_ids))
+    else:
+        out(table(rows))
+    return 0
+
+
+def _matches(pattern: str, repository: str, tag: str) -> bool:
+    want_repo, _, want_tag = pattern.partition(":")
+    return want_repo == repository and (not want_tag or want_tag == tag)
+
+
+@command("tag")
+def tag_command(argv: list[str]) -> int:
+    """contain tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]"""
+    p = parser("tag", "Give an image another name.")
+    p.add_argument("source")
+    p.add_argument("target")
+    args = p.parse_args(argv)
+    store().tag(args.source, args.target)
+    return 0
+
+
+@command("rmi")
+def rmi_command(argv: list[str]) -> int:
+    """contain rmi [-f] IMAGE..."""
+    p = parser("rmi", "Remove images (untag, then delete what nothing refers to).")
+    p.add_argument("-f", "--force", action="store_true")
+    p.add_argument("images", nargs="+", metavar="IMAGE")
+    args = p.parse_args(argv)
+    image_store = store()
+    status = 0
+    for ref in args.images:
+        try:
+            for line in image_store.remove(ref, force=args.force, in_use=_container_using):
+                out(line + "\n")
+        except ContainerError as error:
+            err(f"pysh: contain rmi: {error.message}\n")
+            status = 1
+    return status
+
+
+def _container_using(image_id: str) -> str | None:
+    """Name of a container made from ``image_id``, asked of the runtime if it can tell."""
+    try:
+        from pyshell.contain import runtime
+        finder = getattr(runtime, "container_using_image", None)
+    except ImportError:
+        return None
+    return finder(pysh_home(), image_id) if finder else None
+
+
+@command("import")
+def import_command(argv: list[str]) -> int:
+    """contain import [-c INSTRUCTION]... ROOTFS.tar|- [NAME[:TAG]]"""
+    p = parser("import", "Make a one-layer image from a root filesystem tar (gzip'd or not).")
+    p.add_argument("-c", "--change", action="append", default=[], help='e.g. -c \'CMD ["sh"]\'')
+    p.add_argument("-m", "--message", default="")
+    p.add_argument("tarball")
+    p.add_argument("reference", nargs="?")
+    args = p.parse_args(argv)
+    changes = _changes_from_instructions(args.change)
+    if args.tarball == "-":
+        source = sys.stdin.buffer
+    else:
+        if not os.path.isfile(args.tarball):
+            raise ContainerError(f"no such file: {args.tarball}")
+        source = args.tarball
+    image = store().import_rootfs(source, args.reference, changes,
+                                  created_by=f"contain import {args.tarball}")
+    out(image.id + "\n")
+    return 0
+
+
+def _changes_from_instructions(instructions: list[str]) -> dict:
+    """-c 'CMD ["sh"]' / -c 'ENV A=1' ... -> Docker config keys (the build parser does the work)."""
+    if not instructions:
+        return {}
+    from pyshell.contain.build import config_changes_from_instructions
+
+    return config_changes_from_instructions(instructions)
+
+
+@command("bootstrap")
+def bootstrap_command(argv: list[str]) -> int:
+    """contain bootstrap busybox | debian[:SUITE]"""
+    p = parser("bootstrap", "Make a base image with no registry: busybox (busybox-static) "
+                            "or debian[:SUITE] (mmdebstrap minbase).")
+    p.add_argument("what", metavar="busybox|debian[:SUITE]")
+    args = p.parse_args(argv)
+    from pyshell.contain.bootstrap import bootstrap
+
+    image = bootstrap(store(), args.what, log=lambda line: err(line + "\n"))
+    out(f"{image.id}\n")
+    return 0
+
+
+def image_inspect_document(image) -> dict:
+    """Docker's `image inspect` fields for one image."""
+    oci = image.oci_config
+    return {
+        "Id": image.id,
+        "RepoTags": list(image.repo_tags),
+        "RepoDigests": [],
+        "Parent": image.parent or "",
+        "Comment": "",
+        "Created": image.created,
+        "Author": oci.get("author", ""),
+        "Config": oci.get("config", {}),
+        "Architecture": oci.get("architecture", "amd64"),
+        "Os": oci.get("os", "linux"),
+        "Size": image.size,
+        "GraphDriver": {"Name": "overlay",
+                        "Data": {"LowerDir": ":".join(str(d) for d in reversed(image.layer_dirs))}},
+        "RootFS": {"Type": "layers", "Layers": list(image.diff_ids)},
+        "History": oci.get("history", []),
+    }
+
+
+def render_format(template: str, document) -> str:
+    """A tiny subset of Go templates: {{.A.B}} and {{json .A.B}}."""
+    import re
+
+    def lookup(path: str):
+        value = document
+        for key in filter(None, path.split(".")):
+            value = value.get(key) if isinstance(value, dict) else None
+        return value
+
+    def replace(match):
+        is_json, path = match.group(1), match.group(2)
+        value = lookup(path)
+        if is_json:
+            return json.dumps(value)
+        if isinstance(value, list):
+            return "[" + " ".join(str(v) for v in value) + "]"
+        if isinstance(value, dict):
+            return "map[" + " ".join(f"{k}:{v}" for k, v in value.items()) + "]"
+        return "<no value>" if value is None else str(value)
+
+    return re.sub(r"\{\{\s*(json\s+)?(\.[\w.]*)\s*\}\}", replace, template)
+
+
+@command("inspect")
+def inspect_image(argv: list[str]) -> int:
+    """contain inspect [-f FORMAT] IMAGE... (the image half of `contain inspect`)"""
+    p = parser("inspect", "Show images' configs as JSON.")
+    p.add_argument("-f", "--format")
+    p.add_argument("--type", choices=["image"], default="image")
+    p.add_argument("images", nargs="+", metavar="IMAGE")
+    args = p.parse_args(argv)
+    image_store = store()
+    documents = [image_inspect_document(image_store.resolve(ref)) for ref in args.images]
+    if args.format:
+        out("".join(render_format(args.format, d) + "\n" for d in documents))
+    else:
+        out(json.dumps(documents, indent=4) + "\n")
+    return 0
+
+
+COMMANDS["image-inspect"] = inspect_image
+
+if __name__ == "__main__":  # python -m pyshell.contain.image_cli images
+    sys.exit(COMMANDS[sys.argv[1]](sys.argv[2:]))

@@ -1,0 +1,287 @@
+"""Layers: tar changesets (OCI `layer.md`) <-> directories that overlayfs can stack.
+
+An image layer is a tar of the files one step added or changed. Deleting is
+written as a *whiteout*: an empty file ``dir/.wh.NAME`` means "NAME from the
+layers below is gone", and ``dir/.wh..wh..opq`` means "hide everything the
+lower layers had in dir" (an opaque directory).
+
+overlayfs speaks a different dialect of the same idea:
+
+    OCI layer tar                 overlayfs lower/upper dir
+    ---------------------------   -------------------------------------------
+    dir/.wh.NAME (empty file)     dir/NAME as a character device 0/0
+    dir/.wh..wh..opq              xattr trusted.overlay.opaque="y" on dir
+                                  (user.overlay.opaque when rootless)
+
+``extract_layer`` turns a tar into a directory in overlay form (used as a
+lowerdir); ``write_layer_tar`` does the reverse for a container's upper dir
+(``commit``) or any directory (``build``'s COPY). Both keep the file owner,
+mode, mtime and extended attributes.
+
+Tar files come from strangers (registries, archives): a member named
+``../../etc/passwd`` or one written through a symlink ``etc -> /etc`` must
+not touch the host. ``secure_join`` resolves every path as if the layer
+directory were ``/``, like runc's securejoin.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import shutil
+import stat
+import tarfile
+from pathlib import Path
+from typing import BinaryIO, Iterable
+
+from pyshell.errors import ContainerError
+
+WHITEOUT_PREFIX = ".wh."
+OPAQUE_MARKER = ".wh..wh..opq"
+_CHUNK = 1 << 20
+
+
+def opaque_xattr_name() -> str:
+    """trusted.* xattrs need CAP_SYS_ADMIN; rootless overlay (mount option userxattr) reads user.*."""
+    return "trusted.overlay.opaque" if os.geteuid() == 0 else "user.overlay.opaque"
+
+
+def secure_join(root: Path, relative: str) -> Path:
+    """``root/relative`` with every symlink on the way resolved *inside* root.
+
+    An absolute link target restarts from root, ``..`` never climbs above it:
+    whatever the tar contains, the path we return is under root.
+    """
+    pending = [part for part in relative.split("/") if part not in ("", ".")]
+    resolved: list[str] = []
+    links_followed = 0
+    while pending:
+        part = pending.pop(0)
+        if part == "..":
+            if resolved:
+                resolved.pop()
+            continue
+        candidate = root.joinpath(*resolved, part)
+        if candidate.is_symlink():
+            links_followed += 1
+            if links_followed > 40:
+                raise ContainerError(f"too many levels of symbolic links in {relative}")
+            target = os.readlink(candidate)
+            if target.startswith("/"):
+                resolved = []
+            pending = [p for p in target.split("/") if p not in ("", ".")] + pending
+            continue
+        resolved.append(part)
+    return root.joinpath(*resolved)
+
+
+def clean_member_name(name: str) -> str:
+    """'./usr//bin/' -> 'usr/bin'; '' for the root entry. '..' parts are refused."""
+    parts = [part for part in name.split("/") if part not in ("", ".")]
+    if ".." in parts:
+        raise ContainerError(f"layer member escapes the layer: {name}")
+    return "/".join(parts)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def extract_layer(tar_path: Path, root: Path, lower_roots: Iterable[Path] = ()) -> None:
+    """Unpack one layer tar into ``root`` (an empty directory), whiteouts in overlay form.
+
+    ``lower_roots`` (lowest first) serve only for hard links whose target lives in a
+    lower layer: the file is copied, since a link cannot cross layer directories.
+    """
+    as_root = os.geteuid() == 0
+    directories: list[tuple[Path, tarfile.TarInfo]] = []
+    with tarfile.open(tar_path, "r:*") as archive:
+        for member in archive:
+            relative = clean_member_name(member.name)
+            if not relative:
+                continue  # the "./" entry: root's own attributes are ours to choose
+            parent_relative, _, name = relative.rpartition("/")
+            parent = _make_parents(root, parent_relative)
+            if name == OPAQUE_MARKER:
+                os.setxattr(parent, opaque_xattr_name(), b"y")
+                continue
+            if name.startswith(WHITEOUT_PREFIX):
+                _make_whiteout(parent / name[len(WHITEOUT_PREFIX):])
+                continue
+            target = parent / name
+            _remove_unless_directory(target, keep_directory=member.isdir())
+            if member.isdir():
+                target.mkdir(mode=0o755, exist_ok=True)
+                directories.append((target, member))
+                continue
+            if member.isreg():
+                _write_regular(archive, member, target)
+            elif member.issym():
+                os.symlink(member.linkname, target)
+            elif member.islnk():
+                _make_hardlink(root, member.linkname, target, lower_roots)
+            elif member.ischr() or member.isblk():
+                kind = stat.S_IFCHR if member.ischr() else stat.S_IFBLK
+                try:
+                    os.mknod(target, kind | 0o600, os.makedev(member.devmajor, member.devminor))
+                except PermissionError:
+                    continue  # rootless: no device nodes (the runtime gives /dev anyway)
+            elif member.isfifo():
+                os.mkfifo(target)
+            else:
+                continue  # unknown types (e.g. GNU sparse bookkeeping) carry no file
+            _set_attributes(target, member, as_root)
+    # Directories last, deepest first: their mtime would change as we filled them,
+    # and a read-only mode would have stopped us writing into them.
+    for target, member in reversed(directories):
+        _set_attributes(target, member, as_root)
+
+
+def _make_parents(root: Path, parent_relative: str) -> Path:
+    """The directory a member goes into, created if the tar omitted it, never outside root."""
+    current = root
+    for part in parent_relative.split("/"):
+        if not part:
+            continue
+        current = secure_join(root, os.path.relpath(current / part, root))
+        if not current.is_dir():
+            _remove_unless_directory(current, keep_directory=True)
+            current.mkdir(mode=0o755)
+    return current
+
+
+def _make_whiteout(path: Path) -> None:
+    _remove_unless_directory(path, keep_directory=False)
+    os.mknod(path, stat.S_IFCHR | 0o000, os.makedev(0, 0))
+
+
+def _remove_unless_directory(path: Path, keep_directory: bool) -> None:
+    """A later entry replaces an earlier one of the same name (tar semantics)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISDIR(mode):
+        if not keep_directory:
+            shutil.rmtree(path)
+    else:
+        os.unlink(path)
+
+
+def _write_regular(archive: tarfile.TarFile, member: tarfile.TarInfo, target: Path) -> None:
+    source = archive.extractfile(member)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        shutil.copyfileobj(source, out, _CHUNK)
+
+
+def _make_hardlink(root: Path, linkname: str, target: Path, lower_roots: Iterable[Path]) -> None:
+    relative = clean_member_name(linkname)
+    source = secure_join(root, relative)
+    if os.path.lexists(source):
+        os.link(source, target, follow_symlinks=False)
+        return
+    for lower in reversed(list(lower_roots)):
+        candidate = secure_join(lower, relative)
+        if os.path.lexists(candidate):
+            shutil.copy2(candidate, target, follow_symlinks=False)
+            return
+    raise ContainerError(f"layer hard link {target.name} -> {linkname}: target not found")
+
+
+def _set_attributes(target: Path, member: tarfile.TarInfo, as_root: bool) -> None:
+    if as_root:
+        os.lchown(target, member.uid, member.gid)
+    if not member.issym():
+        os.chmod(target, member.mode & 0o7777)  # after chown, which clears setuid bits
+    for key, value in member.pax_headers.items():
+        if key.startswith("SCHILY.xattr."):
+            try:
+                os.setxattr(target, key[len("SCHILY.xattr."):],
+                            value.encode("utf-8", "surrogateescape"), follow_symlinks=False)
+            except OSError as error:
+                if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EACCES):
+                    raise
+    os.utime(target, (member.mtime, member.mtime), follow_symlinks=False)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def write_layer_tar(source_dir: Path, out: BinaryIO) -> None:
+    """Write ``source_dir`` (an overlay upper dir, or any tree) to ``out`` as an OCI layer tar.
+
+    Entries are sorted and owner names left out, so the same tree gives the same bytes.
+    """
+    with tarfile.open(fileobj=out, mode="w|", format=tarfile.PAX_FORMAT) as archive:
+        _add_tree(archive, source_dir, "")
+
+
+def _add_tree(archive: tarfile.TarFile, directory: Path, prefix: str) -> None:
+    for name in sorted(os.listdir(directory)):
+        path = directory / name
+        arcname = f"{prefix}{name}"
+        info = os.lstat(path)
+        if stat.S_ISCHR(info.st_mode) and info.st_rdev == 0:
+            archive.addfile(_empty_file(f"{prefix}{WHITEOUT_PREFIX}{name}", info.st_mtime))
+            continue
+        member = archive.gettarinfo(str(path), arcname)  # tracks inodes: 2nd name -> hard link
+        member.uname = member.gname = ""
+        if stat.S_ISREG(info.st_mode) and member.isreg():
+            with open(path, "rb") as content:
+                archive.addfile(member, content)
+        else:
+            archive.addfile(member)
+        if stat.S_ISDIR(info.st_mode):
+            if _is_opaque(path):
+                archive.addfile(_empty_file(f"{arcname}/{OPAQUE_MARKER}", info.st_mtime))
+            _add_tree(archive, path, f"{arcname}/")
+
+
+def _is_opaque(path: Path) -> bool:
+    for name in ("trusted.overlay.opaque", "user.overlay.opaque"):
+        try:
+            if os.getxattr(path, name, follow_symlinks=False) == b"y":
+                return True
+        except OSError:
+            pass
+    return False
+
+
+def _empty_file(name: str, mtime: float) -> tarfile.TarInfo:
+    member = tarfile.TarInfo(name)
+    member.mode = 0o644
+    member.mtime = int(mtime)
+    return member
+
+
+# --------------------------------------------------------------------------- digests
+
+
+class HashingWriter:
+    """A write-only file that hashes (and counts) what passes through it."""
+
+    def __init__(self, out: BinaryIO):
+        self.out = out
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.sha256.update(data)
+        self.size += len(data)
+        return self.out.write(data)
+
+    def flush(self) -> None:
+        self.out.flush()
+
+    @property
+    def digest(self) -> str:
+        return "sha256:" + self.sha256.hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    sha = hashlib.sha256()
+    with open(path, "rb") as source:
+        while chunk := source.read(_CHUNK):
+            sha.update(chunk)
+    return "sha256:" + sha.hexdigest()
