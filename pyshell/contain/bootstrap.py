@@ -166,7 +166,7 @@ def debian_rootfs_tar(suite: str, log) -> Path:
     with locked(cached.parent / f"debian-{suite}.lock"):
         if cached.exists():
             return cached
-        partial = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
+        partial = cached.with_name(f".partial-{os.getpid()}-{cached.name}")  # mmdebstrap picks the format from ".tar"
         log(f"running mmdebstrap --variant=minbase {suite} (a minute or two, once)")
         mode = [] if os.geteuid() == 0 else ["--mode=unshare"]
         done = subprocess.run(["mmdebstrap", "--variant=minbase", "--quiet", *mode, suite, str(partial)],

@@ -384,7 +384,8 @@ class ImageStore:
         try:
             layers.extract_layer(staging / "layer.tar", staging / "root", lower_dirs)
         except (OSError, EOFError, tarfile.TarError) as error:
-            raise ContainerError(f"cannot unpack layer {diff_id[:19]}: {error}") from None
+            reason = (str(error).splitlines() or [type(error).__name__])[0].rstrip(":")
+            raise ContainerError(f"cannot unpack layer {diff_id[:19]}: not a tar file ({reason})") from None
         os.chmod(staging, 0o755)
         with self.locked():
             if (final / "root").is_dir():

@@ -120,6 +120,7 @@ def extract_layer(tar_path: Path, root: Path, lower_roots: Iterable[Path] = ()) 
                 os.symlink(member.linkname, target)
             elif member.islnk():
                 _make_hardlink(root, member.linkname, target, lower_roots)
+                continue  # the link shares its target's inode and attributes
             elif member.ischr() or member.isblk():
                 kind = stat.S_IFCHR if member.ischr() else stat.S_IFBLK
                 try:
@@ -146,7 +147,7 @@ def _make_parents(root: Path, parent_relative: str) -> Path:
         current = secure_join(root, os.path.relpath(current / part, root))
         if not current.is_dir():
             _remove_unless_directory(current, keep_directory=True)
-            current.mkdir(mode=0o755)
+            current.mkdir(mode=0o755, parents=True)  # a link may point several levels down
     return current
 
 
