@@ -1,0 +1,170 @@
+"""The interactive pysh: read a command with prompt_toolkit, run it, print the next prompt.
+
+One rule shapes this loop: prompt_toolkit only *edits* the line. When it returns
+the text, its event loop has ended and the terminal is back in normal mode; only then
+does the shell run the command (forking jobs, giving them the terminal, waiting).
+So job control, Ctrl-C and Ctrl-Z of running programs are the runtime's business
+(process groups and tcsetpgrp), never prompt_toolkit's.
+
+    run_repl(shell)
+      ├─ source ~/.pyshrc (unless --norc)
+      └─ loop: notices of finished jobs -> prompt -> parse check -> shell.run_source
+
+This module is imported only for an interactive session: `pysh -c` and scripts never
+pay for prompt_toolkit (~140 ms) or Pygments.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from pyshell.errors import ParseError
+from pyshell.repl.prompt import DEFAULT_PS1, continuation_prompt, prompt_fragments
+
+
+def run_repl(shell) -> int:
+    """Run the interactive loop until `exit` or Ctrl-D; return the shell's exit status."""
+    from pyshell.runtime.control import ExitShell
+
+    if shell.getvar("PS1") in (None, "$ ", "# "):  # the runtime's non-interactive default
+        shell.setvar("PS1", DEFAULT_PS1)
+    session = _make_session(shell)
+    try:
+        if not getattr(shell, "norc", False) and not os.environ.get("PYSH_NORC"):
+            _source_rc_file(shell)
+        warned_about_stopped_jobs = False
+        while True:
+            shell.jobs.notify()  # "[1]+ Done  sleep 1" before the prompt, like bash
+            try:
+                text = session.prompt()
+            except KeyboardInterrupt:  # Ctrl-C at the prompt: drop the line, as bash does
+                shell.last_status = 130
+                continue
+            except EOFError:  # Ctrl-D on an empty line
+                if _has_stopped_jobs(shell) and not warned_about_stopped_jobs:
+                    _say("There are stopped jobs.")
+                    warned_about_stopped_jobs = True
+                    continue
+                _say("exit")
+                break
+            warned_about_stopped_jobs = False
+            run_command_line(shell, text)
+    except ExitShell as leaving:
+        shell.last_status = leaving.status
+    finally:
+        _leave(shell)
+    return shell.last_status
+
+
+def run_command_line(shell, text: str) -> None:
+    """Run one accepted entry (possibly several lines); report a syntax error with a caret."""
+    from pyshell.syntax import parse
+
+    if not text.strip():
+        return
+    try:
+        parse(text, "<stdin>")
+    except ParseError as error:
+        _say(format_syntax_error(error, text))
+        shell.last_status = 2
+        return
+    try:
+        shell.run_source(text, "<stdin>")
+    except KeyboardInterrupt:
+        # Ctrl-C while the shell itself was busy (a loop of builtins): back to the prompt.
+        _say("")
+        shell.last_status = 130
+
+
+def format_syntax_error(error: ParseError, text: str) -> str:
+    """``pysh: <stdin>:1:10: unexpected '|'`` then the line and a caret under the column."""
+    lines = text.split("\n")
+    source_line = error.source_line
+    if source_line is None and 1 <= error.line <= len(lines):
+        source_line = lines[error.line - 1]
+    message = f"pysh: {error}"
+    if source_line is None:
+        return message
+    caret = " " * max(error.col - 1, 0) + "^"
+    return f"{message}\n  {source_line}\n  {caret}"
+
+
+def _make_session(shell):
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
+    from prompt_toolkit.history import InMemoryHistory
+    from prompt_toolkit.lexers import PygmentsLexer
+    from prompt_toolkit.styles import Style
+
+    from pyshell.repl.commands import CommandClassifier
+    from pyshell.repl.complete import PyshCompleter
+    from pyshell.repl.highlight import REPL_STYLE, PyshLexer
+    from pyshell.repl.history import SharedFileHistory, history_path, register_history_builtin
+    from pyshell.repl.keys import enter_key_bindings
+    from pyshell.repl.prompt import PROMPT_STYLE
+
+    path = history_path({**os.environ, **shell.vars})
+    history = SharedFileHistory(path) if _writable_place(path) else InMemoryHistory()
+    register_history_builtin(history)
+
+    classifier = CommandClassifier(shell)
+    lexer_class = PyshLexer.for_shell(shell)
+    lexer_class.classifier = classifier  # one PATH cache for highlighting and completion
+
+    return PromptSession(
+        message=lambda: prompt_fragments(shell),
+        prompt_continuation=lambda width, line_number, is_soft_wrap: (
+            "" if is_soft_wrap else continuation_prompt(shell)
+        ),
+        multiline=True,  # Enter is ours (keys.py): it runs a complete command, continues an incomplete one
+        key_bindings=enter_key_bindings(),
+        history=history,
+        auto_suggest=AutoSuggestFromHistory(),
+        enable_history_search=True,  # Up with a typed prefix finds earlier lines starting with it
+        lexer=PygmentsLexer(lexer_class, sync_from_start=True),
+        completer=PyshCompleter(shell, classifier),
+        complete_while_typing=False,
+        style=Style.from_dict({**REPL_STYLE, **PROMPT_STYLE}),
+        include_default_pygments_style=False,
+        enable_suspend=False,
+        erase_when_done=False,
+    )
+
+
+def _writable_place(path: str) -> bool:
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        return os.access(os.path.dirname(path), os.W_OK)
+    except OSError as error:
+        _say(f"pysh: history: cannot create {os.path.dirname(path)}: {error.strerror}; history not saved")
+        return False
+
+
+def _source_rc_file(shell) -> None:
+    home = shell.getvar("HOME") or os.path.expanduser("~")
+    rc_file = os.path.join(home, ".pyshrc")
+    if os.path.isfile(rc_file):
+        from pyshell.errors import PyshError
+
+        try:
+            shell.run_file(rc_file)
+        except PyshError as error:
+            shell.report(error.message)
+            shell.last_status = error.status
+
+
+def _has_stopped_jobs(shell) -> bool:
+    return any(job.state == "Stopped" for job in shell.jobs.jobs.values())
+
+
+def _leave(shell) -> None:
+    try:
+        shell.run_exit_trap()
+    except Exception:  # the shell is leaving anyway: a failing EXIT trap must not hide the status
+        pass
+
+
+def _say(text: str) -> None:
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()

@@ -1,0 +1,100 @@
+"""The prompt: ``user@host:~/dir$ `` with the last status when it is not 0, or $PS1.
+
+The result is prompt_toolkit "formatted text" (a list of (style, text) pairs), which is
+plain data: building it needs no prompt_toolkit import.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import socket
+import time
+
+# The default prompt, in PS1's own language. Left as it is, it is drawn in colour with
+# the last status added when it is not 0; any other PS1 is drawn as written.
+DEFAULT_PS1 = r"\u@\h:\w\$ "
+
+
+def home_shortened(directory: str, home: str | None) -> str:
+    """``/root/src`` -> ``~/src`` when HOME is /root (not /rootkit)."""
+    if home and home != "/" and (directory == home or directory.startswith(home.rstrip("/") + "/")):
+        return "~" + directory[len(home.rstrip("/")):]
+    return directory
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return str(os.geteuid())
+
+
+def _cwd(shell) -> str:
+    # $PWD keeps the logical path (through symlinks) that `cd` followed; fall back to the kernel's.
+    pwd = shell.getvar("PWD")
+    if pwd and os.path.isabs(pwd):
+        return pwd
+    try:
+        return os.getcwd()
+    except OSError:
+        return "?"
+
+
+def expand_ps1(ps1: str, shell) -> str:
+    """Expand bash's backslash escapes in PS1: \\u \\h \\H \\w \\W \\$ \\? \\t \\n \\\\ (others stay)."""
+    home = shell.getvar("HOME")
+    cwd = _cwd(shell)
+    host = socket.gethostname()
+    escapes = {
+        "u": _user,
+        "h": lambda: host.split(".")[0],
+        "H": lambda: host,
+        "w": lambda: home_shortened(cwd, home),
+        "W": lambda: "~" if cwd == home else (os.path.basename(cwd) or "/"),
+        "$": lambda: "#" if os.geteuid() == 0 else "$",
+        "?": lambda: str(shell.last_status),
+        "t": lambda: time.strftime("%H:%M:%S"),
+        "n": lambda: "\n",
+        "\\": lambda: "\\",
+    }
+    out = []
+    i = 0
+    while i < len(ps1):
+        char = ps1[i]
+        if char == "\\" and i + 1 < len(ps1) and ps1[i + 1] in escapes:
+            out.append(escapes[ps1[i + 1]]())
+            i += 2
+        else:
+            out.append(char)
+            i += 1
+    return "".join(out)
+
+
+def prompt_fragments(shell) -> list[tuple[str, str]]:
+    """The primary prompt, as (style, text) pairs."""
+    ps1 = shell.getvar("PS1")
+    if ps1 and ps1 != DEFAULT_PS1:
+        return [("", expand_ps1(ps1, shell))]
+    status = shell.last_status
+    fragments = [
+        ("class:prompt.user", f"{_user()}@{socket.gethostname().split('.')[0]}"),
+        ("", ":"),
+        ("class:prompt.cwd", home_shortened(_cwd(shell), shell.getvar("HOME"))),
+    ]
+    if status != 0:
+        fragments.append(("class:prompt.status", f" [{status}]"))
+    fragments.append(("", "# " if os.geteuid() == 0 else "$ "))
+    return fragments
+
+
+def continuation_prompt(shell) -> str:
+    """PS2, shown before each continuation line of an incomplete command."""
+    return shell.getvar("PS2") or "> "
+
+
+PROMPT_STYLE = {
+    "prompt.user": "ansigreen bold",
+    "prompt.cwd": "ansiblue bold",
+    "prompt.status": "ansired bold",
+}

@@ -1,0 +1,205 @@
+"""The interactive pysh, driven in a real pseudo-terminal as a student would use it."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pexpect
+from ptyrepl import PROMPT, Repl, plain
+
+
+def test_tac_demo(repl):
+    output = repl.run('echo "Salut Tout Le Monde " | tac -s " "')
+    assert "Monde Le Tout Salut" in output
+
+
+def test_tab_completes_a_command_name(repl):
+    # `cont<Tab>` becomes `contain `; we then make the line print it in capitals,
+    # so that what we match is the command's output, not the echo of what we typed.
+    repl.child.send("cont\t")
+    time.sleep(0.3)
+    repl.child.send("\x01")       # Ctrl-A: start of line
+    repl.child.send("echo ")
+    repl.child.send("\x05")       # Ctrl-E: end of line
+    output = repl.run("| tr a-z A-Z")
+    assert "CONTAIN" in output
+
+
+def test_tab_completes_a_file_name_with_a_space(repl, home):
+    (home / "some file.txt").write_text("file-content-42\n")
+    repl.child.send("cat som\t")
+    time.sleep(0.3)
+    output = repl.run("")
+    assert "file-content-42" in output
+
+
+def test_ctrl_c_interrupts_the_foreground_job_only(repl):
+    repl.child.send("sleep 100\r")
+    time.sleep(0.5)
+    started = time.monotonic()
+    repl.child.sendcontrol("c")
+    repl.expect_prompt(timeout=5)
+    assert time.monotonic() - started < 2
+    assert "status=130" in repl.run("echo status=$?")
+    assert "still-alive" in repl.run("echo still-alive")
+
+
+def test_ctrl_c_at_the_prompt_drops_the_line(repl):
+    repl.child.send("echo never-run")
+    repl.child.sendcontrol("c")
+    repl.expect_prompt()
+    output = repl.run("echo after")
+    assert "never-run" not in output.replace("echo never-run", "")
+    assert "after" in output
+
+
+def test_ctrl_z_jobs_bg_fg(repl):
+    repl.child.send("sleep 100\r")
+    time.sleep(0.5)
+    repl.child.sendcontrol("z")
+    output = repl.expect_prompt(timeout=5)
+    assert "Stopped" in output
+    assert re.search(r"\[1\]\+?\s+Stopped\s+sleep 100", repl.run("jobs"))
+    assert "sleep 100" in repl.run("bg")
+    assert re.search(r"\[1\]\+?\s+Running\s+sleep 100", repl.run("jobs"))
+    repl.child.send("fg\r")
+    repl.child.expect("sleep 100")
+    time.sleep(0.3)
+    repl.child.sendcontrol("c")
+    repl.expect_prompt(timeout=5)
+    assert "status=130" in repl.run("echo status=$?")
+    assert "Stopped" not in repl.run("jobs")
+
+
+def test_background_job_and_done_notice(repl):
+    output = repl.run("sleep 0.2 &")
+    assert re.search(r"\[1\] \d+", output)
+    time.sleep(0.6)
+    assert "Done" in repl.run("")
+
+
+def test_incomplete_if_gets_a_continuation_prompt(repl):
+    repl.child.send("if true; then\r")
+    repl.child.expect("> ")
+    repl.child.send("echo inside-the-if\r")
+    repl.child.expect("> ")
+    output = repl.run("fi")
+    assert "inside-the-if" in output.split("fi", 1)[-1]
+
+
+def test_open_quote_and_trailing_pipe_continue(repl):
+    repl.child.send('echo "two\r')
+    repl.child.expect("> ")
+    assert "two\nlines" in repl.run('lines"')
+    repl.child.send("echo piped |\r")
+    repl.child.expect("> ")
+    assert "PIPED" in repl.run("tr a-z A-Z")
+
+
+def test_syntax_error_shows_a_caret_and_the_repl_goes_on(repl):
+    output = repl.run("echo a | | cat")
+    assert "pysh:" in output
+    assert "^" in output
+    assert "still-usable" in repl.run("echo still-usable")
+    assert "status=2" in repl.run("echo status=$?")  # as in bash
+
+
+def test_history_survives_a_restart(home):
+    first = Repl(home)
+    first.expect_prompt()
+    first.run("echo history-marker-1")
+    first.child.sendline("exit")
+    first.child.expect(pexpect.EOF)
+    history_file = home / "state" / "pysh" / "history"
+    assert "echo history-marker-1" in history_file.read_text()
+
+    second = Repl(home)
+    try:
+        second.expect_prompt()
+        assert "echo history-marker-1" in second.run("history")
+        second.child.send("\x1b[A")  # Up: the previous line
+        time.sleep(0.2)
+        second.child.send("\x1b[A")  # and the one before: the first session's
+        time.sleep(0.2)
+        assert "history-marker-1" in second.run("").replace("echo history-marker-1", "")
+    finally:
+        second.close()
+
+
+def test_exit_with_a_status_and_ctrl_d(home):
+    session = Repl(home)
+    session.expect_prompt()
+    session.child.sendline("exit 7")
+    session.child.expect(pexpect.EOF)
+    session.child.close()
+    assert session.child.exitstatus == 7
+
+    session = Repl(home)
+    session.expect_prompt()
+    session.run("false")
+    session.child.sendcontrol("d")
+    session.child.expect(pexpect.EOF)
+    session.child.close()
+    assert session.child.exitstatus == 1
+
+
+def test_ctrl_d_warns_once_about_stopped_jobs(repl):
+    repl.child.send("sleep 100\r")
+    time.sleep(0.5)
+    repl.child.sendcontrol("z")
+    repl.expect_prompt(timeout=5)
+    repl.child.sendcontrol("d")
+    assert "stopped jobs" in repl.expect_prompt()
+    repl.run("kill -9 %1")
+
+
+def test_help_lists_builtins_and_shows_usage(repl):
+    output = repl.run("help")
+    assert re.search(r"^\s*cd\b.*$", output, re.M)
+    assert "history" in output
+    assert "history [-c] [N]" in repl.run("help history")
+
+
+def test_default_prompt_shows_user_directory_and_failed_status(home):
+    session = Repl(home, ps1=None)
+    try:
+        session.child.expect(r"[#$] ")
+        session.child.send("false\r")
+        session.child.expect(r"\[1\][#$ ]*")
+        session.child.send("cd /tmp\r")
+        session.child.expect(r"@[^:]+:/tmp[#$] ")
+    finally:
+        session.close()
+
+
+def test_pyshrc_is_read_unless_norc(home):
+    (home / ".pyshrc").write_text("RC_WAS_READ=yes\n")
+    with_rc = Repl(home, args=())
+    try:
+        with_rc.expect_prompt()
+        assert "rc=yes" in with_rc.run("echo rc=$RC_WAS_READ")
+    finally:
+        with_rc.close()
+    without = Repl(home)
+    try:
+        without.expect_prompt()
+        assert "rc=." in without.run("echo rc=${RC_WAS_READ}.")
+    finally:
+        without.close()
+
+
+def test_terminal_modes_come_back_after_a_job_is_killed(repl):
+    # A job that turns echo off and is killed (like a crashed vi) must not leave the
+    # terminal unusable: what we type next is still echoed.
+    repl.child.send("stty -echo; sleep 100\r")
+    time.sleep(0.5)
+    repl.child.sendcontrol("c")
+    repl.expect_prompt(timeout=5)
+    output = repl.run("stty -a")
+    assert re.search(r"(?<!-)\becho\b", output)
+
+
+def test_plain_strips_escapes():
+    assert plain("\x1b[0mab\x1b[?25lc\r\n") == "abc\n"
+    assert PROMPT.search("pysh-test$ ")
