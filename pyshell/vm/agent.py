@@ -1,0 +1,146 @@
+"""The host side of `vm exec` for the tiny guest.
+
+The guest's second serial port (ttyS1) is a Unix socket on the host (agent.sock). In the
+guest, /sbin/pysh-agent reads one request per line there and answers (see tinyguest.AGENT):
+
+    host  -> guest   ping ID                   exec ID BASE64-OF-A-SHELL-SCRIPT
+    guest -> host    pong ID                   out ID B64 / err ID B64 … then status ID N
+
+Each request has a fresh ID, and the host ignores every line that does not carry it: a serial
+line keeps old bytes (an answer nobody read, the echo of the tty before the agent set it raw).
+"""
+
+from __future__ import annotations
+
+import base64
+import fcntl
+import os
+import shlex
+import socket
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyshell.errors import VmError
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    status: int
+    stdout: bytes
+    stderr: bytes
+
+
+def wait_ready(agent_socket: Path, timeout: float, still_running) -> float:
+    """Ping the agent until it answers; return the seconds waited. `still_running()` is
+    checked between tries so a guest that dies during boot fails at once."""
+    start = time.monotonic()
+    deadline = start + timeout
+    while time.monotonic() < deadline:
+        if not still_running():
+            raise VmError("the guest stopped while booting (see its console.log)")
+        try:
+            with _connect(agent_socket, timeout=1.0) as channel:
+                while time.monotonic() < deadline and still_running():
+                    request_id = _new_id()
+                    channel.send(f"\nping {request_id}\n".encode())
+                    if channel.wait_for(f"pong {request_id}", seconds=0.5):
+                        return time.monotonic() - start
+        except OSError:
+            time.sleep(0.1)   # QEMU has not created the socket yet, or is between clients
+    raise VmError(f"the guest was not ready after {timeout:g} s")
+
+
+def run(agent_socket: Path, lock_path: Path, argv: list[str], timeout: float) -> ExecResult:
+    """Run ARGV in the guest (through `sh`, each word quoted) and return what it printed."""
+    script = shlex.join(argv) + "\n"
+    request_id = _new_id()
+    payload = base64.b64encode(script.encode()).decode()
+    # One command at a time per guest: the agent serves the line sequentially.
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            channel = _connect(agent_socket, timeout=timeout)
+        except OSError as error:
+            raise VmError(f"cannot reach the guest agent: {error.strerror}") from None
+        with channel:
+            channel.send(f"\nexec {request_id} {payload}\n".encode())
+            return _collect(channel, request_id, timeout)
+
+
+def _collect(channel, request_id: str, timeout: float) -> ExecResult:
+    output = {"out": [], "err": []}
+    deadline = time.monotonic() + timeout
+    while True:
+        line = channel.read_line(deadline)
+        if line is None:
+            raise VmError(f"no answer from the guest after {timeout:g} s "
+                          "(the command may still run there)")
+        kind, _, rest = line.partition(" ")
+        line_id, _, value = rest.partition(" ")
+        if line_id != request_id:
+            continue
+        if kind in output:
+            output[kind].append(value)
+        elif kind == "status":
+            return ExecResult(status=int(value), stdout=_decode(output["out"]),
+                              stderr=_decode(output["err"]))
+
+
+def _decode(lines: list[str]) -> bytes:
+    return base64.b64decode("".join(lines))
+
+
+def _new_id() -> str:
+    return f"{os.getpid()}-{time.monotonic_ns()}"
+
+
+class _Channel:
+    """A line reader over the agent socket with deadlines."""
+
+    def __init__(self, sock: socket.socket):
+        self._socket = sock
+        self._buffer = b""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self._socket.close()
+
+    def send(self, data: bytes) -> None:
+        self._socket.sendall(data)
+
+    def read_line(self, deadline: float) -> str | None:
+        while b"\n" not in self._buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            self._socket.settimeout(remaining)
+            try:
+                chunk = self._socket.recv(65536)
+            except TimeoutError:
+                return None
+            if not chunk:
+                raise VmError("the guest agent's channel closed (did the guest stop?)")
+            self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return line.decode(errors="replace").strip("\r\0")
+
+    def wait_for(self, expected: str, seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        while (line := self.read_line(deadline)) is not None:
+            if line.endswith(expected):
+                return True
+        return False
+
+
+def _connect(path: Path, timeout: float) -> _Channel:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(timeout)
+    try:
+        sock.connect(str(path))
+    except OSError:
+        sock.close()
+        raise
+    return _Channel(sock)
