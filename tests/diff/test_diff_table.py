@@ -1,0 +1,43 @@
+"""Every case of spec/*.test.sh, run under bash --posix (or dash) and under pysh.
+
+All cases run once, in parallel, when the first one is asked for; each pytest case
+then reports its own comparison. A case id is ``file: name``.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+import difftable
+
+CASES = difftable.load_cases()
+_results: dict[str, difftable.Comparison] = {}
+
+
+def test_table_is_big_enough():
+    assert len(CASES) >= 330
+
+
+def test_overrides_are_explained():
+    for case in CASES:
+        if case.stdout is not None or case.status is not None or case.reference != "bash":
+            assert case.note, case.id
+
+
+@pytest.fixture(scope="module")
+def comparisons():
+    for shell in ("bash", "dash"):
+        if shutil.which(shell) is None:
+            pytest.skip(f"{shell} is not installed (apt-get install {shell})")
+    if not _results:
+        for comparison in difftable.run_all(CASES):
+            _results[comparison.case.id] = comparison
+    return _results
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_snippet(case, comparisons):
+    comparison = comparisons[case.id]
+    assert not comparison.problems, comparison.report()
