@@ -143,10 +143,15 @@ def is_static_elf(path: Path) -> bool:
 
 
 def bootstrap_debian(store: ImageStore, suite: str, log) -> Image:
+    import datetime
+
     tarball = debian_rootfs_tar(suite, log)
+    # The tarball's mtime as the creation date: the same cached tarball, the same image id.
+    made = datetime.datetime.fromtimestamp(int(tarball.stat().st_mtime), datetime.timezone.utc)
     image = store.import_rootfs(tarball, f"debian:{suite}",
                                 changes={"Env": [f"PATH={DEFAULT_PATH}"], "Cmd": ["bash"]},
-                                created_by=f"mmdebstrap --variant=minbase {suite}")
+                                created_by=f"mmdebstrap --variant=minbase {suite}",
+                                created=made.strftime("%Y-%m-%dT%H:%M:%SZ"))
     if suite == "bookworm":
         store.tag(image.id, "debian:latest")
     log(f"debian:{suite} {image.id}")

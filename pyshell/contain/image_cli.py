@@ -329,6 +329,69 @@ def inspect_image(argv: list[str]) -> int:
     return 0
 
 
+@command("save")
+def save_command(argv: list[str]) -> int:
+    """contain save [-o FILE] IMAGE..."""
+    p = parser("save", "Write images to a tar: an OCI image layout that is also a docker-save archive.")
+    p.add_argument("-o", "--output", help="file to write (default: standard output)")
+    p.add_argument("images", nargs="+", metavar="IMAGE")
+    args = p.parse_args(argv)
+    from pyshell.contain.oci import save_archive
+    from pyshell.statedir import atomic_write
+
+    image_store = store()
+    for ref in args.images:
+        image_store.resolve(ref)  # fail before writing anything
+    if args.output:
+        partial = f"{args.output}.partial-{os.getpid()}"
+        try:
+            with open(partial, "wb") as output:
+                save_archive(image_store, args.images, output)
+            os.replace(partial, args.output)
+        finally:
+            if os.path.exists(partial):
+                os.unlink(partial)
+        return 0
+    if os.isatty(1):
+        raise ContainerError("cowardly refusing to write an archive to a terminal (use -o FILE or a redirection)")
+    with os.fdopen(os.dup(1), "wb") as output:
+        save_archive(image_store, args.images, output)
+    return 0
+
+
+@command("load")
+def load_command(argv: list[str]) -> int:
+    """contain load [-i FILE|DIR] [-q]"""
+    p = parser("load", "Load images from an OCI layout or docker-save archive (tar or directory).")
+    p.add_argument("-i", "--input", help="archive to read (default: standard input)")
+    p.add_argument("-q", "--quiet", action="store_true")
+    args = p.parse_args(argv)
+    from pathlib import Path
+
+    from pyshell.contain.oci import load_archive, spool_stdin
+
+    image_store = store()
+    spooled = None
+    if args.input:
+        source = Path(args.input)
+        if not source.exists():
+            raise ContainerError(f"no such file: {args.input}")
+    else:
+        if os.isatty(0):
+            raise ContainerError("requested load from stdin, but stdin is a terminal (use -i FILE)")
+        image_store.root.mkdir(parents=True, exist_ok=True)
+        source = spooled = spool_stdin(image_store.root)
+    try:
+        loaded = load_archive(image_store, source)
+    finally:
+        if spooled:
+            spooled.unlink(missing_ok=True)
+    if not args.quiet:
+        for image, tags in loaded:
+            out("".join(f"Loaded image: {tag}\n" for tag in tags) or f"Loaded image ID: {image.id}\n")
+    return 0
+
+
 COMMANDS["image-inspect"] = inspect_image
 
 if __name__ == "__main__":  # python -m pyshell.contain.image_cli images
