@@ -113,7 +113,4 @@ def getopts(shell, argv: list[str]) -> int:
 
 def _script_name(shell) -> str:
     """Errors name the script, like sh's getopts does (``$0: illegal option``)."""
-    try:
-        return shell.getvar("0") or "pysh"
-    except Exception:  # a Shell without special parameters in getvar
-        return "pysh"
+    return shell.getvar("0") or "pysh"

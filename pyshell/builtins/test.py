@@ -58,9 +58,7 @@ def _is_symlink(path: str) -> bool:
 def _is_terminal(text: str) -> bool:
     try:
         return os.isatty(_integer(text))
-    except TestSyntaxError:
-        raise
-    except (OSError, OverflowError):
+    except (TestSyntaxError, OSError, OverflowError):  # `-t x` is just false, as in bash
         return False
 
 
