@@ -1,0 +1,822 @@
+"""The core builtins: the ones that must run inside the shell because they change it.
+
+``cd`` changes the shell's own directory, ``export`` its variables, ``exit`` ends it —
+a child process could not do that for its parent. Each builtin is ``(shell, argv) ->
+status`` and writes with write_out/write_err, so redirections applied around it work.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+from pyshell.builtins import BUILTINS, builtin, complain, write_err, write_out
+from pyshell.errors import PyshError
+from pyshell.runtime.control import BreakLoop, ContinueLoop, ExitShell, ReturnFromFunction
+
+
+def _quote(word: str) -> str:
+    from pyshell.runtime.execute import quote
+
+    return quote(word)
+
+
+def _is_name(word: str) -> bool:
+    return word.isidentifier() and word.isascii()
+
+
+# ---------------------------------------------------------------- directories
+
+
+@builtin("cd", "cd [-L|-P] [dir | -]", "Change the current directory (`cd -`: back to $OLDPWD).")
+def cd(shell, argv):
+    args = argv[1:]
+    physical = False
+    while args and args[0] in ("-L", "-P"):
+        physical = args.pop(0) == "-P"
+    if args and args[0] == "--":
+        args.pop(0)
+    if len(args) > 1:
+        complain("cd", "too many arguments")
+        return 1
+    show = False
+    if not args:
+        target = shell.getvar("HOME")
+        if not target:
+            complain("cd", "HOME not set")
+            return 1
+    elif args[0] == "-":
+        target = shell.getvar("OLDPWD")
+        if not target:
+            complain("cd", "OLDPWD not set")
+            return 1
+        show = True
+    else:
+        target = args[0]
+    cdpath = shell.getvar("CDPATH")
+    if cdpath and not target.startswith(("/", "./", "../")) and target not in (".", ".."):
+        for directory in cdpath.split(":"):
+            candidate = os.path.join(directory or ".", target)
+            if os.path.isdir(candidate):
+                target, show = candidate, bool(directory)
+                break
+    old = shell.getvar("PWD") or _getcwd()
+    logical = os.path.normpath(os.path.join(old, target)) if not physical else None
+    try:
+        if logical is not None:
+            try:
+                os.chdir(logical)
+                new = logical
+            except OSError:
+                os.chdir(target)
+                new = _getcwd()
+        else:
+            os.chdir(target)
+            new = _getcwd()
+    except OSError as error:
+        complain("cd", f"{target}: {error.strerror}")
+        return 1
+    if new.startswith("//") and not new.startswith("///"):
+        new = new[1:]
+    shell.setvar("OLDPWD", old)
+    shell.setvar("PWD", new)
+    if show:
+        write_out(new + "\n")
+    return 0
+
+
+def _getcwd() -> str:
+    try:
+        return os.getcwd()
+    except OSError:
+        return "."
+
+
+@builtin("pwd", "pwd [-L|-P]", "Print the current directory.")
+def pwd(shell, argv):
+    physical = "-P" in argv[1:]
+    current = shell.getvar("PWD")
+    if physical or not current or not _same_file(current, "."):
+        try:
+            current = os.getcwd()
+        except OSError as error:
+            complain("pwd", error.strerror)
+            return 1
+    write_out(current + "\n")
+    return 0
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+# ---------------------------------------------------------------- control flow
+
+
+def _status_argument(name: str, argv, default: int) -> int:
+    if len(argv) < 2:
+        return default
+    try:
+        return int(argv[1]) & 255
+    except ValueError:
+        complain(name, f"{argv[1]}: numeric argument required")
+        return 2
+
+
+@builtin("exit", "exit [n]", "Leave the shell with status n (default: the last status).", special=True)
+def exit_(shell, argv):
+    raise ExitShell(_status_argument("exit", argv, shell.last_status))
+
+
+@builtin("return", "return [n]", "Leave a function or sourced file with status n.", special=True)
+def return_(shell, argv):
+    if not shell.local_frames and not shell.source_depth:
+        complain("return", "can only `return' from a function or sourced script")
+        return 1
+    raise ReturnFromFunction(_status_argument("return", argv, shell.last_status))
+
+
+def _loop_count(name: str, argv) -> int | None:
+    if len(argv) < 2:
+        return 1
+    if not argv[1].isdigit() or int(argv[1]) < 1:
+        complain(name, f"{argv[1]}: loop count out of range")
+        return None
+    return int(argv[1])
+
+
+@builtin("break", "break [n]", "Leave the n-th enclosing for/while/until loop.", special=True)
+def break_(shell, argv):
+    count = _loop_count("break", argv)
+    if count is None:
+        return 1
+    if shell.loop_depth == 0:
+        complain("break", "only meaningful in a `for', `while', or `until' loop")
+        return 0
+    raise BreakLoop(min(count, shell.loop_depth))
+
+
+@builtin("continue", "continue [n]", "Start the next iteration of the n-th enclosing loop.", special=True)
+def continue_(shell, argv):
+    count = _loop_count("continue", argv)
+    if count is None:
+        return 1
+    if shell.loop_depth == 0:
+        complain("continue", "only meaningful in a `for', `while', or `until' loop")
+        return 0
+    raise ContinueLoop(min(count, shell.loop_depth))
+
+
+@builtin("true", "true", "Do nothing, successfully.")
+def true(shell, argv):
+    return 0
+
+
+@builtin("false", "false", "Do nothing, unsuccessfully.")
+def false(shell, argv):
+    return 1
+
+
+@builtin(":", ": [args]", "Do nothing (arguments are still expanded).", special=True)
+def colon(shell, argv):
+    return 0
+
+
+# ---------------------------------------------------------------- variables
+
+
+def _assign_arguments(shell, name: str, args, mark) -> int:
+    status = 0
+    for arg in args:
+        key, equals, value = arg.partition("=")
+        if not _is_name(key):
+            complain(name, f"`{arg}': not a valid identifier")
+            status = 1
+            continue
+        try:
+            if equals:
+                shell.setvar(key, value)
+            mark(key)
+        except PyshError as error:
+            complain(name, error.message)
+            status = 1
+    return status
+
+
+@builtin("export", "export [-p] [-n] [name[=value] ...]", "Mark variables for the environment of commands.",
+         special=True)
+def export(shell, argv):
+    args = argv[1:]
+    unexport = False
+    while args and args[0] in ("-p", "-n"):
+        unexport = unexport or args[0] == "-n"
+        args.pop(0)
+    if not args:
+        for name in sorted(shell.exported):
+            value = shell.vars.get(name)
+            write_out(f"export {name}" + ("" if value is None else f"={_quote(value)}") + "\n")
+        return 0
+    if unexport:
+        for name in args:
+            shell.exported.discard(name.partition("=")[0])
+        shell._environ_cache = None
+        return 0
+    return _assign_arguments(shell, "export", args, shell.export)
+
+
+@builtin("readonly", "readonly [-p] [name[=value] ...]", "Make variables unchangeable.", special=True)
+def readonly(shell, argv):
+    args = [arg for arg in argv[1:] if arg != "-p"]
+    if not args:
+        for name in sorted(shell.readonly):
+            value = shell.vars.get(name)
+            write_out(f"readonly {name}" + ("" if value is None else f"={_quote(value)}") + "\n")
+        return 0
+    return _assign_arguments(shell, "readonly", args, shell.readonly.add)
+
+
+@builtin("local", "local name[=value] ...", "Make variables local to the running function.")
+def local(shell, argv):
+    if not shell.local_frames:
+        complain("local", "can only be used in a function")
+        return 1
+    status = 0
+    for arg in argv[1:]:
+        key, equals, value = arg.partition("=")
+        if not _is_name(key):
+            complain("local", f"`{arg}': not a valid identifier")
+            status = 1
+            continue
+        shell.make_local(key)
+        try:
+            if equals:
+                shell.setvar(key, value)
+            else:
+                shell.vars.pop(key, None)
+        except PyshError as error:
+            complain("local", error.message)
+            status = 1
+    return status
+
+
+@builtin("unset", "unset [-f|-v] name ...", "Remove variables (-v, the default) or functions (-f).", special=True)
+def unset(shell, argv):
+    args = argv[1:]
+    mode = "v"
+    while args and args[0] in ("-f", "-v"):
+        mode = args.pop(0)[1]
+    status = 0
+    for name in args:
+        if mode == "f":
+            shell.functions.pop(name, None)
+            continue
+        try:
+            if name in shell.vars or name not in shell.functions:
+                shell.unsetvar(name)
+            else:
+                shell.functions.pop(name, None)
+        except PyshError as error:
+            complain("unset", error.message)
+            status = 1
+    return status
+
+
+@builtin("shift", "shift [n]", "Drop the first n positional parameters.", special=True)
+def shift(shell, argv):
+    try:
+        count = int(argv[1]) if len(argv) > 1 else 1
+    except ValueError:
+        complain("shift", f"{argv[1]}: numeric argument required")
+        return 1
+    if count < 0 or count > len(shell.positional):
+        complain("shift", "shift count out of range")
+        return 1
+    shell.positional = shell.positional[count:]
+    return 0
+
+
+@builtin("set", "set [-euxfCavn] [-o option] [--] [arg ...]",
+         "Set options (-e errexit, -u nounset, -x xtrace, -o pipefail...) or the positional parameters.",
+         special=True)
+def set_(shell, argv):
+    from pyshell.runtime.shell import OPTION_LETTERS
+
+    args = argv[1:]
+    if not args:
+        for name in sorted(shell.vars):
+            write_out(f"{name}={_quote(shell.vars[name])}\n")
+        return 0
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            shell.positional = args[index + 1:]
+            return 0
+        if arg == "-":
+            shell.options.xtrace = shell.options.verbose = False
+            shell.positional = args[index + 1:]
+            return 0
+        if arg[0] not in "-+" or len(arg) < 2:
+            shell.positional = args[index:]
+            return 0
+        turn_on = arg[0] == "-"
+        if arg[1:] == "o":
+            if index + 1 == len(args):
+                for name in sorted(OPTION_LETTERS):
+                    state = getattr(shell.options, name)
+                    if turn_on:
+                        write_out(f"{name:<15} {'on' if state else 'off'}\n")
+                    else:
+                        write_out(f"set {'-' if state else '+'}o {name}\n")
+                return 0
+            name = args[index + 1]
+            if name not in OPTION_LETTERS:
+                complain("set", f"{name}: invalid option name")
+                return 2
+            _set_option(shell, name, turn_on)
+            index += 2
+            continue
+        for letter in arg[1:]:
+            name = shell.options.by_letter(letter)
+            if name is None:
+                complain("set", f"{arg[0]}{letter}: invalid option")
+                return 2
+            _set_option(shell, name, turn_on)
+        index += 1
+    return 0
+
+
+def _set_option(shell, name: str, value: bool) -> None:
+    if name == "monitor" and value and shell.jobs.terminal is None:
+        if not shell.jobs.take_terminal():
+            return
+    setattr(shell.options, name, value)
+
+
+# ---------------------------------------------------------------- running code
+
+
+@builtin("source", "source file [args]", "Run the commands of a file in this shell.", special=True,
+         aliases=(".",))
+def source(shell, argv):
+    if len(argv) < 2:
+        complain(argv[0], "filename argument required")
+        return 2
+    path = argv[1]
+    if "/" not in path:
+        for directory in (shell.getvar("PATH") or "").split(":"):
+            candidate = os.path.join(directory or ".", path)
+            if os.path.isfile(candidate):
+                path = candidate
+                break
+        else:
+            if not os.path.isfile(path):
+                complain(argv[0], f"{argv[1]}: file not found")
+                return 1
+    shell.source_depth += 1
+    try:
+        return shell.run_file(path, argv[2:] if len(argv) > 2 else None)
+    finally:
+        shell.source_depth -= 1
+
+
+@builtin("eval", "eval [arg ...]", "Join the arguments and run them as shell commands.", special=True)
+def eval_(shell, argv):
+    source = " ".join(argv[1:])
+    if not source.strip():
+        return 0
+    return shell.run_source(source, filename="eval")
+
+
+@builtin("exec", "exec [command [args]] [redirections]",
+         "Replace the shell with a command, or (alone) apply redirections for good.", special=True)
+def exec_(shell, argv):
+    # `exec` alone with redirections is handled by the executor (they must stay applied).
+    from pyshell.runtime.execute import find_program
+    from pyshell.runtime.process import RESET_SIGNALS
+
+    args = argv[1:]
+    if args and args[0] == "--":
+        args = args[1:]
+    if not args:
+        return 0
+    path = find_program(shell, args[0])
+    if path is None:
+        complain("exec", f"{args[0]}: not found")
+        status = 127
+    else:
+        for signum in RESET_SIGNALS:
+            signal.signal(signum, signal.SIG_DFL)
+        try:
+            os.execve(path, args, shell.environ())
+        except OSError as error:
+            complain("exec", f"{args[0]}: {error.strerror}")
+            status = 127 if error.errno == 2 else 126
+            signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+    if not shell.interactive:
+        raise ExitShell(status)
+    return status
+
+
+@builtin("command", "command [-p] [-v|-V] name [args]",
+         "Run a command ignoring functions, or (-v/-V) say what a name is.")
+def command(shell, argv):
+    from pyshell.runtime.execute import run_argv
+
+    args = argv[1:]
+    mode = None
+    while args and args[0].startswith("-") and args[0] != "-":
+        flags = args.pop(0)
+        if flags == "--":
+            break
+        for flag in flags[1:]:
+            if flag in "vV":
+                mode = flag
+            elif flag != "p":
+                complain("command", f"-{flag}: invalid option")
+                return 2
+    if not args:
+        return 0
+    if mode == "v":
+        status = 0
+        for name in args:
+            kind, detail = _lookup(shell, name)
+            if kind == "alias":
+                write_out(f"alias {name}={_quote(detail)}\n")
+            elif kind:
+                write_out((detail if kind == "file" else name) + "\n")
+            else:
+                status = 1
+        return status
+    if mode == "V":
+        return type_(shell, ["type", *args])
+    return run_argv(shell, args, use_functions=False)
+
+
+def _lookup(shell, name: str) -> tuple[str, str]:
+    from pyshell.runtime.execute import lookup
+
+    return lookup(shell, name)
+
+
+@builtin("type", "type [-t] name ...", "Say how each name would be run.")
+def type_(shell, argv):
+    args = argv[1:]
+    terse = False
+    while args and args[0] in ("-t", "-p", "-a"):
+        terse = terse or args[0] == "-t"
+        args.pop(0)
+    status = 0
+    for name in args:
+        kind, detail = _lookup(shell, name)
+        if not kind:
+            if not terse:
+                complain("type", f"{name}: not found")
+            status = 1
+        elif terse:
+            write_out(kind + "\n")
+        elif kind == "alias":
+            write_out(f"{name} is aliased to `{detail}'\n")
+        elif kind == "keyword":
+            write_out(f"{name} is a shell keyword\n")
+        elif kind == "function":
+            write_out(f"{name} is a function\n")
+        elif kind == "builtin":
+            special = BUILTINS[name].special
+            write_out(f"{name} is a {'special ' if special else ''}shell builtin\n")
+        else:
+            write_out(f"{name} is {detail}\n")
+    return status
+
+
+@builtin("alias", "alias [name[=value] ...]", "Define or list aliases.")
+def alias(shell, argv):
+    if len(argv) == 1:
+        for name in sorted(shell.aliases):
+            write_out(f"alias {name}={_quote(shell.aliases[name])}\n")
+        return 0
+    status = 0
+    for arg in argv[1:]:
+        name, equals, value = arg.partition("=")
+        if equals:
+            shell.aliases[name] = value
+        elif name in shell.aliases:
+            write_out(f"alias {name}={_quote(shell.aliases[name])}\n")
+        else:
+            complain("alias", f"{name}: not found")
+            status = 1
+    return status
+
+
+@builtin("unalias", "unalias [-a] name ...", "Remove aliases (-a: all of them).")
+def unalias(shell, argv):
+    if argv[1:2] == ["-a"]:
+        shell.aliases.clear()
+        return 0
+    status = 0
+    for name in argv[1:]:
+        if shell.aliases.pop(name, None) is None:
+            complain("unalias", f"{name}: not found")
+            status = 1
+    return status
+
+
+@builtin("hash", "hash [-r] [name ...]", "Remember (or with -r forget) where commands are on $PATH.")
+def hash_(shell, argv):
+    args = argv[1:]
+    cache = shell.command_cache
+    if args[:1] == ["-r"]:
+        cache.forget()
+        args = args[1:]
+    if not args and len(argv) == 1:
+        if not cache.paths:
+            write_out("hash: hash table empty\n")
+        for name in sorted(cache.paths):
+            write_out(f"{name}\t{cache.paths[name]}\n")
+        return 0
+    status = 0
+    for name in args:
+        if cache.find(name, shell.getvar("PATH")) is None and name not in BUILTINS:
+            complain("hash", f"{name}: not found")
+            status = 1
+    return status
+
+
+# ---------------------------------------------------------------- signals and traps
+
+
+def _signal_number(spec: str) -> int | None:
+    """INT, SIGINT, 2 → 2; EXIT and 0 → 0; None if unknown."""
+    if spec.isdigit():
+        number = int(spec)
+        return number if number == 0 or number in _signal_numbers() else None
+    name = spec.upper()
+    if name == "EXIT":
+        return 0
+    if not name.startswith("SIG"):
+        name = "SIG" + name
+    member = getattr(signal.Signals, name, None) if name.isidentifier() else None
+    return int(member) if isinstance(member, signal.Signals) else None
+
+
+def _signal_numbers() -> set[int]:
+    return {int(each) for each in signal.Signals if not each.name.startswith("SIG_")}
+
+
+def _signal_name(number: int) -> str:
+    return "EXIT" if number == 0 else signal.Signals(number).name[3:]
+
+
+@builtin("trap", "trap [command | - | ''] [signal ...]",
+         "Run a command when a signal arrives (or EXIT); `trap` alone lists traps.", special=True)
+def trap(shell, argv):
+    args = argv[1:]
+    if args and args[0] == "--":
+        args = args[1:]
+    if not args or args == ["-p"]:
+        for name, command_text in sorted(shell.traps.items()):
+            write_out(f"trap -- {_quote(command_text)} {name}\n")
+        return 0
+    if args == ["-l"]:
+        write_out(" ".join(f"{int(s)}) SIG{_signal_name(int(s))}" for s in sorted(_signal_numbers())) + "\n")
+        return 0
+    if len(args) == 1 or _signal_number(args[0]) is not None and args[0].isdigit():
+        action, conditions = "-", args  # `trap SIG`, `trap 2 15`: reset
+    else:
+        action, conditions = args[0], args[1:]
+    status = 0
+    for condition in conditions:
+        number = _signal_number(condition)
+        if number is None or number in (signal.SIGKILL, signal.SIGSTOP):
+            complain("trap", f"{condition}: invalid signal specification")
+            status = 1
+            continue
+        shell.set_trap(_signal_name(number), None if action == "-" else action)
+    return status
+
+
+@builtin("kill", "kill [-s SIG | -SIG] pid|%job ... ; kill -l",
+         "Send a signal (default TERM) to processes or jobs.")
+def kill(shell, argv):
+    args = argv[1:]
+    if not args:
+        complain("kill", "usage: kill [-s SIG | -SIG] pid|%job ... or kill -l")
+        return 2
+    if args[0] == "-l":
+        if len(args) > 1:
+            for each in args[1:]:
+                number = int(each) - 128 if each.isdigit() and int(each) > 128 else _signal_number(each)
+                if not number:
+                    complain("kill", f"{each}: invalid signal specification")
+                    return 1
+                write_out((str(number) if not each.isdigit() else _signal_name(number)) + "\n")
+            return 0
+        write_out(" ".join(_signal_name(n) for n in sorted(_signal_numbers())) + "\n")
+        return 0
+    signum = signal.SIGTERM
+    if args[0] in ("-s", "-n") and len(args) > 1:
+        spec, args = args[1], args[2:]
+    elif args[0].startswith("-") and args[0] != "--" and len(args[0]) > 1:
+        spec, args = args[0][1:], args[1:]
+    else:
+        spec = None
+    if args and args[0] == "--":
+        args = args[1:]
+    if spec is not None:
+        number = _signal_number(spec)
+        if number is None:
+            complain("kill", f"{spec}: invalid signal specification")
+            return 1
+        signum = number
+    status = 0
+    for target in args:
+        try:
+            if target.startswith("%"):
+                shell.jobs.signal_job(shell.jobs.find(target), signum)
+            else:
+                os.kill(int(target), signum)
+        except ValueError:
+            complain("kill", f"{target}: arguments must be process or job IDs")
+            status = 1
+        except PyshError as error:
+            complain("kill", error.message)
+            status = 1
+        except OSError as error:
+            complain("kill", f"({target}) - {error.strerror}")
+            status = 1
+    return status
+
+
+# ---------------------------------------------------------------- jobs
+
+
+@builtin("jobs", "jobs [-l|-p]", "List background and stopped jobs.")
+def jobs(shell, argv):
+    if "-p" in argv[1:]:
+        shell.jobs.poll()
+        for number in sorted(shell.jobs.jobs):
+            job = shell.jobs.jobs[number]
+            write_out(f"{job.pgid or job.pids[0]}\n")
+        return 0
+    for line in shell.jobs.listing(long="-l" in argv[1:]):
+        write_out(line + "\n")
+    return 0
+
+
+def _job_argument(shell, name: str, argv):
+    if shell.jobs.terminal is None:
+        complain(name, "no job control")
+        return None
+    try:
+        return shell.jobs.find(argv[1] if len(argv) > 1 else None)
+    except PyshError as error:
+        complain(name, error.message)
+        return None
+
+
+@builtin("fg", "fg [%job]", "Bring a job to the foreground.")
+def fg(shell, argv):
+    job = _job_argument(shell, "fg", argv)
+    return 1 if job is None else shell.jobs.foreground(job)
+
+
+@builtin("bg", "bg [%job]", "Let a stopped job continue in the background.")
+def bg(shell, argv):
+    job = _job_argument(shell, "bg", argv)
+    if job is None:
+        return 1
+    shell.jobs.background(job)
+    return 0
+
+
+@builtin("wait", "wait [pid|%job ...]", "Wait for background jobs; the status is the last one's.")
+def wait(shell, argv):
+    if len(argv) == 1:
+        return shell.jobs.wait_all()
+    status = 0
+    for target in argv[1:]:
+        try:
+            if target.startswith("%"):
+                status = shell.jobs.wait_job(shell.jobs.find(target))
+                continue
+            pid = int(target)
+        except ValueError:
+            complain("wait", f"`{target}': not a pid or valid job spec")
+            status = 2
+            continue
+        except PyshError as error:
+            complain("wait", error.message)
+            status = 127
+            continue
+        result = shell.jobs.wait_pid(pid)
+        if result is None:
+            complain("wait", f"pid {pid} is not a child of this shell")
+            status = 127
+        else:
+            status = result
+    return status
+
+
+# ---------------------------------------------------------------- the process
+
+
+@builtin("umask", "umask [-S] [mode]", "Show or set the file creation mask (octal or u=rwx,g=rx,o=).")
+def umask(shell, argv):
+    args = argv[1:]
+    symbolic = bool(args) and args[0] == "-S"
+    if symbolic:
+        args = args[1:]
+    current = os.umask(0)
+    os.umask(current)
+    if not args:
+        if symbolic:
+            allowed = ~current & 0o777
+            parts = []
+            for who, shift_by in (("u", 6), ("g", 3), ("o", 0)):
+                bits = (allowed >> shift_by) & 7
+                parts.append(who + "=" + "".join(c for c, b in (("r", 4), ("w", 2), ("x", 1)) if bits & b))
+            write_out(",".join(parts) + "\n")
+        else:
+            write_out(f"{current:04o}\n")
+        return 0
+    mode = args[0]
+    try:
+        new = int(mode, 8) if mode.isdigit() else _symbolic_umask(mode, current)
+    except ValueError:
+        complain("umask", f"{mode}: invalid mode")
+        return 1
+    os.umask(new & 0o777)
+    return 0
+
+
+def _symbolic_umask(mode: str, current: int) -> int:
+    allowed = ~current & 0o777
+    for clause in mode.split(","):
+        who = ""
+        while clause and clause[0] in "ugoa":
+            who += clause[0]
+            clause = clause[1:]
+        if not clause or clause[0] not in "=+-" or any(c not in "rwx" for c in clause[1:]):
+            raise ValueError(mode)
+        op, perms = clause[0], clause[1:]
+        bits = sum(b for c, b in (("r", 4), ("w", 2), ("x", 1)) if c in perms)
+        for letter, shift_by in (("u", 6), ("g", 3), ("o", 0)):
+            if who and letter not in who and "a" not in who:
+                continue
+            mask = 7 << shift_by
+            if op == "=":
+                allowed = (allowed & ~mask) | (bits << shift_by)
+            elif op == "+":
+                allowed |= bits << shift_by
+            else:
+                allowed &= ~(bits << shift_by)
+    return ~allowed & 0o777
+
+
+# ---------------------------------------------------------------- help and front ends
+
+
+@builtin("help", "help [name]", "List the builtins, or show how to use one.")
+def help_(shell, argv):
+    if len(argv) == 1:
+        write_out("pysh builtins (help NAME for its usage):\n")
+        width = max(len(name) for name in BUILTINS)
+        for name in sorted(BUILTINS):
+            write_out(f"  {name:<{width}}  {BUILTINS[name].summary}\n")
+        return 0
+    status = 0
+    for name in argv[1:]:
+        entry = BUILTINS.get(name)
+        if entry is None:
+            complain("help", f"no help topics match `{name}'")
+            status = 1
+            continue
+        write_out(f"{name}: {entry.usage}\n    {entry.summary}\n")
+    return status
+
+
+def _front_end(module_name: str, name: str, argv) -> int:
+    import importlib
+
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as missing:
+        if missing.name and module_name.startswith(missing.name):
+            write_err(f"pysh: {name}: not available (module {module_name} is missing)\n")
+            return 127
+        raise
+    return module.main(list(argv[1:]))
+
+
+@builtin("contain", "contain COMMAND [args]", "Run and manage containers (namespaces, overlayfs, cgroups).")
+def contain(shell, argv):
+    return _front_end("pyshell.contain.cli", "contain", argv)
+
+
+@builtin("vm", "vm COMMAND [args]", "Run and manage QEMU virtual machines.")
+def vm(shell, argv):
+    return _front_end("pyshell.vm.cli", "vm", argv)

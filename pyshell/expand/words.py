@@ -1,0 +1,344 @@
+"""The four expansion entries and the machinery they share.
+
+Expanding a word happens in three steps:
+
+1. Each part of the word becomes *pieces*: ``(kind, text)`` pairs where kind says what
+   may still happen to the text — LITERAL (unquoted source text: globbed, never split),
+   SPLIT (the unquoted result of an expansion: split on IFS, then globbed) or QUOTED
+   (neither). ``"$@"`` puts a BREAK between parameters, which always ends a field.
+2. Field splitting turns the pieces into fields; each field is a list of
+   ``(text, may_glob)`` chunks.
+3. Pathname expansion replaces a field holding an unquoted ``* ? [`` with the sorted
+   matching paths (or leaves it as it is when nothing matches); quote removal is implicit,
+   since quotes were never part of the pieces' text.
+"""
+
+from __future__ import annotations
+
+import os
+
+from pyshell.errors import ExpandError
+from pyshell.expand import arith, glob
+from pyshell.syntax.ast import (ArithExp, CmdSubst, DblQuoted, Escaped, Lit, ParamExp,
+                                SglQuoted, Word)
+
+LITERAL, SPLIT, QUOTED, BREAK = 0, 1, 2, 3
+
+_GLOB_CHARS = frozenset("*?[")
+_NEEDS_WORK = frozenset("*?[~")
+_DEFAULT_IFS = " \t\n"
+
+
+# ---------------------------------------------------------------- the four entries
+
+
+def fields(words, shell) -> list[str]:
+    """Expand command words into argv: every expansion, splitting and globbing."""
+    argv: list[str] = []
+    for word in words:
+        parts = word.parts
+        # Fast path: a plain word like `echo` or `-lt` needs no work at all.
+        if len(parts) == 1:
+            part = parts[0]
+            kind = type(part)
+            if kind is Lit:
+                text = part.text
+                if _NEEDS_WORK.isdisjoint(text):
+                    argv.append(text)
+                    continue
+            elif kind is ParamExp and part.op is None and part.name not in ("@", "*"):
+                value = _simple_param(part.name, shell)
+                ifs = shell.ifs
+                if not value:
+                    continue
+                if (ifs == _DEFAULT_IFS and value.isalnum()) or not (
+                        _has_any(value, ifs) or _has_any(value, _GLOB_CHARS)):
+                    argv.append(value)
+                    continue
+        pieces: list = []
+        _expand_parts(parts, shell, False, pieces, tilde=True)
+        for field in _split(pieces, shell.ifs):
+            argv.extend(_glob_field(field, shell))
+    return argv
+
+
+def literal(word, shell, assignment: bool = False) -> str:
+    """Expand one word to one string: no field splitting, no pathname expansion.
+
+    In an assignment, a tilde is also expanded after each ``:`` (``PATH=~/bin:~/x``).
+    """
+    parts = word.parts
+    if len(parts) == 1 and type(parts[0]) is Lit and "~" not in parts[0].text:
+        return parts[0].text
+    pieces: list = []
+    _expand_parts(parts, shell, False, pieces, tilde=True, tilde_after_colon=assignment)
+    return "".join(" " if kind == BREAK else text for kind, text in pieces)
+
+
+def document(word, shell) -> str:
+    """Expand a here-document body: parameters, commands and arithmetic; all quoted."""
+    if word is None:
+        return ""
+    pieces: list = []
+    _expand_parts(word.parts, shell, True, pieces)
+    return "".join(" " if kind == BREAK else text for kind, text in pieces)
+
+
+def pattern(word, shell) -> str:
+    """Expand a word into a shell pattern in which quoted characters are escaped."""
+    if word is None:
+        return ""
+    pieces: list = []
+    _expand_parts(word.parts, shell, False, pieces, tilde=True)
+    out = []
+    for kind, text in pieces:
+        if kind == QUOTED:
+            out.append(_escape_glob(text))
+        elif kind == BREAK:
+            out.append(" ")
+        else:
+            out.append(text)
+    return "".join(out)
+
+
+# ---------------------------------------------------------------- step 1: parts -> pieces
+
+
+def _expand_parts(parts, shell, quoted: bool, out: list, tilde: bool = False,
+                  tilde_after_colon: bool = False) -> None:
+    for index, part in enumerate(parts):
+        kind = type(part)
+        if kind is Lit:
+            text = part.text
+            if quoted:
+                out.append((QUOTED, text))
+                continue
+            if tilde and index == 0 and text.startswith("~"):
+                _tilde(text, parts, out, tilde_after_colon, shell)
+            elif tilde_after_colon and ":~" in text:
+                head, _, rest = text.partition(":")
+                out.append((LITERAL, head + ":"))
+                _tilde(rest, parts, out, True, shell)
+            else:
+                out.append((LITERAL, text))
+        elif kind is SglQuoted:
+            out.append((QUOTED, part.text))
+        elif kind is Escaped:
+            out.append((QUOTED, part.char))
+        elif kind is DblQuoted:
+            inner = part.parts
+            # "" is an (empty) field of its own; "$@" with no parameters is no field at all.
+            if not any(type(p) is ParamExp and p.name == "@" and p.op is None for p in inner):
+                out.append((QUOTED, ""))
+            _expand_parts(inner, shell, True, out)
+        elif kind is ParamExp:
+            _parameter(part, shell, quoted, out)
+        elif kind is CmdSubst:
+            text = shell.command_substitution(part.body)
+            out.append((QUOTED if quoted else SPLIT, text))
+        elif kind is ArithExp:
+            expression = document(part.expr, shell)
+            out.append((QUOTED if quoted else SPLIT, str(arith.evaluate(expression, shell))))
+        else:
+            raise ExpandError(f"cannot expand {kind.__name__}")
+
+
+def _tilde(text: str, parts, out: list, after_colon: bool, shell) -> None:
+    """``~`` → $HOME, ``~user`` → that user's home; only the unquoted prefix counts."""
+    name, slash, rest = text[1:].partition("/")
+    home = None
+    if not slash and len(parts) > 1:
+        home = None  # `~"x"`: the tilde prefix is not entirely unquoted; leave it
+    elif name == "":
+        home = shell.getvar("HOME")
+        if home is None:
+            home = _home_of_current_user()
+    else:
+        try:
+            import pwd
+
+            home = pwd.getpwnam(name).pw_dir
+        except (KeyError, ImportError):
+            home = None
+    if home is None:
+        out.append((LITERAL, text))
+        return
+    out.append((QUOTED, home))
+    if slash:
+        out.append((LITERAL, "/"))
+        if after_colon and ":~" in rest:
+            head, _, tail = rest.partition(":")
+            out.append((LITERAL, head + ":"))
+            _tilde(tail, (), out, True, shell)
+        elif rest:
+            out.append((LITERAL, rest))
+
+
+def _home_of_current_user() -> str | None:
+    import pwd
+
+    try:
+        return pwd.getpwuid(os.getuid()).pw_dir
+    except KeyError:
+        return None
+
+
+# ---------------------------------------------------------------- parameters
+
+
+def _simple_param(name: str, shell) -> str:
+    value = shell.getvar(name)
+    if value is None:
+        if shell.options.nounset:
+            raise ExpandError(f"{name}: parameter not set")
+        return ""
+    return value
+
+
+def _is_set(part: ParamExp, shell, value: str | None, colon: bool) -> bool:
+    if part.name in ("@", "*"):
+        return bool(shell.positional) and (not colon or any(shell.positional))
+    return value is not None and (not colon or value != "")
+
+
+def _parameter(part: ParamExp, shell, quoted: bool, out: list) -> None:
+    name, op = part.name, part.op
+    result = QUOTED if quoted else SPLIT
+    if name in ("@", "*") and op is None:
+        _positional(name, shell, quoted, out)
+        return
+    if op is None:
+        out.append((result, _simple_param(name, shell)))
+        return
+    if op == "len":
+        if name in ("@", "*"):
+            out.append((result, str(len(shell.positional))))
+        else:
+            out.append((result, str(len(_simple_param(name, shell)))))
+        return
+    value = " ".join(shell.positional) if name in ("@", "*") else shell.getvar(name)
+    if op in (":-", "-", ":=", "=", ":?", "?", ":+", "+"):
+        use_word = not _is_set(part, shell, value, op.startswith(":"))
+        kind = op[-1]
+        if kind == "+":
+            if not use_word:
+                _expand_parts(part.arg.parts if part.arg else (), shell, quoted, out)
+            return
+        if not use_word:
+            if name in ("@", "*"):
+                _positional(name, shell, quoted, out)
+            else:
+                out.append((result, value))
+            return
+        if kind == "-":
+            _expand_parts(part.arg.parts if part.arg else (), shell, quoted, out, tilde=True)
+        elif kind == "=":
+            if not _is_assignable(name):
+                raise ExpandError(f"${name}: cannot assign in this way")
+            new_value = literal(part.arg, shell) if part.arg else ""
+            shell.setvar(name, new_value)
+            out.append((result, new_value))
+        else:  # "?"
+            message = literal(part.arg, shell) if part.arg else ""
+            raise ExpandError(f"{name}: {message or 'parameter null or not set'}")
+        return
+    if op in ("#", "##", "%", "%%"):
+        if value is None:
+            value = _simple_param(name, shell)
+        out.append((result, glob.strip_affix(value, pattern(part.arg, shell), op)))
+        return
+    raise ExpandError(f"${{{name}{op}}}: bad substitution")
+
+
+def _positional(name: str, shell, quoted: bool, out: list) -> None:
+    params = shell.positional
+    if quoted and name == "*":
+        ifs = shell.ifs
+        out.append((QUOTED, (ifs[:1] if ifs is not None else " ").join(params)))
+        return
+    kind = QUOTED if quoted else SPLIT
+    for index, param in enumerate(params):
+        if index:
+            out.append((BREAK, ""))
+        out.append((kind, param))
+
+
+def _is_assignable(name: str) -> bool:
+    return name.isidentifier() and name.isascii()
+
+
+# ---------------------------------------------------------------- step 2: field splitting
+
+
+def _has_any(text: str, chars) -> bool:
+    for char in chars:
+        if char in text:
+            return True
+    return False
+
+
+def _split(pieces: list, ifs: str) -> list[list[tuple[str, bool]]]:
+    """Split pieces into fields per POSIX 2.6.5; quoted and literal text never splits."""
+    fields: list[list[tuple[str, bool]]] = []
+    current: list[tuple[str, bool]] = []
+    started = False           # does the current field exist (even if empty)?
+    after_white_delim = False  # did IFS white space just end a field? (then ':' joins it)
+    white = "".join(c for c in ifs if c in " \t\n")
+    for kind, text in pieces:
+        if kind == BREAK:
+            if started:
+                fields.append(current)
+            current, started, after_white_delim = [], False, False
+            continue
+        if kind != SPLIT or not ifs or not _has_any(text, ifs):
+            if text or kind == QUOTED:
+                current.append((text, kind != QUOTED))
+                started = True
+                after_white_delim = False
+            continue
+        buffer = []
+        for char in text:
+            if char not in ifs:
+                buffer.append(char)
+                continue
+            if buffer:
+                current.append(("".join(buffer), True))
+                buffer = []
+                started = True
+            if char in white:
+                if started:
+                    fields.append(current)
+                    current, started = [], False
+                    after_white_delim = True
+            else:
+                if started or not after_white_delim:
+                    fields.append(current)
+                    current, started = [], False
+                after_white_delim = False
+        if buffer:
+            current.append(("".join(buffer), True))
+            started = True
+            after_white_delim = False
+    if started:
+        fields.append(current)
+    return fields
+
+
+# ---------------------------------------------------------------- step 3: pathname expansion
+
+
+def _escape_glob(text: str) -> str:
+    if not _has_any(text, "*?[]\\"):
+        return text
+    return "".join("\\" + c if c in "*?[]\\" else c for c in text)
+
+
+def _glob_field(field: list[tuple[str, bool]], shell) -> list[str]:
+    plain = "".join(text for text, _ in field)
+    if shell.options.noglob or not any(may_glob and not _GLOB_CHARS.isdisjoint(text)
+                                       for text, may_glob in field):
+        return [plain]
+    pattern_text = "".join(text if may_glob else _escape_glob(text) for text, may_glob in field)
+    if not glob.has_magic(pattern_text):
+        return [plain]
+    return glob.expand_path(pattern_text) or [plain]

@@ -1,0 +1,37 @@
+"""Control flow that unwinds the executor: ``break``, ``continue``, ``return``, ``exit``.
+
+These are not errors (they derive from Exception, not PyshError): builtins raise them and
+the loop, function call or top level that they target catches them.
+"""
+
+
+class BreakLoop(Exception):
+    """``break [n]``: leave ``count`` enclosing loops."""
+
+    def __init__(self, count: int = 1):
+        super().__init__(count)
+        self.count = count
+
+
+class ContinueLoop(Exception):
+    """``continue [n]``: start the next iteration of the ``count``-th enclosing loop."""
+
+    def __init__(self, count: int = 1):
+        super().__init__(count)
+        self.count = count
+
+
+class ReturnFromFunction(Exception):
+    """``return [n]``: leave the current function or sourced file with ``status``."""
+
+    def __init__(self, status: int):
+        super().__init__(status)
+        self.status = status
+
+
+class ExitShell(Exception):
+    """``exit [n]``, or a fatal error under ``set -e``: leave the shell (or subshell)."""
+
+    def __init__(self, status: int):
+        super().__init__(status)
+        self.status = status

@@ -1,0 +1,631 @@
+"""The executor: walk the AST and run it. ``execute(shell, command) -> status``.
+
+There is one small function per kind of node, chosen by a table keyed by the node's
+type. A simple command is expanded (pyshell.expand), then found in this order — special
+builtin, function, builtin, program on $PATH — and run: builtins and functions in the
+shell process with their redirections applied and undone around them; programs in a
+child started from a spawn plan (process.py). A pipeline starts every stage, left to
+right, each with one end of the pipe on each side, and waits for them all (jobs.py).
+
+``set -e`` is checked where a command's status is final (simple commands, pipelines,
+subshells) unless we are inside a condition: ``errexit_suppressed`` counts how deep we
+are in if/while conditions, the left side of && and ||, and ``!``.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+
+from pyshell.builtins import BUILTINS, load_all
+from pyshell.errors import ExpandError, PyshError
+from pyshell.expand import fields, literal, pattern
+from pyshell.expand.glob import matches
+from pyshell.runtime.control import BreakLoop, ContinueLoop, ExitShell, ReturnFromFunction
+from pyshell.runtime.process import SpawnPlan, fork_subshell, spawn
+from pyshell.runtime.redirect import FdSaver, apply_moves, close_all, evaluate, open_moves
+from pyshell.syntax.ast import (AndOr, BraceGroup, Case, For, FunctionDef, If, Pipeline,
+                                SimpleCommand, Subshell, While)
+
+load_all()
+
+KEYWORDS = frozenset("if then else elif fi case esac for while until do done in { } !".split())
+
+
+def execute(shell, command) -> int:
+    """Run one command node and return its exit status."""
+    return _RUNNERS[type(command)](shell, command)
+
+
+def run_script(shell, script) -> int:
+    """Run a list of statements; the status is the last one's (0 for an empty list)."""
+    status = 0
+    for statement in script.body:
+        command = statement.command
+        if statement.background:
+            status = run_background(shell, command)
+        else:
+            status = _RUNNERS[type(command)](shell, command)
+        shell.last_status = status
+        if shell.pending_signals:
+            shell.run_pending_traps()
+    return status
+
+
+def _errexit(shell, status: int) -> int:
+    if status and shell.options.errexit and not shell.errexit_suppressed:
+        raise ExitShell(status)
+    return status
+
+
+# ---------------------------------------------------------------- simple commands
+
+
+def run_simple(shell, command: SimpleCommand) -> int:
+    if command.pos is not None:
+        shell.lineno = command.pos.line
+    shell.substitution_status = None
+    try:
+        argv = fields(command.words, shell) if command.words else []
+    except ExpandError as error:
+        return _expansion_failed(shell, error)
+    if not argv:
+        return _errexit(shell, _assignments_only(shell, command))
+    return _errexit(shell, run_argv(shell, argv, command.assigns, command.redirects))
+
+
+def run_argv(shell, argv: list[str], assigns=(), redirects=(), use_functions: bool = True) -> int:
+    """Find and run an expanded command line (also used by `command`)."""
+    name = argv[0]
+    if shell.options.xtrace:
+        _trace(shell, assigns, argv)
+    builtin = BUILTINS.get(name)
+    if builtin is not None and builtin.special:
+        if name == "exec" and len(argv) == 1:
+            return _redirect_for_good(shell, redirects)
+        return _run_builtin(shell, builtin, argv, assigns, redirects, keep_assignments=True)
+    if use_functions:
+        function = shell.functions.get(name)
+        if function is not None:
+            return _call_function(shell, function, argv, assigns, redirects)
+    if builtin is not None:
+        return _run_builtin(shell, builtin, argv, assigns, redirects, keep_assignments=False)
+    return _run_program(shell, argv, assigns, redirects)
+
+
+def _expansion_failed(shell, error: PyshError) -> int:
+    shell.report(error.message)
+    if not shell.interactive:
+        raise ExitShell(error.status)  # POSIX: an expansion error ends a non-interactive shell
+    return error.status
+
+
+def _assignments_only(shell, command: SimpleCommand) -> int:
+    try:
+        for assign in command.assigns:
+            value = literal(assign.value, shell, assignment=True)
+            if shell.options.xtrace:
+                _trace(shell, (), [f"{assign.name}={value}"])
+            shell.setvar(assign.name, value)
+    except ExpandError as error:
+        return _expansion_failed(shell, error)
+    except PyshError as error:
+        shell.report(error.message)
+        return error.status
+    status = shell.substitution_status or 0
+    if command.redirects:  # `> file` alone creates the file
+        return _with_redirects(shell, command.redirects, lambda: status)
+    return status
+
+
+def _with_redirects(shell, redirects, run) -> int:
+    """Run ``run()`` in the shell with ``redirects`` applied, then put every fd back."""
+    try:
+        moves, opened = open_moves(evaluate(redirects, shell))
+    except PyshError as error:
+        shell.report(error.message)
+        return 1
+    try:
+        with FdSaver(moves):
+            return run()
+    finally:
+        close_all(opened)
+
+
+def _redirect_for_good(shell, redirects) -> int:
+    """``exec 3>file``: the redirections stay for the rest of the shell's life."""
+    try:
+        moves, opened = open_moves(evaluate(redirects, shell))
+    except PyshError as error:
+        shell.report(error.message)
+        return 1
+    apply_moves(moves)
+    close_all(opened)
+    return 0
+
+
+def _assign_values(shell, assigns) -> list[tuple[str, str]]:
+    return [(assign.name, literal(assign.value, shell, assignment=True)) for assign in assigns]
+
+
+def _run_builtin(shell, builtin, argv, assigns, redirects, keep_assignments: bool) -> int:
+    try:
+        values = _assign_values(shell, assigns)
+    except ExpandError as error:
+        return _expansion_failed(shell, error)
+    saved = [] if keep_assignments else [(name, shell.vars.get(name)) for name, _ in values]
+    try:
+        for name, value in values:
+            shell.setvar(name, value)
+    except PyshError as error:
+        shell.report(error.message)
+        return 1
+    try:
+        if redirects:
+            return _with_redirects(shell, redirects, lambda: _call_builtin(shell, builtin, argv))
+        return _call_builtin(shell, builtin, argv)
+    finally:
+        for name, value in saved:
+            if value is None:
+                shell.vars.pop(name, None)
+            else:
+                shell.vars[name] = value
+
+
+def _call_builtin(shell, builtin, argv) -> int:
+    try:
+        return builtin.run(shell, argv)
+    except ExpandError as error:
+        return _expansion_failed(shell, error)
+    except PyshError as error:
+        shell.report(error.message)
+        return error.status
+    except OSError as error:
+        shell.report(f"{argv[0]}: {error.strerror or error}")
+        return 1
+
+
+def _call_function(shell, function: FunctionDef, argv, assigns, redirects) -> int:
+    try:
+        values = _assign_values(shell, assigns)
+    except ExpandError as error:
+        return _expansion_failed(shell, error)
+    saved_positional = shell.positional
+    frame: dict = {}
+    shell.local_frames.append(frame)
+    shell.positional = argv[1:]
+    try:
+        for name, value in values:  # `X=1 f`: X is set, exported, for the call only
+            shell.make_local(name)
+            shell.setvar(name, value, export=True)
+        if redirects:
+            return _with_redirects(shell, redirects, lambda: _function_body(shell, function))
+        return _function_body(shell, function)
+    finally:
+        shell.local_frames.pop()
+        shell.restore_locals(frame)
+        shell.positional = saved_positional
+
+
+def _function_body(shell, function: FunctionDef) -> int:
+    saved_loop_depth = shell.loop_depth
+    shell.loop_depth = 0
+    try:
+        return execute(shell, function.body)
+    except ReturnFromFunction as returned:
+        return returned.status
+    finally:
+        shell.loop_depth = saved_loop_depth
+
+
+def _trace(shell, assigns, argv) -> None:
+    from pyshell.builtins import write_err
+
+    prefix = shell.vars.get("PS4", "+ ")
+    words = [f"{a.name}={literal(a.value, shell)}" for a in assigns] + list(argv)
+    write_err(prefix + " ".join(quote(word) for word in words) + "\n")
+
+
+def quote(word: str) -> str:
+    """Quote ``word`` for reuse as shell input (set -x, `set`, `export -p`)."""
+    if word and all(c.isalnum() or c in "_./=:,+@%^-" for c in word):
+        return word
+    return "'" + word.replace("'", "'\\''") + "'"
+
+
+# ---------------------------------------------------------------- programs
+
+
+def _run_program(shell, argv, assigns, redirects) -> int:
+    try:
+        env = _program_environment(shell, assigns)
+        moves, opened = open_moves(evaluate(redirects, shell)) if redirects else ([], [])
+    except ExpandError as error:
+        return _expansion_failed(shell, error)
+    except PyshError as error:
+        shell.report(error.message)
+        return 1
+    job_control = shell.jobs.terminal is not None
+    try:
+        pid, status = start_program(shell, argv, env, moves, 0 if job_control else None)
+    finally:
+        close_all(opened)
+    if pid is None:
+        return status
+    describe = lambda: " ".join(argv)  # noqa: E731
+    return shell.jobs.run_foreground([pid], pid if job_control else None, describe)[0]
+
+
+def _program_environment(shell, assigns) -> dict[str, str]:
+    env = shell.environ()
+    if assigns:
+        env = dict(env)
+        env.update(_assign_values(shell, assigns))
+    return env
+
+
+def find_program(shell, name: str) -> str | None:
+    if "/" in name:
+        return name
+    return shell.command_cache.find(name, shell.vars.get("PATH"))
+
+
+def start_program(shell, argv, env, moves, pgid) -> tuple[int | None, int]:
+    """Spawn program ``argv[0]``: (pid, 0), or (None, 126/127) after saying why it failed."""
+    name = argv[0]
+    path = find_program(shell, name)
+    if path is None:
+        shell.report(f"{name}: command not found")
+        return None, 127
+    plan = SpawnPlan(path, tuple(argv), env, tuple(moves), pgid)
+    try:
+        return spawn(plan), 0
+    except OSError as error:
+        if error.errno == errno.ENOEXEC:  # no #! line: a shell script, run by a copy of us
+            return _run_as_script(shell, path, argv, moves, pgid), 0
+        if error.errno == errno.ENOENT:
+            shell.command_cache.forget()
+            shell.report(f"{name}: No such file or directory")
+            return None, 127
+        reason = "Is a directory" if os.path.isdir(path) else error.strerror
+        shell.report(f"{name}: {reason}")
+        return None, 126
+
+
+def _run_as_script(shell, path, argv, moves, pgid) -> int:
+    def run_file() -> int:
+        # A new script starts with the exported environment only, as if exec'd.
+        shell.vars = dict(shell.environ())
+        shell.functions.clear()
+        shell.aliases.clear()
+        shell.argv0 = path
+        return shell.run_file(path, argv[1:])
+
+    return fork_subshell(shell, run_file, moves, pgid)
+
+
+# ---------------------------------------------------------------- starting commands in children
+
+
+def start(shell, command, moves, pgid) -> tuple[int | None, int]:
+    """Start ``command`` in a child process with ``moves`` applied: (pid, 0) or (None, status).
+
+    A simple command that names a program is spawned directly from a plan; anything else
+    (builtins, functions, compound commands) runs in a forked copy of the shell.
+    """
+    if type(command) is SimpleCommand and command.words:
+        try:
+            argv = fields(command.words, shell)
+        except PyshError as error:
+            shell.report(error.message)
+            return None, error.status
+        if argv and _is_program(shell, argv[0]):
+            if shell.options.xtrace:
+                _trace(shell, command.assigns, argv)
+            try:
+                env = _program_environment(shell, command.assigns)
+                extra, opened = open_moves(evaluate(command.redirects, shell))
+            except PyshError as error:
+                shell.report(error.message)
+                return None, 1
+            try:
+                return start_program(shell, argv, env, list(moves) + extra, pgid)
+            finally:
+                close_all(opened)
+        run = lambda: run_argv(shell, argv, command.assigns, command.redirects) if argv \
+            else _assignments_only(shell, command)  # noqa: E731
+        return fork_subshell(shell, run, moves, pgid), 0
+    return fork_subshell(shell, lambda: execute(shell, command), moves, pgid), 0
+
+
+def _is_program(shell, name: str) -> bool:
+    return name not in BUILTINS and name not in shell.functions
+
+
+def run_pipeline(shell, node: Pipeline) -> int:
+    commands = node.commands
+    if len(commands) == 1:
+        if not node.negated:
+            return execute(shell, commands[0])
+        shell.errexit_suppressed += 1
+        try:
+            return int(execute(shell, commands[0]) == 0)
+        finally:
+            shell.errexit_suppressed -= 1
+    job_control = shell.jobs.terminal is not None
+    pgid = 0 if job_control else None
+    started: list[tuple[int | None, int]] = []
+    read_end = None
+    last = len(commands) - 1
+    if node.negated:
+        shell.errexit_suppressed += 1
+    try:
+        for index, command in enumerate(commands):
+            moves: list[tuple] = []
+            if read_end is not None:
+                moves += [("dup2", read_end, 0), ("close", read_end)]
+            next_read = write_end = None
+            if index < last:
+                next_read, write_end = os.pipe()  # close-on-exec; dup2 makes the copies inheritable
+                moves.append(("dup2", write_end, 1))
+                if index < len(node.stderr_too) and node.stderr_too[index]:
+                    moves.append(("dup2", write_end, 2))
+                moves += [("close", write_end), ("close", next_read)]
+            try:
+                pid, status = start(shell, command, moves, pgid)
+            except BaseException:
+                close_all([fd for fd in (next_read,) if fd is not None])
+                raise
+            finally:
+                # The parent closes its copies at once: a reader sees EOF as soon as
+                # the writers are gone, and no stage holds a pipe it does not use.
+                close_all([fd for fd in (read_end, write_end) if fd is not None])
+            read_end = next_read
+            if pid is not None and pgid == 0:
+                pgid = pid
+            started.append((pid, status))
+    finally:
+        if node.negated:
+            shell.errexit_suppressed -= 1
+        if read_end is not None:
+            close_all([read_end])
+    pids = [pid for pid, _ in started if pid is not None]
+    waited = iter(shell.jobs.run_foreground(pids, pgid or None, lambda: _describe(node)))
+    statuses = [next(waited) if pid is not None else status for pid, status in started]
+    status = statuses[-1]
+    if shell.options.pipefail:
+        status = next((each for each in reversed(statuses) if each), 0)
+    if node.negated:
+        return int(status == 0)
+    return _errexit(shell, status)
+
+
+def run_background(shell, command) -> int:
+    """``command &``: start it, note it in the job table, and do not wait."""
+    job_control = shell.jobs.terminal is not None
+    moves: list[tuple] = []
+    opened: list[int] = []
+    if not job_control:  # POSIX: without job control, a background job reads /dev/null
+        devnull = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+        opened.append(devnull)
+        moves.append(("dup2", devnull, 0))
+    try:
+        pid, status = start(shell, command, moves, 0 if job_control else None)
+    finally:
+        close_all(opened)
+    if pid is None:
+        return status
+    shell.jobs.add_background([pid], pid if job_control else None, _describe(command))
+    return 0
+
+
+def _describe(node) -> str:
+    """Source text for a job listing."""
+    try:
+        from pyshell.syntax import format as format_source
+
+        return format_source(node).strip()
+    except Exception:  # the printer is a nicety here; never fail a job over it
+        return type(node).__name__
+
+
+def capture_output(shell, script) -> tuple[str, int]:
+    """Run ``script`` in a child with stdout into a pipe; return (output, status)."""
+    read_end, write_end = os.pipe()
+    moves = [("dup2", write_end, 1), ("close", write_end), ("close", read_end)]
+    try:
+        body = script.body
+        if len(body) == 1 and not body[0].background:
+            pid, status = start(shell, body[0].command, moves, None)
+        else:
+            pid, status = fork_subshell(shell, lambda: run_script(shell, script), moves), 0
+    finally:
+        os.close(write_end)
+    chunks = []
+    try:
+        while True:
+            chunk = os.read(read_end, 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(read_end)
+    if pid is not None:
+        status = shell.jobs.wait_for(pid)
+    return b"".join(chunks).decode("utf-8", "surrogateescape"), status
+
+
+# ---------------------------------------------------------------- compound commands
+
+
+def run_and_or(shell, node: AndOr) -> int:
+    shell.errexit_suppressed += 1
+    try:
+        status = execute(shell, node.left)
+    finally:
+        shell.errexit_suppressed -= 1
+    shell.last_status = status
+    if (status == 0) == (node.op == "&&"):
+        status = execute(shell, node.right)
+    return status
+
+
+def _condition(shell, script) -> int:
+    shell.errexit_suppressed += 1
+    try:
+        return run_script(shell, script)
+    finally:
+        shell.errexit_suppressed -= 1
+
+
+def run_if(shell, node: If) -> int:
+    if node.redirects:
+        return _with_redirects(shell, node.redirects, lambda: _if_body(shell, node))
+    return _if_body(shell, node)
+
+
+def _if_body(shell, node: If) -> int:
+    for condition, body in node.clauses:
+        if _condition(shell, condition) == 0:
+            return run_script(shell, body)
+    if node.else_body is not None:
+        return run_script(shell, node.else_body)
+    return 0
+
+
+def run_while(shell, node: While) -> int:
+    if node.redirects:
+        return _with_redirects(shell, node.redirects, lambda: _while_body(shell, node))
+    return _while_body(shell, node)
+
+
+def _while_body(shell, node: While) -> int:
+    status = 0
+    until = node.until
+    shell.loop_depth += 1
+    try:
+        while True:
+            if (_condition(shell, node.cond) == 0) == until:
+                break
+            try:
+                status = run_script(shell, node.body)
+            except BreakLoop as loop:
+                if loop.count > 1:
+                    loop.count -= 1
+                    raise
+                break
+            except ContinueLoop as loop:
+                if loop.count > 1:
+                    loop.count -= 1
+                    raise
+    finally:
+        shell.loop_depth -= 1
+    return status
+
+
+def run_for(shell, node: For) -> int:
+    if node.redirects:
+        return _with_redirects(shell, node.redirects, lambda: _for_body(shell, node))
+    return _for_body(shell, node)
+
+
+def _for_body(shell, node: For) -> int:
+    try:
+        items = list(shell.positional) if node.items is None else fields(node.items, shell)
+    except ExpandError as error:
+        return _expansion_failed(shell, error)
+    status = 0
+    shell.loop_depth += 1
+    try:
+        for item in items:
+            shell.setvar(node.var, item)
+            try:
+                status = run_script(shell, node.body)
+            except BreakLoop as loop:
+                if loop.count > 1:
+                    loop.count -= 1
+                    raise
+                break
+            except ContinueLoop as loop:
+                if loop.count > 1:
+                    loop.count -= 1
+                    raise
+    finally:
+        shell.loop_depth -= 1
+    return status
+
+
+def run_case(shell, node: Case) -> int:
+    if node.redirects:
+        return _with_redirects(shell, node.redirects, lambda: _case_body(shell, node))
+    return _case_body(shell, node)
+
+
+def _case_body(shell, node: Case) -> int:
+    try:
+        word = literal(node.word, shell)
+        for item in node.items:
+            for each in item.patterns:
+                if matches(pattern(each, shell), word):
+                    return run_script(shell, item.body)
+    except ExpandError as error:
+        return _expansion_failed(shell, error)
+    return 0
+
+
+def run_brace_group(shell, node: BraceGroup) -> int:
+    if node.redirects:
+        return _with_redirects(shell, node.redirects, lambda: run_script(shell, node.body))
+    return run_script(shell, node.body)
+
+
+def run_subshell(shell, node: Subshell) -> int:
+    try:
+        moves, opened = open_moves(evaluate(node.redirects, shell))
+    except PyshError as error:
+        shell.report(error.message)
+        return 1
+    job_control = shell.jobs.terminal is not None
+    try:
+        pid = fork_subshell(shell, lambda: run_script(shell, node.body), moves,
+                            0 if job_control else None)
+    finally:
+        close_all(opened)
+    status = shell.jobs.run_foreground([pid], pid if job_control else None,
+                                       lambda: _describe(node))[0]
+    return _errexit(shell, status)
+
+
+def define_function(shell, node: FunctionDef) -> int:
+    shell.functions[node.name] = node
+    return 0
+
+
+_RUNNERS = {
+    SimpleCommand: run_simple, Pipeline: run_pipeline, AndOr: run_and_or, If: run_if,
+    While: run_while, For: run_for, Case: run_case, BraceGroup: run_brace_group,
+    Subshell: run_subshell, FunctionDef: define_function,
+}
+
+
+# ---------------------------------------------------------------- what a name means
+
+
+def lookup(shell, name: str) -> tuple[str, str]:
+    """What running ``name`` would do: (kind, detail), kind in alias, keyword, function,
+    builtin, file or "" when nothing is found (for `type` and `command -v`)."""
+    if name in shell.aliases:
+        return "alias", shell.aliases[name]
+    if name in KEYWORDS:
+        return "keyword", name
+    builtin = BUILTINS.get(name)
+    if builtin is not None and builtin.special:
+        return "builtin", name
+    if name in shell.functions:
+        return "function", name
+    if builtin is not None:
+        return "builtin", name
+    path = find_program(shell, name)
+    if path is not None and os.access(path, os.X_OK) and not os.path.isdir(path):
+        return "file", path
+    return "", ""
