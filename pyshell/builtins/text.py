@@ -339,18 +339,28 @@ def _format_once(fmt: str, args: _Arguments, out: bytearray, errors: list[str]) 
     return False, False
 
 
+def _usage(name: str, problem: str | None) -> int:
+    if problem:
+        complain(name, problem)
+    write_err("printf: usage: printf [-v var] format [arguments]\n")
+    return 2
+
+
 @builtin("printf", "printf [-v var] format [arguments]",
          "Format and print the arguments under control of the format.")
 def printf(shell, argv: list[str]) -> int:
     args = argv[1:]
     target = None
-    if args and args[0] == "-v" and len(args) > 1:
+    if args[:1] == ["-v"]:
+        if len(args) < 2:
+            return _usage(argv[0], "-v: option requires an argument")
         target, args = args[1], args[2:]
-    if args and args[0] == "--":
+    if args[:1] == ["--"]:
         args = args[1:]
+    elif args and args[0].startswith("-") and len(args[0]) > 1:
+        return _usage(argv[0], f"{args[0][:2]}: invalid option")
     if not args:
-        write_err("printf: usage: printf [-v var] format [arguments]\n")
-        return 2
+        return _usage(argv[0], None)
     result = format_printf(args[0], args[1:])
     for message in result.errors:
         complain(argv[0], message)
