@@ -1,0 +1,859 @@
+"""The lexer: source text -> parser tokens (and highlighting spans, from the same code).
+
+It works in two layers:
+
+1. **PLY rules** (the ``t_`` functions below) cut the text into *lexemes*: an operator, a
+   newline, a comment, or one piece of a word (a run of plain characters, ``'...'``, the
+   opening ``"``, ``$name``, ``${``, ``$(``...). Each quoting context has its own PLY lexer
+   state (``dquote``, ``heredoc``, ``braceword``...), because ``*`` or ``'`` or ``}`` mean
+   different things inside ``"..."``, inside ``${x:-...}`` and outside.
+
+2. **The Scanner**, hand-written, does what a regular lexer cannot: it joins adjacent pieces
+   into a Word (no blank between them), descends into nested quotes and ``$( )`` (whose
+   body is a whole script), reads here-document bodies after the newline, and decides from
+   the position in the command whether ``if`` is a reserved word, ``a=1`` an assignment and
+   ``ll`` an alias. The parser then sees ready tokens: WORD, ASSIGNMENT_WORD, IF, PIPE...
+
+``highlight_spans`` runs the same Scanner and records what each piece of text was.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from typing import Callable, Iterator, Mapping
+
+from ply import lex
+
+from ..errors import ParseError
+from . import ast
+from .tokens import OPERATORS, REDIRECT_OPS, RESERVED, HereDoc, Token
+
+# ================================================================ layer 1: PLY lexeme rules
+
+tokens = (
+    "LINE_CONT", "NEWLINE", "COMMENT", "IO_NUMBER", "OPERATOR",
+    "LIT", "ESCAPE", "SQUOTE", "SQUOTE_OPEN", "DQ_OPEN", "DQ_CLOSE",
+    "PARAM", "DOLLAR", "BRACE_OPEN", "BRACE_LEN", "BRACE_NAME", "BRACE_OP", "BRACE_CLOSE",
+    "CMDSUB_OPEN", "ARITH_OPEN", "AR_OPEN", "AR_CLOSE",
+    "BACKQUOTE", "BACKQUOTE_OPEN", "BACKSLASH_EOF",
+)
+
+states = (
+    ("dquote", "exclusive"),     # inside "..."
+    ("heredoc", "exclusive"),    # an unquoted here-document body: like "..." but " is plain
+    ("braceword", "exclusive"),  # the word in ${name:-word}
+    ("arith", "exclusive"),      # inside $(( ... ))
+    ("bracename", "exclusive"),  # right after ${
+    ("braceop", "exclusive"),    # after the name in ${name
+)
+
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_SPECIAL = r"[0-9?$!#@*-]"   # one-character parameters: $1 $? $$ $! $# $@ $* $-
+
+t_ignore = " \t"
+t_dquote_ignore = ""
+t_heredoc_ignore = ""
+t_braceword_ignore = ""
+t_arith_ignore = ""
+t_bracename_ignore = ""
+t_braceop_ignore = ""
+
+# PLY tries function rules in the order they are written, so longer forms come first
+# (``$((`` before ``$(`` before ``$``).
+
+
+def t_INITIAL_dquote_heredoc_braceword_arith_LINE_CONT(t):
+    r"\\\n"
+    return t  # backslash-newline: removed, the word goes on on the next line
+
+
+def t_NEWLINE(t):
+    r"\n"
+    return t
+
+
+def t_COMMENT(t):
+    r"\#[^\n]*"
+    return t  # only at the start of a word; the Scanner turns a # inside a word back into text
+
+
+def t_IO_NUMBER(t):
+    r"[0-9]+(?=[<>])"
+    return t  # the 2 of 2>file: digits touching a redirection operator
+
+
+@lex.TOKEN("|".join(re.escape(op) for op in OPERATORS))
+def t_OPERATOR(t):
+    return t
+
+
+def t_INITIAL_braceword_arith_SQUOTE(t):
+    r"'[^']*'"
+    return t
+
+
+def t_INITIAL_braceword_arith_SQUOTE_OPEN(t):
+    r"'"
+    return t  # a quote with no closing quote before the end of the text
+
+
+def t_INITIAL_braceword_arith_DQ_OPEN(t):
+    r'"'
+    return t
+
+
+def t_dquote_DQ_CLOSE(t):
+    r'"'
+    return t
+
+
+def t_INITIAL_braceword_arith_ESCAPE(t):
+    r"\\."
+    return t
+
+
+def t_dquote_ESCAPE(t):
+    r'\\[$`"\\]'
+    return t  # inside "...", a backslash only quotes $ ` " and \ (else it is a plain \)
+
+
+def t_heredoc_ESCAPE(t):
+    r"\\[$`\\]"
+    return t
+
+
+def t_INITIAL_dquote_heredoc_braceword_arith_ARITH_OPEN(t):
+    r"\$\(\("
+    return t
+
+
+def t_INITIAL_dquote_heredoc_braceword_arith_CMDSUB_OPEN(t):
+    r"\$\("
+    return t
+
+
+def t_INITIAL_dquote_heredoc_braceword_arith_BRACE_OPEN(t):
+    r"\$\{"
+    return t
+
+
+@lex.TOKEN(r"\$(?:" + _NAME + "|" + _SPECIAL + ")")
+def t_INITIAL_dquote_heredoc_braceword_arith_PARAM(t):
+    return t
+
+
+def t_INITIAL_dquote_heredoc_braceword_arith_DOLLAR(t):
+    r"\$"
+    return t  # a $ that starts no expansion is a plain character
+
+
+def t_INITIAL_dquote_heredoc_braceword_arith_BACKQUOTE(t):
+    r"`(?:[^`\\]|\\(?:.|\n))*`"
+    return t
+
+
+def t_INITIAL_dquote_heredoc_braceword_arith_BACKQUOTE_OPEN(t):
+    r"`"
+    return t
+
+
+def t_BACKSLASH_EOF(t):
+    r"\\"
+    return t  # a backslash with nothing after it
+
+
+def t_LIT(t):
+    r"""[^ \t\n|&;<>()'"\\$`]+"""
+    return t
+
+
+def t_dquote_LIT(t):
+    r'[^"\\$`]+|\\'
+    return t
+
+
+def t_heredoc_LIT(t):
+    r"[^\\$`]+|\\"
+    return t
+
+
+def t_braceword_LIT(t):
+    r"""[^}\\$`'"]+|\\"""
+    return t
+
+
+def t_arith_AR_OPEN(t):
+    r"\("
+    return t
+
+
+def t_arith_AR_CLOSE(t):
+    r"\)"
+    return t
+
+
+def t_arith_LIT(t):
+    r"""[^()\\$`'"]+|\\"""
+    return t
+
+
+@lex.TOKEN(r"\#(?=(?:" + _NAME + r"|[0-9]+|" + _SPECIAL + r")\})")
+def t_bracename_BRACE_LEN(t):
+    return t  # the # of ${#name}
+
+
+@lex.TOKEN(_NAME + r"|[0-9]+|" + _SPECIAL)
+def t_bracename_BRACE_NAME(t):
+    return t
+
+
+def t_braceop_BRACE_OP(t):
+    r":[-=?+]|[-=?+]|\#\#|\#|%%|%"
+    return t
+
+
+def t_braceword_braceop_BRACE_CLOSE(t):
+    r"\}"
+    return t
+
+
+def t_ANY_error(t):
+    t.value = t.value[0]
+    t.lexer.skip(1)
+    return t  # type "error": the Scanner reports it (only ${...} can hit this)
+
+
+_base_lexer = None
+
+
+def _fresh_lexer(text: str, state: str = "INITIAL"):
+    """A PLY lexer over ``text``. The master regexes come from the generated lextab module,
+    compiled once per process; each text gets a cheap clone."""
+    global _base_lexer
+    if _base_lexer is None:
+        from . import lextab  # generated by `python -m pyshell.syntax.grammar --regenerate`
+        import sys
+        _base_lexer = lex.lex(module=sys.modules[__name__], optimize=True, lextab=lextab,
+                              reflags=0, errorlog=lex.NullLogger())
+    lexer = _base_lexer.clone()
+    lexer.lexstatestack = []   # clone() shares the list with the original
+    lexer.begin(state)
+    lexer.input(text)
+    return lexer
+
+
+# ================================================================ layer 2: the Scanner
+
+# Where the Scanner is in a command; decides what a word means.
+COMMAND = "command"        # a command may start: reserved words, assignments, aliases
+PREFIX = "prefix"          # after an assignment or a redirection, before the command name
+ARGS = "args"              # after the command name: plain words
+FOR_NAME = "for-name"      # after `for`
+FOR_IN = "for-in"          # after `for NAME`: `in` and `do` are reserved
+FOR_WORDS = "for-words"    # after `for NAME in`
+CASE_WORD = "case-word"    # after `case`
+CASE_IN = "case-in"        # after `case WORD`: `in` is reserved
+PATTERN = "pattern"        # start of a case pattern: `esac` is reserved, `(` allowed
+PATTERN_MORE = "pattern-more"  # inside a case pattern, before its `)`
+FUNCTION_NAME = "function-name"  # after `function`
+
+_KEYWORD_NEXT_MODE = {"FOR": FOR_NAME, "CASE": CASE_WORD, "FUNCTION": FUNCTION_NAME}
+_OPENERS = {"IF", "WHILE", "UNTIL", "FOR", "CASE", "LBRACE"}
+_CLOSERS = {"FI", "DONE", "ESAC", "RBRACE"}
+_ASSIGNMENT = re.compile(_NAME + "=")
+# Operators after which a newline does not end the command.
+_CONTINUING = {"AND_IF", "OR_IF", "PIPE", "PIPE_AMP"}
+
+
+class Source:
+    """A text being lexed, and how to turn an offset in it into a line:col position."""
+
+    def __init__(self, text: str, filename: str = "-c", line: int = 1, col: int = 1):
+        self.text = text
+        self.filename = filename
+        self.first_line = line
+        self.first_col = col
+        self._line_starts = None
+
+    def pos(self, index: int) -> ast.Pos:
+        if self._line_starts is None:
+            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        row = bisect.bisect_right(self._line_starts, index) - 1
+        col = index - self._line_starts[row] + 1
+        if row == 0:
+            col += self.first_col - 1
+        return ast.Pos(self.first_line + row, col)
+
+    def line_text(self, index: int) -> str:
+        start = self.text.rfind("\n", 0, index) + 1
+        end = self.text.find("\n", index)
+        return self.text[start:] if end < 0 else self.text[start:end]
+
+    def error(self, message: str, index: int, *, incomplete: bool = False,
+              token: str | None = None) -> ParseError:
+        pos = self.pos(index)
+        return ParseError(message, filename=self.filename, line=pos.line, col=pos.col,
+                          token=token, incomplete=incomplete, source_line=self.line_text(index))
+
+
+ParseTokens = Callable[[list, "Token | None", Source], ast.Script]
+
+
+class Scanner:
+    """Turns one source (or the body of one ``$( )``) into parser Tokens.
+
+    ``parse_tokens(tokens, closing, source)`` is the parser, passed in so that the body of a
+    ``$( )`` can become a Script without the lexer importing the parser. ``spans``, when a
+    list, receives (start, end, kind) for highlighting.
+    """
+
+    def __init__(self, lexer, source: Source, parse_tokens: ParseTokens, *,
+                 aliases: Mapping[str, str] | None = None, spans: list | None = None,
+                 in_cmdsubst: bool = False):
+        self.lx = lexer
+        self.source = source
+        self.parse_tokens = parse_tokens
+        self.aliases = aliases
+        self.spans = spans
+        self.in_cmdsubst = in_cmdsubst
+        self.mode = COMMAND
+        self.nesting = 0          # open if/while/case/{/( ... : a newline inside does not end a command
+        self.paren_depth = 0      # open ( : in $( ), the ) that closes the body is found at depth 0
+        self.last_type = None
+        self._target_pending = False  # the next word is a redirection target
+        self._mode_before_redirect = COMMAND
+        self._pushback = None     # one lexeme read ahead to see where a word ends
+        self._pending_heredocs: list[HereDoc] = []
+        self._inputs = []         # alias expansion: (lexer, source, alias name) to return to
+        self._expanding: set[str] = set()
+        self._alias_next = False  # an alias ending in a blank makes the next word an alias too
+
+    # ------------------------------------------------------------ the token stream
+
+    def tokens(self) -> Iterator[Token]:
+        """Yield the parser tokens, up to the end of the text or the ``)`` of a ``$( )``."""
+        while True:
+            raw = self._raw()
+            if raw is None:
+                if self.in_cmdsubst:
+                    raise self.source.error("unterminated command substitution",
+                                            len(self.lx.lexdata), incomplete=True)
+                self._check_no_heredoc_left()
+                return
+            kind = raw.type
+            if kind == "LINE_CONT":
+                if raw.lexpos + 2 >= len(self.lx.lexdata) and not self._inputs:
+                    raise self.source.error("unexpected end of file after \\", raw.lexpos,
+                                            incomplete=True)
+                continue
+            if kind == "COMMENT":
+                self._span(raw.lexpos, raw.lexpos + len(raw.value), "comment")
+                continue
+            if kind == "NEWLINE":
+                token = self._token("NEWLINE", None, raw)
+                self._read_heredoc_bodies()
+                self._after_newline()
+                yield token
+            elif kind == "OPERATOR":
+                type = OPERATORS[raw.value]
+                if (type == "RPAREN" and self.in_cmdsubst and self.paren_depth == 0
+                        and self.mode not in (PATTERN, PATTERN_MORE)):
+                    self.closing = self._token("RPAREN", None, raw)
+                    self._span(raw.lexpos, raw.lexpos + 1, "operator")
+                    return
+                token = self._token(type, None, raw)
+                if type in REDIRECT_OPS:
+                    self._span(raw.lexpos, raw.lexpos + len(raw.value), "redirect")
+                    if type in ("DLESS", "DLESSDASH"):
+                        token.value = HereDoc(token.pos, raw.lexpos, strip_tabs=type == "DLESSDASH")
+                        self._pending_heredocs.append(token.value)
+                    self._expect_target()
+                else:
+                    self._span(raw.lexpos, raw.lexpos + len(raw.value), "operator")
+                    self._after_operator(type)
+                self.last_type = type
+                yield token
+            elif kind == "IO_NUMBER":
+                self._span(raw.lexpos, raw.lexpos + len(raw.value), "number")
+                yield self._token("IO_NUMBER", int(raw.value), raw)
+            else:
+                token = self._word_token(raw)
+                if token is not None:
+                    self.last_type = token.type
+                    yield token
+
+    def _raw(self):
+        """The next lexeme, from the read-ahead slot, the current input, or the input an
+        alias expansion interrupted."""
+        while True:
+            if self._pushback is not None:
+                raw, self._pushback = self._pushback, None
+                return raw
+            raw = self.lx.token()
+            if raw is not None or not self._inputs:
+                return raw
+            finished = self._expanding_name
+            (self.lx, self.source, self.spans, self._expanding_name,
+             self._pushback) = self._inputs.pop()
+            self._expanding.discard(finished)
+            self._alias_next = self.aliases[finished][-1:] in (" ", "\t")
+
+    _expanding_name = None
+
+    def _token(self, type, value, raw) -> Token:
+        pos = self.source.pos(raw.lexpos)
+        return Token(type, pos if value is None else value, raw.value, pos, raw.lexpos)
+
+    # ------------------------------------------------------------ where we are in a command
+
+    def _after_newline(self):
+        self.last_type = "NEWLINE"
+        if self.mode not in (FOR_IN, CASE_IN, PATTERN, PATTERN_MORE, CASE_WORD, FOR_NAME):
+            self.mode = COMMAND
+
+    def _expect_target(self):
+        self._target_pending = True
+        self._mode_before_redirect = self.mode
+
+    def _after_operator(self, type):
+        if self.mode in (PATTERN, PATTERN_MORE):
+            # In a case pattern, ( | and ) belong to the pattern, not to subshells or pipes.
+            if type == "LPAREN" and self.mode == PATTERN:
+                self.mode = PATTERN_MORE
+                return
+            if type == "PIPE":
+                self.mode = PATTERN_MORE
+                return
+            if type == "RPAREN":
+                self.mode = COMMAND
+                return
+        if type == "DSEMI":
+            self.mode = PATTERN
+            return
+        if type == "LPAREN":
+            self.paren_depth += 1
+            self.nesting += 1
+        elif type == "RPAREN":
+            self.paren_depth -= 1
+            self.nesting -= 1
+        self.mode = COMMAND
+
+    def at_command_boundary(self) -> bool:
+        """True right after a newline that ends a complete top-level command line."""
+        return self.nesting <= 0 and self.mode == COMMAND and not self._pending_heredocs
+
+    # ------------------------------------------------------------ words
+
+    def _word_token(self, first) -> Token | None:
+        own_spans: list[int] = []
+        word, end = self._read_word(first, own_spans)
+        text = self.lx.lexdata[first.lexpos:end]
+        plain = word.parts[0].text if len(word.parts) == 1 and isinstance(word.parts[0], ast.Lit) else None
+        mode = self.mode
+        alias_next, self._alias_next = self._alias_next, False
+
+        def made(type, value, kind):
+            self._rekind(own_spans, kind)
+            return Token(type, value, text, word.pos, first.lexpos)
+
+        if self._target_pending:
+            self._target_pending = False
+            before = self._mode_before_redirect
+            self.mode = PREFIX if before in (COMMAND, PREFIX) else before
+            if self.last_type in ("DLESS", "DLESSDASH"):
+                self._pending_heredocs[-1].delimiter = word
+            return made("WORD", word, "word")
+
+        if (plain is not None and self.aliases and (mode in (COMMAND, PREFIX) or alias_next)
+                and plain in self.aliases and plain not in self._expanding):
+            self._start_alias(plain)
+            self._rekind(own_spans, "command")
+            return None
+
+        keyword = self._reserved(plain, mode)
+        if keyword is not None:
+            if keyword in _OPENERS:
+                self.nesting += 1
+            elif keyword in _CLOSERS:
+                self.nesting -= 1
+            if keyword == "IN":
+                self.mode = PATTERN if mode == CASE_IN else FOR_WORDS
+            else:
+                self.mode = _KEYWORD_NEXT_MODE.get(keyword, COMMAND)
+            return made(keyword, word.pos, "keyword")
+
+        if mode in (COMMAND, PREFIX):
+            first_part = word.parts[0] if word.parts else None
+            if isinstance(first_part, ast.Lit):
+                match = _ASSIGNMENT.match(first_part.text)
+                if match:
+                    self.mode = PREFIX
+                    rest = first_part.text[match.end():]
+                    value = ((ast.Lit(rest),) if rest else ()) + word.parts[1:]
+                    assignment = ast.Assignment(match.group()[:-1], ast.Word(value, pos=word.pos),
+                                                pos=word.pos)
+                    return made("ASSIGNMENT_WORD", assignment, "assignment")
+            self.mode = ARGS
+            return made("WORD", word, "command")
+
+        self.mode = {FOR_NAME: FOR_IN, FOR_IN: ARGS, CASE_WORD: CASE_IN, CASE_IN: ARGS,
+                     PATTERN: PATTERN_MORE, FUNCTION_NAME: COMMAND}.get(mode, mode)
+        kind = "number" if plain is not None and plain.isdigit() else "word"
+        return made("WORD", word, kind)
+
+    @staticmethod
+    def _reserved(plain, mode):
+        if plain is None:
+            return None
+        if mode == COMMAND:
+            return RESERVED.get(plain)
+        if mode == FOR_IN and plain in ("in", "do"):
+            return RESERVED[plain]
+        if mode == CASE_IN and plain == "in":
+            return "IN"
+        if mode == PATTERN and plain == "esac":
+            return "ESAC"
+        return None
+
+    def _start_alias(self, name):
+        """Go on lexing from the alias's text, then come back (bash does this in its lexer)."""
+        self._inputs.append((self.lx, self.source, self.spans, self._expanding_name,
+                             self._pushback))
+        self._pushback = None  # the lexeme read after the alias word comes after its text
+        self._expanding.add(name)
+        self._expanding_name = name
+        here = self.source.pos(self.lx.lexpos)
+        self.lx = _fresh_lexer(self.aliases[name])
+        self.source = Source(self.aliases[name], self.source.filename, here.line, here.col)
+        self.spans = None  # offsets in the alias text are not offsets in the highlighted text
+
+    def _read_word(self, first, own_spans):
+        """Read the word starting with lexeme ``first``: pieces with no blank between them
+        (``a"b"$c``) make one word. Returns the Word and the offset just after it."""
+        lx = self.lx
+        parts: list = []
+        raw = first
+        while True:
+            self._part(raw, parts, own_spans, in_dquote=False)
+            end = lx.lexpos
+            following = lx.token()
+            if following is None:
+                break
+            if following.lexpos != end or following.type in ("NEWLINE", "OPERATOR"):
+                self._pushback = following
+                break
+            if following.type == "COMMENT":
+                # '#' starts a comment only at the start of a word: a#b, $x#y are words.
+                lx.lexpos = following.lexpos + 1
+                following.type, following.value = "LIT", "#"
+            elif following.type == "IO_NUMBER":
+                following.type = "LIT"  # "a"2>f: the 2 belongs to the word
+            raw = following
+        return ast.Word(_merge(parts), pos=self.source.pos(first.lexpos)), end
+
+    def _part(self, raw, parts, own_spans, *, in_dquote, context="word"):
+        """Turn one lexeme into word parts (descending into quotes and substitutions)."""
+        kind = raw.type
+        start = raw.lexpos
+        if kind in ("LIT", "DOLLAR"):
+            parts.append(ast.Lit(raw.value))
+            index = self._span(start, start + len(raw.value), context)
+            if own_spans is not None and index is not None:
+                own_spans.append(index)
+        elif kind == "ESCAPE":
+            parts.append(ast.Escaped(raw.value[1]))
+            index = self._span(start, start + 2, context)
+            if own_spans is not None and index is not None:
+                own_spans.append(index)
+        elif kind == "LINE_CONT":
+            pass
+        elif kind == "SQUOTE":
+            parts.append(ast.SglQuoted(raw.value[1:-1]))
+            self._span(start, start + len(raw.value), "string")
+        elif kind == "DQ_OPEN":
+            self._span(start, start + 1, "string")
+            inner = self._read_parts("dquote", "DQ_CLOSE", start, "string", in_dquote=True)
+            parts.append(ast.DblQuoted(_merge(inner)))
+        elif kind == "PARAM":
+            parts.append(ast.ParamExp(raw.value[1:]))
+            self._span(start, start + len(raw.value), "variable")
+        elif kind == "BRACE_OPEN":
+            parts.append(self._read_brace(raw, in_dquote))
+        elif kind == "CMDSUB_OPEN":
+            parts.append(self._read_cmdsubst(raw))
+        elif kind == "ARITH_OPEN":
+            parts.append(self._read_arith(raw))
+        elif kind == "BACKQUOTE":
+            parts.append(self._read_backquote(raw, in_dquote))
+        elif kind in ("SQUOTE_OPEN", "BACKQUOTE_OPEN"):
+            raise self.source.error("unterminated quote", start, incomplete=True)
+        elif kind == "BACKSLASH_EOF":
+            raise self.source.error("unexpected end of file after \\", start, incomplete=True)
+        else:  # a lexeme that cannot be part of a word here
+            raise self.source.error(f"syntax error near '{raw.value}'", start, token=raw.value)
+
+    def _read_parts(self, state, closer, start, context, *, in_dquote):
+        """Read pieces in lexer state ``state`` up to the lexeme ``closer`` (None: to the end)."""
+        lx = self.lx
+        lx.push_state(state)
+        parts: list = []
+        while True:
+            raw = lx.token()
+            if raw is None:
+                if closer is None:
+                    break
+                what = "quote" if state == "dquote" else "parameter expansion"
+                raise self.source.error(f"unterminated {what}", start, incomplete=True)
+            if raw.type == closer:
+                self._span(raw.lexpos, raw.lexpos + 1, "string" if state == "dquote" else "variable")
+                break
+            self._part(raw, parts, None, in_dquote=in_dquote, context=context)
+        lx.pop_state()
+        return parts
+
+    def _read_brace(self, raw, in_dquote) -> ast.ParamExp:
+        """``${name}``, ``${#name}``, ``${name<op>word}``."""
+        lx = self.lx
+        start = raw.lexpos
+        lx.push_state("bracename")
+        piece = lx.token()
+        length = piece is not None and piece.type == "BRACE_LEN"
+        if length:
+            piece = lx.token()
+        if piece is None:
+            raise self.source.error("unterminated parameter expansion", start, incomplete=True)
+        if piece.type != "BRACE_NAME":
+            raise self.source.error("bad substitution", start, token=raw.value)
+        name = piece.value
+        lx.begin("braceop")
+        piece = lx.token()
+        if piece is None:
+            raise self.source.error("unterminated parameter expansion", start, incomplete=True)
+        if piece.type == "BRACE_CLOSE":
+            lx.pop_state()
+            self._span(start, piece.lexpos + 1, "variable")
+            return ast.ParamExp(name, "len" if length else None, braced=True)
+        if length or piece.type != "BRACE_OP":
+            raise self.source.error("bad substitution", start, token=raw.value)
+        op = piece.value
+        lx.pop_state()
+        self._span(start, lx.lexpos, "variable")
+        arg = self._read_parts("braceword", "BRACE_CLOSE", start, "word", in_dquote=in_dquote)
+        if in_dquote and op not in ("#", "##", "%", "%%"):
+            # Inside "...", ${x:-'a'} gives 'a' with its quotes (they are plain characters).
+            arg = [ast.Lit(f"'{p.text}'") if isinstance(p, ast.SglQuoted) else p for p in arg]
+        return ast.ParamExp(name, op, ast.Word(_merge(arg)), braced=True)
+
+    def _read_cmdsubst(self, raw) -> ast.CmdSubst:
+        """``$( script )``: lex the body with a Scanner of its own, up to the ``)`` that
+        closes it (parentheses of subshells and case patterns inside are told apart)."""
+        lx = self.lx
+        self._span(raw.lexpos, raw.lexpos + 2, "operator")
+        lx.push_state("INITIAL")
+        inner = Scanner(lx, self.source, self.parse_tokens, aliases=self.aliases,
+                        spans=self.spans, in_cmdsubst=True)
+        body_tokens = list(inner.tokens())
+        lx.pop_state()
+        return ast.CmdSubst(self.parse_tokens(body_tokens, inner.closing, self.source))
+
+    def _read_backquote(self, raw, in_dquote) -> ast.CmdSubst:
+        """```script```: inside, a backslash quotes only $ ` \\ (and " within "..."); the
+        text without those backslashes is then parsed as a script."""
+        self._span(raw.lexpos, raw.lexpos + len(raw.value), "string")
+        specials = '$`\\"' if in_dquote else "$`\\"
+        text = re.sub(r"\\([" + re.escape(specials) + "])", r"\1", raw.value[1:-1])
+        here = self.source.pos(raw.lexpos + 1)
+        source = Source(text, self.source.filename, here.line, here.col)
+        inner = Scanner(_fresh_lexer(text), source, self.parse_tokens, aliases=self.aliases)
+        body = self.parse_tokens(list(inner.tokens()), None, source)
+        return ast.CmdSubst(body, backquoted=True)
+
+    def _read_arith(self, raw) -> ast.Part:
+        """``$(( expr ))``; if the parentheses do not close as ``))`` it was ``$( (...) )``."""
+        lx = self.lx
+        start = raw.lexpos
+        spans_before = len(self.spans) if self.spans is not None else 0
+        self._span(start, start + 3, "operator")
+        lx.push_state("arith")
+        parts: list = []
+        depth = 0
+        while True:
+            piece = lx.token()
+            if piece is None:
+                raise self.source.error("unterminated arithmetic expansion", start, incomplete=True)
+            if piece.type == "AR_OPEN":
+                depth += 1
+                parts.append(ast.Lit("("))
+                self._span(piece.lexpos, piece.lexpos + 1, "number")
+            elif piece.type == "AR_CLOSE" and depth > 0:
+                depth -= 1
+                parts.append(ast.Lit(")"))
+                self._span(piece.lexpos, piece.lexpos + 1, "number")
+            elif piece.type == "AR_CLOSE":
+                lx.pop_state()
+                if lx.lexdata.startswith(")", lx.lexpos):
+                    lx.lexpos += 1
+                    self._span(piece.lexpos, lx.lexpos, "operator")
+                    return ast.ArithExp(ast.Word(_merge(parts)))
+                # Not arithmetic after all: read it again as $( (...) ... ).
+                if self.spans is not None:
+                    del self.spans[spans_before:]
+                lx.lexpos = start + 1
+                dollar_paren = lx.token()  # re-read "$(" as CMDSUB_OPEN
+                return self._read_cmdsubst(dollar_paren)
+            else:
+                self._part(piece, parts, None, in_dquote=False, context="number")
+
+    # ------------------------------------------------------------ here-documents
+
+    def _read_heredoc_bodies(self):
+        """After a newline, the bodies of the here-documents opened on that line follow,
+        in order, each up to a line holding only its delimiter."""
+        pending, self._pending_heredocs = self._pending_heredocs, []
+        lx = self.lx
+        text = lx.lexdata
+        for doc in pending:
+            if doc.delimiter is None:
+                continue  # `<<` with no word: the parser reports it
+            delimiter, quoted = _delimiter_text(doc.delimiter)
+            start = pos = lx.lexpos
+            lines = []
+            while True:
+                if pos >= len(text):
+                    raise self.source.error(f"here-document delimited by end of file (wanted '{delimiter}')",
+                                            doc.index, incomplete=True)
+                newline = text.find("\n", pos)
+                end = len(text) if newline < 0 else newline
+                line = text[pos:end]
+                pos = end + 1
+                if doc.strip_tabs:
+                    line = line.lstrip("\t")
+                if line == delimiter:
+                    break
+                lines.append(line + "\n")
+            lx.lexpos = min(pos, len(text))
+            self._span(start, lx.lexpos, "string")
+            body = "".join(lines)
+            if quoted or not body:
+                doc.body = ast.Word((ast.Lit(body),) if body else ())
+            else:
+                here = self.source.pos(start)
+                source = Source(body, self.source.filename, here.line, 1)
+                inner = Scanner(_fresh_lexer(body), source, self.parse_tokens, aliases=self.aliases)
+                parts = inner._read_parts("heredoc", None, 0, "string", in_dquote=True)
+                doc.body = ast.Word(_merge(parts))
+
+    def _check_no_heredoc_left(self):
+        for doc in self._pending_heredocs:
+            if doc.delimiter is not None:
+                delimiter, _ = _delimiter_text(doc.delimiter)
+                raise self.source.error(f"here-document delimited by end of file (wanted '{delimiter}')",
+                                        doc.index, incomplete=True)
+
+    # ------------------------------------------------------------ highlighting spans
+
+    def _span(self, start, end, kind):
+        if self.spans is None or end <= start:
+            return None
+        self.spans.append([start, end, kind])
+        return len(self.spans) - 1
+
+    def _rekind(self, indexes, kind):
+        if self.spans is not None:
+            for index in indexes:
+                self.spans[index][2] = kind
+
+
+def _delimiter_text(word: ast.Word) -> tuple[str, bool]:
+    """The here-document delimiter after quote removal, and whether any of it was quoted."""
+    text = []
+    quoted = False
+    for part in word.parts:
+        if isinstance(part, ast.Lit):
+            text.append(part.text)
+        elif isinstance(part, ast.Escaped):
+            text.append(part.char)
+            quoted = True
+        elif isinstance(part, ast.SglQuoted):
+            text.append(part.text)
+            quoted = True
+        elif isinstance(part, ast.DblQuoted):
+            quoted = True
+            inner, _ = _delimiter_text(ast.Word(part.parts))
+            text.append(inner)
+        elif isinstance(part, ast.ParamExp):
+            text.append("$" + (("{" + part.name + "}") if part.braced else part.name))
+        else:
+            text.append("$(...)")
+    return "".join(text), quoted
+
+
+def _merge(parts) -> tuple:
+    """Join neighbouring Lit parts: the tree has one Lit per run of plain text."""
+    merged: list = []
+    for part in parts:
+        if merged and isinstance(part, ast.Lit) and isinstance(merged[-1], ast.Lit):
+            merged[-1] = ast.Lit(merged[-1].text + part.text)
+        else:
+            merged.append(part)
+    return tuple(merged)
+
+
+# ================================================================ highlighting
+
+HIGHLIGHT_KINDS = ("keyword", "word", "command", "string", "variable", "operator", "redirect",
+                   "comment", "assignment", "number", "whitespace", "error")
+
+
+def _no_parse(tokens, closing, source) -> ast.Script:
+    return ast.Script()
+
+
+def highlight_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, kind) spans covering ``text``, for the REPL's highlighter.
+
+    Runs the parser's own Scanner (without the grammar), so what is coloured as a keyword
+    is what the parser takes for one. Never raises: text the Scanner cannot finish (an
+    open quote) is coloured as a string, text it rejects as an error.
+    """
+    spans: list = []
+    failed_at = len(text)
+    fail_kind = "error"
+    try:
+        scanner = Scanner(_fresh_lexer(text), Source(text), _no_parse, spans=spans)
+        for _ in scanner.tokens():
+            pass
+    except ParseError as error:
+        failed_at = _offset_of(text, error.line, error.col)
+        fail_kind = "string" if error.incomplete else "error"
+    except RecursionError:
+        failed_at = 0
+    result = []
+    cursor = 0
+    for start, end, kind in sorted(spans, key=lambda s: (s[0], -s[1])):
+        start = max(start, cursor)
+        end = min(end, len(text))
+        if end <= start:
+            continue
+        if start > cursor:
+            result.append((cursor, start, "whitespace" if cursor < failed_at else fail_kind))
+        result.append((start, end, kind))
+        cursor = end
+    if cursor < len(text):
+        if cursor < failed_at:
+            result.append((cursor, failed_at, "whitespace"))
+            cursor = failed_at
+        if cursor < len(text):
+            result.append((cursor, len(text), fail_kind))
+    return result
+
+
+def _offset_of(text: str, line: int, col: int) -> int:
+    offset = 0
+    for _ in range(line - 1):
+        newline = text.find("\n", offset)
+        if newline < 0:
+            return len(text)
+        offset = newline + 1
+    return min(offset + col - 1, len(text))
