@@ -64,7 +64,7 @@ class Token:
     ``text`` is the source text, used in error messages.
     """
 
-    __slots__ = ("type", "value", "text", "pos", "lexpos", "lineno")
+    __slots__ = ("type", "value", "text", "pos", "lexpos", "lineno", "lexer")  # PLY sets .lexer on errors
 
     def __init__(self, type, value, text, pos, lexpos):
         self.type = type
