@@ -1,0 +1,571 @@
+"""The container lifecycle on the host side: create, start, wait, exec, stop, remove.
+
+Starting a container takes four processes, each with one job:
+
+    contain (the shell) ─fork─> middle ─fork─> supervisor ─fork─> setup ─fork─> PID 1
+                                 setsid,        (becomes a bare     unshare,      enter_container(),
+                                 exits          Python: see         forks,        exec the command
+                                                supervisor.py)      exits
+
+* The **middle** process only makes the supervisor a daemon: new session, no parent to wait.
+* The **supervisor** puts the setup process in the container's cgroup *before* releasing it
+  (so no child can escape the cgroup), then exec's the small supervisor program.
+* The **setup** process unshares the namespaces (a PID namespace applies to children only,
+  so it must fork once more) and reports PID 1's host pid.
+* **PID 1** builds the filesystem and exec's the command (setup.py).
+
+`contain` waits on a pipe that the supervisor closes once PID 1 exec'd and `running` is
+written, or on which it receives the setup error. Teardown is code: each host-side step
+registers its undo on an ExitStack, so a failed start leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from pyshell.contain import cgroups, linux, setup, state, teardown
+from pyshell.contain.setup import Paths, SetupError, Stdio
+from pyshell.contain.spec import ContainerSpec
+from pyshell.errors import ContainerError
+from pyshell.statedir import atomic_write, locked
+
+SUPERVISOR_BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); "
+                   "from pyshell.contain.supervisor import main; main(sys.argv[2:])")
+PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
+
+NAMESPACES = (linux.CLONE_NEWNS | linux.CLONE_NEWPID | linux.CLONE_NEWUTS | linux.CLONE_NEWIPC
+              | linux.CLONE_NEWCGROUP)
+
+
+# --------------------------------------------------------------------------- create
+
+
+def create(home: Path, spec: ContainerSpec) -> state.Container:
+    """Make the container's directory and config; the name is checked and taken under the lock."""
+    directory = state.containers_dir(home) / spec.id
+    with locked(state.lock_path(home)):
+        taken = {c.name for c in state.all_containers(home)}
+        if spec.name in taken:
+            raise ContainerError(f'the container name "{spec.name}" is already in use')
+        for sub in ("rootfs/upper", "rootfs/work", "rootfs/merged", "etc"):
+            (directory / sub).mkdir(parents=True, exist_ok=True)
+        _write_etc_files(directory / "etc", spec)
+        cgroup = None
+        if not spec.rootless or os.path.exists(f"{cgroups.CGROUP_ROOT}/cgroup.controllers"):
+            found = cgroups.for_container(spec.id)
+            cgroup = found.to_json() if found else None
+        state.save_config(directory, spec, state.now_iso(), cgroup)
+    return state.load(directory)
+
+
+def _write_etc_files(etc: Path, spec: ContainerSpec) -> None:
+    atomic_write(etc / "hostname", f"{spec.hostname}\n".encode())
+    if spec.network == "host":
+        hosts = Path("/etc/hosts").read_bytes()
+    else:
+        hosts = (f"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+                 f"127.0.1.1\t{spec.hostname}\n").encode()
+    atomic_write(etc / "hosts", hosts)
+    try:
+        resolv = Path("/etc/resolv.conf").read_bytes()
+    except OSError:
+        resolv = b""
+    atomic_write(etc / "resolv.conf", resolv)
+
+
+# --------------------------------------------------------------------------- start
+
+
+class Started:
+    """A started container as seen by the command that started it."""
+
+    def __init__(self, container: state.Container, status_fd: int | None):
+        self.container = container
+        self.status_fd = status_fd
+
+
+def start(home: Path, container: state.Container, foreground: bool) -> Started:
+    """Start PID 1 and its supervisor; return once the command runs (or raise its setup error)."""
+    spec = container.spec
+    if container.status == "running":
+        raise ContainerError(f"container {spec.name} is already running")
+    with contextlib.ExitStack() as undo:
+        for stale in ("running", "exit"):
+            (container.dir / stale).unlink(missing_ok=True)
+        cgroup = _make_cgroup(container)
+        if cgroup is not None:
+            undo.callback(teardown.release_cgroup, cgroup)
+        start_r, start_w = os.pipe()
+        status_r, status_w = os.pipe() if foreground else (None, None)
+        undo.callback(os.close, start_r)
+
+        sys.stdout.flush()
+        sys.stderr.flush()
+        middle = os.fork()
+        if middle == 0:
+            _middle_process(container, cgroup, start_w, status_w)  # never returns
+        os.close(start_w)
+        if status_w is not None:
+            os.close(status_w)
+        os.waitpid(middle, 0)
+
+        failure = _read_all(start_r)  # EOF: started. Text: "STATUS message" from a failed step.
+        if failure:
+            if status_r is not None:
+                os.close(status_r)
+            code, _, message = failure.strip().partition(" ")
+            raise ContainerError(message or failure, int(code) if code.isdigit() else 125)
+        undo.pop_all()
+    os.close(start_r)
+    return Started(state.load(container.dir), status_r)
+
+
+def _make_cgroup(container: state.Container):
+    spec = container.spec
+    wants_limits = spec.memory is not None or spec.cpus is not None or spec.pids_limit is not None
+    cgroup = cgroups.from_json(container.cgroup)
+    if cgroup is None:
+        if wants_limits:
+            raise ContainerError("--memory, --cpus and --pids-limit need root on this host "
+                                 "(cgroup v1 cannot be delegated to ordinary users)")
+        return None
+    try:
+        cgroup.create()
+        cgroup.set_limits(spec.memory, spec.cpus, spec.pids_limit)
+    except ContainerError:
+        teardown.release_cgroup(cgroup)
+        if wants_limits or not spec.rootless:
+            raise
+        return None  # rootless without limits: run without a cgroup of our own
+    return cgroup
+
+
+def _middle_process(container, cgroup, start_w: int, status_w: int | None) -> None:
+    """Runs in a forked copy of the shell: detach, fork the supervisor, exit at once."""
+    try:
+        os.setsid()  # a session of its own: ^C or a closed terminal don't reach the supervisor
+        if os.fork() != 0:
+            os._exit(0)
+        _supervisor_process(container, cgroup, start_w, status_w)
+    except SetupError as error:
+        _report(start_w, error)
+    except BaseException as error:  # noqa: BLE001 - report anything
+        _debug_traceback()
+        _report(start_w, SetupError(f"start: {error}"))
+    finally:
+        os._exit(125)  # a forked child never returns into the shell's code
+
+
+def _supervisor_process(container, cgroup, start_w: int, status_w: int | None) -> None:
+    """Fork the setup process, put it in the cgroup, release it, become the supervisor program."""
+    spec = container.spec
+    directory = str(container.dir)
+    # Orphans of the setup process (PID 1) must come to us, not to the host's init.
+    linux.prctl(linux.PR_SET_CHILD_SUBREAPER, 1)
+
+    devnull = os.open("/dev/null", os.O_RDWR | os.O_CLOEXEC)
+    master = slave = listener = log_fd = None
+    if spec.tty:
+        master, slave = os.openpty()
+        listener = _listen(directory)
+    if spec.detach or spec.tty:
+        log_fd = os.open(f"{directory}/container.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+    if spec.tty:
+        stdio = Stdio(slave, devnull, devnull, devnull)
+    elif spec.detach:
+        stdio = Stdio(None, devnull, log_fd, log_fd)
+    else:
+        stdio = Stdio(None, 0 if spec.interactive else devnull, 1, 2)
+
+    go_r, go_w = os.pipe()
+    pid_r, pid_w = os.pipe()
+    error_r, error_w = os.pipe()
+    setup_pid = os.fork()
+    if setup_pid == 0:
+        keep = {go_r, pid_w, error_w, devnull, *(fd for fd in (slave, log_fd) if fd is not None), 0, 1, 2}
+        _close_fds_except(keep)
+        _setup_process(spec, directory, stdio, go_r, pid_w, error_w)  # never returns
+    for fd in (go_r, pid_w, error_w, *(fd for fd in (slave,) if fd is not None)):
+        os.close(fd)
+
+    # The cgroup first, then the go: nothing the container starts can escape its limits.
+    try:
+        if cgroup is not None:
+            cgroup.add(setup_pid)
+    except ContainerError as error:
+        os.kill(setup_pid, 9)
+        raise SetupError(str(error)) from None
+    os.write(go_w, b"go")
+    os.close(go_w)
+
+    # The supervisor must not hold the caller's terminal or pipes open (`run -d | cat` would hang).
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    args = [f"dir={directory}", f"setup_pid={setup_pid}", f"pid_pipe={pid_r}", f"error_pipe={error_r}",
+            f"start_pipe={start_w}"]
+    passed = [pid_r, error_r, start_w]
+    if status_w is not None:
+        args.append(f"status_pipe={status_w}")
+        passed.append(status_w)
+    if master is not None:
+        args += [f"master={master}", f"listen={listener.fileno()}"]
+        passed += [master, listener.fileno()]
+        if not spec.detach:
+            args.append("wait_client")
+    if log_fd is not None and spec.tty:
+        args.append(f"log={log_fd}")
+        passed.append(log_fd)
+    if cgroup is not None:
+        args.append(f"cgroup={cgroup.version}:{','.join(cgroup.paths)}")
+    if spec.autoremove:
+        args += ["autoremove", f"remove={'|'.join(_removable_paths(container))}"]
+    for fd in passed:
+        os.set_inheritable(fd, True)
+    os.execv(sys.executable, [sys.executable, "-I", "-S", "-c", SUPERVISOR_BOOT, PACKAGE_ROOT, *args])
+
+
+def _setup_process(spec: ContainerSpec, directory: str, stdio: Stdio, go_r, pid_w, error_w) -> None:
+    """Unshare the namespaces, fork PID 1, tell the supervisor its pid, exit."""
+    try:
+        if os.read(go_r, 2) != b"go":
+            os._exit(1)  # the supervisor died before releasing us
+        flags = NAMESPACES
+        if spec.network == "none":
+            flags |= linux.CLONE_NEWNET
+        if spec.rootless:
+            flags |= linux.CLONE_NEWUSER
+        uid, gid = os.geteuid(), os.getegid()
+        setup.step("unshare", linux.unshare, flags)
+        if spec.rootless:
+            # A user namespace where we are root: map our own uid and gid to 0 (allowed unprivileged).
+            setup.step("write /proc/self/setgroups", _write_file, "/proc/self/setgroups", "deny")
+            setup.step("write /proc/self/uid_map", _write_file, "/proc/self/uid_map", f"0 {uid} 1")
+            setup.step("write /proc/self/gid_map", _write_file, "/proc/self/gid_map", f"0 {gid} 1")
+        pid = os.fork()
+        if pid == 0:
+            os.close(pid_w)
+            os.close(go_r)
+            _container_init(spec, directory, stdio, error_w)
+        os.write(pid_w, str(pid).encode())
+        os._exit(0)
+    except SetupError as error:
+        _report(error_w, error)
+        os._exit(error.status)
+    except BaseException as error:  # noqa: BLE001
+        _debug_traceback()
+        _report(error_w, SetupError(f"setup: {error}"))
+    finally:
+        os._exit(125)
+
+
+def _container_init(spec: ContainerSpec, directory: str, stdio: Stdio, error_w: int) -> None:
+    """PID 1 of the new PID namespace: build the container and exec. Errors go to the supervisor."""
+    try:
+        paths = Paths(f"{directory}/rootfs/upper", f"{directory}/rootfs/work", f"{directory}/rootfs/merged",
+                      f"{directory}/etc")
+        setup.enter_container(spec, paths, stdio)
+    except SetupError as error:
+        _report(error_w, error)
+        os._exit(error.status)
+    except BaseException as error:  # noqa: BLE001
+        _debug_traceback()
+        _report(error_w, SetupError(f"setup: {error}"))
+    finally:
+        os._exit(125)
+
+
+def _debug_traceback() -> None:
+    """PYSH_DEBUG=1: the Python traceback of an unexpected failure in a child, on its stderr."""
+    if os.environ.get("PYSH_DEBUG"):
+        try:
+            import traceback
+
+            traceback.print_exc()
+        except BaseException:  # noqa: BLE001 - stderr may be closed: never let it escape the child
+            pass
+
+
+def _report(fd: int, error: SetupError) -> None:
+    try:
+        os.write(fd, f"{error.status} {error}\n".encode())
+    except OSError:
+        pass
+
+
+def _write_file(path: str, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
+
+
+def _listen(directory: str):
+    """The attach socket. Bound through /proc/self/fd/DIR because socket paths are limited to 108 bytes."""
+    import socket
+
+    dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink("attach.sock", dir_fd=dir_fd)
+    listener.bind(f"/proc/self/fd/{dir_fd}/attach.sock")
+    os.chmod("attach.sock", 0o600, dir_fd=dir_fd)
+    listener.listen(8)
+    os.close(dir_fd)
+    return listener
+
+
+def connect_attach(directory: Path):
+    import socket
+
+    dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        client.connect(f"/proc/self/fd/{dir_fd}/attach.sock")
+        return client
+    finally:
+        os.close(dir_fd)
+
+
+def _close_fds_except(keep: set[int]) -> None:
+    low = 0
+    for fd in sorted(keep):
+        if fd > low:
+            os.closerange(low, fd)  # closes low .. fd-1
+        low = fd + 1
+    os.closerange(low, 65536)
+
+
+def _removable_paths(container: state.Container) -> list[str]:
+    paths = [str(container.dir)]
+    for mount in container.spec.mounts:
+        if mount.kind == "volume" and mount.volume_name.startswith("anonymous-"):
+            paths.insert(0, mount.source)
+    return paths
+
+
+def _read_all(fd: int) -> str:
+    chunks = []
+    while chunk := os.read(fd, 4096):
+        chunks.append(chunk)
+    return b"".join(chunks).decode(errors="replace")
+
+
+# --------------------------------------------------------------------------- wait, stop, kill, rm
+
+
+def wait_status(started: Started) -> int:
+    """Block until the supervisor reports PID 1's exit status. ^C is passed on to the container."""
+    import signal
+
+    pid = started.container.pid
+    while True:
+        try:
+            text = _read_all(started.status_fd)
+            break
+        except KeyboardInterrupt:
+            send_signal(started.container, signal.SIGINT)
+    os.close(started.status_fd)
+    return int(text) if text.strip().isdigit() else 255 if pid else 125
+
+
+def send_signal(container: state.Container, number: int) -> None:
+    words = (container.dir / "running").read_text().split()
+    if not state.alive(int(words[2]), words[3]):
+        return
+    try:
+        os.kill(int(words[2]), number)
+    except ProcessLookupError:
+        pass
+
+
+def wait_supervisor(container: state.Container, timeout: float | None) -> bool:
+    """Wait until the supervisor exits (it has then recorded the exit and released the cgroup)."""
+    words = (container.dir / "running").read_text().split()
+    supervisor = int(words[0])
+    if not state.alive(supervisor, words[1]):
+        return True
+    try:
+        pidfd = os.pidfd_open(supervisor)
+    except ProcessLookupError:
+        return True
+    try:
+        ready, _, _ = select.select([pidfd], [], [], timeout)
+        return bool(ready)
+    finally:
+        os.close(pidfd)
+
+
+def stop(container: state.Container, timeout: float) -> None:
+    """SIGTERM (or the image's STOPSIGNAL), then SIGKILL after ``timeout`` seconds."""
+    import signal
+
+    if container.status != "running":
+        return
+    stop_signal = getattr(signal, container.spec.stop_signal or "SIGTERM", signal.SIGTERM)
+    send_signal(container, stop_signal)
+    if not wait_supervisor(container, timeout):
+        send_signal(container, signal.SIGKILL)
+        wait_supervisor(container, None)
+
+
+def kill(container: state.Container, number: int) -> None:
+    if container.status != "running":
+        raise ContainerError(f"container {container.name} is not running")
+    send_signal(container, number)
+    if number == 9:
+        wait_supervisor(container, None)
+
+
+def remove(home: Path, container: state.Container, force: bool) -> None:
+    if container.status == "running":
+        if not force:
+            raise ContainerError(f"cannot remove running container {container.name}: stop it first or use -f")
+        kill(container, 9)
+    with locked(state.lock_path(home)):
+        teardown.release_cgroup(cgroups.from_json(container.cgroup))
+        for path in _removable_paths(container):
+            teardown.remove_tree(path)
+
+
+# --------------------------------------------------------------------------- run
+
+
+def run(home: Path, spec: ContainerSpec, attach_terminal=None) -> int:
+    """`contain run`: create, start, and (unless -d) wait; returns the container's exit status."""
+    container = create(home, spec)
+    try:
+        started = start(home, container, foreground=not spec.detach)
+    except BaseException:
+        remove(home, state.load(container.dir) or container, force=True)
+        raise
+    if spec.detach:
+        return 0
+    if spec.tty and attach_terminal is not None:
+        if attach_terminal(started.container) == "detached":
+            os.close(started.status_fd)
+            return 0
+    return wait_status(started)
+
+
+def run_for_build(image, argv, env, workdir: str = "/", user: str = "", network: str = "none",
+                  home: Path | None = None) -> tuple[int, Path]:
+    """Run ``argv`` in a new container of ``image`` (for `contain build` RUN steps and the like).
+
+    Output goes to this process's stdout/stderr. Returns (exit status, the container's upper dir);
+    the container stays (hidden from `ps`) until the caller calls ``remove_build_container``.
+    """
+    from pyshell.contain.cli import default_spec
+    from pyshell.statedir import pysh_home
+
+    home = home or pysh_home()
+    spec = default_spec(image, image_ref=image.id)
+    spec = replace(spec, argv=tuple(argv), env=tuple(env), workdir=workdir or "/", user=user or "",
+                   network=network, hidden=True)
+    container = create(home, spec)
+    try:
+        started = start(home, container, foreground=True)
+    except BaseException:
+        remove(home, state.load(container.dir) or container, force=True)
+        raise
+    return wait_status(started), container.upper_dir
+
+
+def remove_build_container(upper_dir: Path, home: Path | None = None) -> None:
+    """Remove the container whose upper dir ``run_for_build`` returned."""
+    from pyshell.statedir import pysh_home
+
+    home = home or pysh_home()
+    container = state.load(Path(upper_dir).parents[1])
+    if container is not None:
+        remove(home, container, force=True)
+
+
+# --------------------------------------------------------------------------- exec
+
+
+def exec_in(container: state.Container, argv, env, user: str, workdir: str, tty: bool, interactive: bool) -> int:
+    """`contain exec`: a new process in all the namespaces and the cgroup of a running container."""
+    if container.status != "running":
+        raise ContainerError(f"container {container.name} is not running")
+    spec = container.spec
+    pid = container.pid
+    namespaces = ["ipc", "uts", "net", "cgroup", "pid", "mnt"]
+    if spec.rootless:
+        namespaces.insert(0, "user")
+    master = slave = None
+    if tty:
+        master, slave = os.openpty()
+        _copy_window_size(0, slave)
+    error_r, error_w = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    child = os.fork()
+    if child == 0:
+        os.close(error_r)
+        try:
+            # Open every namespace first: once in the mount namespace, /proc is the container's.
+            fds = [(name, os.open(f"/proc/{pid}/ns/{name}", os.O_RDONLY | os.O_CLOEXEC)) for name in namespaces]
+            cgroup = cgroups.from_json(container.cgroup)
+            if cgroup is not None:
+                cgroup.add(os.getpid())  # join the cgroup before the namespaces: limits apply to us too
+            for name, fd in fds:
+                setup.step(f"setns {name}", linux.setns, fd, 0)
+                os.close(fd)
+            inner = os.fork()  # a PID namespace is entered by the children of setns's caller
+            if inner == 0:
+                stdio = Stdio(slave, 0 if interactive or tty else os.open("/dev/null", os.O_RDWR), 1, 2)
+                full_env = dict(item.split("=", 1) for item in spec.env)
+                full_env.update(item.split("=", 1) for item in env)
+                setup.exec_process(argv, full_env, user if user else spec.user, workdir or spec.workdir,
+                                   stdio, spec.capabilities, spec.rootless)
+            os.close(error_w)
+            _, status = os.waitpid(inner, 0)
+            os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status))
+        except SetupError as error:
+            _report(error_w, error)
+            os._exit(error.status)
+        except BaseException as error:  # noqa: BLE001
+            _debug_traceback()
+            _report(error_w, SetupError(f"exec: {error}"))
+        finally:
+            os._exit(126)
+    os.close(error_w)
+    if slave is not None:
+        os.close(slave)
+    if master is not None:
+        from pyshell.contain.terminal import relay_pty
+
+        relay_pty(master)
+        os.close(master)
+    _, wait_status_value = os.waitpid(child, 0)
+    failure = _read_all(error_r)
+    os.close(error_r)
+    if failure:
+        code, _, message = failure.strip().partition(" ")
+        raise ContainerError(message, int(code) if code.isdigit() else 126)
+    if os.WIFSIGNALED(wait_status_value):
+        return 128 + os.WTERMSIG(wait_status_value)
+    return os.WEXITSTATUS(wait_status_value)
+
+
+def _copy_window_size(source: int, target: int) -> None:
+    import fcntl
+    import termios
+
+    try:
+        size = fcntl.ioctl(source, termios.TIOCGWINSZ, b"\0" * 8)
+        fcntl.ioctl(target, termios.TIOCSWINSZ, size)
+    except OSError:
+        pass
+
+
+def wait_for_exit(container: state.Container, poll: float = 0.02) -> None:
+    while state.load(container.dir) and state.load(container.dir).status == "running":
+        time.sleep(poll)

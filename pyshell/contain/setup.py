@@ -1,0 +1,372 @@
+"""Inside the new namespaces: turn a process into a container, then exec the command.
+
+`enter_container()` runs in the container's first process (PID 1 of its PID namespace),
+already inside the namespaces the runtime unshared (see runtime.py). It reads top to bottom
+like bubblewrap or runc's rootfs_linux.go + standard_init_linux.go: one line per step, each
+with why it is there; a failing step raises SetupError naming the step and the syscall.
+
+Order matters and follows the kernel: mounts are built under the new root while the host's
+paths are still reachable, then pivot_root makes it "/", then the process sheds privileges
+(capabilities, NO_NEW_PRIVS, groups, gid, uid) as the very last thing before exec.
+Nothing here needs undoing: every mount lives in the container's private mount namespace
+and disappears with it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import signal
+import socket
+import struct
+import termios
+from dataclasses import dataclass
+
+from pyshell.contain import linux
+from pyshell.contain.linux import (MNT_DETACH, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY,
+                                   MS_REC, MS_REMOUNT, MS_RELATIME, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS)
+from pyshell.contain.spec import MASKED_PATHS, READONLY_PATHS, ContainerSpec
+
+DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
+
+
+class SetupError(Exception):
+    """A setup step failed; ``status`` is what `contain run` exits with (125, or 126/127 for exec)."""
+
+    def __init__(self, message: str, status: int = 125):
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Host paths the container is made of (all under PYSH_HOME/containers/ID)."""
+
+    upper: str
+    work: str
+    merged: str
+    etc_dir: str          # hostname, hosts, resolv.conf written by the runtime
+
+
+@dataclass(frozen=True)
+class Stdio:
+    """What fds 0, 1, 2 become: a pty slave (for -t) or three inherited fds."""
+
+    tty_slave: int | None
+    stdin: int
+    stdout: int
+    stderr: int
+
+
+def step(what: str, action, *args):
+    """Run one setup step; on failure name it: 'mount /proc: Operation not permitted'."""
+    try:
+        return action(*args)
+    except OSError as error:
+        detail = error.strerror or str(error)
+        raise SetupError(f"{what}: {detail}") from None
+
+
+def enter_container(spec: ContainerSpec, paths: Paths, stdio: Stdio) -> None:
+    """Build the container's filesystem and process state, then exec ``spec.argv``. Never returns."""
+    new_root = paths.merged
+
+    # 1. Nothing we mount may propagate back to the host (shared mounts would leak there).
+    step("mount --make-rprivate /", linux.mount, None, "/", None, MS_REC | MS_PRIVATE)
+
+    # 2. The root filesystem: image layers (read-only, lowest first) under a per-container upper dir.
+    lower = ":".join(reversed(spec.layer_dirs))  # overlayfs lists the top layer first
+    options = f"lowerdir={lower},upperdir={paths.upper},workdir={paths.work}"
+    if spec.rootless:
+        options += ",userxattr"  # trusted.* xattrs are out of reach in a user namespace
+    step("mount overlay (root filesystem)", linux.mount, "overlay", new_root, "overlay", 0, options)
+
+    # 3. Volumes, bind mounts and tmpfs the user asked for, while host paths are still visible.
+    for mount in spec.mounts:
+        target = _inside(new_root, mount.target)
+        if mount.kind == "tmpfs":
+            _make_mount_point(target, directory=True)
+            data = mount.options or "mode=1777"
+            step(f"mount tmpfs {mount.target}", linux.mount, "tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, data)
+        else:
+            _make_mount_point(target, directory=os.path.isdir(mount.source))
+            step(f"bind mount {mount.source} on {mount.target}", linux.mount,
+                 mount.source, target, None, MS_BIND | MS_REC)
+            if mount.readonly:
+                _remount_readonly(target, f"remount {mount.target} read-only")
+
+    # 4. /proc for the new PID namespace: it shows only the container's processes.
+    _make_mount_point(f"{new_root}/proc", directory=True)
+    step("mount /proc", linux.mount, "proc", f"{new_root}/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+    # 5. /sys read-only: a fresh sysfs shows our network namespace's devices only.
+    _make_mount_point(f"{new_root}/sys", directory=True)
+    _mount_sys(spec, f"{new_root}/sys")
+
+    # 6. A minimal /dev on tmpfs. Device nodes are bind mounts of the host's, which also works
+    #    in a user namespace where mknod is forbidden (bubblewrap does the same).
+    _make_dev(f"{new_root}/dev", stdio.tty_slave)
+
+    # 7. /etc/hostname, /etc/hosts, /etc/resolv.conf: bind mounts of files the runtime wrote.
+    _make_mount_point(f"{new_root}/etc", directory=True)
+    for name in ("hostname", "hosts", "resolv.conf"):
+        target = f"{new_root}/etc/{name}"
+        _make_mount_point(target, directory=False)
+        step(f"bind mount /etc/{name}", linux.mount, f"{paths.etc_dir}/{name}", target, None, MS_BIND)
+
+    # 8. runc's masked paths (host information) and read-only /proc parts (kernel knobs).
+    for path in MASKED_PATHS:
+        _mask(f"{new_root}{path}")
+    for path in READONLY_PATHS:
+        target = f"{new_root}{path}"
+        if os.path.exists(target):
+            step(f"bind mount {path}", linux.mount, target, target, None, MS_BIND | MS_REC)
+            _remount_readonly(target, f"remount {path} read-only")
+
+    # 9. Make the new root "/": pivot_root(".", ".") stacks the old root on top of the new one,
+    #    and the lazy unmount takes it away. Unlike chroot, no path leads back to the host.
+    step("chdir to the new root", os.chdir, new_root)
+    step("pivot_root", linux.pivot_root, ".", ".")
+    step("umount2 the old root", linux.umount2, ".", MNT_DETACH)
+    step("chdir /", os.chdir, "/")
+
+    # 10. --read-only: the root itself, now that every mount point in it exists.
+    if spec.read_only:
+        _remount_readonly("/", "remount / read-only")
+
+    # 11. The UTS namespace is ours: give it the container's hostname.
+    step("sethostname", linux.sethostname, spec.hostname)
+
+    # 12. --network none: a new network namespace has only "lo", and it starts down.
+    if spec.network == "none":
+        step("bring up lo", _loopback_up)
+
+    # 13-19. Then the same steps as `contain exec`: user, working directory, stdio, privileges, exec.
+    env = dict(item.split("=", 1) for item in spec.env)
+    exec_process(spec.argv, env, spec.user, spec.workdir, stdio, spec.capabilities, spec.rootless, spec.init)
+
+
+def exec_process(argv, env: dict, user: str, workdir: str, stdio: Stdio, capabilities, rootless: bool,
+                 init: bool = False) -> None:
+    """The last steps of any process entering a container (PID 1 or `exec`). Never returns."""
+    # 13. Who to run as, read from the image's /etc/passwd and /etc/group.
+    uid, gid, groups, home = lookup_user(user, rootless)
+    env.setdefault("HOME", home)
+
+    # 14. The working directory (-w / WorkingDir), created if missing, as Docker does.
+    if not os.path.isdir(workdir):
+        step(f"mkdir {workdir}", os.makedirs, workdir, 0o755, True)
+    step(f"chdir {workdir}", os.chdir, workdir)
+
+    # 15. The terminal or the inherited fds become 0, 1, 2.
+    _setup_stdio(stdio)
+
+    # 16. Capabilities: remove all others from the bounding set, for good (exec can't get them back).
+    wanted = _capability_mask(capabilities)
+    for number in range(linux.last_capability() + 1):
+        if not wanted & (1 << number):
+            step(f"prctl(PR_CAPBSET_DROP, {number})", linux.prctl, PR_CAPBSET_DROP, number)
+
+    # 17. NO_NEW_PRIVS: setuid binaries and file capabilities can't raise privileges any more.
+    step("prctl(PR_SET_NO_NEW_PRIVS)", linux.prctl, PR_SET_NO_NEW_PRIVS, 1)
+
+    # 18. Drop to the user, last: groups, then gid, then uid (after setuid we couldn't change gid).
+    if groups is not None:
+        step("setgroups", os.setgroups, groups)
+    step("setgid", os.setgid, gid)
+    step("setuid", os.setuid, uid)
+    if uid == 0:
+        step("capset", linux.capset, wanted, wanted, 0)
+
+    # 19. The command becomes PID 1 (or, with --init, the child of a tiny reaper that stays PID 1).
+    if init:
+        _run_init(argv, env)
+    _exec(argv, env)
+
+
+def lookup_user(user: str, rootless: bool) -> tuple[int, int, list[int] | None, str]:
+    """-u USER[:GROUP] -> (uid, gid, supplementary groups, home), from the container's /etc files.
+
+    In a rootless container only root exists (one uid is mapped), and setgroups is denied.
+    """
+    name, _, group = (user or "root").partition(":")
+    passwd = _read_table("/etc/passwd")
+    groups_table = _read_table("/etc/group")
+    entry = next((row for row in passwd if row[0] == name or (name.isdigit() and row[2] == name)), None)
+    if entry is not None:
+        uid, gid, home, user_name = int(entry[2]), int(entry[3]), entry[5] or "/", entry[0]
+    elif name.isdigit():
+        uid, gid, home, user_name = int(name), int(name) if not group else 0, "/", ""
+    else:
+        raise SetupError(f"unable to find user {name}: no matching entries in passwd file")
+    if group:
+        row = next((row for row in groups_table if row[0] == group or (group.isdigit() and row[2] == group)), None)
+        if row is not None:
+            gid = int(row[2])
+        elif group.isdigit():
+            gid = int(group)
+        else:
+            raise SetupError(f"unable to find group {group}: no matching entries in group file")
+    if rootless:
+        if uid != 0 or gid != 0:
+            raise SetupError(f"user {user}: a rootless container maps only root (uid 0); "
+                             f"run as root to use other users")
+        return 0, 0, None, home
+    extra = [int(row[2]) for row in groups_table if user_name and user_name in row[3].split(",")]
+    return uid, gid, sorted(set(extra)), home
+
+
+def _read_table(path: str) -> list[list[str]]:
+    try:
+        with open(path) as file:
+            return [line.rstrip("\n").split(":") + [""] * 7 for line in file if line.strip() and not line.startswith("#")]
+    except OSError:
+        return []
+
+
+# --------------------------------------------------------------------------- steps in detail
+
+
+def _inside(root: str, path: str) -> str:
+    return root + os.path.normpath("/" + path)
+
+
+def _make_mount_point(path: str, directory: bool) -> None:
+    """mkdir -p (or touch) ``path`` in the new root: a mount needs something to cover."""
+    if os.path.lexists(path):
+        return
+    parent = os.path.dirname(path)
+    step(f"mkdir {parent}", os.makedirs, parent, 0o755, True)
+    if directory:
+        step(f"mkdir {path}", os.mkdir, path, 0o755)
+    else:
+        step(f"create {path}", lambda: os.close(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_CLOEXEC, 0o644)))
+
+
+def _locked_flags(path: str) -> int:
+    """Flags a bind remount must keep: in a user namespace the kernel locks nosuid/nodev/noexec."""
+    flags = os.statvfs(path).f_flag
+    result = 0
+    for st_flag, ms_flag in ((os.ST_NOSUID, MS_NOSUID), (os.ST_NODEV, MS_NODEV), (os.ST_NOEXEC, MS_NOEXEC)):
+        if flags & st_flag:
+            result |= ms_flag
+    return result
+
+
+def _remount_readonly(path: str, what: str) -> None:
+    step(what, linux.mount, None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | _locked_flags(path))
+
+
+def _mount_sys(spec: ContainerSpec, target: str) -> None:
+    try:
+        linux.mount("sysfs", target, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    except OSError:
+        # A user namespace may mount sysfs only with a network namespace of its own
+        # (--network host when rootless): fall back to a read-only bind of the host's /sys.
+        step("bind mount /sys", linux.mount, "/sys", target, None, MS_BIND | MS_REC)
+        _remount_readonly(target, "remount /sys read-only")
+
+
+def _make_dev(dev: str, tty_slave: int | None) -> None:
+    _make_mount_point(dev, directory=True)
+    step("mount tmpfs /dev", linux.mount, "tmpfs", dev, "tmpfs", MS_NOSUID, "mode=755,size=65536k")
+    for name in DEVICES:
+        _make_mount_point(f"{dev}/{name}", directory=False)
+        step(f"bind mount /dev/{name}", linux.mount, f"/dev/{name}", f"{dev}/{name}", None, MS_BIND)
+    os.mkdir(f"{dev}/pts", 0o755)
+    step("mount /dev/pts", linux.mount, "devpts", f"{dev}/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+         "newinstance,ptmxmode=0666,mode=0620")
+    os.symlink("pts/ptmx", f"{dev}/ptmx")
+    os.mkdir(f"{dev}/shm", 0o1777)
+    step("mount /dev/shm", linux.mount, "shm", f"{dev}/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+         "mode=1777,size=65536k")
+    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
+                         ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
+        os.symlink(target, f"{dev}/{name}")
+    if tty_slave is not None:
+        # /dev/console is the container's terminal, as in runc.
+        _make_mount_point(f"{dev}/console", directory=False)
+        step("bind mount /dev/console", linux.mount, os.ttyname(tty_slave), f"{dev}/console", None, MS_BIND)
+
+
+def _mask(path: str) -> None:
+    """Hide ``path``: /dev/null over a file, an empty read-only tmpfs over a directory."""
+    if not os.path.exists(path):
+        return
+    if os.path.isdir(path):
+        step(f"mask {path}", linux.mount, "tmpfs", path, "tmpfs", MS_RDONLY, "size=0")
+    else:
+        step(f"mask {path}", linux.mount, "/dev/null", path, None, MS_BIND)
+
+
+def _loopback_up() -> None:
+    SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        request = struct.pack("16sH14x", b"lo", 0)
+        flags = struct.unpack("16sH14x", fcntl.ioctl(sock, SIOCGIFFLAGS, request))[1]
+        fcntl.ioctl(sock, SIOCSIFFLAGS, struct.pack("16sH14x", b"lo", flags | IFF_UP))
+
+
+def _setup_stdio(stdio: Stdio) -> None:
+    if stdio.tty_slave is not None:
+        # A session of our own with the pty as its controlling terminal: job control and ^C work.
+        os.setsid()
+        step("ioctl(TIOCSCTTY)", fcntl.ioctl, stdio.tty_slave, termios.TIOCSCTTY, 0)
+        sources = (stdio.tty_slave,) * 3
+    else:
+        sources = (stdio.stdin, stdio.stdout, stdio.stderr)
+    for target, source in enumerate(sources):
+        step(f"dup2 onto fd {target}", os.dup2, source, target)
+
+
+def _capability_mask(names) -> int:
+    mask = 0
+    for name in names:
+        number = linux.CAPABILITIES[name]
+        if number <= linux.last_capability():
+            mask |= 1 << number
+    return mask
+
+
+def _exec(argv, env) -> None:
+    """execvpe with the container's PATH; failure is 127 (not found) or 126 (not executable)."""
+    try:
+        _reset_signals()
+        os.execvpe(argv[0], list(argv), env)
+    except OSError as error:
+        status = 127 if isinstance(error, FileNotFoundError) else 126
+        raise SetupError(f'exec "{argv[0]}": {error.strerror}', status) from None
+
+
+def _reset_signals() -> None:
+    """Python ignores SIGPIPE and catches SIGINT; the command must start with default handlers."""
+    for number in (signal.SIGPIPE, signal.SIGINT, signal.SIGQUIT, signal.SIGTERM, signal.SIGTSTP,
+                   signal.SIGTTIN, signal.SIGTTOU, signal.SIGCHLD, signal.SIGHUP):
+        signal.signal(number, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+
+
+FORWARDED_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
+                     signal.SIGUSR2, signal.SIGWINCH)
+
+
+def _run_init(argv, env) -> None:
+    """--init: stay PID 1 as a tiny reaper (this Python process, already in memory: the image
+    needs no Python). Forward signals to the command, reap orphans, exit with its status."""
+    child = os.fork()
+    if child == 0:
+        _exec_or_report(argv, env)
+    for number in FORWARDED_SIGNALS:
+        signal.signal(number, lambda sig, frame: os.kill(child, sig))
+    while True:
+        pid, status = os.wait()  # any process: orphans of the container are re-parented to us
+        if pid == child:
+            os._exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status))
+
+
+def _exec_or_report(argv, env) -> None:
+    try:
+        _exec(argv, env)
+    except SetupError as error:
+        os.write(2, f"pysh: contain: {error}\n".encode())
+        os._exit(error.status)

@@ -1,0 +1,148 @@
+"""What a container is, as data: ContainerSpec, and validate() which checks it before any syscall.
+
+The CLI turns `contain run` flags plus the image config into one ContainerSpec; setup.py
+carries it out. Nothing in this module touches the system.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+from pyshell.errors import ContainerError
+
+# Docker's default capability set (docker run reference, "Runtime privilege and Linux capabilities").
+DEFAULT_CAPABILITIES = frozenset({
+    "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE",
+    "NET_RAW", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+})
+
+# runc's defaults (libcontainer/specconv/example.go): hidden files and directories in /proc and
+# /sys that leak host information, and /proc parts that must not be written from a container.
+MASKED_PATHS = (
+    "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+    "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
+)
+READONLY_PATHS = ("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger")
+
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+NETWORK_MODES = ("none", "host")
+
+
+@dataclass(frozen=True)
+class Mount:
+    """One -v / --tmpfs: ``kind`` is "bind" (host path), "volume" (named, under PYSH_HOME) or "tmpfs"."""
+
+    kind: str
+    source: str        # host path for bind and volume; "" for tmpfs
+    target: str        # absolute path inside the container
+    readonly: bool = False
+    options: str = ""  # tmpfs options such as "size=64m"
+    volume_name: str = ""
+
+
+@dataclass(frozen=True)
+class ContainerSpec:
+    id: str
+    name: str
+    image: str                          # the reference the user typed, for `ps`
+    image_id: str
+    layer_dirs: tuple[str, ...]         # overlay lower layers, lowest first
+    argv: tuple[str, ...]
+    env: tuple[str, ...] = ()           # "K=V", already merged (image, then -e)
+    workdir: str = "/"
+    user: str = ""                      # "" (root), "name", "uid", "uid:gid", "name:group"
+    hostname: str = ""
+    tty: bool = False
+    interactive: bool = False
+    detach: bool = False
+    autoremove: bool = False
+    mounts: tuple[Mount, ...] = ()
+    read_only: bool = False
+    memory: int | None = None           # bytes
+    cpus: float | None = None
+    pids_limit: int | None = None
+    capabilities: frozenset[str] = DEFAULT_CAPABILITIES
+    init: bool = False
+    network: str = "none"
+    rootless: bool = False              # run in a user namespace mapping the caller to root
+    stop_signal: str = "SIGTERM"
+    labels: tuple[tuple[str, str], ...] = ()
+    entrypoint: tuple[str, ...] = ()    # as configured, for inspect
+    cmd: tuple[str, ...] = ()
+    hidden: bool = False                # build containers: not shown by `ps -a`
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["capabilities"] = sorted(self.capabilities)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> "ContainerSpec":
+        data = dict(data)
+        data["mounts"] = tuple(Mount(**m) for m in data.get("mounts", ()))
+        data["capabilities"] = frozenset(data.get("capabilities", DEFAULT_CAPABILITIES))
+        data["labels"] = tuple(tuple(pair) for pair in data.get("labels", ()))
+        for key in ("layer_dirs", "argv", "env", "entrypoint", "cmd"):
+            data[key] = tuple(data.get(key, ()))
+        known = cls.__dataclass_fields__
+        return cls(**{key: value for key, value in data.items() if key in known})
+
+
+_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
+_HOSTNAME = re.compile(r"^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,62})$")
+
+
+def validate(spec: ContainerSpec, known_capabilities) -> None:
+    """Raise ContainerError for the first thing wrong with ``spec``; make no syscall."""
+    if not _NAME.match(spec.name):
+        raise ContainerError(f"invalid container name {spec.name!r}: use [a-zA-Z0-9][a-zA-Z0-9_.-]*")
+    if not spec.argv:
+        raise ContainerError("no command specified (the image has no Cmd or Entrypoint)")
+    if not spec.workdir.startswith("/"):
+        raise ContainerError(f"the working directory {spec.workdir!r} is not an absolute path")
+    if not _HOSTNAME.match(spec.hostname):
+        raise ContainerError(f"invalid hostname {spec.hostname!r}")
+    if spec.network not in NETWORK_MODES:
+        raise ContainerError(f"network mode {spec.network!r} is not supported (use none or host)")
+    if spec.memory is not None and spec.memory < 6 * 1024 * 1024:
+        raise ContainerError("minimum memory limit allowed is 6MB")
+    if spec.cpus is not None and spec.cpus <= 0:
+        raise ContainerError(f"--cpus must be positive, not {spec.cpus}")
+    if spec.pids_limit is not None and spec.pids_limit == 0:
+        raise ContainerError("--pids-limit must be positive or -1 (unlimited)")
+    unknown = sorted(set(spec.capabilities) - set(known_capabilities))
+    if unknown:
+        raise ContainerError(f"unknown capability: {unknown[0]}")
+    targets = set()
+    for mount in spec.mounts:
+        if not mount.target.startswith("/") or mount.target == "/":
+            raise ContainerError(f"invalid mount target {mount.target!r}: must be an absolute path other than /")
+        if ".." in mount.target.split("/"):
+            raise ContainerError(f"invalid mount target {mount.target!r}: no '..' allowed")
+        if mount.target in targets:
+            raise ContainerError(f"duplicate mount point: {mount.target}")
+        targets.add(mount.target)
+
+
+def parse_size(text: str) -> int:
+    """Docker's sizes: 512, 64k, 64m, 1g (b, k, m, g; case-insensitive)."""
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([bkmg]?)b?", text.strip().lower())
+    if not match:
+        raise ContainerError(f"invalid size: {text!r} (use a number with b, k, m or g)")
+    number, unit = match.groups()
+    return int(float(number) * {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit])
+
+
+def merge_capabilities(add: list[str], drop: list[str]) -> frozenset[str]:
+    """Docker's rule: start from the default set, then --cap-add, then --cap-drop; ALL means every cap."""
+    from pyshell.contain.linux import CAPABILITIES
+
+    def names(values):
+        return {value.upper().removeprefix("CAP_") for value in values}
+
+    added, dropped = names(add), names(drop)
+    result = set(DEFAULT_CAPABILITIES)
+    result |= set(CAPABILITIES) if "ALL" in added else added
+    result -= set(CAPABILITIES) if "ALL" in dropped else dropped
+    return frozenset(result)

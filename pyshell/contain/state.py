@@ -1,0 +1,190 @@
+"""Containers on disk: PYSH_HOME/containers/<id>/, and what state each one is in.
+
+Per container::
+
+    config.json    the spec and bookkeeping, written by `contain` commands (atomic, under the lock)
+    running        "<supervisor pid> <its start time> <container pid> <its start time> <started at>",
+                   written by the supervisor once the command was exec'd
+    exit           "<exit status> <finished at>", written by the supervisor when PID 1 is reaped
+    container.log  stdout+stderr of a detached container
+    attach.sock    the supervisor's socket for `attach` (containers with -t)
+    etc/           hostname, hosts, resolv.conf bound into the container
+    rootfs/        upper/ (the container's changes: `commit` turns it into a layer), work/, merged/
+
+The status is derived from these files and from whether the supervisor still lives, so a
+crash needs no repair beyond `reconcile()`, which every command runs first.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyshell.contain import cgroups
+from pyshell.contain.spec import ContainerSpec
+from pyshell.errors import ContainerError
+from pyshell.statedir import atomic_write, atomic_write_json, locked, read_json
+
+
+def containers_dir(home: Path) -> Path:
+    return home / "containers"
+
+
+def lock_path(home: Path) -> Path:
+    return containers_dir(home) / ".lock"
+
+
+@dataclass(frozen=True)
+class Container:
+    """One container as found on disk, with its derived status."""
+
+    dir: Path
+    spec: ContainerSpec
+    created: str
+    cgroup: dict | None
+    status: str                  # "created", "running", "exited"
+    exit_code: int | None
+    started_at: str
+    finished_at: str
+    pid: int                     # host pid of the container's PID 1 (0 when not running)
+    supervisor_pid: int
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def upper_dir(self) -> Path:
+        return self.dir / "rootfs" / "upper"
+
+
+def now_iso() -> str:
+    seconds = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{int(seconds % 1 * 1e6):06d}Z"
+
+
+def process_start_time(pid: int) -> str | None:
+    """Field 22 of /proc/PID/stat: tells a live process from a later one that reused its pid."""
+    try:
+        with open(f"/proc/{pid}/stat") as file:
+            data = file.read()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return data[data.rindex(")") + 2:].split()[19]
+
+
+def alive(pid: int, start_time: str) -> bool:
+    return pid > 0 and process_start_time(pid) == start_time
+
+
+def _read_words(path: Path) -> list[str]:
+    try:
+        return path.read_text().split()
+    except FileNotFoundError:
+        return []
+
+
+def load(directory: Path) -> Container | None:
+    config = read_json(directory / "config.json")
+    if config is None:
+        return None
+    running = _read_words(directory / "running")
+    exited = _read_words(directory / "exit")
+    status, exit_code, pid, supervisor_pid = "created", None, 0, 0
+    started_at = finished_at = ""
+    if running:
+        supervisor_pid, pid, started_at = int(running[0]), int(running[2]), running[4]
+        status = "running"
+        if exited:
+            status, exit_code, finished_at = "exited", int(exited[0]), exited[1]
+            pid = 0
+    return Container(directory, ContainerSpec.from_json(config["spec"]), config["created"],
+                     config.get("cgroup"), status, exit_code, started_at, finished_at, pid, supervisor_pid)
+
+
+def save_config(directory: Path, spec: ContainerSpec, created: str, cgroup: dict | None) -> None:
+    atomic_write_json(directory / "config.json", {"spec": spec.to_json(), "created": created, "cgroup": cgroup})
+
+
+def all_containers(home: Path) -> list[Container]:
+    found = []
+    root = containers_dir(home)
+    if not root.is_dir():
+        return []
+    for entry in root.iterdir():
+        if entry.name.startswith("."):
+            continue
+        container = load(entry)
+        if container is not None:
+            found.append(container)
+    found.sort(key=lambda c: c.created, reverse=True)
+    return found
+
+
+def find(home: Path, name_or_id: str) -> Container:
+    """By name, full id or unique id prefix, as Docker does."""
+    candidates = all_containers(home)
+    for container in candidates:
+        if container.name == name_or_id or container.id == name_or_id:
+            return container
+    matches = [c for c in candidates if name_or_id and c.id.startswith(name_or_id)]
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        raise ContainerError(f"multiple containers match id prefix {name_or_id!r}")
+    raise ContainerError(f"no such container: {name_or_id}")
+
+
+def reconcile(home: Path) -> None:
+    """After a crash (supervisor killed, host rebooted): containers whose supervisor is gone are
+    marked exited, and what they held (processes, cgroup) is released."""
+    for container in all_containers(home):
+        if container.status != "running":
+            continue
+        words = _read_words(container.dir / "running")
+        if alive(int(words[0]), words[1]):
+            continue
+        with locked(lock_path(home)):
+            if (container.dir / "exit").exists():
+                continue
+            if alive(int(words[2]), words[3]):
+                os.kill(int(words[2]), 9)  # PID 1 dies, and with it its whole PID namespace
+            cgroup = cgroups.from_json(container.cgroup)
+            if cgroup:
+                cgroup.remove()
+            atomic_write(container.dir / "exit", f"255 {now_iso()}\n".encode())
+
+
+def image_users(home: Path):
+    """For `rmi`: the name of a container using an image, or None."""
+    def in_use(image_id: str) -> str | None:
+        for container in all_containers(home):
+            if container.spec.image_id == image_id and not container.spec.hidden:
+                return container.id[:12]
+        return None
+    return in_use
+
+
+_ADJECTIVES = ("admiring", "bold", "brave", "busy", "clever", "eager", "elastic", "focused", "gallant",
+               "happy", "jolly", "keen", "modest", "nifty", "quirky", "serene", "sharp", "tender", "vibrant",
+               "zealous")
+_SCIENTISTS = ("babbage", "curie", "dijkstra", "einstein", "hopper", "knuth", "lamport", "liskov",
+               "lovelace", "mccarthy", "noether", "pike", "ritchie", "shannon", "thompson", "torvalds",
+               "turing", "wozniak")
+
+
+def new_name(taken: set[str]) -> str:
+    while True:
+        name = f"{random.choice(_ADJECTIVES)}_{random.choice(_SCIENTISTS)}"
+        if name not in taken:
+            return name
+        name = f"{name}{random.randint(1, 99)}"
+        if name not in taken:
+            return name
