@@ -212,13 +212,12 @@ def rmi_command(argv: list[str]) -> int:
 
 
 def _container_using(image_id: str) -> str | None:
-    """Name of a container made from ``image_id``, asked of the runtime if it can tell."""
+    """Name of a container made from ``image_id`` (the runtime's state knows), or None."""
     try:
-        from pyshell.contain import runtime
-        finder = getattr(runtime, "container_using_image", None)
+        from pyshell.contain.state import image_users
     except ImportError:
         return None
-    return finder(pysh_home(), image_id) if finder else None
+    return image_users(pysh_home())(image_id)
 
 
 @command("import")
@@ -390,6 +389,65 @@ def load_command(argv: list[str]) -> int:
         for image, tags in loaded:
             out("".join(f"Loaded image: {tag}\n" for tag in tags) or f"Loaded image ID: {image.id}\n")
     return 0
+
+
+@command("build")
+def build_command(argv: list[str]) -> int:
+    """contain build [-t NAME[:TAG]]... [-f FILE] [--build-arg K=V]... [--no-cache] [--target STAGE]
+    [--network host|none] [-q] CONTEXT"""
+    p = parser("build", "Build an image from a Dockerfile (or Containerfile).")
+    p.add_argument("-t", "--tag", action="append", default=[])
+    p.add_argument("-f", "--file")
+    p.add_argument("--build-arg", action="append", default=[])
+    p.add_argument("--no-cache", action="store_true")
+    p.add_argument("--target")
+    p.add_argument("--network", choices=["host", "none", "default"], default="host")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only the image id")
+    p.add_argument("context")
+    args = p.parse_args(argv)
+    from pathlib import Path
+
+    from pyshell.contain.build import BuildOptions, build
+    from pyshell.contain.images import parse_reference
+
+    for tag in args.tag:
+        parse_reference(tag)  # a bad name fails before any step runs
+    build_args = {}
+    for item in args.build_arg:
+        key, equal, value = item.partition("=")
+        if equal:
+            build_args[key] = value
+        elif key in os.environ:
+            build_args[key] = os.environ[key]
+    context = Path(args.context).resolve()
+    dockerfile = None
+    if args.file:
+        dockerfile = Path(args.file) if args.file != "-" else None
+        if dockerfile is not None and not dockerfile.is_absolute() and not dockerfile.exists():
+            dockerfile = context / args.file
+        if dockerfile is not None and not dockerfile.is_file():
+            raise ContainerError(f"no such file: {args.file}")
+    options = BuildOptions(context=context, dockerfile=dockerfile, tags=tuple(args.tag),
+                           build_args=build_args, no_cache=args.no_cache, target=args.target,
+                           network="host" if args.network == "default" else args.network,
+                           quiet=args.quiet)
+    image = build(store(), options, out, pull=_puller())
+    if args.quiet:
+        out(image.id + "\n")
+    return 0
+
+
+def _puller():
+    """FROM/COPY --from an image we don't have: pull it (registry.py), if that part is there."""
+    try:
+        from pyshell.contain import registry
+    except ImportError:
+        return None
+
+    def pull(reference: str):
+        return registry.pull(store(), reference, progress=err)
+
+    return pull
 
 
 COMMANDS["image-inspect"] = inspect_image
