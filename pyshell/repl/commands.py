@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from pyshell.builtins import BUILTINS
+from pyshell.builtins import load_all
 
 # The reserved words of the grammar (POSIX's, and bash's `function`).
 KEYWORDS = frozenset("if then else elif fi case esac for while until do done in { } ! function".split())
@@ -65,6 +65,13 @@ class CommandClassifier:
     def __init__(self, shell=None) -> None:
         self.shell = shell
         self.path_commands = PathCommands()
+        self._builtins = None
+
+    @property
+    def builtins(self):
+        if self._builtins is None:  # the registry fills as the builtin modules are imported
+            self._builtins = load_all()
+        return self._builtins
 
     def path_value(self) -> str:
         if self.shell is not None:
@@ -81,7 +88,7 @@ class CommandClassifier:
             return "keyword"
         if self.shell is not None and name in getattr(self.shell, "functions", {}):
             return "function"
-        if name in BUILTINS or name in LAZY_BUILTINS:
+        if name in self.builtins or name in LAZY_BUILTINS:
             return "builtin"
         if "/" in name:
             path = os.path.expanduser(name)
@@ -90,7 +97,7 @@ class CommandClassifier:
 
     def all_names(self) -> set[str]:
         """Every name that can start a command, for completion."""
-        names = set(KEYWORDS) | set(BUILTINS) | LAZY_BUILTINS
+        names = set(KEYWORDS) | set(self.builtins) | LAZY_BUILTINS
         if self.shell is not None:
             names |= set(getattr(self.shell, "aliases", {}))
             names |= set(getattr(self.shell, "functions", {}))

@@ -26,9 +26,10 @@ _RUN_OPTIONS = (
     "--memory --cpus --pids-limit --cap-add --cap-drop --init --network --userns -p"
 ).split()
 _VM_CREATE_OPTIONS = (
-    "--disk --disk-size --cdrom --tiny -m --smp --maxcpus --fwd --kernel --initrd --append "
-    "--balloon --nic"
+    "--disk --disk-size --cdrom --tiny -m --memory --smp --maxcpus --fwd --kernel --initrd "
+    "--append --balloon --nic --accel"
 ).split()
+_VM_START_OPTIONS = ["-d", "--detach", "--no-wait", "--timeout"]
 
 SUBCOMMANDS: dict[str, dict[str, list[str]]] = {
     "contain": {
@@ -41,8 +42,9 @@ SUBCOMMANDS: dict[str, dict[str, list[str]]] = {
         "save": ["-o"], "load": ["-i"], "login": ["-u", "-p"], "logout": [],
     },
     "vm": {
-        "disk": [], "create": _VM_CREATE_OPTIONS, "run": _VM_CREATE_OPTIONS + ["-d"],
-        "start": ["-d"], "ls": [], "stop": [], "kill": [], "rm": [], "inspect": [], "cmd": [],
+        "disk": [], "create": _VM_CREATE_OPTIONS, "run": _VM_CREATE_OPTIONS + _VM_START_OPTIONS,
+        "start": _VM_START_OPTIONS, "ls": [], "stop": ["--timeout"], "kill": [], "rm": ["-f", "--force"],
+        "inspect": [], "cmd": [],
         "console": [], "monitor": [], "cpu": [], "balloon": [], "pause": [], "resume": [],
         "status": [], "exec": [],
     },
@@ -52,7 +54,7 @@ SUBCOMMANDS: dict[str, dict[str, list[str]]] = {
         "rm": [], "kill": [],
     },
 }
-SECOND_LEVEL = {("vm", "disk"): {"create": ["--format", "--backing"], "info": []}}
+SECOND_LEVEL = {("vm", "disk"): {"create": ["--format", "--backing"], "info": ["--json"]}}
 
 # Which live objects an argument of a subcommand names.
 CONTAINER_ARGUMENT = {"attach", "start", "stop", "kill", "restart", "rm", "logs", "exec", "commit",
@@ -109,19 +111,21 @@ def split_command_line(text: str) -> tuple[list[str], bool]:
         if kind == "operator" or (kind == "keyword" and not glued):
             words, glued, after_redirect = [], False, False  # `|`, `;`, `then`...: a new command
         elif kind == "redirect":
+            if glued and words and words[-1][1] == "fd":
+                words.pop()  # the 2 of `2>`: part of the redirection, not an argument
             glued, after_redirect = False, True
         elif kind in ("whitespace", "comment"):
             glued = False
         elif glued:
             words[-1] = (words[-1][0] + piece, words[-1][1])
         else:
-            role = "target" if after_redirect else ("assignment" if kind == "assignment" else "word")
+            role = "target" if after_redirect else {"assignment": "assignment", "number": "fd"}.get(kind, "word")
             words.append((piece, role))
             glued, after_redirect = True, False
     if not glued:
         words.append(("", "target" if after_redirect else "word"))
     current_text, current_role = words[-1]
-    command_words = [word for word, role in words[:-1] if role == "word"]
+    command_words = [word for word, role in words[:-1] if role in ("word", "fd")]
     command_position = current_role == "word" and not command_words
     return command_words + [current_text], command_position
 
