@@ -68,9 +68,10 @@ V=later
 export V
 sh -c 'echo $V'
 
-#### export dash p lists variable
-export ZZZ_TEST=1
-export -p | grep ZZZ_TEST
+#### export dash p output can be read back by sh
+export ZZZ_TEST='a b'
+export -p | grep ZZZ_TEST= > saved.sh
+sh -c '. ./saved.sh; echo "[$ZZZ_TEST]"'
 
 #### unset removes exported variable from child
 export V=1
@@ -86,15 +87,18 @@ echo $?
 readonly R=1
 R=2
 echo not-reached
+## status: 1
+## note: assigning to a readonly variable must end a script: bash --posix exits 127, dash 2, POSIX asks only for non-zero; pysh uses 1
 
 #### readonly in subshell keeps shell running
 readonly R=1
 (R=2) 2>/dev/null
 echo status $?
 
-#### readonly dash p lists
-readonly RO_TEST=yes
-readonly -p | grep RO_TEST
+#### readonly dash p output can be read back by sh
+readonly RO_TEST='x  y'
+readonly -p | grep RO_TEST= > saved.sh
+sh -c '. ./saved.sh; echo "[$RO_TEST]"'
 
 #### set positional parameters
 set -- one two three

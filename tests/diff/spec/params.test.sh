@@ -201,11 +201,15 @@ echo ${#1}
 #### bad substitution is an error
 echo ${x!y}
 echo after
+## status: 2
+## note: pysh finds a bad substitution when parsing, so it is a syntax error (status 2, as in dash); bash --posix exits 127
 
 #### set -u unset variable errors
 set -u
 echo $undefined_var
 echo not-reached
+## status: 1
+## note: bash --posix exits 127 after an expansion error and dash exits 2; POSIX asks only for a non-zero exit, and pysh's ExpandError exits 1
 
 #### set -u allows default
 set -u
