@@ -18,7 +18,7 @@ import os
 import sys
 
 USAGE = """\
-usage: pysh [-euxfnvCa] [-o option] [-c 'commands' [arg0 [args...]] | file [args...]]
+usage: pysh [--norc] [-euxfnvCa] [-o option] [-c 'commands' [arg0 [args...]] | file [args...]]
        pysh --version | --help
 Options are those of `set` (help set). With no file and no -c, commands are read from
 standard input; on a terminal, pysh is interactive. PYSH_DEBUG=1 shows Python tracebacks.
@@ -35,6 +35,7 @@ class _Invocation:
         self.options: list[tuple[str, bool]] = []  # (option name, on)
         self.interactive = False
         self.parse_only = False
+        self.norc = False  # --norc: the REPL skips ~/.pyshrc
 
 
 def _parse_argv(argv: list[str]) -> _Invocation:
@@ -50,6 +51,10 @@ def _parse_argv(argv: list[str]) -> _Invocation:
         if arg == "--":
             index += 1
             break
+        if arg == "--norc":
+            invocation.norc = True
+            index += 1
+            continue
         if arg in ("-", "+") or arg[:1] not in ("-", "+") or len(arg) < 2:
             break
         on = arg[0] == "-"
@@ -124,6 +129,7 @@ def _make_shell(invocation: _Invocation):
     else:
         argv0, args = "pysh", invocation.args
     shell = Shell(argv0=argv0, args=args, interactive=interactive)
+    shell.norc = invocation.norc
     for name, on in invocation.options:
         setattr(shell.options, name, on)
     if invocation.parse_only:
