@@ -450,6 +450,79 @@ def _puller():
     return pull
 
 
+@command("pull")
+def pull_command(argv: list[str]) -> int:
+    """contain pull [-q] NAME[:TAG|@DIGEST]"""
+    p = parser("pull", "Download an image from a registry (Docker Hub by default).")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.add_argument("image")
+    args = p.parse_args(argv)
+    from pyshell.contain.registry import pull
+
+    image = pull(store(), args.image, progress=(lambda s: None) if args.quiet else out,
+                 interactive=os.isatty(1))
+    out(f"{args.image}\n" if not args.quiet else f"{image.id}\n")
+    return 0
+
+
+@command("push")
+def push_command(argv: list[str]) -> int:
+    """contain push [-q] NAME[:TAG]"""
+    p = parser("push", "Upload an image to a registry.")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.add_argument("image")
+    args = p.parse_args(argv)
+    from pyshell.contain.registry import push
+
+    push(store(), args.image, progress=(lambda s: None) if args.quiet else out, interactive=os.isatty(1))
+    return 0
+
+
+@command("login")
+def login_command(argv: list[str]) -> int:
+    """contain login [-u USER] [-p PASSWORD | --password-stdin] [REGISTRY]"""
+    p = parser("login", "Check and store registry credentials (file mode 0600).")
+    p.add_argument("-u", "--username")
+    p.add_argument("-p", "--password")
+    p.add_argument("--password-stdin", action="store_true")
+    p.add_argument("registry", nargs="?")
+    args = p.parse_args(argv)
+    from pyshell.contain.registry import login, registry_of
+
+    registry = registry_of(args.registry)
+    user, password = args.username, args.password
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    if not user:
+        if not os.isatty(0):
+            raise ContainerError("give a user name with -u (stdin is not a terminal)")
+        err("Username: ")
+        user = sys.stdin.readline().strip()
+    if password is None:
+        import getpass
+        password = getpass.getpass("Password: ")
+    if not user or not password:
+        raise ContainerError("user name and password are required")
+    login(registry, user, password)
+    out("Login Succeeded\n")
+    return 0
+
+
+@command("logout")
+def logout_command(argv: list[str]) -> int:
+    """contain logout [REGISTRY]"""
+    p = parser("logout", "Forget stored registry credentials.")
+    p.add_argument("registry", nargs="?")
+    args = p.parse_args(argv)
+    from pyshell.contain.registry import forget_credentials, registry_of
+
+    registry = registry_of(args.registry)
+    if not forget_credentials(registry):
+        raise ContainerError(f"not logged in to {registry}")
+    out(f"Removing login credentials for {registry}\n")
+    return 0
+
+
 COMMANDS["image-inspect"] = inspect_image
 
 if __name__ == "__main__":  # python -m pyshell.contain.image_cli images

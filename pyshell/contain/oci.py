@@ -54,7 +54,7 @@ class VerifyingReader(io.RawIOBase):
         self.stream, self.expected, self.what = stream, digest, what
         self.sha256 = hashlib.sha256()
         self.on_read = on_read
-        self.checked = False
+        self.verified = False
 
     def readable(self) -> bool:
         return True
@@ -62,7 +62,6 @@ class VerifyingReader(io.RawIOBase):
     def readinto(self, buffer) -> int:
         data = self.stream.read(len(buffer))
         if not data:
-            self.check()
             return 0
         self.sha256.update(data)
         if self.on_read:
@@ -71,11 +70,12 @@ class VerifyingReader(io.RawIOBase):
         return len(data)
 
     def check(self) -> None:
-        if not self.checked:
-            self.checked = True
+        """Call at the end: raises unless every byte read so far hashes to the expected digest."""
+        if not self.verified:
             actual = "sha256:" + self.sha256.hexdigest()
             if actual != self.expected:
                 raise ContainerError(f"{self.what}: digest mismatch: expected {self.expected}, got {actual}")
+            self.verified = True
 
 
 def install_image(store: ImageStore, config_bytes: bytes, config_digest: str | None,
@@ -104,7 +104,7 @@ def install_image(store: ImageStore, config_bytes: bytes, config_digest: str | N
                 store.add_layer_from_tar(buffered, lower, expected_diff_id=diff_id)
                 while buffered.read(1 << 20):
                     pass  # the blob digest covers every byte, even after the tar's end
-                if isinstance(stream, VerifyingReader):
+                if hasattr(stream, "check"):
                     stream.check()
             finally:
                 buffered.close()
