@@ -316,7 +316,7 @@ class _Printer:
             self.inline(statements)
             text = "".join(self.out)
             if text.startswith("(") and not subst.backquoted:
-                text = " " + text   # $( (a) ) is a subshell; $((a)) would be arithmetic
+                text = " " + text + " "   # $( (a) ) is a subshell; $((a)) would be arithmetic
         else:
             self.newline(saved_indent + 1)
             self.script_lines(statements, saved_indent + 1)
