@@ -87,8 +87,6 @@ echo $?
 readonly R=1
 R=2
 echo not-reached
-## status: 1
-## note: assigning to a readonly variable must end a script: bash --posix exits 127, dash 2, POSIX asks only for non-zero; pysh uses 1
 
 #### readonly in subshell keeps shell running
 readonly R=1

@@ -208,8 +208,6 @@ echo after
 set -u
 echo $undefined_var
 echo not-reached
-## status: 1
-## note: bash --posix exits 127 after an expansion error and dash exits 2; POSIX asks only for a non-zero exit, and pysh's ExpandError exits 1
 
 #### set -u allows default
 set -u
