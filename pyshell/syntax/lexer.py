@@ -310,13 +310,14 @@ class Scanner:
 
     def __init__(self, lexer, source: Source, parse_tokens: ParseTokens, *,
                  aliases: Mapping[str, str] | None = None, spans: list | None = None,
-                 in_cmdsubst: bool = False):
+                 in_cmdsubst: bool = False, opened_at: int = 0):
         self.lx = lexer
         self.source = source
         self.parse_tokens = parse_tokens
         self.aliases = aliases
         self.spans = spans
         self.in_cmdsubst = in_cmdsubst
+        self.opened_at = opened_at  # offset of the `$(` whose body this is
         self.mode = COMMAND
         self.nesting = 0          # open if/while/case/{/( ... : a newline inside does not end a command
         self.paren_depth = 0      # open ( : in $( ), the ) that closes the body is found at depth 0
@@ -338,7 +339,7 @@ class Scanner:
             if raw is None:
                 if self.in_cmdsubst:
                     raise self.source.error("unterminated command substitution",
-                                            len(self.lx.lexdata), incomplete=True)
+                                            self.opened_at, incomplete=True)
                 self._check_no_heredoc_left()
                 return
             kind = raw.type
@@ -652,7 +653,7 @@ class Scanner:
         self._span(raw.lexpos, raw.lexpos + 2, "operator")
         lx.push_state("INITIAL")
         inner = Scanner(lx, self.source, self.parse_tokens, aliases=self.aliases,
-                        spans=self.spans, in_cmdsubst=True)
+                        spans=self.spans, in_cmdsubst=True, opened_at=raw.lexpos)
         body_tokens = list(inner.tokens())
         lx.pop_state()
         return ast.CmdSubst(self.parse_tokens(body_tokens, inner.closing, self.source))
