@@ -320,10 +320,7 @@ class Builder:
         if reference.lower() == "scratch":
             return stage
         earlier = next((s for s in stages if s.name == reference.lower()), None)
-        try:
-            stage.image = earlier.image if earlier else self._image(reference)
-        except ContainerError as error:
-            raise ContainerError(f"{self.filename}:{instruction.line}: FROM: {error.message}") from None
+        stage.image = earlier.image if earlier else self._image(reference)
         for trigger in stage.image.config.on_build:
             self._say(f" ---> Running ONBUILD {trigger}\n")
             for triggered in parse_dockerfile(trigger, self.filename):
@@ -335,10 +332,13 @@ class Builder:
     def _image(self, reference: str) -> Image:
         try:
             return self.store.resolve(reference)
-        except ContainerError:
+        except ContainerError as missing:
             if self.pull is None:
                 raise
-            return self.pull(reference)
+            try:
+                return self.pull(reference)
+            except ContainerError as error:
+                raise ContainerError(f"{missing.message} (pull: {error.message})") from None
 
     # ---- one step
 

@@ -133,25 +133,25 @@ def split_words(text: str, env: dict[str, str], expand: bool = True, split: bool
     """
     words: list[str] = []
     current: list[str] = []
-    in_word = False
+    quoted = False  # "" is a word; an unquoted $EMPTY is not (as in sh)
     position = 0
     quote = None
+
+    def end_word() -> None:
+        nonlocal current, quoted
+        if "".join(current) or quoted:
+            words.append("".join(current))
+        current, quoted = [], False
+
     while position < len(text):
         char = text[position]
         if quote is None and char in " \t\n" and split:
-            if in_word:
-                words.append("".join(current))
-                current, in_word = [], False
+            end_word()
             position += 1
             continue
-        in_word = True
-        if char == "'" and quote is None:
-            quote = "'"
-        elif char == "'" and quote == "'":
-            quote = None
-        elif char == '"' and quote is None:
-            quote = '"'
-        elif char == '"' and quote == '"':
+        if char in "'\"" and quote is None:
+            quote, quoted = char, True
+        elif char == quote:
             quote = None
         elif char == "\\" and quote != "'" and position + 1 < len(text):
             position += 1
@@ -165,8 +165,7 @@ def split_words(text: str, env: dict[str, str], expand: bool = True, split: bool
         position += 1
     if quote:
         raise ContainerError(f"unterminated quote in: {text}")
-    if in_word:
-        words.append("".join(current))
+    end_word()
     return words
 
 
