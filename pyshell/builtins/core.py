@@ -21,6 +21,11 @@ def _quote(word: str) -> str:
     return quote(word)
 
 
+def _double_quote(value: str) -> str:
+    """"value" with \\ " $ ` escaped: the form `export -p` prints, reusable as input."""
+    return '"' + "".join("\\" + c if c in '\\"$`' else c for c in value) + '"'
+
+
 def _is_name(word: str) -> bool:
     return word.isidentifier() and word.isascii()
 
@@ -135,7 +140,9 @@ def exit_(shell, argv):
 def return_(shell, argv):
     if not shell.local_frames and not shell.source_depth:
         complain("return", "can only `return' from a function or sourced script")
-        return 1
+        if not shell.interactive:
+            raise ExitShell(2)
+        return 2
     raise ReturnFromFunction(_status_argument("return", argv, shell.last_status))
 
 
@@ -217,7 +224,7 @@ def export(shell, argv):
     if not args:
         for name in sorted(shell.exported):
             value = shell.vars.get(name)
-            write_out(f"export {name}" + ("" if value is None else f"={_quote(value)}") + "\n")
+            write_out(f"export {name}" + ("" if value is None else f"={_double_quote(value)}") + "\n")
         return 0
     if unexport:
         for name in args:
@@ -233,7 +240,7 @@ def readonly(shell, argv):
     if not args:
         for name in sorted(shell.readonly):
             value = shell.vars.get(name)
-            write_out(f"readonly {name}" + ("" if value is None else f"={_quote(value)}") + "\n")
+            write_out(f"readonly {name}" + ("" if value is None else f"={_double_quote(value)}") + "\n")
         return 0
     return _assign_arguments(shell, "readonly", args, shell.readonly.add)
 
@@ -375,10 +382,17 @@ def source(shell, argv):
         else:
             if not os.path.isfile(path):
                 complain(argv[0], f"{argv[1]}: file not found")
+                if not shell.interactive:
+                    raise ExitShell(1)
                 return 1
     shell.source_depth += 1
     try:
         return shell.run_file(path, argv[2:] if len(argv) > 2 else None)
+    except PyshError as error:  # unreadable: a special builtin's error ends a script
+        write_err(f"pysh: {error.message}\n")
+        if not shell.interactive:
+            raise ExitShell(1) from None
+        return 1
     finally:
         shell.source_depth -= 1
 
@@ -388,7 +402,7 @@ def eval_(shell, argv):
     source = " ".join(argv[1:])
     if not source.strip():
         return 0
-    return shell.run_source(source, filename="eval")
+    return shell.run_source(source, filename="eval", syntax_error_exits=not shell.interactive)
 
 
 @builtin("exec", "exec [command [args]] [redirections]",
@@ -497,7 +511,7 @@ def type_(shell, argv):
 def alias(shell, argv):
     if len(argv) == 1:
         for name in sorted(shell.aliases):
-            write_out(f"alias {name}={_quote(shell.aliases[name])}\n")
+            write_out(f"{name}={_quote(shell.aliases[name])}\n")
         return 0
     status = 0
     for arg in argv[1:]:
@@ -505,7 +519,7 @@ def alias(shell, argv):
         if equals:
             shell.aliases[name] = value
         elif name in shell.aliases:
-            write_out(f"alias {name}={_quote(shell.aliases[name])}\n")
+            write_out(f"{name}={_quote(shell.aliases[name])}\n")
         else:
             complain("alias", f"{name}: not found")
             status = 1

@@ -20,14 +20,15 @@ _CLASSES = {
 
 
 def has_magic(pattern: str) -> bool:
-    """True if ``pattern`` has an unquoted ``*``, ``?`` or ``[``."""
+    """True if ``pattern`` has an unquoted ``*``, ``?`` or ``[`` (a ``[`` needs a ``]`` after it:
+    the test command ``[`` is no pattern)."""
     escaped = False
-    for char in pattern:
+    for index, char in enumerate(pattern):
         if escaped:
             escaped = False
         elif char == "\\":
             escaped = True
-        elif char in "*?[":
+        elif char in "*?" or (char == "[" and "]" in pattern[index + 1:]):
             return True
     return False
 

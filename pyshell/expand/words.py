@@ -43,7 +43,8 @@ def fields(words, shell) -> list[str]:
             kind = type(part)
             if kind is Lit:
                 text = part.text
-                if _NEEDS_WORK.isdisjoint(text):
+                if _NEEDS_WORK.isdisjoint(text) or (
+                        "]" not in text and "*" not in text and "?" not in text and text[0] != "~"):
                     argv.append(text)
                     continue
             elif kind is ParamExp and part.op is None and part.name not in ("@", "*"):

@@ -18,7 +18,7 @@ import errno
 import os
 
 from pyshell.builtins import BUILTINS, load_all
-from pyshell.errors import ExpandError, PyshError
+from pyshell.errors import ExpandError, PyshError, RedirectError
 from pyshell.expand import fields, literal, pattern
 from pyshell.expand.glob import matches
 from pyshell.runtime.control import BreakLoop, ContinueLoop, ExitShell, ReturnFromFunction
@@ -67,7 +67,7 @@ def run_simple(shell, command: SimpleCommand) -> int:
     shell.substitution_status = None
     try:
         argv = fields(command.words, shell) if command.words else []
-    except ExpandError as error:
+    except PyshError as error:
         return _expansion_failed(shell, error)
     if not argv:
         return _errexit(shell, _assignments_only(shell, command))
@@ -96,7 +96,9 @@ def run_argv(shell, argv: list[str], assigns=(), redirects=(), use_functions: bo
 def _expansion_failed(shell, error: PyshError) -> int:
     shell.report(error.message)
     if not shell.interactive:
-        raise ExitShell(error.status)  # POSIX: an expansion error ends a non-interactive shell
+        # POSIX: an expansion (or readonly assignment) error ends a non-interactive shell.
+        # bash then exits with 127 from the main shell, and 1 from a subshell: so do we.
+        raise ExitShell(error.status if shell.is_subshell else 127)
     return error.status
 
 
@@ -107,11 +109,8 @@ def _assignments_only(shell, command: SimpleCommand) -> int:
             if shell.options.xtrace:
                 _trace(shell, (), [f"{assign.name}={value}"])
             shell.setvar(assign.name, value)
-    except ExpandError as error:
-        return _expansion_failed(shell, error)
     except PyshError as error:
-        shell.report(error.message)
-        return error.status
+        return _expansion_failed(shell, error)
     status = shell.substitution_status or 0
     if command.redirects:  # `> file` alone creates the file
         return _with_redirects(shell, command.redirects, lambda: status)
@@ -151,7 +150,7 @@ def _assign_values(shell, assigns) -> list[tuple[str, str]]:
 def _run_builtin(shell, builtin, argv, assigns, redirects, keep_assignments: bool) -> int:
     try:
         values = _assign_values(shell, assigns)
-    except ExpandError as error:
+    except PyshError as error:
         return _expansion_failed(shell, error)
     saved = [] if keep_assignments else [(name, shell.vars.get(name)) for name, _ in values]
     try:
@@ -188,7 +187,7 @@ def _call_builtin(shell, builtin, argv) -> int:
 def _call_function(shell, function: FunctionDef, argv, assigns, redirects) -> int:
     try:
         values = _assign_values(shell, assigns)
-    except ExpandError as error:
+    except PyshError as error:
         return _expansion_failed(shell, error)
     saved_positional = shell.positional
     frame: dict = {}
@@ -240,11 +239,11 @@ def _run_program(shell, argv, assigns, redirects) -> int:
     try:
         env = _program_environment(shell, assigns)
         moves, opened = open_moves(evaluate(redirects, shell)) if redirects else ([], [])
-    except ExpandError as error:
-        return _expansion_failed(shell, error)
-    except PyshError as error:
+    except RedirectError as error:
         shell.report(error.message)
         return 1
+    except PyshError as error:
+        return _expansion_failed(shell, error)
     job_control = shell.jobs.terminal is not None
     try:
         pid, status = start_program(shell, argv, env, moves, 0 if job_control else None)
@@ -275,7 +274,7 @@ def start_program(shell, argv, env, moves, pgid) -> tuple[int | None, int]:
     name = argv[0]
     path = find_program(shell, name)
     if path is None:
-        shell.report(f"{name}: command not found")
+        _report_as_child(shell, moves, f"{name}: command not found")
         return None, 127
     plan = SpawnPlan(path, tuple(argv), env, tuple(moves), pgid)
     try:
@@ -285,11 +284,17 @@ def start_program(shell, argv, env, moves, pgid) -> tuple[int | None, int]:
             return _run_as_script(shell, path, argv, moves, pgid), 0
         if error.errno == errno.ENOENT:
             shell.command_cache.forget()
-            shell.report(f"{name}: No such file or directory")
+            _report_as_child(shell, moves, f"{name}: No such file or directory")
             return None, 127
         reason = "Is a directory" if os.path.isdir(path) else error.strerror
-        shell.report(f"{name}: {reason}")
+        _report_as_child(shell, moves, f"{name}: {reason}")
         return None, 126
+
+
+def _report_as_child(shell, moves, message: str) -> None:
+    """Report a failed start where the child's stderr would have gone (`foo 2>/dev/null`)."""
+    with FdSaver(moves):
+        shell.report(message)
 
 
 def _run_as_script(shell, path, argv, moves, pgid) -> int:
@@ -532,7 +537,7 @@ def run_for(shell, node: For) -> int:
 def _for_body(shell, node: For) -> int:
     try:
         items = list(shell.positional) if node.items is None else fields(node.items, shell)
-    except ExpandError as error:
+    except PyshError as error:
         return _expansion_failed(shell, error)
     status = 0
     shell.loop_depth += 1
@@ -568,7 +573,7 @@ def _case_body(shell, node: Case) -> int:
             for each in item.patterns:
                 if matches(pattern(each, shell), word):
                     return run_script(shell, item.body)
-    except ExpandError as error:
+    except PyshError as error:
         return _expansion_failed(shell, error)
     return 0
 

@@ -71,6 +71,7 @@ class Shell:
         self.vars.setdefault("PS2", "> ")
         self.vars.setdefault("PS4", "+ ")
         self.vars["OPTIND"] = "1"
+        self.vars["IFS"] = DEFAULT_IFS  # never taken from the environment
         self.vars["PPID"] = str(os.getppid())
         self.vars.setdefault("PWD", _current_directory())
 
@@ -176,8 +177,12 @@ class Shell:
 
     # ---------------------------------------------------------------- running code
 
-    def run_source(self, source: str, filename: str = "-c") -> int:
-        """Parse and run ``source`` one top-level command at a time (aliases apply to later lines)."""
+    def run_source(self, source: str, filename: str = "-c", syntax_error_exits: bool = False) -> int:
+        """Parse and run ``source`` one top-level command at a time (aliases apply to later lines).
+
+        A syntax error stops the source with status 2 (and, with ``syntax_error_exits``,
+        the whole shell: `eval` in a script).
+        """
         from pyshell.syntax import iter_commands
 
         status = 0
@@ -189,6 +194,8 @@ class Shell:
         except ParseError as error:
             self.report(f"{error.filename}:{error.line}:{error.col}: {error.args[0]}")
             status = self.last_status = 2
+            if syntax_error_exits:
+                raise ExitShell(2) from None
         except RecursionError:
             self.report(f"{filename}: nested too deeply")
             status = self.last_status = 2
