@@ -267,16 +267,35 @@ _CONTINUING = {"AND_IF", "OR_IF", "PIPE", "PIPE_AMP"}
 
 
 class Source:
-    """A text being lexed, and how to turn an offset in it into a line:col position."""
+    """A text being lexed, and how to turn an offset in it into a line:col position.
 
-    def __init__(self, text: str, filename: str = "-c", line: int = 1, col: int = 1):
+    The lexer deletes each backslash-newline from the text it reads (see
+    Scanner._lexeme), so offsets in what it reads are mapped back to the original
+    ``text`` through the list of places where two characters were removed.
+    ``is_input`` is False for texts that are not the user's (an alias's value, the inside
+    of backquotes, a here-document body): a backslash-newline may end those.
+    """
+
+    def __init__(self, text: str, filename: str = "-c", line: int = 1, col: int = 1,
+                 is_input: bool = True):
         self.text = text
         self.filename = filename
         self.first_line = line
         self.first_col = col
+        self.is_input = is_input
+        self.removed: list[int] = []   # offsets (in the lexer's text) of deleted "\\\n"
         self._line_starts = None
 
+    def original_offset(self, index: int) -> int:
+        return index + 2 * bisect.bisect_right(self.removed, index)
+
+    def end_pos(self) -> ast.Pos:
+        return self._original_pos(len(self.text))
+
     def pos(self, index: int) -> ast.Pos:
+        return self._original_pos(self.original_offset(index))
+
+    def _original_pos(self, index: int) -> ast.Pos:
         if self._line_starts is None:
             self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
         row = bisect.bisect_right(self._line_starts, index) - 1
@@ -294,7 +313,8 @@ class Source:
               token: str | None = None) -> ParseError:
         pos = self.pos(index)
         return ParseError(message, filename=self.filename, line=pos.line, col=pos.col,
-                          token=token, incomplete=incomplete, source_line=self.line_text(index))
+                          token=token, incomplete=incomplete,
+                          source_line=self.line_text(self.original_offset(index)))
 
 
 ParseTokens = Callable[[list, "Token | None", Source], ast.Script]
@@ -343,11 +363,6 @@ class Scanner:
                 self._check_no_heredoc_left()
                 return
             kind = raw.type
-            if kind == "LINE_CONT":
-                if raw.lexpos + 2 >= len(self.lx.lexdata) and not self._inputs:
-                    raise self.source.error("unexpected end of file after \\", raw.lexpos,
-                                            incomplete=True)
-                continue
             if kind == "COMMENT":
                 self._span(raw.lexpos, raw.lexpos + len(raw.value), "comment")
                 continue
@@ -391,7 +406,7 @@ class Scanner:
             if self._pushback is not None:
                 raw, self._pushback = self._pushback, None
                 return raw
-            raw = self.lx.token()
+            raw = self._lexeme()
             if raw is not None or not self._inputs:
                 return raw
             finished = self._expanding_name
@@ -401,6 +416,39 @@ class Scanner:
             self._alias_next = self.aliases[finished][-1:] in (" ", "\t")
 
     _expanding_name = None
+
+    def _lexeme(self):
+        """The next lexeme of the current text.
+
+        sh removes every backslash-newline before it cuts words (`ec\\<newline>ho` is
+        `echo`, `$x\\<newline>y` is `$xy`, `&\\<newline>&` is `&&`). So wherever one is
+        met, at the start of a lexeme or right after one, it is deleted from the text and
+        the lexeme is read again. (Inside '...', a comment or a here-document body no
+        lexeme starts, so those keep theirs.)
+        """
+        lx = self.lx
+        while True:
+            raw = lx.token()
+            if raw is None:
+                return None
+            if raw.type == "LINE_CONT":
+                self._remove_continuation(raw.lexpos)
+                lx.lexpos = raw.lexpos
+                continue
+            if raw.type not in ("NEWLINE", "COMMENT") and lx.lexdata.startswith("\\\n", lx.lexpos):
+                self._remove_continuation(lx.lexpos)
+                lx.lexpos = raw.lexpos
+                continue
+            return raw
+
+    def _remove_continuation(self, index):
+        lx = self.lx
+        data = lx.lexdata
+        if index + 2 >= len(data) and self.source.is_input:
+            # The user's text ends with a backslash-newline: the line goes on (REPL).
+            raise self.source.error("unexpected end of file after \\", index, incomplete=True)
+        lx.input(data[:index] + data[index + 2:])
+        self.source.removed.append(index)
 
     def _token(self, type, value, raw) -> Token:
         pos = self.source.pos(raw.lexpos)
@@ -526,7 +574,8 @@ class Scanner:
         self._expanding_name = name
         here = self.source.pos(self.lx.lexpos)
         self.lx = _fresh_lexer(self.aliases[name])
-        self.source = Source(self.aliases[name], self.source.filename, here.line, here.col)
+        self.source = Source(self.aliases[name], self.source.filename, here.line, here.col,
+                             is_input=False)
         self.spans = None  # offsets in the alias text are not offsets in the highlighted text
 
     def _read_word(self, first, own_spans):
@@ -538,7 +587,7 @@ class Scanner:
         while True:
             self._part(raw, parts, own_spans, in_dquote=False)
             end = lx.lexpos
-            following = lx.token()
+            following = self._lexeme()
             if following is None:
                 break
             if following.lexpos != end or following.type in ("NEWLINE", "OPERATOR"):
@@ -567,8 +616,6 @@ class Scanner:
             index = self._span(start, start + 2, context)
             if own_spans is not None and index is not None:
                 own_spans.append(index)
-        elif kind == "LINE_CONT":
-            pass
         elif kind == "SQUOTE":
             parts.append(ast.SglQuoted(raw.value[1:-1]))
             self._span(start, start + len(raw.value), "string")
@@ -600,7 +647,7 @@ class Scanner:
         lx.push_state(state)
         parts: list = []
         while True:
-            raw = lx.token()
+            raw = self._lexeme()
             if raw is None:
                 if closer is None:
                     break
@@ -618,17 +665,17 @@ class Scanner:
         lx = self.lx
         start = raw.lexpos
         lx.push_state("bracename")
-        piece = lx.token()
+        piece = self._lexeme()
         length = piece is not None and piece.type == "BRACE_LEN"
         if length:
-            piece = lx.token()
+            piece = self._lexeme()
         if piece is None:
             raise self.source.error("unterminated parameter expansion", start, incomplete=True)
         if piece.type != "BRACE_NAME":
             raise self.source.error("bad substitution", start, token=raw.value)
         name = piece.value
         lx.begin("braceop")
-        piece = lx.token()
+        piece = self._lexeme()
         if piece is None:
             raise self.source.error("unterminated parameter expansion", start, incomplete=True)
         if piece.type == "BRACE_CLOSE":
@@ -665,7 +712,7 @@ class Scanner:
         specials = '$`\\"' if in_dquote else "$`\\"
         text = re.sub(r"\\([" + re.escape(specials) + "])", r"\1", raw.value[1:-1])
         here = self.source.pos(raw.lexpos + 1)
-        source = Source(text, self.source.filename, here.line, here.col)
+        source = Source(text, self.source.filename, here.line, here.col, is_input=False)
         inner = Scanner(_fresh_lexer(text), source, self.parse_tokens, aliases=self.aliases)
         body = self.parse_tokens(list(inner.tokens()), None, source)
         return ast.CmdSubst(body, backquoted=True)
@@ -680,7 +727,7 @@ class Scanner:
         parts: list = []
         depth = 0
         while True:
-            piece = lx.token()
+            piece = self._lexeme()
             if piece is None:
                 raise self.source.error("unterminated arithmetic expansion", start, incomplete=True)
             if piece.type == "AR_OPEN":
@@ -701,7 +748,7 @@ class Scanner:
                 if self.spans is not None:
                     del self.spans[spans_before:]
                 lx.lexpos = start + 1
-                dollar_paren = lx.token()  # re-read "$(" as CMDSUB_OPEN
+                dollar_paren = self._lexeme()  # re-read "$(" as CMDSUB_OPEN
                 return self._read_cmdsubst(dollar_paren)
             else:
                 self._part(piece, parts, None, in_dquote=False, context="number")
@@ -740,7 +787,7 @@ class Scanner:
                 doc.body = ast.Word((ast.Lit(body),) if body else ())
             else:
                 here = self.source.pos(start)
-                source = Source(body, self.source.filename, here.line, 1)
+                source = Source(body, self.source.filename, here.line, 1, is_input=False)
                 inner = Scanner(_fresh_lexer(body), source, self.parse_tokens, aliases=self.aliases)
                 parts = inner._read_parts("heredoc", None, 0, "string", in_dquote=True)
                 doc.body = ast.Word(_merge(parts))
@@ -757,7 +804,8 @@ class Scanner:
     def _span(self, start, end, kind):
         if self.spans is None or end <= start:
             return None
-        self.spans.append([start, end, kind])
+        source = self.source
+        self.spans.append([source.original_offset(start), source.original_offset(end - 1) + 1, kind])
         return len(self.spans) - 1
 
     def _rekind(self, indexes, kind):

@@ -54,7 +54,7 @@ def _parse_tokens(tokens: list, closing: Token | None, source: Source) -> ast.Sc
                     error = ParseError("syntax error near ')'", filename=None,
                                        line=closing.pos.line, col=closing.pos.col, token=")")
                 else:
-                    end = source.pos(len(source.text))
+                    end = source.end_pos()
                     error.line, error.col = end.line, end.col
             error.filename = source.filename
             error.source_line = _line_of(source.text, error.line - source.first_line)
