@@ -40,4 +40,5 @@ def comparisons():
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_snippet(case, comparisons):
     comparison = comparisons[case.id]
-    assert not comparison.problems, comparison.report()
+    if comparison.problems:
+        pytest.fail(comparison.report(), pytrace=False)
