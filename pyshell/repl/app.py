@@ -27,9 +27,13 @@ def run_repl(shell) -> int:
     """Run the interactive loop until `exit` or Ctrl-D; return the shell's exit status."""
     from pyshell.runtime.control import ExitShell
 
+    # Job control: our own process group, owning the terminal; each job gets it in turn.
+    shell.jobs.take_terminal(sys.stdin.fileno())
+    shell.options.monitor = shell.jobs.terminal is not None
     if shell.getvar("PS1") in (None, "$ ", "# "):  # the runtime's non-interactive default
         shell.setvar("PS1", DEFAULT_PS1)
     session = _make_session(shell)
+    _warm_up_in_background()
     try:
         if not getattr(shell, "norc", False) and not os.environ.get("PYSH_NORC"):
             _source_rc_file(shell)
@@ -132,6 +136,18 @@ def _make_session(shell):
     )
 
 
+def _warm_up_in_background() -> None:
+    """Import the executor while the user types the first command, not after Enter:
+    otherwise a Ctrl-C typed in the first moments of the first command can reach pysh
+    (still reading the line, in raw mode) instead of the job."""
+    import threading
+
+    def warm_up() -> None:
+        import pyshell.runtime.execute  # noqa: F401
+
+    threading.Thread(target=warm_up, name="pysh-warm-up", daemon=True).start()
+
+
 def _writable_place(path: str) -> bool:
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -155,6 +171,7 @@ def _source_rc_file(shell) -> None:
 
 
 def _has_stopped_jobs(shell) -> bool:
+    shell.jobs.poll()  # one may have been killed from elsewhere since the last prompt
     return any(job.state == "Stopped" for job in shell.jobs.jobs.values())
 
 
