@@ -89,6 +89,8 @@ FILE_TESTS = {
 
 def _integer(text: str) -> int:
     """test's integers: optional blanks and sign, decimal digits, 64-bit range."""
+    if len(text) < 19 and text.isdigit() and text.isascii():  # the common case, quickly
+        return int(text)
     stripped = text.strip(" \t\n")
     digits = stripped[1:] if stripped[:1] in "+-" else stripped
     if digits.isdigit() and digits.isascii():
