@@ -328,6 +328,8 @@ def cmd_cpu(args) -> int:
                 raise VmError("vm cpu NAME rm ID: which CPU (see vm cpu NAME)?", status=2)
             qmp.execute("device_del", {"id": args.id})
             _write(1, f"{args.id} unplug requested (the guest ejects it)\n")
+            _write(2, "pysh: vm: note: QEMU 7.2 may crash on a later cpu add or guest "
+                      "poweroff after an unplug; vm kill is safe\n")
             return 0
     raise VmError(f"vm cpu: unknown action {args.action!r} (add or rm)", status=2)
 

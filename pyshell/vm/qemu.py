@@ -14,7 +14,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import time
 
 from pyshell.errors import VmError
 from pyshell.vm.spec import NICS, VmSpec
@@ -143,7 +142,8 @@ def check_ports_free(spec: VmSpec) -> None:
 def launch(argv: list[str], paths: VmPaths) -> int:
     """Start QEMU daemonized; return the daemon's pid (from -pidfile)."""
     binary = qemu_binary()
-    done = subprocess.run([binary, *argv[1:]], stdin=subprocess.DEVNULL,
+    # argv[0] stays "qemu-system-x86_64": `ps` then shows exactly what `vm cmd` prints.
+    done = subprocess.run(argv, executable=binary, stdin=subprocess.DEVNULL,
                           capture_output=True, text=True, start_new_session=True)
     if done.returncode != 0:
         message = done.stderr.strip().splitlines() or [f"exit status {done.returncode}"]
@@ -176,7 +176,3 @@ def kill(pid: int, timeout: float = 10.0) -> None:
         return
     if not wait_exit(pid, timeout):
         raise VmError(f"qemu (pid {pid}) did not die after SIGKILL")
-
-
-def elapsed_since(start: float) -> str:
-    return f"{time.monotonic() - start:.1f} s"

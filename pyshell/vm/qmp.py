@@ -102,7 +102,8 @@ class QmpClient:
         except TimeoutError:
             raise VmError(f"QMP: no answer from QEMU within {self.timeout:g} s") from None
         except OSError as error:
-            raise VmError(f"QMP: reading from QEMU failed: {error.strerror or error}") from None
+            raise VmError(f"QMP: QEMU closed the connection ({error.strerror or error}): "
+                          "did it exit?") from None
         if not line:
-            raise VmError("QMP: QEMU closed the connection")
+            raise VmError("QMP: QEMU closed the connection: did it exit?")
         return json.loads(line)

@@ -43,7 +43,8 @@ from pyshell.errors import VmError
 GUEST_MODULES = ("e1000", "virtio_pci", "virtio_net", "virtio_balloon", "virtio_blk",
                  "button", "evdev", "ata_piix", "sd_mod")
 
-KERNEL_APPEND = "console=ttyS0 quiet panic=-1"
+# No `quiet`: the boot messages are worth reading on the console (and cost nothing here).
+KERNEL_APPEND = "console=ttyS0 panic=-1"
 
 # ---- the guest's own files ----------------------------------------------------------------
 # busybox init (PID 1) reads /etc/inittab: never an interactive shell as PID 1, because if it
@@ -178,7 +179,7 @@ def cache_root() -> Path:
 
 def recipe_hash() -> str:
     texts = [INITTAB, RCS, UDHCPC_SCRIPT, CPU_ONLINE_WATCHER, AGENT, POWER_BUTTON, PROFILE,
-             KERNEL_APPEND, " ".join(GUEST_MODULES), str(RECIPE_VERSION)]
+             " ".join(GUEST_MODULES), str(RECIPE_VERSION)]
     return hashlib.sha256("\0".join(texts).encode()).hexdigest()[:16]
 
 
@@ -237,7 +238,7 @@ def _build_into(scratch: Path, guest_dir: Path, progress) -> None:
     with open(guest_dir / "initramfs.cpio.gz", "wb") as out:
         out.write(gzip.compress(archive, compresslevel=1))
     manifest = {"kernel_package": kernel_package, "kernel_version": kernel_version,
-                "modules": [str(m) for m in modules], "append": KERNEL_APPEND}
+                "modules": [str(m) for m in modules]}
     (guest_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
 

@@ -32,10 +32,11 @@ class VmRunner:
         self.home = home
         self.env = {**os.environ, "PYSH_HOME": str(home)}
 
-    def __call__(self, *args: str, timeout: float = 180, check: bool = True) -> Result:
+    def __call__(self, *args: str, timeout: float = 180, check: bool = True,
+                 input: str | None = None) -> Result:
         done = subprocess.run([sys.executable, "-m", "pyshell.vm", *args], env=self.env,
                               capture_output=True, text=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL)
+                              input=input, stdin=None if input is not None else subprocess.DEVNULL)
         result = Result(done.returncode, done.stdout, done.stderr)
         if check and done.returncode != 0:
             raise AssertionError(f"vm {' '.join(args)} -> {result}")
