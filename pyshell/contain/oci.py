@@ -16,6 +16,7 @@ uncompressed bytes against the config's diff_ids, before the image is recorded.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -23,6 +24,7 @@ import os
 import shutil
 import tarfile
 import tempfile
+import zlib
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
@@ -106,6 +108,17 @@ def install_image(store: ImageStore, config_bytes: bytes, config_digest: str | N
                     pass  # the blob digest covers every byte, even after the tar's end
                 if hasattr(stream, "check"):
                     stream.check()
+            except (ContainerError, OSError, EOFError, zlib.error) as error:
+                # A corrupted blob usually shows first as a broken gzip or tar stream:
+                # read the rest and report the digest mismatch, the real cause, if it is one.
+                if hasattr(stream, "check"):
+                    with contextlib.suppress(Exception):
+                        while stream.read(1 << 20):
+                            pass
+                    stream.check()
+                if isinstance(error, ContainerError):
+                    raise
+                raise ContainerError(f"layer {diff_id[:19]}: {error}") from None
             finally:
                 buffered.close()
         lower.append(store.layer_dir(diff_id))
