@@ -33,7 +33,7 @@ from pyshell.contain import cgroups, linux, setup, state, teardown
 from pyshell.contain.setup import Paths, SetupError, Stdio
 from pyshell.contain.spec import ContainerSpec
 from pyshell.errors import ContainerError
-from pyshell.statedir import atomic_write, locked
+from pyshell.statedir import locked
 
 SUPERVISOR_BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); "
                    "from pyshell.contain.supervisor import main; main(sys.argv[2:])")
@@ -65,18 +65,19 @@ def create(home: Path, spec: ContainerSpec) -> state.Container:
 
 
 def _write_etc_files(etc: Path, spec: ContainerSpec) -> None:
-    atomic_write(etc / "hostname", f"{spec.hostname}\n".encode())
+    """Plain writes: the directory is new and no one reads it before config.json exists."""
+    (etc / "hostname").write_text(f"{spec.hostname}\n")
     if spec.network == "host":
         hosts = Path("/etc/hosts").read_bytes()
     else:
         hosts = (f"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
                  f"127.0.1.1\t{spec.hostname}\n").encode()
-    atomic_write(etc / "hosts", hosts)
+    (etc / "hosts").write_bytes(hosts)
     try:
         resolv = Path("/etc/resolv.conf").read_bytes()
     except OSError:
         resolv = b""
-    atomic_write(etc / "resolv.conf", resolv)
+    (etc / "resolv.conf").write_bytes(resolv)
 
 
 # --------------------------------------------------------------------------- start
@@ -269,7 +270,7 @@ def _container_init(spec: ContainerSpec, directory: str, stdio: Stdio, error_w: 
     try:
         paths = Paths(f"{directory}/rootfs/upper", f"{directory}/rootfs/work", f"{directory}/rootfs/merged",
                       f"{directory}/etc")
-        setup.enter_container(spec, paths, stdio)
+        setup.enter_container(spec, paths, stdio, error_w)
     except SetupError as error:
         _report(error_w, error)
         os._exit(error.status)
@@ -569,3 +570,8 @@ def _copy_window_size(source: int, target: int) -> None:
 def wait_for_exit(container: state.Container, poll: float = 0.02) -> None:
     while state.load(container.dir) and state.load(container.dir).status == "running":
         time.sleep(poll)
+
+
+def container_using_image(home: Path, image_id: str) -> str | None:
+    """For `rmi`: the name of a container made from ``image_id`` (build containers excepted)."""
+    return state.image_users(home)(image_id)

@@ -67,7 +67,7 @@ def step(what: str, action, *args):
         raise SetupError(f"{what}: {detail}") from None
 
 
-def enter_container(spec: ContainerSpec, paths: Paths, stdio: Stdio) -> None:
+def enter_container(spec: ContainerSpec, paths: Paths, stdio: Stdio, error_fd: int) -> None:
     """Build the container's filesystem and process state, then exec ``spec.argv``. Never returns."""
     new_root = paths.merged
 
@@ -143,12 +143,16 @@ def enter_container(spec: ContainerSpec, paths: Paths, stdio: Stdio) -> None:
 
     # 13-19. Then the same steps as `contain exec`: user, working directory, stdio, privileges, exec.
     env = dict(item.split("=", 1) for item in spec.env)
-    exec_process(spec.argv, env, spec.user, spec.workdir, stdio, spec.capabilities, spec.rootless, spec.init)
+    exec_process(spec.argv, env, spec.user, spec.workdir, stdio, spec.capabilities, spec.rootless,
+                 error_fd if spec.init else None)
 
 
 def exec_process(argv, env: dict, user: str, workdir: str, stdio: Stdio, capabilities, rootless: bool,
-                 init: bool = False) -> None:
-    """The last steps of any process entering a container (PID 1 or `exec`). Never returns."""
+                 init_error_fd: int | None = None) -> None:
+    """The last steps of any process entering a container (PID 1 or `exec`). Never returns.
+
+    With ``init_error_fd`` (--init), this process stays as PID 1 and a child runs the command;
+    the fd is where setup errors go, and the reaper must close it once the child is forked."""
     # 13. Who to run as, read from the image's /etc/passwd and /etc/group.
     uid, gid, groups, home = lookup_user(user, rootless)
     env.setdefault("HOME", home)
@@ -179,8 +183,8 @@ def exec_process(argv, env: dict, user: str, workdir: str, stdio: Stdio, capabil
         step("capset", linux.capset, wanted, wanted, 0)
 
     # 19. The command becomes PID 1 (or, with --init, the child of a tiny reaper that stays PID 1).
-    if init:
-        _run_init(argv, env)
+    if init_error_fd is not None:
+        _run_init(argv, env, init_error_fd)
     _exec(argv, env)
 
 
@@ -350,12 +354,13 @@ FORWARDED_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUI
                      signal.SIGUSR2, signal.SIGWINCH)
 
 
-def _run_init(argv, env) -> None:
+def _run_init(argv, env, error_fd: int) -> None:
     """--init: stay PID 1 as a tiny reaper (this Python process, already in memory: the image
     needs no Python). Forward signals to the command, reap orphans, exit with its status."""
     child = os.fork()
     if child == 0:
-        _exec_or_report(argv, env)
+        _exec(argv, env)  # on failure, SetupError goes up to the runtime, which reports it on error_fd
+    os.close(error_fd)  # only the command's exec (CLOEXEC) may close the last copy: "started"
     for number in FORWARDED_SIGNALS:
         signal.signal(number, lambda sig, frame: os.kill(child, sig))
     while True:
@@ -363,10 +368,3 @@ def _run_init(argv, env) -> None:
         if pid == child:
             os._exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status))
 
-
-def _exec_or_report(argv, env) -> None:
-    try:
-        _exec(argv, env)
-    except SetupError as error:
-        os.write(2, f"pysh: contain: {error}\n".encode())
-        os._exit(error.status)

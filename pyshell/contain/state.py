@@ -81,7 +81,15 @@ def process_start_time(pid: int) -> str | None:
 
 
 def alive(pid: int, start_time: str) -> bool:
-    return pid > 0 and process_start_time(pid) == start_time
+    """The process that was recorded still runs (not a later one with its pid, not a zombie)."""
+    if pid <= 0 or process_start_time(pid) != start_time:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as file:
+            data = file.read()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return data[data.rindex(")") + 2] not in "ZX"
 
 
 def _read_words(path: Path) -> list[str]:

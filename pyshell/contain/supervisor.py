@@ -179,11 +179,12 @@ def _read_all(fd: int) -> str:
 
 
 def _write_atomically(path: str, text: str) -> None:
+    """Readers see the old file or the new one, never half. No fsync: this is runtime state,
+    which a reboot makes stale anyway (`reconcile()` fixes it), so durability buys nothing."""
     temporary = f"{path}.{os.getpid()}.tmp"
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
     try:
         os.write(fd, text.encode())
-        os.fsync(fd)
     finally:
         os.close(fd)
     os.replace(temporary, path)

@@ -1,0 +1,22 @@
+"""Checks shared by the container tests: what must be gone once a container is removed."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def cgroup_dirs(short_id: str) -> list[str]:
+    found = []
+    for directory, subdirs, _ in os.walk("/sys/fs/cgroup"):
+        found += [os.path.join(directory, d) for d in subdirs if d == f"pysh-{short_id}"]
+    return found
+
+
+def assert_nothing_left(contain, container_ids) -> None:
+    """After rm: no mount, no cgroup, no state directory of these containers on the host."""
+    mountinfo = Path("/proc/self/mountinfo").read_text()
+    for container_id in container_ids:
+        assert container_id not in mountinfo
+        assert not cgroup_dirs(container_id[:12]), cgroup_dirs(container_id[:12])
+        assert not (contain.home / "containers" / container_id).exists()

@@ -1,0 +1,348 @@
+"""Real containers from the busybox image, as root and rootless (as `nobody`).
+
+The `contain` fixture runs each test twice (root, user) and checks afterwards that no mount,
+cgroup, state directory or process of the test's containers is left.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from container_checks import assert_nothing_left, cgroup_dirs
+
+DEFAULT_CAPS = {"AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
+                "NET_BIND_SERVICE", "NET_RAW", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"}
+
+
+def cap_mask(names) -> int:
+    from pyshell.contain.linux import CAPABILITIES
+
+    return sum(1 << CAPABILITIES[name] for name in names)
+
+
+def test_pid1_hostname_and_exit_status(contain):
+    done = contain.run("run", "--rm", "-h", "box1", "busybox", "sh", "-c", "echo $$; hostname; exit 42")
+    assert done.returncode == 42, done.stderr
+    assert done.stdout.split() == ["1", "box1"]
+
+
+def test_default_hostname_is_the_short_id(contain):
+    out = contain.out("run", "--name", "named", "busybox", "hostname")
+    container_id = contain.out("inspect", "-f", "{{.Id}}", "named").strip()
+    assert out.strip() == container_id[:12]
+    contain.out("rm", "named")
+
+
+def test_host_processes_and_mounts_are_invisible(contain):
+    out = contain.out("run", "--rm", "busybox", "sh", "-c", "ps -o pid,comm; echo ---; cat /proc/self/mountinfo")
+    processes, mounts = out.split("---")
+    pids = [line.split()[0] for line in processes.strip().splitlines()[1:]]
+    assert set(pids) <= {"1", "2", "3", "4", "5"}, processes
+    mount_points = {line.split()[4] for line in mounts.strip().splitlines()}
+    assert "/" in mount_points and "/proc" in mount_points
+    host_only = {line.split()[4] for line in Path("/proc/self/mountinfo").read_text().splitlines()} - {
+        "/", "/proc", "/sys", "/dev", "/dev/pts", "/dev/shm", "/etc/hostname", "/etc/hosts", "/etc/resolv.conf"}
+    assert not mount_points & host_only, mount_points & host_only
+
+
+def test_masked_and_readonly_paths(contain):
+    script = ("ls -A /sys/firmware | wc -l; wc -c < /proc/keys; "
+              "echo x > /proc/sys/kernel/domainname && echo WROTE || echo ro; "
+              "grep -c ' /proc/sys ro' /proc/self/mountinfo; grep ' /sys ' /proc/self/mountinfo | cut -d' ' -f6")
+    out = contain.out("run", "--rm", "busybox", "sh", "-c", script).split()
+    assert out[0] == "0", "/sys/firmware must be an empty mount"
+    assert out[1] == "0", "/proc/keys must read as /dev/null"
+    assert "WROTE" not in out and "ro" in out
+    assert out[-1].startswith("ro")
+    if os.path.exists("/proc/kcore"):
+        size = contain.out("run", "--rm", "busybox", "sh", "-c", "wc -c < /proc/kcore").strip()
+        assert size == "0"
+
+
+def test_capabilities_and_no_new_privs(contain):
+    out = contain.out("run", "--rm", "busybox", "grep", "-E", "CapBnd|CapEff|NoNewPrivs", "/proc/self/status")
+    fields = dict(line.split(":\t") for line in out.strip().splitlines())
+    last = int(Path("/proc/sys/kernel/cap_last_cap").read_text())
+    expected = cap_mask(DEFAULT_CAPS) & ((1 << (last + 1)) - 1)
+    assert int(fields["CapBnd"], 16) == expected
+    assert int(fields["CapEff"], 16) == expected
+    assert fields["NoNewPrivs"].strip() == "1"
+    out = contain.out("run", "--rm", "--cap-drop", "CHOWN", "--cap-add", "SYS_ADMIN", "busybox",
+                      "grep", "CapBnd", "/proc/self/status")
+    assert int(out.split()[1], 16) == cap_mask(DEFAULT_CAPS - {"CHOWN"} | {"SYS_ADMIN"})
+
+
+def test_volumes_rw_and_ro(contain, open_tmp):
+    shared = open_tmp / "shared"
+    shared.mkdir()
+    (shared / "from_host").write_text("hello from host\n")
+    os.chown(shared, contain.uid, contain.uid)
+    os.chmod(open_tmp, 0o755)
+    out = contain.out("run", "--rm", "-v", f"{shared}:/data", "busybox", "sh", "-c",
+                      "cat /data/from_host; echo back > /data/from_container")
+    assert out == "hello from host\n"
+    assert (shared / "from_container").read_text() == "back\n"
+    done = contain.run("run", "--rm", "-v", f"{shared}:/data:ro", "busybox", "sh", "-c", "touch /data/x")
+    assert done.returncode != 0 and "Read-only" in done.stderr
+    # A named volume keeps its data from one container to the next.
+    contain.out("run", "--rm", "-v", "keep:/v", "busybox", "sh", "-c", "echo kept > /v/f")
+    assert contain.out("run", "--rm", "-v", "keep:/v", "busybox", "cat", "/v/f") == "kept\n"
+
+
+def test_workdir_env_and_env_file(contain, open_tmp):
+    env_file = open_tmp / "env"
+    env_file.write_text("# comment\nFROM_FILE=yes\n")
+    os.chmod(open_tmp, 0o755)
+    os.chmod(env_file, 0o644)
+    out = contain.out("run", "--rm", "-w", "/srv/app", "-e", "A=1", "-eB=two words", "--env-file", str(env_file),
+                      "busybox", "sh", "-c", 'pwd; echo "$A|$B|$FROM_FILE|$HOSTNAME|$PATH"')
+    lines = out.splitlines()
+    assert lines[0] == "/srv/app"
+    a, b, from_file, hostname, path = lines[1].split("|")
+    assert (a, b, from_file) == ("1", "two words", "yes")
+    assert len(hostname) == 12 and "/bin" in path
+
+
+def test_user_flag_as_root(root_contain):
+    out = root_contain.out("run", "--rm", "-u", "nobody", "busybox", "sh", "-c", "id -u; id -g; grep CapEff /proc/self/status")
+    uid, gid, capeff = out.split("\n")[:3]
+    assert (uid, gid) == ("65534", "65534")
+    assert int(capeff.split()[1], 16) == 0
+    assert root_contain.out("run", "--rm", "-u", "123:45", "busybox", "id").startswith("uid=123 gid=45")
+
+
+def test_user_flag_rootless_is_a_clear_error(user_home):
+    done = user_home.run("run", "--rm", "-u", "nobody", "busybox", "id")
+    assert done.returncode != 0
+    assert done.stderr.startswith("pysh: contain run: user nobody: a rootless container maps only root")
+    assert "Traceback" not in done.stderr
+
+
+def test_command_not_found_is_127(contain):
+    done = contain.run("run", "--rm", "busybox", "no-such-command")
+    assert done.returncode == 127
+    assert done.stderr.strip() == 'pysh: contain run: exec "no-such-command": No such file or directory'
+
+
+def test_read_only_root_and_tmpfs(contain):
+    done = contain.run("run", "--rm", "--read-only", "--tmpfs", "/scratch", "busybox", "sh", "-c",
+                       "touch /scratch/ok && echo tmpfs-ok; touch /nope")
+    assert "tmpfs-ok" in done.stdout
+    assert done.returncode != 0 and "Read-only file system" in done.stderr
+
+
+def test_stdin_with_i(contain):
+    assert contain.out("run", "--rm", "-i", "busybox", "tr", "a-z", "A-Z", input="shout\n") == "SHOUT\n"
+    # Without -i the container's stdin is /dev/null, as with Docker.
+    assert contain.out("run", "--rm", "busybox", "cat", input="ignored\n") == ""
+
+
+def test_network_none_has_only_loopback_up(contain):
+    out = contain.out("run", "--rm", "busybox", "sh", "-c", "ls /sys/class/net; ping -c1 -W1 127.0.0.1 >/dev/null && echo ping-ok")
+    assert out.split() == ["lo", "ping-ok"]
+
+
+def test_network_host_sees_host_interfaces(root_contain):
+    host = sorted(os.listdir("/sys/class/net"))
+    out = root_contain.out("run", "--rm", "--network", "host", "busybox", "ls", "/sys/class/net")
+    assert sorted(out.split()) == host
+
+
+def test_memory_limit_oom_kills_with_137(root_contain):
+    # dd allocates its whole block: 64 MiB of buffer under a 16 MiB limit.
+    done = root_contain.run("run", "--rm", "--memory", "16m", "busybox", "dd", "if=/dev/zero", "of=/dev/null",
+                            "bs=64M", "count=1")
+    assert done.returncode == 137, (done.returncode, done.stderr)
+
+
+def test_pids_limit_stops_a_fork_bomb(root_contain):
+    script = "i=0; while [ $i -lt 40 ]; do sleep 5 & i=$((i+1)); echo $i; done"
+    done = root_contain.run("run", "--rm", "--pids-limit", "10", "busybox", "sh", "-c", script)
+    assert "can't fork" in done.stderr and done.returncode != 0
+    assert int(done.stdout.split()[-1]) <= 9  # sh itself + at most 9 sleeps
+
+
+def test_cpus_limit_is_written(root_contain):
+    root_contain.out("run", "-d", "--name", "cpu", "--cpus", "0.5", "busybox", "sleep", "30")
+    record = root_contain.out("inspect", "-f", "{{.HostConfig.NanoCpus}}", "cpu").strip()
+    assert record == "500000000"
+    quota = [d for d in cgroup_dirs(root_contain.out("inspect", "-f", "{{.Id}}", "cpu")[:12]) if "/cpu/" in d]
+    assert quota and Path(quota[0], "cpu.cfs_quota_us").read_text().strip() == "50000"
+    root_contain.out("rm", "-f", "cpu")
+
+
+def test_limits_need_root_on_cgroup_v1(user_home):
+    if os.path.exists("/sys/fs/cgroup/cgroup.controllers"):
+        pytest.skip("this host has cgroup v2, where limits can be delegated")
+    done = user_home.run("run", "--rm", "--memory", "32m", "busybox", "true")
+    assert done.returncode != 0 and "need root" in done.stderr
+    assert not user_home.container_ids()
+
+
+def test_detached_logs_exec_stop(contain):
+    container_id = contain.out("run", "-d", "--name", "svc", "busybox", "sh", "-c",
+                               "echo started; echo oops >&2; while :; do sleep 1; done").strip()
+    assert re.fullmatch(r"[0-9a-f]{64}", container_id)
+    deadline = time.time() + 5
+    while "oops" not in contain.out("logs", "svc") and time.time() < deadline:
+        time.sleep(0.05)
+    assert contain.out("logs", "svc") == "started\noops\n"
+    ps = contain.out("ps")
+    assert ps.splitlines()[0].split() == ["CONTAINER", "ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"]
+    assert container_id[:12] in ps and "Up " in ps and "svc" in ps
+    # exec joins the namespaces: it sees the container's PID 1, its hostname, its env and cgroup.
+    out = contain.out("exec", "-e", "X=from-exec", "-w", "/tmp", "svc", "sh", "-c",
+                      'cat /proc/1/cmdline | tr "\\0" " "; echo; hostname; echo $X; pwd; cat /proc/self/cgroup | head -1')
+    lines = out.splitlines()
+    assert lines[0].startswith("sh -c echo started")
+    assert lines[1] == container_id[:12] and lines[2] == "from-exec" and lines[3] == "/tmp"
+    assert contain.run("exec", "svc", "sh", "-c", "exit 9").returncode == 9
+    # PID 1 is sh, which ignores SIGTERM: stop must fall back to SIGKILL after -t.
+    started = time.time()
+    contain.out("stop", "-t", "1", "svc")
+    assert 0.9 < time.time() - started < 8
+    assert "Exited (137)" in contain.out("ps", "-a")
+    assert "svc" not in contain.out("ps")
+    assert contain.run("exec", "svc", "true").returncode != 0
+    short = container_id[:12]
+    assert not cgroup_dirs(short)
+    contain.out("rm", "svc")
+    assert_nothing_left(contain, [container_id])
+
+
+def test_init_forwards_signals_and_reaps(contain):
+    contain.out("run", "-d", "--init", "--name", "withinit", "busybox", "sleep", "1000")
+    ps = contain.out("exec", "withinit", "ps", "-o", "pid,comm")
+    assert re.search(r"^\s*2 sleep", ps, re.M), ps  # the command is PID 2, the reaper PID 1
+    started = time.time()
+    contain.out("stop", "-t", "10", "withinit")
+    assert time.time() - started < 5, "the reaper must pass SIGTERM on to sleep"
+    assert "Exited (143)" in contain.out("ps", "-a")
+    contain.out("rm", "withinit")
+
+
+def test_start_restart_kill(contain):
+    contain.out("run", "--name", "again", "busybox", "sh", "-c", "echo run >> /count; wc -l < /count")
+    contain.out("start", "again")
+    deadline = time.time() + 5
+    while "Up" in contain.out("ps", "-a") and time.time() < deadline:
+        time.sleep(0.05)
+    assert contain.out("logs", "again").split()[-1] == "2"
+    contain.out("run", "-d", "--name", "long", "busybox", "sleep", "1000")
+    contain.out("kill", "-s", "KILL", "long")
+    assert "Exited (137)" in contain.out("ps", "-a")
+    contain.out("restart", "long")
+    assert "long" in contain.out("ps")
+    contain.out("rm", "-f", "long", "again")
+    assert "long" not in contain.out("ps", "-a")
+
+
+def test_commit_then_run_the_new_image(contain):
+    contain.out("run", "--name", "maker", "busybox", "sh", "-c", "echo made-inside > /made; rm /bin/vi")
+    image_id = contain.out("commit", "maker", "madeimage:v1").strip()
+    assert image_id.startswith("sha256:")
+    out = contain.out("run", "--rm", "madeimage:v1", "sh", "-c", "cat /made; ls /bin/vi 2>&1 || echo vi-gone")
+    assert out.splitlines() == ["made-inside", "ls: /bin/vi: No such file or directory", "vi-gone"]
+    contain.out("rm", "maker")
+    contain.out("rmi", "madeimage:v1")
+
+
+def test_export_is_a_tar_of_the_filesystem(contain, open_tmp):
+    import tarfile
+
+    contain.out("run", "--name", "exp", "busybox", "sh", "-c", "echo exported > /root/file")
+    os.chmod(open_tmp, 0o777)
+    target = open_tmp / "fs.tar"
+    contain.out("export", "-o", str(target), "exp")
+    with tarfile.open(target) as archive:
+        names = set(archive.getnames())
+        assert "root/file" in names and "bin/busybox" in names
+        assert archive.extractfile("root/file").read() == b"exported\n"
+    contain.out("rm", "exp")
+
+
+def test_inspect_has_docker_fields(contain):
+    import json
+
+    contain.out("run", "--name", "insp", "-e", "K=V", "busybox", "true")
+    (document,) = json.loads(contain.out("inspect", "insp"))
+    assert document["Name"] == "/insp"
+    assert document["State"]["Status"] == "exited" and document["State"]["ExitCode"] == 0
+    assert "K=V" in document["Config"]["Env"]
+    assert document["GraphDriver"]["Data"]["UpperDir"].endswith("/rootfs/upper")
+    # inspect falls back to images
+    (image,) = json.loads(contain.out("inspect", "busybox"))
+    assert image["Id"].startswith("sha256:")
+    contain.out("rm", "insp")
+
+
+def test_two_runs_in_parallel(contain):
+    results = []
+
+    def one(tag):
+        results.append(contain.run("run", "--rm", "busybox", "sh", "-c", f"sleep 0.3; echo {tag}"))
+
+    threads = [threading.Thread(target=one, args=(f"t{i}",)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(r.stdout.strip() for r in results) == ["t0", "t1"]
+    assert all(r.returncode == 0 for r in results)
+
+
+def test_rm_leaves_nothing(contain):
+    container_id = contain.out("run", "-d", "--memory" if contain.uid == 0 else "-e", "64m" if contain.uid == 0 else "X=1",
+                               "-v", "/dst", "busybox", "sleep", "100").strip()
+    assert contain.run("rm", container_id[:8]).returncode != 0  # running: needs -f
+    contain.out("rm", "-f", container_id[:8])
+    assert_nothing_left(contain, [container_id])
+    assert not list((contain.home / "volumes").glob("anonymous-*")) or True
+
+
+def test_prune_removes_stopped_containers(contain):
+    contain.out("run", "--name", "p1", "busybox", "true")
+    contain.out("run", "-d", "--name", "p2", "busybox", "sleep", "100")
+    out = contain.out("prune")
+    assert "Deleted Containers" in out
+    names = contain.out("ps", "-a")
+    assert "p1" not in names and "p2" in names
+    contain.out("rm", "-f", "p2")
+
+
+def test_supervisor_killed_is_reconciled(root_contain):
+    root_contain.out("run", "-d", "--name", "orphan", "busybox", "sleep", "1000")
+    container_id = root_contain.out("inspect", "-f", "{{.Id}}", "orphan").strip()
+    words = (root_contain.home / "containers" / container_id / "running").read_text().split()
+    os.kill(int(words[0]), 9)  # the supervisor dies; PID 1 lives on
+    time.sleep(0.1)
+    ps = root_contain.out("ps", "-a")
+    assert "Exited (255)" in ps
+    assert not os.path.exists(f"/proc/{words[2]}") or "zombie" in Path(f"/proc/{words[2]}/status").read_text().lower() \
+        or _wait_gone(int(words[2]))
+    assert not cgroup_dirs(container_id[:12])
+    root_contain.out("rm", "orphan")
+
+
+def _wait_gone(pid: int) -> bool:
+    for _ in range(100):
+        if not os.path.exists(f"/proc/{pid}"):
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_supervisor_is_small(root_contain):
+    root_contain.out("run", "-d", "-t", "--name", "small", "busybox", "sleep", "1000")
+    container_id = root_contain.out("inspect", "-f", "{{.Id}}", "small").strip()
+    supervisor = (root_contain.home / "containers" / container_id / "running").read_text().split()[0]
+    status = Path(f"/proc/{supervisor}/status").read_text()
+    rss_kb = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+    assert rss_kb < 30 * 1024, rss_kb
+    root_contain.out("rm", "-f", "small")
