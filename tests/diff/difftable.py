@@ -239,8 +239,8 @@ def compare(case: Case, reference: Result, pysh: Result) -> Comparison:
     if bool(reference.stderr) != bool(pysh.stderr):
         comparison.problems.append("stderr shape differs: " + ("pysh printed nothing" if reference.stderr
                                                               else "pysh printed an error"))
-    if "Traceback (most recent call last)" in pysh.stderr:
-        comparison.problems.append("pysh printed a Python traceback")
+    if "Traceback (most recent call last)" in pysh.stderr or "internal error" in pysh.stderr:
+        comparison.problems.append("pysh crashed (a Python exception reached the user)")
     return comparison
 
 
