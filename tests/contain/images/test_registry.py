@@ -16,6 +16,7 @@ import stat
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -162,3 +163,116 @@ def test_login_with_basic_auth_and_credentials_file(tmp_path, home, store, busyb
         assert contain("logout", address, check=True).out == f"Removing login credentials for {address}\n"
         done = contain("pull", f"{address}/private:1")
         assert done.returncode == 1 and "authentication required" in done.err
+
+
+# --------------------------------------------------------------------------- Bearer tokens, as Docker Hub does
+
+
+class TokenServer:
+    """The auth server a registry sends clients to (distribution's token spec), signing JWTs with openssl.
+
+    The registry trusts the certificate; clients get ``{"token": ...}`` from ``GET /token?scope=...``.
+    Anonymous clients may pull; ``student:s3cret`` may also push.
+    """
+
+    def __init__(self, directory: Path):
+        import base64
+        import http.server
+        import threading
+
+        self.key, self.cert = directory / "token.key", directory / "token.pem"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                        "-subj", "/CN=pysh-token", "-keyout", str(self.key), "-out", str(self.cert)],
+                       check=True, capture_output=True)
+        der = subprocess.run(["openssl", "x509", "-in", str(self.cert), "-outform", "DER"],
+                             check=True, capture_output=True).stdout
+        self.x5c = base64.b64encode(der).decode()
+        self.requests: list[str] = []
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                server.requests.append(self.path)
+                query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
+                authorized = self.headers.get("Authorization") == \
+                    "Basic " + base64.b64encode(b"student:s3cret").decode()
+                if self.headers.get("Authorization") and not authorized:
+                    self.send_response(401)
+                    self.end_headers()
+                    return
+                access = []
+                for scope in filter(None, query.get("scope", "").split(" ")):
+                    kind, name, actions = scope.split(":")
+                    allowed = [a for a in actions.split(",") if a == "pull" or authorized]
+                    access.append({"type": kind, "name": name, "actions": allowed})
+                body = json.dumps({"token": server.sign(query.get("service", ""), access),
+                                   "expires_in": 300}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.http = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.realm = f"http://127.0.0.1:{self.http.server_address[1]}/token"
+        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+
+    def sign(self, service: str, access: list) -> str:
+        import base64
+        import uuid
+
+        def b64(data: bytes) -> str:
+            return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+        now = int(time.time())
+        header = {"typ": "JWT", "alg": "RS256", "x5c": [self.x5c]}
+        claims = {"iss": "pysh-test-issuer", "sub": "student", "aud": service, "exp": now + 300,
+                  "nbf": now - 10, "iat": now, "jti": uuid.uuid4().hex, "access": access}
+        signing_input = f"{b64(json.dumps(header).encode())}.{b64(json.dumps(claims).encode())}"
+        signature = subprocess.run(["openssl", "dgst", "-sha256", "-sign", str(self.key)],
+                                   input=signing_input.encode(), check=True, capture_output=True).stdout
+        return f"{signing_input}.{b64(signature)}"
+
+    def close(self):
+        self.http.shutdown()
+        self.http.server_close()
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
+def test_bearer_token_flow(tmp_path, home, store, busybox, monkeypatch):
+    import urllib.parse  # noqa: F401  (used by the handler)
+
+    tokens = TokenServer(tmp_path)
+    directory = tmp_path / "token-registry"
+    directory.mkdir()
+    port = free_port()
+    (directory / "config.yml").write_text(
+        f"version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {directory / 'data'}\n"
+        f"http:\n  addr: 127.0.0.1:{port}\nauth:\n  token:\n    realm: {tokens.realm}\n"
+        f"    service: pysh-registry\n    issuer: pysh-test-issuer\n    rootcertbundle: {tokens.cert}\n")
+    process = subprocess.Popen([REGISTRY, "serve", str(directory / "config.yml")],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        address = f"127.0.0.1:{port}"
+        for _ in range(200):
+            with contextlib.suppress(OSError):
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            time.sleep(0.05)
+        contain("tag", "busybox", f"{address}/course/tok:1", check=True)
+        done = contain("push", f"{address}/course/tok:1")  # anonymous: pull only, push refused
+        assert done.returncode == 1 and ("HTTP 401" in done.err or "denied" in done.err.lower()), done.err
+        contain("login", "-u", "student", "--password-stdin", address, input=b"s3cret\n", check=True)
+        contain("push", f"{address}/course/tok:1", check=True)
+        assert any("scope=repository%3Acourse%2Ftok%3Apull%2Cpush" in r for r in tokens.requests)
+        contain("logout", address, check=True)
+        monkeypatch.setenv("PYSH_HOME", str(tmp_path / "clean"))
+        contain("pull", f"{address}/course/tok:1", check=True)  # anonymous pull with a token
+        assert ImageStore(tmp_path / "clean").resolve(f"{address}/course/tok:1").id == busybox.id
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        tokens.close()
