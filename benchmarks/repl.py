@@ -30,7 +30,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-MARKER = b"BENCH-READY> "
+PROMPT = "BENCH-READY> "
+MARKER = PROMPT.rstrip().encode()  # prompt_toolkit draws the final space as a cursor move
 HISTORY_SIZE = 200
 QUIET = 0.030  # seconds without output that count as "the redraw is finished"
 
@@ -92,15 +93,15 @@ def shells() -> dict[str, tuple[list[str], dict[str, str]]]:
     python = os.path.join(ROOT, ".venv", "bin", "python")
     if not os.path.exists(python):
         python = sys.executable
-    found = {"pysh": ([python, "-m", "pyshell", "--norc"], {"PS1": MARKER.decode()})}
+    found = {"pysh": ([python, "-m", "pyshell", "--norc"], {"PS1": PROMPT})}
     if shutil.which("bash"):
-        found["bash"] = (["bash", "--norc", "--noprofile", "-i"], {"PS1": MARKER.decode()})
+        found["bash"] = (["bash", "--norc", "--noprofile", "-i"], {"PS1": PROMPT})
     if shutil.which("fish"):
         found["fish"] = (["fish", "--no-config", "-i", "-C",
-                          f"function fish_prompt; echo -n '{MARKER.decode()}'; end"], {})
+                          f"function fish_prompt; echo -n '{PROMPT}'; end"], {})
     xonsh = os.environ.get("XONSH") or shutil.which("xonsh")
     if xonsh:
-        found["xonsh"] = ([xonsh, "--no-rc", "-i"], {"PROMPT": MARKER.decode()})
+        found["xonsh"] = ([xonsh, "--no-rc", "-i", "-D", f"PROMPT={PROMPT}"], {})
     return found
 
 

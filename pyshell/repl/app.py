@@ -33,7 +33,6 @@ def run_repl(shell) -> int:
     if shell.getvar("PS1") in (None, "$ ", "# "):  # the runtime's non-interactive default
         shell.setvar("PS1", DEFAULT_PS1)
     session = _make_session(shell)
-    _warm_up_in_background()
     try:
         if not getattr(shell, "norc", False) and not os.environ.get("PYSH_NORC"):
             _source_rc_file(shell)
@@ -98,12 +97,11 @@ def _make_session(shell):
     from prompt_toolkit import PromptSession
     from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
     from prompt_toolkit.history import InMemoryHistory
-    from prompt_toolkit.lexers import PygmentsLexer
+    from prompt_toolkit.lexers import DynamicLexer
     from prompt_toolkit.styles import Style
 
     from pyshell.repl.commands import CommandClassifier
     from pyshell.repl.complete import PyshCompleter
-    from pyshell.repl.highlight import REPL_STYLE, PyshLexer
     from pyshell.repl.history import SharedFileHistory, history_path, register_history_builtin
     from pyshell.repl.keys import enter_key_bindings
     from pyshell.repl.prompt import PROMPT_STYLE
@@ -111,12 +109,10 @@ def _make_session(shell):
     path = history_path({**os.environ, **shell.vars})
     history = SharedFileHistory(path) if _writable_place(path) else InMemoryHistory()
     register_history_builtin(history)
+    classifier = CommandClassifier(shell)  # one PATH cache for highlighting and completion
+    highlighter = _LateHighlighter(shell, classifier)
 
-    classifier = CommandClassifier(shell)
-    lexer_class = PyshLexer.for_shell(shell)
-    lexer_class.classifier = classifier  # one PATH cache for highlighting and completion
-
-    return PromptSession(
+    session = PromptSession(
         message=lambda: prompt_fragments(shell),
         prompt_continuation=lambda width, line_number, is_soft_wrap: (
             "" if is_soft_wrap else continuation_prompt(shell)
@@ -126,26 +122,54 @@ def _make_session(shell):
         history=history,
         auto_suggest=AutoSuggestFromHistory(),
         enable_history_search=True,  # Up with a typed prefix finds earlier lines starting with it
-        lexer=PygmentsLexer(lexer_class, sync_from_start=True),
+        lexer=DynamicLexer(lambda: highlighter.lexer),
         completer=PyshCompleter(shell, classifier),
         complete_while_typing=False,
-        style=Style.from_dict({**REPL_STYLE, **PROMPT_STYLE}),
+        style=Style.from_dict(PROMPT_STYLE),
         include_default_pygments_style=False,
         enable_suspend=False,
-        erase_when_done=False,
     )
+    highlighter.session = session
+    session.app.after_render += highlighter.load_once_drawn
+    return session
 
 
-def _warm_up_in_background() -> None:
-    """Import the executor while the user types the first command, not after Enter:
-    otherwise a Ctrl-C typed in the first moments of the first command can reach pysh
-    (still reading the line, in raw mode) instead of the job."""
-    import threading
+class _LateHighlighter:
+    """Pygments and the executor are loaded in a thread once the first prompt is on the
+    screen: a new shell shows its prompt sooner, and the first keys typed (an empty
+    line has nothing to colour) are coloured as soon as the lexer is there."""
 
-    def warm_up() -> None:
+    def __init__(self, shell, classifier) -> None:
+        self.shell = shell
+        self.classifier = classifier
+        self.session = None
+        self.lexer = None  # None: DynamicLexer draws plain text meanwhile
+        self.started = False
+
+    def load_once_drawn(self, app) -> None:
+        if self.started:
+            return
+        self.started = True
+        import threading
+
+        threading.Thread(target=self._load, name="pysh-warm-up", daemon=True).start()
+
+    def _load(self) -> None:
+        from prompt_toolkit.lexers import PygmentsLexer
+        from prompt_toolkit.styles import Style
+
+        from pyshell.repl.highlight import REPL_STYLE, PyshLexer
+        from pyshell.repl.prompt import PROMPT_STYLE
+
+        lexer_class = PyshLexer.for_shell(self.shell)
+        lexer_class.classifier = self.classifier
+        self.session.style = Style.from_dict({**REPL_STYLE, **PROMPT_STYLE})
+        self.lexer = PygmentsLexer(lexer_class, sync_from_start=True)
+        self.session.app.invalidate()  # redraw what was typed meanwhile, in colour
+        # Import the executor now too, not after the first Enter: otherwise a Ctrl-C typed
+        # in the first moments of the first command reaches pysh (still reading the line,
+        # in raw mode) instead of the job.
         import pyshell.runtime.execute  # noqa: F401
-
-    threading.Thread(target=warm_up, name="pysh-warm-up", daemon=True).start()
 
 
 def _writable_place(path: str) -> bool:

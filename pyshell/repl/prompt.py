@@ -6,9 +6,8 @@ plain data: building it needs no prompt_toolkit import.
 
 from __future__ import annotations
 
-import getpass
 import os
-import socket
+import pwd
 import time
 
 # The default prompt, in PS1's own language. Left as it is, it is drawn in colour with
@@ -25,9 +24,13 @@ def home_shortened(directory: str, home: str | None) -> str:
 
 def _user() -> str:
     try:
-        return getpass.getuser()
-    except (KeyError, OSError):
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:  # a uid with no passwd entry (containers do that)
         return str(os.geteuid())
+
+
+def _host() -> str:
+    return os.uname().nodename  # what gethostname() returns, without importing socket
 
 
 def _cwd(shell) -> str:
@@ -45,7 +48,7 @@ def expand_ps1(ps1: str, shell) -> str:
     """Expand bash's backslash escapes in PS1: \\u \\h \\H \\w \\W \\$ \\? \\t \\n \\\\ (others stay)."""
     home = shell.getvar("HOME")
     cwd = _cwd(shell)
-    host = socket.gethostname()
+    host = _host()
     escapes = {
         "u": _user,
         "h": lambda: host.split(".")[0],
@@ -78,7 +81,7 @@ def prompt_fragments(shell) -> list[tuple[str, str]]:
         return [("", expand_ps1(ps1, shell))]
     status = shell.last_status
     fragments = [
-        ("class:prompt.user", f"{_user()}@{socket.gethostname().split('.')[0]}"),
+        ("class:prompt.user", f"{_user()}@{_host().split('.')[0]}"),
         ("", ":"),
         ("class:prompt.cwd", home_shortened(_cwd(shell), shell.getvar("HOME"))),
     ]

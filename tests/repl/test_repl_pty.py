@@ -208,3 +208,15 @@ def test_terminal_modes_come_back_after_a_job_is_killed(repl):
 def test_plain_strips_escapes():
     assert plain("\x1b[0mab\x1b[?25lc\r\n") == "abc\n"
     assert PROMPT.search("pysh-test$ ")
+
+
+def test_highlighting_as_you_type(repl):
+    # The lexer is loaded just after the first prompt is drawn; then an unknown command
+    # turns red (bold) and a program found on PATH blue, before Enter is pressed.
+    repl.child.send("pysh-no-such-command | tac")
+    repl.child.expect(r"\x1b\[0;31;1mpysh-no-such-command", timeout=10)
+    repl.child.expect(r"\x1b\[0;34mtac", timeout=10)
+    repl.child.sendcontrol("c")
+    repl.expect_prompt()
+    assert "not found" in repl.run("pysh-no-such-command")
+    assert "status=127" in repl.run("echo status=$?")
