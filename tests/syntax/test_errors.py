@@ -61,6 +61,7 @@ ERRORS = [
     ("echo a\n) 'abc", 2, 1, False, "syntax error near ')'"),
     ("'a'() { :; }", 1, 1, False, "not a valid function name"),
     ("x=1 f() { :; }", 1, 6, False, "syntax error near '('"),
+    ("echo $(cat <<EOF)\nx\nEOF\n", 1, 17, False, "here-document not finished before ')'"),
 ]
 
 
