@@ -16,6 +16,7 @@ import time
 from dataclasses import replace
 
 from pyshell.errors import VmError
+from pyshell.statedir import locked
 from pyshell.vm import agent, console, disks, qemu, state
 from pyshell.vm.qmp import QmpClient
 from pyshell.vm.spec import ACCELS, DISK_FORMATS, NICS, VmSpec, parse_forward, parse_memory, validate
@@ -134,22 +135,22 @@ def cmd_run(args) -> int:
 
 def start_vm(name: str, attach: bool, wait: bool = True, timeout: float = BOOT_TIMEOUT) -> int:
     record = state.load(name)
-    if record.pid:
-        raise VmError(f"{name} is already running (pid {record.pid})")
     spec, paths = record.spec, state.paths_of(name)
     qemu.qemu_binary()
     accel, notice = qemu.choose_accel(spec.accel)
     if notice:
         _write(2, f"pysh: vm: {notice}\n")
-    boot_files = {}
-    if spec.tiny:
-        boot_files = _tiny_boot_files()
-    qemu.check_ports_free(spec)
-    state.clean_runtime_files(paths)
-    argv = qemu.build_argv(spec, paths, accel, paused=attach, **boot_files)
-    pid = qemu.launch(argv, paths)
-    record = replace(record, pid=pid, argv=tuple(argv), accel=accel, started_at=time.time())
-    state.save(record)
+    boot_files = _tiny_boot_files() if spec.tiny else {}
+    with locked(paths.lock):   # two `vm start NAME` at once: one wins, the other is told
+        record = state.load(name)
+        if record.pid:
+            raise VmError(f"{name} is already running (pid {record.pid})")
+        qemu.check_ports_free(spec)
+        state.clean_runtime_files(paths)
+        argv = qemu.build_argv(spec, paths, accel, paused=attach, **boot_files)
+        pid = qemu.launch(argv, paths)
+        record = replace(record, pid=pid, argv=tuple(argv), accel=accel, started_at=time.time())
+        state.save(record)
     try:
         if attach:
             # QEMU waits (-S) until the console is connected: no boot message is lost.

@@ -12,18 +12,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pyshell.errors import VmError
+from pyshell.statedir import atomic_write_json, pysh_home
 from pyshell.vm.spec import VmSpec
 
 UNIX_PATH_MAX = 107   # sun_path is 108 bytes, with the final NUL
-
-
-def pysh_home() -> Path:
-    if os.environ.get("PYSH_HOME"):
-        return Path(os.environ["PYSH_HOME"])
-    if os.geteuid() == 0:
-        return Path("/var/lib/pysh")
-    data = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return Path(data) / "pysh"
 
 
 def vms_root() -> Path:
@@ -62,6 +54,10 @@ class VmPaths:
     @property
     def pidfile(self) -> Path:
         return self.directory / "qemu.pid"
+
+    @property
+    def lock(self) -> Path:          # held while a command changes the machine's state
+        return self.directory / "lock"
 
     @property
     def disk(self) -> Path:          # the disk made by `vm create --disk-size`
@@ -106,11 +102,7 @@ class VmRecord:
 
 def save(record: VmRecord) -> None:
     """Write vm.json atomically: a crash leaves the old file or the new one, never half."""
-    paths = paths_of(record.name)
-    paths.directory.mkdir(parents=True, exist_ok=True)
-    temporary = paths.state.with_name(f".vm.json.{os.getpid()}")
-    temporary.write_text(json.dumps(record.to_json(), indent=2) + "\n")
-    os.replace(temporary, paths.state)
+    atomic_write_json(paths_of(record.name).state, record.to_json())
 
 
 def load(name: str) -> VmRecord:

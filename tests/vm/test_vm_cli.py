@@ -122,3 +122,16 @@ def test_socket_paths_too_long(tmp_path, capfd, monkeypatch):
     assert main(["create", "box"]) == 1
     assert "longer than 107 bytes" in capfd.readouterr().err
     assert not (home / "vms" / "box").exists()
+
+
+def test_through_the_shell(vm):
+    """`vm` is a pysh builtin: the same entry point, reached from a pysh command line."""
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-m", "pyshell", "-c",
+                           "vm create box -m 300 && vm ls; vm start nope; echo status=$?"],
+                          env=vm.env, capture_output=True, text=True, timeout=60)
+    assert done.stdout.splitlines()[0] == "box"
+    assert done.stdout.splitlines()[2].split()[:2] == ["box", "stopped"]
+    assert done.stdout.splitlines()[-1] == "status=1"
+    assert done.stderr == "pysh: vm: no such vm: nope\n"
