@@ -78,7 +78,7 @@ def run_argv(shell, argv: list[str], assigns=(), redirects=(), use_functions: bo
     """Find and run an expanded command line (also used by `command`)."""
     name = argv[0]
     if shell.options.xtrace:
-        _trace(shell, assigns, argv)
+        _trace(shell, argv)
     builtin = BUILTINS.get(name)
     if builtin is not None and builtin.special:
         if name == "exec" and len(argv) == 1:
@@ -107,7 +107,7 @@ def _assignments_only(shell, command: SimpleCommand) -> int:
         for assign in command.assigns:
             value = literal(assign.value, shell, assignment=True)
             if shell.options.xtrace:
-                _trace(shell, (), [f"{assign.name}={value}"])
+                _trace(shell, (), (assign.name, value))
             shell.setvar(assign.name, value)
     except PyshError as error:
         return _expansion_failed(shell, error)
@@ -217,12 +217,15 @@ def _function_body(shell, function: FunctionDef) -> int:
         shell.loop_depth = saved_loop_depth
 
 
-def _trace(shell, assigns, argv) -> None:
+def _trace(shell, argv, assignment: tuple[str, str] | None = None) -> None:
+    """`set -x`: show the command about to run, after expansion, quoted for reuse."""
     from pyshell.builtins import write_err
 
     prefix = shell.vars.get("PS4", "+ ")
-    words = [f"{a.name}={literal(a.value, shell)}" for a in assigns] + list(argv)
-    write_err(prefix + " ".join(quote(word) for word in words) + "\n")
+    if assignment is not None:
+        write_err(f"{prefix}{assignment[0]}={quote(assignment[1])}\n")
+    else:
+        write_err(prefix + " ".join(quote(word) for word in argv) + "\n")
 
 
 def quote(word: str) -> str:
@@ -326,7 +329,7 @@ def start(shell, command, moves, pgid) -> tuple[int | None, int]:
             return None, error.status
         if argv and _is_program(shell, argv[0]):
             if shell.options.xtrace:
-                _trace(shell, command.assigns, argv)
+                _trace(shell, argv)
             try:
                 env = _program_environment(shell, command.assigns)
                 extra, opened = open_moves(evaluate(command.redirects, shell))
