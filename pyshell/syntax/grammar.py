@@ -13,6 +13,7 @@ them; a test checks that they still match this file.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from ..errors import ParseError
@@ -127,11 +128,7 @@ def p_command(p):
 
 
 def _with_redirects(compound, redirects):
-    return type(compound)(**{**_fields(compound), "redirects": tuple(redirects)})
-
-
-def _fields(node):
-    return {name: getattr(node, name) for name in node.__dataclass_fields__}
+    return dataclasses.replace(compound, redirects=tuple(redirects))
 
 
 def p_compound_command(p):
