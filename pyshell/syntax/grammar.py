@@ -546,7 +546,7 @@ def bnf_text(rules=None) -> str:
         "#   WORD ASSIGNMENT_WORD IO_NUMBER NEWLINE",
     ]
     lines += [f"#   {kind:<11} {text}" for text, kind in OPERATORS.items()]
-    lines += [f"#   {kind:<11} {text}   (reserved word)" for text, kind in RESERVED.items()]
+    lines += [f"#   {kind:<11} {text:<9} (reserved word)" for text, kind in RESERVED.items()]
     lines.append("")
     for name, alternatives in rules.items():
         width = len(name)

@@ -503,7 +503,7 @@ class Scanner:
         mode = self.mode
         alias_next, self._alias_next = self._alias_next, False
 
-        def made(type, value, kind):
+        def token_of(type, value, kind):
             self._rekind(own_spans, kind)
             return Token(type, value, text, word.pos, first.lexpos)
 
@@ -513,11 +513,11 @@ class Scanner:
             self.mode = PREFIX if before in (COMMAND, PREFIX) else before
             if self.last_type in ("DLESS", "DLESSDASH"):
                 self._pending_heredocs[-1].delimiter = word
-            return made("WORD", word, "word")
+            return token_of("WORD", word, "word")
 
         if (plain is not None and self.aliases and (mode in (COMMAND, PREFIX) or alias_next)
                 and plain in self.aliases and plain not in self._expanding):
-            self._start_alias(plain)
+            self._start_alias(plain, word.pos)
             self._rekind(own_spans, "command")
             return None
 
@@ -531,7 +531,7 @@ class Scanner:
                 self.mode = PATTERN if mode == CASE_IN else FOR_WORDS
             else:
                 self.mode = _KEYWORD_NEXT_MODE.get(keyword, COMMAND)
-            return made(keyword, word.pos, "keyword")
+            return token_of(keyword, word.pos, "keyword")
 
         if mode in (COMMAND, PREFIX):
             first_part = word.parts[0] if word.parts else None
@@ -543,14 +543,14 @@ class Scanner:
                     value = ((ast.Lit(rest),) if rest else ()) + word.parts[1:]
                     assignment = ast.Assignment(match.group()[:-1], ast.Word(value, pos=word.pos),
                                                 pos=word.pos)
-                    return made("ASSIGNMENT_WORD", assignment, "assignment")
+                    return token_of("ASSIGNMENT_WORD", assignment, "assignment")
             self.mode = ARGS
-            return made("WORD", word, "command")
+            return token_of("WORD", word, "command")
 
         self.mode = {FOR_NAME: FOR_IN, FOR_IN: ARGS, CASE_WORD: CASE_IN, CASE_IN: ARGS,
                      PATTERN: PATTERN_MORE, FUNCTION_NAME: COMMAND}.get(mode, mode)
         kind = "number" if plain is not None and plain.isdigit() else "word"
-        return made("WORD", word, kind)
+        return token_of("WORD", word, kind)
 
     @staticmethod
     def _reserved(plain, mode):
@@ -566,14 +566,14 @@ class Scanner:
             return "ESAC"
         return None
 
-    def _start_alias(self, name):
-        """Go on lexing from the alias's text, then come back (bash does this in its lexer)."""
+    def _start_alias(self, name, here):
+        """Go on lexing from the alias's text, then come back (bash does this in its lexer).
+        Positions in the alias text count from where the alias name was written."""
         self._inputs.append((self.lx, self.source, self.spans, self._expanding_name,
                              self._pushback))
         self._pushback = None  # the lexeme read after the alias word comes after its text
         self._expanding.add(name)
         self._expanding_name = name
-        here = self.source.pos(self.lx.lexpos)
         self.lx = _fresh_lexer(self.aliases[name])
         self.source = Source(self.aliases[name], self.source.filename, here.line, here.col,
                              is_input=False)
