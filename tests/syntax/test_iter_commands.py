@@ -5,7 +5,7 @@ import pytest
 from pyshell.errors import ParseError
 from pyshell.syntax import iter_commands, parse
 
-from syntax_trees import C, S
+from .syntax_trees import C, S
 
 
 def test_one_script_per_line_and_compound_commands_whole():

@@ -8,7 +8,7 @@ from pyshell.syntax.ast import (AndOr, ArithExp, BraceGroup, Case, CaseItem, Cmd
                                 Escaped, For, FunctionDef, If, Lit, ParamExp, Script, SglQuoted,
                                 Subshell, While, Word)
 
-from syntax_trees import A, ARITH, BG, C, DQ, P, R, S, SUB, V, W
+from .syntax_trees import A, ARITH, BG, C, DQ, P, R, S, SUB, V, W
 
 TABLE = [
     # ------------------------------------------------------------ simple commands
