@@ -39,8 +39,13 @@ def run_repl(shell) -> int:
         warned_about_stopped_jobs = False
         while True:
             shell.jobs.notify()  # "[1]+ Done  sleep 1" before the prompt, like bash
+            # Both prompts are expanded here, before prompt_toolkit runs (PS1 may hold $(...)).
+            continuation = continuation_prompt(shell)
             try:
-                text = session.prompt()
+                text = session.prompt(
+                    prompt_fragments(shell),
+                    prompt_continuation=lambda width, line, soft_wrap: "" if soft_wrap else continuation,
+                )
             except KeyboardInterrupt:  # Ctrl-C at the prompt: drop the line, as bash does
                 shell.last_status = 130
                 continue
@@ -98,6 +103,7 @@ def _make_session(shell):
     from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
     from prompt_toolkit.history import InMemoryHistory
     from prompt_toolkit.lexers import DynamicLexer
+    from prompt_toolkit.output import create_output
     from prompt_toolkit.styles import Style
 
     from pyshell.repl.commands import CommandClassifier
@@ -113,10 +119,6 @@ def _make_session(shell):
     highlighter = _LateHighlighter(shell, classifier)
 
     session = PromptSession(
-        message=lambda: prompt_fragments(shell),
-        prompt_continuation=lambda width, line_number, is_soft_wrap: (
-            "" if is_soft_wrap else continuation_prompt(shell)
-        ),
         multiline=True,  # Enter is ours (keys.py): it runs a complete command, continues an incomplete one
         key_bindings=enter_key_bindings(),
         history=history,
@@ -128,6 +130,7 @@ def _make_session(shell):
         style=Style.from_dict(PROMPT_STYLE),
         include_default_pygments_style=False,
         enable_suspend=False,
+        output=create_output(always_prefer_tty=True),  # `pysh > log`: the prompt stays on the terminal, like bash's on stderr
     )
     highlighter.session = session
     session.app.after_render += highlighter.load_once_drawn

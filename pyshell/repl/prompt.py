@@ -74,11 +74,32 @@ def expand_ps1(ps1: str, shell) -> str:
     return "".join(out)
 
 
+def expand_parameters(text: str, shell) -> str:
+    """$NAME, ${...}, $(...) and $((...)) in a prompt, as POSIX asks for PS1 and PS2.
+
+    The text is read as the body of a here-document (expanded, never split or globbed)
+    by the shell's own parser and expander: no second grammar for prompts."""
+    if "$" not in text and "`" not in text:
+        return text
+    from pyshell.errors import PyshError
+    from pyshell.expand import document
+    from pyshell.syntax import parse
+
+    delimiter = "PYSH_PROMPT_END"
+    try:
+        script = parse(f": <<{delimiter}\n{text}\n{delimiter}\n", "PS1")
+        body = script.body[0].command.redirects[0].heredoc
+        return document(body, shell).removesuffix("\n")
+    except PyshError:
+        return text  # a bad prompt must not stop the shell: show it as written
+
+
 def prompt_fragments(shell) -> list[tuple[str, str]]:
-    """The primary prompt, as (style, text) pairs."""
+    """The primary prompt, as (style, text) pairs. Call it before prompt_toolkit runs:
+    a $(command) in PS1 forks, and jobs never run inside prompt_toolkit's event loop."""
     ps1 = shell.getvar("PS1")
     if ps1 and ps1 != DEFAULT_PS1:
-        return [("", expand_ps1(ps1, shell))]
+        return [("", expand_parameters(expand_ps1(ps1, shell), shell))]
     status = shell.last_status
     fragments = [
         ("class:prompt.user", f"{_user()}@{_host().split('.')[0]}"),
@@ -93,7 +114,7 @@ def prompt_fragments(shell) -> list[tuple[str, str]]:
 
 def continuation_prompt(shell) -> str:
     """PS2, shown before each continuation line of an incomplete command."""
-    return shell.getvar("PS2") or "> "
+    return expand_parameters(shell.getvar("PS2") or "> ", shell)
 
 
 PROMPT_STYLE = {

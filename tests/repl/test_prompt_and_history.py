@@ -107,3 +107,20 @@ def test_history_builtin_lists_and_clears(tmp_path, capfd):
     assert run(shell, ["history", "-c"]) == 0
     run(shell, ["history"])
     assert capfd.readouterr().out == ""
+
+
+def test_ps1_parameters_and_command_substitution_expand(shell):
+    shell.setvar("WHO", "ana")
+    shell.setvar("PS1", r"$WHO ${WHO%a}:$(echo sub):$((6 * 7)) \W\$ ")
+    dollar = "#" if os.geteuid() == 0 else "$"
+    assert prompt_fragments(shell) == [("", f"ana an:sub:42 src{dollar} ")]
+    shell.setvar("PS1", "${unclosed ")          # a prompt that does not parse is shown as written
+    assert prompt_fragments(shell) == [("", "${unclosed ")]
+
+
+def test_ps2(shell):
+    from pyshell.repl.prompt import continuation_prompt
+
+    assert continuation_prompt(shell) == "> "
+    shell.setvar("PS2", "... ")
+    assert continuation_prompt(shell) == "... "

@@ -220,3 +220,39 @@ def test_highlighting_as_you_type(repl):
     repl.expect_prompt()
     assert "not found" in repl.run("pysh-no-such-command")
     assert "status=127" in repl.run("echo status=$?")
+
+
+def test_auto_suggestion_from_history_and_ctrl_r(repl):
+    repl.run("echo suggestion-target-99")
+    repl.run("echo something-else")
+    repl.child.send("echo sugg")
+    time.sleep(0.3)
+    repl.child.send("\x1b[C")     # Right arrow: take the grey suggestion
+    output = repl.run("")
+    assert "suggestion-target-99" in output
+
+    repl.child.sendcontrol("r")   # reverse search, as in bash
+    repl.child.send("target-9")
+    time.sleep(0.3)
+    repl.child.send("\r")         # Enter ends the search with the line found...
+    time.sleep(0.2)
+    output = repl.run("")         # ...and Enter runs it
+    assert "suggestion-target-99" in output
+
+
+def test_prompt_stays_on_the_terminal_when_stdout_is_redirected(home):
+    session = Repl(home, args=("--norc",))
+    try:
+        session.expect_prompt()
+        # An interactive pysh whose stdout is a file would print its prompt into it; bash
+        # writes it on the terminal. Start one from the first and check the log.
+        log = home / "log.txt"
+        session.child.send(f"{__import__('sys').executable} -m pyshell --norc -i > {log}\r")
+        session.child.expect_exact("\x1b[?2004h", timeout=10)  # the inner pysh's prompt
+        session.child.send("echo into-the-log\r")
+        session.child.expect_exact("\x1b[?2004h", timeout=10)
+        session.child.sendcontrol("d")
+        session.expect_prompt()
+        assert log.read_text() == "into-the-log\n"
+    finally:
+        session.close()
