@@ -271,8 +271,8 @@ class _Parser:
 # The builtins
 # ---------------------------------------------------------------------------
 
-@builtin("test", "test [expr]", "Evaluate a conditional expression: status 0 if true, 1 if false.",
-         aliases=("[",))
+@builtin("[", "[ expr ]", "Evaluate a conditional expression; the last argument must be `]'.")
+@builtin("test", "test [expr]", "Evaluate a conditional expression: status 0 if true, 1 if false.")
 def test(shell, argv: list[str]) -> int:
     name, args = argv[0], argv[1:]
     if name == "[":
