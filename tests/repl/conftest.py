@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ptyrepl import Repl
+from .ptyrepl import Repl
 
 
 @pytest.fixture

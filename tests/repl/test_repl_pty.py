@@ -6,7 +6,7 @@ import re
 import time
 
 import pexpect
-from ptyrepl import PROMPT, PROMPT_DEFAULT, Repl, plain
+from .ptyrepl import PROMPT, PROMPT_DEFAULT, Repl, plain
 
 
 def test_tac_demo(repl):
