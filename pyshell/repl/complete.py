@@ -22,8 +22,9 @@ from pyshell.syntax.lexer import highlight_spans
 
 # Subcommand -> its options. Option lists follow Docker's and the issues' flags.
 _RUN_OPTIONS = (
-    "-t -i -ti -d --rm --name -e --env-file -v --tmpfs -w -h --entrypoint -u --read-only "
-    "--memory --cpus --pids-limit --cap-add --cap-drop --init --network --userns -p"
+    "-t --tty -i --interactive -ti -d --detach --rm --name -e --env --env-file -v --volume "
+    "--tmpfs -w --workdir -h --hostname --entrypoint -u --user --read-only -m --memory --cpus "
+    "--pids-limit --cap-add --cap-drop --init --network --userns -l --label --stop-signal -p"
 ).split()
 _VM_CREATE_OPTIONS = (
     "--disk --disk-size --cdrom --tiny -m --memory --smp --maxcpus --fwd --kernel --initrd "
@@ -241,7 +242,8 @@ class PyshCompleter(Completer):
 
 
 def _state_names(directory) -> list[str]:
-    """Each object is a directory; its state.json may give a friendlier name than the id."""
+    """Each object is a directory named by its id (containers) or name (VMs); a container's
+    config.json also gives its name (``{"spec": {"name": "web"}}``)."""
     names = []
     try:
         entries = list(os.scandir(directory))
@@ -250,14 +252,13 @@ def _state_names(directory) -> list[str]:
     for entry in entries:
         if not entry.is_dir() or entry.name.startswith("."):
             continue
-        names.append(entry.name)
         try:
-            with open(os.path.join(entry.path, "state.json")) as file:
-                state = json.load(file)
-            if isinstance(state, dict) and isinstance(state.get("name"), str):
-                names.append(state["name"])
-        except (OSError, ValueError):
-            pass
+            with open(os.path.join(entry.path, "config.json")) as file:
+                name = json.load(file)["spec"]["name"]
+        except (OSError, ValueError, KeyError, TypeError):
+            name = None
+        # A container is best named by its name; its id (64 hex digits) by the first 12, as Docker shows it.
+        names.append(name if isinstance(name, str) and name else entry.name[:12])
     return names
 
 

@@ -108,15 +108,17 @@ def test_live_containers_images_and_vms(completer, tmp_path):
     home = tmp_path / "pysh-home"
     assert not any("web" in each for each in complete(completer, "contain rm "))  # no state dir: no error
     (home / "containers" / "3f2a9c").mkdir(parents=True)
-    (home / "containers" / "3f2a9c" / "state.json").write_text(json.dumps({"name": "web"}))
+    (home / "containers" / "3f2a9c" / "config.json").write_text(json.dumps({"spec": {"name": "web"}}))
     (home / "images").mkdir(parents=True)
     (home / "images" / "index.json").write_text(json.dumps({"tags": {"busybox:latest": "sha256:1",
                                                                     "debian:12": "sha256:2"}}))
     (home / "vms" / "tiny1").mkdir(parents=True)
     (home / "containers" / "broken").mkdir()
-    (home / "containers" / "broken" / "state.json").write_text("{not json")
+    (home / "containers" / "broken" / "config.json").write_text("{not json")
+    (home / "containers" / ".lock").write_text("")
 
-    assert {"contain rm web ", "contain rm 3f2a9c ", "contain rm broken "} <= set(complete(completer, "contain rm "))
+    offered = set(complete(completer, "contain rm "))
+    assert {"contain rm web ", "contain rm broken "} <= offered and "contain rm 3f2a9c " not in offered
     assert {"contain run busybox ", "contain run busybox:latest ", "contain run debian:12 "} <= set(
         complete(completer, "contain run "))
     assert "vm stop tiny1 " in complete(completer, "vm stop ")

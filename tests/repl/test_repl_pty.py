@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import signal
 import time
 
 import pexpect
+import pytest
 from .ptyrepl import PROMPT, PROMPT_DEFAULT, Repl, plain
 
 
@@ -256,3 +260,16 @@ def test_prompt_stays_on_the_terminal_when_stdout_is_redirected(home):
         assert log.read_text() == "into-the-log\n"
     finally:
         session.close()
+
+
+@pytest.mark.skipif(shutil.which("vi") is None, reason="no vi on this machine (Debian: vim-tiny)")
+def test_terminal_is_sane_after_vi_is_killed(repl, home):
+    # vi puts the terminal in raw mode; killed with SIGKILL it cannot put it back.
+    repl.child.send(f"vi {home / 'notes.txt'}\r")
+    pid = repl.wait_for_foreground("vi")
+    time.sleep(0.3)
+    os.kill(pid, signal.SIGKILL)  # a process this test started (through pysh)
+    repl.expect_prompt()
+    output = repl.run("stty -a")
+    assert re.search(r"(?<!-)\bicanon\b", output) and re.search(r"(?<!-)\becho\b", output)
+    assert "typed-after-vi" in repl.run("echo typed-after-vi")
