@@ -255,7 +255,10 @@ def read(shell, argv: list[str]) -> int:
         write_err(options.prompt)
     deadline = None if options.timeout is None else time.monotonic() + options.timeout
     reader = _ByteReader(options.fd, deadline)
-    saved_modes = _echo_off(options.fd) if options.silent and terminal else None
+    char_at_a_time = options.limit is not None
+    saved_modes = None
+    if terminal and (options.silent or char_at_a_time):
+        saved_modes = _set_terminal(options.fd, options.silent, char_at_a_time)
     status = 0
     data, escaped = bytearray(), bytearray()
     try:
@@ -289,16 +292,23 @@ def _assign(shell, name: str, options: ReadOptions, data: bytes, escaped: bytes)
     return 0
 
 
-def _echo_off(fd: int):
+def _set_terminal(fd: int, silent: bool, char_at_a_time: bool):
+    """-s turns off the terminal's echo; -n/-N turn off line editing (ICANON) so
+    that each key arrives at once, as in bash. Returns the modes to restore."""
     import termios
 
     try:
         modes = termios.tcgetattr(fd)
     except termios.error:
         return None
-    quiet = list(modes)
-    quiet[3] &= ~termios.ECHO
-    termios.tcsetattr(fd, termios.TCSADRAIN, quiet)
+    changed = list(modes)
+    changed[6] = list(modes[6])
+    if silent:
+        changed[3] &= ~termios.ECHO
+    if char_at_a_time:
+        changed[3] &= ~termios.ICANON
+        changed[6][termios.VMIN], changed[6][termios.VTIME] = 1, 0
+    termios.tcsetattr(fd, termios.TCSADRAIN, changed)
     return modes
 
 

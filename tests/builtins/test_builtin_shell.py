@@ -101,6 +101,13 @@ def test_read_silent_does_not_echo():
     _expect_end(child)
 
 
+def test_read_n_takes_keys_without_enter():
+    child = _spawn('read -n 2 k; echo "[$k]"')
+    child.send("xy")  # no newline: the terminal must not wait for a whole line
+    child.expect_exact("[xy]")
+    _expect_end(child)
+
+
 # ---------------------------------------------------------------- echo, printf
 
 def test_echo_writes_raw_bytes():
