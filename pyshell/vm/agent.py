@@ -3,8 +3,8 @@
 The guest's second serial port (ttyS1) is a Unix socket on the host (agent.sock). In the
 guest, /sbin/pysh-agent reads one request per line there and answers (see tinyguest.AGENT):
 
-    host  -> guest   ping ID                   exec ID BASE64-OF-A-SHELL-SCRIPT
-    guest -> host    pong ID                   out ID B64 / err ID B64 … then status ID N
+    host  -> guest   ping ID         exec ID BASE64-OF-A-SHELL-SCRIPT
+    guest -> host    pong ID         out ID, base64 lines, err ID, base64 lines, status ID N
 
 Each request has a fresh ID, and the host ignores every line that does not carry it: a serial
 line keeps old bytes (an answer nobody read, the echo of the tty before the agent set it raw).
@@ -69,22 +69,24 @@ def run(agent_socket: Path, lock_path: Path, argv: list[str], timeout: float) ->
 
 
 def _collect(channel, request_id: str, timeout: float) -> ExecResult:
+    """Read `out ID`, its base64 lines, `err ID`, its lines, then `status ID N`."""
     output = {"out": [], "err": []}
+    section = None          # None until our own `out ID` line: older lines are skipped
     deadline = time.monotonic() + timeout
     while True:
         line = channel.read_line(deadline)
         if line is None:
             raise VmError(f"no answer from the guest after {timeout:g} s "
                           "(the command may still run there)")
-        kind, _, rest = line.partition(" ")
-        line_id, _, value = rest.partition(" ")
-        if line_id != request_id:
-            continue
-        if kind in output:
-            output[kind].append(value)
-        elif kind == "status":
-            return ExecResult(status=int(value), stdout=_decode(output["out"]),
-                              stderr=_decode(output["err"]))
+        words = line.split(" ")
+        if len(words) >= 2 and words[1] == request_id:
+            if words[0] in output:
+                section = output[words[0]]
+            elif words[0] == "status" and len(words) == 3:
+                return ExecResult(status=int(words[2]), stdout=_decode(output["out"]),
+                                  stderr=_decode(output["err"]))
+        elif section is not None:
+            section.append(line)
 
 
 def _decode(lines: list[str]) -> bytes:
