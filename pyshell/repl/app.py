@@ -19,14 +19,14 @@ from __future__ import annotations
 import os
 import sys
 
-from pyshell.errors import ParseError
+from pyshell.errors import ParseError, PyshError
 from pyshell.repl.prompt import DEFAULT_PS1, continuation_prompt, prompt_fragments
+from pyshell.runtime.control import ExitShell
 
 
 def run_repl(shell) -> int:
-    """Run the interactive loop until `exit` or Ctrl-D; return the shell's exit status."""
-    from pyshell.runtime.control import ExitShell
-
+    """Run the interactive loop until `exit` or Ctrl-D; return the shell's exit status
+    (the caller, __main__, runs the EXIT trap)."""
     # Job control: our own process group, owning the terminal; each job gets it in turn.
     shell.jobs.take_terminal(sys.stdin.fileno())
     shell.options.monitor = shell.jobs.terminal is not None
@@ -60,8 +60,6 @@ def run_repl(shell) -> int:
             run_command_line(shell, text)
     except ExitShell as leaving:
         shell.last_status = leaving.status
-    finally:
-        _leave(shell)
     return shell.last_status
 
 
@@ -83,6 +81,18 @@ def run_command_line(shell, text: str) -> None:
         # Ctrl-C while the shell itself was busy (a loop of builtins): back to the prompt.
         _say("")
         shell.last_status = 130
+    except PyshError as error:
+        _say(f"pysh: {error.message}")
+        shell.last_status = error.status
+    except (ExitShell, SystemExit):
+        raise
+    except Exception as error:  # a bug in pysh must not close the user's session
+        if os.environ.get("PYSH_DEBUG") == "1":
+            import traceback
+
+            traceback.print_exception(error)
+        _say(f"pysh: internal error: {type(error).__name__}: {error}")
+        shell.last_status = 70
 
 
 def format_syntax_error(error: ParseError, text: str) -> str:
@@ -112,7 +122,7 @@ def _make_session(shell):
     from pyshell.repl.keys import enter_key_bindings
     from pyshell.repl.prompt import PROMPT_STYLE
 
-    path = history_path({**os.environ, **shell.vars})
+    path = history_path(shell.vars)
     history = SharedFileHistory(path) if _writable_place(path) else InMemoryHistory()
     register_history_builtin(history)
     classifier = CommandClassifier(shell)  # one PATH cache for highlighting and completion
@@ -188,8 +198,6 @@ def _source_rc_file(shell) -> None:
     home = shell.getvar("HOME") or os.path.expanduser("~")
     rc_file = os.path.join(home, ".pyshrc")
     if os.path.isfile(rc_file):
-        from pyshell.errors import PyshError
-
         try:
             shell.run_file(rc_file)
         except PyshError as error:
@@ -200,13 +208,6 @@ def _source_rc_file(shell) -> None:
 def _has_stopped_jobs(shell) -> bool:
     shell.jobs.poll()  # one may have been killed from elsewhere since the last prompt
     return any(job.state == "Stopped" for job in shell.jobs.jobs.values())
-
-
-def _leave(shell) -> None:
-    try:
-        shell.run_exit_trap()
-    except Exception:  # the shell is leaving anyway: a failing EXIT trap must not hide the status
-        pass
 
 
 def _say(text: str) -> None:

@@ -273,3 +273,17 @@ def test_terminal_is_sane_after_vi_is_killed(repl, home):
     output = repl.run("stty -a")
     assert re.search(r"(?<!-)\bicanon\b", output) and re.search(r"(?<!-)\becho\b", output)
     assert "typed-after-vi" in repl.run("echo typed-after-vi")
+
+
+def test_errors_leave_the_repl_running_and_exit_trap_runs(repl):
+    for line, message in [("echo ${x?unset-msg}", "unset-msg"), ("return 3", "return"),
+                          ("cd /nonexistent", "No such file"), ("echo $((1/0))", "division by 0"),
+                          ("pysh-no-such-command", "not found")]:
+        assert message in repl.run(line)
+        assert "alive" in repl.run("echo alive")
+    repl.run("trap 'echo bye-from-trap' EXIT")
+    repl.child.sendline("exit 4")
+    repl.child.expect("bye-from-trap")
+    repl.child.expect(pexpect.EOF)
+    repl.child.close()
+    assert repl.child.exitstatus == 4
