@@ -94,24 +94,28 @@ def extract_layer(tar_path: Path, root: Path, lower_roots: Iterable[Path] = ()) 
     lower layer: the file is copied, since a link cannot cross layer directories.
     """
     as_root = os.geteuid() == 0
-    directories: list[tuple[Path, tarfile.TarInfo]] = []
+    parents = _Parents(root)
+    directories: list[tuple[str, tarfile.TarInfo]] = []
     with tarfile.open(tar_path, "r:*") as archive:
         for member in archive:
             relative = clean_member_name(member.name)
             if not relative:
                 continue  # the "./" entry: root's own attributes are ours to choose
             parent_relative, _, name = relative.rpartition("/")
-            parent = _make_parents(root, parent_relative)
+            parent = parents.directory(parent_relative)
             if name == OPAQUE_MARKER:
                 os.setxattr(parent, opaque_xattr_name(), b"y")
                 continue
             if name.startswith(WHITEOUT_PREFIX):
-                _make_whiteout(parent / name[len(WHITEOUT_PREFIX):])
+                parents.forget_below(relative)
+                _make_whiteout(os.path.join(parent, name[len(WHITEOUT_PREFIX):]))
                 continue
-            target = parent / name
-            _remove_unless_directory(target, keep_directory=member.isdir())
+            target = os.path.join(parent, name)
+            if _remove_unless_directory(target, keep_directory=member.isdir()):
+                parents.forget_below(relative)
             if member.isdir():
-                target.mkdir(mode=0o755, exist_ok=True)
+                if not os.path.isdir(target):
+                    os.mkdir(target, 0o755)
                 directories.append((target, member))
                 continue
             if member.isreg():
@@ -138,45 +142,69 @@ def extract_layer(tar_path: Path, root: Path, lower_roots: Iterable[Path] = ()) 
         _set_attributes(target, member, as_root)
 
 
-def _make_parents(root: Path, parent_relative: str) -> Path:
-    """The directory a member goes into, created if the tar omitted it, never outside root."""
-    current = root
-    for part in parent_relative.split("/"):
-        if not part:
-            continue
-        current = secure_join(root, os.path.relpath(current / part, root))
-        if not current.is_dir():
-            _remove_unless_directory(current, keep_directory=True)
-            current.mkdir(mode=0o755, parents=True)  # a link may point several levels down
-    return current
+class _Parents:
+    """Where each directory of the tar really is on disk, resolved once (securely) and remembered.
+
+    A layer has thousands of members in a few hundred directories: resolving each
+    member's parent from the root again would cost depth x members lookups.
+    """
+
+    def __init__(self, root: Path):
+        self.root = str(root)
+        self.known: dict[str, str] = {"": self.root}
+
+    def directory(self, relative: str) -> str:
+        known = self.known.get(relative)
+        if known is not None:
+            return known
+        above, _, name = relative.rpartition("/")
+        candidate = os.path.join(self.directory(above), name)
+        if os.path.islink(candidate):
+            # Follow it inside root only; it may point several levels down, to nothing yet.
+            candidate = str(secure_join(Path(self.root), os.path.relpath(candidate, self.root)))
+            if not os.path.isdir(candidate):
+                _remove_unless_directory(candidate, keep_directory=True)
+                os.makedirs(candidate, 0o755, exist_ok=True)
+        elif not os.path.isdir(candidate):
+            _remove_unless_directory(candidate, keep_directory=True)
+            os.mkdir(candidate, 0o755)  # the tar omitted this directory's own entry
+        self.known[relative] = candidate
+        return candidate
+
+    def forget_below(self, relative: str) -> None:
+        """A directory or link was replaced: what we knew under it may be wrong now."""
+        self.known = {k: v for k, v in self.known.items()
+                      if k != relative and not k.startswith(relative + "/")}
 
 
-def _make_whiteout(path: Path) -> None:
+def _make_whiteout(path) -> None:
     _remove_unless_directory(path, keep_directory=False)
     os.mknod(path, stat.S_IFCHR | 0o000, os.makedev(0, 0))
 
 
-def _remove_unless_directory(path: Path, keep_directory: bool) -> None:
-    """A later entry replaces an earlier one of the same name (tar semantics)."""
+def _remove_unless_directory(path, keep_directory: bool) -> bool:
+    """A later entry replaces an earlier one of the same name (tar semantics). True if removed."""
     try:
         mode = os.lstat(path).st_mode
     except FileNotFoundError:
-        return
+        return False
     if stat.S_ISDIR(mode):
-        if not keep_directory:
-            shutil.rmtree(path)
+        if keep_directory:
+            return False
+        shutil.rmtree(path)
     else:
         os.unlink(path)
+    return True
 
 
-def _write_regular(archive: tarfile.TarFile, member: tarfile.TarInfo, target: Path) -> None:
+def _write_regular(archive: tarfile.TarFile, member: tarfile.TarInfo, target: str) -> None:
     source = archive.extractfile(member)
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
     with os.fdopen(fd, "wb") as out:
         shutil.copyfileobj(source, out, _CHUNK)
 
 
-def _make_hardlink(root: Path, linkname: str, target: Path, lower_roots: Iterable[Path]) -> None:
+def _make_hardlink(root: Path, linkname: str, target: str, lower_roots: Iterable[Path]) -> None:
     relative = clean_member_name(linkname)
     source = secure_join(root, relative)
     if os.path.lexists(source):
@@ -187,10 +215,10 @@ def _make_hardlink(root: Path, linkname: str, target: Path, lower_roots: Iterabl
         if os.path.lexists(candidate):
             shutil.copy2(candidate, target, follow_symlinks=False)
             return
-    raise ContainerError(f"layer hard link {target.name} -> {linkname}: target not found")
+    raise ContainerError(f"layer hard link {os.path.basename(target)} -> {linkname}: target not found")
 
 
-def _set_attributes(target: Path, member: tarfile.TarInfo, as_root: bool) -> None:
+def _set_attributes(target: str, member: tarfile.TarInfo, as_root: bool) -> None:
     if as_root:
         os.lchown(target, member.uid, member.gid)
     if not member.issym():
