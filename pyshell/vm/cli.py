@@ -426,11 +426,12 @@ def cmd_exec(argv: list[str]) -> int:
     if not command:
         raise VmError("vm exec: no command given", status=2)
     record = _running(name)
-    if not record.spec.tiny:
-        raise VmError(f"vm exec: {name} has no pysh agent (only --tiny guests have one); "
-                      f"use its network, e.g. ssh through a --fwd port")
     paths = state.paths_of(name)
-    result = agent.run(paths.agent, paths.agent_lock, command, timeout)
+    if record.spec.tiny:
+        result = agent.run(paths.agent, paths.agent_lock, command, timeout)
+    else:
+        from pyshell.vm import guestagent
+        result = guestagent.run(paths.guest_agent, command, timeout)
     _write_bytes(1, result.stdout)
     _write_bytes(2, result.stderr)
     return result.status
@@ -563,7 +564,8 @@ def _build_parser() -> argparse.ArgumentParser:
     add_name(command("pause", cmd_pause, "freeze the vCPUs (QMP stop)"))
     add_name(command("resume", cmd_resume, "unfreeze them (QMP cont)"))
     add_name(command("status", cmd_status, "running, paused, or stopped"))
-    commands.add_parser("exec", help="run a command in a --tiny guest: vm exec NAME -- CMD...")
+    commands.add_parser("exec", help="run a command in the guest: vm exec NAME -- CMD... "
+                        "(tiny guest: its agent; others: qemu-guest-agent)")
     command("tiny", cmd_tiny, "build (once) and show the tiny guest's kernel and initramfs")
     return parser
 

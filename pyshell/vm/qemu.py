@@ -110,6 +110,12 @@ def build_argv(spec: VmSpec, paths: VmPaths, accel: str, *, kernel: str | None =
         # The second serial port (ttyS1 in the guest) carries `vm exec` to the guest's agent.
         argv += ["-chardev", f"socket,id=agent0,path={paths.agent},server=on,wait=off",
                  "-serial", "chardev:agent0"]
+    else:
+        # Where the guest runs the QEMU guest agent (qemu-ga), `vm exec` goes through it.
+        argv += ["-device", "virtio-serial-pci,id=serial0",
+                 "-chardev", f"socket,id=qga0,path={paths.guest_agent},server=on,wait=off",
+                 "-device", "virtserialport,bus=serial0.0,chardev=qga0,"
+                            "name=org.qemu.guest_agent.0"]
     argv += ["-qmp", f"unix:{paths.qmp},server=on,wait=off"]
     if paused:
         argv += ["-S"]

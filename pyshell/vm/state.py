@@ -48,6 +48,10 @@ class VmPaths:
         return self.directory / "agent.sock"
 
     @property
+    def guest_agent(self) -> Path:   # virtio-serial port of qemu-ga, in guests that have it
+        return self.directory / "qga.sock"
+
+    @property
     def agent_lock(self) -> Path:
         return self.directory / "agent.lock"
 
@@ -64,7 +68,7 @@ class VmPaths:
         return self.directory / "disk.qcow2"
 
     def sockets(self) -> tuple[Path, ...]:
-        return (self.qmp, self.console, self.agent)
+        return (self.qmp, self.console, self.agent, self.guest_agent)
 
     def check_socket_lengths(self) -> None:
         for socket_path in self.sockets():

@@ -135,3 +135,18 @@ def test_through_the_shell(vm):
     assert done.stdout.splitlines()[2].split()[:2] == ["box", "stopped"]
     assert done.stdout.splitlines()[-1] == "status=1"
     assert done.stderr == "pysh: vm: no such vm: nope\n"
+
+
+@needs_qemu
+def test_exec_without_a_guest_agent(vm):
+    # a guest booted from a kernel of its own (not --tiny): vm exec asks qemu-ga, which this
+    # initramfs lacks; the answer must be a clear line, not a hang
+    files = dict(line.split(": ", 1) for line in vm("tiny").stdout.splitlines())
+    vm("create", "plain", "--kernel", files["kernel"], "--initrd", files["initrd"],
+       "--append", files["append"])
+    vm("start", "plain", "-d")
+    assert "virtserialport" in vm("cmd", "plain").stdout
+    result = vm("exec", "plain", "--", "true", check=False)
+    assert_one_line_error(result, "no guest agent answered (install qemu-guest-agent")
+    vm("kill", "plain")
+    assert qemu_pids_under(vm.home) == []
