@@ -104,7 +104,7 @@ def split_command_line(text: str) -> tuple[list[str], bool]:
     one being the word under the cursor ("" after a space), and whether that word is in
     command position. Assignments before the command and redirection targets are left out,
     except for the word under the cursor itself."""
-    words: list[tuple[str, str]] = []  # (text, role): role is word, assignment or target
+    words: list[tuple[str, str]] = []  # (text, role): role is word, assignment, target or fd
     glued = False        # does the next span continue the last word (nothing in between)?
     after_redirect = False
     for start, end, kind in highlight_spans(text):
@@ -132,6 +132,9 @@ def split_command_line(text: str) -> tuple[list[str], bool]:
 
 
 class PyshCompleter(Completer):
+    """prompt_toolkit asks ``get_completions`` on Tab; we look at the word under the cursor
+    and where it stands, and offer what fits there (one source per situation)."""
+
     def __init__(self, shell, classifier: CommandClassifier | None = None) -> None:
         self.shell = shell
         self.classifier = classifier or CommandClassifier(shell)
@@ -142,8 +145,8 @@ class PyshCompleter(Completer):
         word = words[-1]
 
         variable = _NAME_AT_END.search(word)
-        if variable and "'" not in word:
-            yield from self._variables(variable.group(1) or "", word.endswith("{") or "${" in word[variable.start():])
+        if variable and "'" not in word:  # `$PA`, `${PA`, `"$PA`: a parameter name
+            yield from self._variables(variable.group(1) or "", braced=variable.group(0).startswith("${"))
             return
         if command_position and "/" not in word:
             yield from self._commands(word)

@@ -42,6 +42,7 @@ def test_tab_completes_a_file_name_with_a_space(repl, home):
 
 
 def test_ctrl_c_interrupts_the_foreground_job_only(repl):
+    assert re.search(r"\[1\] \d+", repl.run("sleep 100 &"))   # a background job, in its own group
     repl.child.send("sleep 100\r")
     repl.wait_for_foreground("sleep")
     started = time.monotonic()
@@ -50,6 +51,8 @@ def test_ctrl_c_interrupts_the_foreground_job_only(repl):
     assert time.monotonic() - started < 2
     assert "status=130" in repl.run("echo status=$?")
     assert "still-alive" in repl.run("echo still-alive")
+    assert re.search(r"\[1\]\+?\s+Running\s+sleep 100", repl.run("jobs"))  # untouched by Ctrl-C
+    repl.run("kill %1")
 
 
 def test_ctrl_c_at_the_prompt_drops_the_line(repl):
