@@ -69,8 +69,15 @@ def literal(word, shell, assignment: bool = False) -> str:
     In an assignment, a tilde is also expanded after each ``:`` (``PATH=~/bin:~/x``).
     """
     parts = word.parts
-    if len(parts) == 1 and type(parts[0]) is Lit and "~" not in parts[0].text:
-        return parts[0].text
+    if len(parts) == 1:  # fast paths: `x=1`, `x=$y`, `i=$((i+1))`
+        part = parts[0]
+        kind = type(part)
+        if kind is Lit and "~" not in part.text:
+            return part.text
+        if kind is ParamExp and part.op is None and part.name not in ("@", "*"):
+            return _simple_param(part.name, shell)
+        if kind is ArithExp and len(part.expr.parts) == 1 and type(part.expr.parts[0]) is Lit:
+            return str(arith.evaluate(part.expr.parts[0].text, shell))
     pieces: list = []
     _expand_parts(parts, shell, False, pieces, tilde=True, tilde_after_colon=assignment)
     return "".join(" " if kind == BREAK else text for kind, text in pieces)
@@ -106,13 +113,18 @@ def pattern(word, shell) -> str:
 
 
 def _expand_parts(parts, shell, quoted: bool, out: list, tilde: bool = False,
-                  tilde_after_colon: bool = False) -> None:
+                  tilde_after_colon: bool = False, literal_kind: int = LITERAL) -> None:
+    """Append the pieces of ``parts``. ``literal_kind`` is SPLIT for the word of
+    ``${x:-word}``: its unquoted text is the result of an expansion, so it splits."""
     for index, part in enumerate(parts):
         kind = type(part)
         if kind is Lit:
             text = part.text
             if quoted:
                 out.append((QUOTED, text))
+                continue
+            if literal_kind == SPLIT:
+                out.append((SPLIT, text))
                 continue
             if tilde and index == 0 and text.startswith("~"):
                 _tilde(text, parts, out, tilde_after_colon, shell)
@@ -223,7 +235,8 @@ def _parameter(part: ParamExp, shell, quoted: bool, out: list) -> None:
         kind = op[-1]
         if kind == "+":
             if not use_word:
-                _expand_parts(part.arg.parts if part.arg else (), shell, quoted, out)
+                _expand_parts(part.arg.parts if part.arg else (), shell, quoted, out,
+                              literal_kind=SPLIT)
             return
         if not use_word:
             if name in ("@", "*"):
@@ -232,7 +245,7 @@ def _parameter(part: ParamExp, shell, quoted: bool, out: list) -> None:
                 out.append((result, value))
             return
         if kind == "-":
-            _expand_parts(part.arg.parts if part.arg else (), shell, quoted, out, tilde=True)
+            _expand_parts(part.arg.parts if part.arg else (), shell, quoted, out, literal_kind=SPLIT)
         elif kind == "=":
             if not _is_assignable(name):
                 raise ExpandError(f"${name}: cannot assign in this way")

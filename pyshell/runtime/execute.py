@@ -595,13 +595,21 @@ def run_subshell(shell, node: Subshell) -> int:
         return 1
     job_control = shell.jobs.terminal is not None
     try:
-        pid = fork_subshell(shell, lambda: run_script(shell, node.body), moves,
+        pid = fork_subshell(shell, lambda: _subshell_body(shell, node.body), moves,
                             0 if job_control else None)
     finally:
         close_all(opened)
     status = shell.jobs.run_foreground([pid], pid if job_control else None,
                                        lambda: _describe(node))[0]
     return _errexit(shell, status)
+
+
+def _subshell_body(shell, script) -> int:
+    """In the forked child: `( ( cmd ) )` needs no second fork, we already are a copy."""
+    while (len(script.body) == 1 and not script.body[0].background
+           and type(script.body[0].command) is Subshell and not script.body[0].command.redirects):
+        script = script.body[0].command.body
+    return run_script(shell, script)
 
 
 def define_function(shell, node: FunctionDef) -> int:
