@@ -35,6 +35,7 @@ class _Invocation:
         self.options: list[tuple[str, bool]] = []  # (option name, on)
         self.interactive = False
         self.parse_only = False
+        self.norc = False          # --norc: the REPL does not read ~/.pyshrc
         self.norc = False  # --norc: the REPL skips ~/.pyshrc
 
 
@@ -51,6 +52,10 @@ def _parse_argv(argv: list[str]) -> _Invocation:
         if arg == "--":
             index += 1
             break
+        if arg == "--norc":
+            invocation.norc = True
+            index += 1
+            continue
         if arg == "--norc":
             invocation.norc = True
             index += 1
@@ -129,6 +134,7 @@ def _make_shell(invocation: _Invocation):
     else:
         argv0, args = "pysh", invocation.args
     shell = Shell(argv0=argv0, args=args, interactive=interactive)
+    shell.norc = invocation.norc
     shell.norc = invocation.norc
     for name, on in invocation.options:
         setattr(shell.options, name, on)

@@ -60,6 +60,7 @@ class Shell:
         self.last_background_pid: int | None = None
         self.lineno = 0
         self.is_subshell = False
+        self.norc = False                   # set by `pysh --norc`: the REPL skips ~/.pyshrc
 
         self.vars: dict[str, str] = dict(os.environ)
         self.exported: set[str] = set(os.environ)
