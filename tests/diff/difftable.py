@@ -25,6 +25,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -189,21 +190,20 @@ def environment(directory: Path) -> dict[str, str]:
 def run_snippet(shell_argv: list[str], case: Case, directory: Path) -> Result:
     """Run the case's code with ``shell_argv + [code, *argv]`` in a fresh fixture."""
     make_fixture(directory)
-    try:
-        completed = subprocess.run(
-            [*shell_argv, case.code, *case.argv],
-            cwd=directory / "work",
-            env=environment(directory),
-            input=case.stdin.encode(),
-            capture_output=True,
-            timeout=TIMEOUT,
-            start_new_session=True,  # a snippet's `kill 0` or trap stays within its own group
-        )
-        result = Result(completed.stdout.decode("utf-8", "replace"),
-                        completed.stderr.decode("utf-8", "replace"), completed.returncode)
-    except subprocess.TimeoutExpired as expired:
-        result = Result((expired.stdout or b"").decode("utf-8", "replace"), "timed out", -9)
-    return result
+    with subprocess.Popen(
+        [*shell_argv, case.code, *case.argv],
+        cwd=directory / "work",
+        env=environment(directory),
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group: a stuck snippet is killed whole
+    ) as process:
+        try:
+            stdout, stderr = process.communicate(case.stdin.encode(), timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            stdout, _ = process.communicate()
+            stderr = b"timed out"
+    return Result(stdout.decode("utf-8", "replace"), stderr.decode("utf-8", "replace"), process.returncode)
 
 
 @dataclass
