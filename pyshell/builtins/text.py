@@ -184,14 +184,15 @@ def parse_integer(text: str, errors: list[str], unsigned: bool = False) -> int:
     ``'c`` for a character code. A bad number is reported and its valid prefix used."""
     if text[:1] in ("'", '"'):
         return text.encode("utf-8", "surrogateescape")[1] if len(text) > 1 else 0
-    match = _INTEGER_PREFIX.match(text)
     if not text.strip():
         return 0
+    match = _INTEGER_PREFIX.match(text)
     if not match:
         errors.append(f"{text}: invalid number")
         return 0
     sign, digits = match.groups()
-    value = int(digits, 0) if not digits.startswith("0") or digits[:2].lower() == "0x" else int(digits, 8)
+    base = 16 if digits[:2].lower() == "0x" else 8 if digits.startswith("0") else 10
+    value = int(digits, base)
     if sign == "-":
         value = -value
     if match.end() != len(text):
