@@ -102,6 +102,11 @@ def build_argv(spec: VmSpec, paths: VmPaths, accel: str, *, kernel: str | None =
 
     # No window: the first serial port is the console, a socket that `vm console` attaches
     # to, and everything the guest prints there is also kept in console.log.
+    if not spec.tiny:
+        # -nographic would also tell the BIOS (SeaBIOS) to print on the serial port, so that
+        # the course's "No bootable device" shows on the console; -display none does not, so
+        # say it ourselves: the fw_cfg file etc/sercon-port holds the port (0x3f8, ttyS0).
+        argv += ["-fw_cfg", f"name=etc/sercon-port,file={paths.sercon_port}"]
     argv += ["-display", "none", "-monitor", "none",
              "-chardev", f"socket,id=console0,path={paths.console},server=on,wait=off,"
                          f"logfile={paths.console_log}",
@@ -148,6 +153,7 @@ def check_ports_free(spec: VmSpec) -> None:
 def launch(argv: list[str], paths: VmPaths) -> int:
     """Start QEMU daemonized; return the daemon's pid (from -pidfile)."""
     binary = qemu_binary()
+    paths.sercon_port.write_bytes((0x3F8).to_bytes(2, "little"))
     # argv[0] stays "qemu-system-x86_64": `ps` then shows exactly what `vm cmd` prints.
     done = subprocess.run(argv, executable=binary, stdin=subprocess.DEVNULL,
                           capture_output=True, text=True, start_new_session=True)

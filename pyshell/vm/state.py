@@ -64,6 +64,10 @@ class VmPaths:
         return self.directory / "lock"
 
     @property
+    def sercon_port(self) -> Path:   # tells SeaBIOS which serial port to print on
+        return self.directory / "sercon-port.bin"
+
+    @property
     def disk(self) -> Path:          # the disk made by `vm create --disk-size`
         return self.directory / "disk.qcow2"
 

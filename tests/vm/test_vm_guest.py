@@ -268,3 +268,15 @@ def test_kill_and_a_guest_that_dies(vm):
     assert not (vm.home / "vms" / "k" / "qmp.sock").exists()
     vm("rm", "k")
     assert not (vm.home / "vms" / "k").exists()
+
+
+def test_empty_disk_says_no_bootable_device(vm):
+    """The course's first slide: a blank 5G disk and nothing else; the BIOS and iPXE try
+    everything, then give up, on the serial console (console.log)."""
+    vm("run", "empty", "--disk-size", "5G", "-d", "-m", "256")
+    log = vm.home / "vms" / "empty" / "console.log"
+    wait_until(lambda: log.exists() and b"No bootable device" in log.read_bytes(), 150,
+               "SeaBIOS to give up")
+    assert b"iPXE" in log.read_bytes()
+    vm("kill", "empty")
+    vm("rm", "empty")
