@@ -32,13 +32,18 @@ examples:
   vm console demo                     vm monitor demo info cpus
   vm stop demo && vm rm demo
 
-a real Debian guest (needs the ISO or image, downloaded once):
+a real Debian guest (the ISO or image is downloaded once, from cdimage/cloud.debian.org):
   vm disk create debian.qcow2 5G
-  vm run deb --disk debian.qcow2 --cdrom debian-12-amd64-netinst.iso -m 1024 --fwd 10022:22
-      (the installer draws on the VGA screen: `vm cmd deb` shows the qemu command; run it
-       by hand without `-display none -daemonize` to see a window)
-  vm run cloud --disk debian-12-genericcloud-amd64.qcow2 --fwd 10022:22
-      (Debian's cloud images print on the serial console: `vm console cloud`)
+  vm run deb -d --disk debian.qcow2 --cdrom debian-12.8.0-amd64-netinst.iso --vnc 1
+
+      the installer draws on the screen: watch it with a VNC viewer on 127.0.0.1:5901
+      (or, at the boot menu, Tab and add console=ttyS0 to install on `vm console deb`);
+      then `ssh -p 10022 root@127.0.0.1` (add --fwd 10022:22) once it runs sshd
+  vm disk create mine.qcow2 --backing debian-12-genericcloud-amd64.qcow2
+  vm run cloud --disk mine.qcow2 --fwd 10022:22
+      Debian's cloud images print on the serial console; they need a cloud-init seed
+      (a NoCloud ISO, --cdrom seed.iso) for a password or an ssh key; with
+      qemu-guest-agent installed in the guest, `vm exec cloud -- CMD` works too
 """
 
 
@@ -473,7 +478,7 @@ def _spec_from_args(args) -> VmSpec:
                   maxcpus=args.maxcpus, disk=args.disk, cdrom=args.cdrom, tiny=args.tiny,
                   kernel=args.kernel, initrd=args.initrd, append=args.append,
                   forwards=tuple(parse_forward(f) for f in args.fwd), balloon=args.balloon,
-                  nic=args.nic, accel=args.accel)
+                  nic=args.nic, accel=args.accel, vnc=args.vnc)
 
 
 def _write(fd: int, text: str) -> None:
@@ -533,6 +538,8 @@ def _build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--balloon", action="store_true", help="add a virtio-balloon device")
         sub.add_argument("--nic", default="e1000", choices=list(NICS))
         sub.add_argument("--accel", default="auto", choices=ACCELS)
+        sub.add_argument("--vnc", type=int, metavar="N",
+                         help="show the screen on VNC display N (127.0.0.1, port 5900+N)")
         if name == "run":
             _add_start_options(sub)
 

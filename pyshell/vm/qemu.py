@@ -107,6 +107,9 @@ def build_argv(spec: VmSpec, paths: VmPaths, accel: str, *, kernel: str | None =
         # the course's "No bootable device" shows on the console; -display none does not, so
         # say it ourselves: the fw_cfg file etc/sercon-port holds the port (0x3f8, ttyS0).
         argv += ["-fw_cfg", f"name=etc/sercon-port,file={paths.sercon_port}"]
+    if spec.vnc is not None:
+        # An installer ISO draws on the screen: VNC shows it (vncviewer 127.0.0.1:N).
+        argv += ["-vnc", f"127.0.0.1:{spec.vnc}"]
     argv += ["-display", "none", "-monitor", "none",
              "-chardev", f"socket,id=console0,path={paths.console},server=on,wait=off,"
                          f"logfile={paths.console_log}",

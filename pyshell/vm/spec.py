@@ -47,6 +47,7 @@ class VmSpec:
     balloon: bool = False            # a virtio-balloon device, for `vm balloon`
     nic: str = "e1000"               # e1000 (the course's), virtio, or none
     accel: str = "auto"              # kvm only where the CPU has vmx/svm, else tcg
+    vnc: int | None = None           # show the screen on VNC display N (127.0.0.1:5900+N)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -78,6 +79,8 @@ def validate(spec: VmSpec) -> VmSpec:
         raise VmError("--initrd and --append need --kernel")
     if spec.forwards and spec.nic == "none":
         raise VmError("--fwd needs a network card (--nic e1000 or virtio)")
+    if spec.vnc is not None and not 0 <= spec.vnc <= 99:
+        raise VmError(f"--vnc {spec.vnc}: want a display number from 0 to 99")
     ports = [f.host_port for f in spec.forwards]
     if len(set(ports)) != len(ports):
         raise VmError("--fwd: the same host port is forwarded twice")

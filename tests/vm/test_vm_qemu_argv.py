@@ -72,3 +72,11 @@ def test_accel_follows_the_cpu_flags():
         # no hardware virtualization: TCG, and the user is told why in one line
         assert accel == "tcg" and notice and "\n" not in notice
     assert choose_accel("tcg") == ("tcg", None)
+
+
+def test_vnc_listens_on_loopback():
+    argv = build_argv(VmSpec(name="demo", vnc=1), PATHS, "tcg")
+    assert option_values(argv, "-vnc") == ["127.0.0.1:1"]
+    assert option_values(argv, "-display") == ["none"]
+    # a BIOS guest prints on the serial console as with -nographic
+    assert option_values(argv, "-fw_cfg") == ["name=etc/sercon-port,file=/h/vms/demo/sercon-port.bin"]
