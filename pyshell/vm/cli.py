@@ -35,7 +35,6 @@ examples:
 a real Debian guest (the ISO or image is downloaded once, from cdimage/cloud.debian.org):
   vm disk create debian.qcow2 5G
   vm run deb -d --disk debian.qcow2 --cdrom debian-12.8.0-amd64-netinst.iso --vnc 1
-
       the installer draws on the screen: watch it with a VNC viewer on 127.0.0.1:5901
       (or, at the boot menu, Tab and add console=ttyS0 to install on `vm console deb`);
       then `ssh -p 10022 root@127.0.0.1` (add --fwd 10022:22) once it runs sshd
