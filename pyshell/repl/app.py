@@ -70,7 +70,7 @@ def run_command_line(shell, text: str) -> None:
     if not text.strip():
         return
     try:
-        parse(text, "<stdin>")
+        parse(text, "<stdin>", shell.aliases)  # all of it, first: nothing runs if a line is wrong
     except ParseError as error:
         _say(format_syntax_error(error, text))
         shell.last_status = 2
@@ -130,7 +130,7 @@ def _make_session(shell):
 
     session = PromptSession(
         multiline=True,  # Enter is ours (keys.py): it runs a complete command, continues an incomplete one
-        key_bindings=enter_key_bindings(),
+        key_bindings=enter_key_bindings(shell),
         history=history,
         auto_suggest=AutoSuggestFromHistory(),
         enable_history_search=True,  # Up with a typed prefix finds earlier lines starting with it
@@ -174,8 +174,7 @@ class _LateHighlighter:
         from pyshell.repl.highlight import REPL_STYLE, PyshLexer
         from pyshell.repl.prompt import PROMPT_STYLE
 
-        lexer_class = PyshLexer.for_shell(self.shell)
-        lexer_class.classifier = self.classifier
+        lexer_class = PyshLexer.for_shell(self.shell, self.classifier)
         self.session.style = Style.from_dict({**REPL_STYLE, **PROMPT_STYLE})
         self.lexer = PygmentsLexer(lexer_class, sync_from_start=True)
         self.session.app.invalidate()  # redraw what was typed meanwhile, in colour

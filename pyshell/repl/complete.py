@@ -161,9 +161,12 @@ class PyshCompleter(Completer):
     # ---------------------------------------------------------------- sources
 
     def _commands(self, prefix: str):
+        builtins = self.classifier.builtins
         for name in sorted(self.classifier.all_names()):
             if name.startswith(prefix):
-                yield Completion(name + " ", start_position=-len(prefix), display=name)
+                # Like fish's pager: a builtin shows its one-line summary next to its name.
+                summary = builtins[name].summary if name in builtins else ""
+                yield Completion(name + " ", start_position=-len(prefix), display=name, display_meta=summary)
 
     def _variables(self, prefix: str, braced: bool):
         for name in sorted(self._variable_names()):

@@ -58,9 +58,10 @@ class PyshLexer(Lexer):
     classifier = CommandClassifier()
 
     @classmethod
-    def for_shell(cls, shell) -> type[PyshLexer]:
-        """A subclass bound to ``shell``: PygmentsLexer takes a class, not an instance."""
-        return type(cls.__name__, (cls,), {"classifier": CommandClassifier(shell)})
+    def for_shell(cls, shell, classifier: CommandClassifier | None = None) -> type[PyshLexer]:
+        """A subclass bound to ``shell`` (PygmentsLexer takes a class, not an instance);
+        pass the completer's ``classifier`` to share its cache of PATH."""
+        return type(cls.__name__, (cls,), {"classifier": classifier or CommandClassifier(shell)})
 
     def get_tokens_unprocessed(self, text):
         position = 0

@@ -15,19 +15,20 @@ from prompt_toolkit.key_binding import KeyBindings
 from pyshell.errors import ParseError
 
 
-def needs_more_input(text: str) -> bool:
+def needs_more_input(text: str, aliases=None) -> bool:
+    """True when ``text`` is the beginning of a command (the parser says *incomplete*)."""
     from pyshell.syntax import parse
 
     if not text.strip():
         return False
     try:
-        parse(text, "<stdin>")
+        parse(text, "<stdin>", aliases)
     except ParseError as error:
         return error.incomplete
     return False
 
 
-def enter_key_bindings() -> KeyBindings:
+def enter_key_bindings(shell) -> KeyBindings:
     bindings = KeyBindings()
 
     @bindings.add("enter", filter=has_focus(DEFAULT_BUFFER))
@@ -37,7 +38,7 @@ def enter_key_bindings() -> KeyBindings:
         if completion:  # Enter in the completion menu takes the entry, it does not run yet
             buffer.complete_state = None
             return
-        if needs_more_input(buffer.text):
+        if needs_more_input(buffer.text, shell.aliases):
             buffer.insert_text("\n")
         else:
             buffer.validate_and_handle()

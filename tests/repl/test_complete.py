@@ -146,3 +146,10 @@ def test_quoting_round_trip():
         assert unquote_partial(quote_for_shell(name)) == name
     assert unquote_partial('"open quo') == "open quo"
     assert unquote_partial("'a b") == "a b"
+
+
+def test_builtins_come_with_their_summary(completer):
+    from pyshell.builtins import BUILTINS
+
+    completions = {c.text: c for c in completer.get_completions(Document("ec"), CompleteEvent())}
+    assert completions["echo "].display_meta_text == BUILTINS["echo"].summary != ""
