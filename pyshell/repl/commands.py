@@ -15,10 +15,6 @@ from pyshell.builtins import load_all
 # The reserved words of the grammar (POSIX's, and bash's `function`).
 KEYWORDS = frozenset("if then else elif fi case esac for while until do done in { } ! function".split())
 
-# The front ends to contain, vm and compose are builtins loaded lazily by the core,
-# so they may not be in BUILTINS yet when we look: they are builtins all the same.
-LAZY_BUILTINS = frozenset({"contain", "vm", "compose"})
-
 
 class PathCommands:
     """The executable files in the directories of a PATH value, cached per directory."""
@@ -88,7 +84,7 @@ class CommandClassifier:
             return "keyword"
         if self.shell is not None and name in getattr(self.shell, "functions", {}):
             return "function"
-        if name in self.builtins or name in LAZY_BUILTINS:
+        if name in self.builtins:
             return "builtin"
         if "/" in name:
             path = os.path.expanduser(name)
@@ -97,7 +93,7 @@ class CommandClassifier:
 
     def all_names(self) -> set[str]:
         """Every name that can start a command, for completion."""
-        names = set(KEYWORDS) | set(self.builtins) | LAZY_BUILTINS
+        names = set(KEYWORDS) | set(self.builtins)
         if self.shell is not None:
             names |= set(getattr(self.shell, "aliases", {}))
             names |= set(getattr(self.shell, "functions", {}))

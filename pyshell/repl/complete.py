@@ -200,12 +200,12 @@ class PyshCompleter(Completer):
 
     def _objects(self, command: str, sub: str) -> list[str]:
         """Names of live containers, images and VMs; nothing (never an error) if none exist."""
+        from pathlib import Path
+
         from pyshell.statedir import pysh_home
 
-        try:
-            home = pysh_home()
-        except Exception:  # completion must never break the prompt
-            return []
+        # The shell's own PYSH_HOME first: `export PYSH_HOME=...` typed in pysh counts.
+        home = Path(self.shell.getvar("PYSH_HOME") or pysh_home())
         names: list[str] = []
         if command == "contain":
             if sub in CONTAINER_ARGUMENT:
