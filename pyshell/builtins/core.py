@@ -791,6 +791,88 @@ def _symbolic_umask(mode: str, current: int) -> int:
     return ~allowed & 0o777
 
 
+@builtin("times", "times", "Print the user and system times of the shell and of its children.", special=True)
+def times(shell, argv):
+    now = os.times()
+
+    def minutes_seconds(seconds: float) -> str:
+        return f"{int(seconds // 60)}m{seconds % 60:.3f}s"
+
+    write_out(f"{minutes_seconds(now.user)} {minutes_seconds(now.system)}\n"
+              f"{minutes_seconds(now.children_user)} {minutes_seconds(now.children_system)}\n")
+    return 0
+
+
+_LIMITS = {  # ulimit flag -> (resource name, description, unit divisor)
+    "c": ("RLIMIT_CORE", "core file size (blocks)", 512),
+    "d": ("RLIMIT_DATA", "data seg size (kbytes)", 1024),
+    "f": ("RLIMIT_FSIZE", "file size (blocks)", 512),
+    "l": ("RLIMIT_MEMLOCK", "max locked memory (kbytes)", 1024),
+    "m": ("RLIMIT_RSS", "max memory size (kbytes)", 1024),
+    "n": ("RLIMIT_NOFILE", "open files", 1),
+    "s": ("RLIMIT_STACK", "stack size (kbytes)", 1024),
+    "t": ("RLIMIT_CPU", "cpu time (seconds)", 1),
+    "u": ("RLIMIT_NPROC", "max user processes", 1),
+    "v": ("RLIMIT_AS", "virtual memory (kbytes)", 1024),
+}
+
+
+@builtin("ulimit", "ulimit [-SH] [-a | -cdflmnstuv] [limit]", "Show or set a resource limit of the shell.")
+def ulimit(shell, argv):
+    import resource
+
+    hard = soft = False
+    flag = "f"
+    show_all = False
+    value = None
+    for arg in argv[1:]:
+        if arg.startswith("-") and len(arg) > 1:
+            for letter in arg[1:]:
+                if letter == "H":
+                    hard = True
+                elif letter == "S":
+                    soft = True
+                elif letter == "a":
+                    show_all = True
+                elif letter in _LIMITS:
+                    flag = letter
+                else:
+                    complain("ulimit", f"-{letter}: invalid option")
+                    return 2
+        else:
+            value = arg
+    which = 1 if hard and not soft else 0
+
+    def shown(letter: str) -> str:
+        name, _, unit = _LIMITS[letter]
+        limit = resource.getrlimit(getattr(resource, name))[which]
+        return "unlimited" if limit == resource.RLIM_INFINITY else str(limit // unit)
+
+    if show_all:
+        for letter, (_, description, _) in _LIMITS.items():
+            write_out(f"{description:<28} (-{letter}) {shown(letter)}\n")
+        return 0
+    if value is None:
+        write_out(shown(flag) + "\n")
+        return 0
+    name, _, unit = _LIMITS[flag]
+    kind = getattr(resource, name)
+    current_soft, current_hard = resource.getrlimit(kind)
+    try:
+        new = resource.RLIM_INFINITY if value == "unlimited" else int(value) * unit
+    except ValueError:
+        complain("ulimit", f"{value}: invalid number")
+        return 1
+    if not hard and not soft:
+        hard = soft = True
+    try:
+        resource.setrlimit(kind, (new if soft else current_soft, new if hard else current_hard))
+    except (ValueError, OSError) as error:
+        complain("ulimit", f"{_LIMITS[flag][1]}: cannot modify limit: {error}")
+        return 1
+    return 0
+
+
 # ---------------------------------------------------------------- help and front ends
 
 

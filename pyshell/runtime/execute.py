@@ -423,7 +423,7 @@ def run_background(shell, command) -> int:
         close_all(opened)
     if pid is None:
         return status
-    shell.jobs.add_background([pid], pid if job_control else None, _describe(command))
+    shell.jobs.add_background([pid], pid if job_control else None, _describe(command) + " &")
     return 0
 
 

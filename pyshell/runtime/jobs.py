@@ -52,8 +52,13 @@ class JobTable:
         self.shell_modes = None
 
     def for_subshell(self) -> "JobTable":
-        """A forked subshell has no jobs of its own and never touches the terminal."""
-        return JobTable(self.shell)
+        """A forked subshell never touches the terminal; it still lists its parent's jobs
+        (`jobs | cat`), though it cannot wait for them."""
+        table = JobTable(self.shell)
+        table.jobs = {number: Job(job.number, job.pgid, list(job.pids), job.command, job.state,
+                                  dict(job.statuses)) for number, job in self.jobs.items()}
+        table.current = self.current
+        return table
 
     # ---------------------------------------------------------------- the terminal
 
