@@ -493,6 +493,8 @@ def remove_build_container(upper_dir: Path, home: Path | None = None) -> None:
 
 def exec_in(container: state.Container, argv, env, user: str, workdir: str, tty: bool, interactive: bool) -> int:
     """`contain exec`: a new process in all the namespaces and the cgroup of a running container."""
+    import socket
+
     if container.status != "running":
         raise ContainerError(f"container {container.name} is not running")
     spec = container.spec
@@ -500,10 +502,9 @@ def exec_in(container: state.Container, argv, env, user: str, workdir: str, tty:
     namespaces = ["ipc", "uts", "net", "cgroup", "pid", "mnt"]
     if spec.rootless:
         namespaces.insert(0, "user")
-    master = slave = None
-    if tty:
-        master, slave = os.openpty()
-        _copy_window_size(0, slave)
+    # With -t the pty must come from the container's own /dev/pts (so `tty` names it there):
+    # the child opens it after joining the mount namespace and passes us the master end.
+    our_end, their_end = socket.socketpair() if tty else (None, None)
     error_r, error_w = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -519,6 +520,11 @@ def exec_in(container: state.Container, argv, env, user: str, workdir: str, tty:
             for name, fd in fds:
                 setup.step(f"setns {name}", linux.setns, fd, 0)
                 os.close(fd)
+            slave = None
+            if tty:
+                master, slave = setup.step("openpty", os.openpty)
+                socket.send_fds(their_end, [b"pty"], [master])
+                os.close(master)
             inner = os.fork()  # a PID namespace is entered by the children of setns's caller
             if inner == 0:
                 stdio = Stdio(slave, 0 if interactive or tty else os.open("/dev/null", os.O_RDWR), 1, 2)
@@ -527,6 +533,8 @@ def exec_in(container: state.Container, argv, env, user: str, workdir: str, tty:
                 setup.exec_process(argv, full_env, user if user else spec.user, workdir or spec.workdir,
                                    stdio, spec.capabilities, spec.rootless)
             os.close(error_w)
+            if slave is not None:
+                os.close(slave)
             _, status = os.waitpid(inner, 0)
             os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status))
         except SetupError as error:
@@ -538,13 +546,16 @@ def exec_in(container: state.Container, argv, env, user: str, workdir: str, tty:
         finally:
             os._exit(126)
     os.close(error_w)
-    if slave is not None:
-        os.close(slave)
-    if master is not None:
-        from pyshell.contain.terminal import relay_pty
+    if tty:
+        their_end.close()
+        _, fds, _, _ = socket.recv_fds(our_end, 16, 1)
+        our_end.close()
+        if fds:
+            from pyshell.contain.terminal import relay_pty
 
-        relay_pty(master)
-        os.close(master)
+            _copy_window_size(0, fds[0])
+            relay_pty(fds[0])
+            os.close(fds[0])
     _, wait_status_value = os.waitpid(child, 0)
     failure = _read_all(error_r)
     os.close(error_r)

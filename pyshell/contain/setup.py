@@ -343,9 +343,9 @@ def _exec(argv, env) -> None:
 
 
 def _reset_signals() -> None:
-    """Python ignores SIGPIPE and catches SIGINT; the command must start with default handlers."""
-    for number in (signal.SIGPIPE, signal.SIGINT, signal.SIGQUIT, signal.SIGTERM, signal.SIGTSTP,
-                   signal.SIGTTIN, signal.SIGTTOU, signal.SIGCHLD, signal.SIGHUP):
+    """Python ignores SIGPIPE and SIGXFSZ and catches SIGINT; the command starts with the defaults."""
+    for number in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGQUIT, signal.SIGTERM,
+                   signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU, signal.SIGCHLD, signal.SIGHUP):
         signal.signal(number, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_SETMASK, [])
 

@@ -53,13 +53,16 @@ def main(argv: list[str]) -> None:
     else:
         status = _exit_status(os.waitpid(container_pid, 0)[1])
 
-    # 4. Record the exit, then undo what the container held on the host.
-    _write_atomically(f"{directory}/exit", f"{status} {_now()}\n")
+    # 4. Record the exit, then undo what the container held on the host (even if recording failed).
     from pyshell.contain import cgroups, teardown
-    teardown.release_cgroup(cgroups.from_json(options.get("cgroup")))
-    if options.get("autoremove"):
-        for path in options["remove"]:
-            teardown.remove_tree(path)
+
+    try:
+        _write_atomically(f"{directory}/exit", f"{status} {_now()}\n")
+    finally:
+        teardown.release_cgroup(cgroups.from_json(options.get("cgroup")))
+        if options.get("autoremove"):
+            for path in options["remove"]:
+                teardown.remove_tree(path)
 
     # 5. A foreground `contain run` waits for this line.
     if options.get("status_pipe") is not None:

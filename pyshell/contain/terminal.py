@@ -27,7 +27,7 @@ def raw_terminal(fd: int = 0):
         yield
         return
     saved = termios.tcgetattr(fd)
-    tty.setraw(fd)
+    tty.setraw(fd, termios.TCSANOW)  # not the default TCSAFLUSH, which would drop typed-ahead keys
     try:
         yield
     finally:
