@@ -336,7 +336,6 @@ def save_command(argv: list[str]) -> int:
     p.add_argument("images", nargs="+", metavar="IMAGE")
     args = p.parse_args(argv)
     from pyshell.contain.oci import save_archive
-    from pyshell.statedir import atomic_write
 
     image_store = store()
     for ref in args.images:

@@ -334,14 +334,12 @@ def save_archive(store: ImageStore, refs: list[str], out: BinaryIO) -> None:
 
 
 def _tags_for(ref: str, image: Image) -> list[str]:
-    """Saving by name keeps that name; saving by id keeps all the image's tags."""
+    """Saving by name keeps that name; saving by id keeps none (as docker save does)."""
     try:
         familiar = parse_reference(ref).familiar
     except ContainerError:
-        familiar = None
-    if familiar in image.repo_tags:
-        return [familiar]
-    return [] if ref.startswith("sha256:") or ref in image.id else list(image.repo_tags)
+        return []
+    return [familiar] if familiar in image.repo_tags else []
 
 
 def _anonymous(member: tarfile.TarInfo) -> tarfile.TarInfo:

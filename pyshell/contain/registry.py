@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable
 
 from pyshell.contain import oci
-from pyshell.contain.images import DOCKER_HUB, Image, ImageStore, Reference, digest_of, parse_reference
+from pyshell.contain.images import DOCKER_HUB, Image, ImageStore, digest_of, parse_reference
 from pyshell.errors import ContainerError
 from pyshell.statedir import atomic_write_json, pysh_home, read_json
 
@@ -454,3 +454,17 @@ def registry_of(text: str | None) -> str:
     if text in ("index.docker.io", "registry-1.docker.io", "https://index.docker.io/v1/"):
         return DOCKER_HUB
     return text.removeprefix("https://").removeprefix("http://").rstrip("/")
+
+
+def resolve_or_pull(store: ImageStore, text: str, progress: Callable[[str], None] = lambda s: None) -> Image:
+    """`contain run IMAGE` with an image we don't have: pull it first, as Docker does."""
+    try:
+        return store.resolve(text)
+    except ContainerError as missing:
+        if text.startswith("sha256:") or re.fullmatch(r"[0-9a-f]{4,64}", text):
+            raise  # an id can't be pulled
+        progress(f"Unable to find image '{parse_reference(text).familiar}' locally\n")
+        try:
+            return pull(store, text, progress)
+        except ContainerError as error:
+            raise ContainerError(f"{missing.message} (pull: {error.message})") from None

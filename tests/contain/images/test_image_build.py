@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import http.server
 import io
-import json
-import os
 import subprocess
 import sys
 import tarfile
@@ -19,7 +17,6 @@ from conftest import contain, needs_root
 from pyshell.contain.build import config_changes_from_instructions, parse_duration
 from pyshell.contain.build_parser import (DockerfileError, is_ignored, parse_dockerfile,
                                           parse_dockerignore, parse_key_values, split_words)
-from pyshell.contain.images import ImageStore
 
 # --------------------------------------------------------------------------- parser tables
 

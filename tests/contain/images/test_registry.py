@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from conftest import contain, needs_root
-from pyshell.contain.images import ImageStore, digest_of
+from pyshell.contain.images import ImageStore
 from pyshell.contain.registry import RegistryClient
 
 REGISTRY = shutil.which("docker-registry")
@@ -81,7 +81,7 @@ def test_push_then_pull_into_a_clean_store(tmp_path, home, store, busybox, regis
     contain("build", "-t", f"{address}/course/demo:v1", str(context), check=True)
     built = store.resolve(f"{address}/course/demo:v1")
     pushed = contain("push", f"{address}/course/demo:v1", check=True).out
-    assert pushed.count(": Pushed") == 2 and f"v1: digest: sha256:" in pushed
+    assert pushed.count(": Pushed") == 2 and "v1: digest: sha256:" in pushed
     assert contain("push", f"{address}/course/demo:v1", check=True).out.count("Layer already exists") == 2
 
     monkeypatch.setenv("PYSH_HOME", str(tmp_path / "clean"))
@@ -243,8 +243,6 @@ class TokenServer:
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
 def test_bearer_token_flow(tmp_path, home, store, busybox, monkeypatch):
-    import urllib.parse  # noqa: F401  (used by the handler)
-
     tokens = TokenServer(tmp_path)
     directory = tmp_path / "token-registry"
     directory.mkdir()
