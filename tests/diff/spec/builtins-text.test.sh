@@ -329,3 +329,52 @@ getopts a o; echo $o $?
 #### getopts usage error
 getopts
 echo $?
+
+#### echo a lone dash
+echo -
+
+#### echo option combinations
+echo -ne 'a\tb'; echo
+echo -eE 'a\tb'
+echo -Ee 'a\tb'
+
+#### echo -e octal without leading zero is literal
+echo -e '\101 \0101'
+
+#### echo -e hex without digits and unicode
+echo -e '\x \x41 \u0042 \U00000043'
+
+#### echo -e escape characters
+echo -e 'bell\a esc\e ff\f vt\v cr\r' | od -c | sed 's/  */ /g'
+
+#### echo -e backslash backslash
+echo -e 'a\\\\b' 'c\\d'
+
+#### echo arguments with embedded newlines
+echo 'a
+b' c
+
+#### printf %b octal forms
+printf '%b|' '\101' '\0101' '\01' '\0' | od -c | sed 's/  */ /g'
+
+#### printf reuse stops when no argument is consumed
+printf 'x%%\n' a b
+
+#### printf star width negative means left
+printf '[%*s]\n' -4 ab
+
+#### printf precision star
+printf '[%.*s]\n' 2 abcdef
+
+#### printf hash flags
+printf '%#o %#x %#X\n' 8 255 255
+
+#### printf plus and space flags
+printf '%+d % d %+d\n' 5 5 -5
+
+#### printf big unsigned and negative hex
+printf '%u %x\n' 18446744073709551615 -1
+
+#### printf out of range integer warns
+printf '%d\n' 99999999999999999999
+echo $?
