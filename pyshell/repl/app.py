@@ -37,8 +37,10 @@ def run_repl(shell) -> int:
         if not getattr(shell, "norc", False) and not os.environ.get("PYSH_NORC"):
             _source_rc_file(shell)
         warned_about_stopped_jobs = False
+        terminal_fd = 1 if os.isatty(1) else 2  # where prompt_toolkit draws (see create_output below)
         while True:
             shell.jobs.notify()  # "[1]+ Done  sleep 1" before the prompt, like bash
+            keep_unfinished_line(terminal_fd)
             # Both prompts are expanded here, before prompt_toolkit runs (PS1 may hold $(...)).
             continuation = continuation_prompt(shell)
             try:
@@ -61,6 +63,25 @@ def run_repl(shell) -> int:
     except ExitShell as leaving:
         shell.last_status = leaving.status
     return shell.last_status
+
+
+def keep_unfinished_line(fd: int) -> None:
+    """If the last output did not end with a newline (``printf abc``, the course's
+    ``tac -s " "`` demo), end that line with a reverse-video ``%`` as zsh does.
+
+    prompt_toolkit draws its prompt from column 0 of the cursor's line, so without this
+    it would overwrite what the command printed. The trick needs no cursor query: print
+    the mark and enough spaces to fill a line, then a carriage return. From column 0 the
+    spaces end exactly at the right margin and the return comes back to the same (now
+    blank-looking) line, where the prompt covers the mark; from any other column they
+    wrap onto a new line, and the return leaves the cursor at its start."""
+    try:
+        columns = os.get_terminal_size(fd).columns
+    except OSError:
+        return
+    if columns < 2:
+        return
+    os.write(fd, b"\x1b[7m%\x1b[27m" + b" " * (columns - 1) + b"\r")
 
 
 def run_command_line(shell, text: str) -> None:

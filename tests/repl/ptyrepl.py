@@ -66,9 +66,17 @@ class Repl:
 
     def run(self, line: str, prompt=PROMPT, timeout: float = 10) -> str:
         """Type ``line`` and Enter; return the plain output up to the next prompt."""
+        return plain(self.run_raw(line, prompt, timeout))
+
+    def run_raw(self, line: str, prompt=PROMPT, timeout: float = 10) -> str:
+        """Like run(), but the output as the terminal received it, escapes included."""
         self.child.send(line + "\r")
         self.child.expect_exact(LINE_ACCEPTED, timeout=timeout)
-        return self.expect_prompt(prompt, timeout)
+        self.child.expect_exact(READING_STARTS, timeout=timeout)
+        raw = self.child.before
+        self.child.expect(prompt, timeout=timeout)
+        self.prompt = plain(self.child.before + self.child.after).strip()
+        return raw
 
     def expect_continuation(self, timeout: float = 10) -> None:
         """Wait for the `> ` of a continuation line (the same prompt_toolkit session goes on)."""
