@@ -98,6 +98,8 @@ def run_command_line(shell, text: str) -> None:
         return
     try:
         shell.run_source(text, "<stdin>")
+        if shell.last_status == 128 + 2:  # the job died of Ctrl-C: end the `^C` line, as bash does
+            _say("")
     except KeyboardInterrupt:
         # Ctrl-C while the shell itself was busy (a loop of builtins): back to the prompt.
         _say("")
