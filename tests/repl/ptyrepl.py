@@ -28,9 +28,12 @@ CONTINUATION = re.compile(r"\n(?:\x1b\[[0-9;]*m)*>")  # PS2 at the start of a ne
 ANY_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][0-9A-Za-z]|\x1b[=>]")
 
 
+LINE_END_MARK = re.compile(r"\x1b\[7m%\x1b\[27m *\r")  # pysh's mark for output without a final newline
+
+
 def plain(text: str) -> str:
-    """Terminal output with escape sequences and carriage returns removed."""
-    return ANY_ESCAPE.sub("", text).replace("\r", "")
+    """Terminal output without pysh's line-end mark, escape sequences and carriage returns."""
+    return ANY_ESCAPE.sub("", LINE_END_MARK.sub("", text)).replace("\r", "")
 
 
 class Repl:
