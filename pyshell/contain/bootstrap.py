@@ -80,7 +80,7 @@ def bootstrap_busybox(store: ImageStore, log) -> Image:
     buffer.seek(0)
     image = store.import_rootfs(io.BufferedReader(buffer), "busybox:latest",
                                 changes={"Env": [f"PATH={DEFAULT_PATH}"], "Cmd": ["sh"]},
-                                created_by=f"contain bootstrap busybox ({binary})",
+                                created_by="contain bootstrap busybox (Debian busybox-static)",
                                 created=FIXED_CREATED)
     log(f"busybox:latest {image.id}")
     return image

@@ -8,7 +8,10 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 import tarfile
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -26,6 +29,8 @@ def whiteout_image(store, busybox, tmp_path):
     (upper / "etc").mkdir()
     os.setxattr(upper / "etc", "trusted.overlay.opaque", b"y")
     (upper / "etc/hello").write_text("hello\n")
+    for name in ("passwd", "group"):  # the opaque /etc hides busybox's: keep what `run` needs
+        shutil.copy2(busybox.layer_dirs[0] / "etc" / name, upper / "etc" / name)
     return store.commit(upper, busybox, "wh:1", {"Cmd": ["cat", "/etc/hello"]})
 
 
@@ -99,3 +104,46 @@ def test_skopeo_reads_our_archive_and_we_read_skopeos(tmp_path, home, store, bus
         loaded = fresh.resolve(ref)
         assert loaded.diff_ids == image.diff_ids and loaded.config.cmd == ("cat", "/etc/hello")
         assert (loaded.layer_dirs[-1] / "etc/hello").read_text() == "hello\n"
+
+
+@needs_root
+def test_an_ordinary_user_loads_and_runs_an_image_with_whiteouts(tmp_path, home, store, busybox):
+    """Rootless: layers extracted without chown, opaque dirs as user.overlay.opaque, whiteouts still 0/0."""
+    import pwd
+
+    try:
+        user = pwd.getpwnam("pyshtest")
+    except KeyError:
+        user = pwd.getpwnam("nobody")
+    image = whiteout_image(store, busybox, tmp_path)
+    # pytest's tmp_path is root's, mode 0700: the user gets a directory of its own in /tmp.
+    private = Path(tempfile.mkdtemp(prefix="pysh-rootless-"))
+    try:
+        _rootless_round(image, private, user)
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+
+
+def _rootless_round(image, private: Path, user) -> None:
+    contain("save", "-o", str(private / "wh.tar"), "wh:1", check=True)
+    os.chmod(private / "wh.tar", 0o644)
+    os.chown(private, user.pw_uid, user.pw_gid)
+    env = dict(os.environ, HOME=str(private), PYSH_HOME=str(private / "home"), PYSH_CACHE=str(private / "cache"))
+
+    def as_user(*argv):
+        return subprocess.run(["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups",
+                               sys.executable, "-m", *argv], env=env, capture_output=True, text=True, timeout=120,
+                              cwd=Path(__file__).parents[3])
+
+    loaded = as_user("pyshell.contain.image_cli", "load", "-i", str(private / "wh.tar"))
+    assert loaded.stdout == "Loaded image: wh:1\n", loaded.stderr
+    top = ImageStore(private / "home").resolve("wh:1").layer_dirs[-1]
+    assert os.stat(top / "etc/hello").st_uid == user.pw_uid
+    assert os.getxattr(top / "etc", "user.overlay.opaque") == b"y"
+    ran = as_user("pyshell.contain", "run", "--rm", "wh:1", "sh", "-c", "cat /etc/hello; ls /etc; test -e /bin/ls || echo gone")
+    if ran.returncode != 0 and "user namespace" in ran.stderr:
+        pytest.skip(f"rootless containers unavailable here: {ran.stderr.strip()}")
+    lines = ran.stdout.splitlines()
+    assert lines[0] == "hello" and lines[-1] == "gone", ran.stderr
+    assert set(lines[1:-1]) <= {"group", "hello", "passwd", "hostname", "hosts", "resolv.conf"}
+    assert image.id == ImageStore(private / "home").resolve("wh:1").id
