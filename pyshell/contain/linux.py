@@ -130,6 +130,12 @@ CAPABILITIES = {
 }
 
 
+_last_capability: list[int] = []
+
+
 def last_capability() -> int:
-    with open("/proc/sys/kernel/cap_last_cap") as file:
-        return int(file.read())
+    """The highest capability this kernel knows (read once: it cannot change while we run)."""
+    if not _last_capability:
+        with open("/proc/sys/kernel/cap_last_cap") as file:
+            _last_capability.append(int(file.read()))
+    return _last_capability[0]

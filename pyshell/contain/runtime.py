@@ -1,15 +1,17 @@
 """The container lifecycle on the host side: create, start, wait, exec, stop, remove.
 
-Starting a container takes four processes, each with one job:
+Starting a container takes up to four processes, each with one job:
 
-    contain (the shell) ─fork─> middle ─fork─> supervisor ─fork─> setup ─fork─> PID 1
-                                 setsid,        (becomes a bare     unshare,      enter_container(),
-                                 exits          Python: see         forks,        exec the command
-                                                supervisor.py)      exits
+    contain (the shell) ─fork─> [middle] ─fork─> supervisor ─fork─> setup ─fork─> PID 1
+                                 setsid,          see               unshare,      enter_container(),
+                                 exits            supervisor.py     forks, exits  exec the command
 
-* The **middle** process only makes the supervisor a daemon: new session, no parent to wait.
+* The **middle** process makes the supervisor a daemon (new session, no parent to wait for).
+  Only containers that may outlive this command need it: `-d`, and `-t` (Ctrl-P Ctrl-Q detaches).
 * The **supervisor** puts the setup process in the container's cgroup *before* releasing it
-  (so no child can escape the cgroup), then exec's the small supervisor program.
+  (so no child can escape the cgroup), then runs supervisor.main(). A daemon supervisor first
+  exec's a fresh, bare Python so that it doesn't keep the shell's memory alive for days; a
+  foreground one (`run --rm IMAGE CMD`) runs it right in the fork, saving a Python start.
 * The **setup** process unshares the namespaces (a PID namespace applies to children only,
   so it must fork once more) and reports PID 1's host pid.
 * **PID 1** builds the filesystem and exec's the command (setup.py).
@@ -86,9 +88,10 @@ def _write_etc_files(etc: Path, spec: ContainerSpec) -> None:
 class Started:
     """A started container as seen by the command that started it."""
 
-    def __init__(self, container: state.Container, status_fd: int | None):
+    def __init__(self, container: state.Container, status_fd: int | None, supervisor_child: int | None):
         self.container = container
         self.status_fd = status_fd
+        self.supervisor_child = supervisor_child  # a foreground supervisor is our child: reap it
 
 
 def start(home: Path, container: state.Container, foreground: bool) -> Started:
@@ -106,15 +109,18 @@ def start(home: Path, container: state.Container, foreground: bool) -> Started:
         status_r, status_w = os.pipe() if foreground else (None, None)
         undo.callback(os.close, start_r)
 
+        daemon = spec.detach or spec.tty
         sys.stdout.flush()
         sys.stderr.flush()
-        middle = os.fork()
-        if middle == 0:
-            _middle_process(container, cgroup, start_w, status_w)  # never returns
+        child = os.fork()
+        if child == 0:
+            _supervisor_entry(container, cgroup, start_w, status_w, daemon)  # never returns
         os.close(start_w)
         if status_w is not None:
             os.close(status_w)
-        os.waitpid(middle, 0)
+        if daemon:
+            os.waitpid(child, 0)  # the middle process exits at once
+        undo.callback(_reap, child if not daemon else None)
 
         failure = _read_all(start_r)  # EOF: started. Text: "STATUS message" from a failed step.
         if failure:
@@ -124,7 +130,12 @@ def start(home: Path, container: state.Container, foreground: bool) -> Started:
             raise ContainerError(message or failure, int(code) if code.isdigit() else 125)
         undo.pop_all()
     os.close(start_r)
-    return Started(state.load(container.dir), status_r)
+    return Started(state.load(container.dir), status_r, None if daemon else child)
+
+
+def _reap(pid: int | None) -> None:
+    if pid is not None:
+        os.waitpid(pid, 0)
 
 
 def _make_cgroup(container: state.Container):
@@ -147,13 +158,14 @@ def _make_cgroup(container: state.Container):
     return cgroup
 
 
-def _middle_process(container, cgroup, start_w: int, status_w: int | None) -> None:
-    """Runs in a forked copy of the shell: detach, fork the supervisor, exit at once."""
+def _supervisor_entry(container, cgroup, start_w: int, status_w: int | None, daemon: bool) -> None:
+    """Runs in a forked copy of the shell and never returns into it."""
     try:
-        os.setsid()  # a session of its own: ^C or a closed terminal don't reach the supervisor
-        if os.fork() != 0:
-            os._exit(0)
-        _supervisor_process(container, cgroup, start_w, status_w)
+        if daemon:
+            os.setsid()  # a session of its own: ^C or a closed terminal don't reach the supervisor
+            if os.fork() != 0:
+                os._exit(0)  # the middle process: its exit re-parents the supervisor to init
+        _supervisor_process(container, cgroup, start_w, status_w, fresh_python=daemon)
     except SetupError as error:
         _report(start_w, error)
     except BaseException as error:  # noqa: BLE001 - report anything
@@ -163,7 +175,7 @@ def _middle_process(container, cgroup, start_w: int, status_w: int | None) -> No
         os._exit(125)  # a forked child never returns into the shell's code
 
 
-def _supervisor_process(container, cgroup, start_w: int, status_w: int | None) -> None:
+def _supervisor_process(container, cgroup, start_w: int, status_w: int | None, fresh_python: bool) -> None:
     """Fork the setup process, put it in the cgroup, release it, become the supervisor program."""
     spec = container.spec
     directory = str(container.dir)
@@ -226,6 +238,10 @@ def _supervisor_process(container, cgroup, start_w: int, status_w: int | None) -
         args.append(f"cgroup={cgroup.version}:{','.join(cgroup.paths)}")
     if spec.autoremove:
         args += ["autoremove", f"remove={'|'.join(_removable_paths(container))}"]
+    if not fresh_python:
+        from pyshell.contain import supervisor
+
+        supervisor.main(args)  # exits
     for fd in passed:
         os.set_inheritable(fd, True)
     os.execv(sys.executable, [sys.executable, "-I", "-S", "-c", SUPERVISOR_BOOT, PACKAGE_ROOT, *args])
@@ -373,6 +389,7 @@ def wait_status(started: Started) -> int:
         except KeyboardInterrupt:
             send_signal(started.container, signal.SIGINT)
     os.close(started.status_fd)
+    _reap(started.supervisor_child)
     return int(text) if text.strip().isdigit() else 255 if pid else 125
 
 
