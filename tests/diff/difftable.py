@@ -16,7 +16,8 @@ a small directory (``FIXTURE_FILES``) at the same path for both shells, with the
 same environment, so ``pwd`` and globs print the same thing.
 
 Run ``python tests/diff/difftable.py`` for a report without pytest, ``--check`` to
-verify each case is deterministic under its reference shell (runs it twice).
+verify each case is deterministic under its reference shell (runs it twice),
+``--slow`` to list the slowest cases.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -212,6 +214,7 @@ class Comparison:
     reference: Result
     pysh: Result
     problems: list[str] = field(default_factory=list)
+    seconds: float = 0.0  # wall time of both runs, to spot slow rows
 
     def report(self) -> str:
         lines = [f"{self.case.id}  ({self.case.file}:{self.case.line})", "code:"]
@@ -246,10 +249,13 @@ def compare(case: Case, reference: Result, pysh: Result) -> Comparison:
 
 def run_case(case: Case, scratch: Path, index: int) -> Comparison:
     directory = scratch / f"case{index:04d}"
+    started = time.monotonic()
     reference = run_snippet(REFERENCES[case.reference], case, directory)
     pysh = run_snippet(pysh_command(), case, directory)
     shutil.rmtree(directory, ignore_errors=True)
-    return compare(case, reference, pysh)
+    comparison = compare(case, reference, pysh)
+    comparison.seconds = time.monotonic() - started
+    return comparison
 
 
 def run_all(cases: list[Case], workers: int | None = None) -> list[Comparison]:
@@ -296,6 +302,9 @@ def main(argv: list[str]) -> int:
     failures = [c for c in comparisons if c.problems]
     for failure in failures:
         print(failure.report(), end="\n\n")
+    if "--slow" in argv:
+        for comparison in sorted(comparisons, key=lambda c: -c.seconds)[:15]:
+            print(f"{comparison.seconds:6.2f} s  {comparison.case.id}")
     print(f"{len(comparisons) - len(failures)} passed, {len(failures)} failed, {len(comparisons)} cases")
     return 1 if failures else 0
 

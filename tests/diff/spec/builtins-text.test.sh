@@ -258,7 +258,7 @@ printf 'a,b,c' | { read -d , x; echo "[$x]"; }
 echo abcdef | { read -n 3 x; echo "[$x]"; }
 
 #### read -t timeout
-sleep 1 | { read -t 0.1 x; echo $?; }
+sleep 0.5 | { read -t 0.1 x; echo $?; }
 
 #### read -u fd
 exec 3< numbers

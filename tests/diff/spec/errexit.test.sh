@@ -114,6 +114,6 @@ echo not-reached
 #### wait interrupted by a trapped signal
 trap 'echo got-usr1' USR1
 (sleep 0.3; kill -USR1 $$) &
-sleep 2 &
+sleep 1 &
 wait
 echo "status $?"
