@@ -18,7 +18,6 @@ import re
 from prompt_toolkit.completion import Completer, Completion
 
 from pyshell.repl.commands import CommandClassifier
-from pyshell.syntax.lexer import highlight_spans
 
 # Subcommand -> its options. Option lists follow Docker's and the issues' flags.
 _RUN_OPTIONS = (
@@ -104,6 +103,8 @@ def split_command_line(text: str) -> tuple[list[str], bool]:
     one being the word under the cursor ("" after a space), and whether that word is in
     command position. Assignments before the command and redirection targets are left out,
     except for the word under the cursor itself."""
+    from pyshell.syntax.lexer import highlight_spans  # loaded after the first prompt is drawn (app.py)
+
     words: list[tuple[str, str]] = []  # (text, role): role is word, assignment, target or fd
     glued = False        # does the next span continue the last word (nothing in between)?
     after_redirect = False
