@@ -27,12 +27,15 @@ def test_overrides_are_explained():
 
 
 @pytest.fixture(scope="module")
-def comparisons():
+def comparisons(request):
+    """Run the selected cases (all of them, unless -k chose some) in one parallel batch."""
     for shell in ("bash", "dash"):
         if shutil.which(shell) is None:
             pytest.skip(f"{shell} is not installed (apt-get install {shell})")
     if not _results:
-        for comparison in difftable.run_all(CASES):
+        selected = [item.callspec.params["case"] for item in request.session.items
+                    if getattr(item, "originalname", None) == "test_snippet"]
+        for comparison in difftable.run_all(selected or CASES):
             _results[comparison.case.id] = comparison
     return _results
 
