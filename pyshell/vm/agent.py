@@ -41,14 +41,27 @@ def wait_ready(agent_socket: Path, timeout: float, still_running) -> float:
             raise VmError("the guest stopped while booting (see its console.log)")
         try:
             with _connect(agent_socket, timeout=1.0) as channel:
-                while time.monotonic() < deadline and still_running():
-                    request_id = _new_id()
-                    channel.send(f"\nping {request_id}\n".encode())
-                    if channel.wait_for(f"pong {request_id}", seconds=0.5):
-                        return time.monotonic() - start
+                if _handshake(channel, deadline, still_running):
+                    return time.monotonic() - start
         except OSError:
             time.sleep(0.1)   # QEMU has not created the socket yet, or is between clients
     raise VmError(f"the guest was not ready after {timeout:g} s")
+
+
+def _handshake(channel, deadline: float, still_running=lambda: True) -> bool:
+    """Ping every half second until one of our pings is answered. A ping costs the guest no
+    fork (read, case and echo are shell builtins); a request sent before the agent opened
+    its port could be lost, a ping just gets repeated."""
+    sent = set()
+    while time.monotonic() < deadline and still_running():
+        request_id = _new_id()
+        sent.add(f"pong {request_id}")
+        channel.send(f"\nping {request_id}\n".encode())
+        answer_by = min(deadline, time.monotonic() + 0.5)
+        while (line := channel.read_line(answer_by)) is not None:
+            if line in sent:
+                return True
+    return False
 
 
 def run(agent_socket: Path, lock_path: Path, argv: list[str], timeout: float) -> ExecResult:
@@ -56,6 +69,7 @@ def run(agent_socket: Path, lock_path: Path, argv: list[str], timeout: float) ->
     script = shlex.join(argv) + "\n"
     request_id = _new_id()
     payload = base64.b64encode(script.encode()).decode()
+    deadline = time.monotonic() + timeout
     # One command at a time per guest: the agent serves the line sequentially.
     with open(lock_path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -64,20 +78,20 @@ def run(agent_socket: Path, lock_path: Path, argv: list[str], timeout: float) ->
         except OSError as error:
             raise VmError(f"cannot reach the guest agent: {error.strerror}") from None
         with channel:
+            if not _handshake(channel, deadline):
+                raise VmError(f"the guest agent did not answer within {timeout:g} s")
             channel.send(f"\nexec {request_id} {payload}\n".encode())
-            return _collect(channel, request_id, timeout)
+            return _collect(channel, request_id, deadline)
 
 
-def _collect(channel, request_id: str, timeout: float) -> ExecResult:
+def _collect(channel, request_id: str, deadline: float) -> ExecResult:
     """Read `out ID`, its base64 lines, `err ID`, its lines, then `status ID N`."""
     output = {"out": [], "err": []}
     section = None          # None until our own `out ID` line: older lines are skipped
-    deadline = time.monotonic() + timeout
     while True:
         line = channel.read_line(deadline)
         if line is None:
-            raise VmError(f"no answer from the guest after {timeout:g} s "
-                          "(the command may still run there)")
+            raise VmError("no answer from the guest in time (the command may still run there)")
         words = line.split(" ")
         if len(words) >= 2 and words[1] == request_id:
             if words[0] in output:
@@ -128,13 +142,6 @@ class _Channel:
             self._buffer += chunk
         line, _, self._buffer = self._buffer.partition(b"\n")
         return line.decode(errors="replace").strip("\r\0")
-
-    def wait_for(self, expected: str, seconds: float) -> bool:
-        deadline = time.monotonic() + seconds
-        while (line := self.read_line(deadline)) is not None:
-            if line.endswith(expected):
-                return True
-        return False
 
 
 def _connect(path: Path, timeout: float) -> _Channel:

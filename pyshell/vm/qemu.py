@@ -156,7 +156,8 @@ def check_ports_free(spec: VmSpec) -> None:
 def launch(argv: list[str], paths: VmPaths) -> int:
     """Start QEMU daemonized; return the daemon's pid (from -pidfile)."""
     binary = qemu_binary()
-    paths.sercon_port.write_bytes((0x3F8).to_bytes(2, "little"))
+    if f"file={paths.sercon_port}" in " ".join(argv):
+        paths.sercon_port.write_bytes((0x3F8).to_bytes(2, "little"))   # COM1, little-endian
     # argv[0] stays "qemu-system-x86_64": `ps` then shows exactly what `vm cmd` prints.
     done = subprocess.run(argv, executable=binary, stdin=subprocess.DEVNULL,
                           capture_output=True, text=True, start_new_session=True)

@@ -166,7 +166,7 @@ def reconcile(record: VmRecord) -> VmRecord:
 
 
 def clean_runtime_files(paths: VmPaths) -> None:
-    for leftover in (*paths.sockets(), paths.pidfile, paths.agent_lock):
+    for leftover in (*paths.sockets(), paths.pidfile, paths.agent_lock, paths.sercon_port):
         try:
             leftover.unlink()
         except FileNotFoundError:

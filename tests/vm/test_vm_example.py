@@ -27,6 +27,7 @@ def test_course_demo(vm):
     assert "cpus before: 1" in lines and "cpus after: 2" in lines
     mem_totals = [int(line.split()[1]) for line in lines if line.startswith("MemTotal:")]
     assert len(mem_totals) == 2 and mem_totals[1] < mem_totals[0] - 200 * 1024
+    # the guest's acpid heard the power button and powered off by itself
     assert lines[-1] == "demo stopped (ACPI power button)"
     assert qemu_pids_under(vm.home) == []
     assert not (vm.home / "vms" / "demo").exists()
