@@ -407,8 +407,11 @@ class Builder:
             run_step, remove = self.run_step
         network = instruction.flag("network") or self.options.network
         sys.stdout.flush()
+        started = time.monotonic()
         status, upper_dir = run_step(stage.image, argv, env, section.get("WorkingDir") or "/",
                                      section.get("User") or "", network)
+        container = Path(upper_dir).parents[1].name[:12]  # containers/<id>/.../upper
+        self._say(f" ---> Removed intermediate container {container} (ran {time.monotonic() - started:.1f}s)\n")
         try:
             if status != 0:
                 raise ContainerError(f"the command '{' '.join(argv)}' returned a non-zero code: {status}")
