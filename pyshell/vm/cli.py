@@ -133,7 +133,8 @@ def cmd_run(args) -> int:
         return start_vm(record.name, attach=not args.detach, wait=not args.no_wait,
                         timeout=args.timeout)
     except BaseException:
-        state.remove(record.name)
+        if not state.load(record.name).pid:   # a guest that did start keeps its files
+            state.remove(record.name)
         raise
 
 
