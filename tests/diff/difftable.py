@@ -10,6 +10,8 @@ Spec files (``spec/*.test.sh``) hold the cases, in the format of Oils' spec test
     ## stdout:                (optional block: what pysh must print instead of the
     ## status: N               reference's output, for an intentional difference;
     ## note: why               a `## note:` saying why is then required)
+    ## compare: stderr        (optional: also compare the error messages, once the
+                               `bash: line N: ` and `pysh: ` prefixes are removed)
 
 Blocks run to the next ``## `` or ``####`` line. Each case runs in a fresh copy of
 a small directory (``FIXTURE_FILES``) at the same path for both shells, with the
@@ -63,6 +65,7 @@ class Case:
     stdout: str | None = None   # intentional pysh difference (needs a note)
     status: int | None = None
     note: str = ""
+    compare_stderr: bool = False
 
     @property
     def id(self) -> str:
@@ -135,7 +138,7 @@ def parse_spec(text: str, filename: str) -> list[Case]:
 def _make_case(name: str, code_lines: list[str], fields: dict, filename: str, line: int) -> Case:
     while code_lines and code_lines[-1] == "":
         code_lines.pop()
-    unknown = set(fields) - {"ref", "stdin", "argv", "stdout", "status", "note"}
+    unknown = set(fields) - {"ref", "stdin", "argv", "stdout", "status", "note", "compare"}
     if unknown:
         raise ValueError(f"{filename}:{line}: unknown directive(s) {sorted(unknown)}")
     reference = fields.get("ref", "bash").strip()
@@ -155,6 +158,7 @@ def _make_case(name: str, code_lines: list[str], fields: dict, filename: str, li
         stdout=fields.get("stdout"),
         status=int(fields["status"]) if "status" in fields else None,
         note=fields.get("note", "").strip(),
+        compare_stderr=fields.get("compare", "").strip() == "stderr",
     )
 
 
@@ -231,6 +235,14 @@ def _status(status: int) -> int:
     return 128 - status if status < 0 else status
 
 
+_ERROR_PREFIX = re.compile(r"^(?:bash|dash|pysh): (?:-c: )?(?:line \d+: |\d+: )?", re.MULTILINE)
+
+
+def normalize_errors(stderr: str) -> str:
+    """`bash: line 1: x: not found` and `pysh: x: not found` both become `x: not found`."""
+    return _ERROR_PREFIX.sub("", stderr)
+
+
 def compare(case: Case, reference: Result, pysh: Result) -> Comparison:
     comparison = Comparison(case, reference, pysh)
     want_stdout = reference.stdout if case.stdout is None else case.stdout
@@ -242,6 +254,9 @@ def compare(case: Case, reference: Result, pysh: Result) -> Comparison:
     if bool(reference.stderr) != bool(pysh.stderr):
         comparison.problems.append("stderr shape differs: " + ("pysh printed nothing" if reference.stderr
                                                               else "pysh printed an error"))
+    if case.compare_stderr and normalize_errors(reference.stderr) != normalize_errors(pysh.stderr):
+        comparison.problems.append(f"error messages differ: want {normalize_errors(reference.stderr)!r}, "
+                                   f"got {normalize_errors(pysh.stderr)!r}")
     if "Traceback (most recent call last)" in pysh.stderr or "internal error" in pysh.stderr:
         comparison.problems.append("pysh crashed (a Python exception reached the user)")
     return comparison

@@ -22,6 +22,7 @@ test "$PWD" = "$HOME" && echo at-home
 #### cd to missing directory fails
 cd /no/such/dir
 echo $?
+## compare: stderr
 
 #### cd dotdot
 cd sub
@@ -54,6 +55,7 @@ exit 300
 
 #### exit with bad argument
 exit abc
+## compare: stderr
 
 #### export to child
 export V=exported

@@ -64,6 +64,7 @@ printf '%d %d\n' 0x10 010
 #### printf invalid number
 printf '%d\n' abc
 echo $?
+## compare: stderr
 
 #### printf float formats
 printf '%e %g %.3f\n' 1234.5 0.00001 2.5
@@ -109,10 +110,12 @@ test a = b; echo $?
 #### test bad integer
 [ abc -eq 1 ]
 echo $?
+## compare: stderr
 
 #### test missing bracket
 [ a = a
 echo $?
+## compare: stderr
 
 #### test file operators
 [ -e a.txt ] && [ -f a.txt ] && [ -d sub ] && [ ! -d a.txt ] && [ -s a.txt ] && echo files-ok
@@ -176,10 +179,12 @@ ln a.txt hard.txt
 #### test too many arguments
 [ a b c d e ]
 echo $?
+## compare: stderr
 
 #### test unary operator expected
 [ a b ]
 echo $?
+## compare: stderr
 
 #### test -t on non terminal
 [ -t 0 ]; echo $?
@@ -267,6 +272,7 @@ echo $x
 
 #### read invalid variable name
 echo x | { read 1bad; echo $?; }
+## compare: stderr
 
 #### read stdin option
 read x <<EOT
@@ -291,6 +297,7 @@ echo "OPTIND=$OPTIND"
 set -- -z
 getopts ab o
 echo "$? [$o] [${OPTARG-unset}]"
+## compare: stderr
 
 #### getopts silent invalid option
 set -- -z
@@ -301,6 +308,7 @@ echo "$? [$o] [$OPTARG]"
 set -- -a
 getopts a: o
 echo "$? [$o]"
+## compare: stderr
 
 #### getopts silent missing argument
 set -- -a
@@ -329,6 +337,7 @@ getopts a o; echo $o $?
 #### getopts usage error
 getopts
 echo $?
+## compare: stderr
 
 #### echo a lone dash
 echo -

@@ -20,6 +20,7 @@ tr a-z A-Z < a.txt
 #### input from missing file fails
 cat < missing.txt
 echo $?
+## compare: stderr
 
 #### redirect before command name
 > out.txt echo first
@@ -232,6 +233,7 @@ cat r.txt
 #### failed redirection skips command
 echo never > /nonexistent/dir/file
 echo status $?
+## compare: stderr
 
 #### input redirect number explicit
 cat 0< a.txt

@@ -114,11 +114,13 @@ true; echo $?; false; echo $?
 #### command not found status 127
 nonexistent_cmd_xyz
 echo $?
+## compare: stderr
 
 #### not executable status 126
 printf 'echo hi\n' > script.sh
 ./script.sh
 echo $?
+## compare: stderr
 
 #### directory as command status 126
 ./sub
