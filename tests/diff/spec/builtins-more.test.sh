@@ -170,3 +170,17 @@ printf -- '-%s-\n' dash
 
 #### echo with option-like arguments after a word
 echo word -n -e
+
+#### type names special builtins
+type export :
+
+#### type of bracket and command -v of keyword
+type [
+command -v [ if
+
+#### command -V describes
+command -V cd
+
+#### hash with an empty table
+hash
+echo $?
