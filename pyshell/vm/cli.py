@@ -311,7 +311,7 @@ def cmd_monitor(args) -> int:
         while True:
             if interactive:
                 _write(2, "(qemu) ")
-            line = sys.stdin.readline()
+            line = _read_line(0)
             if not line:
                 return 0
             if line.strip():
@@ -479,6 +479,18 @@ def _spec_from_args(args) -> VmSpec:
                   kernel=args.kernel, initrd=args.initrd, append=args.append,
                   forwards=tuple(parse_forward(f) for f in args.fwd), balloon=args.balloon,
                   nic=args.nic, accel=args.accel, vnc=args.vnc)
+
+
+def _read_line(fd: int) -> str:
+    """One line from FD, byte by byte: a buffered reader would swallow input that belongs
+    to the commands after this one (a builtin shares the shell's stdin)."""
+    line = bytearray()
+    while not line.endswith(b"\n"):
+        byte = os.read(fd, 1)
+        if not byte:
+            break
+        line += byte
+    return line.decode(errors="replace")
 
 
 def _write(fd: int, text: str) -> None:
