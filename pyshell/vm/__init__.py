@@ -1,6 +1,13 @@
 """`vm`: a QEMU front end for pysh. cli.main(argv) is the builtin's entry point.
 
-spec.py (VmSpec, validate) -> qemu.py (command line, launch) with state.py (vm.json),
-qmp.py (control), console.py, agent.py (`vm exec`), disks.py (qemu-img),
-tinyguest.py (the offline busybox guest).
+    cli.py         one small function per subcommand
+    spec.py        VmSpec (what a machine is) and validate()
+    qemu.py        VmSpec -> the qemu-system command line; KVM or TCG; launch and end QEMU
+    state.py       $PYSH_HOME/vms/NAME/vm.json, reconciled with the running processes
+    qmp.py         a small synchronous QMP client (status, CPUs, balloon, HMP)
+    console.py     the serial console in the terminal, with a detach key
+    agent.py       `vm exec` for the tiny guest (its second serial port)
+    guestagent.py  `vm exec` through qemu-guest-agent, for other guests
+    disks.py       qemu-img create / info
+    tinyguest.py   the offline busybox guest, built from Debian packages
 """
