@@ -271,7 +271,7 @@ def image_inspect_document(image) -> dict:
     return {
         "Id": image.id,
         "RepoTags": list(image.repo_tags),
-        "RepoDigests": [],
+        "RepoDigests": list(image.repo_digests),
         "Parent": image.parent or "",
         "Comment": "",
         "Created": image.created,

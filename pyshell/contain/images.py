@@ -192,6 +192,7 @@ class Image:
     size: int                        # bytes of uncompressed layers
     parent: str | None
     oci_config: Mapping              # the whole config document (architecture, history...)
+    repo_digests: tuple[str, ...] = ()  # "name@sha256:<manifest digest>" for pulled images
 
     @property
     def short_id(self) -> str:
@@ -300,6 +301,7 @@ class ImageStore:
             size=size,
             parent=record.get("parent"),
             oci_config=oci_config,
+            repo_digests=tuple(sorted(t for t, i in index["tags"].items() if i == image_id and "@" in t)),
         )
 
     def resolve(self, ref: str) -> Image:
@@ -512,6 +514,11 @@ class ImageStore:
             for tag in ([by_tag] if by_tag else tags):
                 del index["tags"][tag]
                 messages.append(f"Untagged: {tag}")
+            remaining = [t for t, i in index["tags"].items() if i == image_id]
+            if remaining and all("@" in t for t in remaining) and not user:
+                for tag in remaining:  # name@digest refs go with the last tag, as in Docker
+                    del index["tags"][tag]
+                    messages.append(f"Untagged: {tag}")
             still_tagged = any(i == image_id for i in index["tags"].values())
             has_children = any(r.get("parent") == image_id for r in index["images"].values())
             if not still_tagged and not user:
@@ -556,7 +563,9 @@ class ImageStore:
                 continue
             if f"sha256:{entry.name}" not in wanted:
                 shutil.rmtree(entry, ignore_errors=True)
-                index["compressed"].pop(f"sha256:{entry.name}", None)
+                compressed = index["compressed"].pop(f"sha256:{entry.name}", None)
+                if compressed:
+                    self.blob_path(compressed["digest"]).unlink(missing_ok=True)
         self._write_index(index)
 
     # ---- bookkeeping used by build, save/load and registries

@@ -100,6 +100,11 @@ def test_push_then_pull_into_a_clean_store(tmp_path, home, store, busybox, regis
     again = contain("pull", f"{address}/course/demo@{digest}", check=True).out
     assert again.count("Already exists") == 2 and "Pull complete" not in again
     assert clean.resolve(f"{address}/course/demo@{digest}").id == built.id
+    inspected = json.loads(contain("inspect", f"{address}/course/demo:v1", check=True).out)[0]
+    assert inspected["RepoDigests"] == [f"{address}/course/demo@{digest}"]
+    removed = contain("rmi", f"{address}/course/demo:v1", check=True).out.splitlines()
+    assert removed[:2] == [f"Untagged: {address}/course/demo:v1", f"Untagged: {address}/course/demo@{digest}"]
+    assert removed[2] == f"Deleted: {built.id}" and contain("images", "-qa").out == ""
 
 
 def test_manifest_list_resolves_to_linux_amd64(tmp_path, home, store, busybox, registry, monkeypatch):
