@@ -317,7 +317,7 @@ def cmd_run(home: Path, argv: list[str]) -> int:
     return status
 
 
-def _attach_terminal(container) -> str:
+def _attach_terminal(container) -> int | None:
     from pyshell.contain import terminal
 
     return terminal.attach(container, send_input=container.spec.interactive)
@@ -507,10 +507,8 @@ def cmd_attach(home: Path, argv: list[str]) -> int:
         raise ContainerError("you cannot attach to a stopped container, start it first", 1)
     if not container.spec.tty:
         return cmd_logs(home, ["-f", name])
-    if _attach_terminal(container) == "detached":
-        return 0
-    final = state.load(container.dir)
-    return final.exit_code if final is not None and final.exit_code is not None else 0
+    status = _attach_terminal(container)
+    return 0 if status is None else status
 
 
 def inspect_document(container) -> dict:

@@ -466,7 +466,7 @@ def run(home: Path, spec: ContainerSpec, attach_terminal=None) -> int:
     if spec.detach:
         return 0
     if spec.tty and attach_terminal is not None:
-        if attach_terminal(started.container) == "detached":
+        if attach_terminal(started.container) is None:  # detached with Ctrl-P Ctrl-Q
             os.close(started.status_fd)
             return 0
     return wait_status(started)

@@ -42,8 +42,8 @@ def window_size(fd: int = 0) -> tuple[int, int]:
         return 24, 80
 
 
-def attach(container, send_input: bool = True) -> str:
-    """Connect fds 0/1 to a container's terminal until it exits ("exited") or the user detaches."""
+def attach(container, send_input: bool = True) -> int | None:
+    """Connect fds 0/1 to a container's terminal until it exits (its status) or the user detaches (None)."""
     from pyshell.contain.runtime import connect_attach
 
     client = connect_attach(container.dir)
@@ -78,11 +78,11 @@ def attach(container, send_input: bool = True) -> str:
                         client.sendall(data)
                     if detached:
                         os.write(2, b"read escape sequence\r\n")
-                        return "detached"
+                        return None
                 if client in ready:
                     chunk = client.recv(65536)
                     if not chunk:
-                        return "exited"
+                        return 255  # the supervisor went away without telling the status
                     pending += chunk
                     while len(pending) >= 5:
                         kind, length = pending[:1], int.from_bytes(pending[1:5], "big")
@@ -92,7 +92,7 @@ def attach(container, send_input: bool = True) -> str:
                         if kind == b"o":
                             _write_all(1, payload)
                         elif kind == b"x":
-                            return "exited"
+                            return int(payload)
     finally:
         signal.signal(signal.SIGWINCH, previous)
         client.close()

@@ -20,3 +20,10 @@ def assert_nothing_left(contain, container_ids) -> None:
         assert container_id not in mountinfo
         assert not cgroup_dirs(container_id[:12]), cgroup_dirs(container_id[:12])
         assert not (contain.home / "containers" / container_id).exists()
+
+
+def all_pysh_cgroups() -> set[str]:
+    found = set()
+    for directory, subdirs, _ in os.walk("/sys/fs/cgroup"):
+        found |= {os.path.join(directory, d) for d in subdirs if d.startswith("pysh-")}
+    return found

@@ -51,8 +51,8 @@ def test_run_ti_rm_is_a_real_terminal(contain):
     assert "Up" not in contain.out("ps", "-a")
 
 
-def test_exit_status_through_the_terminal(contain):
-    child = spawn(contain, "run", "-ti", "--rm", "busybox", "sh")
+def test_exit_status_through_the_terminal(root_contain):
+    child = spawn(root_contain, "run", "-ti", "--rm", "busybox", "sh")
     busybox_prompt(child)
     child.sendline("exit 5")
     child.expect(pexpect.EOF)
@@ -60,8 +60,8 @@ def test_exit_status_through_the_terminal(contain):
     assert child.exitstatus == 5
 
 
-def test_vi_works_inside(contain):
-    child = spawn(contain, "run", "-ti", "--name", "editor", "busybox", "sh")
+def test_vi_works_inside(root_contain):
+    child = spawn(root_contain, "run", "-ti", "--name", "editor", "busybox", "sh")
     busybox_prompt(child)
     child.sendline("vi /root/notes")
     time.sleep(0.5)
@@ -74,7 +74,7 @@ def test_vi_works_inside(contain):
     child.expect("hello from vi")
     child.expect(pexpect.EOF)
     child.close()
-    contain.out("rm", "editor")
+    root_contain.out("rm", "editor")
 
 
 def test_detached_attach_and_ctrl_p_ctrl_q(contain):
@@ -95,9 +95,9 @@ def test_detached_attach_and_ctrl_p_ctrl_q(contain):
     assert "sleeper" not in contain.out("ps", "-a")  # --rm removed it
 
 
-def test_detach_from_a_foreground_run(contain):
+def test_detach_from_a_foreground_run(root_contain):
     # A plain `read` loop rather than ash's line editor, whose cursor questions make timing fragile.
-    child = spawn(contain, "run", "-ti", "--name", "fg", "busybox", "sh", "-c",
+    child = spawn(root_contain, "run", "-ti", "--name", "fg", "busybox", "sh", "-c",
                   "read a; echo got:$a; read b; echo got:$b; exit 7")
     child.sendline("one")
     child.expect("got:one")
@@ -106,16 +106,16 @@ def test_detach_from_a_foreground_run(contain):
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
-    assert "fg" in contain.out("ps")
-    child = spawn(contain, "attach", "fg")
+    assert "fg" in root_contain.out("ps")
+    child = spawn(root_contain, "attach", "fg")
     time.sleep(0.2)
     child.sendline("two")
     child.expect("got:two")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 7
-    assert "Exited (7)" in contain.out("ps", "-a")
-    contain.out("rm", "fg")
+    assert "Exited (7)" in root_contain.out("ps", "-a")
+    root_contain.out("rm", "fg")
 
 
 def test_mount_home_and_workdir(contain):
@@ -153,9 +153,9 @@ def test_edit_an_image_with_commit(contain):
     contain.out("rmi", "myimage")
 
 
-def test_exec_ti(contain):
-    contain.out("run", "-d", "--name", "target", "busybox", "sleep", "1000")
-    child = spawn(contain, "exec", "-ti", "target", "sh")
+def test_exec_ti(root_contain):
+    root_contain.out("run", "-d", "--name", "target", "busybox", "sleep", "1000")
+    child = spawn(root_contain, "exec", "-ti", "target", "sh")
     busybox_prompt(child)
     child.sendline("tty; echo in-$((40+2))")
     child.expect("in-42")
@@ -165,7 +165,7 @@ def test_exec_ti(contain):
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 3
-    contain.out("rm", "-f", "target")
+    root_contain.out("rm", "-f", "target")
 
 
 DEBIAN_TAR = Path(os.environ.get("PYSH_TEST_CACHE", "/var/cache/pysh-test")) / "debian-bookworm-minbase.tar"

@@ -32,11 +32,11 @@ def test_pid1_hostname_and_exit_status(contain):
     assert done.stdout.split() == ["1", "box1"]
 
 
-def test_default_hostname_is_the_short_id(contain):
-    out = contain.out("run", "--name", "named", "busybox", "hostname")
-    container_id = contain.out("inspect", "-f", "{{.Id}}", "named").strip()
+def test_default_hostname_is_the_short_id(root_contain):
+    out = root_contain.out("run", "--name", "named", "busybox", "hostname")
+    container_id = root_contain.out("inspect", "-f", "{{.Id}}", "named").strip()
     assert out.strip() == container_id[:12]
-    contain.out("rm", "named")
+    root_contain.out("rm", "named")
 
 
 def test_host_processes_and_mounts_are_invisible(contain):
@@ -95,12 +95,12 @@ def test_volumes_rw_and_ro(contain, open_tmp):
     assert contain.out("run", "--rm", "-v", "keep:/v", "busybox", "cat", "/v/f") == "kept\n"
 
 
-def test_workdir_env_and_env_file(contain, open_tmp):
+def test_workdir_env_and_env_file(root_contain, open_tmp):
     env_file = open_tmp / "env"
     env_file.write_text("# comment\nFROM_FILE=yes\n")
     os.chmod(open_tmp, 0o755)
     os.chmod(env_file, 0o644)
-    out = contain.out("run", "--rm", "-w", "/srv/app", "-e", "A=1", "-eB=two words", "--env-file", str(env_file),
+    out = root_contain.out("run", "--rm", "-w", "/srv/app", "-e", "A=1", "-eB=two words", "--env-file", str(env_file),
                       "busybox", "sh", "-c", 'pwd; echo "$A|$B|$FROM_FILE|$HOSTNAME|$PATH"')
     lines = out.splitlines()
     assert lines[0] == "/srv/app"
@@ -124,27 +124,27 @@ def test_user_flag_rootless_is_a_clear_error(user_home):
     assert "Traceback" not in done.stderr
 
 
-def test_command_not_found_is_127(contain):
-    done = contain.run("run", "--rm", "busybox", "no-such-command")
+def test_command_not_found_is_127(root_contain):
+    done = root_contain.run("run", "--rm", "busybox", "no-such-command")
     assert done.returncode == 127
     assert done.stderr.strip() == 'pysh: contain run: exec "no-such-command": No such file or directory'
 
 
-def test_read_only_root_and_tmpfs(contain):
-    done = contain.run("run", "--rm", "--read-only", "--tmpfs", "/scratch", "busybox", "sh", "-c",
+def test_read_only_root_and_tmpfs(root_contain):
+    done = root_contain.run("run", "--rm", "--read-only", "--tmpfs", "/scratch", "busybox", "sh", "-c",
                        "touch /scratch/ok && echo tmpfs-ok; touch /nope")
     assert "tmpfs-ok" in done.stdout
     assert done.returncode != 0 and "Read-only file system" in done.stderr
 
 
-def test_stdin_with_i(contain):
-    assert contain.out("run", "--rm", "-i", "busybox", "tr", "a-z", "A-Z", input="shout\n") == "SHOUT\n"
+def test_stdin_with_i(root_contain):
+    assert root_contain.out("run", "--rm", "-i", "busybox", "tr", "a-z", "A-Z", input="shout\n") == "SHOUT\n"
     # Without -i the container's stdin is /dev/null, as with Docker.
-    assert contain.out("run", "--rm", "busybox", "cat", input="ignored\n") == ""
+    assert root_contain.out("run", "--rm", "busybox", "cat", input="ignored\n") == ""
 
 
-def test_network_none_has_only_loopback_up(contain):
-    out = contain.out("run", "--rm", "busybox", "sh", "-c", "ls /sys/class/net; ping -c1 -W1 127.0.0.1 >/dev/null && echo ping-ok")
+def test_network_none_has_only_loopback_up(root_contain):
+    out = root_contain.out("run", "--rm", "busybox", "sh", "-c", "ls /sys/class/net; ping -c1 -W1 127.0.0.1 >/dev/null && echo ping-ok")
     assert out.split() == ["lo", "ping-ok"]
 
 
@@ -216,31 +216,31 @@ def test_detached_logs_exec_stop(contain):
     assert_nothing_left(contain, [container_id])
 
 
-def test_init_forwards_signals_and_reaps(contain):
-    contain.out("run", "-d", "--init", "--name", "withinit", "busybox", "sleep", "1000")
-    ps = contain.out("exec", "withinit", "ps", "-o", "pid,comm")
+def test_init_forwards_signals_and_reaps(root_contain):
+    root_contain.out("run", "-d", "--init", "--name", "withinit", "busybox", "sleep", "1000")
+    ps = root_contain.out("exec", "withinit", "ps", "-o", "pid,comm")
     assert re.search(r"^\s*2 sleep", ps, re.M), ps  # the command is PID 2, the reaper PID 1
     started = time.time()
-    contain.out("stop", "-t", "10", "withinit")
+    root_contain.out("stop", "-t", "10", "withinit")
     assert time.time() - started < 5, "the reaper must pass SIGTERM on to sleep"
-    assert "Exited (143)" in contain.out("ps", "-a")
-    contain.out("rm", "withinit")
+    assert "Exited (143)" in root_contain.out("ps", "-a")
+    root_contain.out("rm", "withinit")
 
 
-def test_start_restart_kill(contain):
-    contain.out("run", "--name", "again", "busybox", "sh", "-c", "echo run >> /count; wc -l < /count")
-    contain.out("start", "again")
+def test_start_restart_kill(root_contain):
+    root_contain.out("run", "--name", "again", "busybox", "sh", "-c", "echo run >> /count; wc -l < /count")
+    root_contain.out("start", "again")
     deadline = time.time() + 5
-    while "Up" in contain.out("ps", "-a") and time.time() < deadline:
+    while "Up" in root_contain.out("ps", "-a") and time.time() < deadline:
         time.sleep(0.05)
-    assert contain.out("logs", "again").split()[-1] == "2"
-    contain.out("run", "-d", "--name", "long", "busybox", "sleep", "1000")
-    contain.out("kill", "-s", "KILL", "long")
-    assert "Exited (137)" in contain.out("ps", "-a")
-    contain.out("restart", "long")
-    assert "long" in contain.out("ps")
-    contain.out("rm", "-f", "long", "again")
-    assert "long" not in contain.out("ps", "-a")
+    assert root_contain.out("logs", "again").split()[-1] == "2"
+    root_contain.out("run", "-d", "--name", "long", "busybox", "sleep", "1000")
+    root_contain.out("kill", "-s", "KILL", "long")
+    assert "Exited (137)" in root_contain.out("ps", "-a")
+    root_contain.out("restart", "long")
+    assert "long" in root_contain.out("ps")
+    root_contain.out("rm", "-f", "long", "again")
+    assert "long" not in root_contain.out("ps", "-a")
 
 
 def test_commit_then_run_the_new_image(contain):
@@ -267,26 +267,26 @@ def test_export_is_a_tar_of_the_filesystem(contain, open_tmp):
     contain.out("rm", "exp")
 
 
-def test_inspect_has_docker_fields(contain):
+def test_inspect_has_docker_fields(root_contain):
     import json
 
-    contain.out("run", "--name", "insp", "-e", "K=V", "busybox", "true")
-    (document,) = json.loads(contain.out("inspect", "insp"))
+    root_contain.out("run", "--name", "insp", "-e", "K=V", "busybox", "true")
+    (document,) = json.loads(root_contain.out("inspect", "insp"))
     assert document["Name"] == "/insp"
     assert document["State"]["Status"] == "exited" and document["State"]["ExitCode"] == 0
     assert "K=V" in document["Config"]["Env"]
     assert document["GraphDriver"]["Data"]["UpperDir"].endswith("/rootfs/upper")
     # inspect falls back to images
-    (image,) = json.loads(contain.out("inspect", "busybox"))
+    (image,) = json.loads(root_contain.out("inspect", "busybox"))
     assert image["Id"].startswith("sha256:")
-    contain.out("rm", "insp")
+    root_contain.out("rm", "insp")
 
 
-def test_two_runs_in_parallel(contain):
+def test_two_runs_in_parallel(root_contain):
     results = []
 
     def one(tag):
-        results.append(contain.run("run", "--rm", "busybox", "sh", "-c", f"sleep 0.3; echo {tag}"))
+        results.append(root_contain.run("run", "--rm", "busybox", "sh", "-c", f"sleep 0.3; echo {tag}"))
 
     threads = [threading.Thread(target=one, args=(f"t{i}",)) for i in range(2)]
     for thread in threads:
@@ -306,14 +306,14 @@ def test_rm_leaves_nothing(contain):
     assert not list((contain.home / "volumes").glob("anonymous-*")) or True
 
 
-def test_prune_removes_stopped_containers(contain):
-    contain.out("run", "--name", "p1", "busybox", "true")
-    contain.out("run", "-d", "--name", "p2", "busybox", "sleep", "100")
-    out = contain.out("prune")
+def test_prune_removes_stopped_containers(root_contain):
+    root_contain.out("run", "--name", "p1", "busybox", "true")
+    root_contain.out("run", "-d", "--name", "p2", "busybox", "sleep", "100")
+    out = root_contain.out("prune")
     assert "Deleted Containers" in out
-    names = contain.out("ps", "-a")
+    names = root_contain.out("ps", "-a")
     assert "p1" not in names and "p2" in names
-    contain.out("rm", "-f", "p2")
+    root_contain.out("rm", "-f", "p2")
 
 
 def test_supervisor_killed_is_reconciled(root_contain):

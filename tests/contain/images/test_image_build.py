@@ -192,12 +192,16 @@ FROM scratch AS tiny
 COPY --from=builder /out/artifact /artifact
 FROM busybox
 COPY --from=builder /out/ /opt/
+COPY --chmod=700 *.sh notes/*.txt /globbed/
 COPY --from=0 /out/artifact /again
 CMD ["cat", "/opt/artifact", "/opt/tool", "/again"]
 """
-    context = write_context(tmp_path / "ctx", dockerfile)
+    context = write_context(tmp_path / "ctx", dockerfile, {"a.sh": "a", "b.sh": "b", "c.txt": "no",
+                                                           "notes/n.txt": "n", "notes/x.md": "no"})
     contain("build", "-t", "multi", str(context), check=True)
     assert run_image("multi").stdout == "built\ntool\nbuilt\n"
+    assert run_image("multi", "sh", "-c", "cd /globbed && stat -c '%n %a' *").stdout == \
+        "a.sh 700\nb.sh 700\nn.txt 700\n"
     contain("build", "-t", "tiny", "--target", "tiny", str(context), check=True)
     tiny = store.resolve("tiny")
     assert len(tiny.diff_ids) == 1

@@ -109,8 +109,8 @@ def test_push_then_pull_into_a_clean_store(tmp_path, home, store, busybox, regis
 
 def test_manifest_list_resolves_to_linux_amd64(tmp_path, home, store, busybox, registry, monkeypatch):
     address, _ = registry
-    contain("tag", "busybox", f"{address}/multi:plain", check=True)
-    digest = contain("push", f"{address}/multi:plain", check=True).out.split("digest: ")[1].split()[0]
+    contain("tag", "busybox", "multi:plain", check=True)
+    digest = contain("push", "--registry", address, "multi:plain", check=True).out.split("digest: ")[1].split()[0]
     client = RegistryClient(address)
     scope = "repository:multi:pull,push"
     manifest, _ = client.get_manifest("multi", digest, scope)
@@ -121,7 +121,7 @@ def test_manifest_list_resolves_to_linux_amd64(tmp_path, home, store, busybox, r
          "platform": {"os": "linux", "architecture": "amd64"}}]}
     client.put_manifest("multi", "list", json.dumps(index).encode(), index["mediaType"], scope)
     monkeypatch.setenv("PYSH_HOME", str(tmp_path / "clean"))
-    contain("pull", f"{address}/multi:list", check=True)
+    contain("pull", "--registry", address, "multi:list", check=True)
     assert ImageStore(tmp_path / "clean").resolve(f"{address}/multi:list").id == busybox.id
     done = contain("pull", f"{address}/multi:absent")
     assert done.returncode == 1 and done.err.startswith("pysh: contain pull: not found: /v2/multi/manifests/absent")

@@ -1,0 +1,69 @@
+"""Bad input: one line `pysh: contain CMD: ...`, a non-zero status, no traceback, nothing left behind."""
+
+from __future__ import annotations
+
+import pytest
+
+from container_checks import all_pysh_cgroups
+
+CASES = [
+    # (argv, status, the whole stderr line)
+    (["run", "--rm", "nosuchimage"], 1, "pysh: contain run: no such image: nosuchimage"),
+    (["run", "--foo", "busybox"], 125, "pysh: contain run: unknown flag --foo"),
+    (["run", "-z", "busybox"], 125, "pysh: contain run: unknown shorthand flag: 'z' in -z"),
+    (["run", "--name"], 125, "pysh: contain run: flag needs an argument: --name"),
+    (["run", "-v", "/no/such/dir:/data", "busybox", "true"], 125,
+     "pysh: contain run: invalid mount: host path /no/such/dir does not exist"),
+    (["run", "-v", "a:b:c:d", "busybox", "true"], 125,
+     "pysh: contain run: invalid volume specification: 'a:b:c:d' (use SRC:DST[:ro])"),
+    (["run", "--memory", "lots", "busybox", "true"], 1,
+     "pysh: contain run: invalid size: 'lots' (use a number with b, k, m or g)"),
+    (["run", "--network", "bridge", "busybox", "true"], 1,
+     "pysh: contain run: network mode 'bridge' is not supported (use none or host)"),
+    (["run", "--cap-add", "NOT_A_CAP", "busybox", "true"], 1, "pysh: contain run: unknown capability: NOT_A_CAP"),
+    (["run", "-w", "relative", "busybox", "true"], 1,
+     "pysh: contain run: the working directory 'relative' is not an absolute path"),
+    (["run"], 125, 'pysh: contain run: "contain run" requires at least 1 argument: IMAGE [COMMAND] [ARG...]'),
+    (["stop", "nosuch"], 1, "pysh: contain stop: no such container: nosuch"),
+    (["exec", "nosuch", "true"], 1, "pysh: contain exec: no such container: nosuch"),
+    (["frobnicate"], 125, "pysh: contain: unknown command 'frobnicate' (see contain help)"),
+]
+
+
+@pytest.mark.parametrize("argv, status, message", CASES, ids=[" ".join(c[0]) for c in CASES])
+def test_bad_input_is_one_line(root_contain, argv, status, message):
+    done = root_contain.run(*argv)
+    assert (done.returncode, done.stderr.strip()) == (status, message)
+    assert not root_contain.container_ids()
+
+
+def test_name_clash(root_contain):
+    root_contain.out("run", "--name", "twice", "busybox", "true")
+    done = root_contain.run("run", "--name", "twice", "busybox", "true")
+    assert done.returncode == 1
+    assert done.stderr.strip() == 'pysh: contain run: the container name "twice" is already in use'
+    root_contain.out("rm", "twice")
+
+
+def test_failed_start_leaves_nothing(root_contain):
+    # The setup fails late (in PID 1, after cgroup, namespaces and mounts): the exec.
+    cgroups_before = all_pysh_cgroups()
+    done = root_contain.run("run", "--memory", "64m", "-v", "vol:/v", "busybox", "/no/such/program")
+    assert done.returncode == 127
+    assert done.stderr.strip() == 'pysh: contain run: exec "/no/such/program": No such file or directory'
+    assert not root_contain.container_ids()
+    assert all_pysh_cgroups() == cgroups_before
+    # A user that does not exist in the image fails in setup too.
+    done = root_contain.run("run", "-u", "ghost", "busybox", "true")
+    assert done.returncode == 125
+    assert "unable to find user ghost" in done.stderr
+    assert not root_contain.container_ids()
+
+
+def test_rootless_permission_errors_are_one_line(user_home, open_tmp):
+    private = open_tmp / "private"
+    private.mkdir(mode=0o700)
+    done = user_home.run("run", "--rm", "-v", f"{private}:/p", "busybox", "ls", "/p")
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert not user_home.container_ids()
