@@ -454,9 +454,13 @@ def pull_command(argv: list[str]) -> int:
     """contain pull [-q] NAME[:TAG|@DIGEST]"""
     p = parser("pull", "Download an image from a registry (Docker Hub by default).")
     p.add_argument("-q", "--quiet", action="store_true")
+    p.add_argument("--registry", help="HOST[:PORT] to use for a name without one")
     p.add_argument("image")
     args = p.parse_args(argv)
     from pyshell.contain.registry import pull
+
+    if args.registry:
+        args.image = f"{args.registry}/{args.image}"
 
     image = pull(store(), args.image, progress=(lambda s: None) if args.quiet else out,
                  interactive=os.isatty(1))
@@ -469,9 +473,15 @@ def push_command(argv: list[str]) -> int:
     """contain push [-q] NAME[:TAG]"""
     p = parser("push", "Upload an image to a registry.")
     p.add_argument("-q", "--quiet", action="store_true")
+    p.add_argument("--registry", help="push IMAGE as HOST[:PORT]/IMAGE (tagging it so)")
     p.add_argument("image")
     args = p.parse_args(argv)
     from pyshell.contain.registry import push
+
+    if args.registry:
+        target = f"{args.registry}/{args.image}"
+        store().tag(args.image, target)
+        args.image = target
 
     push(store(), args.image, progress=(lambda s: None) if args.quiet else out, interactive=os.isatty(1))
     return 0
