@@ -135,7 +135,6 @@ def _make_session(shell):
     from prompt_toolkit import PromptSession
     from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
     from prompt_toolkit.history import InMemoryHistory
-    from prompt_toolkit.lexers import DynamicLexer
     from prompt_toolkit.output import create_output
     from prompt_toolkit.styles import Style
 
@@ -157,7 +156,6 @@ def _make_session(shell):
         history=history,
         auto_suggest=AutoSuggestFromHistory(),
         enable_history_search=True,  # Up with a typed prefix finds earlier lines starting with it
-        lexer=DynamicLexer(lambda: highlighter.lexer),
         completer=PyshCompleter(shell, classifier),
         complete_while_typing=False,
         style=Style.from_dict(PROMPT_STYLE),
@@ -179,7 +177,6 @@ class _LateHighlighter:
         self.shell = shell
         self.classifier = classifier
         self.session = None
-        self.lexer = None  # None: DynamicLexer draws plain text meanwhile
         self.started = False
 
     def load_once_drawn(self, app) -> None:
@@ -199,7 +196,8 @@ class _LateHighlighter:
 
         lexer_class = PyshLexer.for_shell(self.shell, self.classifier)
         self.session.style = Style.from_dict({**REPL_STYLE, **PROMPT_STYLE})
-        self.lexer = PygmentsLexer(lexer_class, sync_from_start=True)
+        # PromptSession reads its .lexer at each redraw (and caches by lexer identity).
+        self.session.lexer = PygmentsLexer(lexer_class, sync_from_start=True)
         self.session.app.invalidate()  # redraw what was typed meanwhile, in colour
         # Import the executor now too, not after the first Enter: otherwise a Ctrl-C typed
         # in the first moments of the first command reaches pysh (still reading the line,
