@@ -293,21 +293,24 @@ def p_until_clause(p):
 
 
 def p_function_definition(p):
-    """function_definition : fname LPAREN RPAREN linebreak function_body
-                           | FUNCTION fname LPAREN RPAREN linebreak function_body
+    """function_definition : fname LPAREN RPAREN linebreak function_body"""
+    name, pos = p[1]
+    p[0] = ast.FunctionDef(name, p[5], pos=pos)
+
+
+def p_function_definition_bash(p):
+    """function_definition : FUNCTION fname LPAREN RPAREN linebreak function_body
                            | FUNCTION fname linebreak brace_group
                            | FUNCTION fname linebreak brace_group redirect_list"""
-    if p.slice[1].type == "fname":
-        (name, pos), body = p[1], p[5]
+    # bash: `function name { ...; }` or `function name() body`
+    name, _ = p[2]
+    if len(p) == 7:
+        body = p[6]
+    elif len(p) == 5:
+        body = p[4]
     else:
-        (name, _), pos = p[2], p[1]   # bash: function name [()] { ...; }
-        if len(p) == 7:
-            body = p[6]
-        elif len(p) == 5:
-            body = p[4]
-        else:
-            body = _with_redirects(p[4], p[5])
-    p[0] = ast.FunctionDef(name, body, pos=pos)
+        body = _with_redirects(p[4], p[5])
+    p[0] = ast.FunctionDef(name, body, pos=p[1])
 
 
 def p_function_body(p):

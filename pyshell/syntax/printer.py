@@ -116,10 +116,16 @@ class _Printer:
     # ------------------------------------------------------------ commands
 
     def cmd_SimpleCommand(self, command):
+        redirects = command.redirects
+        if not command.assigns and command.words and redirects and _is_reserved(command.words[0]):
+            # `<f if` runs a command named if: written first, `if` would be a keyword.
+            self.redirects(redirects[:1], leading_space=False)
+            self.write(" ")
+            redirects = redirects[1:]
         items = [self._redirect_or_assign(a) for a in command.assigns]
         items += [self._word_text(w, "plain") for w in command.words]
         self.write(" ".join(items))
-        self.redirects(command.redirects, leading_space=bool(items))
+        self.redirects(redirects, leading_space=bool(items))
 
     def redirects(self, redirects, leading_space=True):
         for index, redirect in enumerate(redirects):
@@ -326,6 +332,10 @@ class _Printer:
         if subst.backquoted:
             return "`" + text.replace("\\", "\\\\").replace("`", "\\`") + "`"
         return "$(" + text + ")"
+
+
+def _is_reserved(word) -> bool:
+    return len(word.parts) == 1 and isinstance(word.parts[0], ast.Lit) and word.parts[0].text in RESERVED
 
 
 _PART_TYPES = (ast.Lit, ast.Escaped, ast.SglQuoted, ast.DblQuoted, ast.ParamExp,
