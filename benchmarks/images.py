@@ -114,7 +114,8 @@ def pull_throughput(env, work: Path) -> None:
         contain(env, "push", reference)
         blobs = work / "registry/docker/registry/v2/blobs"
         size = sum(p.stat().st_size for p in blobs.rglob("data"))
-        ours, theirs = [], []
+        ours, theirs, theirs_unpacked = [], [], []
+        umoci = shutil.which("umoci")
         for run in range(max(3, RUNS // 2)):
             clean = dict(env, PYSH_HOME=str(work / f"pull-{run}"))
             ours.append(timed(lambda: contain(clean, "pull", "-q", reference)))
@@ -122,6 +123,11 @@ def pull_throughput(env, work: Path) -> None:
             theirs.append(timed(lambda: subprocess.run(
                 ["skopeo", "copy", "-q", "--src-tls-verify=false", f"docker://{reference}", f"oci:{target}:x"],
                 check=True)))
+            if umoci:  # the same whole job as ours: download, then unpack into a root filesystem
+                theirs_unpacked.append(theirs[-1] + timed(lambda: subprocess.run(
+                    [umoci, "unpack", "--image", f"{target}:x", str(work / f"bundle-{run}")],
+                    check=True, stdout=subprocess.DEVNULL)))
+                shutil.rmtree(work / f"bundle-{run}")
             shutil.rmtree(work / f"pull-{run}")
             shutil.rmtree(target)
         print(f"  registry holds {size / 1e6:.1f} MB of blobs (gzip'd layer + config + manifest)")
@@ -129,6 +135,9 @@ def pull_throughput(env, work: Path) -> None:
         b = summary("skopeo copy docker:// -> oci: (no unpack)", theirs, "s")
         print(f"  throughput: contain {size / a / 1e6:.1f} MB/s, skopeo {size / b / 1e6:.1f} MB/s; "
               f"ratio contain/skopeo {a / b:.2f}")
+        if theirs_unpacked:
+            c = summary("skopeo copy + umoci unpack (same whole job)", theirs_unpacked, "s")
+            print(f"  ratio contain pull / (skopeo + umoci unpack) {a / c:.2f}")
     finally:
         registry.terminate()
         registry.wait()
