@@ -15,7 +15,7 @@ Layout (everything a registry pull, a build or an OCI archive produces fits here
       configs/<hex>.json             image configs, named by their digest (= image id)
       layers/<diff-hex>/layer.tar    the uncompressed layer
       layers/<diff-hex>/root/        the same, extracted, whiteouts in overlay form
-      blobs/sha256/<hex>             compressed layers and manifests met in registries/archives
+      blobs/sha256/<hex>             gzip'd layers made once for push (same layer, same digest)
       lock                           flock held while index.json changes
 
 Readers need no lock (every file is replaced atomically); writers take ``lock``.
