@@ -591,8 +591,3 @@ class ImageStore:
             index = self._read_index()
             index["compressed"][diff_id] = {"digest": digest, "size": size, "media_type": media_type}
             self._write_index(index)
-
-    def add_blob(self, data: bytes) -> str:
-        digest = digest_of(data)
-        atomic_write(self.blob_path(digest), data)
-        return digest
