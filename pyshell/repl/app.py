@@ -204,6 +204,8 @@ class _LateHighlighter:
         # in raw mode) instead of the job.
         import pyshell.runtime.execute  # noqa: F401
 
+        self.classifier.all_names()  # list the PATH directories now, not at the first key typed
+
 
 def _writable_place(path: str) -> bool:
     try:
