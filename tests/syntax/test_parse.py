@@ -166,6 +166,8 @@ TABLE = [
     (["if true; then\n  { echo; }\nfi", "if true; then { echo; } fi"],
      S(If(((S(C("true")), S(BraceGroup(S(C("echo"))))),)))),
     (["echo {a,b} {}"], S(C("echo", "{a,b}", "{}"))),
+    (["<a if b >c", "<a if >c b"], S(C("if", "b", redirects=[R("<", "a"), R(">", "c")]))),
+    (["a=1 if >b"], S(C("if", assigns=[A("a", "1")], redirects=[R(">", "b")]))),
     (["'if' a", "\\if a"], None),  # quoted keywords are commands (trees differ: checked below)
 ]
 
