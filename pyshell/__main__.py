@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["--help"]:
         sys.stdout.write(USAGE)
         return 0
-    sys.setrecursionlimit(6000)  # deeply nested scripts recurse through the executor
+    sys.setrecursionlimit(40000)  # deeply nested scripts recurse through the executor
     shell = None
     try:
         invocation = _parse_argv(argv)
@@ -157,7 +157,7 @@ def _finish(shell, status: int) -> int:
     """Run the EXIT trap (once) and return the final status."""
     shell.last_status = status
     try:
-        shell.run_exit_trap()
+        status = shell.run_exit_trap()
     except BaseException as error:  # noqa: B902
         _report_fatal(shell, error)
     return status & 255

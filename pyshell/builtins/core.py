@@ -161,8 +161,7 @@ def break_(shell, argv):
     if count is None:
         return 1
     if shell.loop_depth == 0:
-        complain("break", "only meaningful in a `for', `while', or `until' loop")
-        return 0
+        return 0  # bash --posix and dash say nothing
     raise BreakLoop(min(count, shell.loop_depth))
 
 
@@ -172,7 +171,6 @@ def continue_(shell, argv):
     if count is None:
         return 1
     if shell.loop_depth == 0:
-        complain("continue", "only meaningful in a `for', `while', or `until' loop")
         return 0
     raise ContinueLoop(min(count, shell.loop_depth))
 
@@ -373,18 +371,19 @@ def source(shell, argv):
         complain(argv[0], "filename argument required")
         return 2
     path = argv[1]
-    if "/" not in path:
+    if "/" not in path:  # POSIX: a name without a slash is looked up on $PATH only
+        found = None
         for directory in (shell.getvar("PATH") or "").split(":"):
             candidate = os.path.join(directory or ".", path)
             if os.path.isfile(candidate):
-                path = candidate
+                found = candidate
                 break
-        else:
-            if not os.path.isfile(path):
-                complain(argv[0], f"{argv[1]}: file not found")
-                if not shell.interactive:
-                    raise ExitShell(1)
-                return 1
+        if found is None:
+            complain(argv[0], f"{path}: file not found")
+            if not shell.interactive:
+                raise ExitShell(1)
+            return 1
+        path = found
     shell.source_depth += 1
     try:
         return shell.run_file(path, argv[2:] if len(argv) > 2 else None)
@@ -410,7 +409,6 @@ def eval_(shell, argv):
 def exec_(shell, argv):
     # `exec` alone with redirections is handled by the executor (they must stay applied).
     from pyshell.runtime.execute import find_program
-    from pyshell.runtime.process import RESET_SIGNALS
 
     args = argv[1:]
     if args and args[0] == "--":
@@ -422,7 +420,7 @@ def exec_(shell, argv):
         complain("exec", f"{args[0]}: not found")
         status = 127
     else:
-        for signum in RESET_SIGNALS:
+        for signum in shell.signals_to_reset():
             signal.signal(signum, signal.SIG_DFL)
         try:
             os.execve(path, args, shell.environ())
@@ -547,8 +545,6 @@ def hash_(shell, argv):
         cache.forget()
         args = args[1:]
     if not args and len(argv) == 1:
-        if not cache.paths:
-            write_out("hash: hash table empty\n")
         for name in sorted(cache.paths):
             write_out(f"{name}\t{cache.paths[name]}\n")
         return 0
@@ -709,6 +705,19 @@ def bg(shell, argv):
 
 @builtin("wait", "wait [pid|%job ...]", "Wait for background jobs; the status is the last one's.")
 def wait(shell, argv):
+    from pyshell.runtime.jobs import WaitInterrupted
+
+    # POSIX: a signal with a trap interrupts `wait`, whose status is then 128+N.
+    shell.wait_interruptible = True
+    try:
+        return _wait(shell, argv)
+    except WaitInterrupted as interrupted:
+        return 128 + interrupted.signum
+    finally:
+        shell.wait_interruptible = False
+
+
+def _wait(shell, argv):
     if len(argv) == 1:
         return shell.jobs.wait_all()
     status = 0

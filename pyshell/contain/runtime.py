@@ -135,7 +135,10 @@ def start(home: Path, container: state.Container, foreground: bool) -> Started:
 
 def _reap(pid: int | None) -> None:
     if pid is not None:
-        os.waitpid(pid, 0)
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass  # the shell's own SIGCHLD handling reaped it first
 
 
 def _make_cgroup(container: state.Container):

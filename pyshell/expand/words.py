@@ -123,17 +123,21 @@ def _expand_parts(parts, shell, quoted: bool, out: list, tilde: bool = False,
             if quoted:
                 out.append((QUOTED, text))
                 continue
-            if literal_kind == SPLIT:
-                out.append((SPLIT, text))
-                continue
-            if tilde and index == 0 and text.startswith("~"):
-                _tilde(text, parts, out, tilde_after_colon, shell)
-            elif tilde_after_colon and ":~" in text:
-                head, _, rest = text.partition(":")
-                out.append((LITERAL, head + ":"))
-                _tilde(rest, parts, out, True, shell)
+            # The tilde prefix runs to the first '/' (or ':' in an assignment) and must be
+            # wholly unquoted: `~"x"` is left alone, so the Lit must end the word or a slash follow.
+            ends_word = index == len(parts) - 1
+            if tilde_after_colon and ":" in text:
+                for number, segment in enumerate(text.split(":")):
+                    if number:
+                        out.append((literal_kind, ":"))
+                    if segment.startswith("~") and (number or (tilde and index == 0)):
+                        _tilde(segment, out, shell, literal_kind, ends_word or ":" in text[1:])
+                    elif segment:
+                        out.append((literal_kind, segment))
+            elif tilde and index == 0 and text.startswith("~"):
+                _tilde(text, out, shell, literal_kind, ends_word)
             else:
-                out.append((LITERAL, text))
+                out.append((literal_kind, text))
         elif kind is SglQuoted:
             out.append((QUOTED, part.text))
         elif kind is Escaped:
@@ -156,35 +160,28 @@ def _expand_parts(parts, shell, quoted: bool, out: list, tilde: bool = False,
             raise ExpandError(f"cannot expand {kind.__name__}")
 
 
-def _tilde(text: str, parts, out: list, after_colon: bool, shell) -> None:
-    """``~`` → $HOME, ``~user`` → that user's home; only the unquoted prefix counts."""
+def _tilde(text: str, out: list, shell, literal_kind: int, prefix_complete: bool) -> None:
+    """``~`` → $HOME, ``~user`` → that user's home directory, then the rest of ``text``."""
     name, slash, rest = text[1:].partition("/")
     home = None
-    if not slash and len(parts) > 1:
-        home = None  # `~"x"`: the tilde prefix is not entirely unquoted; leave it
-    elif name == "":
-        home = shell.getvar("HOME")
-        if home is None:
-            home = _home_of_current_user()
-    else:
-        try:
-            import pwd
+    if slash or prefix_complete:
+        if name == "":
+            home = shell.getvar("HOME")
+            if home is None:
+                home = _home_of_current_user()
+        else:
+            try:
+                import pwd
 
-            home = pwd.getpwnam(name).pw_dir
-        except (KeyError, ImportError):
-            home = None
+                home = pwd.getpwnam(name).pw_dir
+            except (KeyError, ImportError):
+                home = None
     if home is None:
-        out.append((LITERAL, text))
+        out.append((literal_kind, text))
         return
-    out.append((QUOTED, home))
+    out.append((QUOTED, home))  # the home directory is never split or globbed
     if slash:
-        out.append((LITERAL, "/"))
-        if after_colon and ":~" in rest:
-            head, _, tail = rest.partition(":")
-            out.append((LITERAL, head + ":"))
-            _tilde(tail, (), out, True, shell)
-        elif rest:
-            out.append((LITERAL, rest))
+        out.append((literal_kind, "/" + rest))
 
 
 def _home_of_current_user() -> str | None:
@@ -245,7 +242,8 @@ def _parameter(part: ParamExp, shell, quoted: bool, out: list) -> None:
                 out.append((result, value))
             return
         if kind == "-":
-            _expand_parts(part.arg.parts if part.arg else (), shell, quoted, out, literal_kind=SPLIT)
+            _expand_parts(part.arg.parts if part.arg else (), shell, quoted, out, tilde=True,
+                          literal_kind=SPLIT)
         elif kind == "=":
             if not _is_assignable(name):
                 raise ExpandError(f"${name}: cannot assign in this way")

@@ -266,20 +266,27 @@ def _program_environment(shell, assigns) -> dict[str, str]:
     return env
 
 
-def find_program(shell, name: str) -> str | None:
+def find_program(shell, name: str, search_path: str | None = None) -> str | None:
+    """Where program ``name`` is: itself if it has a slash, else found on $PATH (cached),
+    or on ``search_path`` for `PATH=... cmd` (not cached)."""
     if "/" in name:
         return name
+    if search_path is not None:
+        from pyshell.runtime.path import search
+
+        return search(name, search_path)
     return shell.command_cache.find(name, shell.vars.get("PATH"))
 
 
 def start_program(shell, argv, env, moves, pgid) -> tuple[int | None, int]:
     """Spawn program ``argv[0]``: (pid, 0), or (None, 126/127) after saying why it failed."""
     name = argv[0]
-    path = find_program(shell, name)
+    search_path = env.get("PATH")
+    path = find_program(shell, name, search_path if search_path != shell.vars.get("PATH") else None)
     if path is None:
         _report_as_child(shell, moves, f"{name}: command not found")
         return None, 127
-    plan = SpawnPlan(path, tuple(argv), env, tuple(moves), pgid)
+    plan = SpawnPlan(path, tuple(argv), env, tuple(moves), pgid, shell.signals_to_reset())
     try:
         return spawn(plan), 0
     except OSError as error:

@@ -17,6 +17,14 @@ import signal
 from dataclasses import dataclass, field
 
 
+class WaitInterrupted(Exception):
+    """A trapped signal arrived during the `wait` builtin (raised by the signal handler)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
 @dataclass
 class Job:
     number: int

@@ -116,7 +116,7 @@ def fork_subshell(shell, run, moves=(), pgid: int | None = None) -> int:
             from pyshell.runtime.redirect import apply_moves
 
             apply_moves(moves)
-            for signum in RESET_SIGNALS:
+            for signum in shell.signals_to_reset():
                 signal.signal(signum, signal.SIG_DFL)
             shell.become_subshell()
             status = _run_in_child(shell, run)

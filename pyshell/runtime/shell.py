@@ -79,6 +79,7 @@ class Shell:
         self.command_cache = CommandCache()
         self.traps: dict[str, str] = {}      # "EXIT", "INT", ... -> command text
         self.pending_signals: list[int] = []
+        self.wait_interruptible = False     # True while the `wait` builtin blocks
         self.errexit_suppressed = 0         # > 0 inside if/while conditions, && || left sides, !
         self.loop_depth = 0
         self.source_depth = 0               # > 0 while a `.`/source file runs (`return` allowed)
@@ -264,6 +265,20 @@ class Shell:
     def _note_signal(self, signum, frame) -> None:
         # Only record it: the trap runs at the next safe point (between commands).
         self.pending_signals.append(signum)
+        if self.wait_interruptible:
+            from pyshell.runtime.jobs import WaitInterrupted
+
+            self.wait_interruptible = False
+            raise WaitInterrupted(signum)
+
+    def signals_to_reset(self) -> tuple[int, ...]:
+        """Signals a child gets back at their default action: all that Python or job
+        control changed, except those the user ignored (`trap '' INT` is inherited)."""
+        from pyshell.runtime.process import RESET_SIGNALS
+
+        ignored = {getattr(signal, "SIG" + name) for name, command in self.traps.items()
+                   if command == "" and name != "EXIT"}
+        return tuple(signum for signum in RESET_SIGNALS if signum not in ignored)
 
     def run_pending_traps(self) -> None:
         while self.pending_signals:
@@ -274,15 +289,17 @@ class Shell:
                 self.run_source(command, filename="trap")
                 self.last_status = saved_status
 
-    def run_exit_trap(self) -> None:
+    def run_exit_trap(self) -> int:
+        """Run the EXIT trap (once); return the shell's final status (`exit N` in the trap sets it)."""
         command = self.traps.pop("EXIT", None)
         if command:
             saved_status = self.last_status
             try:
                 self.run_source(command, filename="trap")
-            except ExitShell:
-                pass
-            self.last_status = saved_status
+                self.last_status = saved_status
+            except ExitShell as exiting:
+                self.last_status = exiting.status
+        return self.last_status
 
     def become_subshell(self) -> None:
         """In a forked child: traps are not inherited (but ignored signals stay ignored)."""

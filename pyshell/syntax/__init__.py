@@ -1,8 +1,17 @@
 """The syntax stage: source text -> AST (pyshell.syntax.ast), and back to text.
 
     parse(source, filename, aliases) -> Script       the whole text at once
-    iter_commands(source, filename, aliases_getter)   one Script per command line
+    iter_commands(source, filename, aliases_getter)   one Script per top-level command line
     format(node) -> str                              the canonical text of a tree
+    lexer.highlight_spans(text)                      what each piece of text is, for the REPL
+
+How it is built (read in this order):
+    tokens.py    the token kinds the grammar sees (WORD, IF, AND_IF, ...)
+    lexer.py     PLY rules cut text into lexemes; the Scanner makes words and tokens
+    grammar.py   the PLY grammar: p_ functions whose docstrings are the BNF
+    parser.py    runs the generated LALR tables (parsetab.py) over the tokens
+    printer.py   the inverse: a tree back to text
+Try ``python -m pyshell.syntax --tokens -c 'echo hi | wc'`` (or ``--tree``).
 
 Knows nothing of running commands: expand/ and runtime/ import this, never the reverse.
 """

@@ -142,13 +142,15 @@ while read -r verb id payload; do
     ping)
         echo "pong $id" ;;
     exec)
-        echo "$payload" | base64 -d > /tmp/exec.sh
+        base64 -d > /tmp/exec.sh <<EOF
+$payload
+EOF
         sh /tmp/exec.sh < /dev/null > /tmp/exec.out 2> /tmp/exec.err
         status=$?
         echo "out $id"
-        base64 /tmp/exec.out
+        [ -s /tmp/exec.out ] && base64 /tmp/exec.out
         echo "err $id"
-        base64 /tmp/exec.err
+        [ -s /tmp/exec.err ] && base64 /tmp/exec.err
         echo "status $id $status" ;;
     esac
 done
