@@ -20,7 +20,7 @@ import os
 from pyshell.errors import ExpandError
 from pyshell.expand import arith, glob
 from pyshell.syntax.ast import (ArithExp, CmdSubst, DblQuoted, Escaped, Lit, ParamExp,
-                                SglQuoted, Word)
+                                SglQuoted)
 
 LITERAL, SPLIT, QUOTED, BREAK = 0, 1, 2, 3
 
