@@ -481,6 +481,8 @@ class ImageStore:
         with self.locked():
             index = self._read_index()
             image_id = self._resolve_id(index, source_ref)
+            if index["tags"].get(target.familiar) == image_id and not index["images"][image_id].get("hidden"):
+                return self.get(image_id, index)  # nothing changes: spare the fsync (a cached rebuild)
             index["tags"][target.familiar] = image_id
             index["images"][image_id]["hidden"] = False
             self._write_index(index)
