@@ -134,7 +134,6 @@ def format_syntax_error(error: ParseError, text: str) -> str:
 def _make_session(shell):
     from prompt_toolkit import PromptSession
     from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
-    from prompt_toolkit.history import InMemoryHistory
     from prompt_toolkit.output import create_output
     from prompt_toolkit.styles import Style
 
@@ -144,8 +143,7 @@ def _make_session(shell):
     from pyshell.repl.keys import enter_key_bindings
     from pyshell.repl.prompt import PROMPT_STYLE
 
-    path = history_path(shell.vars)
-    history = SharedFileHistory(path) if _writable_place(path) else InMemoryHistory()
+    history = SharedFileHistory(history_path(shell.vars))
     register_history_builtin(history)
     classifier = CommandClassifier(shell)  # one PATH cache for highlighting and completion
     highlighter = _LateHighlighter(shell, classifier)
@@ -205,15 +203,6 @@ class _LateHighlighter:
         import pyshell.runtime.execute  # noqa: F401
 
         self.classifier.all_names()  # list the PATH directories now, not at the first key typed
-
-
-def _writable_place(path: str) -> bool:
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        return os.access(os.path.dirname(path), os.W_OK)
-    except OSError as error:
-        _say(f"pysh: history: cannot create {os.path.dirname(path)}: {error.strerror}; history not saved")
-        return False
 
 
 def _source_rc_file(shell) -> None:

@@ -46,6 +46,7 @@ class SharedFileHistory(History):
         super().__init__()
         self.filename = filename
         self._read_up_to = 0  # bytes of the file already in our list
+        self.saving = True    # turned off (with one warning) if the file cannot be written
 
     def _read_new_entries(self) -> list[str]:
         try:
@@ -75,6 +76,8 @@ class SharedFileHistory(History):
         super().append_string(string)
 
     def store_string(self, string: str) -> None:
+        if not self.saving:
+            return
         text = f"\n# {datetime.datetime.now()}\n" + "".join(f"+{line}\n" for line in string.split("\n"))
         data = text.encode("utf-8", errors="replace")
         try:
@@ -82,7 +85,8 @@ class SharedFileHistory(History):
             # O_APPEND: each entry lands whole at the end even if another session writes too.
             fd = os.open(self.filename, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
         except OSError as error:
-            complain("history", f"cannot write {self.filename}: {error.strerror}")
+            complain("history", f"cannot write {self.filename}: {error.strerror}; this session's history is not saved")
+            self.saving = False
             return
         try:
             os.write(fd, data)

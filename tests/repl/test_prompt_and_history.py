@@ -124,3 +124,16 @@ def test_ps2(shell):
     assert continuation_prompt(shell) == "> "
     shell.setvar("PS2", "... ")
     assert continuation_prompt(shell) == "... "
+
+
+def test_history_that_cannot_be_saved_warns_once_and_still_works(tmp_path, capfd):
+    from pyshell.repl.history import SharedFileHistory
+
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    history = SharedFileHistory(str(blocker / "pysh" / "history"))
+    assert _load(history) == []
+    history.append_string("echo one")
+    history.append_string("echo two")
+    assert capfd.readouterr().err.count("history is not saved") == 1
+    assert _load(history) == ["echo two", "echo one"]   # kept in memory for this session
