@@ -1,7 +1,6 @@
 """Bad input and state handling, without booting a guest (or with one that fails fast)."""
 
 import json
-import os
 import socket
 import sys
 
