@@ -13,6 +13,7 @@ small terminal client for it, so the guest outlives the client:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import socket
@@ -129,14 +130,12 @@ class _RawTerminal:
         if self.saved:
             termios.tcsetattr(self.fd, termios.TCSADRAIN, self.saved)
 
+    @contextlib.contextmanager
     def cooked(self):
-        terminal = self
-
-        class _Cooked:
-            def __enter__(self):
-                terminal.restore()
-
-            def __exit__(self, *exc_info):
-                if terminal.saved:
-                    tty.setraw(terminal.fd)
-        return _Cooked()
+        """Back to the normal line mode for a while (the monitor prompt edits lines)."""
+        self.restore()
+        try:
+            yield
+        finally:
+            if self.saved:
+                tty.setraw(self.fd)
