@@ -23,10 +23,15 @@ class PathCommands:
         self._listing: dict[str, tuple[float, frozenset[str]]] = {}  # dir -> (mtime, names)
 
     def names(self, path_value: str) -> set[str]:
+        """Every program on this PATH (for completion)."""
         found: set[str] = set()
         for directory in path_value.split(":"):
             found |= self._names_in(directory or ".")
         return found
+
+    def contains(self, path_value: str, name: str) -> bool:
+        """Is ``name`` a program on this PATH? (for highlighting: a few µs, on every key)"""
+        return any(name in self._names_in(directory or ".") for directory in path_value.split(":"))
 
     def _names_in(self, directory: str) -> frozenset[str]:
         try:
@@ -89,7 +94,7 @@ class CommandClassifier:
         if "/" in name:
             path = os.path.expanduser(name)
             return "external" if os.path.isfile(path) and os.access(path, os.X_OK) else "missing"
-        return "external" if name in self.path_commands.names(self.path_value()) else "missing"
+        return "external" if self.path_commands.contains(self.path_value(), name) else "missing"
 
     def all_names(self) -> set[str]:
         """Every name that can start a command, for completion."""
