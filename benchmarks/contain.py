@@ -33,6 +33,16 @@ PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() els
 PYSH = str(ROOT / ".venv" / "bin" / "pysh")
 
 
+
+
+def cpu_seconds() -> float:
+    """This process and all its reaped descendants: a measure that load on the machine doesn't inflate."""
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def timed(command: list[str], **kwargs) -> float:
     started = time.perf_counter()
     done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kwargs)
@@ -121,19 +131,25 @@ def main() -> int:
             print(f"not installed (skipped): {', '.join(missing)}\n")
 
         results: dict[str, list[float]] = {name: [] for name in peers}
+        cpu: dict[str, list[float]] = {name: [] for name in peers}
         for name, run in peers.items():
             run()  # warm-up
         for _ in range(options.runs):
             for name, run in peers.items():
                 if name.startswith("podman") and len(results[name]) >= max(5, options.runs // 4):
                     continue  # podman is slow; a few runs are enough for its median
+                before = cpu_seconds()
                 results[name].append(run())
+                cpu[name].append(cpu_seconds() - before)
 
-        print("contain run --rm busybox true, and peers (median, min-max):")
+        print("contain run --rm busybox true, and peers: wall median (min-max), ratio, CPU user+sys median:")
         ours = statistics.median(results["contain (warm, in-process builtin)"])
+        ours_cpu = statistics.median(cpu["contain (warm, in-process builtin)"])
         for name, values in results.items():
             ratio = statistics.median(values) / ours
-            print(f"  {name:38s} {median_ms(values)}   x{ratio:5.2f} of contain")
+            cpu_median = statistics.median(cpu[name])
+            print(f"  {name:38s} {median_ms(values)}   x{ratio:5.2f}   cpu {cpu_median * 1000:5.1f} ms"
+                  f" (x{cpu_median / ours_cpu:4.2f})")
 
         # A pysh script looping, as typed in the REPL; and the cold start of a new pysh.
         loops = options.runs

@@ -39,7 +39,6 @@ MNT_DETACH = 2
 # --- prctl options (linux/prctl.h) ---
 PR_SET_PDEATHSIG = 1
 PR_CAPBSET_DROP = 24
-PR_SET_CHILD_SUBREAPER = 36
 PR_SET_NO_NEW_PRIVS = 38
 
 _SYS_PIVOT_ROOT = 155   # x86_64 syscall numbers

@@ -1,20 +1,20 @@
 """The container lifecycle on the host side: create, start, wait, exec, stop, remove.
 
-Starting a container takes up to four processes, each with one job:
+Starting a container takes up to three processes, each with one job:
 
-    contain (the shell) ─fork─> [middle] ─fork─> supervisor ─fork─> setup ─fork─> PID 1
-                                 setsid,          see               unshare,      enter_container(),
-                                 exits            supervisor.py     forks, exits  exec the command
+    contain (the shell) ─fork─> [middle] ─fork─> supervisor ─fork─> PID 1
+                                 setsid,          see                enter_container(),
+                                 exits            supervisor.py      exec the command
 
 * The **middle** process makes the supervisor a daemon (new session, no parent to wait for).
   Only containers that may outlive this command need it: `-d`, and `-t` (Ctrl-P Ctrl-Q detaches).
-* The **supervisor** puts the setup process in the container's cgroup *before* releasing it
-  (so no child can escape the cgroup), then runs supervisor.main(). A daemon supervisor first
-  exec's a fresh, bare Python so that it doesn't keep the shell's memory alive for days; a
-  foreground one (`run --rm IMAGE CMD`) runs it right in the fork, saving a Python start.
-* The **setup** process unshares the namespaces (a PID namespace applies to children only,
-  so it must fork once more) and reports PID 1's host pid.
-* **PID 1** builds the filesystem and exec's the command (setup.py).
+* The **supervisor** unshares the user namespace (rootless) and the PID namespace (which
+  applies to its children: the next one is PID 1), forks PID 1, puts it in the container's
+  cgroup *before* releasing it (so no child can escape the cgroup), then runs
+  supervisor.main(). A daemon supervisor first exec's a fresh, bare Python so that it doesn't
+  keep the shell's memory alive for days; a foreground one (`run --rm IMAGE CMD`) runs it
+  right in the fork, saving a Python start.
+* **PID 1** unshares the other namespaces, builds the filesystem and exec's the command (setup.py).
 
 `contain` waits on a pipe that the supervisor closes once PID 1 exec'd and `running` is
 written, or on which it receives the setup error. Teardown is code: each host-side step
@@ -41,8 +41,8 @@ SUPERVISOR_BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); "
                    "from pyshell.contain.supervisor import main; main(sys.argv[2:])")
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 
-NAMESPACES = (linux.CLONE_NEWNS | linux.CLONE_NEWPID | linux.CLONE_NEWUTS | linux.CLONE_NEWIPC
-              | linux.CLONE_NEWCGROUP)
+# Unshared by PID 1 itself (the user and PID namespaces come first, from the supervisor).
+NAMESPACES = linux.CLONE_NEWNS | linux.CLONE_NEWUTS | linux.CLONE_NEWIPC | linux.CLONE_NEWCGROUP
 
 
 # --------------------------------------------------------------------------- create
@@ -179,11 +179,9 @@ def _supervisor_entry(container, cgroup, start_w: int, status_w: int | None, dae
 
 
 def _supervisor_process(container, cgroup, start_w: int, status_w: int | None, fresh_python: bool) -> None:
-    """Fork the setup process, put it in the cgroup, release it, become the supervisor program."""
+    """Fork PID 1, put it in the cgroup, release it, become the supervisor program."""
     spec = container.spec
     directory = str(container.dir)
-    # Orphans of the setup process (PID 1) must come to us, not to the host's init.
-    linux.prctl(linux.PR_SET_CHILD_SUBREAPER, 1)
 
     devnull = os.open("/dev/null", os.O_RDWR | os.O_CLOEXEC)
     master = slave = listener = log_fd = None
@@ -199,23 +197,34 @@ def _supervisor_process(container, cgroup, start_w: int, status_w: int | None, f
     else:
         stdio = Stdio(None, 0 if spec.interactive else devnull, 1, 2)
 
+    if spec.rootless:
+        # A user namespace where we are root: map our own uid and gid to 0 (allowed unprivileged).
+        # It must come first: it is what lets an ordinary user create the other namespaces.
+        uid, gid = os.geteuid(), os.getegid()
+        setup.step("unshare(CLONE_NEWUSER)", linux.unshare, linux.CLONE_NEWUSER)
+        setup.step("write /proc/self/setgroups", _write_file, "/proc/self/setgroups", "deny")
+        setup.step("write /proc/self/uid_map", _write_file, "/proc/self/uid_map", f"0 {uid} 1")
+        setup.step("write /proc/self/gid_map", _write_file, "/proc/self/gid_map", f"0 {gid} 1")
+    # A new PID namespace takes effect for the caller's *children*: our next child is its PID 1.
+    setup.step("unshare(CLONE_NEWPID)", linux.unshare, linux.CLONE_NEWPID)
+
     go_r, go_w = os.pipe()
-    pid_r, pid_w = os.pipe()
     error_r, error_w = os.pipe()
-    setup_pid = os.fork()
-    if setup_pid == 0:
-        keep = {go_r, pid_w, error_w, devnull, *(fd for fd in (slave, log_fd) if fd is not None), 0, 1, 2}
+    container_pid = os.fork()
+    if container_pid == 0:
+        keep = {go_r, error_w, devnull, *(fd for fd in (slave, log_fd) if fd is not None), 0, 1, 2}
         _close_fds_except(keep)
-        _setup_process(spec, directory, stdio, go_r, pid_w, error_w)  # never returns
-    for fd in (go_r, pid_w, error_w, *(fd for fd in (slave,) if fd is not None)):
+        _container_init(spec, directory, stdio, go_r, error_w)  # never returns
+    for fd in (go_r, error_w, *(fd for fd in (slave,) if fd is not None)):
         os.close(fd)
 
     # The cgroup first, then the go: nothing the container starts can escape its limits.
     try:
         if cgroup is not None:
-            cgroup.add(setup_pid)
+            cgroup.add(container_pid)
     except ContainerError as error:
-        os.kill(setup_pid, 9)
+        os.kill(container_pid, 9)
+        os.waitpid(container_pid, 0)
         raise SetupError(str(error)) from None
     os.write(go_w, b"go")
     os.close(go_w)
@@ -223,9 +232,8 @@ def _supervisor_process(container, cgroup, start_w: int, status_w: int | None, f
     # The supervisor must not hold the caller's terminal or pipes open (`run -d | cat` would hang).
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
-    args = [f"dir={directory}", f"setup_pid={setup_pid}", f"pid_pipe={pid_r}", f"error_pipe={error_r}",
-            f"start_pipe={start_w}"]
-    passed = [pid_r, error_r, start_w]
+    args = [f"dir={directory}", f"container_pid={container_pid}", f"error_pipe={error_r}", f"start_pipe={start_w}"]
+    passed = [error_r, start_w]
     if status_w is not None:
         args.append(f"status_pipe={status_w}")
         passed.append(status_w)
@@ -250,43 +258,15 @@ def _supervisor_process(container, cgroup, start_w: int, status_w: int | None, f
     os.execv(sys.executable, [sys.executable, "-I", "-S", "-c", SUPERVISOR_BOOT, PACKAGE_ROOT, *args])
 
 
-def _setup_process(spec: ContainerSpec, directory: str, stdio: Stdio, go_r, pid_w, error_w) -> None:
-    """Unshare the namespaces, fork PID 1, tell the supervisor its pid, exit."""
+def _container_init(spec: ContainerSpec, directory: str, stdio: Stdio, go_r: int, error_w: int) -> None:
+    """PID 1 of the new PID namespace: wait to be in the cgroup, unshare the other namespaces,
+    build the container and exec. Errors go to the supervisor through ``error_w``."""
     try:
         if os.read(go_r, 2) != b"go":
             os._exit(1)  # the supervisor died before releasing us
-        flags = NAMESPACES
-        if spec.network == "none":
-            flags |= linux.CLONE_NEWNET
-        if spec.rootless:
-            flags |= linux.CLONE_NEWUSER
-        uid, gid = os.geteuid(), os.getegid()
-        setup.step("unshare", linux.unshare, flags)
-        if spec.rootless:
-            # A user namespace where we are root: map our own uid and gid to 0 (allowed unprivileged).
-            setup.step("write /proc/self/setgroups", _write_file, "/proc/self/setgroups", "deny")
-            setup.step("write /proc/self/uid_map", _write_file, "/proc/self/uid_map", f"0 {uid} 1")
-            setup.step("write /proc/self/gid_map", _write_file, "/proc/self/gid_map", f"0 {gid} 1")
-        pid = os.fork()
-        if pid == 0:
-            os.close(pid_w)
-            os.close(go_r)
-            _container_init(spec, directory, stdio, error_w)
-        os.write(pid_w, str(pid).encode())
-        os._exit(0)
-    except SetupError as error:
-        _report(error_w, error)
-        os._exit(error.status)
-    except BaseException as error:  # noqa: BLE001
-        _debug_traceback()
-        _report(error_w, SetupError(f"setup: {error}"))
-    finally:
-        os._exit(125)
-
-
-def _container_init(spec: ContainerSpec, directory: str, stdio: Stdio, error_w: int) -> None:
-    """PID 1 of the new PID namespace: build the container and exec. Errors go to the supervisor."""
-    try:
+        os.close(go_r)
+        flags = NAMESPACES | (linux.CLONE_NEWNET if spec.network == "none" else 0)
+        setup.step("unshare(mount, UTS, IPC, cgroup, network namespaces)", linux.unshare, flags)
         paths = Paths(f"{directory}/rootfs/upper", f"{directory}/rootfs/work", f"{directory}/rootfs/merged",
                       f"{directory}/etc")
         setup.enter_container(spec, paths, stdio, error_w)

@@ -2,9 +2,9 @@
 
 runtime.py forks it and it exec's a fresh, bare Python (`python -I -S`) running ``main()``,
 so it does not carry the shell's memory (prompt_toolkit and all) for the container's lifetime.
-It is the parent of the container's PID 1 (a "child subreaper"), and it:
+It is the parent of the container's PID 1, and it:
 
-1. learns PID 1's host pid from the setup process and waits for the exec (or its error),
+1. waits for PID 1 (its child) to exec the command, or to report why it could not,
 2. records that the container runs (``running``) and tells the waiting `contain` command,
 3. holds the pty master: copies output to the log and to attached clients, input back,
 4. reaps PID 1, records the exit status (``exit``), frees the cgroup, removes an --rm container,
@@ -31,14 +31,12 @@ def main(argv: list[str]) -> None:
     options = _parse(argv)
     _ignore_terminal_signals()
 
-    # 1. The setup process forks PID 1, writes its pid and exits; we are PID 1's subreaper.
-    container_pid = int(_read_all(options["pid_pipe"]) or 0)
-    os.waitpid(options["setup_pid"], 0)
-    failure = _read_all(options["error_pipe"])  # EOF without data: exec succeeded (the fd was CLOEXEC)
-    if failure or not container_pid:
-        if container_pid:
-            os.waitpid(container_pid, 0)
-        os.write(options["start_pipe"], failure.encode() or b"125 container setup failed\n")
+    # 1. PID 1 is our child. Its error pipe reaches EOF without data once it exec'd (the fd is CLOEXEC).
+    container_pid = options["container_pid"]
+    failure = _read_all(options["error_pipe"])
+    if failure:
+        os.waitpid(container_pid, 0)
+        os.write(options["start_pipe"], failure.encode())
         os._exit(1)
 
     # 2. Recorded, then released: the `contain` command returns only once `ps` can see us.
@@ -220,7 +218,7 @@ def _parse(argv: list[str]) -> dict:
     options: dict = {"remove": []}
     for word in argv:
         key, _, value = word.partition("=")
-        if key in ("pid_pipe", "error_pipe", "start_pipe", "status_pipe", "setup_pid", "master", "listen", "log"):
+        if key in ("container_pid", "error_pipe", "start_pipe", "status_pipe", "master", "listen", "log"):
             options[key] = int(value)
         elif key == "cgroup":
             version, _, paths = value.partition(":")
