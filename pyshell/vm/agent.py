@@ -38,7 +38,7 @@ def wait_ready(agent_socket: Path, timeout: float, still_running) -> float:
     deadline = start + timeout
     while time.monotonic() < deadline:
         if not still_running():
-            raise VmError("the guest stopped while booting (see its console.log)")
+            raise VmError("the guest stopped while booting")
         try:
             with _connect(agent_socket, timeout=1.0) as channel:
                 if _handshake(channel, deadline, still_running):

@@ -163,8 +163,11 @@ def start_vm(name: str, attach: bool, wait: bool = True, timeout: float = BOOT_T
             with QmpClient(paths.qmp) as qmp:
                 qmp.execute("cont")
         elif spec.tiny and wait:
-            seconds = agent.wait_ready(paths.agent, timeout,
-                                       lambda: state.qemu_is_alive(pid, paths))
+            try:
+                seconds = agent.wait_ready(paths.agent, timeout,
+                                           lambda: state.qemu_is_alive(pid, paths))
+            except VmError as error:
+                raise VmError(f"{name}: {error} (vm logs {name} shows its console)") from None
             _write(1, f"{name} ready in {seconds:.1f} s\n")
     except BaseException:
         _end_qemu(record, grace=0)   # a boot that failed leaves nothing running
@@ -275,6 +278,16 @@ def cmd_inspect(args) -> int:
               **record.to_json(), "live": _live_info(record),
               "directory": str(state.paths_of(record.name).directory)}
     _write(1, json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+def cmd_logs(args) -> int:
+    """Everything the guest wrote on its serial console (kept by QEMU in console.log)."""
+    record = state.load(args.name)
+    try:
+        _write_bytes(1, state.paths_of(record.name).console_log.read_bytes())
+    except FileNotFoundError:
+        pass   # never started
     return 0
 
 
@@ -569,6 +582,7 @@ def _build_parser() -> argparse.ArgumentParser:
     command("ls", cmd_ls, "list machines")
     add_name(command("inspect", cmd_inspect, "everything about a machine, as JSON"))
     add_name(command("cmd", cmd_cmd, "the exact qemu-system command line"))
+    add_name(command("logs", cmd_logs, "what the guest printed on its console"))
     add_name(command("console", cmd_console, "attach to the serial console (Ctrl-] detaches)"))
     monitor = command("monitor", cmd_monitor, "QEMU monitor (HMP) commands: one, or a prompt")
     add_name(monitor)

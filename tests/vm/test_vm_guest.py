@@ -268,5 +268,6 @@ def test_empty_disk_says_no_bootable_device(vm):
     wait_until(lambda: log.exists() and b"No bootable device" in log.read_bytes(), 150,
                "SeaBIOS to give up")
     assert b"iPXE" in log.read_bytes()
+    assert "No bootable device" in vm("logs", "empty").stdout
     vm("kill", "empty")
     vm("rm", "empty")
