@@ -291,3 +291,20 @@ CMD ["vim.tiny", "--version"]
     ran = run_image("debvim")
     assert ran.returncode == 0 and ran.stdout.startswith("VIM - Vi IMproved"), ran.stderr
     assert run_image("debvim", "cat", "/bin/hello.txt").stdout == "hi\n"
+
+
+@needs_root
+def test_onbuild_triggers_run_in_the_child_only_and_several_tags(tmp_path, home, store, busybox):
+    base = write_context(tmp_path / "base", "FROM busybox\nONBUILD RUN echo triggered >> /triggers\n"
+                                            "HEALTHCHECK NONE\n")
+    contain("build", "-t", "onbase", str(base), check=True)
+    assert store.resolve("onbase").config.on_build == ("RUN echo triggered >> /triggers",)
+    child = write_context(tmp_path / "child", "FROM onbase\nCMD [\"cat\", \"/triggers\"]\n")
+    out = contain("build", "-t", "onchild", "-t", "onchild:2", str(child), check=True).out
+    assert " ---> Running ONBUILD RUN echo triggered >> /triggers\n" in out
+    assert out.endswith("Successfully tagged onchild:latest\nSuccessfully tagged onchild:2\n")
+    image = store.resolve("onchild:2")
+    assert image.config.on_build == () and image.config.healthcheck == {"Test": ["NONE"]}
+    grandchild = write_context(tmp_path / "grandchild", "FROM onchild\n")
+    contain("build", "-t", "ongrand", str(grandchild), check=True)
+    assert run_image("ongrand").stdout == "triggered\n"  # not run a second time
