@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import time
 import uuid
 from dataclasses import dataclass, replace
@@ -498,8 +497,6 @@ def cmd_rm(home: Path, argv: list[str]) -> int:
 
 
 def cmd_attach(home: Path, argv: list[str]) -> int:
-    from pyshell.contain import state
-
     _, words = parse_flags("attach", argv, [])
     (name,) = _exactly_one("attach", words)
     container = _find(home, name)

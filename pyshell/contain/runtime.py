@@ -57,29 +57,12 @@ def create(home: Path, spec: ContainerSpec) -> state.Container:
             raise ContainerError(f'the container name "{spec.name}" is already in use')
         for sub in ("rootfs/upper", "rootfs/work", "rootfs/merged", "etc"):
             (directory / sub).mkdir(parents=True, exist_ok=True)
-        _write_etc_files(directory / "etc", spec)
         cgroup = None
         if not spec.rootless or os.path.exists(f"{cgroups.CGROUP_ROOT}/cgroup.controllers"):
             found = cgroups.for_container(spec.id)
             cgroup = found.to_json() if found else None
         state.save_config(directory, spec, state.now_iso(), cgroup)
     return state.load(directory)
-
-
-def _write_etc_files(etc: Path, spec: ContainerSpec) -> None:
-    """Plain writes: the directory is new and no one reads it before config.json exists."""
-    (etc / "hostname").write_text(f"{spec.hostname}\n")
-    if spec.network == "host":
-        hosts = Path("/etc/hosts").read_bytes()
-    else:
-        hosts = (f"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-                 f"127.0.1.1\t{spec.hostname}\n").encode()
-    (etc / "hosts").write_bytes(hosts)
-    try:
-        resolv = Path("/etc/resolv.conf").read_bytes()
-    except OSError:
-        resolv = b""
-    (etc / "resolv.conf").write_bytes(resolv)
 
 
 # --------------------------------------------------------------------------- start

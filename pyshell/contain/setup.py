@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from pyshell.contain import linux
 from pyshell.contain.linux import (MNT_DETACH, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY,
-                                   MS_REC, MS_REMOUNT, MS_RELATIME, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS)
+                                   MS_REC, MS_REMOUNT, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS)
 from pyshell.contain.spec import MASKED_PATHS, READONLY_PATHS, ContainerSpec
 
 DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
@@ -45,7 +45,7 @@ class Paths:
     upper: str
     work: str
     merged: str
-    etc_dir: str          # hostname, hosts, resolv.conf written by the runtime
+    etc_dir: str          # an empty directory: a tmpfs for hostname, hosts, resolv.conf goes there
 
 
 @dataclass(frozen=True)
@@ -107,9 +107,13 @@ def enter_container(spec: ContainerSpec, paths: Paths, stdio: Stdio, error_fd: i
     #    in a user namespace where mknod is forbidden (bubblewrap does the same).
     _make_dev(f"{new_root}/dev", stdio.tty_slave)
 
-    # 7. /etc/hostname, /etc/hosts, /etc/resolv.conf: bind mounts of files the runtime wrote.
+    # 7. /etc/hostname, /etc/hosts, /etc/resolv.conf: written to a small tmpfs of this mount
+    #    namespace (no disk writes, gone with the container), then bound over the image's files.
+    step("mount tmpfs for the /etc files", linux.mount, "tmpfs", paths.etc_dir, "tmpfs",
+         MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=64k,mode=755")
     _make_mount_point(f"{new_root}/etc", directory=True)
-    for name in ("hostname", "hosts", "resolv.conf"):
+    for name, content in etc_files(spec).items():
+        step(f"write {name}", _write_new_file, f"{paths.etc_dir}/{name}", content)
         target = f"{new_root}/etc/{name}"
         _make_mount_point(target, directory=False)
         step(f"bind mount /etc/{name}", linux.mount, f"{paths.etc_dir}/{name}", target, None, MS_BIND)
@@ -229,6 +233,33 @@ def _read_table(path: str) -> list[list[str]]:
 
 
 # --------------------------------------------------------------------------- steps in detail
+
+
+def etc_files(spec: ContainerSpec) -> dict[str, bytes]:
+    """The network identity files: the container's name, and the host's DNS servers."""
+    if spec.network == "host":
+        hosts = _read_host_file("/etc/hosts")
+    else:
+        hosts = (f"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+                 f"127.0.1.1\t{spec.hostname}\n").encode()
+    return {"hostname": f"{spec.hostname}\n".encode(), "hosts": hosts,
+            "resolv.conf": _read_host_file("/etc/resolv.conf")}
+
+
+def _read_host_file(path: str) -> bytes:
+    try:
+        with open(path, "rb") as file:
+            return file.read()
+    except OSError:
+        return b""
+
+
+def _write_new_file(path: str, content: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+    try:
+        os.write(fd, content)
+    finally:
+        os.close(fd)
 
 
 def _inside(root: str, path: str) -> str:

@@ -7,7 +7,7 @@ carries it out. Nothing in this module touches the system.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 from pyshell.errors import ContainerError
 

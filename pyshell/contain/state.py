@@ -8,7 +8,7 @@ Per container::
     exit           "<exit status> <finished at>", written by the supervisor when PID 1 is reaped
     container.log  stdout+stderr of a detached container
     attach.sock    the supervisor's socket for `attach` (containers with -t)
-    etc/           hostname, hosts, resolv.conf bound into the container
+    etc/           where PID 1 mounts a tmpfs for the container's hostname, hosts, resolv.conf
     rootfs/        upper/ (the container's changes: `commit` turns it into a layer), work/, merged/
 
 The status is derived from these files and from whether the supervisor still lives, so a
