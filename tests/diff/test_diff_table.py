@@ -45,3 +45,30 @@ def test_snippet(case, comparisons):
     comparison = comparisons[case.id]
     if comparison.problems:
         pytest.fail(comparison.report(), pytrace=False)
+
+
+def test_comparison_catches_each_kind_of_difference():
+    case = difftable.parse_spec("#### c\necho x\n## compare: stderr\n", "t.test.sh")[0]
+    same = difftable.Result("x\n", "", 0)
+    assert not difftable.compare(case, same, same).problems
+    kinds = {
+        "stdout": difftable.Result("y\n", "", 0),
+        "status": difftable.Result("x\n", "", 1),
+        "stderr shape": difftable.Result("x\n", "pysh: oops\n", 0),
+        "crashed": difftable.Result("x\n", "pysh: internal error: KeyError\n", 0),
+    }
+    for kind, pysh in kinds.items():
+        problems = difftable.compare(case, same, pysh).problems
+        assert any(kind in problem for problem in problems), (kind, problems)
+    bash_error = difftable.Result("", "bash: line 3: x: not found\n", 127)
+    assert not difftable.compare(case, bash_error, difftable.Result("", "pysh: x: not found\n", 127)).problems
+    assert difftable.compare(case, bash_error, difftable.Result("", "pysh: x: missing\n", 127)).problems
+    killed = difftable.Result("", "", -9)  # subprocess's way of saying "killed by SIGKILL"
+    assert not difftable.compare(case, difftable.Result("", "", 137), killed).problems
+
+
+def test_spec_format_rejects_unexplained_overrides():
+    with pytest.raises(ValueError, match="note"):
+        difftable.parse_spec("#### c\necho x\n## status: 3\n", "t.test.sh")
+    with pytest.raises(ValueError, match="unknown directive"):
+        difftable.parse_spec("#### c\necho x\n## stdou: 3\n", "t.test.sh")
