@@ -381,6 +381,8 @@ class ImageStore:
 
         final = self.layer_path(diff_id)
         if (final / "root").is_dir():
+            with self.locked():
+                self._mark_pending(diff_id)
             return diff_id  # content-addressed: we already have it
         (staging / "root").mkdir()
         try:
@@ -390,11 +392,42 @@ class ImageStore:
             raise ContainerError(f"cannot unpack layer {diff_id[:19]}: not a tar file ({reason})") from None
         os.chmod(staging, 0o755)
         with self.locked():
-            if (final / "root").is_dir():
-                return diff_id  # another command stored it meanwhile
-            shutil.rmtree(final, ignore_errors=True)
-            os.rename(staging, final)
+            if not (final / "root").is_dir():  # else another command stored it meanwhile
+                shutil.rmtree(final, ignore_errors=True)
+                os.rename(staging, final)
+            self._mark_pending(diff_id)
         return diff_id
+
+    # A layer stored for an image not recorded yet (a pull adds all layers, then the
+    # image) has no image referring to it: a parallel `rmi` must not collect it.
+    # The mark names our pid; add_image removes it, and a dead pid's mark is ignored.
+
+    def claim_layer(self, diff_id: str) -> bool:
+        """Keep an existing layer from `rmi` until our image is recorded. False if we don't have it."""
+        with self.locked():
+            if not self.has_layer(diff_id):
+                return False
+            self._mark_pending(diff_id)
+            return True
+
+    def _mark_pending(self, diff_id: str) -> None:
+        (self.layer_path(diff_id) / f".pending-{os.getpid()}").touch()
+
+    def _unmark_pending(self, diff_ids) -> None:
+        for diff_id in diff_ids:
+            (self.layer_path(diff_id) / f".pending-{os.getpid()}").unlink(missing_ok=True)
+
+    @staticmethod
+    def _is_pending(layer: Path) -> bool:
+        for mark in layer.glob(".pending-*"):
+            try:
+                os.kill(int(mark.name.split("-")[1]), 0)
+                return True
+            except (ProcessLookupError, ValueError):
+                mark.unlink(missing_ok=True)
+            except PermissionError:
+                return True  # alive, someone else's
+        return False
 
     def _ensure_dir(self, name: str) -> Path:
         path = self.root / name
@@ -427,6 +460,7 @@ class ImageStore:
             for familiar in refs:
                 index["tags"][familiar] = image_id
             self._write_index(index)
+            self._unmark_pending(json.loads(raw_config).get("rootfs", {}).get("diff_ids", ()))
             return self.get(image_id, index)
 
     def commit(self, upper_dir: Path, parent: Image | None, ref: str | None = None,
@@ -563,7 +597,7 @@ class ImageStore:
         for entry in layers_root.iterdir():
             if entry.name.startswith("."):
                 continue
-            if f"sha256:{entry.name}" not in wanted:
+            if f"sha256:{entry.name}" not in wanted and not self._is_pending(entry):
                 shutil.rmtree(entry, ignore_errors=True)
                 compressed = index["compressed"].pop(f"sha256:{entry.name}", None)
                 if compressed:

@@ -99,7 +99,7 @@ def install_image(store: ImageStore, config_bytes: bytes, config_digest: str | N
         raise ContainerError(f"image is for {config.get('os')}, not linux")
     lower: list[Path] = []
     for position, diff_id in enumerate(diff_ids):
-        if not store.has_layer(diff_id):
+        if not store.claim_layer(diff_id):
             stream = open_layer(position)
             buffered = stream if hasattr(stream, "peek") else io.BufferedReader(stream, 1 << 20)
             try:

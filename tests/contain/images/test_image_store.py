@@ -264,3 +264,18 @@ def test_parallel_imports_both_land(tmp_path, home, store):
              for i, t in enumerate(tars)]
     assert [p.wait() for p in procs] == [0, 0, 0, 0]
     assert sorted(t for i in store.list_images() for t in i.repo_tags) == [f"par:{i}" for i in range(4)]
+
+
+@needs_root
+def test_rmi_spares_layers_of_an_image_still_being_added(tmp_path, home, store, busybox):
+    """A pull stores its layers before its image: a parallel rmi must not collect them."""
+    tar = make_tar(tmp_path / "extra.tar", [("extra", "file", "x")])
+    pending = store.add_layer_from_tar(tar)          # like a pull halfway through
+    assert store.claim_layer(busybox.diff_ids[0])     # an existing layer the pull will reuse
+    contain("rmi", "busybox", check=True)             # another process removes busybox
+    assert store.has_layer(pending) and store.has_layer(busybox.diff_ids[0])
+    image = store.derive(None, "late:1", new_diff_id=pending)  # the pull records its image
+    assert not list(store.layer_path(pending).glob(".pending-*"))
+    contain("rmi", "late:1", check=True)
+    assert not store.has_layer(pending)
+    assert image.diff_ids == (pending,)
