@@ -184,3 +184,13 @@ command -V cd
 #### hash with an empty table
 hash
 echo $?
+
+#### assigning a readonly variable with readonly ends the script
+readonly a=1
+readonly a=2
+echo not-reached
+
+#### assigning a readonly variable with export ends the script
+readonly a
+export a=2
+echo not-reached
