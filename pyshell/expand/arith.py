@@ -19,14 +19,15 @@ from pyshell.errors import ExpandError
 
 Evaluator = Callable[[object], int]
 
-_TOKEN = re.compile(r"""
+_TOKEN_PATTERN = (r"""
     \s*(?:
       (?P<number> 0[xX][0-9a-fA-F]+ | [0-9]+\#[0-9a-zA-Z@_]+ | [0-9]+ )
     | (?P<name>   [A-Za-z_][A-Za-z0-9_]* )
     | (?P<op>     <<= | >>= | \*\* | \+\+ | -- | << | >> | <= | >= | == | != | && | \|\|
                 | \+= | -= | \*= | /= | %= | &= | \^= | \|=
                 | [-+*/%<>&^|!~?:=(),] )
-    )""", re.VERBOSE)
+    )""")
+_token = None  # the compiled _TOKEN_PATTERN, built on first use (startup: most scripts never need it)
 
 _INT_MIN, _INT_MAX = -(1 << 63), (1 << 63) - 1
 
@@ -271,11 +272,14 @@ _ASSIGN_OPS = {"=", "+=", "-=", "*=", "/=", "%=", "<<=", ">>=", "&=", "^=", "|="
 
 
 def _tokenize(text: str) -> list[tuple[str, str]]:
+    global _token
+    if _token is None:
+        _token = re.compile(_TOKEN_PATTERN, re.VERBOSE)
     tokens = []
     position = 0
     end = len(text.rstrip())
     while position < end:
-        match = _TOKEN.match(text, position)
+        match = _token.match(text, position)
         if not match or match.end() == position:
             bad = text[position:].strip()
             raise ExpandError(f"{text}: arithmetic syntax error (error token is \"{bad}\")")

@@ -23,9 +23,11 @@ from pyshell.expand import fields, literal, pattern
 from pyshell.expand.glob import matches
 from pyshell.runtime.control import BreakLoop, ContinueLoop, ExitShell, ReturnFromFunction
 from pyshell.runtime.process import SpawnPlan, fork_subshell, spawn
-from pyshell.runtime.redirect import FdSaver, apply_moves, close_all, evaluate, open_moves
 from pyshell.syntax.ast import (AndOr, BraceGroup, Case, For, FunctionDef, If, Pipeline,
                                 SimpleCommand, Subshell, While)
+
+# pyshell.runtime.redirect is imported inside the functions that use it: a script
+# without redirections never loads it (pysh -c startup is a feature).
 
 load_all()
 
@@ -119,6 +121,7 @@ def _assignments_only(shell, command: SimpleCommand) -> int:
 
 def _with_redirects(shell, redirects, run) -> int:
     """Run ``run()`` in the shell with ``redirects`` applied, then put every fd back."""
+    from pyshell.runtime.redirect import close_all, evaluate, FdSaver, open_moves
     try:
         moves, opened = open_moves(evaluate(redirects, shell))
     except PyshError as error:
@@ -133,6 +136,7 @@ def _with_redirects(shell, redirects, run) -> int:
 
 def _redirect_for_good(shell, redirects) -> int:
     """``exec 3>file``: the redirections stay for the rest of the shell's life."""
+    from pyshell.runtime.redirect import apply_moves, close_all, evaluate, open_moves
     try:
         moves, opened = open_moves(evaluate(redirects, shell))
     except PyshError as error:
@@ -239,6 +243,7 @@ def quote(word: str) -> str:
 
 
 def _run_program(shell, argv, assigns, redirects) -> int:
+    from pyshell.runtime.redirect import close_all, evaluate, open_moves
     try:
         env = _program_environment(shell, assigns)
         moves, opened = open_moves(evaluate(redirects, shell)) if redirects else ([], [])
@@ -303,6 +308,7 @@ def start_program(shell, argv, env, moves, pgid) -> tuple[int | None, int]:
 
 def _report_as_child(shell, moves, message: str) -> None:
     """Report a failed start where the child's stderr would have gone (`foo 2>/dev/null`)."""
+    from pyshell.runtime.redirect import FdSaver
     with FdSaver(moves):
         shell.report(message)
 
@@ -328,6 +334,7 @@ def start(shell, command, moves, pgid) -> tuple[int | None, int]:
     A simple command that names a program is spawned directly from a plan; anything else
     (builtins, functions, compound commands) runs in a forked copy of the shell.
     """
+    from pyshell.runtime.redirect import close_all, evaluate, open_moves
     if type(command) is SimpleCommand and command.words:
         try:
             argv = fields(command.words, shell)
@@ -358,6 +365,7 @@ def _is_program(shell, name: str) -> bool:
 
 
 def run_pipeline(shell, node: Pipeline) -> int:
+    from pyshell.runtime.redirect import close_all
     commands = node.commands
     if len(commands) == 1:
         if not node.negated:
@@ -417,6 +425,7 @@ def run_pipeline(shell, node: Pipeline) -> int:
 
 def run_background(shell, command) -> int:
     """``command &``: start it, note it in the job table, and do not wait."""
+    from pyshell.runtime.redirect import close_all
     job_control = shell.jobs.terminal is not None
     moves: list[tuple] = []
     opened: list[int] = []
@@ -595,6 +604,7 @@ def run_brace_group(shell, node: BraceGroup) -> int:
 
 
 def run_subshell(shell, node: Subshell) -> int:
+    from pyshell.runtime.redirect import close_all, evaluate, open_moves
     try:
         moves, opened = open_moves(evaluate(node.redirects, shell))
     except PyshError as error:
