@@ -243,6 +243,8 @@ def _run_stdin(shell) -> int:
         if line is None and not buffer:
             return status
         buffer += line or ""
+        if line and shell.options.verbose:
+            shell.echo_input(line)
         try:
             script = parse(buffer, filename="stdin", aliases=shell.aliases)
         except ParseError as error:

@@ -238,7 +238,7 @@ class JobTable:
             if job.state == "Done":
                 status = job.status()
                 word = "Done" if status == 0 else f"Exit {status}" if status < 128 else _signal_name(status - 128)
-                lines.append(f"[{number}]{self._mark(number)}  {word:<22}  {job.command}")
+                lines.append(f"[{number}]{self._mark(number)}  {word:<22}  {job.command.removesuffix(' &')}")
                 del self.jobs[number]
                 for pid in job.pids:
                     self.reaped.pop(pid, None)
@@ -264,7 +264,8 @@ class JobTable:
             if state == "Done" and job.status():
                 state = f"Exit {job.status()}"
             pid = f"{job.pids[0]} " if long else ""
-            lines.append(f"[{number}]{self._mark(number)}  {pid}{state:<22}  {job.command}")
+            command = job.command if job.state == "Running" else job.command.removesuffix(" &")
+            lines.append(f"[{number}]{self._mark(number)}  {pid}{state:<22}  {command}")
         return lines
 
     def find(self, spec: str | None) -> Job:

@@ -188,6 +188,8 @@ class Shell:
         from pyshell.syntax import iter_commands
 
         status = 0
+        if self.options.verbose:  # set -v: echo the input as it is read
+            self.echo_input(source)
         try:
             for script in iter_commands(source, filename, lambda: self.aliases):
                 if self.options.noexec:
@@ -202,6 +204,11 @@ class Shell:
             self.report(f"{filename}: nested too deeply")
             status = self.last_status = 2
         return status
+
+    def echo_input(self, text: str) -> None:
+        from pyshell.builtins import write_err
+
+        write_err(text if text.endswith("\n") else text + "\n")
 
     def run_script(self, script) -> int:
         from pyshell.runtime.execute import run_script
