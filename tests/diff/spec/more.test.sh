@@ -130,3 +130,11 @@ while [ $i -lt 5 ]; do i=$((i+1)); [ $((i % 2)) -eq 0 ] && continue; echo $i; do
 f() { for i in 1 2 3; do [ $i = 2 ] && exit 9; echo $i; done; }
 f
 echo unreachable
+
+#### redirections apply left to right on a builtin
+echo text 9>nine.txt >&9
+cat nine.txt
+
+#### redirections apply left to right on an external command
+/bin/echo text 9>nine.txt >&9
+cat nine.txt
