@@ -122,6 +122,7 @@ def _assignments_only(shell, command: SimpleCommand) -> int:
 def _with_redirects(shell, redirects, run) -> int:
     """Run ``run()`` in the shell with ``redirects`` applied, then put every fd back."""
     from pyshell.runtime.redirect import close_all, evaluate, FdSaver, open_moves
+
     try:
         moves, opened = open_moves(evaluate(redirects, shell))
     except PyshError as error:
@@ -137,6 +138,7 @@ def _with_redirects(shell, redirects, run) -> int:
 def _redirect_for_good(shell, redirects) -> int:
     """``exec 3>file``: the redirections stay for the rest of the shell's life."""
     from pyshell.runtime.redirect import apply_moves, close_all, evaluate, open_moves
+
     try:
         moves, opened = open_moves(evaluate(redirects, shell))
     except PyshError as error:
@@ -244,6 +246,7 @@ def quote(word: str) -> str:
 
 def _run_program(shell, argv, assigns, redirects) -> int:
     from pyshell.runtime.redirect import close_all, evaluate, open_moves
+
     try:
         env = _program_environment(shell, assigns)
         moves, opened = open_moves(evaluate(redirects, shell)) if redirects else ([], [])
@@ -309,6 +312,7 @@ def start_program(shell, argv, env, moves, pgid) -> tuple[int | None, int]:
 def _report_as_child(shell, moves, message: str) -> None:
     """Report a failed start where the child's stderr would have gone (`foo 2>/dev/null`)."""
     from pyshell.runtime.redirect import FdSaver
+
     with FdSaver(moves):
         shell.report(message)
 
@@ -335,6 +339,7 @@ def start(shell, command, moves, pgid) -> tuple[int | None, int]:
     (builtins, functions, compound commands) runs in a forked copy of the shell.
     """
     from pyshell.runtime.redirect import close_all, evaluate, open_moves
+
     if type(command) is SimpleCommand and command.words:
         try:
             argv = fields(command.words, shell)
@@ -354,9 +359,13 @@ def start(shell, command, moves, pgid) -> tuple[int | None, int]:
                 return start_program(shell, argv, env, list(moves) + extra, pgid)
             finally:
                 close_all(opened)
-        run = lambda: run_argv(shell, argv, command.assigns, command.redirects) if argv \
-            else _assignments_only(shell, command)  # noqa: E731
-        return fork_subshell(shell, run, moves, pgid), 0
+
+        def run_in_child() -> int:
+            if argv:
+                return run_argv(shell, argv, command.assigns, command.redirects)
+            return _assignments_only(shell, command)
+
+        return fork_subshell(shell, run_in_child, moves, pgid), 0
     return fork_subshell(shell, lambda: execute(shell, command), moves, pgid), 0
 
 
@@ -366,6 +375,7 @@ def _is_program(shell, name: str) -> bool:
 
 def run_pipeline(shell, node: Pipeline) -> int:
     from pyshell.runtime.redirect import close_all
+
     commands = node.commands
     if len(commands) == 1:
         if not node.negated:
@@ -426,6 +436,7 @@ def run_pipeline(shell, node: Pipeline) -> int:
 def run_background(shell, command) -> int:
     """``command &``: start it, note it in the job table, and do not wait."""
     from pyshell.runtime.redirect import close_all
+
     job_control = shell.jobs.terminal is not None
     moves: list[tuple] = []
     opened: list[int] = []
@@ -605,6 +616,7 @@ def run_brace_group(shell, node: BraceGroup) -> int:
 
 def run_subshell(shell, node: Subshell) -> int:
     from pyshell.runtime.redirect import close_all, evaluate, open_moves
+
     try:
         moves, opened = open_moves(evaluate(node.redirects, shell))
     except PyshError as error:
