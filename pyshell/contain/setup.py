@@ -82,6 +82,7 @@ def enter_container(spec: ContainerSpec, paths: Paths, stdio: Stdio, error_fd: i
     step("mount overlay (root filesystem)", linux.mount, "overlay", new_root, "overlay", 0, options)
 
     # 3. Volumes, bind mounts and tmpfs the user asked for, while host paths are still visible.
+    #    Every path in the new root goes through _inside(), which keeps the image's symlinks inside it.
     for mount in spec.mounts:
         target = _inside(new_root, mount.target)
         if mount.kind == "tmpfs":
@@ -96,33 +97,35 @@ def enter_container(spec: ContainerSpec, paths: Paths, stdio: Stdio, error_fd: i
                 _remount_readonly(target, f"remount {mount.target} read-only")
 
     # 4. /proc for the new PID namespace: it shows only the container's processes.
-    _make_mount_point(f"{new_root}/proc", directory=True)
-    step("mount /proc", linux.mount, "proc", f"{new_root}/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    proc = _inside(new_root, "/proc")
+    _make_mount_point(proc, directory=True)
+    step("mount /proc", linux.mount, "proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
     # 5. /sys read-only: a fresh sysfs shows our network namespace's devices only.
-    _make_mount_point(f"{new_root}/sys", directory=True)
-    _mount_sys(spec, f"{new_root}/sys")
+    sys_dir = _inside(new_root, "/sys")
+    _make_mount_point(sys_dir, directory=True)
+    _mount_sys(spec, sys_dir)
 
     # 6. A minimal /dev on tmpfs. Device nodes are bind mounts of the host's, which also works
     #    in a user namespace where mknod is forbidden (bubblewrap does the same).
-    _make_dev(f"{new_root}/dev", stdio.tty_slave)
+    _make_dev(_inside(new_root, "/dev"), stdio.tty_slave)
 
     # 7. /etc/hostname, /etc/hosts, /etc/resolv.conf: written to a small tmpfs of this mount
     #    namespace (no disk writes, gone with the container), then bound over the image's files.
     step("mount tmpfs for the /etc files", linux.mount, "tmpfs", paths.etc_dir, "tmpfs",
          MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=64k,mode=755")
-    _make_mount_point(f"{new_root}/etc", directory=True)
+    _make_mount_point(_inside(new_root, "/etc"), directory=True)
     for name, content in etc_files(spec).items():
         step(f"write {name}", _write_new_file, f"{paths.etc_dir}/{name}", content)
-        target = f"{new_root}/etc/{name}"
+        target = _inside(new_root, f"/etc/{name}")
         _make_mount_point(target, directory=False)
         step(f"bind mount /etc/{name}", linux.mount, f"{paths.etc_dir}/{name}", target, None, MS_BIND)
 
     # 8. runc's masked paths (host information) and read-only /proc parts (kernel knobs).
     for path in MASKED_PATHS:
-        _mask(f"{new_root}{path}")
+        _mask(_inside(new_root, path))
     for path in READONLY_PATHS:
-        target = f"{new_root}{path}"
+        target = _inside(new_root, path)
         if os.path.exists(target):
             step(f"bind mount {path}", linux.mount, target, target, None, MS_BIND | MS_REC)
             _remount_readonly(target, f"remount {path} read-only")
@@ -263,7 +266,28 @@ def _write_new_file(path: str, content: bytes) -> None:
 
 
 def _inside(root: str, path: str) -> str:
-    return root + os.path.normpath("/" + path)
+    """``path`` as seen from inside ``root``, following symlinks *within* the root (like runc's
+    securejoin): an image's symlink /data -> /etc must not make us mount or mkdir on the host's /etc."""
+    resolved = ""
+    pending = [part for part in path.split("/") if part]
+    for _ in range(255):  # at most this many symlinks, as the kernel's own limit
+        if not pending:
+            return root + (resolved or "/")
+        part = pending.pop(0)
+        if part == ".":
+            continue
+        if part == "..":
+            resolved = os.path.dirname(resolved).rstrip("/")
+            continue
+        candidate = f"{resolved}/{part}"
+        if os.path.islink(root + candidate):
+            target = os.readlink(root + candidate)
+            if target.startswith("/"):
+                resolved = ""
+            pending[:0] = [p for p in target.split("/") if p]
+        else:
+            resolved = candidate
+    raise SetupError(f"too many symlinks in {path}")
 
 
 def _make_mount_point(path: str, directory: bool) -> None:

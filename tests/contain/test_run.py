@@ -346,3 +346,17 @@ def test_supervisor_is_small(root_contain):
     rss_kb = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
     assert rss_kb < 30 * 1024, rss_kb
     root_contain.out("rm", "-f", "small")
+
+
+def test_image_symlinks_cannot_reach_the_host(root_contain, open_tmp):
+    # An image whose /data is a symlink to a host path: -v must mount at that path *inside*.
+    host_dir = open_tmp / "host-secrets"
+    host_dir.mkdir()
+    root_contain.out("run", "--name", "evil", "busybox", "ln", "-s", f"{host_dir}/deeper", "/data")
+    root_contain.out("commit", "evil", "evilimage")
+    out = root_contain.out("run", "--rm", "-v", "evilvol:/data", "evilimage", "sh", "-c",
+                           f"touch /data/written; ls {host_dir}/deeper")
+    assert out.split() == ["written"]
+    assert list(host_dir.iterdir()) == []  # nothing created or mounted on the host
+    root_contain.out("rm", "evil")
+    root_contain.out("rmi", "evilimage")
