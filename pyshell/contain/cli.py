@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 import uuid
 from dataclasses import dataclass, replace
@@ -287,6 +288,9 @@ def _parse_volume(home: Path, text: str, rootless: bool):
         if not os.path.exists(path):
             raise ContainerError(f"invalid mount: host path {source} does not exist", 125)
         return Mount("bind", path, target, readonly)
+    if not re.fullmatch(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*", source):
+        raise ContainerError(f"invalid volume name {source!r}: use [a-zA-Z0-9][a-zA-Z0-9_.-]* "
+                             f"(or an absolute path for a bind mount)", 125)
     return Mount("volume", str(_volume_dir(home, source)), target, readonly, volume_name=source)
 
 

@@ -16,6 +16,8 @@ CASES = [
      "pysh: contain run: invalid mount: host path /no/such/dir does not exist"),
     (["run", "-v", "a:b:c:d", "busybox", "true"], 125,
      "pysh: contain run: invalid volume specification: 'a:b:c:d' (use SRC:DST[:ro])"),
+    (["run", "-v", "a/../..:/x", "busybox", "true"], 125,
+     "pysh: contain run: invalid volume name 'a/../..': use [a-zA-Z0-9][a-zA-Z0-9_.-]* (or an absolute path for a bind mount)"),
     (["run", "--memory", "lots", "busybox", "true"], 1,
      "pysh: contain run: invalid size: 'lots' (use a number with b, k, m or g)"),
     (["run", "--network", "bridge", "busybox", "true"], 1,
