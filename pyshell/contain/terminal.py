@@ -110,6 +110,19 @@ def _scan_detach(data: bytes) -> tuple[bytes, bytes, bool]:
 
 def relay_pty(master: int) -> None:
     """Copy fd 0 -> master and master -> fd 1 until the other side of the pty is closed."""
+
+    def resize(signum, frame):
+        with contextlib.suppress(OSError):
+            fcntl.ioctl(master, termios.TIOCSWINSZ, fcntl.ioctl(0, termios.TIOCGWINSZ, b"\0" * 8))
+
+    previous = signal.signal(signal.SIGWINCH, resize)
+    try:
+        _relay_pty(master)
+    finally:
+        signal.signal(signal.SIGWINCH, previous)
+
+
+def _relay_pty(master: int) -> None:
     stdin_open = True
     with raw_terminal(0):
         while True:

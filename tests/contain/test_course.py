@@ -161,6 +161,11 @@ def test_exec_ti(root_contain):
     child.expect("in-42")
     assert "/dev/pts/" in child.before.decode()
     busybox_prompt(child)
+    child.setwinsize(30, 90)  # SIGWINCH: passed on to the container's pty
+    time.sleep(0.3)
+    child.sendline("stty size")
+    child.expect("30 90")
+    busybox_prompt(child)
     child.sendline("exit 3")
     child.expect(pexpect.EOF)
     child.close()
