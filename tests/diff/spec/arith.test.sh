@@ -127,3 +127,7 @@ echo $((-x)) $((- -x))
 readonly r=1
 echo $((r = 2))
 echo after
+
+#### octal and hex values in variables
+x=010 y=0x10
+echo $((x)) $((x + 0)) $((y + 1))
