@@ -1,0 +1,61 @@
+"""The two cgroup backends on the real kernel: v1 controllers, and the cgroup2 tree where mounted."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+
+import pytest
+
+from pyshell.contain import cgroups
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="creating cgroups needs root")
+
+
+def _sleeper():
+    return subprocess.Popen(["sleep", "30"])
+
+
+@needs_root
+def test_v1_limits_membership_and_removal():
+    if not os.path.isdir("/sys/fs/cgroup/memory") or os.path.exists("/sys/fs/cgroup/cgroup.controllers"):
+        pytest.skip("no cgroup v1 memory hierarchy on this host")
+    cgroup = cgroups.for_container(uuid.uuid4().hex)
+    assert isinstance(cgroup, cgroups.CgroupV1)
+    cgroup.create()
+    process = _sleeper()
+    try:
+        cgroup.set_limits(64 * 1024 * 1024, 0.5, 20)
+        cgroup.add(process.pid)
+        assert cgroup.pids() == [process.pid]
+        memory = next(p for p in cgroup.paths if "/memory/" in p)
+        assert open(f"{memory}/memory.limit_in_bytes").read().strip() == str(64 * 1024 * 1024)
+        pids = next(p for p in cgroup.paths if "/pids/" in p)
+        assert open(f"{pids}/pids.max").read().strip() == "20"
+    finally:
+        cgroup.remove()  # kills what is left, then rmdir
+        process.wait()
+    assert not any(os.path.exists(p) for p in cgroup.paths)
+
+
+@needs_root
+def test_v2_tree_membership_and_removal():
+    unified = "/sys/fs/cgroup/unified" if os.path.exists("/sys/fs/cgroup/unified/cgroup.procs") else "/sys/fs/cgroup"
+    if not os.path.exists(f"{unified}/cgroup.procs") or not os.path.exists(f"{unified}/cgroup.controllers"):
+        pytest.skip("no cgroup2 mount on this host")
+    mine = cgroups.own_cgroups().get("", "/")
+    cgroup = cgroups.CgroupV2((os.path.join(unified + mine, f"pysh-test-{uuid.uuid4().hex[:8]}"),))
+    cgroup.create()
+    process = _sleeper()
+    try:
+        cgroup.add(process.pid)
+        assert cgroup.pids() == [process.pid]
+        available = open(os.path.join(os.path.dirname(cgroup.paths[0]), "cgroup.controllers")).read().split()
+        if "pids" in available:
+            cgroup.set_limits(None, None, 20)
+            assert open(f"{cgroup.paths[0]}/pids.max").read().strip() == "20"
+    finally:
+        cgroup.remove()
+        process.wait()
+    assert not os.path.exists(cgroup.paths[0])
