@@ -133,6 +133,9 @@ def _status_argument(name: str, argv, default: int) -> int:
 
 @builtin("exit", "exit [n]", "Leave the shell with status n (default: the last status).", special=True)
 def exit_(shell, argv):
+    if len(argv) > 2:
+        complain("exit", "too many arguments")
+        raise ExitShell(1)
     raise ExitShell(_status_argument("exit", argv, shell.last_status))
 
 
@@ -194,6 +197,8 @@ def colon(shell, argv):
 
 
 def _assign_arguments(shell, name: str, args, mark) -> int:
+    """``export``/``readonly`` NAME[=VALUE]...; assigning a readonly variable raises
+    PyshError, which ends a script (they are special builtins)."""
     status = 0
     for arg in args:
         key, equals, value = arg.partition("=")
@@ -201,13 +206,9 @@ def _assign_arguments(shell, name: str, args, mark) -> int:
             complain(name, f"`{arg}': not a valid identifier")
             status = 1
             continue
-        try:
-            if equals:
-                shell.setvar(key, value)
-            mark(key)
-        except PyshError as error:
-            complain(name, error.message)
-            status = 1
+        if equals:
+            shell.setvar(key, value)
+        mark(key)
     return status
 
 
@@ -339,16 +340,14 @@ def set_(shell, argv):
                 return 0
             name = args[index + 1]
             if name not in OPTION_LETTERS:
-                complain("set", f"{name}: invalid option name")
-                return 2
+                raise PyshError(f"set: {name}: invalid option name", status=2)
             _set_option(shell, name, turn_on)
             index += 2
             continue
         for letter in arg[1:]:
             name = shell.options.by_letter(letter)
             if name is None:
-                complain("set", f"{arg[0]}{letter}: invalid option")
-                return 2
+                raise PyshError(f"set: {arg[0]}{letter}: invalid option", status=2)
             _set_option(shell, name, turn_on)
         index += 1
     return 0
@@ -379,19 +378,13 @@ def source(shell, argv):
                 found = candidate
                 break
         if found is None:
-            complain(argv[0], f"{path}: file not found")
-            if not shell.interactive:
-                raise ExitShell(1)
-            return 1
+            raise PyshError(f"{argv[0]}: {path}: file not found")
         path = found
     shell.source_depth += 1
     try:
         return shell.run_file(path, argv[2:] if len(argv) > 2 else None)
-    except PyshError as error:  # unreadable: a special builtin's error ends a script
-        write_err(f"pysh: {error.message}\n")
-        if not shell.interactive:
-            raise ExitShell(1) from None
-        return 1
+    except PyshError as error:  # unreadable: an error of a special builtin (ends a script)
+        raise PyshError(error.message, status=1) from None
     finally:
         shell.source_depth -= 1
 

@@ -79,10 +79,8 @@ def _read_variable(env, name: str, depth: int = 0) -> int:
         if env.options.nounset and value is None:
             raise ExpandError(f"{name}: parameter not set")
         return 0
-    try:
-        return int(value)  # the common case: a plain decimal number
-    except ValueError:
-        pass
+    if value.isdigit() and (value[0] != "0" or len(value) == 1):
+        return int(value)  # the common case: a plain decimal number (010 is octal: below)
     if depth > 32:
         raise ExpandError(f"{name}: expression recursion level exceeded")
     return _compile(value.strip())(env) if value.strip() else 0

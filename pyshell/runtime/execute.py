@@ -83,9 +83,13 @@ def run_argv(shell, argv: list[str], assigns=(), redirects=(), use_functions: bo
         _trace(shell, argv)
     builtin = BUILTINS.get(name)
     if builtin is not None and builtin.special:
+        # POSIX: an error in a special builtin ends a non-interactive shell — unless it
+        # was called through `command` (use_functions is False then).
+        fatal = use_functions and not shell.interactive
         if name == "exec" and len(argv) == 1:
-            return _redirect_for_good(shell, redirects)
-        return _run_builtin(shell, builtin, argv, assigns, redirects, keep_assignments=True)
+            return _redirect_for_good(shell, redirects, fatal)
+        return _run_builtin(shell, builtin, argv, assigns, redirects, keep_assignments=True,
+                            fatal=fatal)
     if use_functions:
         function = shell.functions.get(name)
         if function is not None:
@@ -119,7 +123,7 @@ def _assignments_only(shell, command: SimpleCommand) -> int:
     return status
 
 
-def _with_redirects(shell, redirects, run) -> int:
+def _with_redirects(shell, redirects, run, fatal: bool = False) -> int:
     """Run ``run()`` in the shell with ``redirects`` applied, then put every fd back."""
     from pyshell.runtime.redirect import close_all, evaluate, FdSaver, open_moves
 
@@ -127,6 +131,8 @@ def _with_redirects(shell, redirects, run) -> int:
         moves, opened = open_moves(evaluate(redirects, shell))
     except PyshError as error:
         shell.report(error.message)
+        if fatal:
+            raise ExitShell(1) from None
         return 1
     try:
         with FdSaver(moves):
@@ -135,7 +141,7 @@ def _with_redirects(shell, redirects, run) -> int:
         close_all(opened)
 
 
-def _redirect_for_good(shell, redirects) -> int:
+def _redirect_for_good(shell, redirects, fatal: bool) -> int:
     """``exec 3>file``: the redirections stay for the rest of the shell's life."""
     from pyshell.runtime.redirect import apply_moves, close_all, evaluate, open_moves
 
@@ -143,6 +149,8 @@ def _redirect_for_good(shell, redirects) -> int:
         moves, opened = open_moves(evaluate(redirects, shell))
     except PyshError as error:
         shell.report(error.message)
+        if fatal:
+            raise ExitShell(1) from None
         return 1
     apply_moves(moves)
     close_all(opened)
@@ -153,7 +161,8 @@ def _assign_values(shell, assigns) -> list[tuple[str, str]]:
     return [(assign.name, literal(assign.value, shell, assignment=True)) for assign in assigns]
 
 
-def _run_builtin(shell, builtin, argv, assigns, redirects, keep_assignments: bool) -> int:
+def _run_builtin(shell, builtin, argv, assigns, redirects, keep_assignments: bool,
+                 fatal: bool = False) -> int:
     try:
         values = _assign_values(shell, assigns)
     except PyshError as error:
@@ -167,8 +176,9 @@ def _run_builtin(shell, builtin, argv, assigns, redirects, keep_assignments: boo
         return 1
     try:
         if redirects:
-            return _with_redirects(shell, redirects, lambda: _call_builtin(shell, builtin, argv))
-        return _call_builtin(shell, builtin, argv)
+            return _with_redirects(shell, redirects, lambda: _call_builtin(shell, builtin, argv, fatal),
+                                   fatal)
+        return _call_builtin(shell, builtin, argv, fatal)
     finally:
         for name, value in saved:
             if value is None:
@@ -177,13 +187,17 @@ def _run_builtin(shell, builtin, argv, assigns, redirects, keep_assignments: boo
                 shell.vars[name] = value
 
 
-def _call_builtin(shell, builtin, argv) -> int:
+def _call_builtin(shell, builtin, argv, fatal: bool = False) -> int:
+    """Run a builtin. One that raises PyshError has failed: report it (and with ``fatal``,
+    for a special builtin in a script, leave the shell)."""
     try:
         return builtin.run(shell, argv)
     except ExpandError as error:
         return _expansion_failed(shell, error)
     except PyshError as error:
         shell.report(error.message)
+        if fatal:
+            raise ExitShell(error.status) from None
         return error.status
     except OSError as error:
         shell.report(f"{argv[0]}: {error.strerror or error}")

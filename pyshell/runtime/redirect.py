@@ -100,6 +100,7 @@ def open_moves(actions) -> tuple[list[tuple], list[int]]:
     """Phase 2a: open files and here-documents; return (moves, fds to close afterwards)."""
     moves: list[tuple] = []
     opened: list[int] = []
+    targets: set[int] = set()  # fds an earlier redirection of this list sets: `9>f >&9`
     try:
         for action in actions:
             kind = type(action)
@@ -108,15 +109,18 @@ def open_moves(actions) -> tuple[list[tuple], list[int]]:
                 opened.append(source)
                 moves.append(("dup2", source, action.fd))
             elif kind is DupFd:
-                if action.source not in opened and not _is_open(action.source):
+                if action.source not in targets and not _is_open(action.source):
                     raise RedirectError(f"{action.source}: bad file descriptor")
                 moves.append(("dup2", action.source, action.fd))
             elif kind is CloseFd:
                 moves.append(("close", action.fd))
+                targets.discard(action.fd)
+                continue
             else:
                 source = _here_document(action.text)
                 opened.append(source)
                 moves.append(("dup2", source, action.fd))
+            targets.add(action.fd)
     except BaseException:
         close_all(opened)
         raise
