@@ -39,14 +39,32 @@ class SpawnPlan:
     pgid: int | None = None            # None: stay in the shell's group; 0: lead a new one
     reset_signals: tuple = RESET_SIGNALS
 
+    def describe(self, carrier_name: str) -> str:
+        """The plan as the steps a child takes, one line (for PYSH_TRACE_SPAWN=1)."""
+        steps = []
+        if self.pgid is not None:
+            steps.append(f"setpgid(0, {self.pgid})")
+        for move in self.moves:
+            steps.append(f"dup2({move[1]}, {move[2]})" if move[0] == "dup2" else f"close({move[1]})")
+        names = ",".join(signal.Signals(signum).name for signum in self.reset_signals)
+        steps.append(f"signals {names} -> SIG_DFL")
+        steps.append(f"execve({self.path!r}, {list(self.argv)!r})")
+        return f"{carrier_name}: " + " → ".join(steps)
+
 
 def carrier() -> str:
     return "fork" if os.environ.get("PYSH_SPAWN") == "fork" else "posix_spawn"
 
 
 def spawn(plan: SpawnPlan) -> int:
-    """Start the program described by ``plan``; return its pid or raise OSError (exec failed)."""
-    if carrier() == "fork":
+    """Start the program described by ``plan``; return its pid or raise OSError (exec failed).
+
+    With PYSH_TRACE_SPAWN=1 each plan is printed on stderr first: the steps the child takes.
+    """
+    name = carrier()
+    if os.environ.get("PYSH_TRACE_SPAWN") == "1":
+        os.write(2, (plan.describe(name) + "\n").encode("utf-8", "surrogateescape"))
+    if name == "fork":
         return _fork_exec(plan)
     return _posix_spawn(plan)
 

@@ -188,3 +188,13 @@ def test_deep_nesting_errors_cleanly(depth):
 
 def test_root_is_importable():
     assert (ROOT / "pyshell" / "__main__.py").exists()
+
+
+@pytest.mark.parametrize("carrier", ["posix_spawn", "fork"])
+def test_spawn_plans_can_be_traced(carrier):
+    ran = pysh("echo hi | cat > /dev/null", carrier=carrier, env={"PYSH_TRACE_SPAWN": "1"})
+    assert ran.status == 0
+    line = ran.stderr.strip()
+    # `echo` is a builtin (forked copy of the shell); `cat` is spawned from a plan
+    assert line.startswith(f"{carrier}: dup2(") and line.endswith("execve('/usr/bin/cat', ['cat'])"), line
+    assert ", 1)" in line and ", 0)" in line and "SIGPIPE" in line
