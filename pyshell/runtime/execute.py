@@ -181,10 +181,7 @@ def _run_builtin(shell, builtin, argv, assigns, redirects, keep_assignments: boo
         return _call_builtin(shell, builtin, argv, fatal)
     finally:
         for name, value in saved:
-            if value is None:
-                shell.vars.pop(name, None)
-            else:
-                shell.vars[name] = value
+            shell.restore_var(name, value)
 
 
 def _call_builtin(shell, builtin, argv, fatal: bool = False) -> int:

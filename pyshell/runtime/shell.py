@@ -138,6 +138,16 @@ class Shell:
         if name == "PATH":
             self.command_cache.forget()
 
+    def restore_var(self, name: str, value: str | None) -> None:
+        """Put back a value saved before a temporary assignment (`X=1 builtin`)."""
+        if value is None:
+            self.vars.pop(name, None)
+        else:
+            self.vars[name] = value
+        self._environ_cache = None
+        if name == "PATH":
+            self.command_cache.forget()
+
     def export(self, name: str) -> None:
         self.exported.add(name)
         self._environ_cache = None
