@@ -13,7 +13,7 @@ as bash and dash do (``a=b; b=3; echo $((a))`` prints 3).
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from pyshell.errors import ExpandError
 

@@ -10,12 +10,11 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 
 from ..errors import ParseError
 from . import format, parse
-from .ast import Escaped, Lit, ParamExp, SglQuoted, Word
+from .ast import Escaped, Lit, Node, ParamExp, SglQuoted, Word
 from .lexer import Scanner, Source, _fresh_lexer
 from .parser import _parse_tokens
 
@@ -30,20 +29,20 @@ def dump_tree(node, indent: int = 0, label: str = "") -> list[str]:
         for item in node:
             lines += dump_tree(item, indent + 1)
         return lines
-    if not dataclasses.is_dataclass(node):
+    if not isinstance(node, Node):
         return [pad + repr(node)]
     if isinstance(node, Word) and all(_is_leaf(part) for part in node.parts):
         return [pad + "Word " + " ".join(_leaf(part) for part in node.parts)]
-    fields = [f for f in dataclasses.fields(node) if f.name != "pos"]
-    shown = [f for f in fields if getattr(node, f.name) != f.default]
-    simple = [f for f in shown if not _is_nested(getattr(node, f.name))]
-    nested = [f for f in shown if _is_nested(getattr(node, f.name))]
+    missing = object()
+    shown = [name for name in node._fields if getattr(node, name) != node._defaults.get(name, missing)]
+    simple = [name for name in shown if not _is_nested(getattr(node, name))]
+    nested = [name for name in shown if _is_nested(getattr(node, name))]
     head = type(node).__name__
     if simple:
-        head += " " + " ".join(f"{f.name}={getattr(node, f.name)!r}" for f in simple)
+        head += " " + " ".join(f"{name}={getattr(node, name)!r}" for name in simple)
     lines = [pad + head]
-    for f in nested:
-        lines += dump_tree(getattr(node, f.name), indent + 1, f.name)
+    for name in nested:
+        lines += dump_tree(getattr(node, name), indent + 1, name)
     return lines
 
 
@@ -55,11 +54,11 @@ def _leaf(part) -> str:
     if isinstance(part, ParamExp):
         return f"ParamExp({part.name!r}" + (f", {part.op!r}" if part.op else "") + \
             (", braced" if part.braced else "") + ")"
-    return f"{type(part).__name__}({next(iter(dataclasses.astuple(part)))!r})"
+    return f"{type(part).__name__}({part.values()[0]!r})"
 
 
 def _is_nested(value) -> bool:
-    return dataclasses.is_dataclass(value) or isinstance(value, tuple)
+    return isinstance(value, (Node, tuple))
 
 
 def dump_tokens(text: str) -> list[str]:

@@ -13,7 +13,6 @@ them; a test checks that they still match this file.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 
 from ..errors import ParseError
@@ -128,7 +127,7 @@ def p_command(p):
 
 
 def _with_redirects(compound, redirects):
-    return dataclasses.replace(compound, redirects=tuple(redirects))
+    return compound.replace(redirects=tuple(redirects))
 
 
 def p_compound_command(p):

@@ -22,7 +22,7 @@ from __future__ import annotations
 import bisect
 import re
 import sys
-from typing import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from ply import lex
 

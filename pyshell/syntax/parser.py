@@ -10,7 +10,7 @@ Two entry points:
 
 from __future__ import annotations
 
-from typing import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from ..errors import ParseError
 from . import ast
