@@ -24,9 +24,15 @@ class Builtin:
 
 BUILTINS: dict[str, Builtin] = {}
 
-# Modules that define builtins; imported lazily by load_all() so that
-# heavy front ends (contain, vm) cost nothing until they are called.
-_MODULES = ("core", "text", "test", "read", "getopts")
+# core.py is loaded with the runtime. The builtins of these modules load the first
+# time one of them is looked up, so `pysh -c true` does not pay for printf's parser
+# (a test checks that this table names exactly what each module registers).
+LAZY_BUILTINS = {
+    "echo": "text", "printf": "text",
+    "test": "test", "[": "test",
+    "read": "read",
+    "getopts": "getopts",
+}
 
 
 def builtin(name: str, usage: str, summary: str, special: bool = False, aliases: tuple[str, ...] = ()):
@@ -40,15 +46,27 @@ def builtin(name: str, usage: str, summary: str, special: bool = False, aliases:
     return register
 
 
+def find_builtin(name: str) -> Builtin | None:
+    """The builtin called ``name``, loading its module on first use; None if there is none."""
+    found = BUILTINS.get(name)
+    if found is None and name in LAZY_BUILTINS:
+        import importlib
+
+        importlib.import_module(f"{__name__}.{LAZY_BUILTINS[name]}")
+        found = BUILTINS.get(name)
+    return found
+
+
+def is_builtin(name: str) -> bool:
+    return name in BUILTINS or name in LAZY_BUILTINS
+
+
 def load_all() -> dict[str, Builtin]:
+    """Every builtin (for `help` and completion), loading all their modules."""
     import importlib
 
-    for module in _MODULES:
-        try:
-            importlib.import_module(f"{__name__}.{module}")
-        except ModuleNotFoundError as missing:
-            if missing.name != f"{__name__}.{module}":
-                raise
+    for module in ("core", *LAZY_BUILTINS.values()):
+        importlib.import_module(f"{__name__}.{module}")
     return BUILTINS
 
 

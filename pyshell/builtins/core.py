@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import signal
 
-from pyshell.builtins import BUILTINS, builtin, complain, write_err, write_out
+from pyshell.builtins import builtin, complain, find_builtin, is_builtin, load_all, write_err, write_out
 from pyshell.errors import PyshError
 from pyshell.runtime.control import BreakLoop, ContinueLoop, ExitShell, ReturnFromFunction
 
@@ -491,7 +491,7 @@ def type_(shell, argv):
         elif kind == "function":
             write_out(f"{name} is a function\n")
         elif kind == "builtin":
-            special = BUILTINS[name].special
+            special = find_builtin(name).special
             write_out(f"{name} is a {'special ' if special else ''}shell builtin\n")
         else:
             write_out(f"{name} is {detail}\n")
@@ -543,7 +543,7 @@ def hash_(shell, argv):
         return 0
     status = 0
     for name in args:
-        if cache.find(name, shell.getvar("PATH")) is None and name not in BUILTINS:
+        if cache.find(name, shell.getvar("PATH")) is None and not is_builtin(name):
             complain("hash", f"{name}: not found")
             status = 1
     return status
@@ -882,13 +882,14 @@ def ulimit(shell, argv):
 def help_(shell, argv):
     if len(argv) == 1:
         write_out("pysh builtins (help NAME for its usage):\n")
-        width = max(len(name) for name in BUILTINS)
-        for name in sorted(BUILTINS):
-            write_out(f"  {name:<{width}}  {BUILTINS[name].summary}\n")
+        builtins = load_all()
+        width = max(len(name) for name in builtins)
+        for name in sorted(builtins):
+            write_out(f"  {name:<{width}}  {builtins[name].summary}\n")
         return 0
     status = 0
     for name in argv[1:]:
-        entry = BUILTINS.get(name)
+        entry = find_builtin(name)
         if entry is None:
             complain("help", f"no help topics match `{name}'")
             status = 1

@@ -17,7 +17,8 @@ from __future__ import annotations
 import errno
 import os
 
-from pyshell.builtins import BUILTINS, load_all
+from pyshell.builtins import find_builtin, is_builtin
+from pyshell.builtins import core as _core_builtins  # noqa: F401  (registers cd, export, ...)
 from pyshell.errors import ExpandError, PyshError, RedirectError
 from pyshell.expand import fields, literal, pattern
 from pyshell.expand.glob import matches
@@ -29,7 +30,6 @@ from pyshell.syntax.ast import (AndOr, BraceGroup, Case, For, FunctionDef, If, P
 # pyshell.runtime.redirect is imported inside the functions that use it: a script
 # without redirections never loads it (pysh -c startup is a feature).
 
-load_all()
 
 KEYWORDS = frozenset("if then else elif fi case esac for while until do done in { } !".split())
 
@@ -81,7 +81,7 @@ def run_argv(shell, argv: list[str], assigns=(), redirects=(), use_functions: bo
     name = argv[0]
     if shell.options.xtrace:
         _trace(shell, argv)
-    builtin = BUILTINS.get(name)
+    builtin = find_builtin(name)
     if builtin is not None and builtin.special:
         # POSIX: an error in a special builtin ends a non-interactive shell — unless it
         # was called through `command` (use_functions is False then).
@@ -381,7 +381,7 @@ def start(shell, command, moves, pgid) -> tuple[int | None, int]:
 
 
 def _is_program(shell, name: str) -> bool:
-    return name not in BUILTINS and name not in shell.functions
+    return not is_builtin(name) and name not in shell.functions
 
 
 def run_pipeline(shell, node: Pipeline) -> int:
@@ -674,7 +674,7 @@ def lookup(shell, name: str) -> tuple[str, str]:
         return "alias", shell.aliases[name]
     if name in KEYWORDS:
         return "keyword", name
-    builtin = BUILTINS.get(name)
+    builtin = find_builtin(name)
     if builtin is not None and builtin.special:
         return "builtin", name
     if name in shell.functions:

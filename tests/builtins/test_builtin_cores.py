@@ -204,3 +204,13 @@ def test_getopts_end_of_options():
     assert _getopts_run("ab", ["-a", "-", "-b"]) == [(0, "a", None, 2), (1, "?", None, 2)]
     assert _getopts_run("ab", ["word"]) == [(1, "?", None, 1)]
     assert _getopts_run("ab", []) == [(1, "?", None, 1)]
+
+
+def test_lazy_builtin_table_names_what_each_module_registers():
+    """LAZY_BUILTINS must list every builtin of the lazily loaded modules, and only those."""
+    import pyshell.builtins as registry
+
+    everything = registry.load_all()
+    by_module = {name: each.run.__module__.rsplit(".", 1)[-1] for name, each in everything.items()}
+    lazy_modules = set(registry.LAZY_BUILTINS.values())
+    assert {name: module for name, module in by_module.items() if module in lazy_modules} == registry.LAZY_BUILTINS
