@@ -553,17 +553,9 @@ def _while_body(shell, node: While) -> int:
         while True:
             if (_condition(shell, node.cond) == 0) == until:
                 break
-            try:
-                status = run_script(shell, node.body)
-            except BreakLoop as loop:
-                if loop.count > 1:
-                    loop.count -= 1
-                    raise
+            status, broken = _loop_pass(shell, node.body, status)
+            if broken:
                 break
-            except ContinueLoop as loop:
-                if loop.count > 1:
-                    loop.count -= 1
-                    raise
     finally:
         shell.loop_depth -= 1
     return status
@@ -585,20 +577,26 @@ def _for_body(shell, node: For) -> int:
     try:
         for item in items:
             shell.setvar(node.var, item)
-            try:
-                status = run_script(shell, node.body)
-            except BreakLoop as loop:
-                if loop.count > 1:
-                    loop.count -= 1
-                    raise
+            status, broken = _loop_pass(shell, node.body, status)
+            if broken:
                 break
-            except ContinueLoop as loop:
-                if loop.count > 1:
-                    loop.count -= 1
-                    raise
     finally:
         shell.loop_depth -= 1
     return status
+
+
+def _loop_pass(shell, body, status: int) -> tuple[int, bool]:
+    """Run a loop body once: (the status now, whether `break` ended this loop).
+
+    `break N` and `continue N` with N > 1 belong to an enclosing loop: pass them
+    outward with one level less."""
+    try:
+        return run_script(shell, body), False
+    except (BreakLoop, ContinueLoop) as jump:
+        if jump.count > 1:
+            jump.count -= 1
+            raise
+        return status, isinstance(jump, BreakLoop)
 
 
 def run_case(shell, node: Case) -> int:
