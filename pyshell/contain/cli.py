@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from pyshell.builtins import write_err as err, write_out as out
 from pyshell.errors import ContainerError, PyshError
 from pyshell.statedir import pysh_home
 
@@ -96,18 +97,6 @@ def parse_flags(command: str, argv: list[str], flags: list[Flag]) -> tuple[dict,
                 take(flag, True)
         index += 1
     return options, argv[index:]
-
-
-def out(text: str) -> None:
-    data = text.encode("utf-8", "surrogateescape")
-    while data:
-        data = data[os.write(1, data):]
-
-
-def err(text: str) -> None:
-    data = text.encode("utf-8", "surrogateescape")
-    while data:
-        data = data[os.write(2, data):]
 
 
 # --------------------------------------------------------------------------- entry point

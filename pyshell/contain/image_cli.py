@@ -17,22 +17,11 @@ import os
 import sys
 from typing import Callable
 
+from pyshell.builtins import write_err as err, write_out as out
 from pyshell.errors import ContainerError, PyshError
 from pyshell.statedir import pysh_home
 
 COMMANDS: dict[str, Callable[[list[str]], int]] = {}
-
-
-def out(text: str) -> None:
-    data = text.encode("utf-8", "surrogateescape")
-    while data:
-        data = data[os.write(1, data):]
-
-
-def err(text: str) -> None:
-    data = text.encode("utf-8", "surrogateescape")
-    while data:
-        data = data[os.write(2, data):]
 
 
 def command(name: str):
