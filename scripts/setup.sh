@@ -26,7 +26,10 @@ setup_venv() {
     fi
     local stamp="$top/.venv/.installed-$extra"
     if [ ! -e "$stamp" ] || [ "$top/pyproject.toml" -nt "$stamp" ]; then
-        "$top/.venv/bin/pip" install -q --disable-pip-version-check -e "$top${extra:+[$extra]}"
+        # compat mode: a plain path in a .pth file; the default import-hook finder costs
+        # ~17 ms at every interpreter start (measured), a fifth of `pysh -c true`.
+        "$top/.venv/bin/pip" install -q --disable-pip-version-check \
+            --config-settings editable_mode=compat -e "$top${extra:+[$extra]}"
         touch "$stamp"
     fi
 }
