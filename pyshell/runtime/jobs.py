@@ -326,6 +326,9 @@ class JobTable:
 
     def signal_job(self, job: Job, signum: int) -> None:
         self._signal(job, signum)
+        if job.state == "Stopped" and signum not in (signal.SIGCONT, signal.SIGSTOP, signal.SIGTSTP):
+            # A stopped process only acts on the signal once it runs again (bash does this too).
+            self._signal(job, signal.SIGCONT)
 
     def wait_job(self, job: Job) -> int:
         pending = [pid for pid in job.pids if pid not in job.statuses]

@@ -87,6 +87,8 @@ def main(argv: list[str]) -> int:
 def _dispatch(argv: list[str]) -> int:
     if argv and argv[0] == "exec":
         return cmd_exec(argv[1:])
+    if argv[:1] == ["help"]:  # `vm help` as `contain help` and Docker's CLIs allow
+        argv = ["--help", *argv[1:]]
     args = _build_parser().parse_args(argv)
     if not getattr(args, "handler", None):
         raise VmError("a subcommand is needed (see vm --help)", status=2)

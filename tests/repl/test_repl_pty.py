@@ -93,6 +93,18 @@ def test_ctrl_z_jobs_bg_fg(repl):
     assert "Stopped" not in repl.run("jobs")
 
 
+def test_kill_ends_a_stopped_job(repl):
+    """kill %1 on a stopped job also continues it, or SIGTERM would wait forever (as bash)."""
+    repl.child.send("sleep 100\r")
+    repl.wait_for_foreground("sleep")
+    repl.child.sendcontrol("z")
+    assert "Stopped" in repl.expect_prompt(timeout=5)
+    repl.run("kill %1")
+    time.sleep(0.5)
+    repl.run("")
+    assert "sleep" not in repl.run("jobs")
+
+
 def test_background_job_and_done_notice(repl):
     output = repl.run("sleep 0.2 &")
     assert re.search(r"\[1\] \d+", output)
