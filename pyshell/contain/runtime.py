@@ -439,11 +439,12 @@ def run(home: Path, spec: ContainerSpec, attach_terminal=None) -> int:
 
 
 def run_for_build(image, argv, env, workdir: str = "/", user: str = "", network: str = "none",
-                  home: Path | None = None) -> tuple[int, Path]:
+                  home: Path | None = None, on_start=None) -> tuple[int, Path]:
     """Run ``argv`` in a new container of ``image`` (for `contain build` RUN steps and the like).
 
     Output goes to this process's stdout/stderr. Returns (exit status, the container's upper dir);
     the container stays (hidden from `ps`) until the caller calls ``remove_build_container``.
+    ``on_start(container_id)``, if given, is called once the container exists, before it starts.
     """
     from pyshell.contain.cli import default_spec
     from pyshell.statedir import pysh_home
@@ -454,6 +455,8 @@ def run_for_build(image, argv, env, workdir: str = "/", user: str = "", network:
                    network=network, hidden=True)
     container = create(home, spec)
     try:
+        if on_start is not None:
+            on_start(container.id)
         started = start(home, container, foreground=True)
     except BaseException:
         remove(home, state.load(container.dir) or container, force=True)
