@@ -256,6 +256,7 @@ def _add_tree(archive: tarfile.TarFile, directory: Path, prefix: str) -> None:
             continue
         member = archive.gettarinfo(str(path), arcname)  # tracks inodes: 2nd name -> hard link
         member.uname = member.gname = ""
+        member.pax_headers = _xattr_headers(path)
         if stat.S_ISREG(info.st_mode) and member.isreg():
             with open(path, "rb") as content:
                 archive.addfile(member, content)
@@ -265,6 +266,29 @@ def _add_tree(archive: tarfile.TarFile, directory: Path, prefix: str) -> None:
             if _is_opaque(path):
                 archive.addfile(_empty_file(f"{arcname}/{OPAQUE_MARKER}", info.st_mtime))
             _add_tree(archive, path, f"{arcname}/")
+
+
+def _xattr_headers(path: Path) -> dict[str, str]:
+    """Extended attributes as PAX ``SCHILY.xattr.NAME`` records (GNU tar's and Docker's way).
+
+    Binary values (``security.capability`` is a struct) go through surrogateescape: tarfile then
+    writes them byte for byte under ``hdrcharset=BINARY``. overlayfs's own bookkeeping
+    (``*.overlay.*``) is not file content and stays out.
+    """
+    try:
+        names = os.listxattr(path, follow_symlinks=False)
+    except OSError:
+        return {}  # a file system without xattrs
+    headers = {}
+    for name in sorted(names):
+        if ".overlay." in name:
+            continue
+        try:
+            value = os.getxattr(path, name, follow_symlinks=False)
+        except OSError:
+            continue
+        headers[f"SCHILY.xattr.{name}"] = value.decode("utf-8", "surrogateescape")
+    return headers
 
 
 def _is_opaque(path: Path) -> bool:
