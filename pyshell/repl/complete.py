@@ -27,9 +27,9 @@ _RUN_OPTIONS = (
 ).split()
 _VM_CREATE_OPTIONS = (
     "--disk --disk-size --cdrom --tiny -m --memory --smp --maxcpus --fwd --kernel --initrd "
-    "--append --balloon --nic --accel"
+    "--append --balloon --nic --accel --vnc"
 ).split()
-_VM_START_OPTIONS = ["-d", "--detach", "--no-wait", "--timeout"]
+_VM_START_OPTIONS = ["-d", "--detach", "--no-wait", "--wait-ready", "--timeout"]
 
 SUBCOMMANDS: dict[str, dict[str, list[str]]] = {
     "contain": {
@@ -44,7 +44,7 @@ SUBCOMMANDS: dict[str, dict[str, list[str]]] = {
     "vm": {
         "disk": [], "create": _VM_CREATE_OPTIONS, "run": _VM_CREATE_OPTIONS + _VM_START_OPTIONS,
         "start": _VM_START_OPTIONS, "ls": [], "stop": ["--timeout"], "kill": [], "rm": ["-f", "--force"],
-        "inspect": [], "cmd": [],
+        "inspect": [], "cmd": [], "logs": [], "tiny": [],
         "console": [], "monitor": [], "cpu": [], "balloon": [], "pause": [], "resume": [],
         "status": [], "exec": [],
     },
@@ -215,7 +215,7 @@ class PyshCompleter(Completer):
                 names += _image_names(home / "images")
             if sub == "bootstrap":
                 names += BOOTSTRAP_IMAGES
-        elif command == "vm" and sub not in ("create", "run", "ls"):
+        elif command == "vm" and sub not in ("create", "run", "ls", "tiny"):
             names += _state_names(home / "vms")
         return sorted(set(names))
 

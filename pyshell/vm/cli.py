@@ -17,7 +17,7 @@ from dataclasses import replace
 
 from pyshell.errors import VmError
 from pyshell.statedir import locked
-from pyshell.vm import agent, console, disks, qemu, state
+from pyshell.vm import agent, console, disks, qemu, state, watcher
 from pyshell.vm.qmp import QmpClient
 from pyshell.vm.spec import ACCELS, DISK_FORMATS, NICS, VmSpec, parse_forward, parse_memory, validate
 from pyshell.vm.state import VmRecord
@@ -31,6 +31,12 @@ examples:
   vm exec demo -- uname -a            vm cpu demo add          vm balloon demo 256
   vm console demo                     vm monitor demo info cpus
   vm stop demo && vm rm demo
+
+state: a guest that powers off ends its QEMU, and `vm ls` shows it stopped; a small watcher
+process per guest records QEMU's events (resets, shutdowns, pauses, panics) in events.json,
+shown by `vm inspect` ("resets": N). start -d waits (--wait-ready S, default 120) until QEMU
+answers on QMP with the guest running (a --tiny guest: until its agent answers), else it ends
+QEMU with an error; a failed `vm run` keeps the machine stopped, for `vm logs NAME`.
 
 a real Debian guest (the ISO or image is downloaded once, from cdimage/cloud.debian.org):
   vm disk create debian.qcow2 5G
@@ -134,8 +140,16 @@ def cmd_run(args) -> int:
     try:
         return start_vm(record.name, attach=not args.detach, wait=not args.no_wait,
                         timeout=args.timeout)
+    except VmError as error:
+        # A guest that booted, even badly, keeps its machine (stopped) and its console.log:
+        # `vm logs NAME` is how to learn why. One QEMU refused outright leaves nothing.
+        if state.paths_of(record.name).console_log.exists():
+            raise VmError(f"{error}; {record.name} is kept, stopped (vm rm {record.name} "
+                          "deletes it)", status=error.status) from None
+        state.remove(record.name)
+        raise
     except BaseException:
-        if not state.load(record.name).pid:   # a guest that did start keeps its files
+        if not state.load(record.name).pid:
             state.remove(record.name)
         raise
 
@@ -154,23 +168,31 @@ def start_vm(name: str, attach: bool, wait: bool = True, timeout: float = BOOT_T
             raise VmError(f"{name} is already running (pid {record.pid})")
         qemu.check_ports_free(spec)
         state.clean_runtime_files(paths)
+        paths.event_log.unlink(missing_ok=True)   # the history of the last run
         argv = qemu.build_argv(spec, paths, accel, paused=attach, **boot_files)
         pid = qemu.launch(argv, paths)
         record = replace(record, pid=pid, argv=tuple(argv), accel=accel, started_at=time.time())
         state.save(record)
     try:
+        watcher.spawn(paths)
+        began = time.monotonic()
         if attach:
             # QEMU waits (-S) until the console is connected: no boot message is lost.
             sock = console.connect(paths.console)
-            with QmpClient(paths.qmp) as qmp:
+            with QmpClient(paths.qmp, timeout=timeout) as qmp:
                 qmp.execute("cont")
-        elif spec.tiny and wait:
-            try:
-                seconds = agent.wait_ready(paths.agent, timeout,
-                                           lambda: state.qemu_is_alive(pid, paths))
-            except VmError as error:
-                raise VmError(f"{name}: {error} (vm logs {name} shows its console)") from None
-            _write(1, f"{name} ready in {seconds:.1f} s\n")
+            _wait_running(name, pid, timeout)
+        elif wait:
+            _wait_running(name, pid, timeout)
+            if spec.tiny:
+                left = max(timeout - (time.monotonic() - began), 0.1)
+                try:
+                    agent.wait_ready(paths.agent, left, lambda: state.qemu_is_alive(pid, paths))
+                except VmError as error:
+                    why = (f"the guest was not ready after {timeout:g} s"
+                           if state.qemu_is_alive(pid, paths) else str(error))
+                    raise VmError(f"{name}: {why} (vm logs {name} shows its console)") from None
+                _write(1, f"{name} ready in {time.monotonic() - began:.1f} s\n")
     except BaseException:
         _end_qemu(record, grace=0)   # a boot that failed leaves nothing running
         raise
@@ -178,6 +200,30 @@ def start_vm(name: str, attach: bool, wait: bool = True, timeout: float = BOOT_T
         outcome = console.attach(sock, paths.qmp, name)
         _write(2, f"[{outcome}]\n")
     return 0
+
+
+def _wait_running(name: str, pid: int, timeout: float) -> None:
+    """Wait until QEMU answers on QMP and says "running", at most TIMEOUT seconds: the
+    readiness check every guest gets (a --tiny guest's agent is waited for after it)."""
+    paths = state.paths_of(name)
+    deadline = time.monotonic() + timeout
+    status = "no answer on QMP"
+    while True:
+        if not state.qemu_is_alive(pid, paths):
+            raise VmError(f"{name}: qemu exited while booting (vm logs {name} shows its console)")
+        try:
+            with QmpClient(paths.qmp, timeout=max(deadline - time.monotonic(), 0.1)) as qmp:
+                status = qmp.execute("query-status")["status"]
+        except VmError:
+            pass
+        if status == "running":
+            return
+        if status in ("guest-panicked", "internal-error", "shutdown"):
+            raise VmError(f"{name}: the guest is {status} (vm logs {name} shows its console)")
+        if time.monotonic() >= deadline:
+            raise VmError(f"{name}: not running after {timeout:g} s ({status}); "
+                          f"vm logs {name} shows its console")
+        time.sleep(0.1)
 
 
 def _tiny_boot_files() -> dict:
@@ -276,9 +322,10 @@ def _live_info(record: VmRecord) -> dict:
 
 def cmd_inspect(args) -> int:
     record = state.load(args.name)
+    paths = state.paths_of(record.name)
     report = {"name": record.name, "state": "running" if record.pid else "stopped",
               **record.to_json(), "live": _live_info(record),
-              "directory": str(state.paths_of(record.name).directory)}
+              "events": watcher.read_log(paths), "directory": str(paths.directory)}
     _write(1, json.dumps(report, indent=2) + "\n")
     return 0
 
@@ -607,7 +654,10 @@ def _build_parser() -> argparse.ArgumentParser:
 
 def _add_start_options(sub) -> None:
     sub.add_argument("-d", "--detach", action="store_true",
-                     help="do not attach the console (a --tiny guest is waited for)")
+                     help="do not attach the console; return once the guest is ready")
     sub.add_argument("--no-wait", action="store_true", help="with -d: return at once")
-    sub.add_argument("--timeout", type=float, default=BOOT_TIMEOUT, metavar="S",
-                     help=f"seconds a --tiny guest may take to boot (default {BOOT_TIMEOUT:g})")
+    sub.add_argument("--wait-ready", "--timeout", dest="timeout", type=float,
+                     default=BOOT_TIMEOUT, metavar="S",
+                     help="at most S seconds (default %(default)g) for QEMU to answer on QMP "
+                          "and run the guest, and for a --tiny guest's agent to answer; "
+                          "else an error and QEMU is ended")

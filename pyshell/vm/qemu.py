@@ -125,6 +125,8 @@ def build_argv(spec: VmSpec, paths: VmPaths, accel: str, *, kernel: str | None =
                  "-device", "virtserialport,bus=serial0.0,chardev=qga0,"
                             "name=org.qemu.guest_agent.0"]
     argv += ["-qmp", f"unix:{paths.qmp},server=on,wait=off"]
+    # A second QMP socket for the event watcher (watcher.py): each socket serves one client.
+    argv += ["-qmp", f"unix:{paths.events},server=on,wait=off"]
     if paused:
         argv += ["-S"]
     argv += ["-pidfile", str(paths.pidfile), "-daemonize"]

@@ -24,7 +24,7 @@ from pyshell.errors import VmError
 
 
 class QmpClient:
-    def __init__(self, path: Path, timeout: float = 30.0):
+    def __init__(self, path: Path, timeout: float | None = 30.0):
         self.path = path
         self.timeout = timeout
         self.events: list[dict] = []   # events seen while waiting for answers
@@ -71,6 +71,19 @@ class QmpClient:
                 if "error" in message:
                     raise VmError(f"{command}: {message['error'].get('desc', message['error'])}")
                 return message.get("return")
+
+    def next_event(self) -> dict | None:
+        """Wait for the next event (those that came during execute() first); None once QEMU
+        has closed the connection, that is, once it has exited."""
+        if self.events:
+            return self.events.pop(0)
+        while True:
+            try:
+                message = self._read_message()
+            except VmError:
+                return None
+            if "event" in message:
+                return message
 
     def execute_until_closed(self, command: str) -> None:
         """For `quit`: QEMU may close the socket before, or right after, it answers."""

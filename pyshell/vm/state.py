@@ -36,6 +36,14 @@ class VmPaths:
         return self.directory / "qmp.sock"
 
     @property
+    def events(self) -> Path:        # a second QMP socket, held by the event watcher
+        return self.directory / "events.sock"
+
+    @property
+    def event_log(self) -> Path:     # what the watcher saw: resets, shutdowns, pauses
+        return self.directory / "events.json"
+
+    @property
     def console(self) -> Path:       # the first serial port (ttyS0), for `vm console`
         return self.directory / "console.sock"
 
@@ -72,7 +80,7 @@ class VmPaths:
         return self.directory / "disk.qcow2"
 
     def sockets(self) -> tuple[Path, ...]:
-        return (self.qmp, self.console, self.agent, self.guest_agent)
+        return (self.qmp, self.events, self.console, self.agent, self.guest_agent)
 
     def check_socket_lengths(self) -> None:
         for socket_path in self.sockets():

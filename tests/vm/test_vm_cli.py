@@ -109,10 +109,21 @@ def test_qemu_refusal_is_reported(vm, tmp_path):
 
 @needs_qemu
 def test_boot_timeout_kills_the_guest(vm):
-    result = vm("run", "slow", "--tiny", "-d", "--timeout", "0.5", check=False)
-    assert_one_line_error(result, "not ready after 0.5 s")
+    result = vm("run", "slow", "--tiny", "-d", "--wait-ready", "0.5", check=False)
+    assert_one_line_error(result, "not ready after 0.5 s (vm logs slow shows its console); "
+                                  "slow is kept, stopped (vm rm slow deletes it)")
     assert qemu_pids_under(vm.home) == []
+    # the machine stays, stopped, with its console log: the hint points somewhere
+    assert vm("ls").stdout.splitlines()[1].split()[:3] == ["slow", "stopped", "-"]
+    assert (vm.home / "vms" / "slow" / "console.log").exists()
+    assert vm("logs", "slow").status == 0
+    vm("rm", "slow")
     assert vm("ls").stdout.splitlines()[1:] == []
+
+
+def test_wait_ready_is_documented(vm):
+    assert "--wait-ready S" in vm("start", "--help").stdout
+    assert "--wait-ready" in vm("--help").stdout
 
 
 def test_socket_paths_too_long(tmp_path, capfd, monkeypatch):

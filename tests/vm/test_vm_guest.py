@@ -239,9 +239,36 @@ def test_ctrl_a_x_quits_qemu(guest):
         console.close(force=True)
     wait_until(lambda: gone(pid), 10, "qemu to exit")
     assert guest("ls").stdout.splitlines()[1].split()[1:3] == ["stopped", "-"]
-    assert sorted(p.name for p in (guest.home / "vms" / "g").iterdir()) == ["console.log", "lock", "vm.json"]
+    files = sorted(p.name for p in (guest.home / "vms" / "g").iterdir())
+    assert files == ["console.log", "events.json", "lock", "vm.json"]
+    events = json.loads(guest("inspect", "g").stdout)["events"]
+    assert events["shutdown"] == {"guest": False, "reason": "host-qmp-quit"}
     guest("rm", "g")
     assert qemu_pids_under(guest.home) == []
+
+
+def test_reboot_and_poweroff_update_the_state(vm):
+    """QEMU announces a reset or a shutdown only as a QMP event: the watcher started with the
+    guest writes them down (events.json), and `vm inspect` shows them."""
+    vm("run", "r", "--tiny", "-d", "-m", "256")
+    assert json.loads(vm("inspect", "r").stdout)["events"]["resets"] == 0
+    vm("exec", "r", "--", "reboot")
+    inspect = lambda: json.loads(vm("inspect", "r").stdout)   # noqa: E731
+    wait_until(lambda: inspect()["events"]["resets"] == 1, 30, "the RESET event")
+    assert vm("exec", "--timeout", "120", "r", "--", "echo", "back").stdout == "back\n"
+    assert inspect()["state"] == "running"
+    [pid] = vm.pids()
+    vm("exec", "r", "--", "poweroff", check=False)   # the agent may die before it answers
+    wait_until(lambda: gone(pid), 60, "qemu to exit after the guest's poweroff")
+    assert vm("ls").stdout.splitlines()[1].split()[1:3] == ["stopped", "-"]
+    assert vm("status", "r").stdout == "stopped\n"
+    events = wait_until(lambda: inspect()["events"].get("exited_at") and inspect()["events"],
+                        10, "the watcher to see qemu exit")
+    assert events["resets"] == 1 and events["last"] == "SHUTDOWN"
+    assert events["shutdown"] == {"guest": True, "reason": "guest-shutdown"}
+    assert inspect()["state"] == "stopped"
+    vm("rm", "r")
+    assert qemu_pids_under(vm.home) == []
 
 
 def test_kill_and_a_guest_that_dies(vm):

@@ -24,7 +24,8 @@ def test_course_line():
     assert option_values(argv, "-netdev") == ["user,id=net0,hostfwd=tcp:127.0.0.1:10022-:22"]
     assert "e1000,netdev=net0" in option_values(argv, "-device")
     assert "virtio-balloon-pci,id=balloon0" in option_values(argv, "-device")
-    assert option_values(argv, "-qmp") == ["unix:/h/vms/demo/qmp.sock,server=on,wait=off"]
+    assert option_values(argv, "-qmp") == ["unix:/h/vms/demo/qmp.sock,server=on,wait=off",
+                                           "unix:/h/vms/demo/events.sock,server=on,wait=off"]
     assert argv[-3:] == ["-pidfile", "/h/vms/demo/qemu.pid", "-daemonize"]
     assert "-S" not in argv
     # only the tiny guest has the second serial port (the `vm exec` agent)
