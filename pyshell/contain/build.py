@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import Callable
 
 from pyshell.contain.build_files import ContextTree, ImageTree, glob_tree, hash_sources, lookup_ids
-from pyshell.contain.build_parser import (DockerfileError, Instruction, expand_text, parse_dockerfile,
-                                          parse_key_values, split_words)
+from pyshell.contain.build_parser import (HEREDOC_MARKER, DockerfileError, Heredoc, Instruction, expand_text,
+                                          parse_dockerfile, parse_key_values, split_words)
 from pyshell.contain.images import Image, ImageStore
 from pyshell.errors import ContainerError
 
@@ -184,6 +184,26 @@ def config_changes_from_instructions(lines: list[str]) -> dict:
             env = {e.partition("=")[0]: e.partition("=")[2] for e in section.get("Env", [])}
             section.update(metadata_changes(instruction, section, env, cmd_set=True))
     return section
+
+
+def run_script(instruction: Instruction) -> str:
+    """The shell-form command of a RUN, with its here-documents.
+
+    ``RUN <<EOF`` alone runs the body as the script (a ``#!`` body runs with its interpreter,
+    from a temporary file, as BuildKit does). Otherwise the command line and the bodies are given
+    to the shell together, which then reads them as the here-documents they are.
+    """
+    text = instruction.arguments
+    if not instruction.heredocs:
+        return text
+    only = instruction.heredocs[0]
+    if len(instruction.heredocs) == 1 and HEREDOC_MARKER.fullmatch(text.strip()):
+        if not only.body.startswith("#!"):
+            return only.body
+        return ('script=$(mktemp) && cat > "$script" <<\'PYSH_HEREDOC_END\'\n'
+                f"{only.body}PYSH_HEREDOC_END\n"
+                'chmod +x "$script" && "$script"; status=$?; rm -f "$script"; exit $status')
+    return text + "\n" + "".join(h.raw_body + h.name + "\n" for h in instruction.heredocs)
 
 
 # --------------------------------------------------------------------------- the builder
@@ -372,7 +392,10 @@ class Builder:
 
     def _key(self, stage: Stage, instruction: Instruction, *extra: str) -> str:
         parent = stage.image.id if stage.image else "scratch"
-        text = json.dumps([parent, instruction.keyword, instruction.flags, instruction.arguments, *extra])
+        parts = [parent, instruction.keyword, instruction.flags, instruction.arguments, *extra]
+        if instruction.heredocs:  # only then, so that keys made before heredocs existed still match
+            parts.append([[h.name, h.raw_body, h.strip_tabs, h.expand] for h in instruction.heredocs])
+        text = json.dumps(parts)
         return hashlib.sha256(text.encode()).hexdigest()
 
     def _cached(self, stage: Stage, key: str) -> bool:
@@ -394,7 +417,7 @@ class Builder:
         env += [f"{k}={v}" for k, v in sorted(stage.args.items()) if k not in image_keys]
         shell = list(section.get("Shell") or DEFAULT_SHELL)
         argv = list(instruction.exec_form) if instruction.exec_form is not None \
-            else [*shell, instruction.arguments]
+            else [*shell, run_script(instruction)]
         key = self._key(stage, instruction, json.dumps(sorted(stage.args.items())))
         if self._cached(stage, key):
             return
@@ -408,8 +431,13 @@ class Builder:
         network = instruction.flag("network") or self.options.network
         sys.stdout.flush()
         started = time.monotonic()
-        status, upper_dir = run_step(stage.image, argv, env, section.get("WorkingDir") or "/",
-                                     section.get("User") or "", network)
+
+        def announce(container_id: str) -> None:  # Docker names the container before it runs
+            self._say(f" ---> Running in {container_id[:12]}\n")
+
+        with StepProgress(enabled=not self.options.quiet and os.isatty(1)):
+            status, upper_dir = run_step(stage.image, argv, env, section.get("WorkingDir") or "/",
+                                         section.get("User") or "", network, on_start=announce)
         container = Path(upper_dir).parents[1].name[:12]  # containers/<id>/.../upper
         self._say(f" ---> Removed intermediate container {container} (ran {time.monotonic() - started:.1f}s)\n")
         try:
@@ -438,12 +466,16 @@ class Builder:
         image_tree = ImageTree(stage.image.layer_dirs) if stage.image else ImageTree(())
         source_tree, owner_default = self._copy_source(instruction, stages, env)
         urls = [s for s in sources if is_add and s.startswith(("http://", "https://"))]
+        inline = _inline_files(instruction, sources, env)
         downloads = _Downloads(urls) if urls else None
         try:
             matched: list[tuple[str, str]] = []  # (kind, relative path or url)
             for source in sources:
                 if source in urls:
                     matched.append(("url", source))
+                    continue
+                if source in inline:
+                    matched.append(("inline", source))
                     continue
                 if source_tree is self.context and _escapes(source):
                     raise ContainerError(f"forbidden path outside the build context: {source}")
@@ -455,6 +487,8 @@ class Builder:
             content = hash_sources(source_tree, [p for kind, p in matched if kind == "tree"])
             if downloads:
                 content += downloads.checksum()
+            if inline:
+                content += hashlib.sha256(json.dumps(sorted(inline.items())).encode()).hexdigest()
             key = self._key(stage, instruction, dest, content, json.dumps(words))
             if self._cached(stage, key):
                 return
@@ -474,6 +508,11 @@ class Builder:
                         name = os.path.basename(path.split("?")[0].rstrip("/")) or "index.html"
                         target = staging / resolved_dir / (name if dest_is_dir else os.path.basename(dest))
                         downloads.write(path, target, owner)
+                        continue
+                    if kind == "inline":  # COPY <<NAME: a file called NAME (in a directory dest)
+                        name = HEREDOC_MARKER.fullmatch(path).group(3)
+                        target = staging / resolved_dir / (name if dest_is_dir else os.path.basename(dest))
+                        _write_inline(target, inline[path], owner or (0, 0), mode)
                         continue
                     host = source_tree.host_path(path)
                     if source_tree.is_dir(path):
@@ -528,6 +567,97 @@ class Builder:
             shutil.rmtree(staging, ignore_errors=True)
         stage.image = self.store.derive(stage.image, new_diff_id=diff_id, hidden=True,
                                         created_by=f"/bin/sh -c #(nop) mkdir {workdir}")
+
+
+def _inline_files(instruction: Instruction, sources: list[str], env: dict[str, str]) -> dict[str, str]:
+    """COPY/ADD sources written as ``<<NAME``: the source word -> the file content."""
+    by_name: dict[str, Heredoc] = {h.name: h for h in instruction.heredocs}
+    contents = {}
+    for source in sources:
+        match = HEREDOC_MARKER.fullmatch(source)
+        if match and match.group(3) in by_name:
+            heredoc = by_name[match.group(3)]
+            contents[source] = expand_text(heredoc.body, env) if heredoc.expand else heredoc.body
+    return contents
+
+
+def _write_inline(target: Path, content: str, owner, mode) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.is_dir() and not target.is_symlink():
+        shutil.rmtree(target)
+    target.write_text(content)
+    if os.geteuid() == 0:
+        os.lchown(target, *owner)
+    os.chmod(target, mode if mode is not None else 0o644)
+
+
+class StepProgress:
+    """On a terminal, a RUN step's output as it comes, then one line counting the seconds.
+
+    While the step runs, fds 1 and 2 (the container inherits them) point to a pipe; a thread
+    copies what arrives to the terminal and, when the output stands at the start of a line,
+    redraws `` ---> running for 12s`` in place (``\\r`` and erase-line). Off a terminal nothing changes:
+    the output goes straight through, as plain lines.
+    """
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.status_shown = False
+
+    def __enter__(self) -> "StepProgress":
+        if not self.enabled:
+            return self
+        import threading
+
+        self.started = time.monotonic()
+        self.terminal = os.dup(1)
+        self.saved = [(fd, os.dup(fd)) for fd in (1, 2) if os.isatty(fd)]
+        self.read_end, write_end = os.pipe()
+        for fd, _ in self.saved:
+            os.dup2(write_end, fd)
+        os.close(write_end)
+        self.relay = threading.Thread(target=self._relay, daemon=True)
+        self.relay.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if not self.enabled:
+            return
+        for fd, saved in self.saved:  # our write ends close: EOF once the container's are gone too
+            os.dup2(saved, fd)
+            os.close(saved)
+        self.relay.join(timeout=5)
+        if not self.relay.is_alive():  # else a process the step left still writes: let the thread be
+            os.close(self.read_end)
+            os.close(self.terminal)
+
+    def _relay(self) -> None:
+        import select
+
+        while True:
+            ready, _, _ = select.select([self.read_end], [], [], 1 - (time.monotonic() - self.started) % 1)
+            if ready:
+                try:
+                    data = os.read(self.read_end, 1 << 16)
+                except OSError:
+                    return
+                if not data:
+                    break
+                self._write((b"\r\x1b[K" if self.status_shown else b"") + data)
+                self.status_shown = False
+                if not data.endswith(b"\n"):
+                    continue  # the output is mid-line: don't draw over it
+            self._write(f"\r\x1b[K ---> running for {time.monotonic() - self.started:.0f}s".encode())
+            self.status_shown = True
+        if self.status_shown:
+            self._write(b"\r\x1b[K")
+
+    def _write(self, data: bytes) -> None:
+        try:
+            while data:
+                data = data[os.write(self.terminal, data):]
+        except OSError:
+            pass  # the terminal went away: the build goes on
 
 
 def _escapes(source: str) -> bool:

@@ -8,20 +8,41 @@ A Dockerfile is a list of ``KEYWORD arguments`` lines (BuildKit reference):
 * a line ending with the escape character (``\\``) continues on the next one,
   and comment lines inside a continuation are dropped;
 * arguments are either JSON (``["exe", "arg"]``, the *exec* form) or text
-  (the *shell* form); some instructions take ``--flag=value`` options first.
+  (the *shell* form); some instructions take ``--flag=value`` options first;
+* RUN, COPY and ADD may end with here-documents (``RUN <<EOF`` ... ``EOF``, BuildKit):
+  their bodies are the lines after the instruction, up to the delimiter.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pyshell.errors import ContainerError
 
 KEYWORDS = {"FROM", "RUN", "CMD", "ENTRYPOINT", "ENV", "ARG", "COPY", "ADD", "WORKDIR", "EXPOSE",
             "USER", "LABEL", "VOLUME", "SHELL", "STOPSIGNAL", "HEALTHCHECK", "ONBUILD", "MAINTAINER"}
 FLAGGED = {"FROM", "RUN", "COPY", "ADD", "HEALTHCHECK"}  # instructions that take --flags
+HEREDOC_KEYWORDS = {"RUN", "COPY", "ADD"}
+# <<EOF, <<-EOF, <<"EOF", <<'EOF' (not <<<, a here-string)
+HEREDOC_MARKER = re.compile(r"""(?<!<)<<(?!<)(-?)(["']?)([A-Za-z0-9_.-]+)\2""")
+
+
+@dataclass(frozen=True)
+class Heredoc:
+    """One ``<<NAME`` of an instruction: the body as written, and how to read it."""
+
+    name: str
+    raw_body: str                # the lines between the instruction and NAME, each ending in \n
+    strip_tabs: bool = False     # <<-NAME: leading tabs are removed from each line
+    expand: bool = True          # <<"NAME" or <<'NAME': no $variable expansion
+
+    @property
+    def body(self) -> str:
+        if not self.strip_tabs:
+            return self.raw_body
+        return "".join(line.lstrip("\t") for line in self.raw_body.splitlines(keepends=True))
 
 
 @dataclass(frozen=True)
@@ -32,6 +53,7 @@ class Instruction:
     exec_form: tuple[str, ...] | None = None  # the JSON list, when the arguments are one
     line: int = field(default=0, compare=False)
     original: str = field(default="", compare=False)  # as written (joined), for "Step 2/3 : ..."
+    heredocs: tuple[Heredoc, ...] = ()
 
     def flag(self, name: str, default: str | None = None) -> str | None:
         for key, value in self.flags:
@@ -84,8 +106,31 @@ def parse_dockerfile(text: str, filename: str = "Dockerfile") -> list[Instructio
             position += 1
         parts.append(line)
         joined = "".join(parts).strip()
-        instructions.append(_parse_instruction(joined, start + 1, filename))
+        instruction = _parse_instruction(joined, start + 1, filename)
+        if instruction.keyword in HEREDOC_KEYWORDS and instruction.exec_form is None:
+            heredocs, position = _read_heredocs(instruction, lines, position, filename)
+            if heredocs:
+                instruction = replace(instruction, heredocs=heredocs)
+        instructions.append(instruction)
     return instructions
+
+
+def _read_heredocs(instruction: Instruction, lines: list[str], position: int, filename: str):
+    """The bodies of the instruction's ``<<NAME`` markers, in order; and the line after the last one."""
+    heredocs = []
+    for dash, quote, name in HEREDOC_MARKER.findall(instruction.arguments):
+        body = []
+        while True:
+            if position == len(lines):
+                raise DockerfileError(f"unterminated heredoc: no line {name!r} after it", filename,
+                                      instruction.line, instruction.keyword)
+            line = lines[position]
+            position += 1
+            if (line.lstrip("\t") if dash else line) == name:
+                break
+            body.append(line + "\n")
+        heredocs.append(Heredoc(name, "".join(body), strip_tabs=bool(dash), expand=not quote))
+    return tuple(heredocs), position
 
 
 def _continues(line: str, escape: str) -> bool:

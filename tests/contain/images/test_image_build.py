@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from conftest import contain, needs_root
-from pyshell.contain.build import config_changes_from_instructions, parse_duration
-from pyshell.contain.build_parser import (DockerfileError, is_ignored, parse_dockerfile,
+from pyshell.contain.build import config_changes_from_instructions, parse_duration, run_script
+from pyshell.contain.build_parser import (DockerfileError, Heredoc, is_ignored, parse_dockerfile,
                                           parse_dockerignore, parse_key_values, split_words)
 
 # --------------------------------------------------------------------------- parser tables
@@ -43,6 +43,22 @@ def test_parse_errors_name_file_and_line():
         parse_dockerfile("FROM busybox\nFOO bar\n")
     with pytest.raises(DockerfileError, match=r"Dockerfile:1: ENV: requires at least one argument"):
         parse_dockerfile("ENV\n")
+
+
+def test_heredocs_parse():
+    text = ("FROM busybox\nRUN <<EOF\n# kept: a comment in a body is body\necho hi\nEOF\n"
+            "RUN cat <<-\"A\" <<B > /f\n\t\tx $Y\n\tA\nb\nB\nCOPY <<'EOF' /etc/x\n$raw\nEOF\nENV A=1\n")
+    run, run2, copy, env = parse_dockerfile(text)[1:]
+    assert (run.arguments, run.heredocs) == ("<<EOF", (Heredoc("EOF", "# kept: a comment in a body is body\necho hi\n"),))
+    assert [(h.name, h.body, h.strip_tabs, h.expand) for h in run2.heredocs] == \
+           [("A", "x $Y\n", True, False), ("B", "b\n", False, True)]
+    assert run2.heredocs[0].raw_body == "\t\tx $Y\n" and run2.line == 6
+    assert copy.heredocs == (Heredoc("EOF", "$raw\n", expand=False),) and (env.keyword, env.line) == ("ENV", 14)
+    assert run_script(run) == "# kept: a comment in a body is body\necho hi\n"
+    assert run_script(run2) == 'cat <<-"A" <<B > /f\n\t\tx $Y\nA\nb\nB\n'
+    assert parse_dockerfile('RUN ["echo", "<<EOF"]\n')[0].heredocs == ()  # exec form: no heredoc
+    with pytest.raises(DockerfileError, match=r"^Dockerfile:2: RUN: unterminated heredoc"):
+        parse_dockerfile("FROM busybox\nRUN <<END\necho\n")
 
 
 WORDS = [
@@ -308,3 +324,98 @@ def test_onbuild_triggers_run_in_the_child_only_and_several_tags(tmp_path, home,
     grandchild = write_context(tmp_path / "grandchild", "FROM onchild\n")
     contain("build", "-t", "ongrand", str(grandchild), check=True)
     assert run_image("ongrand").stdout == "triggered\n"  # not run a second time
+
+
+HEREDOCS = """\
+FROM busybox
+ARG WHO=world
+RUN <<EOF
+echo hello from a heredoc
+echo script > /script.out
+EOF
+RUN cat <<-"A" > /quoted; cat <<B > /plain
+\tnot $WHO
+\tA
+is $WHO
+B
+RUN <<EOF
+#!/bin/sh
+echo "shebang $WHO" > /shebang.out
+EOF
+COPY <<EOF <<'RAW' /etc/
+hi $WHO
+EOF
+raw $WHO
+RAW
+COPY --chmod=755 <<EOF /usr/local/bin/hello
+#!/bin/sh
+echo hello
+EOF
+"""
+
+
+@needs_root
+def test_heredocs_build_run_and_cache(tmp_path, home, store, busybox):
+    context = write_context(tmp_path / "ctx", HEREDOCS)
+    first = contain("build", "-t", "here", str(context), check=True)
+    assert "Step 3/7 : RUN <<EOF\n ---> Running in " in first.out
+    assert "hello from a heredoc\n" in first.out
+    ran = run_image("here", "sh", "-c", "cat /script.out /quoted /plain /shebang.out /etc/EOF /etc/RAW; hello")
+    assert ran.stdout == "script\nnot $WHO\nis world\nshebang world\nhi world\nraw $WHO\nhello\n", ran.stderr
+    again = contain("build", "-t", "here", str(context), check=True)
+    assert again.out.count("Using cache") == 5 and "Running in" not in again.out
+    (context / "Dockerfile").write_text(HEREDOCS.replace("raw $WHO", "changed"))  # a body is in the key
+    changed = contain("build", "-t", "here", str(context), check=True)
+    assert changed.out.count("Using cache") == 3
+
+
+STEP_OUTPUT = "FROM busybox\nRUN echo first; sleep 1.5; echo second\n"
+
+
+@needs_root
+def test_run_output_streams_live_and_names_the_container(tmp_path, home, store, busybox):
+    import re
+
+    context = write_context(tmp_path / "ctx", STEP_OUTPUT)
+    build = subprocess.Popen([sys.executable, "-m", "pyshell.contain.image_cli", "build", str(context)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = []
+        while not lines or lines[-1] != "first\n":
+            lines.append(build.stdout.readline())
+            assert lines[-1], "".join(lines) + build.stderr.read()
+        assert build.poll() is None  # "first" came while the step still ran
+        rest = build.stdout.read()
+    finally:
+        build.wait(timeout=60)
+    started = re.search(r" ---> Running in ([0-9a-f]{12})\n", "".join(lines)).group(1)
+    assert rest.startswith(f"second\n ---> Removed intermediate container {started} ")
+    assert "\r" not in "".join(lines) + rest  # not a terminal: plain lines
+
+
+@needs_root
+def test_progress_line_on_a_terminal(tmp_path, home, store, busybox):
+    import os
+
+    context = write_context(tmp_path / "ctx", STEP_OUTPUT)
+    master, slave = os.openpty()
+    build = subprocess.Popen([sys.executable, "-m", "pyshell.contain.image_cli", "build", str(context)],
+                             stdin=subprocess.DEVNULL, stdout=slave, stderr=slave)
+    os.close(slave)
+    output = b""
+    try:
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the build (the last holder of the terminal) is gone
+                break
+            if not chunk:
+                break
+            output += chunk
+    finally:
+        build.wait(timeout=60)
+        os.close(master)
+    text = output.decode().replace("\r\n", "\n")
+    assert build.returncode == 0, text
+    assert "\r\x1b[K ---> running for 1s" in text
+    assert "first\n" in text and "second\n" in text and "Successfully built" in text
