@@ -435,11 +435,23 @@ def cmd_stop(home: Path, argv: list[str]) -> int:
     from pyshell.contain import runtime
 
     options, words = parse_flags("stop", argv, [Flag(("-t", "--time"), "time", True)])
-    timeout = float(options.get("time") or 10)
+    timeout = _stop_timeout(options)
     for name in _one_or_more("stop", words):
         runtime.stop(_find(home, name), timeout)
         out(name + "\n")
     return 0
+
+
+def _stop_timeout(options: dict) -> float:
+    """-t SECONDS of stop and restart: how long SIGTERM has before SIGKILL (10 s by default)."""
+    text = options.get("time") or "10"
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise ContainerError(f"invalid time: {text!r} (use a number of seconds)", 125) from None
+    if seconds < 0:
+        raise ContainerError(f"invalid time: {text!r} (use a number of seconds)", 125)
+    return seconds
 
 
 def cmd_kill(home: Path, argv: list[str]) -> int:
@@ -467,7 +479,7 @@ def cmd_restart(home: Path, argv: list[str]) -> int:
     options, words = parse_flags("restart", argv, [Flag(("-t", "--time"), "time", True)])
     for name in _one_or_more("restart", words):
         container = _find(home, name)
-        runtime.stop(container, float(options.get("time") or 10))
+        runtime.stop(container, _stop_timeout(options))
         container = replace_spec(state.load(container.dir), detach=True)
         runtime.start(home, container, foreground=False)
         out(name + "\n")
