@@ -167,18 +167,22 @@ def _supervisor_process(container, cgroup, start_w: int, status_w: int | None, f
     directory = str(container.dir)
 
     devnull = os.open("/dev/null", os.O_RDWR | os.O_CLOEXEC)
-    master = slave = listener = log_fd = None
+    master = slave = listener = None
+    streams = None  # foreground without -t: (stdout read, stdout write, stderr read, stderr write)
     if spec.tty:
         master, slave = os.openpty()
         listener = _listen(directory)
-    if spec.detach or spec.tty:
-        log_fd = os.open(f"{directory}/container.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+    # Every container has a log, as in Docker: `contain logs` works for foreground ones too.
+    log_fd = os.open(f"{directory}/container.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
     if spec.tty:
         stdio = Stdio(slave, devnull, devnull, devnull)
     elif spec.detach:
         stdio = Stdio(None, devnull, log_fd, log_fd)
     else:
-        stdio = Stdio(None, 0 if spec.interactive else devnull, 1, 2)
+        # Output goes through the supervisor, which copies it to our stdout/stderr and to the log.
+        # Two pipes, not one: the user still gets stdout and stderr apart (`2>/dev/null` works).
+        streams = (*os.pipe(), *os.pipe())
+        stdio = Stdio(None, 0 if spec.interactive else devnull, streams[1], streams[3])
 
     if spec.rootless:
         # A user namespace where we are root: map our own uid and gid to 0 (allowed unprivileged).
@@ -195,10 +199,11 @@ def _supervisor_process(container, cgroup, start_w: int, status_w: int | None, f
     error_r, error_w = os.pipe()
     container_pid = os.fork()
     if container_pid == 0:
-        keep = {go_r, error_w, devnull, *(fd for fd in (slave, log_fd) if fd is not None), 0, 1, 2}
+        keep = {go_r, error_w, devnull, log_fd, *(fd for fd in (slave, stdio.stdout, stdio.stderr) if fd is not None), 0}
         _close_fds_except(keep)
         _container_init(spec, directory, stdio, go_r, error_w)  # never returns
-    for fd in (go_r, error_w, *(fd for fd in (slave,) if fd is not None)):
+    # Our copies of the write ends go: the pipes reach EOF once the container's last process is gone.
+    for fd in (go_r, error_w, *(fd for fd in (slave, *(streams or ())[1::2]) if fd is not None)):
         os.close(fd)
 
     # The cgroup first, then the go: nothing the container starts can escape its limits.
@@ -212,6 +217,8 @@ def _supervisor_process(container, cgroup, start_w: int, status_w: int | None, f
     os.write(go_w, b"go")
     os.close(go_w)
 
+    # Where a foreground container's output goes: the caller's stdout and stderr, kept as new fds.
+    output_to = (os.dup(1), os.dup(2)) if streams is not None else ()
     # The supervisor must not hold the caller's terminal or pipes open (`run -d | cat` would hang).
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
@@ -225,7 +232,11 @@ def _supervisor_process(container, cgroup, start_w: int, status_w: int | None, f
         passed += [master, listener.fileno()]
         if not spec.detach:
             args.append("wait_client")
-    if log_fd is not None and spec.tty:
+    if streams is not None:
+        args += [f"stdout_pipe={streams[0]}", f"stderr_pipe={streams[2]}",
+                 f"stdout_to={output_to[0]}", f"stderr_to={output_to[1]}"]
+        passed += [streams[0], streams[2], *output_to]
+    if spec.tty or streams is not None:
         args.append(f"log={log_fd}")
         passed.append(log_fd)
     if cgroup is not None:

@@ -6,7 +6,9 @@ It is the parent of the container's PID 1, and it:
 
 1. waits for PID 1 (its child) to exec the command, or to report why it could not,
 2. records that the container runs (``running``) and tells the waiting `contain` command,
-3. holds the pty master: copies output to the log and to attached clients, input back,
+3. holds the pty master: copies output to the log and to attached clients, input back;
+   or, for a foreground container without a pty, copies its stdout and stderr pipes to the
+   caller's stdout and stderr and to the log,
 4. reaps PID 1, records the exit status (``exit``), frees the cgroup, removes an --rm container,
 5. reports the status to a foreground `contain run`.
 
@@ -48,6 +50,8 @@ def main(argv: list[str]) -> None:
     # 3. Relay the terminal while PID 1 runs (or just wait for it when there is none).
     if options.get("master") is not None:
         status = relay(container_pid, options)
+    elif options.get("stdout_pipe") is not None:
+        status = copy_output_streams(container_pid, options)
     else:
         status = _exit_status(os.waitpid(container_pid, 0)[1])
 
@@ -110,6 +114,36 @@ def relay(container_pid: int, options: dict) -> int:
         client.close()
     listener.close()
     return status
+
+
+def copy_output_streams(container_pid: int, options: dict) -> int:
+    """A foreground container without a pty: its stdout and stderr pipes -> the caller's stdout
+    and stderr (kept apart) and the log (merged, as for -d)."""
+    log_fd = options["log"]
+    destinations = {options["stdout_pipe"]: options["stdout_to"], options["stderr_pipe"]: options["stderr_to"]}
+    # Copy until both pipes reach EOF, then reap: EOF comes once the container's last process is
+    # gone (PID 1's exit ends its PID namespace), so no output is lost behind the exit status.
+    while destinations:
+        ready, _, _ = select.select(list(destinations), [], [])
+        for source in ready:
+            data = os.read(source, 65536)
+            if data:
+                os.write(log_fd, data)
+            if not data or not _write_all(destinations[source], data):
+                # EOF, or nobody reads our output any more (`contain run busybox yes | head -1`):
+                # closing our end gives the writer EPIPE, as if it wrote to the reader directly.
+                os.close(source)
+                del destinations[source]
+    return _exit_status(os.waitpid(container_pid, 0)[1])
+
+
+def _write_all(fd: int, data: bytes) -> bool:
+    try:
+        while data:
+            data = data[os.write(fd, data):]
+    except OSError:
+        return False  # EPIPE (SIGPIPE is ignored here), or the terminal is gone
+    return True
 
 
 def _accept(listener, master, clients) -> None:
@@ -218,7 +252,8 @@ def _parse(argv: list[str]) -> dict:
     options: dict = {"remove": []}
     for word in argv:
         key, _, value = word.partition("=")
-        if key in ("container_pid", "error_pipe", "start_pipe", "status_pipe", "master", "listen", "log"):
+        if key in ("container_pid", "error_pipe", "start_pipe", "status_pipe", "master", "listen", "log",
+                   "stdout_pipe", "stderr_pipe", "stdout_to", "stderr_to"):
             options[key] = int(value)
         elif key == "cgroup":
             version, _, paths = value.partition(":")

@@ -185,6 +185,16 @@ def test_limits_need_root_on_cgroup_v1(user_home):
     assert not user_home.container_ids()
 
 
+def test_foreground_output_reaches_the_caller_and_the_log(contain):
+    # Without -t the supervisor copies the output: stdout and stderr stay apart for the caller,
+    # the exit status still passes, and `contain logs` has it afterwards (as Docker's does).
+    done = contain.run("run", "--name", "fg", "busybox", "sh", "-c", "echo out; echo err >&2; exit 3")
+    assert (done.returncode, done.stdout, done.stderr) == (3, "out\n", "err\n")
+    assert sorted(contain.out("logs", "fg").splitlines()) == ["err", "out"]
+    assert contain.out("run", "--rm", "-i", "busybox", "cat", input="piped\n") == "piped\n"
+    contain.out("rm", "fg")
+
+
 def test_detached_logs_exec_stop(contain):
     container_id = contain.out("run", "-d", "--name", "svc", "busybox", "sh", "-c",
                                "echo started; echo oops >&2; while :; do sleep 1; done").strip()
