@@ -716,7 +716,23 @@ def _copy_tree(tree, relative: str, target: Path, owner, mode) -> None:
         os.lchown(target, uid, gid)
     if not stat.S_ISLNK(info.st_mode):
         os.chmod(target, mode if mode is not None else stat.S_IMODE(info.st_mode))
+        _copy_xattrs(host, target)  # after chown, which drops security.capability
     os.utime(target, ns=(info.st_atime_ns, info.st_mtime_ns), follow_symlinks=False)
+
+
+def _copy_xattrs(source: Path, target: Path) -> None:
+    """Extended attributes go with the file (a capability, user.*); overlayfs's own do not."""
+    try:
+        names = os.listxattr(source)
+    except OSError:
+        return
+    for name in names:
+        if ".overlay." in name:
+            continue  # trusted.overlay.opaque on a copy would hide what lies below it
+        try:
+            os.setxattr(target, name, os.getxattr(source, name))
+        except OSError:
+            pass  # not allowed (trusted.* rootless) or not supported here: the content still counts
 
 
 class _Downloads:

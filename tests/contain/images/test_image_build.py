@@ -419,3 +419,17 @@ def test_progress_line_on_a_terminal(tmp_path, home, store, busybox):
     assert build.returncode == 0, text
     assert "\r\x1b[K ---> running for 1s" in text
     assert "first\n" in text and "second\n" in text and "Successfully built" in text
+
+
+@needs_root
+def test_copy_keeps_extended_attributes_through_the_layer(tmp_path, home, store, busybox):
+    import os
+
+    context = write_context(tmp_path / "ctx", "FROM busybox\nCOPY tool /bin/tool\n", {"tool": "#!/bin/sh\n"})
+    try:
+        os.setxattr(context / "tool", "user.pysh.origin", b"context")
+    except OSError as error:
+        pytest.skip(f"no user xattrs on {tmp_path}: {error}")
+    contain("build", "-t", "attrs", str(context), check=True)
+    layer = store.resolve("attrs").layer_dirs[-1]  # written as a tar, then extracted again
+    assert os.getxattr(Path(layer) / "bin/tool", "user.pysh.origin") == b"context"
