@@ -291,6 +291,7 @@ def test_empty_disk_says_no_bootable_device(vm):
     """The course's first slide: a blank 5G disk and nothing else; the BIOS and iPXE try
     everything, then give up, on the serial console (console.log)."""
     vm("run", "empty", "--disk-size", "5G", "-d", "-m", "256")
+    assert vm("status", "empty").stdout == "running\n"   # -d returned once QMP said so
     log = vm.home / "vms" / "empty" / "console.log"
     wait_until(lambda: log.exists() and b"No bootable device" in log.read_bytes(), 150,
                "SeaBIOS to give up")
