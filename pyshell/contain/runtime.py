@@ -185,13 +185,12 @@ def _supervisor_process(container, cgroup, start_w: int, status_w: int | None, f
         stdio = Stdio(None, 0 if spec.interactive else devnull, streams[1], streams[3])
 
     if spec.rootless:
-        # A user namespace where we are root: map our own uid and gid to 0 (allowed unprivileged).
+        # A user namespace where we are root: our own uid and gid map to 0, and the user's range
+        # of /etc/subuid and /etc/subgid (if any) to 1..N, so that `-u nobody` works (userns.py).
         # It must come first: it is what lets an ordinary user create the other namespaces.
-        uid, gid = os.geteuid(), os.getegid()
-        setup.step("unshare(CLONE_NEWUSER)", linux.unshare, linux.CLONE_NEWUSER)
-        setup.step("write /proc/self/setgroups", _write_file, "/proc/self/setgroups", "deny")
-        setup.step("write /proc/self/uid_map", _write_file, "/proc/self/uid_map", f"0 {uid} 1")
-        setup.step("write /proc/self/gid_map", _write_file, "/proc/self/gid_map", f"0 {gid} 1")
+        from pyshell.contain import userns
+
+        setup.step("user namespace", userns.unshare_user_namespace)
     # A new PID namespace takes effect for the caller's *children*: our next child is its PID 1.
     setup.step("unshare(CLONE_NEWPID)", linux.unshare, linux.CLONE_NEWPID)
 
@@ -290,14 +289,6 @@ def _report(fd: int, error: SetupError) -> None:
         os.write(fd, f"{error.status} {error}\n".encode())
     except OSError:
         pass
-
-
-def _write_file(path: str, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY)
-    try:
-        os.write(fd, text.encode())
-    finally:
-        os.close(fd)
 
 
 def _listen(directory: str):

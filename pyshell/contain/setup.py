@@ -198,7 +198,8 @@ def exec_process(argv, env: dict, user: str, workdir: str, stdio: Stdio, capabil
 def lookup_user(user: str, rootless: bool) -> tuple[int, int, list[int] | None, str]:
     """-u USER[:GROUP] -> (uid, gid, supplementary groups, home), from the container's /etc files.
 
-    In a rootless container only root exists (one uid is mapped), and setgroups is denied.
+    In a rootless container without a subordinate range only root exists (one uid is mapped),
+    and setgroups is denied; with one, the ids 0..N-1 exist (userns.py).
     """
     name, _, group = (user or "root").partition(":")
     passwd = _read_table("/etc/passwd")
@@ -218,13 +219,29 @@ def lookup_user(user: str, rootless: bool) -> tuple[int, int, list[int] | None, 
             gid = int(group)
         else:
             raise SetupError(f"unable to find group {group}: no matching entries in group file")
-    if rootless:
-        if uid != 0 or gid != 0:
-            raise SetupError(f"user {user}: a rootless container maps only root (uid 0); "
-                             f"run as root to use other users")
-        return 0, 0, None, home
     extra = [int(row[2]) for row in groups_table if user_name and user_name in row[3].split(",")]
+    if rootless:
+        uids, gids = _mapped_ids("/proc/self/uid_map"), _mapped_ids("/proc/self/gid_map")
+        if uids == 1 and (uid != 0 or gid != 0):
+            raise SetupError(f"user {user}: a rootless container maps only root (uid 0); "
+                             f"run as root or add a range for your user to /etc/subuid and /etc/subgid")
+        if uid >= uids or gid >= gids:
+            raise SetupError(f"user {user}: uid {uid} or gid {gid} is outside the {uids} ids "
+                             f"this rootless container maps (see /etc/subuid and /etc/subgid)")
+        if uids == 1:
+            return 0, 0, None, home  # setgroups is denied in this namespace
+        return uid, gid, sorted({group for group in extra if group < gids}), home
     return uid, gid, sorted(set(extra)), home
+
+
+def _mapped_ids(path: str) -> int:
+    """How many ids our user namespace maps (1: only root, as without a subordinate range).
+    Read here, not imported: `exec` runs this after entering the container's filesystem."""
+    try:
+        with open(path) as file:
+            return sum(int(line.split()[2]) for line in file if line.strip())
+    except (OSError, ValueError, IndexError):
+        return 1
 
 
 def _read_table(path: str) -> list[list[str]]:

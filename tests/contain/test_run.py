@@ -124,6 +124,49 @@ def test_user_flag_rootless_is_a_clear_error(user_home):
     assert "Traceback" not in done.stderr
 
 
+@pytest.fixture
+def subordinate_ids(user_home):
+    """A range for the test user in /etc/subuid and /etc/subgid (as `usermod --add-subuids`), removed
+    after; then, as the `contain` fixture, a check that nothing of the test's containers is left."""
+    import shutil
+
+    if not shutil.which("newuidmap") or not shutil.which("newgidmap"):
+        pytest.skip("newuidmap/newgidmap missing (Debian package uidmap)")
+    saved = {}
+    for path in (Path("/etc/subuid"), Path("/etc/subgid")):
+        saved[path] = path.read_text() if path.exists() else None
+        path.write_text((saved[path] or "") + "nobody:200000:65536\n")
+    before = set(user_home.container_ids())
+    try:
+        yield user_home
+        leftovers = set(user_home.container_ids()) - before
+        for container_id in leftovers:
+            user_home.run("rm", "-f", container_id)
+        assert_nothing_left(user_home, leftovers)
+        assert not leftovers, f"containers left behind: {leftovers}"
+    finally:
+        for path, text in saved.items():
+            if text is None:
+                path.unlink()
+            else:
+                path.write_text(text)
+
+
+def test_user_flag_rootless_with_a_subordinate_range(subordinate_ids):
+    # Inside: 0 is the caller, 1..65536 the range, so nobody (65534) exists. Files it leaves in
+    # the container (owned by a subordinate uid on the host) are removed with the container.
+    home = subordinate_ids
+    out = home.out("run", "--rm", "-u", "nobody", "busybox", "sh", "-c",
+                   "id -u; id -g; mkdir -p /tmp/d/e && touch /tmp/d/e/f && chmod 500 /tmp/d; cat /proc/self/uid_map")
+    lines = out.splitlines()
+    assert lines[:2] == ["65534", "65534"]
+    assert [line.split() for line in lines[2:]] == [["0", "65534", "1"], ["1", "200000", "65536"]]
+    home.out("run", "-d", "--name", "kept", "-u", "1000:1000", "busybox", "sh", "-c",
+             "mkdir /tmp/mine && touch /tmp/mine/f && chmod 500 /tmp/mine && sleep 100")
+    assert home.out("exec", "-u", "nobody", "kept", "id", "-u") == "65534\n"
+    home.out("rm", "-f", "kept")
+
+
 def test_command_not_found_is_127(root_contain):
     done = root_contain.run("run", "--rm", "busybox", "no-such-command")
     assert done.returncode == 127
