@@ -62,6 +62,8 @@ def _parse_argv(argv: list[str]) -> _Invocation:
             continue
         if arg in ("-", "+") or arg[:1] not in ("-", "+") or len(arg) < 2:
             break
+        if arg.startswith("--"):  # long options are only those above (and --help, --version)
+            raise PyshError(f"{arg}: invalid option\n{USAGE.rstrip()}", status=2)
         on = arg[0] == "-"
         index += 1
         for letter in arg[1:]:

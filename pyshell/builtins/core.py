@@ -665,8 +665,15 @@ def jobs(shell, argv):
             job = shell.jobs.jobs[number]
             write_out(f"{job.pgid or job.pids[0]}\n")
         return 0
+    specs = [arg for arg in argv[1:] if not arg.startswith("-")]
+    try:
+        wanted = {f"[{shell.jobs.find(spec).number}]" for spec in specs}
+    except PyshError as error:
+        complain("jobs", error.message)
+        return 1
     for line in shell.jobs.listing(long="-l" in argv[1:]):
-        write_out(line + "\n")
+        if not wanted or line[:line.index("]") + 1] in wanted:  # "[2]+  Running ..."
+            write_out(line + "\n")
     return 0
 
 

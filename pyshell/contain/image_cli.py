@@ -332,7 +332,11 @@ def save_command(argv: list[str]) -> int:
     if args.output:
         partial = f"{args.output}.partial-{os.getpid()}"
         try:
-            with open(partial, "wb") as output:
+            output = open(partial, "wb")
+        except OSError as error:  # name the file asked for, not our temporary one
+            raise ContainerError(f"cannot write {args.output}: {error.strerror}") from None
+        try:
+            with output:
                 save_archive(image_store, args.images, output)
             os.replace(partial, args.output)
         finally:
@@ -369,7 +373,7 @@ def load_command(argv: list[str]) -> int:
         image_store.root.mkdir(parents=True, exist_ok=True)
         source = spooled = spool_stdin(image_store.root)
     try:
-        loaded = load_archive(image_store, source)
+        loaded = load_archive(image_store, source, "standard input" if spooled else "")
     finally:
         if spooled:
             spooled.unlink(missing_ok=True)

@@ -188,13 +188,15 @@ def blob_name(digest: str) -> str:
     return f"blobs/sha256/{hexpart}"
 
 
-def load_archive(store: ImageStore, path: Path) -> list[tuple[Image, list[str]]]:
-    """Load every image of an OCI layout or docker-save archive. Returns (image, tags) pairs."""
+def load_archive(store: ImageStore, path: Path, shown_as: str = "") -> list[tuple[Image, list[str]]]:
+    """Load every image of an OCI layout or docker-save archive. Returns (image, tags) pairs.
+
+    ``shown_as`` names the archive in errors (``standard input`` for a spooled copy)."""
     try:
         archive = Archive(path)
     except (tarfile.TarError, OSError) as error:
         reason = (str(error).splitlines() or ["?"])[0].rstrip(":")
-        raise ContainerError(f"cannot read {path}: not a tar archive ({reason})") from None
+        raise ContainerError(f"cannot read {shown_as or path}: not a tar archive ({reason})") from None
     try:
         if archive.exists("index.json"):
             return list(_load_oci(store, archive))

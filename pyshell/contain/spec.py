@@ -142,6 +142,9 @@ def merge_capabilities(add: list[str], drop: list[str]) -> frozenset[str]:
         return {value.upper().removeprefix("CAP_") for value in values}
 
     added, dropped = names(add), names(drop)
+    unknown = sorted(dropped - set(CAPABILITIES) - {"ALL"})  # an added one is checked with the spec
+    if unknown:
+        raise ContainerError(f"unknown capability: {unknown[0]}")
     result = set(DEFAULT_CAPABILITIES)
     result |= set(CAPABILITIES) if "ALL" in added else added
     result -= set(CAPABILITIES) if "ALL" in dropped else dropped

@@ -232,6 +232,9 @@ class Shell:
                 source = file.read().decode("utf-8", "surrogateescape")
         except OSError as error:
             raise PyshError(f"{path}: {error.strerror}", status=127 if error.errno == 2 else 126) from None
+        first_line = source[:80].split("\n", 1)[0]
+        if "\0" in first_line:  # as bash: a NUL before the first newline means a program, not a script
+            raise PyshError(f"{path}: cannot execute binary file", status=126)
         saved = self.positional
         if args is not None:
             self.positional = list(args)
