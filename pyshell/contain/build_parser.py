@@ -118,7 +118,9 @@ def parse_dockerfile(text: str, filename: str = "Dockerfile") -> list[Instructio
 def _read_heredocs(instruction: Instruction, lines: list[str], position: int, filename: str):
     """The bodies of the instruction's ``<<NAME`` markers, in order; and the line after the last one."""
     heredocs = []
-    for dash, quote, name in HEREDOC_MARKER.findall(instruction.arguments):
+    text = instruction.arguments
+    markers = [m.groups() for m in HEREDOC_MARKER.finditer(text) if not _inside_quotes(text, m.start())]
+    for dash, quote, name in markers:
         body = []
         while True:
             if position == len(lines):
@@ -131,6 +133,22 @@ def _read_heredocs(instruction: Instruction, lines: list[str], position: int, fi
             body.append(line + "\n")
         heredocs.append(Heredoc(name, "".join(body), strip_tabs=bool(dash), expand=not quote))
     return tuple(heredocs), position
+
+
+def _inside_quotes(text: str, index: int) -> bool:
+    """Is text[index] inside '...' or "..."? (``echo "a<<b"`` has no heredoc)"""
+    quote = None
+    position = 0
+    while position < index:
+        char = text[position]
+        if char == "\\" and quote != "'":
+            position += 1  # an escaped character is nobody's quote
+        elif quote is None and char in "'\"":
+            quote = char
+        elif char == quote:
+            quote = None
+        position += 1
+    return quote is not None
 
 
 def _continues(line: str, escape: str) -> bool:

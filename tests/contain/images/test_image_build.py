@@ -57,6 +57,7 @@ def test_heredocs_parse():
     assert run_script(run) == "# kept: a comment in a body is body\necho hi\n"
     assert run_script(run2) == 'cat <<-"A" <<B > /f\n\t\tx $Y\nA\nb\nB\n'
     assert parse_dockerfile('RUN ["echo", "<<EOF"]\n')[0].heredocs == ()  # exec form: no heredoc
+    assert parse_dockerfile("RUN echo \"a<<b\" 'c<<d' \\\"<<E\\\"\nE\n")[0].heredocs == (Heredoc("E", ""),)
     with pytest.raises(DockerfileError, match=r"^Dockerfile:2: RUN: unterminated heredoc"):
         parse_dockerfile("FROM busybox\nRUN <<END\necho\n")
 
