@@ -613,7 +613,7 @@ def kill(shell, argv):
         if len(args) > 1:
             for each in args[1:]:
                 number = int(each) - 128 if each.isdigit() and int(each) > 128 else _signal_number(each)
-                if not number:
+                if not number or number not in _signal_numbers():
                     complain("kill", f"{each}: invalid signal specification")
                     return 1
                 write_out((str(number) if not each.isdigit() else _signal_name(number)) + "\n")
@@ -876,6 +876,9 @@ def ulimit(shell, argv):
         hard = soft = True
     try:
         resource.setrlimit(kind, (new if soft else current_soft, new if hard else current_hard))
+    except OverflowError:
+        complain("ulimit", f"{value}: limit out of range")
+        return 1
     except (ValueError, OSError) as error:
         complain("ulimit", f"{_LIMITS[flag][1]}: cannot modify limit: {error}")
         return 1

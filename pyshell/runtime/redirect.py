@@ -93,7 +93,11 @@ def evaluate(redirects, shell) -> list:
 
 
 def _fd(redirect, default: int) -> int:
-    return default if redirect.fd is None else redirect.fd
+    if redirect.fd is None:
+        return default
+    if redirect.fd >= os.sysconf("SC_OPEN_MAX"):  # past RLIMIT_NOFILE: dup2 could not make it
+        raise RedirectError(f"{redirect.fd}: bad file descriptor")
+    return redirect.fd
 
 
 def open_moves(actions) -> tuple[list[tuple], list[int]]:
@@ -172,7 +176,7 @@ def _is_open(fd: int) -> bool:
     try:
         fcntl.fcntl(fd, fcntl.F_GETFD)
         return True
-    except OSError:
+    except (OSError, OverflowError):  # OverflowError: a number no fd can have
         return False
 
 
