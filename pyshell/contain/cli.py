@@ -156,6 +156,7 @@ RUN_FLAGS = [
     Flag(("--cap-drop",), "cap_drop", True, True), Flag(("--init",), "init"),
     Flag(("--network", "--net"), "network", True), Flag(("--userns",), "userns", True),
     Flag(("-l", "--label"), "label", True, True), Flag(("--stop-signal",), "stop_signal", True),
+    Flag(("--restart",), "restart", True),
 ]
 
 
@@ -219,6 +220,7 @@ def build_spec(home: Path, options: dict, words: list[str]):
     if options.get("userns") not in (None, "", "host", "keep-id", "auto"):
         raise ContainerError(f"--userns {options['userns']}: use host or auto", 125)
     rootless = os.geteuid() != 0 or options.get("userns") == "auto"
+    restart = _restart_policy(options)
     mounts = tuple(_parse_volume(home, text, rootless) for text in options["volume"])
     mounts += tuple(_parse_tmpfs(text) for text in options["tmpfs"])
     labels = dict(spec.labels)
@@ -234,9 +236,23 @@ def build_spec(home: Path, options: dict, words: list[str]):
         read_only=bool(options.get("read_only")), memory=memory, cpus=cpus, pids_limit=pids,
         capabilities=spec_module.merge_capabilities(options["cap_add"], options["cap_drop"]),
         init=bool(options.get("init")), network=options.get("network") or "none", rootless=rootless,
-        stop_signal=options.get("stop_signal") or spec.stop_signal, labels=tuple(sorted(labels.items())))
+        stop_signal=options.get("stop_signal") or spec.stop_signal, labels=tuple(sorted(labels.items())),
+        restart=restart)
     spec_module.validate(spec, linux.CAPABILITIES)
     return spec
+
+
+def _restart_policy(options: dict) -> str:
+    """--restart no | on-failure[:N] | always: kept by restart.py for a -d container."""
+    policy = options.get("restart") or "no"
+    name, _, count = policy.partition(":")
+    if name not in ("no", "on-failure", "always") or (count and (name != "on-failure" or not count.isdigit())):
+        raise ContainerError(f"invalid restart policy {policy!r}: use no, on-failure[:N] or always", 125)
+    if name != "no" and options.get("rm"):
+        raise ContainerError("conflicting options: --restart and --rm", 125)
+    if name != "no" and not options.get("detach"):
+        raise ContainerError("--restart needs -d (only a detached container is restarted)", 125)
+    return policy
 
 
 def _read_env_file(path: str) -> dict:

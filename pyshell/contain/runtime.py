@@ -39,6 +39,8 @@ from pyshell.statedir import locked
 
 SUPERVISOR_BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); "
                    "from pyshell.contain.supervisor import main; main(sys.argv[2:])")
+RESTARTER_BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); "
+                  "from pyshell.contain.restart import main; main(sys.argv[2])")
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 
 # Unshared by PID 1 itself (the user and PID namespaces come first, from the supervisor).
@@ -77,13 +79,15 @@ class Started:
         self.supervisor_child = supervisor_child  # a foreground supervisor is our child: reap it
 
 
-def start(home: Path, container: state.Container, foreground: bool) -> Started:
-    """Start PID 1 and its supervisor; return once the command runs (or raise its setup error)."""
+def start(home: Path, container: state.Container, foreground: bool, restarting: bool = False) -> Started:
+    """Start PID 1 and its supervisor; return once the command runs (or raise its setup error).
+    ``restarting``: the supervisor applies the restart policy (its count and the stop mark stay)."""
     spec = container.spec
     if container.status == "running":
         raise ContainerError(f"container {spec.name} is already running")
     with contextlib.ExitStack() as undo:
-        for stale in ("running", "exit"):
+        stale_files = ("running", "exit") if restarting else ("running", "exit", "stopped", "restarts")
+        for stale in stale_files:
             (container.dir / stale).unlink(missing_ok=True)
         cgroup = _make_cgroup(container)
         if cgroup is not None:
@@ -113,7 +117,35 @@ def start(home: Path, container: state.Container, foreground: bool) -> Started:
             raise ContainerError(message or failure, int(code) if code.isdigit() else 125)
         undo.pop_all()
     os.close(start_r)
+    if spec.restart != "no" and not restarting:
+        _start_restarter(container)
     return Started(state.load(container.dir), status_r, None if daemon else child)
+
+
+def _start_restarter(container: state.Container) -> None:
+    """The process that keeps the restart policy (restart.py): a daemon, like the supervisor."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    middle = os.fork()
+    if middle == 0:
+        try:
+            os.setsid()
+            restarter = os.fork()
+            if restarter == 0:
+                devnull = os.open("/dev/null", os.O_RDWR)
+                for fd in (0, 1, 2):
+                    os.dup2(devnull, fd)
+                _close_fds_except({0, 1, 2})
+                os.execv(sys.executable, [sys.executable, "-I", "-S", "-c", RESTARTER_BOOT, PACKAGE_ROOT,
+                                          str(container.dir)])
+            # Recorded before we return: `stop` right after `run` must find it to wait for it.
+            from pyshell.contain import supervisor
+
+            supervisor._write_atomically(f"{container.dir}/restarter",
+                                         f"{restarter} {supervisor._start_time(restarter)}\n")
+        finally:
+            os._exit(0)
+    os.waitpid(middle, 0)
 
 
 def _reap(pid: int | None) -> None:
@@ -392,13 +424,49 @@ def stop(container: state.Container, timeout: float) -> None:
     """SIGTERM (or the image's STOPSIGNAL), then SIGKILL after ``timeout`` seconds."""
     import signal
 
+    _end_restarts(container)
     if container.status != "running":
+        if container.spec.restart != "no":
+            _wait_restart_decision(container, timeout)
         return
     stop_signal = getattr(signal, container.spec.stop_signal or "SIGTERM", signal.SIGTERM)
     send_signal(container, stop_signal)
     if not wait_supervisor(container, timeout):
         send_signal(container, signal.SIGKILL)
         wait_supervisor(container, None)
+    if container.spec.restart != "no":
+        _wait_restart_decision(container, timeout)
+
+
+def _wait_restart_decision(container: state.Container, timeout: float) -> None:
+    """The restarter may be deciding to start an exited container again (its back-off, or a
+    start under way): wait until it has ended, then stop what it may have started."""
+    _wait_pid_file(container.dir / "restarter")
+    again = state.load(container.dir)
+    if again is not None and again.status == "running":
+        stop(again, timeout)  # it won't restart again: the stop mark stays
+
+
+def _wait_pid_file(path: Path) -> None:
+    """Wait for the process whose "PID START_TIME" ``path`` holds, if it still lives."""
+    try:
+        pid, start_time = path.read_text().split()
+        if not state.alive(int(pid), start_time):
+            return
+        pidfd = os.pidfd_open(int(pid))
+    except (OSError, ValueError):
+        return
+    try:
+        select.select([pidfd], [], [])
+    finally:
+        os.close(pidfd)
+
+
+def _end_restarts(container: state.Container) -> None:
+    """The mark a supervisor reads before applying its restart policy: a stopped container
+    stays stopped (as in Docker), until `contain start`."""
+    if container.spec.restart != "no":
+        (container.dir / "stopped").touch()
 
 
 def kill(container: state.Container, number: int) -> None:
@@ -413,7 +481,11 @@ def remove(home: Path, container: state.Container, force: bool) -> None:
     if container.status == "running":
         if not force:
             raise ContainerError(f"cannot remove running container {container.name}: stop it first or use -f")
+        _end_restarts(container)
         kill(container, 9)
+    if container.spec.restart != "no":
+        _end_restarts(container)
+        _wait_restart_decision(container, 0)
     with locked(state.lock_path(home)):
         teardown.release_cgroup(cgroups.from_json(container.cgroup))
         for path in _removable_paths(container):

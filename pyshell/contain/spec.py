@@ -67,6 +67,7 @@ class ContainerSpec:
     network: str = "none"
     rootless: bool = False              # run in a user namespace mapping the caller to root
     stop_signal: str = "SIGTERM"
+    restart: str = "no"                 # no | on-failure[:N] | always: kept by restart.py (-d)
     labels: tuple[tuple[str, str], ...] = ()
     entrypoint: tuple[str, ...] = ()    # as configured, for inspect
     cmd: tuple[str, ...] = ()

@@ -12,8 +12,9 @@ It is the parent of the container's PID 1, and it:
 4. reaps PID 1, records the exit status (``exit``), frees the cgroup, removes an --rm container,
 5. reports the status to a foreground `contain run`.
 
-Restart policies, health checks and a userland port proxy belong here too (they come with
-networking and compose): they are more sources in the loop of ``relay()``.
+Restart policies are kept by restart.py, outside: this process can't fork a second PID 1 (its
+PID namespace died with the first one). Health checks and a userland port proxy belong here
+(they come with networking and compose): they are more sources in the loop of ``relay()``.
 
 Only cheap modules are imported (no json, no pathlib, no signal), so it starts in ~15 ms.
 """

@@ -238,6 +238,34 @@ def test_foreground_output_reaches_the_caller_and_the_log(contain):
     contain.out("rm", "fg")
 
 
+def _wait_for(predicate, seconds: float = 10) -> bool:
+    deadline = time.time() + seconds
+    while not predicate() and time.time() < deadline:
+        time.sleep(0.05)
+    return predicate()
+
+
+def test_restart_policies(contain):
+    # on-failure:2: the first run and two restarts, then it stays exited with its status.
+    contain.out("run", "-d", "--name", "flaky", "--restart", "on-failure:2", "busybox", "sh", "-c", "echo run; exit 3")
+    assert _wait_for(lambda: contain.out("logs", "flaky") == "run\n" * 3)
+    assert _wait_for(lambda: contain.out("inspect", "-f", "{{.State.Status}}", "flaky").strip() == "exited")
+    time.sleep(0.5)
+    assert contain.out("logs", "flaky") == "run\n" * 3
+    # always: restarted after a clean exit too, until `contain stop` ends it.
+    contain.out("run", "-d", "--name", "always", "--restart", "always", "busybox", "sh", "-c", "echo up; sleep 0.2")
+    assert _wait_for(lambda: contain.out("logs", "always").count("up") >= 2)
+    contain.out("stop", "-t", "1", "always")
+    runs = contain.out("logs", "always").count("up")
+    time.sleep(1)
+    assert contain.out("logs", "always").count("up") == runs
+    # rm -f of a running container with a policy: nothing restarts it behind our back.
+    contain.out("run", "-d", "--name", "forever", "--restart", "always", "busybox", "sleep", "100")
+    contain.out("rm", "-f", "forever", "flaky", "always")
+    bad = contain.run("run", "-d", "--restart", "sometimes", "busybox", "true")
+    assert bad.returncode == 125 and bad.stderr.strip().startswith("pysh: contain run: invalid restart policy")
+
+
 def test_detached_logs_exec_stop(contain):
     container_id = contain.out("run", "-d", "--name", "svc", "busybox", "sh", "-c",
                                "echo started; echo oops >&2; while :; do sleep 1; done").strip()
