@@ -436,3 +436,17 @@ def test_name_clash_and_image_in_use(with_image):
     assert_clear_failure(run_pysh(with_image, "-c", "contain stop -t -1 clash"), 125, "invalid time")
     removed = run_pysh(with_image, "-c", "contain rm -f clash")
     assert removed.returncode == 0, removed.stderr
+
+
+def test_vm_disk_in_unwritable_directory(tmp_path):
+    """As an ordinary user (root writes anywhere): qemu-img's refusal comes back as one line."""
+    if os.geteuid() != 0:
+        pytest.skip("runs the case as nobody through setpriv, which needs root")
+    home = tmp_path / "home"
+    home.mkdir(mode=0o777)
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    os.chmod(tmp_path, 0o755)
+    done = run_pysh(home, "-c", f"vm disk create {locked}/x.qcow2 1G", user=65534, cwd=Path("/"))
+    assert_clear_failure(done, 1, "Permission denied")
+    assert not (locked / "x.qcow2").exists()
