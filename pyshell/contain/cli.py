@@ -242,6 +242,14 @@ def build_spec(home: Path, options: dict, words: list[str]):
     return spec
 
 
+def _restart_count(directory: Path) -> int:
+    """How many times the restart policy started the container again (restart.py counts)."""
+    try:
+        return int((directory / "restarts").read_text().strip() or 0)
+    except (OSError, ValueError):
+        return 0
+
+
 def _restart_policy(options: dict) -> str:
     """--restart no | on-failure[:N] | always: kept by restart.py for a -d container."""
     policy = options.get("restart") or "no"
@@ -544,7 +552,7 @@ def inspect_document(container) -> dict:
                   "FinishedAt": container.finished_at or "0001-01-01T00:00:00Z"},
         "Image": spec.image_id,
         "Name": "/" + spec.name,
-        "RestartCount": 0,
+        "RestartCount": _restart_count(container.dir),
         "Driver": "overlay",
         "LogPath": str(container.dir / "container.log"),
         "Mounts": [{"Type": m.kind, "Name": m.volume_name, "Source": m.source, "Destination": m.target,
@@ -556,7 +564,9 @@ def inspect_document(container) -> dict:
         "HostConfig": {"AutoRemove": spec.autoremove, "NetworkMode": spec.network,
                        "Memory": spec.memory or 0, "NanoCpus": int((spec.cpus or 0) * 1e9),
                        "PidsLimit": spec.pids_limit, "ReadonlyRootfs": spec.read_only, "Init": spec.init,
-                       "CapAdd": sorted(spec.capabilities), "UsernsMode": "auto" if spec.rootless else "host"},
+                       "CapAdd": sorted(spec.capabilities), "UsernsMode": "auto" if spec.rootless else "host",
+                       "RestartPolicy": {"Name": spec.restart.partition(":")[0],
+                                         "MaximumRetryCount": int(spec.restart.partition(":")[2] or 0)}},
         "GraphDriver": {"Name": "overlay", "Data": {
             "LowerDir": ":".join(reversed(spec.layer_dirs)), "UpperDir": str(container.upper_dir),
             "WorkDir": str(container.dir / "rootfs" / "work"), "MergedDir": str(container.dir / "rootfs" / "merged")}},

@@ -252,6 +252,7 @@ def test_restart_policies(contain):
     assert _wait_for(lambda: contain.out("inspect", "-f", "{{.State.Status}}", "flaky").strip() == "exited")
     time.sleep(0.5)
     assert contain.out("logs", "flaky") == "run\n" * 3
+    assert contain.out("inspect", "-f", "{{.RestartCount}} {{.HostConfig.RestartPolicy.Name}}", "flaky") == "2 on-failure\n"
     # always: restarted after a clean exit too, until `contain stop` ends it.
     contain.out("run", "-d", "--name", "always", "--restart", "always", "busybox", "sh", "-c", "echo up; sleep 0.2")
     assert _wait_for(lambda: contain.out("logs", "always").count("up") >= 2)
