@@ -297,7 +297,11 @@ def render_format(template: str, document) -> str:
             return "map[" + " ".join(f"{k}:{v}" for k, v in value.items()) + "]"
         return "<no value>" if value is None else str(value)
 
-    return re.sub(r"\{\{\s*(json\s+)?(\.[\w.]*)\s*\}\}", replace, template)
+    action = r"\{\{\s*(json\s+)?(\.[\w.]*)\s*\}\}"
+    if "{{" in re.sub(action, "", template):  # an action this subset does not know, or unclosed
+        raise ContainerError(f"template parsing error: {template!r} (this subset knows {{{{.A.B}}}} "
+                             "and {{json .A.B}})")
+    return re.sub(action, replace, template)
 
 
 @command("inspect")

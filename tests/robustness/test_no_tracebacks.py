@@ -387,6 +387,8 @@ CONTAIN_WITH_IMAGE = [
     ("contain run --network bogus busybox true", 1, "network mode 'bogus'"),
     ("contain run -it busybox true", 1, "the input device is not a TTY"),
     ("contain pull 'BAD REF'", 1, "invalid reference format"),
+    ("contain inspect -f '{{.Bogus' busybox", 1, "template parsing error"),
+    ("contain inspect -f '{{range .X}}' busybox", 1, "template parsing error"),
     ("contain build --network bogus {tmp}/unknown", 2, "invalid choice"),
     ("contain tag busybox 'BAD REF'", 1, "invalid reference format"),
     ("contain tag busybox ':::'", 1, "invalid reference format"),
