@@ -223,7 +223,8 @@ def import_command(argv: list[str]) -> int:
         source = sys.stdin.buffer
     else:
         if not os.path.isfile(args.tarball):
-            raise ContainerError(f"no such file: {args.tarball}")
+            problem = "not a file" if os.path.exists(args.tarball) else "no such file"
+            raise ContainerError(f"{problem}: {args.tarball}")
         source = args.tarball
     image = store().import_rootfs(source, args.reference, changes,
                                   created_by=f"contain import {args.tarball}")
@@ -422,7 +423,8 @@ def build_command(argv: list[str]) -> int:
         if dockerfile is not None and not dockerfile.is_absolute() and not dockerfile.exists():
             dockerfile = context / args.file
         if dockerfile is not None and not dockerfile.is_file():
-            raise ContainerError(f"no such file: {args.file}")
+            problem = "not a file" if dockerfile.exists() else "no such file"
+            raise ContainerError(f"{problem}: {args.file}")
     options = BuildOptions(context=context, dockerfile=dockerfile, tags=tuple(args.tag),
                            build_args=build_args, no_cache=args.no_cache, target=args.target,
                            network="host" if args.network == "default" else args.network,

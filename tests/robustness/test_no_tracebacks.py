@@ -301,6 +301,8 @@ CONTAIN_NO_IMAGE = [
     ("contain push 127.0.0.1:1/foo", 1, "no such image"),
     ("contain import /nonexistent", 1, "no such file: /nonexistent"),
     ("contain import /etc/passwd", 1, "not a tar"),
+    ("contain import /etc", 1, "not a file: /etc"),
+    ("contain build -f /etc {tmp}", 1, "not a file: /etc"),
     ("contain load -i /nonexistent", 1, "no such file: /nonexistent"),
     ("contain load -i /etc/passwd", 1, "not a tar archive"),
     ("contain load < /etc/passwd", 1, "cannot read standard input: not a tar archive"),
