@@ -359,6 +359,7 @@ def with_image(image_home):
     leftovers = _containers(image_home) - before
     for container_id in leftovers:
         run_pysh(image_home, "-c", f"contain rm -f {container_id}")
+    assert not leftovers, "a failed run left its container behind"
 
 
 def _dockerfile(directory: Path, text: str) -> Path:
