@@ -13,7 +13,6 @@ supervisor. `contain stop` and `rm` leave a ``stopped`` mark first, and wait for
 from __future__ import annotations
 
 import os
-import select
 import time
 from pathlib import Path
 
@@ -27,7 +26,7 @@ def main(directory_text: str) -> None:
         container = state.load(directory)
         if container is None:
             break  # removed
-        _wait_for_supervisor(container)
+        state.wait_pid_file(container.dir / "running")
         container = state.load(directory)
         if container is None or not _wants_restart(container):
             break
@@ -36,20 +35,6 @@ def main(directory_text: str) -> None:
         except Exception:  # noqa: BLE001 - no terminal to report to: the container stays exited
             break
     os._exit(0)
-
-
-def _wait_for_supervisor(container: state.Container) -> None:
-    try:
-        pid, start_time = (container.dir / "running").read_text().split()[:2]
-        if not state.alive(int(pid), start_time):
-            return
-        pidfd = os.pidfd_open(int(pid))
-    except (OSError, ValueError):
-        return
-    try:
-        select.select([pidfd], [], [])
-    finally:
-        os.close(pidfd)
 
 
 def _wants_restart(container: state.Container) -> bool:

@@ -441,25 +441,10 @@ def stop(container: state.Container, timeout: float) -> None:
 def _wait_restart_decision(container: state.Container, timeout: float) -> None:
     """The restarter may be deciding to start an exited container again (its back-off, or a
     start under way): wait until it has ended, then stop what it may have started."""
-    _wait_pid_file(container.dir / "restarter")
+    state.wait_pid_file(container.dir / "restarter")
     again = state.load(container.dir)
     if again is not None and again.status == "running":
         stop(again, timeout)  # it won't restart again: the stop mark stays
-
-
-def _wait_pid_file(path: Path) -> None:
-    """Wait for the process whose "PID START_TIME" ``path`` holds, if it still lives."""
-    try:
-        pid, start_time = path.read_text().split()
-        if not state.alive(int(pid), start_time):
-            return
-        pidfd = os.pidfd_open(int(pid))
-    except (OSError, ValueError):
-        return
-    try:
-        select.select([pidfd], [], [])
-    finally:
-        os.close(pidfd)
 
 
 def _end_restarts(container: state.Container) -> None:

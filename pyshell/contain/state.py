@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import select
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,6 +92,21 @@ def alive(pid: int, start_time: str) -> bool:
     except (FileNotFoundError, ProcessLookupError):
         return False
     return data[data.rindex(")") + 2] not in "ZX"
+
+
+def wait_pid_file(path: Path) -> None:
+    """Wait for the process whose "PID START_TIME" ``path`` holds, if it still lives."""
+    try:
+        pid, start_time = path.read_text().split()[:2]
+        if not alive(int(pid), start_time):
+            return
+        pidfd = os.pidfd_open(int(pid))
+    except (OSError, ValueError):
+        return
+    try:
+        select.select([pidfd], [], [])
+    finally:
+        os.close(pidfd)
 
 
 def _read_words(path: Path) -> list[str]:
