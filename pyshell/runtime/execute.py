@@ -524,12 +524,6 @@ def _condition(shell, script) -> int:
         shell.errexit_suppressed -= 1
 
 
-def run_if(shell, node: If) -> int:
-    if node.redirects:
-        return _with_redirects(shell, node.redirects, lambda: _if_body(shell, node))
-    return _if_body(shell, node)
-
-
 def _if_body(shell, node: If) -> int:
     for condition, body in node.clauses:
         if _condition(shell, condition) == 0:
@@ -537,12 +531,6 @@ def _if_body(shell, node: If) -> int:
     if node.else_body is not None:
         return run_script(shell, node.else_body)
     return 0
-
-
-def run_while(shell, node: While) -> int:
-    if node.redirects:
-        return _with_redirects(shell, node.redirects, lambda: _while_body(shell, node))
-    return _while_body(shell, node)
 
 
 def _while_body(shell, node: While) -> int:
@@ -559,12 +547,6 @@ def _while_body(shell, node: While) -> int:
     finally:
         shell.loop_depth -= 1
     return status
-
-
-def run_for(shell, node: For) -> int:
-    if node.redirects:
-        return _with_redirects(shell, node.redirects, lambda: _for_body(shell, node))
-    return _for_body(shell, node)
 
 
 def _for_body(shell, node: For) -> int:
@@ -599,12 +581,6 @@ def _loop_pass(shell, body, status: int) -> tuple[int, bool]:
         return status, isinstance(jump, BreakLoop)
 
 
-def run_case(shell, node: Case) -> int:
-    if node.redirects:
-        return _with_redirects(shell, node.redirects, lambda: _case_body(shell, node))
-    return _case_body(shell, node)
-
-
 def _case_body(shell, node: Case) -> int:
     try:
         word = literal(node.word, shell)
@@ -617,10 +593,25 @@ def _case_body(shell, node: Case) -> int:
     return 0
 
 
-def run_brace_group(shell, node: BraceGroup) -> int:
-    if node.redirects:
-        return _with_redirects(shell, node.redirects, lambda: run_script(shell, node.body))
+def _brace_group_body(shell, node: BraceGroup) -> int:
     return run_script(shell, node.body)
+
+
+def _compound(body):
+    """The runner of a compound command: its redirections (`while …; done < file`)
+    apply around the whole body, then are undone."""
+    def run(shell, node) -> int:
+        if node.redirects:
+            return _with_redirects(shell, node.redirects, lambda: body(shell, node))
+        return body(shell, node)
+    return run
+
+
+run_if = _compound(_if_body)
+run_while = _compound(_while_body)
+run_for = _compound(_for_body)
+run_case = _compound(_case_body)
+run_brace_group = _compound(_brace_group_body)
 
 
 def run_subshell(shell, node: Subshell) -> int:
