@@ -111,8 +111,8 @@ def _new_id() -> str:
     return f"{os.getpid()}-{time.monotonic_ns()}"
 
 
-class _Channel:
-    """A line reader over the agent socket with deadlines."""
+class LineChannel:
+    """A line reader over a guest channel's socket, with deadlines (also used by guestagent.py)."""
 
     def __init__(self, sock: socket.socket):
         self._socket = sock
@@ -127,7 +127,8 @@ class _Channel:
     def send(self, data: bytes) -> None:
         self._socket.sendall(data)
 
-    def read_line(self, deadline: float) -> str | None:
+    def read_raw_line(self, deadline: float) -> bytes | None:
+        """The next line without its newline, or None if none came before ``deadline``."""
         while b"\n" not in self._buffer:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -141,10 +142,14 @@ class _Channel:
                 raise VmError("the guest agent's channel closed (did the guest stop?)")
             self._buffer += chunk
         line, _, self._buffer = self._buffer.partition(b"\n")
-        return line.decode(errors="replace").strip("\r\0")
+        return line
+
+    def read_line(self, deadline: float) -> str | None:
+        line = self.read_raw_line(deadline)
+        return None if line is None else line.decode(errors="replace").strip("\r\0")
 
 
-def _connect(path: Path, timeout: float) -> _Channel:
+def _connect(path: Path, timeout: float) -> LineChannel:
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.settimeout(timeout)
     try:
@@ -152,4 +157,4 @@ def _connect(path: Path, timeout: float) -> _Channel:
     except OSError:
         sock.close()
         raise
-    return _Channel(sock)
+    return LineChannel(sock)

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from pyshell.errors import VmError
-from pyshell.vm.agent import ExecResult
+from pyshell.vm.agent import ExecResult, LineChannel
 
 SYNC_TIMEOUT = 5.0   # a guest without qemu-ga never answers: say so after this long
 
@@ -33,7 +33,7 @@ def run(agent_socket: Path, argv: list[str], timeout: float) -> ExecResult:
     """Run ARGV (no shell: argv[0] is looked up in the guest's PATH by qemu-ga)."""
     with _Channel(agent_socket) as channel:
         sync_id = random.randrange(1, 2**31)
-        channel.send({"execute": "guest-sync", "arguments": {"id": sync_id}})
+        channel.send_message({"execute": "guest-sync", "arguments": {"id": sync_id}})
         if not channel.wait_for_return(sync_id, SYNC_TIMEOUT):
             raise VmError("no guest agent answered (install qemu-guest-agent in the guest)")
         started = channel.call("guest-exec", {"path": argv[0], "arg": argv[1:],
@@ -51,27 +51,23 @@ def run(agent_socket: Path, argv: list[str], timeout: float) -> ExecResult:
     raise VmError(f"no answer from the guest after {timeout:g} s (the command may still run)")
 
 
-class _Channel:
+class _Channel(LineChannel):
+    """qemu-guest-agent's JSON messages, one a line."""
+
     def __init__(self, path: Path):
-        self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            self._socket.connect(str(path))
+            sock.connect(str(path))
         except OSError as error:
-            self._socket.close()
+            sock.close()
             raise VmError(f"cannot reach the guest agent channel: {error.strerror}") from None
-        self._buffer = b""
+        super().__init__(sock)
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        self._socket.close()
-
-    def send(self, message: dict) -> None:
-        self._socket.sendall(json.dumps(message).encode() + b"\n")
+    def send_message(self, message: dict) -> None:
+        self.send(json.dumps(message).encode() + b"\n")
 
     def call(self, command: str, arguments: dict, timeout: float):
-        self.send({"execute": command, "arguments": arguments})
+        self.send_message({"execute": command, "arguments": arguments})
         message = self._read(time.monotonic() + timeout)
         if message is None:
             raise VmError(f"{command}: no answer from the guest agent")
@@ -87,22 +83,9 @@ class _Channel:
         return False
 
     def _read(self, deadline: float) -> dict | None:
-        while True:
-            line, newline, rest = self._buffer.partition(b"\n")
-            if newline:
-                self._buffer = rest
-                try:
-                    return json.loads(line.strip(b"\xff"))   # 0xFF: qemu-ga's resync marker
-                except ValueError:
-                    continue   # a fragment of an older message
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return None
-            self._socket.settimeout(remaining)
+        while (line := self.read_raw_line(deadline)) is not None:
             try:
-                chunk = self._socket.recv(65536)
-            except TimeoutError:
-                return None
-            if not chunk:
-                raise VmError("the guest agent channel closed")
-            self._buffer += chunk
+                return json.loads(line.strip(b"\xff"))   # 0xFF: qemu-ga's resync marker
+            except ValueError:
+                continue   # a fragment of an older message
+        return None
