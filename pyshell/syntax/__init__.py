@@ -8,8 +8,12 @@
 How it is built (read in this order):
     tokens.py    the token kinds the grammar sees (WORD, IF, AND_IF, ...)
     lexer.py     PLY rules cut text into lexemes; the Scanner makes words and tokens
+    lexengine.py runs those rules at run time (one master regex per lexer state)
     grammar.py   the PLY grammar: p_ functions whose docstrings are the BNF
-    parser.py    runs the generated LALR tables (parsetab.py) over the tokens
+    lr.py        the LR loop running the tables PLY generated (lrtables.py) over the tokens
+    parser.py    ties them together: parse() and iter_commands()
+PLY itself is only needed to regenerate lrtables.py and in the tests, which check that
+its own lexer and parser agree with lexengine.py and lr.py.
     printer.py   the inverse: a tree back to text
 Try ``python -m pyshell.syntax --tokens -c 'echo hi | wc'`` (or ``--tree``).
 

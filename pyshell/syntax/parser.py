@@ -1,4 +1,4 @@
-"""Parsing: source text -> Script, with the LALR tables generated from grammar.py.
+"""Parsing: source text -> Script, with the LALR tables generated from grammar.py (lrtables.py).
 
 Two entry points:
 
@@ -13,40 +13,28 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 
 from ..errors import ParseError
-from . import ast
+from . import ast, lr
 from .lexer import Scanner, Source, _fresh_lexer
 from .tokens import Token
 
 _lr_parser = None
 
 
-def _parser():
-    """The LALR parser, built once per process from the committed tables (never written)."""
+def _run_grammar(tokens: list) -> ast.Script:
+    """The LALR loop (lr.py) over the tokens, building the tree with grammar.py's p_ rules."""
     global _lr_parser
     if _lr_parser is None:
-        from ply import yacc
-        from . import grammar, parsetab
-        _lr_parser = yacc.yacc(module=grammar, tabmodule=parsetab, debug=False,
-                               write_tables=False, optimize=True,
-                               errorlog=yacc.NullLogger())
-    return _lr_parser
-
-
-class _TokenFeed:
-    """What PLY's parser pulls tokens from: a ready list."""
-
-    def __init__(self, tokens):
-        self._tokens = iter(tokens)
-
-    def token(self):
-        return next(self._tokens, None)
+        from . import grammar
+        rules = {name: rule for name, rule in vars(grammar).items() if name.startswith("p_")}
+        _lr_parser = lr.Parser(rules, grammar.p_error)
+    return _lr_parser.parse(tokens)
 
 
 def _parse_tokens(tokens: list, closing: Token | None, source: Source) -> ast.Script:
     """Run the grammar over a token list. ``closing`` is the ``)`` that ended a ``$( )``
     body: running out of tokens there is an error at that ``)``, not an incomplete input."""
     try:
-        return _parser().parse(lexer=_TokenFeed(tokens))
+        return _run_grammar(tokens)
     except ParseError as error:
         if error.filename is None:  # raised by the grammar: add where it happened
             if error.line is None:
