@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import weakref
-from dataclasses import dataclass
+from collections import namedtuple
 
 from pyshell.builtins import builtin, complain, write_err
 from pyshell.errors import PyshError
@@ -19,25 +19,19 @@ USAGE = "getopts optstring name [arg ...]"
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
-@dataclass(frozen=True)
-class _Progress:
-    optind: str   # the OPTIND value we set last
-    offset: int   # index of the next letter inside args[optind - 1]
+# optind: the OPTIND value we set last; offset: index of the next letter in args[optind - 1]
+_Progress = namedtuple("_Progress", "optind offset")
 
 
 # Keyed by the Shell object (weakly, so a finished shell takes its entry along).
 _progress: "weakref.WeakKeyDictionary[object, _Progress]" = weakref.WeakKeyDictionary()
 
 
-@dataclass(frozen=True)
-class Step:
-    """What one call decided: the values to give NAME, OPTARG (None = unset), OPTIND."""
-    status: int
-    option: str
-    optarg: str | None
-    optind: int
-    offset: int
-    error: str | None = None  # message to print unless silent / OPTERR=0
+class Step(namedtuple("Step", "status option optarg optind offset error", defaults=(None,))):
+    """What one call decided: the values to give NAME, OPTARG (None = unset), OPTIND;
+    ``error`` is the message to print unless silent / OPTERR=0."""
+
+    __slots__ = ()
 
 
 def next_option(optstring: str, args: list[str], optind: int, offset: int) -> Step:

@@ -21,7 +21,7 @@ import re
 import select
 import stat
 import time
-from dataclasses import dataclass
+from collections import namedtuple
 
 from pyshell.builtins import builtin, complain, write_err
 from pyshell.errors import PyshError
@@ -31,17 +31,21 @@ TIMEOUT_STATUS = 128 + 14  # as bash: 128 + SIGALRM
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
-@dataclass(frozen=True)
-class ReadOptions:
-    raw: bool = False            # -r: backslash is an ordinary character
-    silent: bool = False         # -s: do not echo a terminal's input
-    delimiter: int = ord("\n")   # -d: the byte that ends the input
-    limit: int | None = None     # -n: stop after this many characters
-    exact: bool = False          # -N: read exactly `limit` characters, no splitting
-    prompt: str = ""             # -p: shown on stderr when reading a terminal
-    timeout: float | None = None  # -t: seconds
-    fd: int = 0                  # -u
-    names: tuple[str, ...] = ()
+class ReadOptions(namedtuple("ReadOptions", "raw silent delimiter limit exact prompt timeout fd names",
+                             defaults=(False, False, ord("\n"), None, False, "", None, 0, ()))):
+    """The options of one `read` call:
+    raw        -r: backslash is an ordinary character
+    silent     -s: do not echo a terminal's input
+    delimiter  -d: the byte that ends the input
+    limit      -n: stop after this many characters (None: no limit)
+    exact      -N: read exactly `limit` characters, no splitting
+    prompt     -p: shown on stderr when reading a terminal
+    timeout    -t: seconds (None: wait for ever)
+    fd         -u: the fd to read
+    names      the variables to set
+    """
+
+    __slots__ = ()
 
 
 class _UsageError(Exception):

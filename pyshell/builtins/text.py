@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from collections import namedtuple
 
 from pyshell.builtins import builtin, complain, write_err
 
@@ -143,11 +143,8 @@ def _emit(name: str, data: bytes) -> int:
 # printf
 # ---------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class PrintfResult:
-    output: bytes
-    errors: tuple[str, ...]  # messages, each printed as "pysh: printf: MESSAGE"
-    status: int
+# errors: messages, each printed as "pysh: printf: MESSAGE"
+PrintfResult = namedtuple("PrintfResult", "output errors status")
 
 
 _INT64_MIN, _INT64_MAX, _UINT64 = -(2**63), 2**63 - 1, 2**64

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import signal
-from dataclasses import dataclass, field
 
 
 class WaitInterrupted(Exception):
@@ -25,15 +24,21 @@ class WaitInterrupted(Exception):
         self.signum = signum
 
 
-@dataclass
 class Job:
-    number: int
-    pgid: int | None
-    pids: list[int]
-    command: str
-    state: str = "Running"                               # Running, Stopped, Done
-    statuses: dict[int, int] = field(default_factory=dict)  # pid -> status once ended
-    tty_modes: list | None = None                        # saved when it stopped
+    """One pipeline (or single command) the shell started, as `jobs` lists it."""
+
+    def __init__(self, number: int, pgid: int | None, pids: list[int], command: str,
+                 state: str = "Running", statuses: dict[int, int] | None = None):
+        self.number = number
+        self.pgid = pgid
+        self.pids = pids
+        self.command = command
+        self.state = state                   # Running, Stopped, Done
+        self.statuses = statuses or {}       # pid -> status once ended
+        self.tty_modes: list | None = None   # the terminal's modes, saved when it stopped
+
+    def __repr__(self):
+        return f"Job(%{self.number} {self.state} pids={self.pids} {self.command!r})"
 
     def status(self) -> int:
         """The job's status: its last process's."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
-from dataclasses import dataclass
+from collections import namedtuple
 
 from pyshell import expand
 from pyshell.errors import RedirectError
@@ -25,29 +25,12 @@ from pyshell.errors import RedirectError
 SAVE_FLOOR = 10  # saved and internal fds live at 10 and above
 
 
-@dataclass(frozen=True)
-class OpenFile:
-    fd: int
-    path: str
-    flags: int
-    check_clobber: bool = False   # `>` under set -C refuses to overwrite a regular file
-
-
-@dataclass(frozen=True)
-class DupFd:
-    fd: int
-    source: int
-
-
-@dataclass(frozen=True)
-class CloseFd:
-    fd: int
-
-
-@dataclass(frozen=True)
-class HereDoc:
-    fd: int
-    text: str
+# What a redirection asks for, once its target is expanded (namedtuples, not dataclasses:
+# see process.SpawnPlan). check_clobber: `>` under set -C refuses to overwrite a regular file.
+OpenFile = namedtuple("OpenFile", "fd path flags check_clobber", defaults=(False,))
+DupFd = namedtuple("DupFd", "fd source")
+CloseFd = namedtuple("CloseFd", "fd")
+HereDoc = namedtuple("HereDoc", "fd text")
 
 
 _WRITE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
