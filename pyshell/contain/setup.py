@@ -67,8 +67,9 @@ def step(what: str, action, *args):
         raise SetupError(f"{what}: {detail}") from None
 
 
-def enter_container(spec: ContainerSpec, paths: Paths, stdio: Stdio, error_fd: int) -> None:
-    """Build the container's filesystem and process state, then exec ``spec.argv``. Never returns."""
+def enter_container(spec: ContainerSpec, paths: Paths, stdio: Stdio, error_fd: int, wait_for_cgroup) -> None:
+    """Build the container's filesystem and process state, then exec ``spec.argv``. Never returns.
+    ``wait_for_cgroup()`` returns once the supervisor has put this process into its cgroup."""
     new_root = paths.merged
 
     # 1. Nothing we mount may propagate back to the host (shared mounts would leak there).
@@ -148,7 +149,13 @@ def enter_container(spec: ContainerSpec, paths: Paths, stdio: Stdio, error_fd: i
     if spec.network == "none":
         step("bring up lo", _loopback_up)
 
-    # 13-19. Then the same steps as `contain exec`: user, working directory, stdio, privileges, exec.
+    # 13. The cgroup: the supervisor moved us into it while we built the filesystem. Nothing ran
+    #     yet that could escape it; from here on the container's limits apply. Then a cgroup
+    #     namespace, rooted at that cgroup: the container sees itself at "/" in /proc/self/cgroup.
+    wait_for_cgroup()
+    step("unshare(CLONE_NEWCGROUP)", linux.unshare, linux.CLONE_NEWCGROUP)
+
+    # 14-20. Then the same steps as `contain exec`: user, working directory, stdio, privileges, exec.
     env = dict(item.split("=", 1) for item in spec.env)
     exec_process(spec.argv, env, spec.user, spec.workdir, stdio, spec.capabilities, spec.rootless,
                  error_fd if spec.init else None)
@@ -160,28 +167,28 @@ def exec_process(argv, env: dict, user: str, workdir: str, stdio: Stdio, capabil
 
     With ``init_error_fd`` (--init), this process stays as PID 1 and a child runs the command;
     the fd is where setup errors go, and the reaper must close it once the child is forked."""
-    # 13. Who to run as, read from the image's /etc/passwd and /etc/group.
+    # 14. Who to run as, read from the image's /etc/passwd and /etc/group.
     uid, gid, groups, home = lookup_user(user, rootless)
     env.setdefault("HOME", home)
 
-    # 14. The working directory (-w / WorkingDir), created if missing, as Docker does.
+    # 15. The working directory (-w / WorkingDir), created if missing, as Docker does.
     if not os.path.isdir(workdir):
         step(f"mkdir {workdir}", os.makedirs, workdir, 0o755, True)
     step(f"chdir {workdir}", os.chdir, workdir)
 
-    # 15. The terminal or the inherited fds become 0, 1, 2.
+    # 16. The terminal or the inherited fds become 0, 1, 2.
     _setup_stdio(stdio)
 
-    # 16. Capabilities: remove all others from the bounding set, for good (exec can't get them back).
+    # 17. Capabilities: remove all others from the bounding set, for good (exec can't get them back).
     wanted = _capability_mask(capabilities)
     for number in range(linux.last_capability() + 1):
         if not wanted & (1 << number):
             step(f"prctl(PR_CAPBSET_DROP, {number})", linux.prctl, PR_CAPBSET_DROP, number)
 
-    # 17. NO_NEW_PRIVS: setuid binaries and file capabilities can't raise privileges any more.
+    # 18. NO_NEW_PRIVS: setuid binaries and file capabilities can't raise privileges any more.
     step("prctl(PR_SET_NO_NEW_PRIVS)", linux.prctl, PR_SET_NO_NEW_PRIVS, 1)
 
-    # 18. Drop to the user, last: groups, then gid, then uid (after setuid we couldn't change gid).
+    # 19. Drop to the user, last: groups, then gid, then uid (after setuid we couldn't change gid).
     if groups is not None:
         step("setgroups", os.setgroups, groups)
     step("setgid", os.setgid, gid)
@@ -189,7 +196,7 @@ def exec_process(argv, env: dict, user: str, workdir: str, stdio: Stdio, capabil
     if uid == 0:
         step("capset", linux.capset, wanted, wanted, 0)
 
-    # 19. The command becomes PID 1 (or, with --init, the child of a tiny reaper that stays PID 1).
+    # 20. The command becomes PID 1 (or, with --init, the child of a tiny reaper that stays PID 1).
     if init_error_fd is not None:
         _run_init(argv, env, init_error_fd)
     _exec(argv, env)
