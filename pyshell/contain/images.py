@@ -25,18 +25,13 @@ crash never leaves half a layer under its final name.
 
 from __future__ import annotations
 
-import datetime
-import hashlib
 import json
 import os
 import re
-import shutil
-import tempfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping
 
-from pyshell.contain import layers
 from pyshell.errors import ContainerError
 from pyshell.statedir import atomic_write, atomic_write_json, locked, read_json
 
@@ -200,6 +195,8 @@ class Image:
 
 
 def now_rfc3339() -> str:
+    import datetime
+
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
@@ -219,6 +216,8 @@ def canonical_json(value) -> bytes:
 
 
 def digest_of(data: bytes) -> str:
+    import hashlib
+
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
@@ -343,6 +342,10 @@ class ImageStore:
         diff_id. Returns it. Extraction happens once, here, not at each run.
         """
         import gzip
+        import shutil
+        import tempfile
+
+        from pyshell.contain import layers
 
         staging = Path(tempfile.mkdtemp(prefix=".layer-", dir=self._ensure_dir("layers")))
         try:
@@ -366,6 +369,11 @@ class ImageStore:
 
     def add_layer_from_dir(self, directory: Path, lower_dirs=()) -> str:
         """Store ``directory`` (an overlay upper dir or a staging tree) as a new layer."""
+        import shutil
+        import tempfile
+
+        from pyshell.contain import layers
+
         staging = Path(tempfile.mkdtemp(prefix=".layer-", dir=self._ensure_dir("layers")))
         try:
             with open(staging / "layer.tar", "wb") as out:
@@ -377,7 +385,10 @@ class ImageStore:
 
     def _install_layer(self, staging: Path, diff_id: str, lower_dirs) -> str:
         """Extract the staged tar beside it, then rename the whole layer into place."""
+        import shutil
         import tarfile
+
+        from pyshell.contain import layers
 
         final = self.layer_path(diff_id)
         if (final / "root").is_dir():
@@ -585,6 +596,8 @@ class ImageStore:
 
     def _collect_layers(self, index: dict) -> None:
         """Delete stored layers that no remaining image lists (called with the lock held)."""
+        import shutil
+
         wanted = set()
         for image_id in index["images"]:
             try:

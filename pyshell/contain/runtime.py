@@ -64,8 +64,10 @@ def create(home: Path, spec: ContainerSpec) -> state.Container:
         if not spec.rootless or os.path.exists(f"{cgroups.CGROUP_ROOT}/cgroup.controllers"):
             found = cgroups.for_container(spec.id)
             cgroup = found.to_json() if found else None
-        state.save_config(directory, spec, state.now_iso(), cgroup)
-    return state.load(directory)
+        created = state.now_iso()
+        state.save_config(directory, spec, created, cgroup)
+    # What state.load() would read back from the files just written.
+    return state.Container(directory, spec, created, cgroup, "created", None, "", "", 0, 0)
 
 
 # --------------------------------------------------------------------------- start

@@ -14,10 +14,11 @@ and disappears with it.
 
 from __future__ import annotations
 
+import _socket  # the C part of `socket`: socket.py's enums would cost 4 ms at the first run
+import errno
 import fcntl
 import os
 import signal
-import socket
 import struct
 import termios
 from dataclasses import dataclass
@@ -384,10 +385,13 @@ def _mask(path: str) -> None:
 
 def _loopback_up() -> None:
     SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+    sock = _socket.socket(_socket.AF_INET, _socket.SOCK_DGRAM)
+    try:
         request = struct.pack("16sH14x", b"lo", 0)
         flags = struct.unpack("16sH14x", fcntl.ioctl(sock, SIOCGIFFLAGS, request))[1]
         fcntl.ioctl(sock, SIOCSIFFLAGS, struct.pack("16sH14x", b"lo", flags | IFF_UP))
+    finally:
+        sock.close()
 
 
 def _setup_stdio(stdio: Stdio) -> None:
@@ -412,13 +416,28 @@ def _capability_mask(names) -> int:
 
 
 def _exec(argv, env) -> None:
-    """execvpe with the container's PATH; failure is 127 (not found) or 126 (not executable)."""
+    """exec the command found on the container's PATH; failure is 127 (not found) or 126 (not
+    executable). The search is done with stat, as shells and runc do, not by trying execve in
+    each directory (os.execvpe): a failed execve costs ~0.3 ms here, busybox's `true` is 6th."""
     try:
         _reset_signals()
-        os.execvpe(argv[0], list(argv), env)
+        program = _find_on_path(argv[0], env.get("PATH", os.defpath))
+        if program is None:
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT))
+        os.execve(program, list(argv), env)
     except OSError as error:
         status = 127 if isinstance(error, FileNotFoundError) else 126
         raise SetupError(f'exec "{argv[0]}": {error.strerror}', status) from None
+
+
+def _find_on_path(command: str, search_path: str) -> str | None:
+    """The first executable ``command`` in ``search_path``, else the first file of that name
+    (its exec then fails with "Permission denied"), else None. A name with a / is not searched."""
+    if "/" in command:
+        return command
+    candidates = [f"{directory or '.'}/{command}" for directory in search_path.split(":")]
+    files = [path for path in candidates if os.path.isfile(path)]
+    return next((path for path in files if os.access(path, os.X_OK)), files[0] if files else None)
 
 
 def _reset_signals() -> None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import select
 import time
 from dataclasses import dataclass
@@ -220,9 +219,14 @@ _SCIENTISTS = ("babbage", "curie", "dijkstra", "einstein", "hopper", "knuth", "l
 
 def new_name(taken: set[str]) -> str:
     while True:
-        name = f"{random.choice(_ADJECTIVES)}_{random.choice(_SCIENTISTS)}"
+        name = f"{_pick(_ADJECTIVES)}_{_pick(_SCIENTISTS)}"
         if name not in taken:
             return name
-        name = f"{name}{random.randint(1, 99)}"
+        name = f"{name}{_pick(range(1, 100))}"
         if name not in taken:
             return name
+
+
+def _pick(choices):
+    """random.choice without `import random` (1.5 ms of every cold `contain run`)."""
+    return choices[int.from_bytes(os.urandom(4), "big") % len(choices)]
