@@ -24,8 +24,8 @@ from pyshell.expand import fields, literal, pattern
 from pyshell.expand.glob import matches
 from pyshell.runtime.control import BreakLoop, ContinueLoop, ExitShell, ReturnFromFunction
 from pyshell.runtime.process import SpawnPlan, fork_subshell, spawn
-from pyshell.syntax.ast import (AndOr, BraceGroup, Case, For, FunctionDef, If, Pipeline,
-                                SimpleCommand, Subshell, While)
+from pyshell.syntax.ast import (AndOr, ArithExp, BraceGroup, Case, DblQuoted, For, FunctionDef, If,
+                                ParamExp, Pipeline, SimpleCommand, Subshell, While, Word)
 
 # pyshell.runtime.redirect is imported inside the functions that use it: a script
 # without redirections never loads it (pysh -c startup is a feature).
@@ -346,12 +346,15 @@ def _run_as_script(shell, path, argv, moves, pgid) -> int:
 def start(shell, command, moves, pgid) -> tuple[int | None, int]:
     """Start ``command`` in a child process with ``moves`` applied: (pid, 0) or (None, status).
 
-    A simple command that names a program is spawned directly from a plan; anything else
-    (builtins, functions, compound commands) runs in a forked copy of the shell.
+    A simple command that names a program is spawned directly from a plan (its words are
+    expanded here, in the shell: fine, unless an expansion would change the shell, as
+    ``${x:=v}`` or ``$((i+=1))`` do — in sh such a stage runs in a subshell, whose changes
+    are lost); anything else (builtins, functions, compound commands) runs in a forked copy
+    of the shell.
     """
     from pyshell.runtime.redirect import close_all, evaluate, open_moves
 
-    if type(command) is SimpleCommand and command.words:
+    if type(command) is SimpleCommand and command.words and not _assigns_while_expanding(command):
         try:
             argv = fields(command.words, shell)
         except PyshError as error:
@@ -384,9 +387,39 @@ def _is_program(shell, name: str) -> bool:
     return not is_builtin(name) and name not in shell.functions
 
 
-def run_pipeline(shell, node: Pipeline) -> int:
-    from pyshell.runtime.redirect import close_all
+_ARITH_ASSIGNMENT = None
 
+
+def _assigns_while_expanding(command: SimpleCommand) -> bool:
+    """Whether expanding the command's words sets a variable: ``${x=v}``, ``${x:=v}``, or an
+    arithmetic assignment ``$((i++))``, ``$((x = 2))``..."""
+    global _ARITH_ASSIGNMENT
+    words = list(command.words) + [assign.value for assign in command.assigns]
+    for redirect in command.redirects:
+        words += [redirect.target, redirect.heredoc]
+    parts = [part for word in words if isinstance(word, Word) for part in word.parts]
+    while parts:
+        part = parts.pop()
+        kind = type(part)
+        if kind is ParamExp:
+            if part.op in ("=", ":="):
+                return True
+            if part.arg is not None:
+                parts.extend(part.arg.parts)
+        elif kind is DblQuoted:
+            parts.extend(part.parts)
+        elif kind is ArithExp:
+            if _ARITH_ASSIGNMENT is None:
+                import re
+                _ARITH_ASSIGNMENT = re.compile(r"\+\+|--|<<=|>>=|(?<![=!<>])=(?!=)")
+            text = "".join(getattr(piece, "text", "$") for piece in part.expr.parts)
+            if _ARITH_ASSIGNMENT.search(text):
+                return True
+            parts.extend(part.expr.parts)
+    return False
+
+
+def run_pipeline(shell, node: Pipeline) -> int:
     commands = node.commands
     if len(commands) == 1:
         if not node.negated:
@@ -397,15 +430,36 @@ def run_pipeline(shell, node: Pipeline) -> int:
         finally:
             shell.errexit_suppressed -= 1
     job_control = shell.jobs.terminal is not None
-    pgid = 0 if job_control else None
-    started: list[tuple[int | None, int]] = []
-    read_end = None
-    last = len(commands) - 1
     if node.negated:
         shell.errexit_suppressed += 1
     try:
+        started, pgid = start_pipeline(shell, node, 0 if job_control else None)
+    finally:
+        if node.negated:
+            shell.errexit_suppressed -= 1
+    pids = [pid for pid, _ in started if pid is not None]
+    waited = iter(shell.jobs.run_foreground(pids, pgid or None, lambda: _describe(node)))
+    statuses = [next(waited) if pid is not None else status for pid, status in started]
+    status = statuses[-1]
+    if shell.options.pipefail:
+        status = next((each for each in reversed(statuses) if each), 0)
+    if node.negated:
+        return int(status == 0)
+    return _errexit(shell, status)
+
+
+def start_pipeline(shell, node: Pipeline, pgid: int | None, stdin_moves=()):
+    """Start every stage of a pipeline, left to right, each with one end of a pipe on each
+    side; don't wait. Returns ([(pid or None, status)] per stage, the process group)."""
+    from pyshell.runtime.redirect import close_all
+
+    commands = node.commands
+    started: list[tuple[int | None, int]] = []
+    read_end = None
+    last = len(commands) - 1
+    try:
         for index, command in enumerate(commands):
-            moves: list[tuple] = []
+            moves: list[tuple] = list(stdin_moves) if index == 0 else []
             if read_end is not None:
                 moves += [("dup2", read_end, 0), ("close", read_end)]
             next_read = write_end = None
@@ -429,23 +483,15 @@ def run_pipeline(shell, node: Pipeline) -> int:
                 pgid = pid
             started.append((pid, status))
     finally:
-        if node.negated:
-            shell.errexit_suppressed -= 1
         if read_end is not None:
             close_all([read_end])
-    pids = [pid for pid, _ in started if pid is not None]
-    waited = iter(shell.jobs.run_foreground(pids, pgid or None, lambda: _describe(node)))
-    statuses = [next(waited) if pid is not None else status for pid, status in started]
-    status = statuses[-1]
-    if shell.options.pipefail:
-        status = next((each for each in reversed(statuses) if each), 0)
-    if node.negated:
-        return int(status == 0)
-    return _errexit(shell, status)
+    return started, pgid
 
 
 def run_background(shell, command) -> int:
-    """``command &``: start it, note it in the job table, and do not wait."""
+    """``command &``: start it, note it in the job table, and do not wait. A pipeline's
+    stages are started straight from the shell, as in the foreground (``$!`` is the last
+    one's pid); any other command runs in a forked copy of the shell."""
     from pyshell.runtime.redirect import close_all
 
     job_control = shell.jobs.terminal is not None
@@ -455,13 +501,24 @@ def run_background(shell, command) -> int:
         devnull = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
         opened.append(devnull)
         moves.append(("dup2", devnull, 0))
+    pgid = 0 if job_control else None
     try:
-        pid, status = start(shell, command, moves, 0 if job_control else None)
+        if type(command) is Pipeline and len(command.commands) > 1 and not command.negated:
+            started, pgid = start_pipeline(shell, command, pgid, moves)
+        else:
+            started = [start(shell, command, moves, pgid)]
+            pgid = started[0][0] if job_control else None
     finally:
         close_all(opened)
-    if pid is None:
-        return status
-    shell.jobs.add_background([pid], pid if job_control else None, _describe(command) + " &")
+    # A stage that could not start (command not found...) still gets a process, one that
+    # exits at once with its status: as in sh, `$!` and `wait` then report that status.
+    pids = []
+    for pid, status in started:
+        if pid is None:
+            pid = fork_subshell(shell, lambda status=status: status, (), pgid)
+            pgid = pid if pgid == 0 else pgid
+        pids.append(pid)
+    shell.jobs.add_background(pids, pgid, _describe(command) + " &")
     return 0
 
 
