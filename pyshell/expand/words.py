@@ -1,6 +1,7 @@
 """The four expansion entries and the machinery they share.
 
-Expanding a word happens in three steps:
+Expanding a word happens in three steps (command words first go through brace
+expansion, braces.py, which makes several words of one):
 
 1. Each part of the word becomes *pieces*: ``(kind, text)`` pairs where kind says what
    may still happen to the text — LITERAL (unquoted source text: globbed, never split),
@@ -33,34 +34,47 @@ _DEFAULT_IFS = " \t\n"
 
 
 def fields(words, shell) -> list[str]:
-    """Expand command words into argv: every expansion, splitting and globbing."""
+    """Expand command words into argv: brace expansion first, then every other
+    expansion, splitting and globbing."""
     argv: list[str] = []
     for word in words:
-        parts = word.parts
-        # Fast path: a plain word like `echo` or `-lt` needs no work at all.
-        if len(parts) == 1:
-            part = parts[0]
-            kind = type(part)
-            if kind is Lit:
-                text = part.text
-                if _NEEDS_WORK.isdisjoint(text) or (
-                        "]" not in text and "*" not in text and "?" not in text and text[0] != "~"):
-                    argv.append(text)
-                    continue
-            elif kind is ParamExp and part.op is None and part.name not in ("@", "*"):
-                value = _simple_param(part.name, shell)
-                ifs = shell.ifs
-                if not value:
-                    continue
-                if (ifs == _DEFAULT_IFS and value.isalnum()) or not (
-                        _has_any(value, ifs) or _has_any(value, _GLOB_CHARS)):
-                    argv.append(value)
-                    continue
-        pieces: list = []
-        _expand_parts(parts, shell, False, pieces, tilde=True)
-        for field in _split(pieces, shell.ifs):
-            argv.extend(_glob_field(field, shell))
+        for part in word.parts:
+            if type(part) is Lit and "{" in part.text:
+                from pyshell.expand import braces  # only words with a { pay for it
+
+                for each in braces.expand(word):
+                    _word_fields(each.parts, shell, argv)
+                break
+        else:
+            _word_fields(word.parts, shell, argv)
     return argv
+
+
+def _word_fields(parts, shell, argv: list) -> None:
+    """Append the fields of one word (after brace expansion) to ``argv``."""
+    # Fast path: a plain word like `echo` or `-lt` needs no work at all.
+    if len(parts) == 1:
+        part = parts[0]
+        kind = type(part)
+        if kind is Lit:
+            text = part.text
+            if _NEEDS_WORK.isdisjoint(text) or (
+                    "]" not in text and "*" not in text and "?" not in text and text[0] != "~"):
+                argv.append(text)
+                return
+        elif kind is ParamExp and part.op is None and part.name not in ("@", "*"):
+            value = _simple_param(part.name, shell)
+            ifs = shell.ifs
+            if not value:
+                return
+            if (ifs == _DEFAULT_IFS and value.isalnum()) or not (
+                    _has_any(value, ifs) or _has_any(value, _GLOB_CHARS)):
+                argv.append(value)
+                return
+    pieces: list = []
+    _expand_parts(parts, shell, False, pieces, tilde=True)
+    for field in _split(pieces, shell.ifs):
+        argv.extend(_glob_field(field, shell))
 
 
 def literal(word, shell, assignment: bool = False) -> str:
@@ -259,11 +273,101 @@ def _parameter(part: ParamExp, shell, quoted: bool, out: list) -> None:
             value = _simple_param(name, shell)
         out.append((result, glob.strip_affix(value, pattern(part.arg, shell), op)))
         return
+    if op == ":":
+        _substring(part, shell, quoted, out)
+        return
+    if op in ("/", "//", "/#", "/%"):
+        _replace(part, shell, quoted, out)
+        return
     raise ExpandError(f"${{{name}{op}}}: bad substitution")
 
 
-def _positional(name: str, shell, quoted: bool, out: list) -> None:
-    params = shell.positional
+def _substring(part: ParamExp, shell, quoted: bool, out: list) -> None:
+    """``${x:offset}``, ``${x:offset:length}`` (bash): both are arithmetic; a negative
+    offset counts from the end, a negative length is where to stop, counted from the end.
+    On ``$@`` and ``$*`` they pick parameters, offset 0 being ``$0``."""
+    offset = arith.evaluate(document(part.arg, shell), shell)
+    length = None if part.arg2 is None else arith.evaluate(document(part.arg2, shell), shell)
+    if part.name in ("@", "*"):
+        if length is not None and length < 0:
+            raise ExpandError(f"{length}: substring expression < 0")
+        params = [shell.getvar("0") or ""] + list(shell.positional)
+        if offset < 0:
+            offset += len(params)
+        if offset < 0:
+            chosen = []
+        else:
+            chosen = params[offset:] if length is None else params[offset:offset + length]
+        _positional(part.name, shell, quoted, out, chosen)
+        return
+    value = _simple_param(part.name, shell)
+    size = len(value)
+    if offset < 0:
+        offset += size
+        if offset < 0:
+            out.append((QUOTED if quoted else SPLIT, ""))
+            return
+    if length is None:
+        end = size
+    elif length < 0:
+        end = size + length
+        if end < offset:
+            raise ExpandError(f"{length}: substring expression < 0")
+    else:
+        end = offset + length
+    out.append((QUOTED if quoted else SPLIT, value[offset:end]))
+
+
+def _replace(part: ParamExp, shell, quoted: bool, out: list) -> None:
+    """``${x/pattern/string}`` and its ``//`` (every match), ``/#`` (at the start) and
+    ``/%`` (at the end) forms (bash). The longest match is replaced; in the string, an
+    unquoted ``&`` stands for the matched text (bash 5.2's patsub_replacement)."""
+    compiled = glob.compile_pattern(pattern(part.arg, shell))
+    empty_pattern = not part.arg.parts
+    pieces: list = []
+    if part.arg2 is not None:
+        _expand_parts(part.arg2.parts, shell, False, pieces, tilde=True)
+    replacement = [(text, kind != QUOTED) for kind, text in pieces if kind != BREAK]
+
+    def replace_in(value: str) -> str:
+        if empty_pattern and part.op in ("/", "//"):
+            return value
+        if part.op == "/%":
+            for start in range(len(value) + 1):
+                if compiled.fullmatch(value, start):
+                    return value[:start] + _with_match(replacement, value[start:])
+            return value
+        done, cursor, start = [], 0, 0
+        while start <= len(value):
+            match = compiled.match(value, start)
+            if part.op == "/#" and (match is None or start > 0):
+                break
+            if match is None:
+                start += 1
+                continue
+            done.append(value[cursor:start] + _with_match(replacement, match.group()))
+            cursor = start = match.end()
+            if part.op != "//":
+                break
+            if match.end() == match.start():  # an empty match: step over one character
+                start += 1
+        return "".join(done) + value[cursor:]
+
+    if part.name in ("@", "*"):
+        _positional(part.name, shell, quoted, out, [replace_in(v) for v in shell.positional])
+    else:
+        out.append((QUOTED if quoted else SPLIT, replace_in(_simple_param(part.name, shell))))
+
+
+def _with_match(replacement: list, matched: str) -> str:
+    """The replacement text, each unquoted ``&`` becoming the matched text."""
+    return "".join(text.replace("&", matched) if unquoted else text
+                   for text, unquoted in replacement)
+
+
+def _positional(name: str, shell, quoted: bool, out: list, params=None) -> None:
+    if params is None:
+        params = shell.positional
     if quoted and name == "*":
         ifs = shell.ifs
         out.append((QUOTED, (ifs[:1] if ifs is not None else " ").join(params)))

@@ -97,7 +97,9 @@ class Escaped(Node):
 
 
 class SglQuoted(Node):
-    """'text' — taken literally, no expansion at all."""
+    """'text' — taken literally, no expansion at all. ``$'a\\tb'`` (ANSI-C quoting) is
+    one too, holding the decoded text; the printer writes it back in that form when the
+    text holds a quote or a control character."""
 
     text: str
 
@@ -114,12 +116,18 @@ class ParamExp(Node):
     ``op`` is one of None, ":-", "-", ":=", "=", ":?", "?", ":+", "+", "#", "##", "%", "%%",
     or "len" for ``${#name}``. ``name`` may be a special parameter (? $ ! # @ * 0 1 ...).
     ``braced`` records whether braces were written, for printing.
+
+    Two bash forms take two words, ``arg`` and ``arg2``:
+    ``${name:offset:length}`` (op ":") and ``${name/pattern/string}`` (op "/", "//", "/#"
+    or "/%"). ``arg2`` is None when the second word and its separator were left out
+    (``${x:2}``, ``${x/a}``).
     """
 
     name: str
     op: str | None = None
     arg: Word | None = None
     braced: bool = False
+    arg2: Word | None = None
 
 
 class CmdSubst(Node):

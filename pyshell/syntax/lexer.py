@@ -33,8 +33,9 @@ from .tokens import OPERATORS, REDIRECT_OPS, RESERVED, HereDoc, Token
 
 tokens = (
     "LINE_CONT", "NEWLINE", "COMMENT", "IO_NUMBER", "OPERATOR",
-    "LIT", "ESCAPE", "SQUOTE", "SQUOTE_OPEN", "DQ_OPEN", "DQ_CLOSE",
+    "LIT", "ESCAPE", "SQUOTE", "SQUOTE_OPEN", "ANSI", "ANSI_OPEN", "DQ_OPEN", "DQ_CLOSE",
     "PARAM", "DOLLAR", "BRACE_OPEN", "BRACE_LEN", "BRACE_NAME", "BRACE_OP", "BRACE_CLOSE",
+    "BRACE_SEP",
     "CMDSUB_OPEN", "ARITH_OPEN", "AR_OPEN", "AR_CLOSE",
     "BACKQUOTE", "BACKQUOTE_OPEN", "BACKSLASH_EOF",
 )
@@ -46,6 +47,8 @@ states = (
     ("arith", "exclusive"),      # inside $(( ... ))
     ("bracename", "exclusive"),  # right after ${
     ("braceop", "exclusive"),    # after the name in ${name
+    ("bracepat", "exclusive"),   # the pattern in ${name/pattern/string}, up to its /
+    ("braceoffset", "exclusive"),  # the offset in ${name:offset:length}, up to its :
 )
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -58,6 +61,8 @@ t_braceword_ignore = ""
 t_arith_ignore = ""
 t_bracename_ignore = ""
 t_braceop_ignore = ""
+t_bracepat_ignore = ""
+t_braceoffset_ignore = ""
 
 # Rules are tried in the order they are written, so longer forms come first
 # (``$((`` before ``$(`` before ``$``).
@@ -71,7 +76,7 @@ def pattern(regex):
     return set_regex
 
 
-def t_INITIAL_dquote_heredoc_braceword_arith_LINE_CONT(t):
+def t_INITIAL_dquote_heredoc_braceword_bracepat_braceoffset_arith_LINE_CONT(t):
     r"\\\n"
     return t  # backslash-newline: removed, the word goes on on the next line
 
@@ -96,17 +101,17 @@ def t_OPERATOR(t):
     return t
 
 
-def t_INITIAL_braceword_arith_SQUOTE(t):
+def t_INITIAL_braceword_bracepat_braceoffset_arith_SQUOTE(t):
     r"'[^']*'"
     return t
 
 
-def t_INITIAL_braceword_arith_SQUOTE_OPEN(t):
+def t_INITIAL_braceword_bracepat_braceoffset_arith_SQUOTE_OPEN(t):
     r"'"
     return t  # a quote with no closing quote before the end of the text
 
 
-def t_INITIAL_braceword_arith_DQ_OPEN(t):
+def t_INITIAL_braceword_bracepat_braceoffset_arith_DQ_OPEN(t):
     r'"'
     return t
 
@@ -116,7 +121,7 @@ def t_dquote_DQ_CLOSE(t):
     return t
 
 
-def t_INITIAL_braceword_arith_ESCAPE(t):
+def t_INITIAL_braceword_bracepat_braceoffset_arith_ESCAPE(t):
     r"\\."
     return t
 
@@ -131,37 +136,47 @@ def t_heredoc_ESCAPE(t):
     return t
 
 
-def t_INITIAL_dquote_heredoc_braceword_arith_ARITH_OPEN(t):
+def t_INITIAL_braceword_bracepat_ANSI(t):
+    r"\$'(?:[^'\\]|\\(?:.|\n))*'"
+    return t  # $'a\tb': ANSI-C quoting, backslash escapes decoded (bash, ksh, zsh)
+
+
+def t_INITIAL_braceword_bracepat_ANSI_OPEN(t):
+    r"\$'"
+    return t  # a $' with no closing quote
+
+
+def t_INITIAL_dquote_heredoc_braceword_bracepat_braceoffset_arith_ARITH_OPEN(t):
     r"\$\(\("
     return t
 
 
-def t_INITIAL_dquote_heredoc_braceword_arith_CMDSUB_OPEN(t):
+def t_INITIAL_dquote_heredoc_braceword_bracepat_braceoffset_arith_CMDSUB_OPEN(t):
     r"\$\("
     return t
 
 
-def t_INITIAL_dquote_heredoc_braceword_arith_BRACE_OPEN(t):
+def t_INITIAL_dquote_heredoc_braceword_bracepat_braceoffset_arith_BRACE_OPEN(t):
     r"\$\{"
     return t
 
 
 @pattern(r"\$(?:" + _NAME + "|" + _SPECIAL + ")")
-def t_INITIAL_dquote_heredoc_braceword_arith_PARAM(t):
+def t_INITIAL_dquote_heredoc_braceword_bracepat_braceoffset_arith_PARAM(t):
     return t
 
 
-def t_INITIAL_dquote_heredoc_braceword_arith_DOLLAR(t):
+def t_INITIAL_dquote_heredoc_braceword_bracepat_braceoffset_arith_DOLLAR(t):
     r"\$"
     return t  # a $ that starts no expansion is a plain character
 
 
-def t_INITIAL_dquote_heredoc_braceword_arith_BACKQUOTE(t):
+def t_INITIAL_dquote_heredoc_braceword_bracepat_braceoffset_arith_BACKQUOTE(t):
     r"`(?:[^`\\]|\\(?:.|\n))*`"
     return t
 
 
-def t_INITIAL_dquote_heredoc_braceword_arith_BACKQUOTE_OPEN(t):
+def t_INITIAL_dquote_heredoc_braceword_bracepat_braceoffset_arith_BACKQUOTE_OPEN(t):
     r"`"
     return t
 
@@ -191,6 +206,21 @@ def t_braceword_LIT(t):
     return t
 
 
+def t_bracepat_LIT(t):
+    r"""[^}/\\$`'"]+|\\"""
+    return t
+
+
+def t_braceoffset_LIT(t):
+    r"""[^}:\\$`'"]+|\\"""
+    return t
+
+
+def t_bracepat_braceoffset_BRACE_SEP(t):
+    r"[/:]"
+    return t  # the / after the pattern of ${x/pat/string}, the : before the length of ${x:1:2}
+
+
 def t_arith_AR_OPEN(t):
     r"\("
     return t
@@ -217,11 +247,11 @@ def t_bracename_BRACE_NAME(t):
 
 
 def t_braceop_BRACE_OP(t):
-    r":[-=?+]|[-=?+]|\#\#|\#|%%|%"
+    r":[-=?+]|[-=?+]|\#\#|\#|%%|%|//|/\#|/%|/|:"
     return t
 
 
-def t_braceword_braceop_BRACE_CLOSE(t):
+def t_braceword_braceop_bracepat_braceoffset_BRACE_CLOSE(t):
     r"\}"
     return t
 
@@ -620,6 +650,10 @@ class Scanner:
         elif kind == "SQUOTE":
             parts.append(ast.SglQuoted(raw.value[1:-1]))
             self._span(start, start + len(raw.value), "string")
+        elif kind == "ANSI":
+            # Inside "${x:-...}" a $'...' is plain text, as bash has it.
+            parts.append(ast.Lit(raw.value) if in_dquote else ast.SglQuoted(ansi_c_text(raw.value[2:-1])))
+            self._span(start, start + len(raw.value), "string")
         elif kind == "DQ_OPEN":
             self._span(start, start + 1, "string")
             inner = self._read_parts("dquote", "DQ_CLOSE", start, "string", in_dquote=True)
@@ -635,7 +669,7 @@ class Scanner:
             parts.append(self._read_arith(raw))
         elif kind == "BACKQUOTE":
             parts.append(self._read_backquote(raw, in_dquote))
-        elif kind in ("SQUOTE_OPEN", "BACKQUOTE_OPEN"):
+        elif kind in ("SQUOTE_OPEN", "BACKQUOTE_OPEN", "ANSI_OPEN"):
             raise self.source.error("unterminated quote", start, incomplete=True)
         elif kind == "BACKSLASH_EOF":
             raise self.source.error("unexpected end of file after \\", start, incomplete=True)
@@ -644,22 +678,29 @@ class Scanner:
 
     def _read_parts(self, state, closer, start, context, *, in_dquote):
         """Read pieces in lexer state ``state`` up to the lexeme ``closer`` (None: to the end)."""
+        parts, _ = self._read_parts_until(state, (closer,), start, context, in_dquote=in_dquote)
+        return parts
+
+    def _read_parts_until(self, state, closers, start, context, *, in_dquote):
+        """Like _read_parts, up to the first of several closing lexemes: (parts, which one)."""
         lx = self.lx
         lx.push_state(state)
         parts: list = []
         while True:
             raw = self._lexeme()
             if raw is None:
-                if closer is None:
+                if None in closers:
+                    closed_by = None
                     break
                 what = "quote" if state == "dquote" else "parameter expansion"
                 raise self.source.error(f"unterminated {what}", start, incomplete=True)
-            if raw.type == closer:
+            if raw.type in closers:
+                closed_by = raw.type
                 self._span(raw.lexpos, raw.lexpos + 1, "string" if state == "dquote" else "variable")
                 break
             self._part(raw, parts, None, in_dquote=in_dquote, context=context)
         lx.pop_state()
-        return parts
+        return parts, closed_by
 
     def _read_brace(self, raw, in_dquote) -> ast.ParamExp:
         """``${name}``, ``${#name}``, ``${name<op>word}``."""
@@ -688,11 +729,28 @@ class Scanner:
         op = piece.value
         lx.pop_state()
         self._span(start, lx.lexpos, "variable")
+        if op == ":" or op.startswith("/"):
+            return self._read_brace_pair(name, op, start, raw, in_dquote)
         arg = self._read_parts("braceword", "BRACE_CLOSE", start, "word", in_dquote=in_dquote)
         if in_dquote and op not in ("#", "##", "%", "%%"):
             # Inside "...", ${x:-'a'} gives 'a' with its quotes (they are plain characters).
             arg = [ast.Lit(f"'{p.text}'") if isinstance(p, ast.SglQuoted) else p for p in arg]
         return ast.ParamExp(name, op, ast.Word(_merge(arg)), braced=True)
+
+    def _read_brace_pair(self, name, op, start, raw, in_dquote) -> ast.ParamExp:
+        """The two words of ``${name:offset:length}`` and ``${name/pattern/string}``
+        (also ``//``, ``/#``, ``/%``). The second word and its separator may be left out:
+        ``arg2`` is then None, which is not the same text as an empty ``${x/a/}``."""
+        state = "braceoffset" if op == ":" else "bracepat"
+        first, closed_by = self._read_parts_until(state, ("BRACE_CLOSE", "BRACE_SEP"), start,
+                                                  "word", in_dquote=in_dquote)
+        if op == ":" and not first and closed_by == "BRACE_CLOSE":
+            raise self.source.error("bad substitution", start, token=raw.value)  # ${x:}
+        second = None
+        if closed_by == "BRACE_SEP":
+            second = ast.Word(_merge(self._read_parts("braceword", "BRACE_CLOSE", start, "word",
+                                                      in_dquote=in_dquote)))
+        return ast.ParamExp(name, op, ast.Word(_merge(first)), braced=True, arg2=second)
 
     def _read_cmdsubst(self, raw) -> ast.CmdSubst:
         """``$( script )``: lex the body with a Scanner of its own, up to the ``)`` that
@@ -837,6 +895,33 @@ def _delimiter_text(word: ast.Word) -> tuple[str, bool]:
         else:
             text.append("$(...)")
     return "".join(text), quoted
+
+
+_ANSI_ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", "'": "'", '"': '"', "?": "?", "a": "\a",
+                 "b": "\b", "e": "\x1b", "E": "\x1b", "f": "\f", "r": "\r", "v": "\v"}
+_ANSI_ESCAPE = re.compile(r"\\(?:([0-7]{1,3})|x([0-9A-Fa-f]{1,2})|u([0-9A-Fa-f]{1,4})"
+                          r"|U([0-9A-Fa-f]{1,8})|c(.)|(.))", re.DOTALL)
+
+
+def ansi_c_text(body: str) -> str:
+    """The text of ``$'body'``: backslash escapes decoded as bash does (\\n \\t \\0NNN \\xHH
+    \\uHHHH \\cX...). An unknown escape stays as written; a NUL ends the text, since no
+    argument or variable can hold one."""
+    def decode(match):
+        octal, hexa, short, long, control, other = match.groups()
+        if octal is not None or hexa is not None:
+            byte = int(octal, 8) & 0xFF if octal is not None else int(hexa, 16)
+            # A byte, not a character: above 0x7f it is kept the way surrogateescape keeps one.
+            return chr(byte) if byte < 0x80 else chr(0xDC00 + byte)
+        if short is not None or long is not None:
+            code = int(short or long, 16)
+            return chr(code) if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else match.group()
+        if control is not None:
+            return chr(ord(control.upper()) & 0x1F) if control != "?" else "\x7f"
+        return _ANSI_ESCAPES.get(other, match.group())
+
+    text = _ANSI_ESCAPE.sub(decode, body) if "\\" in body else body
+    return text.partition("\0")[0]
 
 
 def _merge(parts) -> tuple:

@@ -263,7 +263,8 @@ class _Printer:
                 return False
             if isinstance(part, ast.DblQuoted) and not self._flat_word(ast.Word(part.parts)):
                 return False
-            if isinstance(part, ast.ParamExp) and part.arg is not None and not self._flat_word(part.arg):
+            if isinstance(part, ast.ParamExp) and not all(
+                    self._flat_word(word) for word in (part.arg, part.arg2) if word is not None):
                 return False
             if isinstance(part, ast.ArithExp) and not self._flat_word(part.expr):
                 return False
@@ -294,23 +295,28 @@ class _Printer:
         if isinstance(part, ast.Escaped):
             return "\\" + part.char
         if isinstance(part, ast.SglQuoted):
-            return "'" + part.text + "'"
+            if context == "dquote":  # "${x#'a'}": a $'...' here would be plain text
+                return "'" + part.text + "'"
+            return _single_quoted(part.text)
         if isinstance(part, ast.DblQuoted):
             return '"' + "".join(self._part_text(p, "dquote") for p in part.parts) + '"'
         if isinstance(part, ast.ParamExp):
-            return self._param_text(part)
+            return self._param_text(part, context)
         if isinstance(part, ast.ArithExp):
             return "$((" + self._word_text(part.expr, "arith") + "))"
         if isinstance(part, ast.CmdSubst):
             return self._cmdsubst_text(part)
         raise TypeError(f"not a word part: {part!r}")
 
-    def _param_text(self, param) -> str:
+    def _param_text(self, param, context="plain") -> str:
         if not param.braced:
             return "$" + param.name
         if param.op == "len":
             return "${#" + param.name + "}"
-        arg = self._word_text(param.arg, "plain") if param.arg is not None else ""
+        context = "dquote" if context == "dquote" else "plain"
+        arg = self._word_text(param.arg, context) if param.arg is not None else ""
+        if param.arg2 is not None:
+            arg += (":" if param.op == ":" else "/") + self._word_text(param.arg2, context)
         return "${" + param.name + (param.op or "") + arg + "}"
 
     def _cmdsubst_text(self, subst) -> str:
@@ -332,6 +338,32 @@ class _Printer:
         if subst.backquoted:
             return "`" + text.replace("\\", "\\\\").replace("`", "\\`") + "`"
         return "$(" + text + ")"
+
+
+_ANSI_NAMES = {"\n": "\\n", "\t": "\\t", "\\": "\\\\", "'": "\\'", "\x1b": "\\e", "\r": "\\r"}
+
+
+def _plain_char(char: str) -> bool:
+    return (" " <= char < "\x7f" or char in "\n\t" or char > "\x9f") and not "\udc80" <= char <= "\udcff"
+
+
+def _single_quoted(text: str) -> str:
+    """'text', or $'...' when the text holds a quote or a control character (it came
+    from a $'...' in the source, since '...' can hold neither a quote nor be typed
+    with most control characters)."""
+    if "'" not in text and all(_plain_char(char) for char in text):
+        return "'" + text + "'"
+    out = []
+    for char in text:
+        if char in _ANSI_NAMES:
+            out.append(_ANSI_NAMES[char])
+        elif char < " " or "\x7f" <= char <= "\x9f":
+            out.append(f"\\x{ord(char):02x}")
+        elif "\udc80" <= char <= "\udcff":   # a raw byte (surrogateescape)
+            out.append(f"\\x{ord(char) - 0xDC00:02x}")
+        else:
+            out.append(char)
+    return "$'" + "".join(out) + "'"
 
 
 def _is_reserved(word) -> bool:

@@ -37,10 +37,10 @@ def P(*commands, negated=False, stderr_too=None) -> Pipeline:
                     stderr_too=tuple(stderr_too or [False] * (len(commands) - 1)))
 
 
-def V(name, op=None, arg=None, braced=None) -> ParamExp:
+def V(name, op=None, arg=None, braced=None, arg2=None) -> ParamExp:
     if braced is None:
         braced = op is not None
-    return ParamExp(name, op, arg, braced=braced)
+    return ParamExp(name, op, arg, braced=braced, arg2=arg2)
 
 
 def DQ(*parts) -> DblQuoted:

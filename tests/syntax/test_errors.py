@@ -49,7 +49,12 @@ ERRORS = [
     ("echo a >", 1, 9, True, "near end of file"),
     ("echo a > ;", 1, 10, False, "syntax error near ';'"),
     ("cat << ;", 1, 8, False, "syntax error near ';'"),
-    ("echo ${x/a/b}", 1, 6, False, "bad substitution"),
+    ("echo ${x^^}", 1, 6, False, "bad substitution"),     # bash case conversion: not supported
+    ("echo ${!x}", 1, 6, False, "bad substitution"),      # bash indirection: not supported
+    ("echo ${x:}", 1, 6, False, "bad substitution"),      # bash: an empty offset is an error too
+    ("echo ${x:1", 1, 6, True, "unterminated parameter expansion"),
+    ("echo ${x/a", 1, 6, True, "unterminated parameter expansion"),
+    ("echo $'abc", 1, 6, True, "unterminated quote"),
     ("echo ${}", 1, 6, False, "bad substitution"),
     ("echo ${#x:-a}", 1, 6, False, "bad substitution"),
     ("echo $(if true)", 1, 15, False, "syntax error near ')'"),

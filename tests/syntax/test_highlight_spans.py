@@ -27,7 +27,13 @@ TABLE = [
     # Incomplete input: what is open is coloured as a string; rejected input as an error.
     ('echo "open $x', [("echo", "command"), ('"', "string"), ("open ", "string"), ("$x", "variable")]),
     ("echo 'open", [("echo", "command"), ("'open", "string")]),
-    ("echo ${x/a}", [("echo", "command"), ("${x/a}", "error")]),
+    ("echo ${x^^}", [("echo", "command"), ("${x^^}", "error")]),
+    ("echo ${x/a/b} ${x: -1:2}",
+     [("echo", "command"), ("${x/", "variable"), ("a", "word"), ("/", "variable"), ("b", "word"),
+      ("}", "variable"), ("${x:", "variable"), (" -1", "word"), (":", "variable"), ("2", "word"),
+      ("}", "variable")]),
+    ("echo $'a\\tb'x", [("echo", "command"), ("$'a\\tb'", "string"), ("x", "word")]),
+    ("echo $'open", [("echo", "command"), ("$'open", "string")]),
     ("ec\\\nho", [("ec\\\nho", "command")]),
 ]
 

@@ -34,7 +34,19 @@ TABLE = [
     (['echo "$x ${y} $(z)"'],
      S(C("echo", W(DQ(V("x"), " ", V("y", braced=True), " ", SUB(C("z"))))))),
     (["echo 'multi\nline'"], S(C("echo", W(SglQuoted("multi\nline"))))),
-    (["echo $ a$ $'x'"], S(C("echo", "$", "a$", W("$", SglQuoted("x"))))),
+    (["echo $ a$"], S(C("echo", "$", "a$"))),
+    # $'...' (ANSI-C quoting) is a SglQuoted holding the decoded text; printed back as
+    # '...' unless the text needs escapes.
+    (["echo 'x' $'\\x07'", "echo $'x' $'\\a'", "echo $'\\x78' $'\\007'", "echo $'\\170' $'\\cG'"],
+     S(C("echo", W(SglQuoted("x")), W(SglQuoted("\a"))))),
+    (["echo $'it\\'s\\n' a'\t'b", "echo $'it\\'s\\n' a$'\\t'b", "echo $'it\\x27s\\x0a' a$'\\x09'b"],
+     S(C("echo", W(SglQuoted("it's\n")), W("a", SglQuoted("\t"), "b")))),
+    (["echo $'\\e[1m\\\\'", "echo $'\\E[1m\\x5c'"], S(C("echo", W(SglQuoted("\x1b[1m\\"))))),
+    (["echo $'\\xe9'"], S(C("echo", W(SglQuoted("\udce9"))))),   # a raw byte, as surrogateescape has it
+    (["echo '\u00e9\\q'", "echo $'\\u00e9\\q'", "echo $'\\U000000e9\\q'"], S(C("echo", W(SglQuoted("\u00e9\\q"))))),
+    (["echo 'a'", "echo $'a\\0b'", "echo $'a\\x00b'"], S(C("echo", W(SglQuoted("a"))))),   # a NUL ends the text
+    (["echo ${x:-'\t'} \"${x:-$'\\t'}\"", "echo ${x:-$'\\t'} \"${x:-$'\\t'}\""],
+     S(C("echo", W(V("x", ":-", W(SglQuoted("\t")))), W(DQ(V("x", ":-", W("$'\\t'"))))))),
     # ------------------------------------------------------------ parameters
     (["echo $? $$ $! $# $@ $* $- $0 $1 ${10} $10"],
      S(C("echo", *[W(V(n)) for n in "?$!#@*-01"], W(V("10", braced=True)), W(V("1"), "0")))),
@@ -47,6 +59,19 @@ TABLE = [
     (["echo ${x#*/} ${x##*/} ${x%.c} ${x%%.*}"],
      S(C("echo", W(V("x", "#", W("*/"))), W(V("x", "##", W("*/"))), W(V("x", "%", W(".c"))),
          W(V("x", "%%", W(".*")))))),
+    # bash's ${x:offset:length} and ${x/pattern/string}: two words, arg and arg2
+    (["echo ${x:2} ${x: -2:1} ${x::3} ${x:1:} ${x:(-1)} ${x:$n:n+1}"],
+     S(C("echo", W(V("x", ":", W("2"))), W(V("x", ":", W(" -2"), arg2=W("1"))),
+         W(V("x", ":", W(), arg2=W("3"))), W(V("x", ":", W("1"), arg2=W())), W(V("x", ":", W("(-1)"))),
+         W(V("x", ":", W(V("n")), arg2=W("n+1")))))),
+    (["echo ${x/a/b} ${x//a} ${x/#a/} ${x/%a/b/c} ${x//} ${x///}"],
+     S(C("echo", W(V("x", "/", W("a"), arg2=W("b"))), W(V("x", "//", W("a"))),
+         W(V("x", "/#", W("a"), arg2=W())), W(V("x", "/%", W("a"), arg2=W("b/c"))),
+         W(V("x", "//", W())), W(V("x", "//", W(), arg2=W()))))),
+    (["echo ${x/\\/'/'/\"/\"} \"${x/'a'/'b'}\" ${@:1:2} ${*/a/b}"],
+     S(C("echo", W(V("x", "/", W(Escaped("/"), SglQuoted("/")), arg2=W(DQ("/")))),
+         W(DQ(V("x", "/", W(SglQuoted("a")), arg2=W(SglQuoted("b"))))),
+         W(V("@", ":", W("1"), arg2=W("2"))), W(V("*", "/", W("a"), arg2=W("b")))))),
     (["echo ${x:-\"$y\"'z'${w:-v}}"],
      S(C("echo", W(V("x", ":-", W(DQ(V("y")), SglQuoted("z"), V("w", ":-", W("v")))))))),
     (['echo "${x:-\'a\'}" "${x#\'a\'}"'],

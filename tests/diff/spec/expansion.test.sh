@@ -132,10 +132,8 @@ echo ~no_such_user_xyz
 #### tilde after equals in argument is not expanded
 echo x=~
 
-#### no brace expansion in a POSIX shell
+#### brace expansion as bash does it (see brace.test.sh)
 echo {a,b} x{1..3}y
-## ref: dash
-## note: bash performs brace expansion even with --posix; POSIX (and dash) print the braces as they are
 
 #### braces in a word are literal
 echo a{b c}d {} {x}
