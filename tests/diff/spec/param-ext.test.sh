@@ -1,0 +1,136 @@
+# bash's substring and pattern-replacement parameter expansions (also in --posix mode).
+
+#### substring from an offset
+x=abcdef
+echo ${x:2} ${x:0} ${x:5} ${x:6} "[${x:10}]"
+
+#### substring with a length
+x=abcdef
+echo ${x:2:3} ${x:0:1} "[${x:0:0}]" ${x::2} "[${x:1:}]" ${x:4:100}
+
+#### negative offset needs a space or parentheses
+x=abcdef
+echo ${x: -2} ${x:(-2)} ${x: -3:2} "[${x: -10}]" ${x:-2}
+
+#### negative length counts from the end
+x=abcdef
+echo ${x:1:-1} ${x: -3:-1} "[${x:2:-4}]"
+
+#### negative length before the offset is an error
+x=abc
+(echo ${x:2:-2}; echo not reached)
+echo status $?
+
+#### offset and length are arithmetic
+x=abcdef n=2
+echo ${x:n} ${x:n:n} ${x:$n+1} ${x:1+1:2*2} ${x:$((n)):1} "${x:unset_name}"
+
+#### substring of unset and empty
+unset u; e=
+echo "[${u:1}]" "[${e:0:2}]"
+
+#### substring under set -u
+set -u
+unset u
+(echo ${u:1}) 2>/dev/null
+echo status $?
+
+#### substring quoted and unquoted
+x='a  b  c'
+printf '<%s>' ${x:1} "${x:1}"; echo
+
+#### substring of positional parameters
+set -- a b c d
+echo ${@:2} ${@:2:2} ${*: -1} ${@: -2:1} "[${@:5}]" "[${@:1:0}]"
+printf '<%s>' "${@:2}" "${*:2}"; echo
+## argv: sh
+
+#### offset 0 of positional parameters is $0
+set -- a b c
+echo ${@:0:2} ${@: -4}
+## argv: sh
+
+#### negative length on positional parameters is an error
+set -- a b c
+(echo ${@:1:-1}) 2>/dev/null
+echo status $?
+
+#### replace the first match
+x=hello
+echo ${x/l/L} ${x/ll/_} ${x/z/Z} ${x/l}
+
+#### replace every match
+x=hello
+echo ${x//l/L} ${x//l} ${x//[aeiou]/-}
+
+#### replace at the start or the end
+x=hello
+echo ${x/#h/H} ${x/#l/L} ${x/%o/O} ${x/%l/L} ${x/#/<} ${x/%/>}
+
+#### the longest match is replaced
+x=aXbXc
+echo ${x/X*/_} ${x/#*X/_} ${x/%X*/_} ${x//?X/_}
+
+#### the pattern is a glob pattern; quoting makes it literal
+x='a*b?c'
+echo ${x/\*/S} ${x/'?'/Q} ${x/"*"/S} ${x/*/all} ${x//[*?]/_}
+
+#### a slash in the pattern must be quoted
+x=a/b/c
+echo ${x//\//-} ${x//'/'/:} ${x/\//} ${x/b/x/y}
+
+#### pattern from a variable, quoted or not
+x='a*b' p='*'
+echo ${x/$p/S} ${x/"$p"/S}
+
+#### empty pattern and empty value
+x=abc e=
+echo ${x//} ${x/} ${x//b/} "[${e/*/Z}]" "[${e//a/b}]"
+
+#### ampersand stands for the match
+x=hello
+echo ${x/l/[&]} ${x//l/<&>} ${x/l/\&} ${x/l/"&"} "${x/l/&&}" ${x/l/'&'}
+
+#### replacement is expanded
+x=abc y=Y
+echo ${x/b/$y} ${x/b/"$y $y"} ${x/b/$(echo Z)} ${x/b/$((1+2))}
+
+#### replacement with a tilde
+x=abc
+echo ${x/b/~}
+
+#### the result is split and globbed when unquoted
+x=aXb
+printf '<%s>' ${x/X/ } "${x/X/ }" ${x/X/" "}; echo
+x=numbersX
+echo ${x/X/*}
+
+#### single quotes in double-quoted replacement
+x=abc
+echo "${x/b/'q'}" "${x/'b'/q}"
+
+#### replacement on positional parameters
+set -- ab cb db
+echo ${@/b/X} ${*//[ac]/_}
+printf '<%s>' "${@/#?/_}" "${*/%b/.}"; echo
+
+#### replacement of unset
+unset u
+echo "[${u/a/b}]" "[${u:-x}]"
+
+#### replacement and substring in double quotes and here-documents
+x=hello
+cat <<EOF
+${x/l/L} ${x:1:3} "${x//l/_}"
+EOF
+
+#### case conversion and indirection are not supported
+x=abc
+(eval 'echo ${x^^}') 2>/dev/null
+echo status $?
+(eval 'echo ${!x}') 2>/dev/null
+echo status $?
+## stdout:
+status 2
+status 2
+## note: pysh does not support bash's ${x^^} ${x,,} ${!x} ${x@Q}: it refuses them as a bad substitution when parsing (status 2)
