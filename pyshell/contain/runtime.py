@@ -2,18 +2,21 @@
 
 Starting a container takes up to three processes, each with one job:
 
-    contain (the shell) ─fork─> [middle] ─fork─> supervisor ─fork─> PID 1
-                                 setsid,          see                enter_container(),
-                                 exits            supervisor.py      exec the command
+    contain (the shell) ─fork─> middle ─fork─> supervisor ─fork─> PID 1
+                                 exits          see                enter_container(),
+                                                supervisor.py      exec the command
 
-* The **middle** process makes the supervisor a daemon (new session, no parent to wait for).
-  Only containers that may outlive this command need it: `-d`, and `-t` (Ctrl-P Ctrl-Q detaches).
+* The **middle** process exits at once: the supervisor, re-parented to init, has no parent to
+  wait for it. A container that may outlive this command (`-d`, and `-t`: Ctrl-P Ctrl-Q
+  detaches) needs that. A foreground one gains time: nobody waits for the supervisor's exit,
+  ~2 ms of the kernel freeing its copy of the shell's memory (the middle's exit, early on,
+  overlaps with the container's setup). For a daemon, the middle also starts a new session.
 * The **supervisor** unshares the user namespace (rootless) and the PID namespace (which
   applies to its children: the next one is PID 1), forks PID 1, puts it in the container's
   cgroup while PID 1 builds the filesystem (PID 1 waits for that before it runs anything the
-  container could escape the cgroup with), then runs supervisor.main(). A daemon supervisor first exec's a fresh, bare Python so that it doesn't
-  keep the shell's memory alive for days; a foreground one (`run --rm IMAGE CMD`) runs it
-  right in the fork, saving a Python start.
+  container could escape the cgroup with), then runs supervisor.main(). A daemon supervisor
+  first exec's a fresh, bare Python so that it doesn't keep the shell's memory alive for days;
+  a foreground one (`run --rm IMAGE CMD`) runs it right in the fork, saving a Python start.
 * **PID 1** unshares the other namespaces, builds the filesystem and exec's the command (setup.py).
 
 `contain` waits on a pipe that the supervisor closes once PID 1 exec'd and `running` is
@@ -76,10 +79,9 @@ def create(home: Path, spec: ContainerSpec) -> state.Container:
 class Started:
     """A started container as seen by the command that started it."""
 
-    def __init__(self, container: state.Container, status_fd: int | None, supervisor_child: int | None):
+    def __init__(self, container: state.Container, status_fd: int | None):
         self.container = container
-        self.status_fd = status_fd
-        self.supervisor_child = supervisor_child  # a foreground supervisor is our child: reap it
+        self.status_fd = status_fd  # foreground: the supervisor writes PID 1's exit status there
 
 
 def start(home: Path, container: state.Container, foreground: bool, restarting: bool = False) -> Started:
@@ -102,17 +104,15 @@ def start(home: Path, container: state.Container, foreground: bool, restarting: 
         daemon = spec.detach or spec.tty
         sys.stdout.flush()
         sys.stderr.flush()
-        child = os.fork()
-        if child == 0:
+        middle = os.fork()
+        if middle == 0:
             _supervisor_entry(container, cgroup, start_w, status_w, daemon)  # never returns
         os.close(start_w)
         if status_w is not None:
             os.close(status_w)
-        if daemon:
-            os.waitpid(child, 0)  # the middle process exits at once
-        undo.callback(_reap, child if not daemon else None)
 
         failure = _read_all(start_r)  # EOF: started. Text: "STATUS message" from a failed step.
+        _reap(middle)  # it exited long ago, right after forking the supervisor
         if failure:
             if status_r is not None:
                 os.close(status_r)
@@ -122,7 +122,7 @@ def start(home: Path, container: state.Container, foreground: bool, restarting: 
     os.close(start_r)
     if spec.restart != "no" and not restarting:
         _start_restarter(container)
-    return Started(state.load(container.dir), status_r, None if daemon else child)
+    return Started(state.load(container.dir), status_r)
 
 
 def _start_restarter(container: state.Container) -> None:
@@ -180,12 +180,12 @@ def _make_cgroup(container: state.Container):
 
 
 def _supervisor_entry(container, cgroup, start_w: int, status_w: int | None, daemon: bool) -> None:
-    """Runs in a forked copy of the shell and never returns into it."""
+    """Runs in a forked copy of the shell (the middle process) and never returns into it."""
     try:
         if daemon:
             os.setsid()  # a session of its own: ^C or a closed terminal don't reach the supervisor
-            if os.fork() != 0:
-                os._exit(0)  # the middle process: its exit re-parents the supervisor to init
+        if os.fork() != 0:
+            os._exit(0)  # the middle process: its exit re-parents the supervisor to init
         _supervisor_process(container, cgroup, start_w, status_w, fresh_python=daemon)
     except SetupError as error:
         _report(start_w, error)
@@ -385,6 +385,14 @@ def _read_all(fd: int) -> str:
     return b"".join(chunks).decode(errors="replace")
 
 
+def _read_line(fd: int) -> str:
+    """One line, or what came before EOF."""
+    data = b""
+    while not data.endswith(b"\n") and (chunk := os.read(fd, 64)):
+        data += chunk
+    return data.decode(errors="replace")
+
+
 # --------------------------------------------------------------------------- wait, stop, kill, rm
 
 
@@ -395,12 +403,11 @@ def wait_status(started: Started) -> int:
     pid = started.container.pid
     while True:
         try:
-            text = _read_all(started.status_fd)
+            text = _read_line(started.status_fd)  # not up to EOF: that comes after the supervisor's exit
             break
         except KeyboardInterrupt:
             send_signal(started.container, signal.SIGINT)
     os.close(started.status_fd)
-    _reap(started.supervisor_child)
     return int(text) if text.strip().isdigit() else 255 if pid else 125
 
 
