@@ -123,6 +123,24 @@ def pattern(word, shell) -> str:
     return "".join(out)
 
 
+def regex(word, shell):
+    """The compiled regular expression of ``[[ x =~ word ]]``: quoted characters match
+    themselves. POSIX extended regular expressions are read by Python's ``re``, which
+    agrees on the common forms; ``[[:alpha:]]``-style classes are translated. An invalid
+    one raises an ExpandError with no message and status 2 (bash is silent)."""
+    import re
+
+    pieces: list = []
+    _expand_parts(word.parts, shell, False, pieces, tilde=True)
+    text = "".join(re.escape(text) if kind == QUOTED else text
+                   for kind, text in pieces if kind != BREAK)
+    text = re.sub(r"\[:([a-z]+):\]", lambda m: glob._CLASSES.get(m.group(1), m.group()), text)
+    try:
+        return re.compile(text)
+    except re.error:
+        raise ExpandError("", status=2) from None  # bash: status 2, and no message
+
+
 # ---------------------------------------------------------------- step 1: parts -> pieces
 
 

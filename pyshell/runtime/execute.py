@@ -24,8 +24,9 @@ from pyshell.expand import fields, literal, pattern
 from pyshell.expand.glob import matches
 from pyshell.runtime.control import BreakLoop, ContinueLoop, ExitShell, ReturnFromFunction
 from pyshell.runtime.process import SpawnPlan, fork_subshell, spawn
-from pyshell.syntax.ast import (AndOr, ArithExp, BraceGroup, Case, DblQuoted, For, FunctionDef, If,
-                                ParamExp, Pipeline, SimpleCommand, Subshell, While, Word)
+from pyshell.syntax.ast import (AndOr, ArithCommand, ArithExp, BraceGroup, Case, CondCommand,
+                                DblQuoted, For, FunctionDef, If, ParamExp, Pipeline, SimpleCommand,
+                                Subshell, While, Word)
 
 # pyshell.runtime.redirect is imported inside the functions that use it: a script
 # without redirections never loads it (pysh -c startup is a feature).
@@ -654,6 +655,64 @@ def _brace_group_body(shell, node: BraceGroup) -> int:
     return run_script(shell, node.body)
 
 
+def _arith_command_body(shell, node: ArithCommand) -> int:
+    """bash's ``(( expr ))``: 0 when expr is not zero. An error (``((1/0))``) is
+    reported and gives 1, without leaving the shell, as in bash."""
+    from pyshell.expand import arith, document
+
+    try:
+        status = 0 if arith.evaluate(document(node.expr, shell), shell) else 1
+    except PyshError as error:
+        shell.report(error.message)
+        status = 1
+    return _errexit(shell, status)
+
+
+def _cond_command_body(shell, node: CondCommand) -> int:
+    """bash's ``[[ expr ]]``: 0 when true, 1 when false, 2 on an error (a bad regex)."""
+    try:
+        status = 0 if _cond_true(shell, node.expr) else 1
+    except PyshError as error:
+        if error.message:  # bash says nothing of a bad regular expression
+            shell.report(error.message)
+        status = 2
+    return _errexit(shell, status)
+
+
+def _cond_true(shell, expr) -> bool:
+    """Evaluate a [[ ]] tree (ast.CondCommand): words are expanded without splitting or
+    globbing; the right of = == != is a pattern, of =~ a regular expression."""
+    from pyshell.builtins import test as test_builtin
+
+    tag = expr[0]
+    if tag == "word":
+        return literal(expr[1], shell) != ""
+    if tag == "()":
+        return _cond_true(shell, expr[1])
+    if tag == "!":
+        return not _cond_true(shell, expr[1])
+    if tag == "&&":
+        return _cond_true(shell, expr[1]) and _cond_true(shell, expr[2])
+    if tag == "||":
+        return _cond_true(shell, expr[1]) or _cond_true(shell, expr[2])
+    if len(expr) == 2:
+        return test_builtin._unary(tag, literal(expr[1], shell), shell)
+    left = literal(expr[1], shell)
+    if tag in ("=", "==", "!="):
+        return matches(pattern(expr[2], shell), left) == (tag != "!=")
+    if tag == "=~":
+        from pyshell.expand import regex
+
+        return regex(expr[2], shell).search(left) is not None
+    if tag in ("-eq", "-ne", "-lt", "-le", "-gt", "-ge"):
+        from pyshell.expand import arith
+
+        # In [[ ]] both sides are arithmetic expressions: [[ 1+1 -eq 2 ]] is true.
+        numbers = [str(arith.evaluate(literal(word, shell), shell)) for word in expr[1:]]
+        return test_builtin.BINARY_TESTS[tag](*numbers)
+    return test_builtin.BINARY_TESTS[tag](left, literal(expr[2], shell))
+
+
 def _compound(body):
     """The runner of a compound command: its redirections (`while …; done < file`)
     apply around the whole body, then are undone."""
@@ -669,6 +728,8 @@ run_while = _compound(_while_body)
 run_for = _compound(_for_body)
 run_case = _compound(_case_body)
 run_brace_group = _compound(_brace_group_body)
+run_arith_command = _compound(_arith_command_body)
+run_cond_command = _compound(_cond_command_body)
 
 
 def run_subshell(shell, node: Subshell) -> int:
@@ -706,7 +767,8 @@ def define_function(shell, node: FunctionDef) -> int:
 _RUNNERS = {
     SimpleCommand: run_simple, Pipeline: run_pipeline, AndOr: run_and_or, If: run_if,
     While: run_while, For: run_for, Case: run_case, BraceGroup: run_brace_group,
-    Subshell: run_subshell, FunctionDef: define_function,
+    Subshell: run_subshell, FunctionDef: define_function, ArithCommand: run_arith_command,
+    CondCommand: run_cond_command,
 }
 
 

@@ -267,4 +267,26 @@ class FunctionDef(Node):
     body: "Command"
 
 
-Command = SimpleCommand | Pipeline | AndOr | Subshell | BraceGroup | If | While | For | Case | FunctionDef
+class ArithCommand(Node):
+    """bash's ``(( expr ))``: status 0 when expr is not zero, else 1. ``expr`` is read
+    like the inside of ``$(( ))``."""
+
+    expr: Word
+    redirects: tuple[Redirect, ...] = ()
+
+
+class CondCommand(Node):
+    """bash's ``[[ expr ]]``: a test whose words are neither split nor globbed.
+
+    ``expr`` is a tree of tuples: ``("word", w)`` (true if not empty),
+    ``(op, w)`` for a unary test (-f -d -z -n ...), ``(op, left, right)`` for a binary
+    one (= == != < > -eq ... =~), ``("!", e)``, ``("&&", a, b)``, ``("||", a, b)`` and
+    ``("()", e)`` for parentheses. The right side of = == != is a pattern.
+    """
+
+    expr: tuple
+    redirects: tuple[Redirect, ...] = ()
+
+
+Command = (SimpleCommand | Pipeline | AndOr | Subshell | BraceGroup | If | While | For | Case
+           | FunctionDef | ArithCommand | CondCommand)

@@ -138,8 +138,10 @@ def p_compound_command(p):
                         | case_clause
                         | if_clause
                         | while_clause
-                        | until_clause"""
-    p[0] = p[1]
+                        | until_clause
+                        | ARITH_CMD
+                        | COND_CMD"""
+    p[0] = p[1]  # bash's (( )) and [[ ]] come ready-made from the Scanner
 
 
 def p_subshell(p):

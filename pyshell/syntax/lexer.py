@@ -409,6 +409,12 @@ class Scanner:
                         raise self.source.error("here-document not finished before ')'",
                                                 raw.lexpos, token=")")
                     return
+                if type == "LPAREN" and self.mode == COMMAND and self.lx.lexdata.startswith("(", self.lx.lexpos):
+                    token = self._arith_command(raw)
+                    if token is not None:
+                        self.last_type = token.type
+                        yield token
+                        continue
                 token = self._token(type, None, raw)
                 if type in REDIRECT_OPS:
                     self._span(raw.lexpos, raw.lexpos + len(raw.value), "redirect")
@@ -550,6 +556,14 @@ class Scanner:
             self._start_alias(plain, word.pos)
             self._rekind(own_spans, "command")
             return None
+
+        if plain == "[[" and mode == COMMAND:
+            self._rekind(own_spans, "keyword")
+            from .cond import read_conditional  # only scripts using [[ ]] load it
+
+            node = read_conditional(self, word.pos, first.lexpos)
+            self.mode = COMMAND
+            return Token("COND_CMD", node, text, word.pos, first.lexpos)
 
         keyword = self._reserved(plain, mode)
         if keyword is not None:
@@ -811,6 +825,51 @@ class Scanner:
                 return self._read_cmdsubst(dollar_paren)
             else:
                 self._part(piece, parts, None, in_dquote=False, context="number")
+
+    def _arith_command(self, raw) -> Token | None:
+        """bash's ``(( expr ))`` at the start of a command, read like ``$(( ))``: a Token
+        ARITH_CMD, or None when the parentheses do not close as ``))``, for then it was
+        ``( (...) ... )``, two subshells (the caller reads the ``(`` again as one)."""
+        lx = self.lx
+        start = raw.lexpos
+        spans_before = len(self.spans) if self.spans is not None else 0
+        self._span(start, start + 2, "operator")
+        lx.lexpos = start + 2
+        states_before = len(lx.lexstatestack)
+        lx.push_state("arith")
+        parts: list = []
+        depth = 0
+        try:
+            while True:
+                piece = self._lexeme()
+                if piece is None:
+                    break
+                if piece.type == "AR_OPEN":
+                    depth += 1
+                    parts.append(ast.Lit("("))
+                elif piece.type == "AR_CLOSE" and depth > 0:
+                    depth -= 1
+                    parts.append(ast.Lit(")"))
+                elif piece.type == "AR_CLOSE":
+                    if not lx.lexdata.startswith(")", lx.lexpos):
+                        break
+                    lx.pop_state()
+                    lx.lexpos += 1
+                    self._span(piece.lexpos, lx.lexpos, "operator")
+                    self.mode = COMMAND
+                    pos = self.source.pos(start)
+                    node = ast.ArithCommand(ast.Word(_merge(parts)), pos=pos)
+                    return Token("ARITH_CMD", node, lx.lexdata[start:lx.lexpos], pos, start)
+                else:
+                    self._part(piece, parts, None, in_dquote=False, context="number")
+        except ParseError:
+            pass  # not arithmetic after all: the subshells will report what is wrong
+        del lx.lexstatestack[states_before + 1:]
+        lx.pop_state()
+        if self.spans is not None:
+            del self.spans[spans_before:]
+        lx.lexpos = start + 1
+        return None
 
     # ------------------------------------------------------------ here-documents
 

@@ -232,6 +232,29 @@ class _Printer:
             self.write(f"{name}() ")
         self.command(function.body)
 
+    def cmd_ArithCommand(self, command):
+        self.write("((" + self._word_text(command.expr, "arith") + "))")
+        self.redirects(command.redirects)
+
+    def cmd_CondCommand(self, command):
+        self.write("[[ " + self._cond_text(command.expr) + " ]]")
+        self.redirects(command.redirects)
+
+    def _cond_text(self, expr) -> str:
+        """The text of a [[ ]] expression tree (see ast.CondCommand)."""
+        tag = expr[0]
+        if tag == "word":
+            return self._word_text(expr[1], "plain")
+        if tag == "()":
+            return "( " + self._cond_text(expr[1]) + " )"
+        if tag == "!":
+            return "! " + self._cond_text(expr[1])
+        if tag in ("&&", "||"):
+            return self._cond_text(expr[1]) + f" {tag} " + self._cond_text(expr[2])
+        if len(expr) == 2:
+            return tag + " " + self._word_text(expr[1], "plain")
+        return (self._word_text(expr[1], "plain") + f" {tag} " + self._word_text(expr[2], "plain"))
+
     # ------------------------------------------------------------ one-line bodies
 
     def flat_script(self, script) -> bool:
@@ -252,6 +275,11 @@ class _Printer:
             return self._flat_command(command.left) and self._flat_command(command.right)
         if isinstance(command, (ast.Subshell, ast.BraceGroup)):
             return self.flat_script(command.body) and self._flat_redirects(command.redirects)
+        if isinstance(command, ast.ArithCommand):
+            return self._flat_word(command.expr) and self._flat_redirects(command.redirects)
+        if isinstance(command, ast.CondCommand):
+            return (all(self._flat_word(w) for w in _cond_words(command.expr))
+                    and self._flat_redirects(command.redirects))
         return False
 
     def _flat_redirects(self, redirects) -> bool:
@@ -364,6 +392,15 @@ def _single_quoted(text: str) -> str:
         else:
             out.append(char)
     return "$'" + "".join(out) + "'"
+
+
+def _cond_words(expr):
+    """The words of a [[ ]] expression tree."""
+    for item in expr[1:]:
+        if isinstance(item, tuple):
+            yield from _cond_words(item)
+        else:
+            yield item
 
 
 def _is_reserved(word) -> bool:

@@ -50,7 +50,8 @@ RESERVED = {
 }
 
 GRAMMAR_TOKENS = tuple(dict.fromkeys(
-    ["WORD", "ASSIGNMENT_WORD", "IO_NUMBER", "NEWLINE"]
+    ["WORD", "ASSIGNMENT_WORD", "IO_NUMBER", "NEWLINE",
+     "ARITH_CMD", "COND_CMD"]  # bash's (( expr )) and [[ expr ]], read whole by the Scanner
     + list(OPERATORS.values())
     + list(RESERVED.values())
 ))

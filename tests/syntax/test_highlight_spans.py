@@ -34,6 +34,12 @@ TABLE = [
       ("}", "variable")]),
     ("echo $'a\\tb'x", [("echo", "command"), ("$'a\\tb'", "string"), ("x", "word")]),
     ("echo $'open", [("echo", "command"), ("$'open", "string")]),
+    ("((i++)) && [[ -f $x || a == b ]]",
+     [("((", "operator"), ("i++", "number"), ("))", "operator"), ("&&", "operator"),
+      ("[[", "keyword"), ("-f", "operator"), ("$x", "variable"), ("||", "operator"), ("a", "word"),
+      ("==", "operator"), ("b", "word"), ("]]", "keyword")]),
+    ("((echo a); b)", [("(", "operator"), ("(", "operator"), ("echo", "command"), ("a", "word"),
+                       (")", "operator"), (";", "operator"), ("b", "command"), (")", "operator")]),
     ("ec\\\nho", [("ec\\\nho", "command")]),
 ]
 

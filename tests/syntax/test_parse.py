@@ -4,7 +4,7 @@ canonical print. Every input also round-trips: parse(format(tree)) == tree."""
 import pytest
 
 from pyshell.syntax import format, parse
-from pyshell.syntax.ast import (AndOr, ArithExp, BraceGroup, Case, CaseItem, CmdSubst, DblQuoted,
+from pyshell.syntax.ast import (AndOr, ArithCommand, ArithExp, BraceGroup, CondCommand, Case, CaseItem, CmdSubst, DblQuoted,
                                 Escaped, For, FunctionDef, If, Lit, ParamExp, Script, SglQuoted,
                                 Subshell, While, Word)
 
@@ -141,7 +141,31 @@ TABLE = [
     (["a && b &"], S(BG(AndOr("&&", C("a"), C("b"))))),
     # ------------------------------------------------------------ compound commands
     (["(a; b)", "( a ; b )", "(\na\nb\n)"], S(Subshell(S(C("a"), C("b"))))),
-    (["( (a) )", "((a))", "( ( a ) )"], S(Subshell(S(Subshell(S(C("a"))))))),
+    (["( (a) )", "( ( a ) )", "((a) )"], S(Subshell(S(Subshell(S(C("a"))))))),
+    # bash's (( expr )): read like $(( )); if the parentheses do not close as )) it was
+    # two subshells after all.
+    (["((a))"], S(ArithCommand(W("a")))),
+    (["((x = $y + (2 * 3)))", "((x = $y + (2 * 3)))\n"], S(ArithCommand(W("x = ", V("y"), " + (2 * 3)")))),
+    (["(( (1) )) >f && ((i++))"],
+     S(AndOr("&&", ArithCommand(W(" (1) "), redirects=(R(">", "f"),)), ArithCommand(W("i++"))))),
+    (["( (echo a); echo b )", "((echo a); echo b)"],
+     S(Subshell(S(Subshell(S(C("echo", "a"))), C("echo", "b"))))),
+    (["if ((i < 3)); then\n  :\nfi", "if ((i < 3)) then :; fi"],
+     S(If(((S(ArithCommand(W("i < 3"))), S(C(":"))),)))),
+    (["echo $( ((1)) )", "echo $(((1)) )"], S(C("echo", W(SUB(ArithCommand(W("1"))))))),
+    # bash's [[ expr ]]: words, && || ! ( ), unary and binary tests, a regex after =~
+    (["[[ -f a && ! -d $b || ( x == y* ) ]] >/dev/null",
+      "[[ -f a&&! -d $b||(x == y*) ]] >/dev/null", "[[\n-f a && ! -d $b\n|| ( x == y* ) ]] >/dev/null"],
+     S(CondCommand(("||", ("&&", ("-f", W("a")), ("!", ("-d", W(V("b"))))),
+                    ("()", ("==", W("x"), W("y*")))), redirects=(R(">", "/dev/null"),)))),
+    (["[[ a < b ]]", "[[ a<b ]]"], S(CondCommand(("<", W("a"), W("b"))))),
+    (["[[ $x =~ ^a(b|c)$ ]]"], S(CondCommand(("=~", W(V("x")), W("^a(b|c)$"))))),
+    (["[[ \"$x\" ]]", "[[ \"$x\" ]];"], S(CondCommand(("word", W(DQ(V("x"))))))),
+    (["[[ ! ]] || [[ -n = x ]]"],
+     S(AndOr("||", CondCommand(("word", W("!"))), CondCommand(("=", W("-n"), W("x")))))),
+    (["if [[ a ]]; then\n  :\nfi", "if [[ a ]] then :; fi"],
+     S(If(((S(CondCommand(("word", W("a")))), S(C(":"))),)))),
+    (["echo [[ a ]] b"], S(C("echo", "[[", "a", "]]", "b"))),
     (["{ a; b; }", "{ a\nb\n}", "{\n  a; b\n}"], S(BraceGroup(S(C("a"), C("b"))))),
     (["{ a & }", "{ a& }"], S(BraceGroup(S(BG(C("a")))))),
     (["{ a; } >out 2>&1"], S(BraceGroup(S(C("a")), redirects=(R(">", "out"), R(">&", "1", fd=2))))),
