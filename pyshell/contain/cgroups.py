@@ -30,6 +30,7 @@ class Cgroup:
     """The directories of one container's cgroup; subclasses know how to write limits."""
 
     version = 0
+    joins_itself_fast = False  # see CgroupV1.join
 
     def __init__(self, paths: tuple[str, ...]):
         self.paths = tuple(paths)
@@ -50,6 +51,10 @@ class Cgroup:
         """Move ``pid`` (and the children it will have) into this cgroup."""
         for path in self.paths:
             _write(os.path.join(path, "cgroup.procs"), str(pid))
+
+    def join(self) -> None:
+        """Move the calling process into this cgroup (single-threaded, as a fresh fork is)."""
+        self.add(0)  # 0: the writer itself
 
     def set_limits(self, memory: int | None, cpus: float | None, pids: int | None) -> None:
         raise NotImplementedError
@@ -122,6 +127,14 @@ class CgroupV2(Cgroup):
 
 class CgroupV1(Cgroup):
     version = 1
+    joins_itself_fast = True
+
+    def join(self) -> None:
+        # A move through `tasks` of the writer's own thread ("0") skips the kernel's global
+        # cgroup_threadgroup_rwsem; every other move takes it, and waits for an RCU grace
+        # period: 0.3 ms instead of 6-12 ms here. Our processes have one thread when they join.
+        for path in self.paths:
+            _write(os.path.join(path, "tasks"), "0")
 
     def _controller(self, name: str) -> str:
         return next(path for path in self.paths if path.startswith(f"{CGROUP_ROOT}/{name}/"))

@@ -12,9 +12,8 @@ Starting a container takes up to three processes, each with one job:
   ~2 ms of the kernel freeing its copy of the shell's memory (the middle's exit, early on,
   overlaps with the container's setup). For a daemon, the middle also starts a new session.
 * The **supervisor** unshares the user namespace (rootless) and the PID namespace (which
-  applies to its children: the next one is PID 1), forks PID 1, puts it in the container's
-  cgroup while PID 1 builds the filesystem (PID 1 waits for that before it runs anything the
-  container could escape the cgroup with), then runs supervisor.main(). A daemon supervisor
+  applies to its children: the next one is PID 1), forks PID 1, sees that it gets into the
+  container's cgroup before it runs anything that could escape it, then runs supervisor.main(). A daemon supervisor
   first exec's a fresh, bare Python so that it doesn't keep the shell's memory alive for days;
   a foreground one (`run --rm IMAGE CMD`) runs it right in the fork, saving a Python start.
 * **PID 1** unshares the other namespaces, builds the filesystem and exec's the command (setup.py).
@@ -235,16 +234,17 @@ def _supervisor_process(container, cgroup, start_w: int, status_w: int | None, f
     if container_pid == 0:
         keep = {go_r, error_w, devnull, log_fd, *(fd for fd in (slave, stdio.stdout, stdio.stderr) if fd is not None), 0}
         _close_fds_except(keep)
-        _container_init(spec, directory, stdio, go_r, error_w)  # never returns
+        _container_init(spec, directory, cgroup, stdio, go_r, error_w)  # never returns
     # Our copies of the write ends go: the pipes reach EOF once the container's last process is gone.
     for fd in (go_r, error_w, *(fd for fd in (slave, *(streams or ())[1::2]) if fd is not None)):
         os.close(fd)
 
-    # PID 1 builds the container's filesystem meanwhile, and waits for the go before it runs the
-    # command: nothing the container starts can escape its limits. In parallel because moving a
-    # process into a cgroup v1 waits for an RCU grace period (6-10 ms here, a third of a run).
+    # PID 1 must be in the cgroup before it runs anything the container could escape it with.
+    # Moving another process costs an RCU grace period (6-12 ms here, a third of a run): on
+    # cgroup v1, PID 1 joins by itself, first thing, which is cheap (cgroups.CgroupV1.join);
+    # elsewhere we move it while it builds the filesystem, and it waits for our go before exec.
     try:
-        if cgroup is not None:
+        if cgroup is not None and not cgroup.joins_itself_fast:
             cgroup.add(container_pid)
     except ContainerError as error:
         os.kill(container_pid, 9)
@@ -291,9 +291,10 @@ def _supervisor_process(container, cgroup, start_w: int, status_w: int | None, f
     os.execv(sys.executable, [sys.executable, "-I", "-S", "-c", SUPERVISOR_BOOT, PACKAGE_ROOT, *args])
 
 
-def _container_init(spec: ContainerSpec, directory: str, stdio: Stdio, go_r: int, error_w: int) -> None:
-    """PID 1 of the new PID namespace: unshare the other namespaces, build the container, wait
-    to be in the cgroup and exec. Errors go to the supervisor through ``error_w``."""
+def _container_init(spec: ContainerSpec, directory: str, cgroup, stdio: Stdio, go_r: int, error_w: int) -> None:
+    """PID 1 of the new PID namespace: join the cgroup (v1) or let the supervisor move us (v2),
+    unshare the other namespaces, build the container and exec. Errors go to the supervisor
+    through ``error_w``."""
 
     def wait_for_cgroup() -> None:
         if os.read(go_r, 2) != b"go":
@@ -301,6 +302,8 @@ def _container_init(spec: ContainerSpec, directory: str, stdio: Stdio, go_r: int
         os.close(go_r)
 
     try:
+        if cgroup is not None and cgroup.joins_itself_fast:
+            cgroup.join()
         flags = NAMESPACES | (linux.CLONE_NEWNET if spec.network == "none" else 0)
         setup.step("unshare(mount, UTS, IPC, network namespaces)", linux.unshare, flags)
         paths = Paths(f"{directory}/rootfs/upper", f"{directory}/rootfs/work", f"{directory}/rootfs/merged",
@@ -579,7 +582,7 @@ def exec_in(container: state.Container, argv, env, user: str, workdir: str, tty:
             fds = [(name, os.open(f"/proc/{pid}/ns/{name}", os.O_RDONLY | os.O_CLOEXEC)) for name in namespaces]
             cgroup = cgroups.from_json(container.cgroup)
             if cgroup is not None:
-                cgroup.add(os.getpid())  # join the cgroup before the namespaces: limits apply to us too
+                cgroup.join()  # before the namespaces (we would not see the cgroup fs): limits apply to us too
             for name, fd in fds:
                 setup.step(f"setns {name}", linux.setns, fd, 0)
                 os.close(fd)

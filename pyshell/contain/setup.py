@@ -70,7 +70,7 @@ def step(what: str, action, *args):
 
 def enter_container(spec: ContainerSpec, paths: Paths, stdio: Stdio, error_fd: int, wait_for_cgroup) -> None:
     """Build the container's filesystem and process state, then exec ``spec.argv``. Never returns.
-    ``wait_for_cgroup()`` returns once the supervisor has put this process into its cgroup."""
+    ``wait_for_cgroup()`` returns once this process is in the container's cgroup."""
     new_root = paths.merged
 
     # 1. Nothing we mount may propagate back to the host (shared mounts would leak there).
@@ -150,9 +150,9 @@ def enter_container(spec: ContainerSpec, paths: Paths, stdio: Stdio, error_fd: i
     if spec.network == "none":
         step("bring up lo", _loopback_up)
 
-    # 13. The cgroup: the supervisor moved us into it while we built the filesystem. Nothing ran
-    #     yet that could escape it; from here on the container's limits apply. Then a cgroup
-    #     namespace, rooted at that cgroup: the container sees itself at "/" in /proc/self/cgroup.
+    # 13. The cgroup: we are in it once this returns (we joined it first thing, or the supervisor
+    #     moved us while we built the filesystem). Nothing ran yet that could escape it. Then a
+    #     cgroup namespace, rooted at that cgroup: the container sees itself at "/" in /proc/self/cgroup.
     wait_for_cgroup()
     step("unshare(CLONE_NEWCGROUP)", linux.unshare, linux.CLONE_NEWCGROUP)
 
