@@ -59,3 +59,60 @@ def test_v2_tree_membership_and_removal():
         cgroup.remove()
         process.wait()
     assert not os.path.exists(cgroup.paths[0])
+
+
+def _forked_joiner(cgroup) -> tuple[int, int]:
+    """A forked child that joins ``cgroup`` itself, then waits: (its pid, a pipe to release it)."""
+    release_r, release_w = os.pipe()
+    joined_r, joined_w = os.pipe()
+    child = os.fork()
+    if child == 0:
+        status = 1
+        try:
+            cgroup.join()
+            os.write(joined_w, b"joined")
+            os.read(release_r, 1)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(joined_w)
+    assert os.read(joined_r, 6) == b"joined"
+    os.close(joined_r)
+    return child, release_w
+
+
+@needs_root
+@pytest.mark.parametrize("version", [1, 2])
+def test_a_process_joins_a_cgroup_itself(version):
+    """PID 1 and `contain exec` join their cgroup themselves (on v1 through `tasks`, the fast way)."""
+    if version == 1:
+        if not os.path.isdir("/sys/fs/cgroup/memory") or os.path.exists("/sys/fs/cgroup/cgroup.controllers"):
+            pytest.skip("no cgroup v1 memory hierarchy on this host")
+        cgroup = cgroups.for_container(uuid.uuid4().hex)
+        assert cgroup.joins_itself_fast
+    else:
+        unified = "/sys/fs/cgroup/unified" if os.path.exists("/sys/fs/cgroup/unified/cgroup.procs") else "/sys/fs/cgroup"
+        if not os.path.exists(f"{unified}/cgroup.controllers"):
+            pytest.skip("no cgroup2 mount on this host")
+        mine = cgroups.own_cgroups().get("", "/")
+        cgroup = cgroups.CgroupV2((os.path.join(unified + mine, f"pysh-test-{uuid.uuid4().hex[:8]}"),))
+        assert not cgroup.joins_itself_fast
+    cgroup.create()
+    child, release_w = None, None
+    try:
+        child, release_w = _forked_joiner(cgroup)
+        assert cgroup.pids() == [child]  # in every hierarchy: pids() reads each one's cgroup.procs
+        for path in cgroup.paths:
+            with open(os.path.join(path, "cgroup.procs")) as file:
+                assert file.read().split() == [str(child)]
+        os.write(release_w, b"x")
+        assert os.waitpid(child, 0)[1] == 0
+        child = None
+    finally:
+        if child is not None:
+            os.kill(child, 9)
+            os.waitpid(child, 0)
+        if release_w is not None:
+            os.close(release_w)
+        cgroup.remove()
+    assert not any(os.path.exists(p) for p in cgroup.paths)
