@@ -67,6 +67,21 @@ FIELDS = [
     ("[", ["["]),
     ("\\*.txt", ["*.txt"]),
     ("~/x ~nosuchuser/x", [os.environ.get("HOME", "/root") + "/x", "~nosuchuser/x"]),
+    # bash's brace expansion: before every other expansion, on unquoted text only
+    ("a{b,c}d {1..3} {c..a} {08..10} {1..7..3}", ["abd", "acd", "1", "2", "3", "c", "b", "a",
+                                                  "08", "09", "10", "1", "4", "7"]),
+    ('{a,$x} {a,"$x"} "{a,b}" \\{a,b} {a} {} {a,b', ["a", "1", "2", "a", "1  2", "{a,b}", "{a,b}", "{a}",
+                                                      "{}", "{a,b"]),
+    ("{a,b}.txt {a,x}*.txt ~{,/x}", ["a.txt", "b.txt", "a.txt", "x*.txt",
+                                     os.environ.get("HOME", "/root"), os.environ.get("HOME", "/root") + "/x"]),
+    ("$e{,} {,} x{,}", ["x", "x"]),
+    # bash's ${x:offset:length} and ${x/pattern/string}
+    ("${x:1} \"${x:0:2}\" ${path: -4} ${path:1:-5}", ["2", "1 ", "so.1", "usr/lib/x"]),
+    ("${path//\\//_} ${path/#\\/usr/~} ${path/%.1/&&} ${star/'*'/all}",
+     ["_usr_lib_x.so.1", os.environ.get("HOME", "/root") + "/lib/x.so.1", "/usr/lib/x.so.1.1", "all.txt"]),
+    ('"${@:2}" ${@: -1} ${@/b/X} "${*/#?/_}"', ["", "c", "c", "a", "X", "c", "_ b  _"]),
+    # bash's $'...'
+    ("$'a\\tb' $'\\x41'$'\\'' x$'\\n'", ["a\tb", "A'", "x\n"]),
 ]
 
 
@@ -117,6 +132,47 @@ def test_field_splitting(ifs, value, expected):
     code = f"IFS='{ifs}'; v='{value}'; printf '[%s]' $v"
     done = subprocess.run(["bash", "--posix", "-c", code], capture_output=True, text=True)
     assert done.stdout == "".join(f"[{f}]" for f in expected) or (not expected and done.stdout == "[]")
+
+
+def test_brace_expansion_is_only_for_command_words(fixture_dir):
+    shell = make_shell(**VARIABLES)
+    assignment = parse("a={x,y}").body[0].command.assigns[0]
+    assert expand.literal(assignment.value, shell) == "{x,y}"
+    assert expand.pattern(words_of("echo {a,b}")[1], shell) == "{a,b}"
+
+
+def test_brace_expansion_returns_the_word_itself_when_there_is_nothing_to_do():
+    from pyshell.expand import braces
+
+    for source in ("{a}", "x{}", "{a,b", "${x}"):
+        word = words_of("echo " + source)[1]
+        assert braces.expand(word) == [word] and braces.expand(word)[0] is word
+
+
+def test_brace_expansion_refuses_too_many_words():
+    shell = make_shell()
+    with pytest.raises(ExpandError, match="too many words"):
+        expand.fields(words_of("echo {1..2000000}"), shell)
+    with pytest.raises(ExpandError, match="too many words"):
+        expand.fields(words_of("echo " + "{a,b}" * 21), shell)
+
+
+def test_substring_and_replacement_errors():
+    shell = make_shell(x="abc")
+    with pytest.raises(ExpandError, match="substring expression < 0"):
+        expand.fields(words_of("echo ${x:2:-2}"), shell)
+    with pytest.raises(ExpandError, match="substring expression < 0"):
+        expand.fields(words_of("echo ${@:1:-1}"), shell)
+    assert expand.literal(words_of("echo ${x//?/<&>}")[1], shell) == "<a><b><c>"
+
+
+def test_regex_quoted_parts_are_literal():
+    shell = make_shell(x="a.c")
+    assert expand.regex(words_of('echo ^a"."c$')[1], shell).search("a.c")
+    assert not expand.regex(words_of('echo ^a"."c$')[1], shell).search("abc")
+    assert expand.regex(words_of("echo ^[[:digit:]]+$")[1], shell).search("123")
+    with pytest.raises(ExpandError):
+        expand.regex(words_of("echo [")[1], shell)
 
 
 def test_literal_does_not_split_or_glob(fixture_dir):

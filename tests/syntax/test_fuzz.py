@@ -14,6 +14,9 @@ SHELL_PIECES = [
     ">>", "2>&1", "<<", "<<-", "EOF", "<<<", "&>", "#", "if", "then", "elif", "else", "fi",
     "while", "until", "do", "done", "for", "in", "case", "esac", "function", "f()", "~", "*",
     "=", "-", "1", "$?", "$@", "\\\n",
+    # bash additions: $'...', ${x:1:2}, ${x/a/b}, brace expansion, (( )), [[ ]]
+    "$'", "\\t", "\\'", "${x:", "${x/", "${x//", "/", ":", ",", "{a,b}", "{1..3}", "((", "[[", "]]",
+    "=~", "==", "-f", "-eq",
 ]
 
 shell_like = st.lists(st.sampled_from(SHELL_PIECES), max_size=30).map("".join)
