@@ -121,7 +121,9 @@ def start(home: Path, container: state.Container, foreground: bool, restarting: 
     os.close(start_r)
     if spec.restart != "no" and not restarting:
         _start_restarter(container)
-    return Started(state.load(container.dir), status_r)
+    # A foreground --rm container may be gone already (`true` takes no time): then the status
+    # pipe still holds its exit status, and the container as we knew it will do.
+    return Started(state.load(container.dir) or container, status_r)
 
 
 def _start_restarter(container: state.Container) -> None:
@@ -403,7 +405,6 @@ def wait_status(started: Started) -> int:
     """Block until the supervisor reports PID 1's exit status. ^C is passed on to the container."""
     import signal
 
-    pid = started.container.pid
     while True:
         try:
             text = _read_line(started.status_fd)  # not up to EOF: that comes after the supervisor's exit
@@ -411,11 +412,14 @@ def wait_status(started: Started) -> int:
         except KeyboardInterrupt:
             send_signal(started.container, signal.SIGINT)
     os.close(started.status_fd)
-    return int(text) if text.strip().isdigit() else 255 if pid else 125
+    return int(text) if text.strip().isdigit() else 255  # the supervisor died: no status to tell
 
 
 def send_signal(container: state.Container, number: int) -> None:
-    words = (container.dir / "running").read_text().split()
+    try:
+        words = (container.dir / "running").read_text().split()
+    except FileNotFoundError:
+        return  # an --rm container that has just been removed
     if not state.alive(int(words[2]), words[3]):
         return
     try:
