@@ -28,6 +28,7 @@ LITERAL, SPLIT, QUOTED, BREAK = 0, 1, 2, 3
 _GLOB_CHARS = frozenset("*?[")
 _NEEDS_WORK = frozenset("*?[~")
 _DEFAULT_IFS = " \t\n"
+_LIST_OPS = (None, ":", "/", "//", "/#", "/%")  # "${@...}" forms that give one field a parameter
 
 
 # ---------------------------------------------------------------- the four entries
@@ -177,7 +178,7 @@ def _expand_parts(parts, shell, quoted: bool, out: list, tilde: bool = False,
         elif kind is DblQuoted:
             inner = part.parts
             # "" is an (empty) field of its own; "$@" with no parameters is no field at all.
-            if not any(type(p) is ParamExp and p.name == "@" and p.op is None for p in inner):
+            if not any(type(p) is ParamExp and p.name == "@" and p.op in _LIST_OPS for p in inner):
                 out.append((QUOTED, ""))
             _expand_parts(inner, shell, True, out)
         elif kind is ParamExp:

@@ -32,7 +32,7 @@ from pyshell.syntax.ast import (AndOr, ArithCommand, ArithExp, BraceGroup, Case,
 # without redirections never loads it (pysh -c startup is a feature).
 
 
-KEYWORDS = frozenset("if then else elif fi case esac for while until do done in { } !".split())
+KEYWORDS = frozenset("if then else elif fi case esac for while until do done in { } ! [[ ]]".split())
 
 
 def execute(shell, command) -> int:
@@ -661,7 +661,12 @@ def _arith_command_body(shell, node: ArithCommand) -> int:
     from pyshell.expand import arith, document
 
     try:
-        status = 0 if arith.evaluate(document(node.expr, shell), shell) else 1
+        expression = document(node.expr, shell)
+        if shell.options.xtrace:
+            from pyshell.builtins import write_err
+
+            write_err(shell.vars.get("PS4", "+ ") + "(( " + expression + " ))\n")
+        status = 0 if arith.evaluate(expression, shell) else 1
     except PyshError as error:
         shell.report(error.message)
         status = 1

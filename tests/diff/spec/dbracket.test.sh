@@ -119,3 +119,12 @@ echo not reached
 
 #### [[ is a plain word elsewhere
 echo [[ a ]]
+
+#### set -x shows the arithmetic command
+set -x
+x=2
+(( x * 3 > 5 ))
+## compare: stderr
+
+#### type knows [[ as a keyword
+type [[ ]]

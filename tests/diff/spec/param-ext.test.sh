@@ -134,3 +134,10 @@ echo status $?
 status 2
 status 2
 ## note: pysh does not support bash's ${x^^} ${x,,} ${!x} ${x@Q}: it refuses them as a bad substitution when parsing (status 2)
+
+#### quoted positional forms with no parameters give no field
+set --
+for i in "${@:1}" "${@/a/b}"; do echo field; done
+set -- a
+for i in "${@:2}"; do echo field2; done
+for i in x"${@:1}"y; do echo $i; done
