@@ -341,8 +341,9 @@ def _replace(part: ParamExp, shell, quoted: bool, out: list) -> None:
     """``${x/pattern/string}`` and its ``//`` (every match), ``/#`` (at the start) and
     ``/%`` (at the end) forms (bash). The longest match is replaced; in the string, an
     unquoted ``&`` stands for the matched text (bash 5.2's patsub_replacement)."""
-    compiled = glob.compile_pattern(pattern(part.arg, shell))
-    empty_pattern = not part.arg.parts
+    pattern_text = pattern(part.arg, shell)
+    compiled = glob.compile_pattern(pattern_text)
+    empty_pattern = pattern_text == ""  # ${x/$empty/y} changes nothing (but /# and /% do)
     pieces: list = []
     if part.arg2 is not None:
         _expand_parts(part.arg2.parts, shell, False, pieces, tilde=True)

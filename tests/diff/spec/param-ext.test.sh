@@ -86,6 +86,7 @@ echo ${x/$p/S} ${x/"$p"/S}
 #### empty pattern and empty value
 x=abc e=
 echo ${x//} ${x/} ${x//b/} "[${e/*/Z}]" "[${e//a/b}]"
+echo ${x/""/X} ${x/$e/X} ${x/#""/X} ${x/%$e/X}
 
 #### ampersand stands for the match
 x=hello
