@@ -28,8 +28,9 @@ BINARY_OPERATORS = frozenset(
 _OPERATORS = ("&&", "||", "(", ")", "<", ">")
 
 
-def read_conditional(scanner, pos, start) -> ast.CondCommand:
-    """Read from after ``[[`` to its ``]]``; ``start`` is the offset of the ``[[``."""
+def read_conditional(scanner, pos, start) -> tuple[ast.CondCommand, int]:
+    """Read from after ``[[`` to its ``]]``; ``start`` is the offset of the ``[[``.
+    Returns the node and the offset just after the ``]]``."""
     items = []   # (kind, value, offset): kind "word" (value a Word) or "op" (value its text)
     while True:
         raw = scanner._raw()
@@ -50,7 +51,7 @@ def read_conditional(scanner, pos, start) -> ast.CondCommand:
             items.append(("word", _regex_word(scanner, raw), raw.lexpos))
             continue
         own_spans: list[int] = []
-        word, _ = scanner._read_word(raw, own_spans)
+        word, end = scanner._read_word(raw, own_spans)
         text = _plain(("word", word, 0))
         if text == "]]":
             scanner._rekind(own_spans, "keyword")
@@ -59,7 +60,7 @@ def read_conditional(scanner, pos, start) -> ast.CondCommand:
             scanner._rekind(own_spans, "operator")
         items.append(("word", word, raw.lexpos))
     parser = _Parser(items, scanner, start)
-    return ast.CondCommand(parser.parse(), pos=pos)
+    return ast.CondCommand(parser.parse(), pos=pos), end
 
 
 def _plain(item) -> str | None:

@@ -561,9 +561,9 @@ class Scanner:
             self._rekind(own_spans, "keyword")
             from .cond import read_conditional  # only scripts using [[ ]] load it
 
-            node = read_conditional(self, word.pos, first.lexpos)
+            node, end = read_conditional(self, word.pos, first.lexpos)
             self.mode = COMMAND
-            return Token("COND_CMD", node, text, word.pos, first.lexpos)
+            return Token("COND_CMD", node, self.lx.lexdata[first.lexpos:end], word.pos, first.lexpos)
 
         keyword = self._reserved(plain, mode)
         if keyword is not None:
