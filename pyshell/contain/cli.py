@@ -187,7 +187,7 @@ def build_spec(home: Path, options: dict, words: list[str]):
         raise ContainerError('"contain run" requires at least 1 argument: IMAGE [COMMAND] [ARG...]', 125)
     image_ref, command = words[0], words[1:]
     image = ImageStore(home).resolve(image_ref)
-    taken = {c.name for c in state.all_containers(home)}
+    taken = state.names_in_use(home)
     spec = default_spec(image, image_ref, name=options.get("name") or state.new_name(taken))
 
     entrypoint, cmd = spec.entrypoint, spec.cmd

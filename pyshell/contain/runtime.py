@@ -57,7 +57,7 @@ def create(home: Path, spec: ContainerSpec) -> state.Container:
     """Make the container's directory and config; the name is checked and taken under the lock."""
     directory = state.containers_dir(home) / spec.id
     with locked(state.lock_path(home)):
-        taken = {c.name for c in state.all_containers(home)}
+        taken = state.names_in_use(home)
         if spec.name in taken:
             raise ContainerError(f'the container name "{spec.name}" is already in use')
         for sub in ("rootfs/upper", "rootfs/work", "rootfs/merged", "etc"):
