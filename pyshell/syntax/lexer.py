@@ -377,6 +377,7 @@ class Scanner:
         self._inputs = []         # alias expansion: where to come back to after the alias text
         self._expanding: set[str] = set()
         self._alias_next = False  # an alias ending in a blank makes the next word an alias too
+        self._ansi_in_dquote = False  # decode $'...' inside "${x#...}" (see _read_brace)
 
     # ------------------------------------------------------------ the token stream
 
@@ -665,8 +666,10 @@ class Scanner:
             parts.append(ast.SglQuoted(raw.value[1:-1]))
             self._span(start, start + len(raw.value), "string")
         elif kind == "ANSI":
-            # Inside "${x:-...}" a $'...' is plain text, as bash has it.
-            parts.append(ast.Lit(raw.value) if in_dquote else ast.SglQuoted(ansi_c_text(raw.value[2:-1])))
+            if in_dquote and not self._ansi_in_dquote:   # "${x:-$'a'}": plain text, as in bash
+                parts.append(ast.Lit(raw.value))
+            else:
+                parts.append(ast.SglQuoted(ansi_c_text(raw.value[2:-1])))
             self._span(start, start + len(raw.value), "string")
         elif kind == "DQ_OPEN":
             self._span(start, start + 1, "string")
@@ -743,9 +746,14 @@ class Scanner:
         op = piece.value
         lx.pop_state()
         self._span(start, lx.lexpos, "variable")
-        if op == ":" or op.startswith("/"):
-            return self._read_brace_pair(name, op, start, raw, in_dquote)
-        arg = self._read_parts("braceword", "BRACE_CLOSE", start, "word", in_dquote=in_dquote)
+        # Inside "...", a $'...' is decoded only in the words of the pattern forms.
+        saved, self._ansi_in_dquote = self._ansi_in_dquote, op in ("#", "##", "%", "%%") or op[0] == "/"
+        try:
+            if op == ":" or op.startswith("/"):
+                return self._read_brace_pair(name, op, start, raw, in_dquote)
+            arg = self._read_parts("braceword", "BRACE_CLOSE", start, "word", in_dquote=in_dquote)
+        finally:
+            self._ansi_in_dquote = saved
         if in_dquote and op not in ("#", "##", "%", "%%"):
             # Inside "...", ${x:-'a'} gives 'a' with its quotes (they are plain characters).
             arg = [ast.Lit(f"'{p.text}'") if isinstance(p, ast.SglQuoted) else p for p in arg]

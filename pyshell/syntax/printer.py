@@ -323,28 +323,25 @@ class _Printer:
         if isinstance(part, ast.Escaped):
             return "\\" + part.char
         if isinstance(part, ast.SglQuoted):
-            if context == "dquote":  # "${x#'a'}": a $'...' here would be plain text
-                return "'" + part.text + "'"
             return _single_quoted(part.text)
         if isinstance(part, ast.DblQuoted):
             return '"' + "".join(self._part_text(p, "dquote") for p in part.parts) + '"'
         if isinstance(part, ast.ParamExp):
-            return self._param_text(part, context)
+            return self._param_text(part)
         if isinstance(part, ast.ArithExp):
             return "$((" + self._word_text(part.expr, "arith") + "))"
         if isinstance(part, ast.CmdSubst):
             return self._cmdsubst_text(part)
         raise TypeError(f"not a word part: {part!r}")
 
-    def _param_text(self, param, context="plain") -> str:
+    def _param_text(self, param) -> str:
         if not param.braced:
             return "$" + param.name
         if param.op == "len":
             return "${#" + param.name + "}"
-        context = "dquote" if context == "dquote" else "plain"
-        arg = self._word_text(param.arg, context) if param.arg is not None else ""
+        arg = self._word_text(param.arg, "plain") if param.arg is not None else ""
         if param.arg2 is not None:
-            arg += (":" if param.op == ":" else "/") + self._word_text(param.arg2, context)
+            arg += (":" if param.op == ":" else "/") + self._word_text(param.arg2, "plain")
         return "${" + param.name + (param.op or "") + arg + "}"
 
     def _cmdsubst_text(self, subst) -> str:

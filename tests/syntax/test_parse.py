@@ -45,6 +45,10 @@ TABLE = [
     (["echo $'\\xe9'"], S(C("echo", W(SglQuoted("\udce9"))))),   # a raw byte, as surrogateescape has it
     (["echo '\u00e9\\q'", "echo $'\\u00e9\\q'", "echo $'\\U000000e9\\q'"], S(C("echo", W(SglQuoted("\u00e9\\q"))))),
     (["echo 'a'", "echo $'a\\0b'", "echo $'a\\x00b'"], S(C("echo", W(SglQuoted("a"))))),   # a NUL ends the text
+    (["echo \"${x#$'it\\'s'}\" \"${x/'\t'/'b'}\" \"${x:+$'\\t'}\"",
+      "echo \"${x#$'it\\x27s'}\" \"${x/$'\\t'/$'b'}\" \"${x:+$'\\t'}\""],
+     S(C("echo", W(DQ(V("x", "#", W(SglQuoted("it's"))))),
+         W(DQ(V("x", "/", W(SglQuoted("\t")), arg2=W(SglQuoted("b"))))), W(DQ(V("x", ":+", W("$'\\t'"))))))),
     (["echo ${x:-'\t'} \"${x:-$'\\t'}\"", "echo ${x:-$'\\t'} \"${x:-$'\\t'}\""],
      S(C("echo", W(V("x", ":-", W(SglQuoted("\t")))), W(DQ(V("x", ":-", W("$'\\t'"))))))),
     # ------------------------------------------------------------ parameters

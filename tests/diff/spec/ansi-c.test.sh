@@ -61,3 +61,7 @@ echo ${x#$'a*'} ${x/$'*'/S}
 #### unterminated is a syntax error
 (eval "echo \$'abc")
 echo status $?
+
+#### inside double quotes, decoded only in pattern forms
+x=abc
+echo "${x/b/$'\x41'}" "${x/$'b'/X}" "${x%$'c'}" "${x##$'a'}" "${x:+$'\x41'}" "${x#${u:-$'a'}}"
