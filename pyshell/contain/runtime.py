@@ -33,7 +33,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from pyshell.contain import cgroups, linux, setup, state, teardown
+# Imported here, not where the forked supervisor and PID 1 use them: an import in a forked child
+# is redone at every start (the child's modules die with it), in the parent it is done once.
+from pyshell.contain import cgroups, linux, setup, state, supervisor, teardown, userns
 from pyshell.contain.setup import Paths, SetupError, Stdio
 from pyshell.contain.spec import ContainerSpec
 from pyshell.errors import ContainerError
@@ -143,8 +145,6 @@ def _start_restarter(container: state.Container) -> None:
                 os.execv(sys.executable, [sys.executable, "-I", "-S", "-c", RESTARTER_BOOT, PACKAGE_ROOT,
                                           str(container.dir)])
             # Recorded before we return: `stop` right after `run` must find it to wait for it.
-            from pyshell.contain import supervisor
-
             supervisor._write_atomically(f"{container.dir}/restarter",
                                          f"{restarter} {supervisor._start_time(restarter)}\n")
         finally:
@@ -224,8 +224,6 @@ def _supervisor_process(container, cgroup, start_w: int, status_w: int | None, f
         # A user namespace where we are root: our own uid and gid map to 0, and the user's range
         # of /etc/subuid and /etc/subgid (if any) to 1..N, so that `-u nobody` works (userns.py).
         # It must come first: it is what lets an ordinary user create the other namespaces.
-        from pyshell.contain import userns
-
         setup.step("user namespace", userns.unshare_user_namespace)
     # A new PID namespace takes effect for the caller's *children*: our next child is its PID 1.
     setup.step("unshare(CLONE_NEWPID)", linux.unshare, linux.CLONE_NEWPID)
@@ -285,8 +283,6 @@ def _supervisor_process(container, cgroup, start_w: int, status_w: int | None, f
     if spec.autoremove:
         args += ["autoremove", f"remove={'|'.join(_removable_paths(container))}"]
     if not fresh_python:
-        from pyshell.contain import supervisor
-
         supervisor.main(args)  # exits
     for fd in passed:
         os.set_inheritable(fd, True)
