@@ -1,7 +1,9 @@
 """The per-container supervisor (podman calls theirs conmon): a small process that outlives `contain`.
 
-runtime.py forks it and it exec's a fresh, bare Python (`python -I -S`) running ``main()``,
-so it does not carry the shell's memory (prompt_toolkit and all) for the container's lifetime.
+runtime.py forks it. For a container that may run for days (-d, -t) it exec's a fresh, bare
+Python (`python -I -S`) running ``main()``, so it does not carry the shell's memory
+(prompt_toolkit and all) for the container's lifetime; a foreground one runs ``main()`` right
+in the fork, which saves a Python start on every `run --rm`.
 It is the parent of the container's PID 1, and it:
 
 1. waits for PID 1 (its child) to exec the command, or to report why it could not,
