@@ -1,17 +1,25 @@
 """`contain run --rm busybox true` against runc, crun, bubblewrap and podman, on the same rootfs.
 
-Run by hand, as root:  .venv/bin/python benchmarks/contain.py [--runs 20]
+Run by hand, as root:  .venv/bin/python benchmarks/contain.py [--runs 20] [--repeats 5]
 
-What is measured (medians over --runs, peers alternated run by run so load hits all alike):
-* contain, warm: a loop of `contain run --rm busybox true` in ONE pysh process, as a student
-  types it in the REPL (the builtin; per-run times come from a pysh script's `times`-free loop
-  measured from Python calling the same entry point, pyshell.contain.cli.main).
-* the same loop of `runc run`, `crun run` (in a private mount namespace with the cgroup2 mount
-  hidden: crun 1.8 refuses hybrid cgroups), `bwrap --unshare-all`, `podman run --runtime runc`.
-* a whole pysh script looping N times (total / N), and the cold `pysh -c 'contain run ...'`.
-* `contain exec` into a running container vs `runc exec`; the supervisor's RSS.
+What is measured (issue 4), each a median over --repeats, the tools alternated repeat by repeat
+so that load on the machine hits them alike:
+
+* **pysh script loop**: ONE `pysh -c 'i=0; while ...; do contain run --rm busybox true; ...'`
+  of --runs runs, as a student types it in the REPL. Shown two ways: total / runs (pysh's own
+  start and contain's first imports included), and per run once started ((T(2N) - T(N)) / N).
+* the **same loop in bash** of `runc run`, `crun run` (in a private mount namespace with the
+  cgroup2 mount hidden: crun 1.8 refuses hybrid cgroups), `bwrap --unshare-all` and
+  `podman run --rm` (podman: fewer runs, it is slow). Every one runs /bin/true of the same
+  busybox directory: the image layer contain stacks under its overlay.
+* the in-process entry point (pyshell.contain.cli.main, what the `contain` builtin calls), per run.
+* the cold `pysh -c 'contain run --rm busybox true'`, beside `pysh -c true`.
+* `contain exec` into a running container vs `runc exec`, both as loops (pysh vs bash);
+  the RSS of a running container's supervisor.
 
 Peers need: apt-get install runc crun bubblewrap podman. Missing ones are reported and skipped.
+The .pyc files are brought up to date first, as an installed pysh has them: with
+PYTHONDONTWRITEBYTECODE=1 set, a stale one is recompiled at every start (tens of ms).
 """
 
 from __future__ import annotations
@@ -31,16 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
 PYSH = str(ROOT / ".venv" / "bin" / "pysh")
-
-
-
-
-def cpu_seconds() -> float:
-    """This process and all its reaped descendants: a measure that load on the machine doesn't inflate."""
-    import resource
-
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+PODMAN_RUNS = 5
 
 
 def timed(command: list[str], **kwargs) -> float:
@@ -48,13 +47,21 @@ def timed(command: list[str], **kwargs) -> float:
     done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kwargs)
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
-        raise RuntimeError(f"{command[0]} failed ({done.returncode}): {done.stderr.decode()[-300:]}")
+        raise RuntimeError(f"{command[:3]} failed ({done.returncode}): {done.stderr.decode()[-300:]}")
     return elapsed
 
 
-def median_ms(values) -> str:
-    values = sorted(values)
-    return f"{statistics.median(values) * 1000:6.1f} ms  ({values[0] * 1000:.0f}-{values[-1] * 1000:.0f})"
+def loop(body: str, runs: int) -> str:
+    """A shell loop running ``body`` ``runs`` times ($i is the run number); pysh and bash alike."""
+    return f"i=0; while [ $i -lt {runs} ]; do {body}; i=$((i+1)); done"
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:7.1f} ms"
+
+
+def spread(values: list[float]) -> str:
+    return f"{ms(statistics.median(values))}  ({min(values) * 1000:.0f}-{max(values) * 1000:.0f})"
 
 
 def make_runc_bundle(work: Path, rootfs: Path, name: str, args: list[str]) -> Path:
@@ -69,13 +76,43 @@ def make_runc_bundle(work: Path, rootfs: Path, name: str, args: list[str]) -> Pa
     return bundle
 
 
+def peer_loops(work: Path, rootfs: Path, runs: int) -> dict[str, tuple[str, int]]:
+    """name -> (a bash script looping the peer, its number of runs)."""
+    peers = {}
+    if shutil.which("runc"):
+        bundle = make_runc_bundle(work, rootfs, "runc-bundle", ["/bin/true"])
+        peers["runc run"] = (loop(f'runc run --bundle {bundle} "r$$-$i"', runs), runs)
+    if shutil.which("crun"):
+        bundle = make_runc_bundle(work, rootfs, "crun-bundle", ["/bin/true"])
+        body = loop(f'crun run --bundle {bundle} "c$$-$i"', runs)
+        script = f"umount /sys/fs/cgroup/unified 2>/dev/null; {body}"
+        peers["crun run (mount-ns workaround)"] = (f"exec unshare -m bash -c '{script}'", runs)
+    if shutil.which("bwrap"):
+        body = f"bwrap --unshare-all --bind {rootfs} / --proc /proc --dev /dev /bin/true"
+        peers["bwrap --unshare-all"] = (loop(body, runs), runs)
+    if shutil.which("podman"):
+        store = work / "podman"
+        base = (f"podman --root {store}/root --runroot {store}/run --cgroup-manager cgroupfs "
+                f"--events-backend file")
+        tar = work / "rootfs.tar"
+        subprocess.run(["tar", "-C", str(rootfs), "-cf", str(tar), "."], check=True)
+        subprocess.run(f"{base} import {tar} localhost/busybox", shell=True, check=True, capture_output=True)
+        body = (f"{base} run --rm --network none --runtime runc --ulimit nofile=20000:20000 "
+                f"--ulimit nproc=32768:32768 localhost/busybox /bin/true")
+        peers["podman run --rm --runtime runc"] = (loop(body, PODMAN_RUNS), PODMAN_RUNS)
+    return peers
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--runs", type=int, default=20, help="runs per loop")
+    parser.add_argument("--repeats", type=int, default=5, help="loops per tool (the median is shown)")
     options = parser.parse_args()
     if os.geteuid() != 0:
         print("run as root (the peers run rootful)", file=sys.stderr)
         return 1
+    runs = options.runs
+    subprocess.run([PYTHON, "-m", "compileall", "-q", str(ROOT / "pyshell")], check=True, capture_output=True)
     work = Path(tempfile.mkdtemp(prefix="pysh-bench-"))
     home = work / "home"
     os.environ["PYSH_HOME"] = str(home)
@@ -87,12 +124,33 @@ def main() -> int:
                        capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
         image = ImageStore(home).resolve("busybox")
         (rootfs,) = image.layer_dirs  # one layer: the same directory every peer runs
-        print(f"rootfs: {rootfs}   runs: {options.runs}   load: {os.getloadavg()[0]:.1f}\n")
+        print(f"rootfs: {rootfs}\nruns per loop: {runs}   repeats: {options.repeats}   "
+              f"load: {os.getloadavg()[0]:.1f}   cpus: {os.cpu_count()}\n")
 
+        # --- loops: pysh running contain, bash running the peers (total / runs of each loop).
+        contain_run = "contain run --rm busybox true"
+        scripts = {"pysh loop: contain run --rm": ([PYSH, "-c", loop(contain_run, runs)], runs),
+                   "pysh loop of 2N (for the per-run cost)": ([PYSH, "-c", loop(contain_run, 2 * runs)], 2 * runs)}
+        for name, (script, count) in peer_loops(work, rootfs, runs).items():
+            scripts[name] = (["bash", "-c", script], count)
+        missing = [p for p in ("runc", "crun", "bwrap", "podman") if not shutil.which(p)]
+        if missing:
+            print(f"not installed (skipped): {', '.join(missing)}\n")
+        totals: dict[str, list[float]] = {name: [] for name in scripts}
+        for command, _ in scripts.values():
+            timed(command)  # warm-up: page cache, .pyc files, podman's storage
+        for _ in range(options.repeats):
+            for name, (command, _) in scripts.items():
+                totals[name].append(timed(command))
+        per_run = {name: [t / scripts[name][1] for t in values] for name, values in totals.items()}
+        started_cost = [(long - short) / runs for long, short in
+                        zip(totals["pysh loop of 2N (for the per-run cost)"], totals["pysh loop: contain run --rm"])]
+
+        # --- the in-process entry point, run by run (what the builtin costs once pysh is warm).
         devnull = os.open(os.devnull, os.O_WRONLY)
         saved = os.dup(1)
 
-        def contain_warm() -> float:
+        def contain_in_process() -> float:
             os.dup2(devnull, 1)
             try:
                 started = time.perf_counter()
@@ -103,93 +161,53 @@ def main() -> int:
             assert status == 0, status
             return elapsed
 
-        peers: dict[str, object] = {"contain (warm, in-process builtin)": contain_warm}
-        counter = iter(range(10**6))
-        if shutil.which("runc"):
-            bundle = make_runc_bundle(work, rootfs, "runc-bundle", ["/bin/true"])
-            peers["runc run"] = lambda: timed(["runc", "run", "--bundle", str(bundle), f"b{next(counter)}"])
-        if shutil.which("crun"):
-            bundle_c = make_runc_bundle(work, rootfs, "crun-bundle", ["/bin/true"])
-            peers["crun run (mount-ns workaround)"] = lambda: timed(
-                ["unshare", "-m", "sh", "-c", 'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun run --bundle "$0" "$1"',
-                 str(bundle_c), f"c{next(counter)}"])
-        if shutil.which("bwrap"):
-            peers["bwrap --unshare-all"] = lambda: timed(
-                ["bwrap", "--unshare-all", "--bind", str(rootfs), "/", "--proc", "/proc", "--dev", "/dev", "/bin/true"])
-        podman_store = work / "podman"
-        if shutil.which("podman"):
-            base = ["podman", "--root", str(podman_store / "root"), "--runroot", str(podman_store / "run"),
-                    "--cgroup-manager", "cgroupfs", "--events-backend", "file"]
-            tar = work / "rootfs.tar"
-            subprocess.run(["tar", "-C", str(rootfs), "-cf", str(tar), "."], check=True)
-            subprocess.run(base + ["import", str(tar), "localhost/busybox"], check=True, capture_output=True)
-            peers["podman run --runtime runc"] = lambda: timed(
-                base + ["run", "--rm", "--network", "none", "--runtime", "runc", "--ulimit", "nofile=20000:20000",
-                        "--ulimit", "nproc=32768:32768", "localhost/busybox", "/bin/true"])
-        missing = [p for p in ("runc", "crun", "bwrap", "podman") if not shutil.which(p)]
-        if missing:
-            print(f"not installed (skipped): {', '.join(missing)}\n")
+        contain_in_process()
+        in_process = [contain_in_process() for _ in range(runs * options.repeats)]
 
-        results: dict[str, list[float]] = {name: [] for name in peers}
-        cpu: dict[str, list[float]] = {name: [] for name in peers}
-        for name, run in peers.items():
-            run()  # warm-up
-        for _ in range(options.runs):
-            for name, run in peers.items():
-                if name.startswith("podman") and len(results[name]) >= max(5, options.runs // 4):
-                    continue  # podman is slow; a few runs are enough for its median
-                before = cpu_seconds()
-                results[name].append(run())
-                cpu[name].append(cpu_seconds() - before)
+        ours = statistics.median(per_run["pysh loop: contain run --rm"])
+        ours_started = statistics.median(started_cost)
+        print(f"contain run --rm busybox true: ms per run, median of {options.repeats} loops (min-max);")
+        print("ratio = peer / contain (> 1: contain is faster), against the pysh loop [and once started]:")
+        print(f"  {'pysh loop, total / runs (pysh start + imports in)':52s} {spread(per_run['pysh loop: contain run --rm'])}")
+        print(f"  {'pysh loop, per run once started ((T(2N)-T(N))/N)':52s} {spread(started_cost)}")
+        print(f"  {'in-process entry point (cli.main), per run':52s} {spread(in_process)}")
+        for name, values in per_run.items():
+            if name.startswith("pysh"):
+                continue
+            peer = statistics.median(values)
+            print(f"  {name + ' (bash loop)':52s} {spread(values)}   x{peer / ours:5.2f}  [x{peer / ours_started:5.2f}]")
 
-        print("contain run --rm busybox true, and peers: wall median (min-max), ratio, CPU user+sys median:")
-        ours = statistics.median(results["contain (warm, in-process builtin)"])
-        ours_cpu = statistics.median(cpu["contain (warm, in-process builtin)"])
-        for name, values in results.items():
-            ratio = statistics.median(values) / ours
-            cpu_median = statistics.median(cpu[name])
-            print(f"  {name:38s} {median_ms(values)}   x{ratio:5.2f}   cpu {cpu_median * 1000:5.1f} ms"
-                  f" (x{cpu_median / ours_cpu:4.2f})")
-
-        # A pysh script looping, as typed in the REPL; and the cold start of a new pysh.
-        loops = options.runs
-        script = f"i=0; while [ $i -lt {loops} ]; do contain run --rm busybox true; i=$((i+1)); done"
-        total = timed([PYSH, "-c", script])
-        print(f"\n  pysh script loop of {loops}: {total / loops * 1000:6.1f} ms per run (includes pysh start / {loops})")
-        cold = [timed([PYSH, "-c", "contain run --rm busybox true"]) for _ in range(max(5, loops // 4))]
-        print(f"  cold pysh -c 'contain run --rm busybox true': {median_ms(cold)}")
+        # --- cold starts.
+        print("\ncold start (a new pysh each time):")
+        cold_runs = max(5, options.repeats)
+        pysh_true = [timed([PYSH, "-c", "true"]) for _ in range(cold_runs)]
+        cold = [timed([PYSH, "-c", contain_run]) for _ in range(cold_runs)]
         cold_m = [timed([PYTHON, "-m", "pyshell.contain", "run", "--rm", "busybox", "true"],
-                        env={**os.environ, "PYTHONPATH": str(ROOT)}) for _ in range(max(5, loops // 4))]
-        print(f"  cold python -m pyshell.contain run ...:       {median_ms(cold_m)}")
+                        env={**os.environ, "PYTHONPATH": str(ROOT)}) for _ in range(cold_runs)]
+        print(f"  {'pysh -c true':52s} {spread(pysh_true)}")
+        print(f"  {'pysh -c ' + repr(contain_run):52s} {spread(cold)}")
+        print(f"  {'python -m pyshell.contain run --rm busybox true':52s} {spread(cold_m)}")
 
-        # exec into a running container.
-        print("\nexec into a running container:")
+        # --- exec into a running container: a pysh loop vs a bash loop of runc exec.
+        print("\nexec into a running container (ms per exec, loops as above):")
         os.dup2(devnull, 1)
         try:
             cli.main(["run", "-d", "--name", "bench-exec", "busybox", "sleep", "1000"])
         finally:
             os.dup2(saved, 1)
-
-        def contain_exec() -> float:
-            started = time.perf_counter()
-            status = cli.main(["exec", "bench-exec", "true"])
-            assert status == 0
-            return time.perf_counter() - started
-
-        exec_results = {"contain exec (warm)": [], "runc exec": []}
-        runners = {"contain exec (warm)": contain_exec}
+        exec_scripts = {"contain exec (pysh loop)": [PYSH, "-c", loop("contain exec bench-exec true", runs)]}
         if shutil.which("runc"):
             bundle_e = make_runc_bundle(work, rootfs, "runc-exec", ["/bin/sleep", "1000"])
             subprocess.run(["runc", "run", "-d", "--bundle", str(bundle_e), "bench-exec"], check=True,
                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            runners["runc exec"] = lambda: timed(["runc", "exec", "bench-exec", "/bin/true"])
-        for _ in range(options.runs):
-            for name, run in runners.items():
-                exec_results[name].append(run())
-        ours_exec = statistics.median(exec_results["contain exec (warm)"])
-        for name, values in exec_results.items():
-            if values:
-                print(f"  {name:38s} {median_ms(values)}   x{statistics.median(values) / ours_exec:5.2f} of contain")
+            exec_scripts["runc exec (bash loop)"] = ["bash", "-c", loop("runc exec bench-exec /bin/true", runs)]
+        exec_times: dict[str, list[float]] = {name: [] for name in exec_scripts}
+        for _ in range(options.repeats):
+            for name, command in exec_scripts.items():
+                exec_times[name].append(timed(command) / runs)
+        ours_exec = statistics.median(exec_times["contain exec (pysh loop)"])
+        for name, values in exec_times.items():
+            print(f"  {name:52s} {spread(values)}   x{statistics.median(values) / ours_exec:5.2f}")
 
         from pyshell.contain import state
 
@@ -197,11 +215,16 @@ def main() -> int:
         supervisor = (container.dir / "running").read_text().split()[0]
         status_text = Path(f"/proc/{supervisor}/status").read_text()
         rss = next(line for line in status_text.splitlines() if line.startswith("VmRSS"))
-        print(f"\nsupervisor of a running container: {rss.split(':')[1].strip()} RSS")
-        cli.main(["rm", "-f", "bench-exec"])
-        if "runc exec" in runners:
+        print(f"\nsupervisor of a running (-d) container: {rss.split(':')[1].strip()} RSS")
+        os.dup2(devnull, 1)
+        try:
+            cli.main(["rm", "-f", "bench-exec"])
+        finally:
+            os.dup2(saved, 1)
+        if "runc exec (bash loop)" in exec_scripts:
             subprocess.run(["runc", "delete", "-f", "bench-exec"], capture_output=True)
     finally:
+        podman_store = work / "podman"
         if shutil.which("podman") and podman_store.exists():
             subprocess.run(["podman", "--root", str(podman_store / "root"), "--runroot", str(podman_store / "run"),
                             "system", "reset", "-f"], capture_output=True)
