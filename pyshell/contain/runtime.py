@@ -111,6 +111,7 @@ def start(home: Path, container: state.Container, foreground: bool, restarting: 
         os.close(start_w)
         if status_w is not None:
             os.close(status_w)
+        undo.callback(_reap, middle)  # if we are interrupted (^C) while waiting below
 
         failure = _read_all(start_r)  # EOF: started. Text: "STATUS message" from a failed step.
         _reap(middle)  # it exited long ago, right after forking the supervisor
