@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -377,6 +378,22 @@ def test_two_runs_in_parallel(root_contain):
         thread.join()
     assert sorted(r.stdout.strip() for r in results) == ["t0", "t1"]
     assert all(r.returncode == 0 for r in results)
+
+
+def test_runs_in_a_loop_in_one_process(contain):
+    """As the `contain` builtin runs them: one process, one run after the other, each status right
+    and nothing left. (On a loaded machine, a container as quick as `true` can be removed before
+    `run` reads its state back: the status must still come, from the supervisor's pipe.)"""
+    code = ("import sys\nfrom pyshell.contain.cli import main\n"
+            "statuses = [main(['run', '--rm', 'busybox', 'sh', '-c', f'exit {i % 3}']) for i in range(12)]\n"
+            "statuses += [main(['run', '--rm', 'busybox', 'true']) for _ in range(12)]\n"
+            "print(statuses)\n")
+    before = set(contain.container_ids())
+    command = contain.argv()[:-2] + ["-c", code]  # the same python, as the same user, without -m
+    done = subprocess.run(command, env=contain.env, cwd=str(contain.home), text=True, capture_output=True, timeout=120)
+    assert done.stderr == ""
+    assert done.stdout.strip() == str([i % 3 for i in range(12)] + [0] * 12)
+    assert set(contain.container_ids()) == before
 
 
 def test_rm_leaves_nothing(contain):
