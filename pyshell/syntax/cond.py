@@ -171,7 +171,11 @@ class _Parser:
             right = self._word()
             return (operator, item[1], right[1])
         text = _plain(item)
-        if text in UNARY_OPERATORS and following is not None and following[0] == "word":
+        if text in UNARY_OPERATORS:
+            if following is None or following[0] != "word":
+                shown = "]]" if following is None else following[1]
+                self._fail(f"unexpected argument '{shown}' to conditional unary operator",
+                           item[2] if following is None else following[2], shown)
             self.index += 1
             return (text, following[1])
         return ("word", item[1])

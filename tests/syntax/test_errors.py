@@ -62,6 +62,8 @@ ERRORS = [
     ("[[ a ; ]]", 1, 6, False, "syntax error in [[ ]] near ';'"),
     ("[[ ( a ]]", 1, 1, False, "unexpected ']]'"),
     ("((1)) x", 1, 7, False, "syntax error near 'x'"),
+    ("[[ -f ]]", 1, 4, False, "unexpected argument ']]' to conditional unary operator"),
+    ("[[ -n && a ]]", 1, 7, False, "unexpected argument '&&' to conditional unary operator"),
     ("echo ${}", 1, 6, False, "bad substitution"),
     ("echo ${#x:-a}", 1, 6, False, "bad substitution"),
     ("echo $(if true)", 1, 15, False, "syntax error near ')'"),
