@@ -684,38 +684,54 @@ def _cond_command_body(shell, node: CondCommand) -> int:
     return _errexit(shell, status)
 
 
-def _cond_true(shell, expr) -> bool:
+def _cond_true(shell, expr, shown_prefix: str = "") -> bool:
     """Evaluate a [[ ]] tree (ast.CondCommand): words are expanded without splitting or
-    globbing; the right of = == != is a pattern, of =~ a regular expression."""
+    globbing; the right of = == != is a pattern, of =~ a regular expression. Under
+    ``set -x`` each test that runs is shown, as bash does (``shown_prefix`` is the ``!``
+    written before it)."""
     from pyshell.builtins import test as test_builtin
 
     tag = expr[0]
-    if tag == "word":
-        return literal(expr[1], shell) != ""
     if tag == "()":
         return _cond_true(shell, expr[1])
     if tag == "!":
-        return not _cond_true(shell, expr[1])
+        is_test = expr[1][0] not in ("&&", "||", "()", "!")
+        return not _cond_true(shell, expr[1], "! " if is_test else "")
     if tag == "&&":
         return _cond_true(shell, expr[1]) and _cond_true(shell, expr[2])
     if tag == "||":
         return _cond_true(shell, expr[1]) or _cond_true(shell, expr[2])
-    if len(expr) == 2:
-        return test_builtin._unary(tag, literal(expr[1], shell), shell)
+    if tag == "word" or len(expr) == 2:
+        operator = "-n" if tag == "word" else tag
+        operand = literal(expr[1], shell)
+        _trace_cond(shell, f"{shown_prefix}{operator} {operand}")
+        return test_builtin._unary(operator, operand, shell)
     left = literal(expr[1], shell)
     if tag in ("=", "==", "!="):
-        return matches(pattern(expr[2], shell), left) == (tag != "!=")
+        right = pattern(expr[2], shell)
+        _trace_cond(shell, f"{shown_prefix}{left} {tag} {right}")
+        return matches(right, left) == (tag != "!=")
     if tag == "=~":
         from pyshell.expand import regex
 
-        return regex(expr[2], shell).search(left) is not None
+        compiled = regex(expr[2], shell)
+        _trace_cond(shell, f"{shown_prefix}{left} {tag} {compiled.pattern}")
+        return compiled.search(left) is not None
+    right = literal(expr[2], shell)
+    _trace_cond(shell, f"{shown_prefix}{left} {tag} {right}")
     if tag in ("-eq", "-ne", "-lt", "-le", "-gt", "-ge"):
         from pyshell.expand import arith
 
         # In [[ ]] both sides are arithmetic expressions: [[ 1+1 -eq 2 ]] is true.
-        numbers = [str(arith.evaluate(literal(word, shell), shell)) for word in expr[1:]]
-        return test_builtin.BINARY_TESTS[tag](*numbers)
-    return test_builtin.BINARY_TESTS[tag](left, literal(expr[2], shell))
+        left, right = (str(arith.evaluate(text, shell)) for text in (left, right))
+    return test_builtin.BINARY_TESTS[tag](left, right)
+
+
+def _trace_cond(shell, text: str) -> None:
+    if shell.options.xtrace:
+        from pyshell.builtins import write_err
+
+        write_err(shell.vars.get("PS4", "+ ") + "[[ " + text + " ]]\n")
 
 
 def _compound(body):

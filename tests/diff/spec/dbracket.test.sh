@@ -128,3 +128,18 @@ x=2
 
 #### type knows [[ as a keyword
 type [[ ]]
+
+#### set -x shows each test [[ ]] runs
+x='a b'
+set -x
+[[ a == b && $(echo c) == c ]]
+[[ -f $x || $x == a* ]]
+[[ ! -n $x ]]
+[[ $x ]]
+[[ $x =~ ^a ]]
+[[ 1+1 -eq 2 ]]
+## compare: stderr
+
+#### command substitutions in [[ ]] run once
+[[ $(echo run >&2; echo 1) -eq 1 ]] && echo one
+## compare: stderr
