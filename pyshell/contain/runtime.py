@@ -77,6 +77,29 @@ def create(home: Path, spec: ContainerSpec) -> state.Container:
 # --------------------------------------------------------------------------- start
 
 
+MOUNT_POINTS = {"etc": ("hostname", "hosts", "resolv.conf"), "proc": (), "sys": (), "dev": ()}
+
+
+def mount_points_layer(containers_dir: Path) -> str:
+    """A read-only layer that every container gets on top of its image: the empty directories
+    and files PID 1 mounts over (/proc, /sys, /dev, /etc/hosts...), as Docker's "init layer".
+    An image without them would otherwise get them made in each container's upper dir, on
+    disk: a copy-up of /etc and four files created, then deleted at `rm` (1.5 ms of a run),
+    and `commit` or `build` would keep these empty files in the image. Made once, atomically."""
+    layer = containers_dir / ".mount-points"
+    if not layer.is_dir():
+        staging = containers_dir / f".mount-points.{os.getpid()}.tmp"
+        for directory, files in MOUNT_POINTS.items():
+            (staging / directory).mkdir(mode=0o755, parents=True, exist_ok=True)
+            for name in files:
+                (staging / directory / name).touch(mode=0o644)
+        try:
+            os.rename(staging, layer)
+        except OSError:  # another command made it meanwhile
+            teardown.remove_tree(str(staging))
+    return str(layer)
+
+
 class Started:
     """A started container as seen by the command that started it."""
 
@@ -95,6 +118,7 @@ def start(home: Path, container: state.Container, foreground: bool, restarting: 
         stale_files = ("running", "exit") if restarting else ("running", "exit", "stopped", "restarts")
         for stale in stale_files:
             (container.dir / stale).unlink(missing_ok=True)
+        mount_points_layer(container.dir.parent)
         cgroup = _make_cgroup(container)
         if cgroup is not None:
             undo.callback(teardown.release_cgroup, cgroup)
@@ -306,7 +330,7 @@ def _container_init(spec: ContainerSpec, directory: str, cgroup, stdio: Stdio, g
         flags = NAMESPACES | (linux.CLONE_NEWNET if spec.network == "none" else 0)
         setup.step("unshare(mount, UTS, IPC, network namespaces)", linux.unshare, flags)
         paths = Paths(f"{directory}/rootfs/upper", f"{directory}/rootfs/work", f"{directory}/rootfs/merged",
-                      f"{directory}/etc")
+                      f"{directory}/etc", f"{os.path.dirname(directory)}/.mount-points")
         setup.enter_container(spec, paths, stdio, error_w, wait_for_cgroup)
     except SetupError as error:
         _report(error_w, error)

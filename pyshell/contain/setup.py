@@ -41,12 +41,13 @@ class SetupError(Exception):
 
 @dataclass(frozen=True)
 class Paths:
-    """Host paths the container is made of (all under PYSH_HOME/containers/ID)."""
+    """Host paths the container is made of (under PYSH_HOME/containers/ID, but the last one)."""
 
     upper: str
     work: str
     merged: str
     etc_dir: str          # an empty directory: a tmpfs for hostname, hosts, resolv.conf goes there
+    mount_points: str     # a read-only layer shared by all containers: see runtime.mount_points_layer
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,8 @@ def enter_container(spec: ContainerSpec, paths: Paths, stdio: Stdio, error_fd: i
     step("mount --make-rprivate /", linux.mount, None, "/", None, MS_REC | MS_PRIVATE)
 
     # 2. The root filesystem: image layers (read-only, lowest first) under a per-container upper dir.
-    lower = ":".join(reversed(spec.layer_dirs))  # overlayfs lists the top layer first
+    #    On top of the image, the layer of empty mount points (/etc/hosts...) that we mount over.
+    lower = ":".join((paths.mount_points, *reversed(spec.layer_dirs)))  # overlayfs lists the top layer first
     options = f"lowerdir={lower},upperdir={paths.upper},workdir={paths.work}"
     if spec.rootless:
         options += ",userxattr"  # trusted.* xattrs are out of reach in a user namespace

@@ -396,6 +396,15 @@ def test_runs_in_a_loop_in_one_process(contain):
     assert set(contain.container_ids()) == before
 
 
+def test_mount_points_stay_out_of_the_container_layer(contain):
+    """/etc/hosts, /etc/hostname... come from the shared mount-points layer (busybox has none):
+    nothing is written to the container's own layer, so `commit` would not keep them."""
+    assert contain.out("run", "--name", "mp", "-h", "mp-host", "busybox", "cat", "/etc/hostname") == "mp-host\n"
+    container_id = contain.out("inspect", "-f", "{{.Id}}", "mp").strip()
+    assert list((contain.home / "containers" / container_id / "rootfs" / "upper").iterdir()) == []
+    contain.out("rm", "mp")
+
+
 def test_rm_leaves_nothing(contain):
     container_id = contain.out("run", "-d", "--memory" if contain.uid == 0 else "-e", "64m" if contain.uid == 0 else "X=1",
                                "-v", "/dst", "busybox", "sleep", "100").strip()
