@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from ..errors import ParseError
@@ -98,7 +99,11 @@ def main(argv=None) -> int:
     except ParseError as error:
         print(f"pysh: {error}", file=sys.stderr)
         return error.status
-    print("\n".join(lines))
+    try:
+        print("\n".join(lines))
+        sys.stdout.flush()
+    except BrokenPipeError:  # `... | head`: the reader has gone, which is not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

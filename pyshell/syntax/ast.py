@@ -97,11 +97,12 @@ class Escaped(Node):
 
 
 class SglQuoted(Node):
-    """'text' — taken literally, no expansion at all. ``$'a\\tb'`` (ANSI-C quoting) is
-    one too, holding the decoded text; the printer writes it back in that form when the
-    text holds a quote or a control character."""
+    """'text' — taken literally, no expansion at all. With ``ansi``, it was written
+    ``$'a\\tb'`` (bash's ANSI-C quoting): ``text`` holds the decoded characters, and the
+    printer writes them back with their escapes."""
 
     text: str
+    ansi: bool = False
 
 
 class DblQuoted(Node):

@@ -669,7 +669,7 @@ class Scanner:
             if in_dquote and not self._ansi_in_dquote:   # "${x:-$'a'}": plain text, as in bash
                 parts.append(ast.Lit(raw.value))
             else:
-                parts.append(ast.SglQuoted(ansi_c_text(raw.value[2:-1])))
+                parts.append(ast.SglQuoted(ansi_c_text(raw.value[2:-1]), ansi=True))
             self._span(start, start + len(raw.value), "string")
         elif kind == "DQ_OPEN":
             self._span(start, start + 1, "string")

@@ -226,7 +226,7 @@ class _Printer:
 
     def cmd_FunctionDef(self, function):
         name = function.name
-        if name in RESERVED or "=" in name:
+        if name in RESERVED or name == "[[" or "=" in name:
             self.write(f"function {name}() ")   # bash form: a plain `if()` would be a keyword
         else:
             self.write(f"{name}() ")
@@ -323,7 +323,9 @@ class _Printer:
         if isinstance(part, ast.Escaped):
             return "\\" + part.char
         if isinstance(part, ast.SglQuoted):
-            return _single_quoted(part.text)
+            if part.ansi or "'" in part.text:
+                return _ansi_quoted(part.text)
+            return "'" + part.text + "'"
         if isinstance(part, ast.DblQuoted):
             return '"' + "".join(self._part_text(p, "dquote") for p in part.parts) + '"'
         if isinstance(part, ast.ParamExp):
@@ -365,19 +367,12 @@ class _Printer:
         return "$(" + text + ")"
 
 
-_ANSI_NAMES = {"\n": "\\n", "\t": "\\t", "\\": "\\\\", "'": "\\'", "\x1b": "\\e", "\r": "\\r"}
+_ANSI_NAMES = {"\n": "\\n", "\t": "\\t", "\\": "\\\\", "'": "\\'", "\x1b": "\\e", "\r": "\\r",
+               "\a": "\\a", "\b": "\\b", "\f": "\\f", "\v": "\\v"}
 
 
-def _plain_char(char: str) -> bool:
-    return (" " <= char < "\x7f" or char in "\n\t" or char > "\x9f") and not "\udc80" <= char <= "\udcff"
-
-
-def _single_quoted(text: str) -> str:
-    """'text', or $'...' when the text holds a quote or a control character (it came
-    from a $'...' in the source, since '...' can hold neither a quote nor be typed
-    with most control characters)."""
-    if "'" not in text and all(_plain_char(char) for char in text):
-        return "'" + text + "'"
+def _ansi_quoted(text: str) -> str:
+    """``$'...'`` holding ``text``, control characters and raw bytes written as escapes."""
     out = []
     for char in text:
         if char in _ANSI_NAMES:
@@ -401,7 +396,10 @@ def _cond_words(expr):
 
 
 def _is_reserved(word) -> bool:
-    return len(word.parts) == 1 and isinstance(word.parts[0], ast.Lit) and word.parts[0].text in RESERVED
+    """Would this word be read as a keyword where a command starts? (``[[`` too: it opens
+    a conditional there.)"""
+    return (len(word.parts) == 1 and isinstance(word.parts[0], ast.Lit)
+            and (word.parts[0].text in RESERVED or word.parts[0].text == "[["))
 
 
 _PART_TYPES = (ast.Lit, ast.Escaped, ast.SglQuoted, ast.DblQuoted, ast.ParamExp,

@@ -10,6 +10,11 @@ from pyshell.syntax.ast import (AndOr, ArithCommand, ArithExp, BraceGroup, CondC
 
 from .syntax_trees import A, ARITH, BG, C, DQ, P, R, S, SUB, V, W
 
+def A_Q(text) -> SglQuoted:
+    """A $'...' word part."""
+    return SglQuoted(text, ansi=True)
+
+
 TABLE = [
     # ------------------------------------------------------------ simple commands
     (["echo hello world", "echo  hello\tworld", "echo hello world;", "\n\necho hello world\n\n"],
@@ -35,22 +40,23 @@ TABLE = [
      S(C("echo", W(DQ(V("x"), " ", V("y", braced=True), " ", SUB(C("z"))))))),
     (["echo 'multi\nline'"], S(C("echo", W(SglQuoted("multi\nline"))))),
     (["echo $ a$"], S(C("echo", "$", "a$"))),
-    # $'...' (ANSI-C quoting) is a SglQuoted holding the decoded text; printed back as
-    # '...' unless the text needs escapes.
-    (["echo 'x' $'\\x07'", "echo $'x' $'\\a'", "echo $'\\x78' $'\\007'", "echo $'\\170' $'\\cG'"],
-     S(C("echo", W(SglQuoted("x")), W(SglQuoted("\a"))))),
-    (["echo $'it\\'s\\n' a'\t'b", "echo $'it\\'s\\n' a$'\\t'b", "echo $'it\\x27s\\x0a' a$'\\x09'b"],
-     S(C("echo", W(SglQuoted("it's\n")), W("a", SglQuoted("\t"), "b")))),
-    (["echo $'\\e[1m\\\\'", "echo $'\\E[1m\\x5c'"], S(C("echo", W(SglQuoted("\x1b[1m\\"))))),
-    (["echo $'\\xe9'"], S(C("echo", W(SglQuoted("\udce9"))))),   # a raw byte, as surrogateescape has it
-    (["echo '\u00e9\\q'", "echo $'\\u00e9\\q'", "echo $'\\U000000e9\\q'"], S(C("echo", W(SglQuoted("\u00e9\\q"))))),
-    (["echo 'a'", "echo $'a\\0b'", "echo $'a\\x00b'"], S(C("echo", W(SglQuoted("a"))))),   # a NUL ends the text
-    (["echo \"${x#$'it\\'s'}\" \"${x/'\t'/'b'}\" \"${x:+$'\\t'}\"",
-      "echo \"${x#$'it\\x27s'}\" \"${x/$'\\t'/$'b'}\" \"${x:+$'\\t'}\""],
-     S(C("echo", W(DQ(V("x", "#", W(SglQuoted("it's"))))),
-         W(DQ(V("x", "/", W(SglQuoted("\t")), arg2=W(SglQuoted("b"))))), W(DQ(V("x", ":+", W("$'\\t'"))))))),
-    (["echo ${x:-'\t'} \"${x:-$'\\t'}\"", "echo ${x:-$'\\t'} \"${x:-$'\\t'}\""],
-     S(C("echo", W(V("x", ":-", W(SglQuoted("\t")))), W(DQ(V("x", ":-", W("$'\\t'"))))))),
+    # $'...' (ANSI-C quoting) is a SglQuoted holding the decoded text, marked ``ansi`` so
+    # that it prints back as $'...', with escapes for what needs one.
+    (["echo 'x' $'\\a'", "echo 'x' $'\\x07'", "echo 'x' $'\\007'", "echo 'x' $'\\cG'", "echo 'x' $'\\cg'"],
+     S(C("echo", W(SglQuoted("x")), W(A_Q("\a"))))),
+    (["echo $'x' $'x'", "echo $'x' $'\\170'", "echo $'\\x78' $'x'"], S(C("echo", W(A_Q("x")), W(A_Q("x"))))),
+    (["echo $'it\\'s\\n' a$'\\t'b", "echo $'it\\x27s\\x0a' a$'\\x09'b", "echo $'it\\'s\\012' a$'\\11'b"],
+     S(C("echo", W(A_Q("it's\n")), W("a", A_Q("\t"), "b")))),
+    (["echo $'\\e[1m\\\\'", "echo $'\\E[1m\\x5c'"], S(C("echo", W(A_Q("\x1b[1m\\"))))),
+    (["echo $'\\xe9\\x01A'"], S(C("echo", W(A_Q("\udce9\x01A"))))),   # a raw byte, as surrogateescape has it
+    (["echo $'\u00e9\\\\q'", "echo $'\\u00e9\\q'", "echo $'\\U000000e9\\q'"], S(C("echo", W(A_Q("\u00e9\\q"))))),
+    (["echo $'a'", "echo $'a\\0b'", "echo $'a\\x00b'"], S(C("echo", W(A_Q("a"))))),   # a NUL ends the text
+    (["echo \"${x#$'it\\'s'}\" \"${x/$'\\t'/'b'}\" \"${x:+$'\\t'}\"",
+      "echo \"${x#$'it\\x27s'}\" \"${x/$'\\x09'/'b'}\" \"${x:+$'\\t'}\""],
+     S(C("echo", W(DQ(V("x", "#", W(A_Q("it's"))))),
+         W(DQ(V("x", "/", W(A_Q("\t")), arg2=W(SglQuoted("b"))))), W(DQ(V("x", ":+", W("$'\\t'"))))))),
+    (["echo ${x:-$'\\t'} \"${x:-$'\\t'}\""],
+     S(C("echo", W(V("x", ":-", W(A_Q("\t")))), W(DQ(V("x", ":-", W("$'\\t'"))))))),
     # ------------------------------------------------------------ parameters
     (["echo $? $$ $! $# $@ $* $- $0 $1 ${10} $10"],
      S(C("echo", *[W(V(n)) for n in "?$!#@*-01"], W(V("10", braced=True)), W(V("1"), "0")))),
