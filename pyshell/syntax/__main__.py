@@ -55,6 +55,8 @@ def _leaf(part) -> str:
     if isinstance(part, ParamExp):
         return f"ParamExp({part.name!r}" + (f", {part.op!r}" if part.op else "") + \
             (", braced" if part.braced else "") + ")"
+    if isinstance(part, SglQuoted) and part.ansi:
+        return f"SglQuoted({part.text!r}, ansi)"
     return f"{type(part).__name__}({part.values()[0]!r})"
 
 
