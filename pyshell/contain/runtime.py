@@ -13,9 +13,10 @@ Starting a container takes up to three processes, each with one job:
   overlaps with the container's setup). For a daemon, the middle also starts a new session.
 * The **supervisor** unshares the user namespace (rootless) and the PID namespace (which
   applies to its children: the next one is PID 1), forks PID 1, sees that it gets into the
-  container's cgroup before it runs anything that could escape it, then runs supervisor.main(). A daemon supervisor
-  first exec's a fresh, bare Python so that it doesn't keep the shell's memory alive for days;
-  a foreground one (`run --rm IMAGE CMD`) runs it right in the fork, saving a Python start.
+  container's cgroup before it runs anything that could escape it, then runs supervisor.main().
+  A daemon supervisor first exec's a fresh, bare Python so that it doesn't keep the shell's
+  memory alive for days; a foreground one (`run --rm IMAGE CMD`) runs it right in the fork,
+  saving a Python start.
 * **PID 1** unshares the other namespaces, builds the filesystem and exec's the command (setup.py).
 
 `contain` waits on a pipe that the supervisor closes once PID 1 exec'd and `running` is
