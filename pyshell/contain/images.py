@@ -35,6 +35,9 @@ from pathlib import Path
 from pyshell.errors import ContainerError
 from pyshell.statedir import atomic_write, atomic_write_json, locked, read_json
 
+# What only adding layers needs (layers, tarfile, hashlib, shutil, tempfile, datetime) is
+# imported in the functions that add them: `contain run` only resolves an image (10 ms less).
+
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 DOCKER_HUB = "docker.io"
 
