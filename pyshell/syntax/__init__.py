@@ -8,6 +8,7 @@
 How it is built (read in this order):
     tokens.py    the token kinds the grammar sees (WORD, IF, AND_IF, ...)
     lexer.py     PLY rules cut text into lexemes; the Scanner makes words and tokens
+                 (and reads bash's ``(( ))`` whole, and ``[[ ]]`` through cond.py)
     lexengine.py runs those rules at run time (one master regex per lexer state)
     grammar.py   the PLY grammar: p_ functions whose docstrings are the BNF
     lr.py        the LR loop running the tables PLY generated (lrtables.py) over the tokens
