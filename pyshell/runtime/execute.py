@@ -24,7 +24,7 @@ from pyshell.expand import fields, literal, pattern
 from pyshell.expand.glob import matches
 from pyshell.runtime.control import BreakLoop, ContinueLoop, ExitShell, ReturnFromFunction
 from pyshell.runtime.process import SpawnPlan, fork_subshell, spawn
-from pyshell.syntax.ast import (AndOr, ArithCommand, ArithExp, BraceGroup, Case, CondCommand,
+from pyshell.syntax.ast import (AndOr, ArithCommand, ArithExp, ArithFor, BraceGroup, Case, CondCommand,
                                 DblQuoted, For, FunctionDef, If, ParamExp, Pipeline, SimpleCommand,
                                 Subshell, While, Word)
 
@@ -625,6 +625,31 @@ def _for_body(shell, node: For) -> int:
     return status
 
 
+def _arith_for_body(shell, node: ArithFor) -> int:
+    """bash's ``for ((init; cond; step))``: init once, then body and step while cond is
+    not zero (an empty cond is true). An arithmetic error ends the loop with status 1."""
+    from pyshell.expand import arith, document
+
+    def value(word) -> int:
+        return arith.evaluate(document(word, shell), shell)
+
+    status = 0
+    shell.loop_depth += 1
+    try:
+        value(node.init)
+        while not node.cond.parts or value(node.cond):
+            status, broken = _loop_pass(shell, node.body, status)
+            if broken:
+                break
+            value(node.step)
+    except PyshError as error:
+        shell.report(error.message)
+        status = 1
+    finally:
+        shell.loop_depth -= 1
+    return status
+
+
 def _loop_pass(shell, body, status: int) -> tuple[int, bool]:
     """Run a loop body once: (the status now, whether `break` ended this loop).
 
@@ -750,6 +775,7 @@ run_for = _compound(_for_body)
 run_case = _compound(_case_body)
 run_brace_group = _compound(_brace_group_body)
 run_arith_command = _compound(_arith_command_body)
+run_arith_for = _compound(_arith_for_body)
 run_cond_command = _compound(_cond_command_body)
 
 
@@ -789,7 +815,7 @@ _RUNNERS = {
     SimpleCommand: run_simple, Pipeline: run_pipeline, AndOr: run_and_or, If: run_if,
     While: run_while, For: run_for, Case: run_case, BraceGroup: run_brace_group,
     Subshell: run_subshell, FunctionDef: define_function, ArithCommand: run_arith_command,
-    CondCommand: run_cond_command,
+    CondCommand: run_cond_command, ArithFor: run_arith_for,
 }
 
 

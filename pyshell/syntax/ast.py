@@ -250,6 +250,17 @@ class For(Node):
     redirects: tuple[Redirect, ...] = ()
 
 
+class ArithFor(Node):
+    """bash's ``for ((init; cond; step)); do body; done``: three arithmetic expressions
+    (each may be empty; an empty cond is true)."""
+
+    init: Word
+    cond: Word
+    step: Word
+    body: Script
+    redirects: tuple[Redirect, ...] = ()
+
+
 class CaseItem(Node):
     patterns: tuple[Word, ...]
     body: Script
@@ -290,4 +301,4 @@ class CondCommand(Node):
 
 
 Command = (SimpleCommand | Pipeline | AndOr | Subshell | BraceGroup | If | While | For | Case
-           | FunctionDef | ArithCommand | CondCommand)
+           | FunctionDef | ArithCommand | CondCommand | ArithFor)

@@ -185,6 +185,35 @@ def p_for_clause(p):
     p[0] = ast.For(p[2], items, p[len(p) - 1], pos=p[1])
 
 
+def p_for_clause_arith(p):
+    """for_clause : FOR ARITH_CMD do_group
+                  | FOR ARITH_CMD sequential_sep do_group"""
+    # bash's for ((init; cond; step)): the Scanner read the (( )) whole; cut it at its ;s.
+    expressions = _split_arith_for(p[2].expr)
+    if len(expressions) != 3:
+        raise _error_at("for (( )) needs three expressions: init; condition; step", p[2].pos, "((")
+    p[0] = ast.ArithFor(*expressions, p[len(p) - 1], pos=p[1])
+
+
+def _split_arith_for(word):
+    """The words between the top-level ``;`` of a for (( )) (``;`` is plain text there)."""
+    words, current = [], []
+    for part in word.parts:
+        if isinstance(part, ast.Lit) and ";" in part.text:
+            pieces = part.text.split(";")
+            for piece in pieces[:-1]:
+                if piece:
+                    current.append(ast.Lit(piece))
+                words.append(ast.Word(tuple(current)))
+                current = []
+            if pieces[-1]:
+                current.append(ast.Lit(pieces[-1]))
+        else:
+            current.append(part)
+    words.append(ast.Word(tuple(current)))
+    return words
+
+
 def p_name(p):
     """name : WORD"""
     word = p[1]

@@ -410,7 +410,8 @@ class Scanner:
                         raise self.source.error("here-document not finished before ')'",
                                                 raw.lexpos, token=")")
                     return
-                if type == "LPAREN" and self.mode == COMMAND and self.lx.lexdata.startswith("(", self.lx.lexpos):
+                if (type == "LPAREN" and self.mode in (COMMAND, FOR_NAME)
+                        and self.lx.lexdata.startswith("(", self.lx.lexpos)):
                     token = self._arith_command(raw)
                     if token is not None:
                         self.last_type = token.type

@@ -204,6 +204,14 @@ class _Printer:
         self.write("done")
         self.redirects(loop.redirects)
 
+    def cmd_ArithFor(self, loop):
+        indent = self.indent
+        expressions = ";".join(self._word_text(w, "arith") for w in (loop.init, loop.cond, loop.step))
+        self.write("for ((" + expressions + ")); do")
+        self.block(loop.body, indent)
+        self.write("done")
+        self.redirects(loop.redirects)
+
     def cmd_Case(self, case):
         indent = self.indent
         self.write(f"case {self._word_text(case.word, 'plain')} in")

@@ -16,7 +16,7 @@ SHELL_PIECES = [
     "=", "-", "1", "$?", "$@", "\\\n",
     # bash additions: $'...', ${x:1:2}, ${x/a/b}, brace expansion, (( )), [[ ]]
     "$'", "\\t", "\\'", "${x:", "${x/", "${x//", "/", ":", ",", "{a,b}", "{1..3}", "((", "[[", "]]",
-    "=~", "==", "-f", "-eq",
+    "=~", "==", "-f", "-eq", "for ((i=0; i<2; i++))",
 ]
 
 shell_like = st.lists(st.sampled_from(SHELL_PIECES), max_size=30).map("".join)

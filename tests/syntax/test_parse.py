@@ -4,7 +4,7 @@ canonical print. Every input also round-trips: parse(format(tree)) == tree."""
 import pytest
 
 from pyshell.syntax import format, parse
-from pyshell.syntax.ast import (AndOr, ArithCommand, ArithExp, BraceGroup, CondCommand, Case, CaseItem, CmdSubst, DblQuoted,
+from pyshell.syntax.ast import (AndOr, ArithCommand, ArithExp, ArithFor, BraceGroup, CondCommand, Case, CaseItem, CmdSubst, DblQuoted,
                                 Escaped, For, FunctionDef, If, Lit, ParamExp, Script, SglQuoted,
                                 Subshell, While, Word)
 
@@ -163,6 +163,11 @@ TABLE = [
     (["if ((i < 3)); then\n  :\nfi", "if ((i < 3)) then :; fi"],
      S(If(((S(ArithCommand(W("i < 3"))), S(C(":"))),)))),
     (["echo $( ((1)) )", "echo $(((1)) )"], S(C("echo", W(SUB(ArithCommand(W("1"))))))),
+    # bash's for ((init; cond; step))
+    (["for ((i = 0; i < $n; i++)); do\n  echo $i\ndone", "for ((i = 0; i < $n; i++)) do echo $i; done",
+      "for ((i = 0; i < $n; i++))\ndo\n  echo $i\ndone"],
+     S(ArithFor(W("i = 0"), W(" i < ", V("n")), W(" i++"), S(C("echo", W(V("i"))))))),
+    (["for ((;;)); do\n  break\ndone >f"], S(ArithFor(W(), W(), W(), S(C("break")), redirects=(R(">", "f"),)))),
     # bash's [[ expr ]]: words, && || ! ( ), unary and binary tests, a regex after =~
     (["[[ -f a && ! -d $b || ( x == y* ) ]] >/dev/null",
       "[[ -f a&&! -d $b||(x == y*) ]] >/dev/null", "[[\n-f a && ! -d $b\n|| ( x == y* ) ]] >/dev/null"],

@@ -143,3 +143,25 @@ set -x
 #### command substitutions in [[ ]] run once
 [[ $(echo run >&2; echo 1) -eq 1 ]] && echo one
 ## compare: stderr
+
+#### arithmetic for loop
+for ((i = 0; i < 3; i++)); do echo $i; done
+for ((i=5; i>0; i-=2)) do echo $i; done
+echo after $i
+
+#### arithmetic for loop with empty parts, break and continue
+n=0
+for ((;;)); do ((n++ < 5)) || break; done
+echo $n
+for ((i=0; i<3; i++)); do for ((j=0; j<2; j++)); do [ $j = 1 ] && continue 2; echo $i$j; done; done
+
+#### arithmetic for loop with newlines and a redirection
+for (( i = 3 ; i ; i-- ))
+do
+  echo $i
+done > out.txt
+cat out.txt
+
+#### arithmetic for loop error
+for ((i=0; i<1/0; i++)); do echo x; done
+echo status $?

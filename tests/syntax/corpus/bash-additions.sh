@@ -40,3 +40,6 @@ case $name in
     *.txt) [[ -s $name ]] && cat -- "$name" ;;
 esac
 ( (echo nested); echo subshells )
+for ((i = 0; i < ${#name}; i += 4)); do
+    printf '%s\n' "${name:i:4}"
+done
