@@ -631,13 +631,19 @@ def _arith_for_body(shell, node: ArithFor) -> int:
     from pyshell.expand import arith, document
 
     def value(word) -> int:
-        return arith.evaluate(document(word, shell), shell)
+        expression = document(word, shell) if word.parts else "1"  # bash: empty means 1
+        if shell.options.xtrace:
+            from pyshell.builtins import write_err
+
+            # bash shows each of the three parts trimmed
+            write_err(shell.vars.get("PS4", "+ ") + "(( " + expression.strip() + " ))\n")
+        return arith.evaluate(expression, shell)
 
     status = 0
     shell.loop_depth += 1
     try:
         value(node.init)
-        while not node.cond.parts or value(node.cond):
+        while value(node.cond):
             status, broken = _loop_pass(shell, node.body, status)
             if broken:
                 break

@@ -165,3 +165,9 @@ cat out.txt
 #### arithmetic for loop error
 for ((i=0; i<1/0; i++)); do echo x; done
 echo status $?
+
+#### set -x shows the arithmetic for loop
+set -x
+for ((i=0; i<2; i++)); do :; done
+for ((;;)); do break; done
+## compare: stderr
