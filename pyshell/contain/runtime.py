@@ -91,9 +91,12 @@ def mount_points_layer(containers_dir: Path) -> str:
     if not layer.is_dir():
         staging = containers_dir / f".mount-points.{os.getpid()}.tmp"
         for directory, files in MOUNT_POINTS.items():
-            (staging / directory).mkdir(mode=0o755, parents=True, exist_ok=True)
+            (staging / directory).mkdir(parents=True, exist_ok=True)
             for name in files:
-                (staging / directory / name).touch(mode=0o644)
+                (staging / directory / name).touch()
+        # Whatever our umask: the top layer's /etc is the container's /etc (`-u nobody` reads it).
+        for path in (staging, *staging.rglob("*")):
+            os.chmod(path, 0o755 if path.is_dir() else 0o644)
         try:
             os.rename(staging, layer)
         except OSError:  # another command made it meanwhile

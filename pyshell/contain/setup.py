@@ -19,6 +19,7 @@ import errno
 import fcntl
 import os
 import signal
+import stat
 import struct
 import termios
 from dataclasses import dataclass
@@ -423,23 +424,32 @@ def _exec(argv, env) -> None:
     each directory (os.execvpe): a failed execve costs ~0.3 ms here, busybox's `true` is 6th."""
     try:
         _reset_signals()
-        program = _find_on_path(argv[0], env.get("PATH", os.defpath))
-        if program is None:
-            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT))
-        os.execve(program, list(argv), env)
+        os.execve(_find_on_path(argv[0], env.get("PATH", os.defpath)), list(argv), env)
     except OSError as error:
         status = 127 if isinstance(error, FileNotFoundError) else 126
         raise SetupError(f'exec "{argv[0]}": {error.strerror}', status) from None
 
 
-def _find_on_path(command: str, search_path: str) -> str | None:
-    """The first executable ``command`` in ``search_path``, else the first file of that name
-    (its exec then fails with "Permission denied"), else None. A name with a / is not searched."""
+def _find_on_path(command: str, search_path: str) -> str:
+    """The first executable ``command`` in ``search_path`` (a name with a / is not searched).
+    Else, as execvp: the first one we may not run or reach, whose exec fails with "Permission
+    denied"; or FileNotFoundError."""
     if "/" in command:
         return command
-    candidates = [f"{directory or '.'}/{command}" for directory in search_path.split(":")]
-    files = [path for path in candidates if os.path.isfile(path)]
-    return next((path for path in files if os.access(path, os.X_OK)), files[0] if files else None)
+    denied = None
+    for directory in search_path.split(":"):
+        path = f"{directory or '.'}/{command}"
+        try:
+            if stat.S_ISREG(os.stat(path).st_mode) and os.access(path, os.X_OK):
+                return path
+            denied = denied or path  # a directory, or not executable
+        except PermissionError:
+            denied = denied or path
+        except OSError:
+            pass  # not there
+    if denied is None:
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT))
+    return denied
 
 
 def _reset_signals() -> None:

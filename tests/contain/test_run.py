@@ -174,6 +174,19 @@ def test_command_not_found_is_127(root_contain):
     assert done.stderr.strip() == 'pysh: contain run: exec "no-such-command": No such file or directory'
 
 
+def test_path_search_is_execvp_s(root_contain, open_tmp):
+    """The command is looked up on the container's PATH as execvp does: a file that is not
+    executable is skipped if one further on is (126 if none), a missing one is 127."""
+    (open_tmp / "echo").write_text("not a program\n")
+    assert root_contain.out("run", "--rm", "-v", f"{open_tmp}:/nx", "-e", "PATH=/nx:/nonexistent:/bin",
+                            "busybox", "echo", "found") == "found\n"
+    done = root_contain.run("run", "--rm", "-e", "PATH=/nonexistent:/etc", "busybox", "passwd")
+    assert done.returncode == 126
+    assert done.stderr.strip() == 'pysh: contain run: exec "passwd": Permission denied'
+    done = root_contain.run("run", "--rm", "-e", "PATH=/etc", "busybox", "echo")
+    assert done.returncode == 127
+
+
 def test_read_only_root_and_tmpfs(root_contain):
     done = root_contain.run("run", "--rm", "--read-only", "--tmpfs", "/scratch", "busybox", "sh", "-c",
                        "touch /scratch/ok && echo tmpfs-ok; touch /nope")
