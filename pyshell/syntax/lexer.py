@@ -967,8 +967,9 @@ def _delimiter_text(word: ast.Word) -> tuple[str, bool]:
 
 _ANSI_ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", "'": "'", '"': '"', "?": "?", "a": "\a",
                  "b": "\b", "e": "\x1b", "E": "\x1b", "f": "\f", "r": "\r", "v": "\v"}
-_ANSI_ESCAPE = re.compile(r"\\(?:([0-7]{1,3})|x([0-9A-Fa-f]{1,2})|u([0-9A-Fa-f]{1,4})"
-                          r"|U([0-9A-Fa-f]{1,8})|c(.)|(.))", re.DOTALL)
+# Compiled on first use (by re's cache): most scripts have no $'...'.
+_ANSI_ESCAPE = (r"(?s)\\(?:([0-7]{1,3})|x([0-9A-Fa-f]{1,2})|u([0-9A-Fa-f]{1,4})"
+                r"|U([0-9A-Fa-f]{1,8})|c(.)|(.))")
 
 
 def ansi_c_text(body: str) -> str:
@@ -988,7 +989,7 @@ def ansi_c_text(body: str) -> str:
             return chr(ord(control.upper()) & 0x1F) if control != "?" else "\x7f"
         return _ANSI_ESCAPES.get(other, match.group())
 
-    text = _ANSI_ESCAPE.sub(decode, body) if "\\" in body else body
+    text = re.sub(_ANSI_ESCAPE, decode, body) if "\\" in body else body
     return text.partition("\0")[0]
 
 
