@@ -852,6 +852,8 @@ class Scanner:
             while True:
                 piece = self._lexeme()
                 if piece is None:
+                    if self.mode == FOR_NAME:  # `for ((i=0;` then Enter: more is coming
+                        raise self.source.error("unterminated for (( ))", start, incomplete=True)
                     break
                 if piece.type == "AR_OPEN":
                     depth += 1
@@ -871,8 +873,10 @@ class Scanner:
                     return Token("ARITH_CMD", node, lx.lexdata[start:lx.lexpos], pos, start)
                 else:
                     self._part(piece, parts, None, in_dquote=False, context="number")
-        except ParseError:
-            pass  # not arithmetic after all: the subshells will report what is wrong
+        except ParseError as error:
+            if error.incomplete and self.mode == FOR_NAME:
+                raise
+            # not arithmetic after all: the subshells will report what is wrong
         del lx.lexstatestack[states_before + 1:]
         lx.pop_state()
         if self.spans is not None:

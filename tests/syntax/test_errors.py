@@ -63,6 +63,7 @@ ERRORS = [
     ("[[ ( a ]]", 1, 1, False, "unexpected ']]'"),
     ("((1)) x", 1, 7, False, "syntax error near 'x'"),
     ("for ((i=0; i<2)); do :; done", 1, 5, False, "for (( )) needs three expressions"),
+    ("for ((i=0;", 1, 5, True, "unterminated for (( ))"),
     ("[[ -f ]]", 1, 4, False, "unexpected argument ']]' to conditional unary operator"),
     ("[[ -n && a ]]", 1, 7, False, "unexpected argument '&&' to conditional unary operator"),
     ("echo ${}", 1, 6, False, "bad substitution"),
