@@ -21,6 +21,7 @@ from collections import namedtuple
 
 from pyshell import expand
 from pyshell.errors import RedirectError
+from pyshell.syntax.ast import Lit
 
 SAVE_FLOOR = 10  # saved and internal fds live at 10 and above
 
@@ -37,6 +38,16 @@ _WRITE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
 _APPEND = os.O_WRONLY | os.O_CREAT | os.O_APPEND
 
 
+def _brace_expands(word) -> bool:
+    """Whether brace expansion makes several words of a redirection's target (an error,
+    as in bash: a redirection has one file)."""
+    if not any(type(part) is Lit and "{" in part.text for part in word.parts):
+        return False
+    from pyshell.expand import braces
+
+    return len(braces.expand(word)) > 1
+
+
 def evaluate(redirects, shell) -> list:
     """Phase 1: expand every target; the result says what to do, nothing is done yet."""
     actions = []
@@ -46,6 +57,8 @@ def evaluate(redirects, shell) -> list:
             actions.append(HereDoc(_fd(redirect, 0), expand.document(redirect.heredoc, shell)))
             continue
         target = expand.literal(redirect.target, shell)
+        if op != "<<<" and _brace_expands(redirect.target):
+            raise RedirectError(f"{target}: ambiguous redirect")
         if op == "<<<":
             actions.append(HereDoc(_fd(redirect, 0), target + "\n"))
         elif op == "<":

@@ -92,3 +92,16 @@ printf '<%s>' {,}x{,}; echo
 #### redirection target with one word
 echo hi > {a}
 cat {a}
+
+#### a redirection target that brace-expands to several words is ambiguous
+echo hi > {c,d}
+echo "st=$?"
+cat < {e,f}
+echo "st=$?"
+ls {c,d} 2>/dev/null
+## compare: stderr
+
+#### a redirection target with a one-word brace is a file name; a here-string is not expanded
+echo hi > {c}
+cat {c}
+cat <<< {a,b}
