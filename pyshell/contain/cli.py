@@ -12,11 +12,11 @@ import json
 import os
 import re
 import time
-from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pyshell.builtins import write_err as err, write_out as out
 from pyshell.errors import ContainerError, PyshError
+from pyshell.record import Record
 from pyshell.statedir import pysh_home
 
 USAGE = """\
@@ -35,8 +35,7 @@ Images:
 """
 
 
-@dataclass(frozen=True)
-class Flag:
+class Flag(Record):
     names: tuple[str, ...]     # "-e", "--env"
     key: str
     takes_value: bool = False
@@ -225,8 +224,8 @@ def build_spec(home: Path, options: dict, words: list[str]):
     labels = dict(spec.labels)
     labels.update(item.split("=", 1) if "=" in item else (item, "") for item in options["label"])
 
-    spec = replace(
-        spec, argv=entrypoint + cmd, entrypoint=entrypoint, cmd=cmd,
+    spec = spec.replace(
+        argv=entrypoint + cmd, entrypoint=entrypoint, cmd=cmd,
         env=tuple(f"{k}={v}" for k, v in env.items()),
         workdir=options.get("workdir") or spec.workdir, user=options.get("user") or spec.user,
         hostname=options.get("hostname") or spec.hostname,
@@ -449,7 +448,7 @@ def replace_spec(container, **changes):
     """A started container runs detached whatever its first run was (Docker's `start`)."""
     from pyshell.contain import state
 
-    spec = replace(container.spec, **changes)
+    spec = container.spec.replace(**changes)
     state.save_config(container.dir, spec, container.created, container.cgroup)
     return state.load(container.dir)
 

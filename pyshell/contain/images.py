@@ -29,10 +29,11 @@ import json
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from types import MappingProxyType
 from pathlib import Path
 
 from pyshell.errors import ContainerError
+from pyshell.record import Record
 from pyshell.statedir import atomic_write, atomic_write_json, locked, read_json
 
 # What only adding layers needs (layers, tarfile, hashlib, shutil, tempfile, datetime) is
@@ -45,8 +46,7 @@ DOCKER_HUB = "docker.io"
 # --------------------------------------------------------------------------- references
 
 
-@dataclass(frozen=True)
-class Reference:
+class Reference(Record):
     """``[registry/]repository[:tag][@digest]`` split into its parts (distribution's grammar)."""
 
     registry: str          # "docker.io", "127.0.0.1:5000"
@@ -103,8 +103,7 @@ def parse_reference(text: str) -> Reference:
 # --------------------------------------------------------------------------- images
 
 
-@dataclass(frozen=True)
-class ImageConfig:
+class ImageConfig(Record):
     """The part of an OCI image config that says how to run the image (its ``config`` object)."""
 
     env: tuple[str, ...] = ()                 # "K=V"
@@ -113,7 +112,7 @@ class ImageConfig:
     working_dir: str = ""
     user: str = ""
     exposed_ports: tuple[str, ...] = ()       # "80/tcp"
-    labels: Mapping[str, str] = field(default_factory=dict)
+    labels: Mapping[str, str] = MappingProxyType({})  # read-only: shared by default
     volumes: tuple[str, ...] = ()
     stop_signal: str = ""
     healthcheck: Mapping | None = None        # Docker's {"Test": [...], "Interval": ns, ...}
@@ -179,8 +178,7 @@ class ImageConfig:
         return None
 
 
-@dataclass(frozen=True)
-class Image:
+class Image(Record):
     id: str                          # "sha256:<hex>": digest of the config JSON
     config: ImageConfig
     diff_ids: tuple[str, ...]        # lowest layer first

@@ -31,7 +31,6 @@ import os
 import select
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 # Imported here, not where the forked supervisor and PID 1 use them: an import in a forked child
@@ -560,7 +559,7 @@ def run_for_build(image, argv, env, workdir: str = "/", user: str = "", network:
 
     home = home or pysh_home()
     spec = default_spec(image, image_ref=image.id)
-    spec = replace(spec, argv=tuple(argv), env=tuple(env), workdir=workdir or "/", user=user or "",
+    spec = spec.replace(argv=tuple(argv), env=tuple(env), workdir=workdir or "/", user=user or "",
                    network=network, hidden=True)
     container = create(home, spec)
     try:

@@ -22,12 +22,12 @@ import signal
 import stat
 import struct
 import termios
-from dataclasses import dataclass
 
 from pyshell.contain import linux
 from pyshell.contain.linux import (MNT_DETACH, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY,
                                    MS_REC, MS_REMOUNT, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS)
 from pyshell.contain.spec import MASKED_PATHS, READONLY_PATHS, ContainerSpec
+from pyshell.record import Record
 
 DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
 
@@ -40,8 +40,7 @@ class SetupError(Exception):
         self.status = status
 
 
-@dataclass(frozen=True)
-class Paths:
+class Paths(Record):
     """Host paths the container is made of (under PYSH_HOME/containers/ID, but the last one)."""
 
     upper: str
@@ -51,8 +50,7 @@ class Paths:
     mount_points: str     # a read-only layer shared by all containers: see runtime.mount_points_layer
 
 
-@dataclass(frozen=True)
-class Stdio:
+class Stdio(Record):
     """What fds 0, 1, 2 become: a pty slave (for -t) or three inherited fds."""
 
     tty_slave: int | None

@@ -7,9 +7,9 @@ carries it out. Nothing in this module touches the system.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
 
 from pyshell.errors import ContainerError
+from pyshell.record import Record
 
 # Docker's default capability set (docker run reference, "Runtime privilege and Linux capabilities").
 DEFAULT_CAPABILITIES = frozenset({
@@ -29,8 +29,7 @@ DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 NETWORK_MODES = ("none", "host")
 
 
-@dataclass(frozen=True)
-class Mount:
+class Mount(Record):
     """One -v / --tmpfs: ``kind`` is "bind" (host path), "volume" (named, under PYSH_HOME) or "tmpfs"."""
 
     kind: str
@@ -41,8 +40,7 @@ class Mount:
     volume_name: str = ""
 
 
-@dataclass(frozen=True)
-class ContainerSpec:
+class ContainerSpec(Record):
     id: str
     name: str
     image: str                          # the reference the user typed, for `ps`
@@ -74,7 +72,7 @@ class ContainerSpec:
     hidden: bool = False                # build containers: not shown by `ps -a`
 
     def to_json(self) -> dict:
-        data = asdict(self)
+        data = self.as_dict()
         data["capabilities"] = sorted(self.capabilities)
         return data
 
@@ -86,7 +84,7 @@ class ContainerSpec:
         data["labels"] = tuple(tuple(pair) for pair in data.get("labels", ()))
         for key in ("layer_dirs", "argv", "env", "entrypoint", "cmd"):
             data[key] = tuple(data.get(key, ()))
-        known = cls.__dataclass_fields__
+        known = cls._fields
         return cls(**{key: value for key, value in data.items() if key in known})
 
 

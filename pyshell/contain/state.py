@@ -21,12 +21,12 @@ import json
 import os
 import select
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from pyshell.contain import cgroups
 from pyshell.contain.spec import ContainerSpec
 from pyshell.errors import ContainerError
+from pyshell.record import Record
 from pyshell.statedir import atomic_write, atomic_write_json, locked, read_json
 
 
@@ -38,8 +38,7 @@ def lock_path(home: Path) -> Path:
     return containers_dir(home) / ".lock"
 
 
-@dataclass(frozen=True)
-class Container:
+class Container(Record):
     """One container as found on disk, with its derived status."""
 
     dir: Path

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections import namedtuple
 
+from pyshell.record import Record
+
 
 class Pos(namedtuple("Pos", "line col")):
     """Where a node starts in its source: 1-based line and column."""
@@ -19,66 +21,21 @@ class Pos(namedtuple("Pos", "line col")):
     __slots__ = ()
 
 
-class Node:
-    """What every node shares — the behaviour of ``@dataclass(frozen=True)``, written out.
-
-    A subclass lists its fields as annotations, with defaults where they have one; every
-    node also takes a keyword-only ``pos``. Nodes are built positionally or by keyword,
-    are immutable, and are equal when their fields are (``pos`` excluded).
-
-    Why not @dataclass: it generates six methods per class by compiling source text, about
-    0.8 ms a class — 20 ms of every ``pysh -c true`` for these 24 classes (measured on
-    Python 3.11), a third of the start-up budget. These few generic methods cost nothing.
-    """
-
-    _fields: tuple[str, ...] = ()
-    _defaults: dict[str, object] = {}
-
-    def __init_subclass__(cls) -> None:
-        cls._fields = tuple(cls.__dict__.get("__annotations__", ()))
-        cls._defaults = {name: cls.__dict__[name] for name in cls._fields if name in cls.__dict__}
-        cls.__match_args__ = cls._fields
+class Node(Record):
+    """What every node shares: a Record (pyshell/record.py: immutable, built positionally
+    or by keyword, equal when their fields are) plus a keyword-only ``pos``, which is
+    left out of equality. A subclass lists its fields as annotations, with defaults where
+    they have one. (Not @dataclass: see record.py — it would cost 20 ms of every start.)"""
 
     def __init__(self, *values, pos: Pos | None = None, **named):
-        fields = self._fields
-        if len(values) > len(fields):
-            raise TypeError(f"{type(self).__name__} takes at most {len(fields)} values")
-        state = dict(zip(fields, values))
-        for name, value in named.items():
-            if name not in fields or name in state:
-                raise TypeError(f"{type(self).__name__}: unexpected or repeated field {name!r}")
-            state[name] = value
-        for name in fields:
-            if name not in state:
-                if name not in self._defaults:
-                    raise TypeError(f"{type(self).__name__}: missing field {name!r}")
-                state[name] = self._defaults[name]
-        state["pos"] = pos
-        self.__dict__.update(state)  # bypasses __setattr__, which refuses changes
-
-    def values(self) -> tuple:
-        return tuple(self.__dict__[name] for name in self._fields)
+        Record.__init__(self, *values, **named)
+        self.__dict__["pos"] = pos
 
     def replace(self, **changes) -> Node:
-        """A copy with some fields changed (like dataclasses.replace)."""
+        """A copy with some fields changed, at the same position."""
         state = dict(zip(self._fields, self.values()))
         state.update(changes)
         return type(self)(**state, pos=self.pos)
-
-    def __eq__(self, other) -> bool:
-        return type(other) is type(self) and other.values() == self.values()
-
-    def __hash__(self) -> int:
-        return hash((type(self), self.values()))
-
-    def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={value!r}" for name, value in zip(self._fields, self.values()))
-        return f"{type(self).__name__}({shown})"
-
-    def __setattr__(self, name, value):
-        raise AttributeError(f"{type(self).__name__} nodes are immutable")
-
-    __delattr__ = __setattr__
 
 
 # ---------------------------------------------------------------- word parts
