@@ -8,9 +8,10 @@ Starting a container takes up to three processes, each with one job:
 
 * The **middle** process exits at once: the supervisor, re-parented to init, has no parent to
   wait for it. A container that may outlive this command (`-d`, and `-t`: Ctrl-P Ctrl-Q
-  detaches) needs that. A foreground one gains time: nobody waits for the supervisor's exit,
-  ~2 ms of the kernel freeing its copy of the shell's memory (the middle's exit, early on,
-  overlaps with the container's setup). For a daemon, the middle also starts a new session.
+  detaches) needs that; the middle also starts a new session for it. A plain foreground run
+  (`run --rm IMAGE CMD`) has no middle: the supervisor is our child, and we take PID 1's
+  status from a pipe without waiting for the supervisor's own exit (~2 ms of the kernel
+  freeing its copy of the shell's memory); it is reaped later, without blocking.
 * The **supervisor** unshares the user namespace (rootless) and the PID namespace (which
   applies to its children: the next one is PID 1), forks PID 1, sees that it gets into the
   container's cgroup before it runs anything that could escape it, then runs supervisor.main().
@@ -106,9 +107,20 @@ def mount_points_layer(containers_dir: Path) -> str:
 class Started:
     """A started container as seen by the command that started it."""
 
-    def __init__(self, container: state.Container, status_fd: int | None):
-        self.container = container
+    def __init__(self, created: state.Container, status_fd: int | None, supervisor_pid: int | None):
+        self._created = created
+        self._loaded = None
         self.status_fd = status_fd  # foreground: the supervisor writes PID 1's exit status there
+        self.supervisor_pid = supervisor_pid  # our child, when no middle process stands between
+
+    @property
+    def container(self) -> state.Container:
+        """The container as recorded now (with PID 1's pid), read only when asked for: most
+        foreground runs never need it. A --rm container may be gone already (`true` takes
+        no time): then the container as created will do."""
+        if self._loaded is None:
+            self._loaded = state.load(self._created.dir) or self._created
+        return self._loaded
 
 
 def start(home: Path, container: state.Container, foreground: bool, restarting: bool = False) -> Started:
@@ -132,16 +144,17 @@ def start(home: Path, container: state.Container, foreground: bool, restarting: 
         daemon = spec.detach or spec.tty
         sys.stdout.flush()
         sys.stderr.flush()
-        middle = os.fork()
-        if middle == 0:
-            _supervisor_entry(container, cgroup, start_w, status_w, daemon)  # never returns
+        child = os.fork()  # the middle process, or for a plain foreground run the supervisor
+        if child == 0:
+            _supervisor_entry(container, cgroup, start_w, status_w, daemon, foreground)  # never returns
         os.close(start_w)
         if status_w is not None:
             os.close(status_w)
-        undo.callback(_reap, middle)  # if we are interrupted (^C) while waiting below
+        undo.callback(_reap, child)  # if we are interrupted (^C) while waiting below
 
         failure = _read_all(start_r)  # EOF: started. Text: "STATUS message" from a failed step.
-        _reap(middle)  # it exited long ago, right after forking the supervisor
+        if failure or not foreground:
+            _reap(child)  # the middle exited long ago; a supervisor that failed is exiting
         if failure:
             if status_r is not None:
                 os.close(status_r)
@@ -151,9 +164,8 @@ def start(home: Path, container: state.Container, foreground: bool, restarting: 
     os.close(start_r)
     if spec.restart != "no" and not restarting:
         _start_restarter(container)
-    # A foreground --rm container may be gone already (`true` takes no time): then the status
-    # pipe still holds its exit status, and the container as we knew it will do.
-    return Started(state.load(container.dir) or container, status_r)
+    # A foreground container's status comes through status_r; its supervisor is reaped later.
+    return Started(container, status_r, child if foreground else None)
 
 
 def _start_restarter(container: state.Container) -> None:
@@ -180,12 +192,23 @@ def _start_restarter(container: state.Container) -> None:
     os.waitpid(middle, 0)
 
 
-def _reap(pid: int | None) -> None:
+def _reap(pid: int | None, block: bool = True) -> bool:
+    """Collect our child ``pid`` (at once unless ``block``); True once it is gone."""
     if pid is not None:
         try:
-            os.waitpid(pid, 0)
+            return os.waitpid(pid, 0 if block else os.WNOHANG)[0] != 0
         except ChildProcessError:
             pass  # the shell's own SIGCHLD handling reaped it first
+    return True
+
+
+# Supervisors of foreground runs that had not exited yet when their status came: reaped at the
+# next start (or by the shell), so that no zombie piles up and nobody waits for them.
+_exiting_supervisors: list[int] = []
+
+
+def _reap_exited_supervisors() -> None:
+    _exiting_supervisors[:] = [pid for pid in _exiting_supervisors if not _reap(pid, block=False)]
 
 
 def _make_cgroup(container: state.Container):
@@ -208,13 +231,16 @@ def _make_cgroup(container: state.Container):
     return cgroup
 
 
-def _supervisor_entry(container, cgroup, start_w: int, status_w: int | None, daemon: bool) -> None:
-    """Runs in a forked copy of the shell (the middle process) and never returns into it."""
+def _supervisor_entry(container, cgroup, start_w: int, status_w: int | None, daemon: bool,
+                      foreground: bool) -> None:
+    """Runs in a forked copy of the shell and never returns into it: the middle process, or
+    the supervisor itself for a plain foreground run (see the top of this file)."""
     try:
         if daemon:
             os.setsid()  # a session of its own: ^C or a closed terminal don't reach the supervisor
-        if os.fork() != 0:
-            os._exit(0)  # the middle process: its exit re-parents the supervisor to init
+        if not foreground or daemon:
+            if os.fork() != 0:
+                os._exit(0)  # the middle process: its exit re-parents the supervisor to init
         _supervisor_process(container, cgroup, start_w, status_w, fresh_python=daemon)
     except SetupError as error:
         _report(start_w, error)
@@ -436,6 +462,9 @@ def wait_status(started: Started) -> int:
         except KeyboardInterrupt:
             send_signal(started.container, signal.SIGINT)
     os.close(started.status_fd)
+    _reap_exited_supervisors()
+    if not _reap(started.supervisor_pid, block=False):
+        _exiting_supervisors.append(started.supervisor_pid)  # still freeing its memory: later
     return int(text) if text.strip().isdigit() else 255  # the supervisor died: no status to tell
 
 
