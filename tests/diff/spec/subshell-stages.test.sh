@@ -30,14 +30,17 @@ wait
 echo "z=$z"
 
 #### $! of a background pipeline is its last stage
-sleep 0.1 | sleep 0.2 &
+sleep 1 | sleep 2 &
+# (a child shows its program's name once it has exec'd it: poll, for a loaded machine)
+i=0; while [ "$(ps -o comm= -p $!)" != sleep ] && [ $i -lt 100 ]; do sleep 0.02; i=$((i+1)); done
 ps -o comm= -p $!
-wait
+kill $! 2>/dev/null; wait
 
 #### the stages of a background pipeline are children of the shell
-sleep 0.2 | sleep 0.3 &
+sleep 1 | sleep 2 &
+i=0; while [ "$(ps -o comm= --ppid $$ | grep -c sleep)" != 2 ] && [ $i -lt 100 ]; do sleep 0.02; i=$((i+1)); done
 ps -o comm= --ppid $$ | grep -c sleep
-wait
+kill $! 2>/dev/null; wait
 
 #### wait on a background pipeline gives the last stage's status
 (exit 3) | (exit 4) &
