@@ -31,7 +31,10 @@ PYTHON = sys.executable
 
 
 def shells() -> dict[str, list[str]]:
-    found = {"pysh": [PYTHON, "-m", "pyshell"]}
+    # The installed `pysh` command (what users type) when there is one, else `python -m pyshell`
+    # (runpy costs ~3 ms more per start).
+    installed = ROOT / ".venv" / "bin" / "pysh"
+    found = {"pysh": [str(installed)] if installed.exists() else [PYTHON, "-m", "pyshell"]}
     for name in ("bash", "dash"):
         path = shutil.which(name)
         if path:
