@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from container_checks import assert_nothing_left
+from container_checks import leaves_nothing
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -123,24 +123,14 @@ def user_home(shared_tmp, busybox_cache, root_home) -> Contain:
 def contain(request) -> Contain:
     """Each test using this runs twice: as root, and rootless as `nobody`."""
     home = request.getfixturevalue("root_home" if request.param == "root" else "user_home")
-    before = set(home.container_ids())
-    yield home
-    leftovers = set(home.container_ids()) - before
-    for container_id in leftovers:
-        home.run("rm", "-f", container_id)
-    assert_nothing_left(home, leftovers)
-    assert not leftovers, f"containers left behind: {leftovers}"
+    with leaves_nothing(home):
+        yield home
 
 
 @pytest.fixture
 def root_contain(root_home) -> Contain:
-    before = set(root_home.container_ids())
-    yield root_home
-    leftovers = set(root_home.container_ids()) - before
-    for container_id in leftovers:
-        root_home.run("rm", "-f", container_id)
-    assert_nothing_left(root_home, leftovers)
-    assert not leftovers, f"containers left behind: {leftovers}"
+    with leaves_nothing(root_home):
+        yield root_home
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -11,6 +12,19 @@ def cgroup_dirs(short_id: str) -> list[str]:
     for directory, subdirs, _ in os.walk("/sys/fs/cgroup"):
         found += [os.path.join(directory, d) for d in subdirs if d == f"pysh-{short_id}"]
     return found
+
+
+@contextlib.contextmanager
+def leaves_nothing(home):
+    """Around a test: afterwards, remove the containers it left (failing if there were any)
+    and check that nothing of them stays on the host."""
+    before = set(home.container_ids())
+    yield home
+    leftovers = set(home.container_ids()) - before
+    for container_id in leftovers:
+        home.run("rm", "-f", container_id)
+    assert_nothing_left(home, leftovers)
+    assert not leftovers, f"containers left behind: {leftovers}"
 
 
 def assert_nothing_left(contain, container_ids) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from container_checks import assert_nothing_left, cgroup_dirs
+from container_checks import assert_nothing_left, cgroup_dirs, leaves_nothing
 
 DEFAULT_CAPS = {"AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
                 "NET_BIND_SERVICE", "NET_RAW", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"}
@@ -137,14 +137,9 @@ def subordinate_ids(user_home):
     for path in (Path("/etc/subuid"), Path("/etc/subgid")):
         saved[path] = path.read_text() if path.exists() else None
         path.write_text((saved[path] or "") + "nobody:200000:65536\n")
-    before = set(user_home.container_ids())
     try:
-        yield user_home
-        leftovers = set(user_home.container_ids()) - before
-        for container_id in leftovers:
-            user_home.run("rm", "-f", container_id)
-        assert_nothing_left(user_home, leftovers)
-        assert not leftovers, f"containers left behind: {leftovers}"
+        with leaves_nothing(user_home):
+            yield user_home
     finally:
         for path, text in saved.items():
             if text is None:
