@@ -393,7 +393,10 @@ def _status_text(container, human_age) -> str:
     if container.status == "running":
         return "Up " + human_age(container.started_at).removesuffix(" ago")
     if container.status == "exited":
-        return f"Exited ({container.exit_code}) {human_age(container.finished_at)}"
+        from pyshell.contain import runtime
+
+        word = "Restarting" if runtime.restart_pending(container) else "Exited"
+        return f"{word} ({container.exit_code}) {human_age(container.finished_at)}"
     return "Created"
 
 

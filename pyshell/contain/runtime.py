@@ -535,9 +535,24 @@ def _end_restarts(container: state.Container) -> None:
 def kill(container: state.Container, number: int) -> None:
     if container.status != "running":
         raise ContainerError(f"container {container.name} is not running")
+    _end_restarts(container)  # as in Docker, a container one kills is not restarted by its policy
     send_signal(container, number)
     if number == 9:
         wait_supervisor(container, None)
+        if container.spec.restart != "no":
+            _wait_restart_decision(container, 10)
+
+
+def restart_pending(container: state.Container) -> bool:
+    """Whether an exited container's restart policy is about to start it again (its restarter
+    runs, no stop or kill ended the policy): `ps` then says Restarting, as Docker does."""
+    if container.status != "exited" or container.spec.restart == "no" or (container.dir / "stopped").exists():
+        return False
+    try:
+        pid, start_time = (container.dir / "restarter").read_text().split()[:2]
+    except (OSError, ValueError):
+        return False
+    return state.alive(int(pid), start_time)
 
 
 def remove(home: Path, container: state.Container, force: bool) -> None:

@@ -276,6 +276,22 @@ def test_restart_policies(contain):
     assert bad.returncode == 125 and bad.stderr.strip().startswith("pysh: contain run: invalid restart policy")
 
 
+def test_ps_says_restarting_and_kill_ends_the_policy(contain):
+    # Between two runs (the back-off doubles from 0.1 s) an exited container is "Restarting".
+    contain.out("run", "-d", "--name", "bouncy", "--restart", "always", "busybox", "sh", "-c", "exit 1")
+    assert _wait_for(lambda: "Restarting (1)" in contain.out("ps", "-a")), contain.out("ps", "-a")
+    contain.out("rm", "-f", "bouncy")
+    # As in Docker, a killed container stays dead, whatever its policy (until `contain start`).
+    contain.out("run", "-d", "--name", "victim", "--restart", "always", "busybox", "sleep", "100")
+    assert contain.out("kill", "victim") == "victim\n"
+    time.sleep(0.5)
+    assert contain.out("inspect", "-f", "{{.State.Status}} {{.RestartCount}}", "victim") == "exited 0\n"
+    assert "Exited (137)" in contain.out("ps", "-a")
+    contain.out("start", "victim")
+    assert contain.out("inspect", "-f", "{{.State.Status}}", "victim") == "running\n"
+    contain.out("rm", "-f", "victim")
+
+
 def test_detached_logs_exec_stop(contain):
     container_id = contain.out("run", "-d", "--name", "svc", "busybox", "sh", "-c",
                                "echo started; echo oops >&2; while :; do sleep 1; done").strip()
