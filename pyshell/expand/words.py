@@ -292,6 +292,9 @@ def _parameter(part: ParamExp, shell, quoted: bool, out: list) -> None:
             value = _simple_param(name, shell)
         out.append((result, glob.strip_affix(value, pattern(part.arg, shell), op)))
         return
+    if op in ("^^", "^", ",,", ","):
+        _change_case(part, shell, quoted, out)
+        return
     if op == ":":
         _substring(part, shell, quoted, out)
         return
@@ -299,6 +302,28 @@ def _parameter(part: ParamExp, shell, quoted: bool, out: list) -> None:
         _replace(part, shell, quoted, out)
         return
     raise ExpandError(f"${{{name}{op}}}: bad substitution")
+
+
+def _change_case(part: ParamExp, shell, quoted: bool, out: list) -> None:
+    """``${x^^pat}`` ``${x,,pat}`` (bash): every character that matches the pattern (one
+    character; none given: any) to upper (^) or lower (,) case; ``${x^pat}`` ``${x,pat}``:
+    only the first character, if it matches."""
+    text = pattern(part.arg, shell) if part.arg is not None else ""
+    matcher = glob.compile_pattern(text) if text else None
+    convert = str.upper if part.op[0] == "^" else str.lower
+    every = len(part.op) == 2
+
+    def change(value: str) -> str:
+        chars = list(value)
+        for index in range(len(chars) if every else min(1, len(chars))):
+            if matcher is None or matcher.fullmatch(chars[index]):
+                chars[index] = convert(chars[index])
+        return "".join(chars)
+
+    if part.name in ("@", "*"):
+        _positional(part.name, shell, quoted, out, [change(value) for value in shell.positional])
+    else:
+        out.append((QUOTED if quoted else SPLIT, change(_simple_param(part.name, shell))))
 
 
 def _substring(part: ParamExp, shell, quoted: bool, out: list) -> None:

@@ -247,7 +247,7 @@ def t_bracename_BRACE_NAME(t):
 
 
 def t_braceop_BRACE_OP(t):
-    r":[-=?+]|[-=?+]|\#\#|\#|%%|%|//|/\#|/%|/|:"
+    r":[-=?+]|[-=?+]|\#\#|\#|%%|%|//|/\#|/%|/|:|\^\^|\^|,,|,"
     return t
 
 
@@ -344,6 +344,9 @@ class Source:
                           token=token, incomplete=incomplete,
                           source_line=self.line_text(self.original_offset(index)))
 
+
+# The ${name<op>pattern} forms: trimming (# ## % %%) and bash's case changes (^^ ^ ,, ,).
+_PATTERN_OPS = ("#", "##", "%", "%%", "^^", "^", ",,", ",")
 
 ParseTokens = Callable[[list, "Token | None", Source], ast.Script]
 
@@ -748,14 +751,14 @@ class Scanner:
         lx.pop_state()
         self._span(start, lx.lexpos, "variable")
         # Inside "...", a $'...' is decoded only in the words of the pattern forms.
-        saved, self._ansi_in_dquote = self._ansi_in_dquote, op in ("#", "##", "%", "%%") or op[0] == "/"
+        saved, self._ansi_in_dquote = self._ansi_in_dquote, op in _PATTERN_OPS or op[0] == "/"
         try:
             if op == ":" or op.startswith("/"):
                 return self._read_brace_pair(name, op, start, raw, in_dquote)
             arg = self._read_parts("braceword", "BRACE_CLOSE", start, "word", in_dquote=in_dquote)
         finally:
             self._ansi_in_dquote = saved
-        if in_dquote and op not in ("#", "##", "%", "%%"):
+        if in_dquote and op not in _PATTERN_OPS:
             # Inside "...", ${x:-'a'} gives 'a' with its quotes (they are plain characters).
             arg = [ast.Lit(f"'{p.text}'") if isinstance(p, ast.SglQuoted) else p for p in arg]
         return ast.ParamExp(name, op, ast.Word(_merge(arg)), braced=True)

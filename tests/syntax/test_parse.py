@@ -69,6 +69,10 @@ TABLE = [
     (["echo ${x#*/} ${x##*/} ${x%.c} ${x%%.*}"],
      S(C("echo", W(V("x", "#", W("*/"))), W(V("x", "##", W("*/"))), W(V("x", "%", W(".c"))),
          W(V("x", "%%", W(".*")))))),
+    # bash's case changes: the pattern is the op's word (empty: any character)
+    (["echo ${x^^} ${x^} ${x,,[A-C]} ${x,a}"],
+     S(C("echo", W(V("x", "^^", W())), W(V("x", "^", W())), W(V("x", ",,", W("[A-C]"))),
+         W(V("x", ",", W("a")))))),
     # bash's ${x:offset:length} and ${x/pattern/string}: two words, arg and arg2
     (["echo ${x:2} ${x: -2:1} ${x::3} ${x:1:} ${x:(-1)} ${x:$n:n+1}"],
      S(C("echo", W(V("x", ":", W("2"))), W(V("x", ":", W(" -2"), arg2=W("1"))),

@@ -125,16 +125,30 @@ cat <<EOF
 ${x/l/L} ${x:1:3} "${x//l/_}"
 EOF
 
-#### case conversion and indirection are not supported
+#### case conversion: all, first, with a pattern
+x="hello world"
+echo "${x^^}" ${x^} "${x,,}" ${x^^[lo]} "${x^[h]}" "${x^[e]}"
+Y=ABC
+echo ${Y,} ${Y,,} ${Y,,[AB]} "${Y,,?}"
+
+#### case conversion of the positional parameters, of an empty value, with quoted patterns
+set -- ab cd
+echo "${@^^}" "${*^}"
+e=
+echo "[${e^^}]" "[${unset_var,,}]"
+x="hello world"
+echo "${x^^"l"}" "${x^^'o'}" ${x^^*}
+
+#### indirection and transformations are not supported
 x=abc
-(eval 'echo ${x^^}') 2>/dev/null
-echo status $?
 (eval 'echo ${!x}') 2>/dev/null
+echo status $?
+(eval 'echo ${x@Q}') 2>/dev/null
 echo status $?
 ## stdout:
 status 2
 status 2
-## note: pysh does not support bash's ${x^^} ${x,,} ${!x} ${x@Q}: it refuses them as a bad substitution when parsing (status 2)
+## note: pysh does not support bash's ${!x} ${x@Q}: it refuses them as a bad substitution when parsing (status 2)
 
 #### quoted positional forms with no parameters give no field
 set --
