@@ -41,7 +41,14 @@ class ParseError(PyshError):
 
 
 class ExpandError(PyshError):
-    """Bad substitution, ${x:?msg}, unset variable under set -u, arithmetic errors."""
+    """Bad substitution, ${x:?msg}, unset variable under set -u, arithmetic errors.
+
+    ``bash_form``: an error of one of bash's own forms (substring, indirection), after which
+    bash does not leave a script as POSIX wants, but drops the rest of the command line."""
+
+    def __init__(self, message: str, status: int | None = None, bash_form: bool = False):
+        super().__init__(message, status)
+        self.bash_form = bash_form
 
 
 class RedirectError(PyshError):

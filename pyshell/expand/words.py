@@ -63,7 +63,7 @@ def _word_fields(parts, shell, argv: list) -> None:
                     "]" not in text and "*" not in text and "?" not in text and text[0] != "~"):
                 argv.append(text)
                 return
-        elif kind is ParamExp and part.op is None and part.name not in ("@", "*"):
+        elif kind is ParamExp and part.op is None and part.name not in ("@", "*") and not part.indirect:
             value = _simple_param(part.name, shell)
             ifs = shell.ifs
             if not value:
@@ -89,7 +89,7 @@ def literal(word, shell, assignment: bool = False) -> str:
         kind = type(part)
         if kind is Lit and "~" not in part.text:
             return part.text
-        if kind is ParamExp and part.op is None and part.name not in ("@", "*"):
+        if kind is ParamExp and part.op is None and part.name not in ("@", "*") and not part.indirect:
             return _simple_param(part.name, shell)
         if kind is ArithExp and len(part.expr.parts) == 1 and type(part.expr.parts[0]) is Lit:
             return str(arith.evaluate(part.expr.parts[0].text, shell))
@@ -245,6 +245,8 @@ def _is_set(part: ParamExp, shell, value: str | None, colon: bool) -> bool:
 
 
 def _parameter(part: ParamExp, shell, quoted: bool, out: list) -> None:
+    if part.indirect:
+        part = part.replace(name=_indirect_name(part.name, shell), indirect=False)
     name, op = part.name, part.op
     result = QUOTED if quoted else SPLIT
     if name in ("@", "*") and op is None:
@@ -304,6 +306,17 @@ def _parameter(part: ParamExp, shell, quoted: bool, out: list) -> None:
     raise ExpandError(f"${{{name}{op}}}: bad substitution")
 
 
+def _indirect_name(name: str, shell) -> str:
+    """``${!name}`` (bash): the value of ``name`` is the name of the parameter to expand."""
+    target = shell.getvar(name)
+    if target is None:
+        raise ExpandError(f"{name}: invalid indirect expansion", bash_form=True)
+    if not (target.isdigit() or target in ("@", "*", "#", "?", "$", "!", "-")
+            or (target[:1].isalpha() or target[:1] == "_") and target.replace("_", "a").isalnum()):
+        raise ExpandError(f"{target}: invalid variable name", bash_form=True)
+    return target
+
+
 def _change_case(part: ParamExp, shell, quoted: bool, out: list) -> None:
     """``${x^^pat}`` ``${x,,pat}`` (bash): every character that matches the pattern (one
     character; none given: any) to upper (^) or lower (,) case; ``${x^pat}`` ``${x,pat}``:
@@ -334,7 +347,7 @@ def _substring(part: ParamExp, shell, quoted: bool, out: list) -> None:
     length = None if part.arg2 is None else arith.evaluate(document(part.arg2, shell), shell)
     if part.name in ("@", "*"):
         if length is not None and length < 0:
-            raise ExpandError(f"{length}: substring expression < 0")
+            raise ExpandError(f"{length}: substring expression < 0", bash_form=True)
         params = [shell.getvar("0") or ""] + list(shell.positional)
         if offset < 0:
             offset += len(params)
@@ -356,7 +369,7 @@ def _substring(part: ParamExp, shell, quoted: bool, out: list) -> None:
     elif length < 0:
         end = size + length
         if end < offset:
-            raise ExpandError(f"{length}: substring expression < 0")
+            raise ExpandError(f"{length}: substring expression < 0", bash_form=True)
     else:
         end = offset + length
     out.append((QUOTED if quoted else SPLIT, value[offset:end]))

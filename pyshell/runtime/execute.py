@@ -22,7 +22,7 @@ from pyshell.builtins import core as _core_builtins  # noqa: F401  (registers cd
 from pyshell.errors import ExpandError, PyshError, RedirectError
 from pyshell.expand import fields, literal, pattern
 from pyshell.expand.glob import matches
-from pyshell.runtime.control import BreakLoop, ContinueLoop, ExitShell, ReturnFromFunction
+from pyshell.runtime.control import AbortCommandLine, BreakLoop, ContinueLoop, ExitShell, ReturnFromFunction
 from pyshell.runtime.process import SpawnPlan, fork_subshell, spawn
 from pyshell.syntax.ast import (AndOr, ArithCommand, ArithExp, ArithFor, BraceGroup, Case, CondCommand,
                                 DblQuoted, For, FunctionDef, If, ParamExp, Pipeline, SimpleCommand,
@@ -105,7 +105,12 @@ def _expansion_failed(shell, error: PyshError) -> int:
     if not shell.interactive:
         # POSIX: an expansion (or readonly assignment) error ends a non-interactive shell.
         # bash then exits with 127 from the main shell, and 1 from a subshell: so do we.
-        raise ExitShell(error.status if shell.is_subshell else 127)
+        # After an error of bash's own forms, bash only drops the rest of the command line.
+        if shell.is_subshell:
+            raise ExitShell(error.status)
+        if getattr(error, "bash_form", False):
+            raise AbortCommandLine(1)
+        raise ExitShell(127)
     return error.status
 
 

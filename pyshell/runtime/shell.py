@@ -10,7 +10,7 @@ import os
 import signal
 
 from pyshell.errors import ParseError, PyshError
-from pyshell.runtime.control import ExitShell, ReturnFromFunction
+from pyshell.runtime.control import AbortCommandLine, ExitShell, ReturnFromFunction
 from pyshell.runtime.path import CommandCache
 
 # `set -o NAME` names with their `set -X` letters (None: only the long form).
@@ -204,7 +204,10 @@ class Shell:
             for script in iter_commands(source, filename, lambda: self.aliases):
                 if self.options.noexec:
                     continue
-                status = self.run_script(script)
+                try:
+                    status = self.run_script(script)
+                except AbortCommandLine as aborted:
+                    status = self.last_status = aborted.status
         except ParseError as error:
             self.report(f"{error.filename}:{error.line}:{error.col}: {error.args[0]}")
             status = self.last_status = 2

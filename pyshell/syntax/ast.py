@@ -78,7 +78,9 @@ class ParamExp(Node):
     Two bash forms take two words, ``arg`` and ``arg2``:
     ``${name:offset:length}`` (op ":") and ``${name/pattern/string}`` (op "/", "//", "/#"
     or "/%"). ``arg2`` is None when the second word and its separator were left out
-    (``${x:2}``, ``${x/a}``).
+    (``${x:2}``, ``${x/a}``). Also bash's: the case changes (op "^^", "^", ",,", ","
+    with a pattern as ``arg``), and ``indirect`` for ``${!name…}``: the value of ``name``
+    names the parameter to expand.
     """
 
     name: str
@@ -86,6 +88,7 @@ class ParamExp(Node):
     arg: Word | None = None
     braced: bool = False
     arg2: Word | None = None
+    indirect: bool = False
 
 
 class CmdSubst(Node):

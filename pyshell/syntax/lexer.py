@@ -34,7 +34,7 @@ from .tokens import OPERATORS, REDIRECT_OPS, RESERVED, HereDoc, Token
 tokens = (
     "LINE_CONT", "NEWLINE", "COMMENT", "IO_NUMBER", "OPERATOR",
     "LIT", "ESCAPE", "SQUOTE", "SQUOTE_OPEN", "ANSI", "ANSI_OPEN", "DQ_OPEN", "DQ_CLOSE",
-    "PARAM", "DOLLAR", "BRACE_OPEN", "BRACE_LEN", "BRACE_NAME", "BRACE_OP", "BRACE_CLOSE",
+    "PARAM", "DOLLAR", "BRACE_OPEN", "BRACE_LEN", "BRACE_BANG", "BRACE_NAME", "BRACE_OP", "BRACE_CLOSE",
     "BRACE_SEP",
     "CMDSUB_OPEN", "ARITH_OPEN", "AR_OPEN", "AR_CLOSE",
     "BACKQUOTE", "BACKQUOTE_OPEN", "BACKSLASH_EOF",
@@ -239,6 +239,11 @@ def t_arith_LIT(t):
 @pattern(r"\#(?=(?:" + _NAME + r"|[0-9]+|" + _SPECIAL + r")\})")
 def t_bracename_BRACE_LEN(t):
     return t  # the # of ${#name}
+
+
+def t_bracename_BRACE_BANG(t):
+    r"!(?=[A-Za-z_0-9])"
+    return t  # the ! of bash's ${!name}: indirection (a lone ${!} is $!)
 
 
 @pattern(_NAME + r"|[0-9]+|" + _SPECIAL)
@@ -730,7 +735,8 @@ class Scanner:
         lx.push_state("bracename")
         piece = self._lexeme()
         length = piece is not None and piece.type == "BRACE_LEN"
-        if length:
+        indirect = piece is not None and piece.type == "BRACE_BANG"
+        if length or indirect:
             piece = self._lexeme()
         if piece is None:
             raise self.source.error("unterminated parameter expansion", start, incomplete=True)
@@ -744,7 +750,7 @@ class Scanner:
         if piece.type == "BRACE_CLOSE":
             lx.pop_state()
             self._span(start, piece.lexpos + 1, "variable")
-            return ast.ParamExp(name, "len" if length else None, braced=True)
+            return ast.ParamExp(name, "len" if length else None, braced=True, indirect=indirect)
         if length or piece.type != "BRACE_OP":
             raise self.source.error("bad substitution", start, token=raw.value)
         op = piece.value
@@ -754,14 +760,14 @@ class Scanner:
         saved, self._ansi_in_dquote = self._ansi_in_dquote, op in _PATTERN_OPS or op[0] == "/"
         try:
             if op == ":" or op.startswith("/"):
-                return self._read_brace_pair(name, op, start, raw, in_dquote)
+                return self._read_brace_pair(name, op, start, raw, in_dquote).replace(indirect=indirect)
             arg = self._read_parts("braceword", "BRACE_CLOSE", start, "word", in_dquote=in_dquote)
         finally:
             self._ansi_in_dquote = saved
         if in_dquote and op not in _PATTERN_OPS:
             # Inside "...", ${x:-'a'} gives 'a' with its quotes (they are plain characters).
             arg = [ast.Lit(f"'{p.text}'") if isinstance(p, ast.SglQuoted) else p for p in arg]
-        return ast.ParamExp(name, op, ast.Word(_merge(arg)), braced=True)
+        return ast.ParamExp(name, op, ast.Word(_merge(arg)), braced=True, indirect=indirect)
 
     def _read_brace_pair(self, name, op, start, raw, in_dquote) -> ast.ParamExp:
         """The two words of ``${name:offset:length}`` and ``${name/pattern/string}``

@@ -352,7 +352,7 @@ class _Printer:
         arg = self._word_text(param.arg, "plain") if param.arg is not None else ""
         if param.arg2 is not None:
             arg += (":" if param.op == ":" else "/") + self._word_text(param.arg2, "plain")
-        return "${" + param.name + (param.op or "") + arg + "}"
+        return "${" + ("!" if param.indirect else "") + param.name + (param.op or "") + arg + "}"
 
     def _cmdsubst_text(self, subst) -> str:
         """``$( body )`` (or a backquoted body), printed with its own here-document queue."""

@@ -37,10 +37,10 @@ def P(*commands, negated=False, stderr_too=None) -> Pipeline:
                     stderr_too=tuple(stderr_too or [False] * (len(commands) - 1)))
 
 
-def V(name, op=None, arg=None, braced=None, arg2=None) -> ParamExp:
+def V(name, op=None, arg=None, braced=None, arg2=None, indirect=False) -> ParamExp:
     if braced is None:
-        braced = op is not None
-    return ParamExp(name, op, arg, braced=braced, arg2=arg2)
+        braced = op is not None or indirect
+    return ParamExp(name, op, arg, braced=braced, arg2=arg2, indirect=indirect)
 
 
 def DQ(*parts) -> DblQuoted:

@@ -69,6 +69,10 @@ TABLE = [
     (["echo ${x#*/} ${x##*/} ${x%.c} ${x%%.*}"],
      S(C("echo", W(V("x", "#", W("*/"))), W(V("x", "##", W("*/"))), W(V("x", "%", W(".c"))),
          W(V("x", "%%", W(".*")))))),
+    # bash's indirection: ${!name...}, any op
+    (["echo ${!x} ${!1:-d} ${!x/a/b}"],
+     S(C("echo", W(V("x", indirect=True)), W(V("1", ":-", W("d"), indirect=True)),
+         W(V("x", "/", W("a"), arg2=W("b"), indirect=True))))),
     # bash's case changes: the pattern is the op's word (empty: any character)
     (["echo ${x^^} ${x^} ${x,,[A-C]} ${x,a}"],
      S(C("echo", W(V("x", "^^", W())), W(V("x", "^", W())), W(V("x", ",,", W("[A-C]"))),

@@ -139,16 +139,49 @@ echo "[${e^^}]" "[${unset_var,,}]"
 x="hello world"
 echo "${x^^"l"}" "${x^^'o'}" ${x^^*}
 
-#### indirection and transformations are not supported
+#### indirection: ${!name} expands the parameter that name names
+x=y; y=hello
+echo ${!x} "${!x}" ${!x^^} ${!x:1:2} ${!x/l/L} ${!x#h}
+set -- a b c; n=2
+echo ${!n} "${!n}"
+x=@; echo ${!x}
+unset z; x=z; echo "[${!x:-default}]" "[${!x-d2}]" "[${!x:+alt}]"
+echo ${!x:=assigned}; echo $z
+x=HOME; test "${!x}" = "$HOME" && echo home
+
+#### indirection errors: an empty or invalid name, an unset pointer
+(x=; echo ${!x}; echo not here)
+echo status $?
+(x="a b"; echo ${!x})
+echo status $?
+(unset x; echo ${!x})
+echo status $?
+## compare: stderr
+
+#### an error of a bash form drops the rest of its line; the script goes on (as bash)
+x=1a
+echo ${!x}; echo not here
+echo "next line $?"
+y=abc
+echo ${y:1:-5}; echo not here either
+echo "and on $?"
+echo ${!x}
+
+#### a lone ${!} is $!
+sleep 0 &
+test "${!}" = "$!" && echo same
+wait
+
+#### names by prefix and transformations are not supported
 x=abc
-(eval 'echo ${!x}') 2>/dev/null
+(eval 'echo ${!x*}') 2>/dev/null
 echo status $?
 (eval 'echo ${x@Q}') 2>/dev/null
 echo status $?
 ## stdout:
 status 2
 status 2
-## note: pysh does not support bash's ${!x} ${x@Q}: it refuses them as a bad substitution when parsing (status 2)
+## note: pysh does not support bash's ${!prefix*} ${x@Q}: it refuses them as a bad substitution when parsing (status 2)
 
 #### quoted positional forms with no parameters give no field
 set --
