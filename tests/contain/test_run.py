@@ -248,10 +248,15 @@ def test_foreground_output_reaches_the_caller_and_the_log(contain):
 
 
 def _wait_for(predicate, seconds: float = 10) -> bool:
+    """Whether ``predicate()`` came true within ``seconds`` (it is not asked again after: a
+    restarting container's state changes from one moment to the next)."""
     deadline = time.time() + seconds
-    while not predicate() and time.time() < deadline:
+    while True:
+        if predicate():
+            return True
+        if time.time() >= deadline:
+            return False
         time.sleep(0.05)
-    return predicate()
 
 
 def test_restart_policies(contain):
