@@ -597,19 +597,11 @@ def _if_body(shell, node: If) -> int:
 
 
 def _while_body(shell, node: While) -> int:
-    status = 0
-    until = node.until
-    shell.loop_depth += 1
-    try:
-        while True:
-            if (_condition(shell, node.cond) == 0) == until:
-                break
-            status, broken = _loop_pass(shell, node.body, status)
-            if broken:
-                break
-    finally:
-        shell.loop_depth -= 1
-    return status
+    def passes():
+        while (_condition(shell, node.cond) == 0) != node.until:
+            yield
+
+    return _run_loop(shell, node.body, passes())
 
 
 def _for_body(shell, node: For) -> int:
@@ -617,17 +609,13 @@ def _for_body(shell, node: For) -> int:
         items = list(shell.positional) if node.items is None else fields(node.items, shell)
     except PyshError as error:
         return _expansion_failed(shell, error)
-    status = 0
-    shell.loop_depth += 1
-    try:
+
+    def passes():
         for item in items:
             shell.setvar(node.var, item)
-            status, broken = _loop_pass(shell, node.body, status)
-            if broken:
-                break
-    finally:
-        shell.loop_depth -= 1
-    return status
+            yield
+
+    return _run_loop(shell, node.body, passes())
 
 
 def _arith_for_body(shell, node: ArithFor) -> int:
@@ -644,18 +632,30 @@ def _arith_for_body(shell, node: ArithFor) -> int:
             write_err(shell.vars.get("PS4", "+ ") + "(( " + expression.strip() + " ))\n")
         return arith.evaluate(expression, shell)
 
+    def passes():
+        value(node.init)
+        while value(node.cond):
+            yield
+            value(node.step)
+
+    try:
+        return _run_loop(shell, node.body, passes())
+    except PyshError as error:
+        shell.report(error.message)
+        return 1
+
+
+def _run_loop(shell, body, passes) -> int:
+    """Run ``body`` once for each step of the generator ``passes``, which does the loop's
+    own work before each pass (test the condition, set the variable...). The three loops
+    differ only in that; ``break`` and ``continue`` are handled here, once."""
     status = 0
     shell.loop_depth += 1
     try:
-        value(node.init)
-        while value(node.cond):
-            status, broken = _loop_pass(shell, node.body, status)
+        for _ in passes:
+            status, broken = _loop_pass(shell, body, status)
             if broken:
                 break
-            value(node.step)
-    except PyshError as error:
-        shell.report(error.message)
-        status = 1
     finally:
         shell.loop_depth -= 1
     return status
