@@ -142,18 +142,19 @@ def start(home: Path, container: state.Container, foreground: bool, restarting: 
         undo.callback(os.close, start_r)
 
         daemon = spec.detach or spec.tty
+        with_middle = daemon or not foreground  # see the top of this file
         sys.stdout.flush()
         sys.stderr.flush()
         child = os.fork()  # the middle process, or for a plain foreground run the supervisor
         if child == 0:
-            _supervisor_entry(container, cgroup, start_w, status_w, daemon, foreground)  # never returns
+            _supervisor_entry(container, cgroup, start_w, status_w, daemon, with_middle)  # never returns
         os.close(start_w)
         if status_w is not None:
             os.close(status_w)
         undo.callback(_reap, child)  # if we are interrupted (^C) while waiting below
 
         failure = _read_all(start_r)  # EOF: started. Text: "STATUS message" from a failed step.
-        if failure or not foreground:
+        if failure or with_middle:
             _reap(child)  # the middle exited long ago; a supervisor that failed is exiting
         if failure:
             if status_r is not None:
@@ -164,8 +165,9 @@ def start(home: Path, container: state.Container, foreground: bool, restarting: 
     os.close(start_r)
     if spec.restart != "no" and not restarting:
         _start_restarter(container)
-    # A foreground container's status comes through status_r; its supervisor is reaped later.
-    return Started(container, status_r, child if foreground else None)
+    # A foreground container's status comes through status_r; a supervisor that is our child
+    # is reaped later.
+    return Started(container, status_r, None if with_middle else child)
 
 
 def _start_restarter(container: state.Container) -> None:
@@ -232,13 +234,13 @@ def _make_cgroup(container: state.Container):
 
 
 def _supervisor_entry(container, cgroup, start_w: int, status_w: int | None, daemon: bool,
-                      foreground: bool) -> None:
+                      with_middle: bool) -> None:
     """Runs in a forked copy of the shell and never returns into it: the middle process, or
     the supervisor itself for a plain foreground run (see the top of this file)."""
     try:
         if daemon:
             os.setsid()  # a session of its own: ^C or a closed terminal don't reach the supervisor
-        if not foreground or daemon:
+        if with_middle:
             if os.fork() != 0:
                 os._exit(0)  # the middle process: its exit re-parents the supervisor to init
         _supervisor_process(container, cgroup, start_w, status_w, fresh_python=daemon)
