@@ -197,6 +197,45 @@ def move_text(move) -> str:
     return f"dup2({move[1]}, {move[2]})" if move[0] == "dup2" else f"close({move[1]})"
 
 
+class FdBook:
+    """What each fd of a process refers to, in words, kept up to date step by step, so that
+    each dup2 and close can say what it did: "fd 2 → f (was the terminal)"."""
+
+    def __init__(self, entries=None):
+        self.names: dict[int, str] = dict(entries or {})
+
+    @classmethod
+    def from_table(cls, table) -> "FdBook":
+        return cls({entry["fd"]: short_name(entry) for entry in table})
+
+    def copy(self) -> "FdBook":
+        return FdBook(self.names)
+
+    def apply(self, move) -> str:
+        """Carry out ``move`` in the book; the words saying what it did."""
+        if move[0] == "dup2":
+            _, source, target = move
+            new = self.names.get(source, f"fd {source}")
+            old = self.names.get(target)
+            self.names[target] = new
+            if source == target:
+                return f"fd {target} stays {new}, now inherited"
+            return f"fd {target} → {new}" + (f" (was {old})" if old and old != new else "")
+        old = self.names.pop(move[1], None)
+        return f"fd {move[1]} closed" + (f" (was {old})" if old else "")
+
+
+def short_name(entry: dict) -> str:
+    """A descriptor in a few words: the terminal, a file's path, which end of which pipe."""
+    kind = entry["kind"]
+    if kind == "pipe":
+        end = "write" if access_of(entry["flags"]) == "w" else "read"
+        return f"{entry['target']} {end} end"
+    if kind == "tty":
+        return f"the terminal {entry['target']}"
+    return entry["target"]
+
+
 # ---------------------------------------------------------------- events → model
 
 
@@ -205,16 +244,19 @@ def build(line: str, events: list[dict]) -> Explanation:
     shell_pid = events[0]["pid"]
     made = Explanation(line, shell_pid)
     made.shell_fds = events[0]["fds"]
-    pipe_ends: dict[int, tuple[int, int]] = {}  # (actor, fd) of the pipe ends made, for the why of close
+    books = {shell_pid: FdBook.from_table(made.shell_fds)}  # each process's fds, in words
     for event in events[1:]:
         actor = event["pid"]
         kind = event["e"]
         step = made.steps.append
+        book = books.setdefault(actor, FdBook())
         if kind == "pipe":
             step(Step(actor, f"pipe() → [{event['read']}, {event['write']}]",
                       f"pipe:[{event['inode']}]: fd {event['read']} reads what fd {event['write']} writes"))
-            pipe_ends[(actor, event["read"])] = pipe_ends[(actor, event["write"])] = event["inode"]
+            book.names[event["read"]] = f"pipe:[{event['inode']}] read end"
+            book.names[event["write"]] = f"pipe:[{event['inode']}] write end"
         elif kind == "open":
+            book.names[event["high"]] = event["path"]
             text = f"open({event['path']!r}, {flag_names(event['flags'])}) → {event['fd']}"
             if event["high"] != event["fd"]:
                 text += f"; fcntl(F_DUPFD_CLOEXEC, 10) → {event['high']}; close({event['fd']})"
@@ -222,29 +264,37 @@ def build(line: str, events: list[dict]) -> Explanation:
             made.files[event["absolute"]] = {"path": event["path"], "flags": event["flags"],
                                              "inode": event["inode"]}
         elif kind == "heredoc":
+            book.names[event["fd"]] = f"the here-document pipe:[{event['inode']}]"
             step(Step(actor, f"pipe(); write({event['size']} bytes); close(write end) → read end {event['fd']}",
                       f"the here-document: pipe:[{event['inode']}]"))
         elif kind == "fork":
-            _add_fork(made, actor, event)
+            books[event["child"]] = book.copy()
+            _add_fork(made, actor, event, books[event["child"]])
         elif kind == "close":
-            why = "the shell's copies of the pipe ends: the reader sees EOF once the writers are gone"
-            step(Step(actor, "  ".join(f"close({fd})" for fd in event["fds"]), why))
+            for fd in event["fds"]:
+                was_pipe = "pipe:" in book.names.get(fd, "")
+                why = ": the shell's copy; the reader sees EOF once all writers are gone" if was_pipe else ""
+                step(Step(actor, f"close({fd})", book.apply(("close", fd)) + why))
         elif kind == "shell_moves":
-            saves = [f"fcntl({fd}, F_DUPFD_CLOEXEC, 10) → {copy}" for fd, copy in event["saved"]
-                     if copy is not None]
-            moves = [move_text(move) for move in event["moves"]]
-            step(Step(actor, "  ".join(saves + moves), "in the shell itself: first save the fds it changes"))
+            for fd, copy in event["saved"]:
+                if copy is not None:
+                    book.names[copy] = book.names.get(fd, f"fd {fd}")
+                    step(Step(actor, f"fcntl({fd}, F_DUPFD_CLOEXEC, 10) → {copy}",
+                              f"in the shell itself: save fd {fd} first"))
+            for move in event["moves"]:
+                step(Step(actor, move_text(move), book.apply(move)))
         elif kind == "restore":
-            texts = []
             for fd, copy in reversed(event["saved"]):
-                texts += [f"dup2({copy}, {fd})", f"close({copy})"] if copy is not None else [f"close({fd})"]
-            step(Step(actor, "  ".join(texts), "put the shell's fds back"))
+                if copy is None:
+                    step(Step(actor, f"close({fd})", book.apply(("close", fd)) + ": put back"))
+                else:
+                    step(Step(actor, f"dup2({copy}, {fd})", book.apply(("dup2", copy, fd)) + ": put back"))
+                    step(Step(actor, f"close({copy})", book.apply(("close", copy))))
         elif kind == "builtin":
             entry = {"pid": actor, "argv": event["argv"], "fds": event["fds"]}
             where = "the shell" if actor == shell_pid else f"subshell {actor}"
-            if event["moves"]:  # exec 3>f: moves applied for good
-                step(Step(actor, "  ".join(move_text(move) for move in event["moves"]),
-                          "exec without a command: the moves stay for the rest of the shell's life"))
+            for move in event["moves"]:  # exec 3>f: moves applied for good
+                step(Step(actor, move_text(move), book.apply(move) + ", for the rest of the shell's life"))
             step(Step(actor, f"{' '.join(event['argv'])}", f"a builtin: runs in {where}, no fork",
                       "builtin"))
             made.builtins.append(entry)
@@ -258,7 +308,7 @@ def build(line: str, events: list[dict]) -> Explanation:
     return made
 
 
-def _add_fork(made: Explanation, actor: int, event: dict) -> None:
+def _add_fork(made: Explanation, actor: int, event: dict, book: FdBook) -> None:
     pid = event["child"]
     process = Process(pid, actor, event["kind"], event.get("argv", ()), event.get("path"),
                       event["fds"], event.get("ppid"), event.get("pgid"))
@@ -267,9 +317,8 @@ def _add_fork(made: Explanation, actor: int, event: dict) -> None:
     if event["kind"] == "exec" and event.get("pgid_asked") is not None:
         made.steps.append(Step(pid, f"setpgid(0, {event['pgid_asked']})",
                                "its own process group: the terminal goes to the whole job"))
-    if event["moves"]:
-        made.steps.append(Step(pid, "  ".join(move_text(move) for move in event["moves"]),
-                               "the plan's fd moves, in order"))
+    for move in event["moves"]:
+        made.steps.append(Step(pid, move_text(move), book.apply(move)))
     if event["kind"] == "exec":
         names = " ".join(signal.Signals(each).name[3:] for each in event["reset_signals"])
         made.steps.append(Step(pid, f"SIG_DFL for {names}", "signals the shell ignores, given back"))

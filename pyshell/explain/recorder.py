@@ -91,8 +91,9 @@ class Recorder:
         self.note("pipe", read=read_end, write=write_end, inode=os.fstat(read_end).st_ino)
 
     def closed(self, fds) -> None:
+        fds = [fd for fd in fds if fd is not None]
         if fds:
-            self.note("close", fds=list(fds))
+            self.note("close", fds=fds)
 
     def opened(self, path: str, flags: int, fd: int, high: int) -> None:
         self.note("open", path=path, absolute=os.path.abspath(path), flags=flags, fd=fd, high=high,

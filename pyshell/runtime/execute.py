@@ -490,8 +490,6 @@ def start_pipeline(shell, node: Pipeline, pgid: int | None, stdin_moves=()):
             finally:
                 # The parent closes its copies at once: a reader sees EOF as soon as
                 # the writers are gone, and no stage holds a pipe it does not use.
-                if process.recorder is not None:
-                    process.recorder.closed([fd for fd in (read_end, write_end) if fd is not None])
                 close_all([fd for fd in (read_end, write_end) if fd is not None])
             read_end = next_read
             if pid is not None and pgid == 0:

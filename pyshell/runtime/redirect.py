@@ -184,6 +184,8 @@ def _is_open(fd: int) -> bool:
 
 
 def close_all(fds) -> None:
+    if process.recorder is not None:
+        process.recorder.closed(fds)
     for fd in fds:
         try:
             os.close(fd)

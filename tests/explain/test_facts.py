@@ -105,7 +105,7 @@ def case_input(x, tmp):
 
 def case_here_document(x, tmp):
     probe = program(x, "readlink")
-    heredoc = [step for step in x.steps if "here-document" in step.why]
+    heredoc = [step for step in x.steps if step.text.startswith("pipe(); write")]
     assert len(heredoc) == 1
     assert f"pipe:[{fd(probe, 0)['inode']}]" in heredoc[0].why
     check_probe(x, tmp / "out")
@@ -121,7 +121,8 @@ def case_two_stages(x, tmp):
     assert x.pipes()[made] == {"write": [(probe.pid, 1)], "read": [(cat.pid, 0)]}
     check_probe(x, tmp / "out")
     # the shell closed both of its copies (one after each fork)
-    closes = [step.text for step in x.steps if step.actor == x.shell_pid and step.text.startswith("close(")]
+    closes = [step.text for step in x.steps if step.actor == x.shell_pid and step.text.startswith("close(")
+              and f"pipe:[{made}]" in step.why]
     assert len(closes) == 2
 
 
@@ -154,8 +155,10 @@ def case_brace_group(x, tmp):
     assert not [p for p in x.processes.values() if p.kind == "subshell"]  # { } does not fork
     probe = program(x, "readlink")
     assert probe.parent == x.shell_pid
-    moved = [step for step in x.steps if "save the fds" in step.why]
-    assert moved and "dup2(" in moved[0].text
+    saved = [step for step in x.steps if "save fd 1" in step.why]
+    moved = [step for step in x.steps if step.text.startswith("dup2(") and step.actor == x.shell_pid]
+    assert saved and moved[0].why.startswith("fd 1 → out")
+    assert moved[-1].why.endswith("put back")
     check_probe(x, tmp / "out")
 
 
