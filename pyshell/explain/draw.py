@@ -130,7 +130,8 @@ class _Drawing:
             facts = [f"parent {process.parent}"]
             if process.pgid is not None:
                 facts.append(f"group {process.pgid}")
-            facts.append(describe_status(process.status))
+            if not x.planned:
+                facts.append(describe_status(process.status))
             when = "at execve" if process.kind == "exec" else "when it began"
             heading = f"{process.pid}  {process.label}"
             self._box(heading, " · ".join(facts) + f"; fds {when}:", process.fds, process.pid)

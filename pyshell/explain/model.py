@@ -98,14 +98,22 @@ class Explanation:
 
     # ---------------------------------------------------------------- (de)serialising
 
-    def normalized(self) -> "Explanation":
+    def normalized(self, paths: dict[str, str] | None = None) -> "Explanation":
         """A copy with pids and inodes renumbered in the order they first appear (the shell
         is 1000, its children 1001...; pids of processes outside the line, such as the
-        caller's process group, 900...; inodes 1, 2...): the same line gives the same
-        picture on every run, for golden diagrams."""
+        caller's process group, 900...; inodes 1, 2...), and ``paths`` replaced in every
+        text: the same line gives the same picture on every run, for golden diagrams."""
         pids = {self.shell_pid: 1000}
-        for number, pid in enumerate(self.processes, 1001):
-            pids[pid] = number
+        # numbered down the process tree, each parent's children in the order it forked
+        # them (processes run side by side, so the order of forks across processes varies)
+        children: dict[int, list[int]] = {}
+        for pid, process in self.processes.items():
+            children.setdefault(process.parent, []).append(pid)
+        pending = list(reversed(children.get(self.shell_pid, [])))
+        while pending:
+            pid = pending.pop()
+            pids[pid] = 1000 + len(pids)
+            pending.extend(reversed(children.get(pid, [])))
         inodes: dict[int, int] = {}
         outside = iter(range(900, 1000))
 
@@ -137,8 +145,10 @@ class Explanation:
             return value
 
         data = walk(self.to_dict())  # first pass: learn every pid and inode in order
+        for path, name in (paths or {}).items():  # e.g. a test's temporary directory -> $TMP
+            data = walk_text(data, lambda text, path=path, name=name: text.replace(path, name))
         data = walk_text(data, in_text)
-        return Explanation.from_dict(data)
+        return Explanation.from_dict(data, sort_processes=True)
 
     def to_dict(self) -> dict:
         return {"line": self.line, "shell_pid": self.shell_pid, "planned": self.planned,
@@ -148,10 +158,10 @@ class Explanation:
                 "files": self.files}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Explanation":
+    def from_dict(cls, data: dict, sort_processes: bool = False) -> "Explanation":
         made = cls(data["line"], data["shell_pid"], data["planned"])
         made.shell_fds = data["shell_fds"]
-        for each in data["processes"]:
+        for each in sorted(data["processes"], key=lambda each: each["pid"]) if sort_processes else data["processes"]:
             process = Process(each["pid"], each["parent"], each["kind"], each["argv"], each["path"],
                               each["fds"], each["ppid"], each["pgid"])
             process.status = each["status"]
@@ -191,6 +201,10 @@ def _signal_name(number: int) -> str:
         return signal.Signals(number).name
     except ValueError:
         return f"signal {number}"
+
+
+def here_document_text(fd: int) -> str:
+    return f"pipe(); write(text); close(write end); read end → fd {fd}"
 
 
 def move_text(move) -> str:
@@ -265,8 +279,8 @@ def build(line: str, events: list[dict]) -> Explanation:
                                              "inode": event["inode"]}
         elif kind == "heredoc":
             book.names[event["fd"]] = f"the here-document pipe:[{event['inode']}]"
-            step(Step(actor, f"pipe(); write({event['size']} bytes); close(write end) → read end {event['fd']}",
-                      f"the here-document: pipe:[{event['inode']}]"))
+            step(Step(actor, here_document_text(event["fd"]),
+                      f"the here-document: {event['size']} bytes in pipe:[{event['inode']}]"))
         elif kind == "fork":
             books[event["child"]] = book.copy()
             _add_fork(made, actor, event, books[event["child"]])

@@ -160,9 +160,9 @@ def _redirect_for_good(shell, redirects, fatal: bool) -> int:
             raise ExitShell(1) from None
         return 1
     apply_moves(moves)
-    close_all(opened)
     if process.recorder is not None:
         process.recorder.builtin(["exec"], moves)
+    close_all(opened)
     return 0
 
 
