@@ -91,6 +91,16 @@ def main(shell, argv) -> int:
     return show(request, explanations) or status
 
 
+def explain_line(shell, line: str) -> int:
+    """`set -o explain` in the REPL: run ``line`` as `explain LINE` would, and draw it."""
+    if line.strip() in ("set +o explain", "set -o explain"):  # the switch itself: nothing to draw
+        return shell.run_source(line, "<stdin>")
+    explained, status = run_explained(shell, line)
+    show(Request(), [explained])
+    shell.last_status = status
+    return status
+
+
 def run_explained(shell, line: str):
     """Run ``line`` in ``shell`` with the recorder on; (Explanation, status)."""
     from pyshell.explain.model import build

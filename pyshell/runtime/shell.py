@@ -18,6 +18,7 @@ OPTION_LETTERS = {
     "allexport": "a", "errexit": "e", "noglob": "f", "monitor": "m", "noclobber": "C",
     "noexec": "n", "nounset": "u", "verbose": "v", "xtrace": "x", "pipefail": None,
     "ignoreeof": None, "notify": "b", "hashall": "h",
+    "explain": None,  # the REPL runs each line through the `explain` builtin (pyshell/explain)
 }
 
 
