@@ -87,11 +87,12 @@ class _Drawing:
         title = "explain -n (the plan: nothing ran)" if x.planned else "explain"
         self.emit(paint(f"{title}: {x.line}", "1"))
         if x.planned:
-            self.emit("  pids below are placeholders; fds are the ones the shell would use")
+            self.emit(paint("  pids and inodes are placeholders; the fds are the ones the shell would use", "2"))
         else:
-            self.emit(f"  pysh is pid {x.shell_pid}; each child was held just before execve and its fd table"
-                      " read from /proc/PID/fd")
-            self.emit("  (explain starts programs with fork(); without it pysh uses posix_spawn, same moves)")
+            self.emit(paint(f"  pysh is pid {x.shell_pid}. Each child was held just before execve while the shell"
+                            " read its fds in /proc/PID/fd", "2"))
+            self.emit(paint("  (explain starts programs with fork(); otherwise pysh uses posix_spawn: same moves)",
+                            "2"))
         self.emit()
         self._steps()
         self._boxes()
@@ -112,8 +113,13 @@ class _Drawing:
         for number, step in enumerate(self.x.steps, 1):
             indent = "" if step.actor == self.x.shell_pid else "  "
             actor = _pad(indent + self._actor(step.actor), actor_width + 2)
-            why = paint(f"   # {step.why}", "2") if step.why else ""
-            self.emit(f"  {number:>2}  {paint(actor, '2')}  {paint(step.text, colours.get(step.kind))}{why}")
+            line = f"  {number:>2}  {paint(actor, '2')}  {paint(step.text, colours.get(step.kind))}"
+            if step.why and visible_length(line) + len(step.why) + 5 <= self.width:
+                line += paint(f"   # {step.why}", "2")
+            elif step.why:  # no room on the line: the why goes under the call
+                self.emit(line)
+                line = " " * (8 + actor_width + 2) + paint(f"# {step.why}", "2")
+            self.emit(line)
         self.emit()
 
     def _boxes(self) -> None:
@@ -146,8 +152,9 @@ class _Drawing:
         rows = [s.paint(facts, "2")]
         shown = [entry for entry in fds if entry["fd"] <= 9 or not entry["cloexec"]]
         hidden = len(fds) - len(shown)
+        column = min(44, max((len(entry["target"]) + 4 for entry in shown), default=10))
         for entry in shown:
-            rows.append(self._fd_row(entry, pid))
+            rows.append(self._fd_row(entry, pid, column))
         if hidden:
             rows.append(s.paint(f"(and {hidden} of the shell's own fds ≥ 10, close-on-exec)"
                                 if not s.ascii else f"(and {hidden} of the shell's own fds >= 10, close-on-exec)", "2"))
@@ -160,7 +167,7 @@ class _Drawing:
             self.emit(f"{margin}{s.vertical} {_pad(_fit(row, content_width), content_width)} {s.vertical}")
         self.emit(margin + s.bottom_left + s.horizontal * (content_width + 2) + s.bottom_right)
 
-    def _fd_row(self, entry: dict, pid: int) -> str:
+    def _fd_row(self, entry: dict, pid: int, column: int) -> str:
         s = self.style
         target, kind = entry["target"], entry["kind"]
         note = ""
@@ -181,11 +188,12 @@ class _Drawing:
         elif kind == "tty":
             note = "the terminal"
         if entry["cloexec"]:
-            note = ("write end" if entry["flags"] & 3 == 1 else "read end") if kind == "pipe" else note
-            note += "  close-on-exec: gone at execve"
+            note = entry.get("role") or (("write end" if entry["flags"] & 3 == 1 else "read end")
+                                         if kind == "pipe" else note)
+            note += " · close-on-exec: gone at execve"
             colour = "2"
         text = f"{entry['fd']:>2}  {target}"
-        return s.paint(f"{_pad(text, 28)} {note}".rstrip(), colour)
+        return s.paint(f"{_pad(text, column)}  {note}".rstrip(), colour)
 
     def _joins(self) -> None:
         s = self.style

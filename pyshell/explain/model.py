@@ -324,6 +324,9 @@ def build(line: str, events: list[dict]) -> Explanation:
 
 def _add_fork(made: Explanation, actor: int, event: dict, book: FdBook) -> None:
     pid = event["child"]
+    for entry in event["fds"]:
+        if entry["kind"] == "pipe" and entry["cloexec"] and entry["inode"] in event.get("parent_pipes", ()):
+            entry["role"] = "exec-error pipe to the shell"
     process = Process(pid, actor, event["kind"], event.get("argv", ()), event.get("path"),
                       event["fds"], event.get("ppid"), event.get("pgid"))
     made.processes[pid] = process

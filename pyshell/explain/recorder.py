@@ -148,7 +148,11 @@ class Pause:
             fds = procfs.fd_table(pid, skip=skip) if ready else []
             ids = procfs.process_ids(pid) if ready else {}
             plan = self.plan
-            facts = {"child": pid, "moves": [list(move) for move in self.moves], "fds": fds, **ids}
+            # the pipes the parent holds itself: a child's close-on-exec pipe among them is the
+            # fork carrier's exec-error pipe (process._fork_exec), named so in the drawing
+            own_pipes = [entry["inode"] for entry in self.recorder.table("self") if entry["kind"] == "pipe"]
+            facts = {"child": pid, "moves": [list(move) for move in self.moves], "fds": fds,
+                     "parent_pipes": own_pipes, **ids}
             if plan is not None:
                 facts.update(kind="exec", path=plan.path, argv=list(plan.argv), pgid_asked=plan.pgid,
                              reset_signals=[int(each) for each in plan.reset_signals])

@@ -76,6 +76,11 @@ def check_general(explained: Explanation) -> None:
                 assert entry["fd"] <= 2, f"{process.label} holds a pipe end it does not use: {entry}"
         if process.kind == "exec":
             assert process.status is not None, f"{process.label} was not reaped"
+            # the only close-on-exec pipe a program is started with is the fork carrier's
+            # exec-error pipe, whose read end the parent holds
+            stray = [entry for entry in process.fds if entry["kind"] == "pipe" and entry["cloexec"]
+                     and entry.get("role") != "exec-error pipe to the shell"]
+            assert not stray, f"{process.label}: {stray}"
 
 
 # ---------------------------------------------------------------- the table
