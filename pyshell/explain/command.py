@@ -142,7 +142,7 @@ def show(request: Request, explanations) -> int:
         lines = draw.render(explanations[0], style, width)
     else:
         column = (width - 3) // 2
-        left, right = (draw.render(each, style, column) for each in explanations)
+        left, right = (draw.render(each, style, column, compact=True) for each in explanations)
         lines = draw.side_by_side(left, right, width, style)
     write_out("\n".join(lines) + "\n")
     return 0

@@ -62,7 +62,8 @@ def _pad(text: str, width: int) -> str:
 
 
 class _Drawing:
-    def __init__(self, explanation: Explanation, style: Style, width: int):
+    def __init__(self, explanation: Explanation, style: Style, width: int, compact: bool = False):
+        self.compact = compact  # beside another drawing (--vs): no preamble, only the fd moves' whys
         self.x = explanation
         self.style = style
         self.width = max(40, width)
@@ -86,12 +87,14 @@ class _Drawing:
         x, paint = self.x, self.style.paint
         title = "explain -n (the plan: nothing ran)" if x.planned else "explain"
         self.emit(paint(f"{title}: {x.line}", "1"))
-        if x.planned:
+        if self.compact:
+            pass
+        elif x.planned:
             self.emit(paint("  pids and inodes are placeholders; the fds are the ones the shell would use", "2"))
         else:
-            self.emit(paint(f"  pysh is pid {x.shell_pid}. Each child was held just before execve while the shell"
-                            " read its fds in /proc/PID/fd", "2"))
-            self.emit(paint("  (explain starts programs with fork(); otherwise pysh uses posix_spawn: same moves)",
+            self.emit(paint(f"  pysh is pid {x.shell_pid}; each child was held before execve while pysh read"
+                            " /proc/PID/fd", "2"))
+            self.emit(paint("  (explain starts programs with fork(); otherwise pysh uses posix_spawn, same moves)",
                             "2"))
         self.emit()
         self._steps()
@@ -114,6 +117,9 @@ class _Drawing:
             indent = "" if step.actor == self.x.shell_pid else "  "
             actor = _pad(indent + self._actor(step.actor), actor_width + 2)
             line = f"  {number:>2}  {paint(actor, '2')}  {paint(step.text, colours.get(step.kind))}"
+            if self.compact and not step.text.startswith(("dup2(", "close(")):
+                self.emit(line)
+                continue
             if step.why and visible_length(line) + len(step.why) + 5 <= self.width:
                 line += paint(f"   # {step.why}", "2")
             elif step.why:  # no room on the line: the why goes under the call
@@ -215,8 +221,8 @@ class _Drawing:
                       + f"  held by: {', '.join(holders) or 'nobody once running'}")
 
 
-def render(explanation: Explanation, style: Style, width: int = 100) -> list[str]:
-    return _Drawing(explanation, style, width).draw()
+def render(explanation: Explanation, style: Style, width: int = 100, compact: bool = False) -> list[str]:
+    return _Drawing(explanation, style, width, compact).draw()
 
 
 def side_by_side(left: list[str], right: list[str], width: int, style: Style) -> list[str]:

@@ -274,7 +274,7 @@ def build(line: str, events: list[dict]) -> Explanation:
             text = f"open({event['path']!r}, {flag_names(event['flags'])}) → {event['fd']}"
             if event["high"] != event["fd"]:
                 text += f"; fcntl(F_DUPFD_CLOEXEC, 10) → {event['high']}; close({event['fd']})"
-            step(Step(actor, text, "opened by the shell, moved out of the user's fds 0-9"))
+            step(Step(actor, text, "close-on-exec, moved above the user's fds 0-9"))
             made.files[event["absolute"]] = {"path": event["path"], "flags": event["flags"],
                                              "inode": event["inode"]}
         elif kind == "heredoc":
@@ -287,7 +287,7 @@ def build(line: str, events: list[dict]) -> Explanation:
         elif kind == "close":
             for fd in event["fds"]:
                 was_pipe = "pipe:" in book.names.get(fd, "")
-                why = ": the shell's copy; the reader sees EOF once all writers are gone" if was_pipe else ""
+                why = ": the shell's copy (EOF needs all writers gone)" if was_pipe else ""
                 step(Step(actor, f"close({fd})", book.apply(("close", fd)) + why))
         elif kind == "shell_moves":
             for fd, copy in event["saved"]:
@@ -330,7 +330,7 @@ def _add_fork(made: Explanation, actor: int, event: dict, book: FdBook) -> None:
     process = Process(pid, actor, event["kind"], event.get("argv", ()), event.get("path"),
                       event["fds"], event.get("ppid"), event.get("pgid"))
     made.processes[pid] = process
-    made.steps.append(Step(actor, f"fork() → {pid}", "a copy of the shell, which sets itself up", "fork"))
+    made.steps.append(Step(actor, f"fork() → {pid}", "a copy of the shell", "fork"))
     if event["kind"] == "exec" and event.get("pgid_asked") is not None:
         made.steps.append(Step(pid, f"setpgid(0, {event['pgid_asked']})",
                                "its own process group: the terminal goes to the whole job"))
@@ -338,8 +338,8 @@ def _add_fork(made: Explanation, actor: int, event: dict, book: FdBook) -> None:
         made.steps.append(Step(pid, move_text(move), book.apply(move)))
     if event["kind"] == "exec":
         names = " ".join(signal.Signals(each).name[3:] for each in event["reset_signals"])
-        made.steps.append(Step(pid, f"SIG_DFL for {names}", "signals the shell ignores, given back"))
+        made.steps.append(Step(pid, f"SIG_DFL for {names}", "ignored by the shell: back to default"))
         made.steps.append(Step(pid, f"execve({event['path']!r}, {event['argv']!r})",
-                               "becomes the program; close-on-exec fds vanish", "exec"))
+                               "the program now; close-on-exec fds vanish", "exec"))
     else:
         made.steps.append(Step(pid, "runs shell code in the copy (no execve)", "", "fork"))
