@@ -86,8 +86,11 @@ def main(shell, argv) -> int:
                 complain("explain", getattr(error, "message", None) or str(error))
                 return 2
         else:
-            explained, status = run_explained(shell, line)
+            explained, status, leaving = run_explained(shell, line)
             explanations.append(explained)
+            if leaving is not None:
+                show(request, explanations)
+                raise leaving
     return show(request, explanations) or status
 
 
@@ -95,8 +98,10 @@ def explain_line(shell, line: str) -> int:
     """`set -o explain` in the REPL: run ``line`` as `explain LINE` would, and draw it."""
     if line.strip() in ("set +o explain", "set -o explain"):  # the switch itself: nothing to draw
         return shell.run_source(line, "<stdin>")
-    explained, status = run_explained(shell, line)
+    explained, status, leaving = run_explained(shell, line)
     show(Request(), [explained])
+    if leaving is not None:
+        raise leaving
     shell.last_status = status
     return status
 
@@ -107,18 +112,23 @@ def run_explained(shell, line: str):
     from pyshell.explain.recorder import Recorder
     from pyshell.runtime import process
 
+    from pyshell.runtime.control import ExitShell
+
     recorder = Recorder()
     process.recorder = recorder
+    leaving = None
     try:
         status = shell.run_source(line, "explain")
         shell.jobs.poll()  # background jobs that are already done get their status
+    except ExitShell as exiting:  # `explain 'exit 3'`: draw first, then leave
+        leaving, status = exiting, exiting.status
     finally:
         process.recorder = None
     try:
         events = recorder.events()
     finally:
         recorder.close()
-    return build(line, events), status
+    return build(line, events), status, leaving
 
 
 def show(request: Request, explanations) -> int:

@@ -133,16 +133,24 @@ class _Drawing:
         x = self.x
         if x.processes or x.builtins:
             self.emit(paint("processes and their fd tables", "1"))
+        plain = []  # builtins that ran with the shell's own fds: named, not drawn
         for builtin in x.builtins:
             if builtin["pid"] != x.shell_pid:
                 continue
+            if _user_fds(builtin["fds"]) == _user_fds(x.shell_fds):
+                plain.append(" ".join(builtin["argv"]))
+                continue
             self._box(f"{x.shell_pid}  pysh: builtin {' '.join(builtin['argv'])}",
                       "runs in the shell itself (no fork); its fds while it ran:", builtin["fds"], builtin["pid"])
+        if plain:
+            self.emit(f"  builtins run by the shell with its own fds: {'; '.join(plain)}")
         for process in x.processes.values():
             facts = [f"parent {process.parent}"]
             if process.pgid is not None:
                 facts.append(f"group {process.pgid}")
-            if not x.planned:
+            if process.failed:
+                facts.append(process.failed)
+            elif not x.planned:
                 facts.append(describe_status(process.status))
             when = "at execve" if process.kind == "exec" else "when it began"
             heading = f"{process.pid}  {process.label}"
@@ -196,7 +204,7 @@ class _Drawing:
         if entry["cloexec"]:
             note = entry.get("role") or (("write end" if entry["flags"] & 3 == 1 else "read end")
                                          if kind == "pipe" else note)
-            note += " · close-on-exec: gone at execve"
+            note = " · ".join(part for part in (note, "close-on-exec: gone at execve") if part)
             colour = "2"
         text = f"{entry['fd']:>2}  {target}"
         return s.paint(f"{_pad(text, column)}  {note}".rstrip(), colour)
@@ -219,6 +227,11 @@ class _Drawing:
                        and not entry["cloexec"]]
             self.emit("  " + s.paint(f"{info['path']}  {flag_names(info['flags'])}", "33")
                       + f"  held by: {', '.join(holders) or 'nobody once running'}")
+
+
+def _user_fds(table) -> dict:
+    return {entry["fd"]: (entry["target"], entry["flags"] & ~0o2000000) for entry in table
+            if entry["fd"] <= 9 and not entry["cloexec"]}
 
 
 def render(explanation: Explanation, style: Style, width: int = 100, compact: bool = False) -> list[str]:

@@ -139,6 +139,10 @@ class Pause:
         os.close(self.ready_write)
         os.close(self.go_read)
 
+    def exec_failed(self, pid: int, code: int) -> None:
+        """The child's execve failed with errno ``code`` (it told us through the carrier's pipe)."""
+        self.recorder.note("exec_failed", child=pid, errno=code)
+
     def in_parent(self, pid: int) -> None:
         os.close(self.ready_write)
         os.close(self.go_read)

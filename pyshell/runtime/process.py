@@ -132,6 +132,8 @@ def _fork_exec(plan: SpawnPlan) -> int:
     if report:  # execve failed: reap the child and raise what it saw
         os.waitpid(pid, 0)
         code = int(report)
+        if pause is not None:
+            pause.exec_failed(pid, code)
         raise OSError(code, os.strerror(code), plan.path)
     return pid
 
