@@ -135,7 +135,7 @@ def parse_size(text: str) -> int:
 
 def merge_capabilities(add: list[str], drop: list[str]) -> frozenset[str]:
     """Docker's rule: start from the default set, then --cap-add, then --cap-drop; ALL means every cap."""
-    from pyshell.contain.linux import CAPABILITIES
+    from pyshell.contain.kernel.syscalls import CAPABILITIES
 
     def names(values):
         return {value.upper().removeprefix("CAP_") for value in values}

@@ -22,7 +22,7 @@ DEFAULT_CAPS = {"AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KIL
 
 
 def cap_mask(names) -> int:
-    from pyshell.contain.linux import CAPABILITIES
+    from pyshell.contain.kernel.syscalls import CAPABILITIES
 
     return sum(1 << CAPABILITIES[name] for name in names)
 

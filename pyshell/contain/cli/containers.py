@@ -1,7 +1,7 @@
 """`contain`: the Docker-like command line. ``main(argv)`` with argv after the word "contain".
 
 Container subcommands live here; image subcommands (images, tag, rmi, import, bootstrap,
-build, pull, ...) are handed to image_cli.COMMANDS. Flags are parsed the Docker way: short
+build, pull, ...) are handed to images.COMMANDS. Flags are parsed the Docker way: short
 flags combine (`-ti`), values follow (`-e K=V`, `-eK=V`, `--name x`, `--name=x`), and the
 first word that is not a flag (the image, the container) ends the flags.
 """
@@ -108,16 +108,16 @@ def main(argv: list[str]) -> int:
     name, rest = argv[0], argv[1:]
     handler = COMMANDS.get(name)
     if handler is None:
-        from pyshell.contain import image_cli
+        from pyshell.contain.cli import images
 
-        image_command = image_cli.COMMANDS.get(name)
+        image_command = images.COMMANDS.get(name)
         if image_command is None:
             err(f"pysh: contain: unknown command {name!r} (see contain help)\n")
             return 125
         return image_command(rest)
     try:
         home = pysh_home()
-        from pyshell.contain import state
+        from pyshell.contain.runtime import state
 
         state.reconcile(home)
         return handler(home, rest)
@@ -179,8 +179,10 @@ def default_spec(image, image_ref: str, container_id: str | None = None, name: s
 
 def build_spec(home: Path, options: dict, words: list[str]):
     """Flags + image config -> a validated ContainerSpec (host paths are checked here too)."""
-    from pyshell.contain import linux, spec as spec_module, state
-    from pyshell.contain.images import ImageStore
+    from pyshell.contain.kernel import syscalls
+    from pyshell.contain import spec as spec_module
+    from pyshell.contain.runtime import state
+    from pyshell.contain.image.store import ImageStore
 
     if not words:
         raise ContainerError('"contain run" requires at least 1 argument: IMAGE [COMMAND] [ARG...]', 125)
@@ -236,7 +238,7 @@ def build_spec(home: Path, options: dict, words: list[str]):
         init=bool(options.get("init")), network=options.get("network") or "none", rootless=rootless,
         stop_signal=options.get("stop_signal") or spec.stop_signal, labels=tuple(sorted(labels.items())),
         restart=restart)
-    spec_module.validate(spec, linux.CAPABILITIES)
+    spec_module.validate(spec, syscalls.CAPABILITIES)
     return spec
 
 
@@ -319,20 +321,20 @@ def _parse_tmpfs(text: str):
 
 
 def cmd_run(home: Path, argv: list[str]) -> int:
-    from pyshell.contain import runtime
+    from pyshell.contain.runtime import lifecycle
 
     options, words = parse_flags("run", argv, RUN_FLAGS)
     spec = build_spec(home, options, words)
     if spec.tty and spec.interactive and not spec.detach and not os.isatty(0):
         raise ContainerError("the input device is not a TTY", 1)
-    status = runtime.run(home, spec, attach_terminal=_attach_terminal)
+    status = lifecycle.run(home, spec, attach_terminal=_attach_terminal)
     if spec.detach:
         out(spec.id + "\n")
     return status
 
 
 def _attach_terminal(container) -> int | None:
-    from pyshell.contain import terminal
+    from pyshell.contain.runtime import terminal
 
     return terminal.attach(container, send_input=container.spec.interactive)
 
@@ -341,7 +343,7 @@ def _attach_terminal(container) -> int | None:
 
 
 def _find(home: Path, name: str):
-    from pyshell.contain import state
+    from pyshell.contain.runtime import state
 
     return state.find(home, name)
 
@@ -353,7 +355,7 @@ def _one_or_more(command: str, words: list[str]) -> list[str]:
 
 
 def cmd_exec(home: Path, argv: list[str]) -> int:
-    from pyshell.contain import runtime
+    from pyshell.contain.runtime import lifecycle
 
     flags = [Flag(("-t", "--tty"), "tty"), Flag(("-i", "--interactive"), "interactive"),
              Flag(("-e", "--env"), "env", True, True), Flag(("-u", "--user"), "user", True),
@@ -363,13 +365,13 @@ def cmd_exec(home: Path, argv: list[str]) -> int:
         raise ContainerError('"contain exec" requires at least 2 arguments: CONTAINER COMMAND [ARG...]', 1)
     container = _find(home, words[0])
     env = [item if "=" in item else f"{item}={os.environ.get(item, '')}" for item in options["env"]]
-    return runtime.exec_in(container, words[1:], env, options.get("user") or "", options.get("workdir") or "",
+    return lifecycle.exec_in(container, words[1:], env, options.get("user") or "", options.get("workdir") or "",
                            bool(options.get("tty")), bool(options.get("interactive")))
 
 
 def cmd_ps(home: Path, argv: list[str]) -> int:
-    from pyshell.contain import state
-    from pyshell.contain.image_cli import human_age, table
+    from pyshell.contain.runtime import state
+    from pyshell.contain.cli.images import human_age, table
 
     options, words = parse_flags("ps", argv, [Flag(("-a", "--all"), "all"), Flag(("-q", "--quiet"), "quiet"),
                                               Flag(("--no-trunc",), "no_trunc")])
@@ -393,15 +395,15 @@ def _status_text(container, human_age) -> str:
     if container.status == "running":
         return "Up " + human_age(container.started_at).removesuffix(" ago")
     if container.status == "exited":
-        from pyshell.contain import runtime
+        from pyshell.contain.runtime import lifecycle
 
-        word = "Restarting" if runtime.restart_pending(container) else "Exited"
+        word = "Restarting" if lifecycle.restart_pending(container) else "Exited"
         return f"{word} ({container.exit_code}) {human_age(container.finished_at)}"
     return "Created"
 
 
 def cmd_logs(home: Path, argv: list[str]) -> int:
-    from pyshell.contain import state
+    from pyshell.contain.runtime import state
 
     options, words = parse_flags("logs", argv, [Flag(("-f", "--follow"), "follow")])
     (name,) = _exactly_one("logs", words)
@@ -429,7 +431,7 @@ def _exactly_one(command: str, words: list[str]) -> list[str]:
 
 
 def cmd_start(home: Path, argv: list[str]) -> int:
-    from pyshell.contain import runtime, state
+    from pyshell.contain.runtime import lifecycle, state
 
     options, words = parse_flags("start", argv, [Flag(("-a", "--attach"), "attach"),
                                                  Flag(("-i", "--interactive"), "interactive")])
@@ -439,7 +441,7 @@ def cmd_start(home: Path, argv: list[str]) -> int:
             out(name + "\n")
             continue
         container = replace_spec(container, detach=True)
-        runtime.start(home, container, foreground=False)
+        lifecycle.start(home, container, foreground=False)
         if options.get("attach") and container.spec.tty:
             _attach_terminal(state.load(container.dir))
         else:
@@ -449,7 +451,7 @@ def cmd_start(home: Path, argv: list[str]) -> int:
 
 def replace_spec(container, **changes):
     """A started container runs detached whatever its first run was (Docker's `start`)."""
-    from pyshell.contain import state
+    from pyshell.contain.runtime import state
 
     spec = container.spec.replace(**changes)
     state.save_config(container.dir, spec, container.created, container.cgroup)
@@ -457,12 +459,12 @@ def replace_spec(container, **changes):
 
 
 def cmd_stop(home: Path, argv: list[str]) -> int:
-    from pyshell.contain import runtime
+    from pyshell.contain.runtime import lifecycle
 
     options, words = parse_flags("stop", argv, [Flag(("-t", "--time"), "time", True)])
     timeout = _stop_timeout(options)
     for name in _one_or_more("stop", words):
-        runtime.stop(_find(home, name), timeout)
+        lifecycle.stop(_find(home, name), timeout)
         out(name + "\n")
     return 0
 
@@ -482,7 +484,7 @@ def _stop_timeout(options: dict) -> float:
 def cmd_kill(home: Path, argv: list[str]) -> int:
     import signal
 
-    from pyshell.contain import runtime
+    from pyshell.contain.runtime import lifecycle
 
     options, words = parse_flags("kill", argv, [Flag(("-s", "--signal"), "signal", True)])
     name = (options.get("signal") or "KILL").upper()
@@ -493,32 +495,32 @@ def cmd_kill(home: Path, argv: list[str]) -> int:
         if number is None:
             raise ContainerError(f"invalid signal: {options.get('signal')}", 1)
     for each in _one_or_more("kill", words):
-        runtime.kill(_find(home, each), int(number))
+        lifecycle.kill(_find(home, each), int(number))
         out(each + "\n")
     return 0
 
 
 def cmd_restart(home: Path, argv: list[str]) -> int:
-    from pyshell.contain import runtime, state
+    from pyshell.contain.runtime import lifecycle, state
 
     options, words = parse_flags("restart", argv, [Flag(("-t", "--time"), "time", True)])
     for name in _one_or_more("restart", words):
         container = _find(home, name)
-        runtime.stop(container, _stop_timeout(options))
+        lifecycle.stop(container, _stop_timeout(options))
         container = replace_spec(state.load(container.dir), detach=True)
-        runtime.start(home, container, foreground=False)
+        lifecycle.start(home, container, foreground=False)
         out(name + "\n")
     return 0
 
 
 def cmd_rm(home: Path, argv: list[str]) -> int:
-    from pyshell.contain import runtime
+    from pyshell.contain.runtime import lifecycle
 
     options, words = parse_flags("rm", argv, [Flag(("-f", "--force"), "force"), Flag(("-v", "--volumes"), "volumes")])
     status = 0
     for name in _one_or_more("rm", words):
         try:
-            runtime.remove(home, _find(home, name), bool(options.get("force")))
+            lifecycle.remove(home, _find(home, name), bool(options.get("force")))
             out(name + "\n")
         except ContainerError as error:
             err(f"pysh: contain rm: {error.message}\n")
@@ -577,7 +579,7 @@ def inspect_document(container) -> dict:
 
 
 def cmd_inspect(home: Path, argv: list[str]) -> int:
-    from pyshell.contain import image_cli
+    from pyshell.contain.cli import images
 
     options, words = parse_flags("inspect", argv, [Flag(("-f", "--format"), "format", True),
                                                    Flag(("--type",), "type", True)])
@@ -591,19 +593,19 @@ def cmd_inspect(home: Path, argv: list[str]) -> int:
         except ContainerError:
             # Not a container: maybe an image (Docker's `inspect` looks at both).
             forwarded = (["-f", options["format"]] if options.get("format") else []) + [name]
-            status = image_cli.COMMANDS["image-inspect"](forwarded)
+            status = images.COMMANDS["image-inspect"](forwarded)
             if status:
                 return status
     if options.get("format"):
-        out("".join(image_cli.render_format(options["format"], d) + "\n" for d in documents))
+        out("".join(images.render_format(options["format"], d) + "\n" for d in documents))
     elif documents:
         out(json.dumps(documents, indent=4) + "\n")
     return 0
 
 
 def cmd_commit(home: Path, argv: list[str]) -> int:
-    from pyshell.contain.image_cli import _changes_from_instructions
-    from pyshell.contain.images import ImageStore
+    from pyshell.contain.cli.images import _changes_from_instructions
+    from pyshell.contain.image.store import ImageStore
 
     options, words = parse_flags("commit", argv, [Flag(("-c", "--change"), "change", True, True),
                                                   Flag(("-m", "--message"), "message", True),
@@ -622,7 +624,7 @@ def cmd_commit(home: Path, argv: list[str]) -> int:
 
 
 def cmd_export(home: Path, argv: list[str]) -> int:
-    from pyshell.contain import export
+    from pyshell.contain.image import export
 
     options, words = parse_flags("export", argv, [Flag(("-o", "--output"), "output", True)])
     (name,) = _exactly_one("export", words)
@@ -630,13 +632,13 @@ def cmd_export(home: Path, argv: list[str]) -> int:
 
 
 def cmd_prune(home: Path, argv: list[str]) -> int:
-    from pyshell.contain import runtime, state
+    from pyshell.contain.runtime import lifecycle, state
 
     parse_flags("prune", argv, [Flag(("-f", "--force"), "force")])
     removed = []
     for container in state.all_containers(home):
         if container.status != "running":
-            runtime.remove(home, container, force=False)
+            lifecycle.remove(home, container, force=False)
             removed.append(container.id)
     out("Deleted Containers:\n" + "".join(f"{i}\n" for i in removed) if removed else "")
     out(f"Total reclaimed: {len(removed)} containers\n")

@@ -85,7 +85,7 @@ def parser(name: str, description: str) -> _Parser:
 
 
 def store():
-    from pyshell.contain.images import ImageStore
+    from pyshell.contain.image.store import ImageStore
 
     return ImageStore(pysh_home())
 
@@ -203,7 +203,7 @@ def rmi_command(argv: list[str]) -> int:
 def _container_using(image_id: str) -> str | None:
     """Name of a container made from ``image_id`` (the runtime's state knows), or None."""
     try:
-        from pyshell.contain.state import image_users
+        from pyshell.contain.runtime.state import image_users
     except ImportError:
         return None
     return image_users(pysh_home())(image_id)
@@ -236,7 +236,7 @@ def _changes_from_instructions(instructions: list[str]) -> dict:
     """-c 'CMD ["sh"]' / -c 'ENV A=1' ... -> Docker config keys (the build parser does the work)."""
     if not instructions:
         return {}
-    from pyshell.contain.build import config_changes_from_instructions
+    from pyshell.contain.build.builder import config_changes_from_instructions
 
     return config_changes_from_instructions(instructions)
 
@@ -248,7 +248,7 @@ def bootstrap_command(argv: list[str]) -> int:
                             "or debian[:SUITE] (mmdebstrap minbase).")
     p.add_argument("what", metavar="busybox|debian[:SUITE]")
     args = p.parse_args(argv)
-    from pyshell.contain.bootstrap import bootstrap
+    from pyshell.contain.image.bootstrap import bootstrap
 
     image = bootstrap(store(), args.what, log=lambda line: err(line + "\n"))
     out(f"{image.id}\n")
@@ -329,7 +329,7 @@ def save_command(argv: list[str]) -> int:
     p.add_argument("-o", "--output", help="file to write (default: standard output)")
     p.add_argument("images", nargs="+", metavar="IMAGE")
     args = p.parse_args(argv)
-    from pyshell.contain.oci import save_archive
+    from pyshell.contain.image.oci import save_archive
 
     image_store = store()
     for ref in args.images:
@@ -364,7 +364,7 @@ def load_command(argv: list[str]) -> int:
     args = p.parse_args(argv)
     from pathlib import Path
 
-    from pyshell.contain.oci import load_archive, spool_stdin
+    from pyshell.contain.image.oci import load_archive, spool_stdin
 
     image_store = store()
     spooled = None
@@ -404,8 +404,8 @@ def build_command(argv: list[str]) -> int:
     args = p.parse_args(argv)
     from pathlib import Path
 
-    from pyshell.contain.build import BuildOptions, build
-    from pyshell.contain.images import parse_reference
+    from pyshell.contain.build.builder import BuildOptions, build
+    from pyshell.contain.image.store import parse_reference
 
     for tag in args.tag:
         parse_reference(tag)  # a bad name fails before any step runs
@@ -438,7 +438,7 @@ def build_command(argv: list[str]) -> int:
 def _puller():
     """FROM/COPY --from an image we don't have: pull it (registry.py), if that part is there."""
     try:
-        from pyshell.contain import registry
+        from pyshell.contain.image import registry
     except ImportError:
         return None
 
@@ -456,7 +456,7 @@ def pull_command(argv: list[str]) -> int:
     p.add_argument("--registry", help="HOST[:PORT] to use for a name without one")
     p.add_argument("image")
     args = p.parse_args(argv)
-    from pyshell.contain.registry import pull
+    from pyshell.contain.image.registry import pull
 
     if args.registry:
         args.image = f"{args.registry}/{args.image}"
@@ -475,7 +475,7 @@ def push_command(argv: list[str]) -> int:
     p.add_argument("--registry", help="push IMAGE as HOST[:PORT]/IMAGE (tagging it so)")
     p.add_argument("image")
     args = p.parse_args(argv)
-    from pyshell.contain.registry import push
+    from pyshell.contain.image.registry import push
 
     if args.registry:
         target = f"{args.registry}/{args.image}"
@@ -495,7 +495,7 @@ def login_command(argv: list[str]) -> int:
     p.add_argument("--password-stdin", action="store_true")
     p.add_argument("registry", nargs="?")
     args = p.parse_args(argv)
-    from pyshell.contain.registry import login, registry_of
+    from pyshell.contain.image.registry import login, registry_of
 
     registry = registry_of(args.registry)
     user, password = args.username, args.password
@@ -522,7 +522,7 @@ def logout_command(argv: list[str]) -> int:
     p = parser("logout", "Forget stored registry credentials.")
     p.add_argument("registry", nargs="?")
     args = p.parse_args(argv)
-    from pyshell.contain.registry import forget_credentials, registry_of
+    from pyshell.contain.image.registry import forget_credentials, registry_of
 
     registry = registry_of(args.registry)
     if not forget_credentials(registry):
@@ -533,5 +533,5 @@ def logout_command(argv: list[str]) -> int:
 
 COMMANDS["image-inspect"] = inspect_image
 
-if __name__ == "__main__":  # python -m pyshell.contain.image_cli images
+if __name__ == "__main__":  # python -m pyshell.contain.cli.images images
     sys.exit(COMMANDS[sys.argv[1]](sys.argv[2:]))

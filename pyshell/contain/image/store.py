@@ -346,7 +346,7 @@ class ImageStore:
         import shutil
         import tempfile
 
-        from pyshell.contain import layers
+        from pyshell.contain.image import layers
 
         staging = Path(tempfile.mkdtemp(prefix=".layer-", dir=self._ensure_dir("layers")))
         try:
@@ -373,7 +373,7 @@ class ImageStore:
         import shutil
         import tempfile
 
-        from pyshell.contain import layers
+        from pyshell.contain.image import layers
 
         staging = Path(tempfile.mkdtemp(prefix=".layer-", dir=self._ensure_dir("layers")))
         try:
@@ -389,7 +389,7 @@ class ImageStore:
         import shutil
         import tarfile
 
-        from pyshell.contain import layers
+        from pyshell.contain.image import layers
 
         final = self.layer_path(diff_id)
         if (final / "root").is_dir():

@@ -36,21 +36,22 @@ from pathlib import Path
 
 # Imported here, not where the forked supervisor and PID 1 use them: an import in a forked child
 # is redone at every start (the child's modules die with it), in the parent it is done once.
-from pyshell.contain import cgroups, linux, setup, state, supervisor, teardown, userns
-from pyshell.contain.setup import Paths, SetupError, Stdio
+from pyshell.contain.kernel import cgroups, syscalls, userns
+from pyshell.contain.runtime import setup, state, supervisor, teardown
+from pyshell.contain.runtime.setup import Paths, SetupError, Stdio
 from pyshell.contain.spec import ContainerSpec
 from pyshell.errors import ContainerError
 from pyshell.statedir import locked
 
 SUPERVISOR_BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); "
-                   "from pyshell.contain.supervisor import main; main(sys.argv[2:])")
+                   "from pyshell.contain.runtime.supervisor import main; main(sys.argv[2:])")
 RESTARTER_BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); "
-                  "from pyshell.contain.restart import main; main(sys.argv[2])")
-PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
+                  "from pyshell.contain.runtime.restart import main; main(sys.argv[2])")
+PACKAGE_ROOT = str(Path(__file__).resolve().parents[3])
 
 # Unshared by PID 1 itself (the user and PID namespaces come first, from the supervisor; the
 # cgroup namespace last, once PID 1 is in its cgroup: see setup.enter_container).
-NAMESPACES = linux.CLONE_NEWNS | linux.CLONE_NEWUTS | linux.CLONE_NEWIPC
+NAMESPACES = syscalls.CLONE_NEWNS | syscalls.CLONE_NEWUTS | syscalls.CLONE_NEWIPC
 
 
 # --------------------------------------------------------------------------- create
@@ -282,7 +283,7 @@ def _supervisor_process(container, cgroup, start_w: int, status_w: int | None, f
         # It must come first: it is what lets an ordinary user create the other namespaces.
         setup.step("user namespace", userns.unshare_user_namespace)
     # A new PID namespace takes effect for the caller's *children*: our next child is its PID 1.
-    setup.step("unshare(CLONE_NEWPID)", linux.unshare, linux.CLONE_NEWPID)
+    setup.step("unshare(CLONE_NEWPID)", syscalls.unshare, syscalls.CLONE_NEWPID)
 
     go_r, go_w = os.pipe()
     error_r, error_w = os.pipe()
@@ -358,8 +359,8 @@ def _container_init(spec: ContainerSpec, directory: str, cgroup, stdio: Stdio, g
     try:
         if cgroup is not None and cgroup.joins_itself_fast:
             cgroup.join()
-        flags = NAMESPACES | (linux.CLONE_NEWNET if spec.network == "none" else 0)
-        setup.step("unshare(mount, UTS, IPC, network namespaces)", linux.unshare, flags)
+        flags = NAMESPACES | (syscalls.CLONE_NEWNET if spec.network == "none" else 0)
+        setup.step("unshare(mount, UTS, IPC, network namespaces)", syscalls.unshare, flags)
         paths = Paths(f"{directory}/rootfs/upper", f"{directory}/rootfs/work", f"{directory}/rootfs/merged",
                       f"{directory}/etc", f"{os.path.dirname(directory)}/.mount-points")
         setup.enter_container(spec, paths, stdio, error_w, wait_for_cgroup)
@@ -600,7 +601,7 @@ def run_for_build(image, argv, env, workdir: str = "/", user: str = "", network:
     the container stays (hidden from `ps`) until the caller calls ``remove_build_container``.
     ``on_start(container_id)``, if given, is called once the container exists, before it starts.
     """
-    from pyshell.contain.cli import default_spec
+    from pyshell.contain.cli.containers import default_spec
     from pyshell.statedir import pysh_home
 
     home = home or pysh_home()
@@ -658,7 +659,7 @@ def exec_in(container: state.Container, argv, env, user: str, workdir: str, tty:
             if cgroup is not None:
                 cgroup.join()  # before the namespaces (we would not see the cgroup fs): limits apply to us too
             for name, fd in fds:
-                setup.step(f"setns {name}", linux.setns, fd, 0)
+                setup.step(f"setns {name}", syscalls.setns, fd, 0)
                 os.close(fd)
             slave = None
             if tty:
@@ -691,7 +692,7 @@ def exec_in(container: state.Container, argv, env, user: str, workdir: str, tty:
         _, fds, _, _ = socket.recv_fds(our_end, 16, 1)
         our_end.close()
         if fds:
-            from pyshell.contain.terminal import relay_pty
+            from pyshell.contain.runtime.terminal import relay_pty
 
             _copy_window_size(0, fds[0])
             relay_pty(fds[0])

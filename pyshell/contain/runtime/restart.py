@@ -16,7 +16,7 @@ import os
 import time
 from pathlib import Path
 
-from pyshell.contain import runtime, state, supervisor
+from pyshell.contain.runtime import lifecycle, state, supervisor
 
 
 def main(directory_text: str) -> None:
@@ -31,7 +31,7 @@ def main(directory_text: str) -> None:
         if container is None or not _wants_restart(container):
             break
         try:
-            runtime.start(directory.parents[1], container, foreground=False, restarting=True)
+            lifecycle.start(directory.parents[1], container, foreground=False, restarting=True)
         except Exception:  # noqa: BLE001 - no terminal to report to: the container stays exited
             break
     os._exit(0)

@@ -23,7 +23,7 @@ import select
 import time
 from pathlib import Path
 
-from pyshell.contain import cgroups
+from pyshell.contain.kernel import cgroups
 from pyshell.contain.spec import ContainerSpec
 from pyshell.errors import ContainerError
 from pyshell.record import Record

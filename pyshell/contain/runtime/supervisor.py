@@ -59,7 +59,8 @@ def main(argv: list[str]) -> None:
         status = _exit_status(os.waitpid(container_pid, 0)[1])
 
     # 4. Record the exit, then undo what the container held on the host (even if recording failed).
-    from pyshell.contain import cgroups, teardown
+    from pyshell.contain.kernel import cgroups
+    from pyshell.contain.runtime import teardown
 
     try:
         _write_atomically(f"{directory}/exit", f"{status} {_now()}\n")

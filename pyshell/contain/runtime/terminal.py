@@ -44,7 +44,7 @@ def window_size(fd: int = 0) -> tuple[int, int]:
 
 def attach(container, send_input: bool = True) -> int | None:
     """Connect fds 0/1 to a container's terminal until it exits (its status) or the user detaches (None)."""
-    from pyshell.contain.runtime import connect_attach
+    from pyshell.contain.runtime.lifecycle import connect_attach
 
     client = connect_attach(container.dir)
     rows, cols = window_size(0)
