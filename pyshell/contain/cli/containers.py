@@ -158,25 +158,6 @@ RUN_FLAGS = [
 ]
 
 
-def default_spec(image, image_ref: str, container_id: str | None = None, name: str | None = None):
-    """The container an image describes with no flags given (used by `run` and by `build`)."""
-    from pyshell.contain.spec import DEFAULT_PATH, ContainerSpec
-
-    container_id = container_id or os.urandom(32).hex()  # 64 hex digits, as Docker (uuid costs 3 ms to import)
-    config = image.config
-    env = list(config.env)
-    if not any(item.startswith("PATH=") for item in env):
-        env.insert(0, f"PATH={DEFAULT_PATH}")
-    entrypoint = tuple(config.entrypoint or ())
-    cmd = tuple(config.cmd or ())
-    return ContainerSpec(
-        id=container_id, name=name or f"build_{container_id[:12]}", image=image_ref, image_id=image.id,
-        layer_dirs=tuple(str(d) for d in image.layer_dirs), argv=entrypoint + cmd, env=tuple(env),
-        workdir=config.working_dir or "/", user=config.user or "", hostname=container_id[:12],
-        rootless=os.geteuid() != 0, stop_signal=config.stop_signal or "SIGTERM",
-        labels=tuple(sorted(dict(config.labels).items())), entrypoint=entrypoint, cmd=cmd)
-
-
 def build_spec(home: Path, options: dict, words: list[str]):
     """Flags + image config -> a validated ContainerSpec (host paths are checked here too)."""
     from pyshell.contain.kernel import syscalls
@@ -189,7 +170,7 @@ def build_spec(home: Path, options: dict, words: list[str]):
     image_ref, command = words[0], words[1:]
     image = ImageStore(home).resolve(image_ref)
     taken = state.names_in_use(home)
-    spec = default_spec(image, image_ref, name=options.get("name") or state.new_name(taken))
+    spec = spec_module.default_spec(image, image_ref, name=options.get("name") or state.new_name(taken))
 
     entrypoint, cmd = spec.entrypoint, spec.cmd
     if options.get("entrypoint") is not None:

@@ -21,7 +21,7 @@ def export(container, output: str | None) -> int:
     if fd == 1 and os.isatty(1):
         raise ContainerError("cowardly refusing to write a tar to a terminal: redirect it (> fs.tar) or use -o")
     try:
-        if container.status == "running":
+        if container.status == "running":  # runtime.state.State.RUNNING (a str)
             _write_tar(f"/proc/{container.pid}/root", fd)
             return 0
         return _export_stopped(container, fd)

@@ -14,14 +14,14 @@ Starting a container takes up to three processes, each with one job:
   freeing its copy of the shell's memory); it is reaped later, without blocking.
 * The **supervisor** unshares the user namespace (rootless) and the PID namespace (which
   applies to its children: the next one is PID 1), forks PID 1, sees that it gets into the
-  container's cgroup before it runs anything that could escape it, then runs supervisor.main().
+  container's cgroup before it runs anything that could escape it, then runs supervisor.run().
   A daemon supervisor first exec's a fresh, bare Python so that it doesn't keep the shell's
   memory alive for days; a foreground one (`run --rm IMAGE CMD`) runs it right in the fork,
   saving a Python start.
 * **PID 1** unshares the other namespaces, builds the filesystem and exec's the command (setup.py).
 
 `contain` waits on a pipe that the supervisor closes once PID 1 exec'd and `running` is
-written, or on which it receives the setup error. Teardown is code: each host-side step
+written, or on which it receives the setup error (every message: protocol.py). Teardown is code: each host-side step
 registers its undo on an ExitStack, so a failed start leaves nothing behind.
 """
 
@@ -37,11 +37,13 @@ from pathlib import Path
 # Imported here, not where the forked supervisor and PID 1 use them: an import in a forked child
 # is redone at every start (the child's modules die with it), in the parent it is done once.
 from pyshell.contain.kernel import cgroups, syscalls, userns
-from pyshell.contain.runtime import setup, state, supervisor, teardown
+from pyshell.contain.kernel.osio import close_fds_except, exit_status, process_start_time, read_all, read_line
+from pyshell.contain.runtime import protocol, setup, state, supervisor, teardown
+from pyshell.contain.runtime.protocol import PidFile, Running, SupervisorArgs
 from pyshell.contain.runtime.setup import Paths, SetupError, Stdio
 from pyshell.contain.spec import ContainerSpec
 from pyshell.errors import ContainerError
-from pyshell.statedir import locked
+from pyshell.statedir import atomic_write, locked
 
 SUPERVISOR_BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); "
                    "from pyshell.contain.runtime.supervisor import main; main(sys.argv[2:])")
@@ -73,7 +75,7 @@ def create(home: Path, spec: ContainerSpec) -> state.Container:
         created = state.now_iso()
         state.save_config(directory, spec, created, cgroup)
     # What state.load() would read back from the files just written.
-    return state.Container(directory, spec, created, cgroup, "created", None, "", "", 0, 0)
+    return state.Container(directory, spec, created, cgroup, state.State.CREATED, None, "", "", 0, 0)
 
 
 # --------------------------------------------------------------------------- start
@@ -128,8 +130,7 @@ def start(home: Path, container: state.Container, foreground: bool, restarting: 
     """Start PID 1 and its supervisor; return once the command runs (or raise its setup error).
     ``restarting``: the supervisor applies the restart policy (its count and the stop mark stay)."""
     spec = container.spec
-    if container.status == "running":
-        raise ContainerError(f"container {spec.name} is already running")
+    state.require(container, "start")
     with contextlib.ExitStack() as undo:
         stale_files = ("running", "exit") if restarting else ("running", "exit", "stopped", "restarts")
         for stale in stale_files:
@@ -154,14 +155,14 @@ def start(home: Path, container: state.Container, foreground: bool, restarting: 
             os.close(status_w)
         undo.callback(_reap, child)  # if we are interrupted (^C) while waiting below
 
-        failure = _read_all(start_r)  # EOF: started. Text: "STATUS message" from a failed step.
+        failure = read_all(start_r)  # EOF: started. Else the failed step (protocol.report_failure).
         if failure or with_middle:
             _reap(child)  # the middle exited long ago; a supervisor that failed is exiting
         if failure:
             if status_r is not None:
                 os.close(status_r)
-            code, _, message = failure.strip().partition(" ")
-            raise ContainerError(message or failure, int(code) if code.isdigit() else 125)
+            status, message = protocol.parse_failure(failure)
+            raise ContainerError(message, status)
         undo.pop_all()
     os.close(start_r)
     if spec.restart != "no" and not restarting:
@@ -184,12 +185,12 @@ def _start_restarter(container: state.Container) -> None:
                 devnull = os.open("/dev/null", os.O_RDWR)
                 for fd in (0, 1, 2):
                     os.dup2(devnull, fd)
-                _close_fds_except({0, 1, 2})
+                close_fds_except({0, 1, 2})
                 os.execv(sys.executable, [sys.executable, "-I", "-S", "-c", RESTARTER_BOOT, PACKAGE_ROOT,
                                           str(container.dir)])
             # Recorded before we return: `stop` right after `run` must find it to wait for it.
-            supervisor._write_atomically(f"{container.dir}/restarter",
-                                         f"{restarter} {supervisor._start_time(restarter)}\n")
+            atomic_write(container.dir / "restarter", PidFile(restarter, process_start_time(restarter)).format(),
+                         durable=False)
         finally:
             os._exit(0)
     os.waitpid(middle, 0)
@@ -264,7 +265,7 @@ def _supervisor_process(container, cgroup, start_w: int, status_w: int | None, f
     streams = None  # foreground without -t: (stdout read, stdout write, stderr read, stderr write)
     if spec.tty:
         master, slave = os.openpty()
-        listener = _listen(directory)
+        listener = protocol.listen_attach(directory)
     # Every container has a log, as in Docker: `contain logs` works for foreground ones too.
     log_fd = os.open(f"{directory}/container.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
     if spec.tty:
@@ -290,7 +291,7 @@ def _supervisor_process(container, cgroup, start_w: int, status_w: int | None, f
     container_pid = os.fork()
     if container_pid == 0:
         keep = {go_r, error_w, devnull, log_fd, *(fd for fd in (slave, stdio.stdout, stdio.stderr) if fd is not None), 0}
-        _close_fds_except(keep)
+        close_fds_except(keep)
         _container_init(spec, directory, cgroup, stdio, go_r, error_w)  # never returns
     # Our copies of the write ends go: the pipes reach EOF once the container's last process is gone.
     for fd in (go_r, error_w, *(fd for fd in (slave, *(streams or ())[1::2]) if fd is not None)):
@@ -307,42 +308,27 @@ def _supervisor_process(container, cgroup, start_w: int, status_w: int | None, f
         os.kill(container_pid, 9)
         os.waitpid(container_pid, 0)
         raise SetupError(str(error)) from None
-    try:
-        os.write(go_w, b"go")
-    except BrokenPipeError:
-        pass  # PID 1 failed already: supervisor.main() reads why from the error pipe
-    os.close(go_w)
+    protocol.send_go(go_w)
 
     # Where a foreground container's output goes: the caller's stdout and stderr, kept as new fds.
     output_to = (os.dup(1), os.dup(2)) if streams is not None else ()
     # The supervisor must not hold the caller's terminal or pipes open (`run -d | cat` would hang).
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
-    args = [f"dir={directory}", f"container_pid={container_pid}", f"error_pipe={error_r}", f"start_pipe={start_w}"]
-    passed = [error_r, start_w]
-    if status_w is not None:
-        args.append(f"status_pipe={status_w}")
-        passed.append(status_w)
-    if master is not None:
-        args += [f"master={master}", f"listen={listener.fileno()}"]
-        passed += [master, listener.fileno()]
-        if not spec.detach:
-            args.append("wait_client")
+    options = SupervisorArgs(
+        dir=directory, container_pid=container_pid, error_pipe=error_r, start_pipe=start_w, status_pipe=status_w,
+        master=master, listen=listener.fileno() if listener is not None else None,
+        wait_client=master is not None and not spec.detach,
+        log=log_fd if spec.tty or streams is not None else None, cgroup=cgroup.to_json() if cgroup else None,
+        autoremove=spec.autoremove, remove=tuple(removable_paths(container)) if spec.autoremove else ())
     if streams is not None:
-        args += [f"stdout_pipe={streams[0]}", f"stderr_pipe={streams[2]}",
-                 f"stdout_to={output_to[0]}", f"stderr_to={output_to[1]}"]
-        passed += [streams[0], streams[2], *output_to]
-    if spec.tty or streams is not None:
-        args.append(f"log={log_fd}")
-        passed.append(log_fd)
-    if cgroup is not None:
-        args.append(f"cgroup={cgroup.version}:{','.join(cgroup.paths)}")
-    if spec.autoremove:
-        args += ["autoremove", f"remove={'|'.join(_removable_paths(container))}"]
+        options = options.replace(stdout_pipe=streams[0], stderr_pipe=streams[2], stdout_to=output_to[0],
+                                  stderr_to=output_to[1])
     if not fresh_python:
-        supervisor.main(args)  # exits
-    for fd in passed:
+        supervisor.run(options)  # exits
+    for fd in options.passed_fds():
         os.set_inheritable(fd, True)
+    args = options.to_argv()
     os.execv(sys.executable, [sys.executable, "-I", "-S", "-c", SUPERVISOR_BOOT, PACKAGE_ROOT, *args])
 
 
@@ -352,9 +338,8 @@ def _container_init(spec: ContainerSpec, directory: str, cgroup, stdio: Stdio, g
     through ``error_w``."""
 
     def wait_for_cgroup() -> None:
-        if os.read(go_r, 2) != b"go":
+        if not protocol.wait_go(go_r):
             os._exit(1)  # the supervisor died before releasing us
-        os.close(go_r)
 
     try:
         if cgroup is not None and cgroup.joins_itself_fast:
@@ -386,69 +371,16 @@ def _debug_traceback() -> None:
 
 
 def _report(fd: int, error: SetupError) -> None:
-    try:
-        os.write(fd, f"{error.status} {error}\n".encode())
-    except OSError:
-        pass
+    protocol.report_failure(fd, error.status, str(error))
 
 
-def _listen(directory: str):
-    """The attach socket. Bound through /proc/self/fd/DIR because socket paths are limited to 108 bytes."""
-    import socket
-
-    dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink("attach.sock", dir_fd=dir_fd)
-    listener.bind(f"/proc/self/fd/{dir_fd}/attach.sock")
-    os.chmod("attach.sock", 0o600, dir_fd=dir_fd)
-    listener.listen(8)
-    os.close(dir_fd)
-    return listener
-
-
-def connect_attach(directory: Path):
-    import socket
-
-    dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        client.connect(f"/proc/self/fd/{dir_fd}/attach.sock")
-        return client
-    finally:
-        os.close(dir_fd)
-
-
-def _close_fds_except(keep: set[int]) -> None:
-    low = 0
-    for fd in sorted(keep):
-        if fd > low:
-            os.closerange(low, fd)  # closes low .. fd-1
-        low = fd + 1
-    os.closerange(low, 65536)
-
-
-def _removable_paths(container: state.Container) -> list[str]:
+def removable_paths(container: state.Container) -> list[str]:
+    """What `rm` deletes on the host: the container's directory and its anonymous volumes."""
     paths = [str(container.dir)]
     for mount in container.spec.mounts:
         if mount.kind == "volume" and mount.volume_name.startswith("anonymous-"):
             paths.insert(0, mount.source)
     return paths
-
-
-def _read_all(fd: int) -> str:
-    chunks = []
-    while chunk := os.read(fd, 4096):
-        chunks.append(chunk)
-    return b"".join(chunks).decode(errors="replace")
-
-
-def _read_line(fd: int) -> str:
-    """One line, or what came before EOF."""
-    data = b""
-    while not data.endswith(b"\n") and (chunk := os.read(fd, 64)):
-        data += chunk
-    return data.decode(errors="replace")
 
 
 # --------------------------------------------------------------------------- wait, stop, kill, rm
@@ -460,7 +392,7 @@ def wait_status(started: Started) -> int:
 
     while True:
         try:
-            text = _read_line(started.status_fd)  # not up to EOF: that comes after the supervisor's exit
+            line = read_line(started.status_fd)  # not up to EOF: that comes after the supervisor's exit
             break
         except KeyboardInterrupt:
             send_signal(started.container, signal.SIGINT)
@@ -468,30 +400,26 @@ def wait_status(started: Started) -> int:
     _reap_exited_supervisors()
     if not _reap(started.supervisor_pid, block=False):
         _exiting_supervisors.append(started.supervisor_pid)  # still freeing its memory: later
-    return int(text) if text.strip().isdigit() else 255  # the supervisor died: no status to tell
+    return protocol.parse_status(line)
 
 
 def send_signal(container: state.Container, number: int) -> None:
+    running = protocol.read_record(container.dir / "running", Running)
+    if running is None or not state.alive(running.container_pid, running.container_start):
+        return  # not started yet, exited, or an --rm container that has just been removed
     try:
-        words = (container.dir / "running").read_text().split()
-    except FileNotFoundError:
-        return  # an --rm container that has just been removed
-    if not state.alive(int(words[2]), words[3]):
-        return
-    try:
-        os.kill(int(words[2]), number)
+        os.kill(running.container_pid, number)
     except ProcessLookupError:
         pass
 
 
 def wait_supervisor(container: state.Container, timeout: float | None) -> bool:
     """Wait until the supervisor exits (it has then recorded the exit and released the cgroup)."""
-    words = (container.dir / "running").read_text().split()
-    supervisor = int(words[0])
-    if not state.alive(supervisor, words[1]):
+    running = protocol.read_record(container.dir / "running", Running)
+    if running is None or not state.alive(running.supervisor_pid, running.supervisor_start):
         return True
     try:
-        pidfd = os.pidfd_open(supervisor)
+        pidfd = os.pidfd_open(running.supervisor_pid)
     except ProcessLookupError:
         return True
     try:
@@ -506,7 +434,7 @@ def stop(container: state.Container, timeout: float) -> None:
     import signal
 
     _end_restarts(container)
-    if container.status != "running":
+    if container.status != state.State.RUNNING:
         if container.spec.restart != "no":
             _wait_restart_decision(container, timeout)
         return
@@ -524,7 +452,7 @@ def _wait_restart_decision(container: state.Container, timeout: float) -> None:
     start under way): wait until it has ended, then stop what it may have started."""
     state.wait_pid_file(container.dir / "restarter")
     again = state.load(container.dir)
-    if again is not None and again.status == "running":
+    if again is not None and again.status == state.State.RUNNING:
         stop(again, timeout)  # it won't restart again: the stop mark stays
 
 
@@ -536,8 +464,7 @@ def _end_restarts(container: state.Container) -> None:
 
 
 def kill(container: state.Container, number: int) -> None:
-    if container.status != "running":
-        raise ContainerError(f"container {container.name} is not running")
+    state.require(container, "kill")
     _end_restarts(container)  # as in Docker, a container one kills is not restarted by its policy
     send_signal(container, number)
     if number == 9:
@@ -549,17 +476,14 @@ def kill(container: state.Container, number: int) -> None:
 def restart_pending(container: state.Container) -> bool:
     """Whether an exited container's restart policy is about to start it again (its restarter
     runs, no stop or kill ended the policy): `ps` then says Restarting, as Docker does."""
-    if container.status != "exited" or container.spec.restart == "no" or (container.dir / "stopped").exists():
+    if container.status != state.State.EXITED or container.spec.restart == "no" or (container.dir / "stopped").exists():
         return False
-    try:
-        pid, start_time = (container.dir / "restarter").read_text().split()[:2]
-    except (OSError, ValueError):
-        return False
-    return state.alive(int(pid), start_time)
+    restarter = protocol.read_record(container.dir / "restarter", PidFile)
+    return restarter is not None and state.alive(restarter.pid, restarter.start_time)
 
 
 def remove(home: Path, container: state.Container, force: bool) -> None:
-    if container.status == "running":
+    if container.status == state.State.RUNNING:
         if not force:
             raise ContainerError(f"cannot remove running container {container.name}: stop it first or use -f")
         _end_restarts(container)
@@ -569,7 +493,7 @@ def remove(home: Path, container: state.Container, force: bool) -> None:
         _wait_restart_decision(container, 0)
     with locked(state.lock_path(home)):
         teardown.release_cgroup(cgroups.from_json(container.cgroup))
-        for path in _removable_paths(container):
+        for path in removable_paths(container):
             teardown.remove_tree(path)
 
 
@@ -601,7 +525,7 @@ def run_for_build(image, argv, env, workdir: str = "/", user: str = "", network:
     the container stays (hidden from `ps`) until the caller calls ``remove_build_container``.
     ``on_start(container_id)``, if given, is called once the container exists, before it starts.
     """
-    from pyshell.contain.cli.containers import default_spec
+    from pyshell.contain.spec import default_spec
     from pyshell.statedir import pysh_home
 
     home = home or pysh_home()
@@ -636,8 +560,7 @@ def exec_in(container: state.Container, argv, env, user: str, workdir: str, tty:
     """`contain exec`: a new process in all the namespaces and the cgroup of a running container."""
     import socket
 
-    if container.status != "running":
-        raise ContainerError(f"container {container.name} is not running")
+    state.require(container, "exec")
     spec = container.spec
     pid = container.pid
     namespaces = ["ipc", "uts", "net", "cgroup", "pid", "mnt"]
@@ -676,8 +599,7 @@ def exec_in(container: state.Container, argv, env, user: str, workdir: str, tty:
             os.close(error_w)
             if slave is not None:
                 os.close(slave)
-            _, status = os.waitpid(inner, 0)
-            os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status))
+            os._exit(exit_status(os.waitpid(inner, 0)[1]))
         except SetupError as error:
             _report(error_w, error)
             os._exit(error.status)
@@ -698,14 +620,11 @@ def exec_in(container: state.Container, argv, env, user: str, workdir: str, tty:
             relay_pty(fds[0])
             os.close(fds[0])
     _, wait_status_value = os.waitpid(child, 0)
-    failure = _read_all(error_r)
-    os.close(error_r)
+    failure = read_all(error_r, close=True)
     if failure:
-        code, _, message = failure.strip().partition(" ")
-        raise ContainerError(message, int(code) if code.isdigit() else 126)
-    if os.WIFSIGNALED(wait_status_value):
-        return 128 + os.WTERMSIG(wait_status_value)
-    return os.WEXITSTATUS(wait_status_value)
+        status, message = protocol.parse_failure(failure, default_status=126)
+        raise ContainerError(message, status)
+    return exit_status(wait_status_value)
 
 
 def _copy_window_size(source: int, target: int) -> None:
@@ -720,7 +639,7 @@ def _copy_window_size(source: int, target: int) -> None:
 
 
 def wait_for_exit(container: state.Container, poll: float = 0.02) -> None:
-    while state.load(container.dir) and state.load(container.dir).status == "running":
+    while (current := state.load(container.dir)) is not None and current.status == state.State.RUNNING:
         time.sleep(poll)
 
 
