@@ -209,10 +209,11 @@ def main() -> int:
         for name, values in exec_times.items():
             print(f"  {name:52s} {spread(values)}   x{statistics.median(values) / ours_exec:5.2f}")
 
-        from pyshell.contain.runtime import state
+        from pyshell.contain import api
+        from pyshell.contain.runtime.protocol import Running, read_record
 
-        container = state.find(home, "bench-exec")
-        supervisor = (container.dir / "running").read_text().split()[0]
+        running = read_record(api.get("bench-exec", home).directory / "running", Running)
+        supervisor = running.supervisor_pid
         status_text = Path(f"/proc/{supervisor}/status").read_text()
         rss = next(line for line in status_text.splitlines() if line.startswith("VmRSS"))
         print(f"\nsupervisor of a running (-d) container: {rss.split(':')[1].strip()} RSS")

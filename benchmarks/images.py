@@ -43,7 +43,7 @@ CMD ["cat", "/app/built"]
 
 
 def contain(env, *args, quiet=True):
-    return subprocess.run([PYTHON, "-m", "pyshell.contain.cli.images", *args], env=env, cwd=ROOT, check=True,
+    return subprocess.run([PYTHON, "-m", "pyshell.contain", *args], env=env, cwd=ROOT, check=True,
                           stdout=subprocess.DEVNULL if quiet else None, stderr=subprocess.PIPE)
 
 

@@ -2,7 +2,7 @@
 
 Each instruction turns the current image into a new one:
 
-* RUN starts a container of the current image (runtime.run_for_build), and its
+* RUN starts a container of the current image (runtime.lifecycle.run_for_build), and its
   overlay upper dir becomes a new layer (store.commit);
 * COPY/ADD fill a staging directory and that becomes a new layer;
 * the others (ENV, CMD, WORKDIR, ...) only change the config.

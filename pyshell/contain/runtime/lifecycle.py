@@ -41,6 +41,7 @@ from pyshell.contain.kernel.osio import close_fds_except, exit_status, process_s
 from pyshell.contain.runtime import protocol, setup, state, supervisor, teardown
 from pyshell.contain.runtime.protocol import PidFile, Running, SupervisorArgs
 from pyshell.contain.runtime.setup import Paths, SetupError, Stdio
+from pyshell.contain.runtime.volumes import is_anonymous
 from pyshell.contain.spec import ContainerSpec
 from pyshell.errors import ContainerError
 from pyshell.statedir import atomic_write, locked
@@ -170,6 +171,15 @@ def start(home: Path, container: state.Container, foreground: bool, restarting: 
     # A foreground container's status comes through status_r; a supervisor that is our child
     # is reaped later.
     return Started(container, status_r, None if with_middle else child)
+
+
+def start_detached(home: Path, container: state.Container) -> state.Container:
+    """Docker's `start`: a started container runs detached whatever its first run was.
+    Returns the container as it is now (running)."""
+    spec = container.spec.replace(detach=True)
+    state.save_config(container.dir, spec, container.created, container.cgroup)
+    start(home, state.load(container.dir), foreground=False)
+    return state.load(container.dir)
 
 
 def _start_restarter(container: state.Container) -> None:
@@ -320,7 +330,7 @@ def _supervisor_process(container, cgroup, start_w: int, status_w: int | None, f
         master=master, listen=listener.fileno() if listener is not None else None,
         wait_client=master is not None and not spec.detach,
         log=log_fd if spec.tty or streams is not None else None, cgroup=cgroup.to_json() if cgroup else None,
-        autoremove=spec.autoremove, remove=tuple(removable_paths(container)) if spec.autoremove else ())
+        autoremove=spec.autoremove, remove=tuple(removable_paths(container, volumes=True)) if spec.autoremove else ())
     if streams is not None:
         options = options.replace(stdout_pipe=streams[0], stderr_pipe=streams[2], stdout_to=output_to[0],
                                   stderr_to=output_to[1])
@@ -374,12 +384,14 @@ def _report(fd: int, error: SetupError) -> None:
     protocol.report_failure(fd, error.status, str(error))
 
 
-def removable_paths(container: state.Container) -> list[str]:
-    """What `rm` deletes on the host: the container's directory and its anonymous volumes."""
+def removable_paths(container: state.Container, volumes: bool) -> list[str]:
+    """What `rm` deletes on the host: the container's directory, and with ``volumes`` (`rm -v`,
+    `run --rm`) its anonymous volumes, as Docker does. Named volumes stay."""
     paths = [str(container.dir)]
-    for mount in container.spec.mounts:
-        if mount.kind == "volume" and mount.volume_name.startswith("anonymous-"):
-            paths.insert(0, mount.source)
+    if volumes:
+        for mount in container.spec.mounts:
+            if mount.kind == "volume" and is_anonymous(mount.volume_name):
+                paths.insert(0, os.path.dirname(mount.source))  # VOLUMES/NAME, not only its _data
     return paths
 
 
@@ -482,7 +494,9 @@ def restart_pending(container: state.Container) -> bool:
     return restarter is not None and state.alive(restarter.pid, restarter.start_time)
 
 
-def remove(home: Path, container: state.Container, force: bool) -> None:
+def remove(home: Path, container: state.Container, force: bool, volumes: bool = False) -> None:
+    """`rm [-f] [-v]`: a running container only with ``force`` (killed); anonymous volumes only
+    with ``volumes``."""
     if container.status == state.State.RUNNING:
         if not force:
             raise ContainerError(f"cannot remove running container {container.name}: stop it first or use -f")
@@ -493,7 +507,7 @@ def remove(home: Path, container: state.Container, force: bool) -> None:
         _wait_restart_decision(container, 0)
     with locked(state.lock_path(home)):
         teardown.release_cgroup(cgroups.from_json(container.cgroup))
-        for path in removable_paths(container):
+        for path in removable_paths(container, volumes):
             teardown.remove_tree(path)
 
 
@@ -506,7 +520,7 @@ def run(home: Path, spec: ContainerSpec, attach_terminal=None) -> int:
     try:
         started = start(home, container, foreground=not spec.detach)
     except BaseException:
-        remove(home, state.load(container.dir) or container, force=True)
+        remove(home, state.load(container.dir) or container, force=True, volumes=True)
         raise
     if spec.detach:
         return 0
@@ -538,7 +552,7 @@ def run_for_build(image, argv, env, workdir: str = "/", user: str = "", network:
             on_start(container.id)
         started = start(home, container, foreground=True)
     except BaseException:
-        remove(home, state.load(container.dir) or container, force=True)
+        remove(home, state.load(container.dir) or container, force=True, volumes=True)
         raise
     return wait_status(started), container.upper_dir
 
@@ -550,17 +564,22 @@ def remove_build_container(upper_dir: Path, home: Path | None = None) -> None:
     home = home or pysh_home()
     container = state.load(Path(upper_dir).parents[1])
     if container is not None:
-        remove(home, container, force=True)
+        remove(home, container, force=True, volumes=True)
 
 
 # --------------------------------------------------------------------------- exec
 
 
-def exec_in(container: state.Container, argv, env, user: str, workdir: str, tty: bool, interactive: bool) -> int:
-    """`contain exec`: a new process in all the namespaces and the cgroup of a running container."""
+def exec_in(container: state.Container, argv, env, user: str, workdir: str, tty: bool, interactive: bool,
+            detach: bool = False) -> int:
+    """`contain exec`: a new process in all the namespaces and the cgroup of a running container.
+    Its exit status; with ``detach`` (-d), 0 once it runs: its stdio is /dev/null, it has a
+    session of its own, and the container's PID 1 becomes its parent (we don't wait for it)."""
     import socket
 
     state.require(container, "exec")
+    if detach and (tty or interactive):
+        raise ContainerError("exec -d runs the command in the background: it takes no -t or -i", 125)
     spec = container.spec
     pid = container.pid
     namespaces = ["ipc", "uts", "net", "cgroup", "pid", "mnt"]
@@ -591,7 +610,12 @@ def exec_in(container: state.Container, argv, env, user: str, workdir: str, tty:
                 os.close(master)
             inner = os.fork()  # a PID namespace is entered by the children of setns's caller
             if inner == 0:
-                stdio = Stdio(slave, 0 if interactive or tty else os.open("/dev/null", os.O_RDWR), 1, 2)
+                if detach:
+                    os.setsid()
+                    devnull = os.open("/dev/null", os.O_RDWR)
+                    stdio = Stdio(None, devnull, devnull, devnull)
+                else:
+                    stdio = Stdio(slave, 0 if interactive or tty else os.open("/dev/null", os.O_RDWR), 1, 2)
                 full_env = dict(item.split("=", 1) for item in spec.env)
                 full_env.update(item.split("=", 1) for item in env)
                 setup.exec_process(argv, full_env, user if user else spec.user, workdir or spec.workdir,
@@ -599,6 +623,8 @@ def exec_in(container: state.Container, argv, env, user: str, workdir: str, tty:
             os.close(error_w)
             if slave is not None:
                 os.close(slave)
+            if detach:
+                os._exit(0)  # the error pipe tells our parent whether the command started
             os._exit(exit_status(os.waitpid(inner, 0)[1]))
         except SetupError as error:
             _report(error_w, error)
@@ -625,6 +651,20 @@ def exec_in(container: state.Container, argv, env, user: str, workdir: str, tty:
         status, message = protocol.parse_failure(failure, default_status=126)
         raise ContainerError(message, status)
     return exit_status(wait_status_value)
+
+
+# --------------------------------------------------------------------------- commit
+
+
+def commit(home: Path, container: state.Container, reference: str | None, changes: dict, message: str = "",
+           author: str = "", pause: bool = True):
+    """`contain commit`: the container's upper dir as a new layer on its image (an image.store.Image)."""
+    from pyshell.contain.image.store import ImageStore
+
+    store = ImageStore(home)
+    parent = store.get(container.spec.image_id)
+    return store.commit(container.upper_dir, parent, reference, changes, created_by=f"contain commit {container.name}",
+                        comment=message, author=author)
 
 
 def _copy_window_size(source: int, target: int) -> None:

@@ -1,7 +1,7 @@
 """Inside the new namespaces: turn a process into a container, then exec the command.
 
 `enter_container()` runs in the container's first process (PID 1 of its PID namespace),
-already inside the namespaces the runtime unshared (see runtime.py). It reads top to bottom
+already inside the namespaces the runtime unshared (see lifecycle.py). It reads top to bottom
 like bubblewrap or runc's rootfs_linux.go + standard_init_linux.go: one line per step, each
 with why it is there; a failing step raises SetupError naming the step and the syscall.
 
@@ -47,7 +47,7 @@ class Paths(Record):
     work: str
     merged: str
     etc_dir: str          # an empty directory: a tmpfs for hostname, hosts, resolv.conf goes there
-    mount_points: str     # a read-only layer shared by all containers: see runtime.mount_points_layer
+    mount_points: str     # a read-only layer shared by all containers: see lifecycle.mount_points_layer
 
 
 class Stdio(Record):

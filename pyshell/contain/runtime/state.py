@@ -75,7 +75,7 @@ ACTIONS = {
     "start": ({State.CREATED, State.EXITED}, "container {name} is already running"),
     "kill": ({State.RUNNING}, "container {name} is not running"),
     "exec": ({State.RUNNING}, "container {name} is not running"),
-    "attach": ({State.RUNNING}, "You cannot attach to a stopped container, start it first"),
+    "attach": ({State.RUNNING}, "you cannot attach to a stopped container, start it first"),
     "pause": ({State.RUNNING}, "container {name} is not running"),
 }
 

@@ -43,7 +43,7 @@ def busybox(store):
 
 def contain(*args: str, input: bytes | None = None, check: bool = False, cwd=None) -> subprocess.CompletedProcess:
     """Run an image subcommand in a fresh interpreter, as a user would (env: PYSH_HOME...)."""
-    done = subprocess.run([sys.executable, "-m", "pyshell.contain.cli.images", *args], input=input,
+    done = subprocess.run([sys.executable, "-m", "pyshell.contain", *args], input=input,
                           capture_output=True, cwd=cwd, timeout=600)
     done.out = done.stdout.decode()
     done.err = done.stderr.decode()

@@ -378,7 +378,7 @@ def test_run_output_streams_live_and_names_the_container(tmp_path, home, store, 
     import re
 
     context = write_context(tmp_path / "ctx", STEP_OUTPUT)
-    build = subprocess.Popen([sys.executable, "-m", "pyshell.contain.cli.images", "build", str(context)],
+    build = subprocess.Popen([sys.executable, "-m", "pyshell.contain", "build", str(context)],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         lines = []
@@ -400,7 +400,7 @@ def test_progress_line_on_a_terminal(tmp_path, home, store, busybox):
 
     context = write_context(tmp_path / "ctx", STEP_OUTPUT)
     master, slave = os.openpty()
-    build = subprocess.Popen([sys.executable, "-m", "pyshell.contain.cli.images", "build", str(context)],
+    build = subprocess.Popen([sys.executable, "-m", "pyshell.contain", "build", str(context)],
                              stdin=subprocess.DEVNULL, stdout=slave, stderr=slave)
     os.close(slave)
     output = b""
