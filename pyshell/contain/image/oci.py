@@ -28,7 +28,7 @@ import zlib
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
-from pyshell.contain.images import Image, ImageStore, canonical_json, digest_of, parse_reference
+from pyshell.contain.image.store import Image, ImageStore, canonical_json, digest_of, parse_reference
 from pyshell.errors import ContainerError
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"

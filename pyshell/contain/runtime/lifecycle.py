@@ -14,14 +14,14 @@ Starting a container takes up to three processes, each with one job:
   freeing its copy of the shell's memory); it is reaped later, without blocking.
 * The **supervisor** unshares the user namespace (rootless) and the PID namespace (which
   applies to its children: the next one is PID 1), forks PID 1, sees that it gets into the
-  container's cgroup before it runs anything that could escape it, then runs supervisor.main().
+  container's cgroup before it runs anything that could escape it, then runs supervisor.run().
   A daemon supervisor first exec's a fresh, bare Python so that it doesn't keep the shell's
   memory alive for days; a foreground one (`run --rm IMAGE CMD`) runs it right in the fork,
   saving a Python start.
 * **PID 1** unshares the other namespaces, builds the filesystem and exec's the command (setup.py).
 
 `contain` waits on a pipe that the supervisor closes once PID 1 exec'd and `running` is
-written, or on which it receives the setup error. Teardown is code: each host-side step
+written, or on which it receives the setup error (every message: protocol.py). Teardown is code: each host-side step
 registers its undo on an ExitStack, so a failed start leaves nothing behind.
 """
 
@@ -36,21 +36,25 @@ from pathlib import Path
 
 # Imported here, not where the forked supervisor and PID 1 use them: an import in a forked child
 # is redone at every start (the child's modules die with it), in the parent it is done once.
-from pyshell.contain import cgroups, linux, setup, state, supervisor, teardown, userns
-from pyshell.contain.setup import Paths, SetupError, Stdio
+from pyshell.contain.kernel import cgroups, syscalls, userns
+from pyshell.contain.kernel.osio import close_fds_except, exit_status, process_start_time, read_all, read_line
+from pyshell.contain.runtime import protocol, setup, state, supervisor, teardown
+from pyshell.contain.runtime.protocol import PidFile, Running, SupervisorArgs
+from pyshell.contain.runtime.setup import Paths, SetupError, Stdio
+from pyshell.contain.runtime.volumes import is_anonymous
 from pyshell.contain.spec import ContainerSpec
 from pyshell.errors import ContainerError
-from pyshell.statedir import locked
+from pyshell.statedir import atomic_write, locked
 
 SUPERVISOR_BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); "
-                   "from pyshell.contain.supervisor import main; main(sys.argv[2:])")
+                   "from pyshell.contain.runtime.supervisor import main; main(sys.argv[2:])")
 RESTARTER_BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); "
-                  "from pyshell.contain.restart import main; main(sys.argv[2])")
-PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
+                  "from pyshell.contain.runtime.restart import main; main(sys.argv[2])")
+PACKAGE_ROOT = str(Path(__file__).resolve().parents[3])
 
 # Unshared by PID 1 itself (the user and PID namespaces come first, from the supervisor; the
 # cgroup namespace last, once PID 1 is in its cgroup: see setup.enter_container).
-NAMESPACES = linux.CLONE_NEWNS | linux.CLONE_NEWUTS | linux.CLONE_NEWIPC
+NAMESPACES = syscalls.CLONE_NEWNS | syscalls.CLONE_NEWUTS | syscalls.CLONE_NEWIPC
 
 
 # --------------------------------------------------------------------------- create
@@ -72,7 +76,7 @@ def create(home: Path, spec: ContainerSpec) -> state.Container:
         created = state.now_iso()
         state.save_config(directory, spec, created, cgroup)
     # What state.load() would read back from the files just written.
-    return state.Container(directory, spec, created, cgroup, "created", None, "", "", 0, 0)
+    return state.Container(directory, spec, created, cgroup, state.State.CREATED, None, "", "", 0, 0)
 
 
 # --------------------------------------------------------------------------- start
@@ -127,8 +131,7 @@ def start(home: Path, container: state.Container, foreground: bool, restarting: 
     """Start PID 1 and its supervisor; return once the command runs (or raise its setup error).
     ``restarting``: the supervisor applies the restart policy (its count and the stop mark stay)."""
     spec = container.spec
-    if container.status == "running":
-        raise ContainerError(f"container {spec.name} is already running")
+    state.require(container, "start")
     with contextlib.ExitStack() as undo:
         stale_files = ("running", "exit") if restarting else ("running", "exit", "stopped", "restarts")
         for stale in stale_files:
@@ -153,14 +156,14 @@ def start(home: Path, container: state.Container, foreground: bool, restarting: 
             os.close(status_w)
         undo.callback(_reap, child)  # if we are interrupted (^C) while waiting below
 
-        failure = _read_all(start_r)  # EOF: started. Text: "STATUS message" from a failed step.
+        failure = read_all(start_r)  # EOF: started. Else the failed step (protocol.report_failure).
         if failure or with_middle:
             _reap(child)  # the middle exited long ago; a supervisor that failed is exiting
         if failure:
             if status_r is not None:
                 os.close(status_r)
-            code, _, message = failure.strip().partition(" ")
-            raise ContainerError(message or failure, int(code) if code.isdigit() else 125)
+            status, message = protocol.parse_failure(failure)
+            raise ContainerError(message, status)
         undo.pop_all()
     os.close(start_r)
     if spec.restart != "no" and not restarting:
@@ -168,6 +171,15 @@ def start(home: Path, container: state.Container, foreground: bool, restarting: 
     # A foreground container's status comes through status_r; a supervisor that is our child
     # is reaped later.
     return Started(container, status_r, None if with_middle else child)
+
+
+def start_detached(home: Path, container: state.Container) -> state.Container:
+    """Docker's `start`: a started container runs detached whatever its first run was.
+    Returns the container as it is now (running)."""
+    spec = container.spec.replace(detach=True)
+    state.save_config(container.dir, spec, container.created, container.cgroup)
+    start(home, state.load(container.dir), foreground=False)
+    return state.load(container.dir)
 
 
 def _start_restarter(container: state.Container) -> None:
@@ -183,12 +195,12 @@ def _start_restarter(container: state.Container) -> None:
                 devnull = os.open("/dev/null", os.O_RDWR)
                 for fd in (0, 1, 2):
                     os.dup2(devnull, fd)
-                _close_fds_except({0, 1, 2})
+                close_fds_except({0, 1, 2})
                 os.execv(sys.executable, [sys.executable, "-I", "-S", "-c", RESTARTER_BOOT, PACKAGE_ROOT,
                                           str(container.dir)])
             # Recorded before we return: `stop` right after `run` must find it to wait for it.
-            supervisor._write_atomically(f"{container.dir}/restarter",
-                                         f"{restarter} {supervisor._start_time(restarter)}\n")
+            atomic_write(container.dir / "restarter", PidFile(restarter, process_start_time(restarter)).format(),
+                         durable=False)
         finally:
             os._exit(0)
     os.waitpid(middle, 0)
@@ -263,7 +275,7 @@ def _supervisor_process(container, cgroup, start_w: int, status_w: int | None, f
     streams = None  # foreground without -t: (stdout read, stdout write, stderr read, stderr write)
     if spec.tty:
         master, slave = os.openpty()
-        listener = _listen(directory)
+        listener = protocol.listen_attach(directory)
     # Every container has a log, as in Docker: `contain logs` works for foreground ones too.
     log_fd = os.open(f"{directory}/container.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
     if spec.tty:
@@ -282,14 +294,14 @@ def _supervisor_process(container, cgroup, start_w: int, status_w: int | None, f
         # It must come first: it is what lets an ordinary user create the other namespaces.
         setup.step("user namespace", userns.unshare_user_namespace)
     # A new PID namespace takes effect for the caller's *children*: our next child is its PID 1.
-    setup.step("unshare(CLONE_NEWPID)", linux.unshare, linux.CLONE_NEWPID)
+    setup.step("unshare(CLONE_NEWPID)", syscalls.unshare, syscalls.CLONE_NEWPID)
 
     go_r, go_w = os.pipe()
     error_r, error_w = os.pipe()
     container_pid = os.fork()
     if container_pid == 0:
         keep = {go_r, error_w, devnull, log_fd, *(fd for fd in (slave, stdio.stdout, stdio.stderr) if fd is not None), 0}
-        _close_fds_except(keep)
+        close_fds_except(keep)
         _container_init(spec, directory, cgroup, stdio, go_r, error_w)  # never returns
     # Our copies of the write ends go: the pipes reach EOF once the container's last process is gone.
     for fd in (go_r, error_w, *(fd for fd in (slave, *(streams or ())[1::2]) if fd is not None)):
@@ -306,42 +318,27 @@ def _supervisor_process(container, cgroup, start_w: int, status_w: int | None, f
         os.kill(container_pid, 9)
         os.waitpid(container_pid, 0)
         raise SetupError(str(error)) from None
-    try:
-        os.write(go_w, b"go")
-    except BrokenPipeError:
-        pass  # PID 1 failed already: supervisor.main() reads why from the error pipe
-    os.close(go_w)
+    protocol.send_go(go_w)
 
     # Where a foreground container's output goes: the caller's stdout and stderr, kept as new fds.
     output_to = (os.dup(1), os.dup(2)) if streams is not None else ()
     # The supervisor must not hold the caller's terminal or pipes open (`run -d | cat` would hang).
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
-    args = [f"dir={directory}", f"container_pid={container_pid}", f"error_pipe={error_r}", f"start_pipe={start_w}"]
-    passed = [error_r, start_w]
-    if status_w is not None:
-        args.append(f"status_pipe={status_w}")
-        passed.append(status_w)
-    if master is not None:
-        args += [f"master={master}", f"listen={listener.fileno()}"]
-        passed += [master, listener.fileno()]
-        if not spec.detach:
-            args.append("wait_client")
+    options = SupervisorArgs(
+        dir=directory, container_pid=container_pid, error_pipe=error_r, start_pipe=start_w, status_pipe=status_w,
+        master=master, listen=listener.fileno() if listener is not None else None,
+        wait_client=master is not None and not spec.detach,
+        log=log_fd if spec.tty or streams is not None else None, cgroup=cgroup.to_json() if cgroup else None,
+        autoremove=spec.autoremove, remove=tuple(removable_paths(container, volumes=True)) if spec.autoremove else ())
     if streams is not None:
-        args += [f"stdout_pipe={streams[0]}", f"stderr_pipe={streams[2]}",
-                 f"stdout_to={output_to[0]}", f"stderr_to={output_to[1]}"]
-        passed += [streams[0], streams[2], *output_to]
-    if spec.tty or streams is not None:
-        args.append(f"log={log_fd}")
-        passed.append(log_fd)
-    if cgroup is not None:
-        args.append(f"cgroup={cgroup.version}:{','.join(cgroup.paths)}")
-    if spec.autoremove:
-        args += ["autoremove", f"remove={'|'.join(_removable_paths(container))}"]
+        options = options.replace(stdout_pipe=streams[0], stderr_pipe=streams[2], stdout_to=output_to[0],
+                                  stderr_to=output_to[1])
     if not fresh_python:
-        supervisor.main(args)  # exits
-    for fd in passed:
+        supervisor.run(options)  # exits
+    for fd in options.passed_fds():
         os.set_inheritable(fd, True)
+    args = options.to_argv()
     os.execv(sys.executable, [sys.executable, "-I", "-S", "-c", SUPERVISOR_BOOT, PACKAGE_ROOT, *args])
 
 
@@ -351,15 +348,14 @@ def _container_init(spec: ContainerSpec, directory: str, cgroup, stdio: Stdio, g
     through ``error_w``."""
 
     def wait_for_cgroup() -> None:
-        if os.read(go_r, 2) != b"go":
+        if not protocol.wait_go(go_r):
             os._exit(1)  # the supervisor died before releasing us
-        os.close(go_r)
 
     try:
         if cgroup is not None and cgroup.joins_itself_fast:
             cgroup.join()
-        flags = NAMESPACES | (linux.CLONE_NEWNET if spec.network == "none" else 0)
-        setup.step("unshare(mount, UTS, IPC, network namespaces)", linux.unshare, flags)
+        flags = NAMESPACES | (syscalls.CLONE_NEWNET if spec.network == "none" else 0)
+        setup.step("unshare(mount, UTS, IPC, network namespaces)", syscalls.unshare, flags)
         paths = Paths(f"{directory}/rootfs/upper", f"{directory}/rootfs/work", f"{directory}/rootfs/merged",
                       f"{directory}/etc", f"{os.path.dirname(directory)}/.mount-points")
         setup.enter_container(spec, paths, stdio, error_w, wait_for_cgroup)
@@ -385,69 +381,18 @@ def _debug_traceback() -> None:
 
 
 def _report(fd: int, error: SetupError) -> None:
-    try:
-        os.write(fd, f"{error.status} {error}\n".encode())
-    except OSError:
-        pass
+    protocol.report_failure(fd, error.status, str(error))
 
 
-def _listen(directory: str):
-    """The attach socket. Bound through /proc/self/fd/DIR because socket paths are limited to 108 bytes."""
-    import socket
-
-    dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink("attach.sock", dir_fd=dir_fd)
-    listener.bind(f"/proc/self/fd/{dir_fd}/attach.sock")
-    os.chmod("attach.sock", 0o600, dir_fd=dir_fd)
-    listener.listen(8)
-    os.close(dir_fd)
-    return listener
-
-
-def connect_attach(directory: Path):
-    import socket
-
-    dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        client.connect(f"/proc/self/fd/{dir_fd}/attach.sock")
-        return client
-    finally:
-        os.close(dir_fd)
-
-
-def _close_fds_except(keep: set[int]) -> None:
-    low = 0
-    for fd in sorted(keep):
-        if fd > low:
-            os.closerange(low, fd)  # closes low .. fd-1
-        low = fd + 1
-    os.closerange(low, 65536)
-
-
-def _removable_paths(container: state.Container) -> list[str]:
+def removable_paths(container: state.Container, volumes: bool) -> list[str]:
+    """What `rm` deletes on the host: the container's directory, and with ``volumes`` (`rm -v`,
+    `run --rm`) its anonymous volumes, as Docker does. Named volumes stay."""
     paths = [str(container.dir)]
-    for mount in container.spec.mounts:
-        if mount.kind == "volume" and mount.volume_name.startswith("anonymous-"):
-            paths.insert(0, mount.source)
+    if volumes:
+        for mount in container.spec.mounts:
+            if mount.kind == "volume" and is_anonymous(mount.volume_name):
+                paths.insert(0, os.path.dirname(mount.source))  # VOLUMES/NAME, not only its _data
     return paths
-
-
-def _read_all(fd: int) -> str:
-    chunks = []
-    while chunk := os.read(fd, 4096):
-        chunks.append(chunk)
-    return b"".join(chunks).decode(errors="replace")
-
-
-def _read_line(fd: int) -> str:
-    """One line, or what came before EOF."""
-    data = b""
-    while not data.endswith(b"\n") and (chunk := os.read(fd, 64)):
-        data += chunk
-    return data.decode(errors="replace")
 
 
 # --------------------------------------------------------------------------- wait, stop, kill, rm
@@ -459,7 +404,7 @@ def wait_status(started: Started) -> int:
 
     while True:
         try:
-            text = _read_line(started.status_fd)  # not up to EOF: that comes after the supervisor's exit
+            line = read_line(started.status_fd)  # not up to EOF: that comes after the supervisor's exit
             break
         except KeyboardInterrupt:
             send_signal(started.container, signal.SIGINT)
@@ -467,30 +412,26 @@ def wait_status(started: Started) -> int:
     _reap_exited_supervisors()
     if not _reap(started.supervisor_pid, block=False):
         _exiting_supervisors.append(started.supervisor_pid)  # still freeing its memory: later
-    return int(text) if text.strip().isdigit() else 255  # the supervisor died: no status to tell
+    return protocol.parse_status(line)
 
 
 def send_signal(container: state.Container, number: int) -> None:
+    running = protocol.read_record(container.dir / "running", Running)
+    if running is None or not state.alive(running.container_pid, running.container_start):
+        return  # not started yet, exited, or an --rm container that has just been removed
     try:
-        words = (container.dir / "running").read_text().split()
-    except FileNotFoundError:
-        return  # an --rm container that has just been removed
-    if not state.alive(int(words[2]), words[3]):
-        return
-    try:
-        os.kill(int(words[2]), number)
+        os.kill(running.container_pid, number)
     except ProcessLookupError:
         pass
 
 
 def wait_supervisor(container: state.Container, timeout: float | None) -> bool:
     """Wait until the supervisor exits (it has then recorded the exit and released the cgroup)."""
-    words = (container.dir / "running").read_text().split()
-    supervisor = int(words[0])
-    if not state.alive(supervisor, words[1]):
+    running = protocol.read_record(container.dir / "running", Running)
+    if running is None or not state.alive(running.supervisor_pid, running.supervisor_start):
         return True
     try:
-        pidfd = os.pidfd_open(supervisor)
+        pidfd = os.pidfd_open(running.supervisor_pid)
     except ProcessLookupError:
         return True
     try:
@@ -505,7 +446,7 @@ def stop(container: state.Container, timeout: float) -> None:
     import signal
 
     _end_restarts(container)
-    if container.status != "running":
+    if container.status != state.State.RUNNING:
         if container.spec.restart != "no":
             _wait_restart_decision(container, timeout)
         return
@@ -523,7 +464,7 @@ def _wait_restart_decision(container: state.Container, timeout: float) -> None:
     start under way): wait until it has ended, then stop what it may have started."""
     state.wait_pid_file(container.dir / "restarter")
     again = state.load(container.dir)
-    if again is not None and again.status == "running":
+    if again is not None and again.status == state.State.RUNNING:
         stop(again, timeout)  # it won't restart again: the stop mark stays
 
 
@@ -535,8 +476,7 @@ def _end_restarts(container: state.Container) -> None:
 
 
 def kill(container: state.Container, number: int) -> None:
-    if container.status != "running":
-        raise ContainerError(f"container {container.name} is not running")
+    state.require(container, "kill")
     _end_restarts(container)  # as in Docker, a container one kills is not restarted by its policy
     send_signal(container, number)
     if number == 9:
@@ -548,17 +488,16 @@ def kill(container: state.Container, number: int) -> None:
 def restart_pending(container: state.Container) -> bool:
     """Whether an exited container's restart policy is about to start it again (its restarter
     runs, no stop or kill ended the policy): `ps` then says Restarting, as Docker does."""
-    if container.status != "exited" or container.spec.restart == "no" or (container.dir / "stopped").exists():
+    if container.status != state.State.EXITED or container.spec.restart == "no" or (container.dir / "stopped").exists():
         return False
-    try:
-        pid, start_time = (container.dir / "restarter").read_text().split()[:2]
-    except (OSError, ValueError):
-        return False
-    return state.alive(int(pid), start_time)
+    restarter = protocol.read_record(container.dir / "restarter", PidFile)
+    return restarter is not None and state.alive(restarter.pid, restarter.start_time)
 
 
-def remove(home: Path, container: state.Container, force: bool) -> None:
-    if container.status == "running":
+def remove(home: Path, container: state.Container, force: bool, volumes: bool = False) -> None:
+    """`rm [-f] [-v]`: a running container only with ``force`` (killed); anonymous volumes only
+    with ``volumes``."""
+    if container.status == state.State.RUNNING:
         if not force:
             raise ContainerError(f"cannot remove running container {container.name}: stop it first or use -f")
         _end_restarts(container)
@@ -568,7 +507,7 @@ def remove(home: Path, container: state.Container, force: bool) -> None:
         _wait_restart_decision(container, 0)
     with locked(state.lock_path(home)):
         teardown.release_cgroup(cgroups.from_json(container.cgroup))
-        for path in _removable_paths(container):
+        for path in removable_paths(container, volumes):
             teardown.remove_tree(path)
 
 
@@ -581,7 +520,7 @@ def run(home: Path, spec: ContainerSpec, attach_terminal=None) -> int:
     try:
         started = start(home, container, foreground=not spec.detach)
     except BaseException:
-        remove(home, state.load(container.dir) or container, force=True)
+        remove(home, state.load(container.dir) or container, force=True, volumes=True)
         raise
     if spec.detach:
         return 0
@@ -600,7 +539,7 @@ def run_for_build(image, argv, env, workdir: str = "/", user: str = "", network:
     the container stays (hidden from `ps`) until the caller calls ``remove_build_container``.
     ``on_start(container_id)``, if given, is called once the container exists, before it starts.
     """
-    from pyshell.contain.cli import default_spec
+    from pyshell.contain.spec import default_spec
     from pyshell.statedir import pysh_home
 
     home = home or pysh_home()
@@ -613,7 +552,7 @@ def run_for_build(image, argv, env, workdir: str = "/", user: str = "", network:
             on_start(container.id)
         started = start(home, container, foreground=True)
     except BaseException:
-        remove(home, state.load(container.dir) or container, force=True)
+        remove(home, state.load(container.dir) or container, force=True, volumes=True)
         raise
     return wait_status(started), container.upper_dir
 
@@ -625,18 +564,22 @@ def remove_build_container(upper_dir: Path, home: Path | None = None) -> None:
     home = home or pysh_home()
     container = state.load(Path(upper_dir).parents[1])
     if container is not None:
-        remove(home, container, force=True)
+        remove(home, container, force=True, volumes=True)
 
 
 # --------------------------------------------------------------------------- exec
 
 
-def exec_in(container: state.Container, argv, env, user: str, workdir: str, tty: bool, interactive: bool) -> int:
-    """`contain exec`: a new process in all the namespaces and the cgroup of a running container."""
+def exec_in(container: state.Container, argv, env, user: str, workdir: str, tty: bool, interactive: bool,
+            detach: bool = False) -> int:
+    """`contain exec`: a new process in all the namespaces and the cgroup of a running container.
+    Its exit status; with ``detach`` (-d), 0 once it runs: its stdio is /dev/null, it has a
+    session of its own, and the container's PID 1 becomes its parent (we don't wait for it)."""
     import socket
 
-    if container.status != "running":
-        raise ContainerError(f"container {container.name} is not running")
+    state.require(container, "exec")
+    if detach and (tty or interactive):
+        raise ContainerError("exec -d runs the command in the background: it takes no -t or -i", 125)
     spec = container.spec
     pid = container.pid
     namespaces = ["ipc", "uts", "net", "cgroup", "pid", "mnt"]
@@ -658,7 +601,7 @@ def exec_in(container: state.Container, argv, env, user: str, workdir: str, tty:
             if cgroup is not None:
                 cgroup.join()  # before the namespaces (we would not see the cgroup fs): limits apply to us too
             for name, fd in fds:
-                setup.step(f"setns {name}", linux.setns, fd, 0)
+                setup.step(f"setns {name}", syscalls.setns, fd, 0)
                 os.close(fd)
             slave = None
             if tty:
@@ -667,7 +610,12 @@ def exec_in(container: state.Container, argv, env, user: str, workdir: str, tty:
                 os.close(master)
             inner = os.fork()  # a PID namespace is entered by the children of setns's caller
             if inner == 0:
-                stdio = Stdio(slave, 0 if interactive or tty else os.open("/dev/null", os.O_RDWR), 1, 2)
+                if detach:
+                    os.setsid()
+                    devnull = os.open("/dev/null", os.O_RDWR)
+                    stdio = Stdio(None, devnull, devnull, devnull)
+                else:
+                    stdio = Stdio(slave, 0 if interactive or tty else os.open("/dev/null", os.O_RDWR), 1, 2)
                 full_env = dict(item.split("=", 1) for item in spec.env)
                 full_env.update(item.split("=", 1) for item in env)
                 setup.exec_process(argv, full_env, user if user else spec.user, workdir or spec.workdir,
@@ -675,8 +623,9 @@ def exec_in(container: state.Container, argv, env, user: str, workdir: str, tty:
             os.close(error_w)
             if slave is not None:
                 os.close(slave)
-            _, status = os.waitpid(inner, 0)
-            os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status))
+            if detach:
+                os._exit(0)  # the error pipe tells our parent whether the command started
+            os._exit(exit_status(os.waitpid(inner, 0)[1]))
         except SetupError as error:
             _report(error_w, error)
             os._exit(error.status)
@@ -691,20 +640,31 @@ def exec_in(container: state.Container, argv, env, user: str, workdir: str, tty:
         _, fds, _, _ = socket.recv_fds(our_end, 16, 1)
         our_end.close()
         if fds:
-            from pyshell.contain.terminal import relay_pty
+            from pyshell.contain.runtime.terminal import relay_pty
 
             _copy_window_size(0, fds[0])
             relay_pty(fds[0])
             os.close(fds[0])
     _, wait_status_value = os.waitpid(child, 0)
-    failure = _read_all(error_r)
-    os.close(error_r)
+    failure = read_all(error_r, close=True)
     if failure:
-        code, _, message = failure.strip().partition(" ")
-        raise ContainerError(message, int(code) if code.isdigit() else 126)
-    if os.WIFSIGNALED(wait_status_value):
-        return 128 + os.WTERMSIG(wait_status_value)
-    return os.WEXITSTATUS(wait_status_value)
+        status, message = protocol.parse_failure(failure, default_status=126)
+        raise ContainerError(message, status)
+    return exit_status(wait_status_value)
+
+
+# --------------------------------------------------------------------------- commit
+
+
+def commit(home: Path, container: state.Container, reference: str | None, changes: dict, message: str = "",
+           author: str = "", pause: bool = True):
+    """`contain commit`: the container's upper dir as a new layer on its image (an image.store.Image)."""
+    from pyshell.contain.image.store import ImageStore
+
+    store = ImageStore(home)
+    parent = store.get(container.spec.image_id)
+    return store.commit(container.upper_dir, parent, reference, changes, created_by=f"contain commit {container.name}",
+                        comment=message, author=author)
 
 
 def _copy_window_size(source: int, target: int) -> None:
@@ -719,7 +679,7 @@ def _copy_window_size(source: int, target: int) -> None:
 
 
 def wait_for_exit(container: state.Container, poll: float = 0.02) -> None:
-    while state.load(container.dir) and state.load(container.dir).status == "running":
+    while (current := state.load(container.dir)) is not None and current.status == state.State.RUNNING:
         time.sleep(poll)
 
 

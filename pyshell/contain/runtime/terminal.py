@@ -2,7 +2,7 @@
 
 Two clients:
 * ``attach(container)``: talks to the supervisor's attach socket (`run -ti`, `attach`).
-  Output arrives in frames (see supervisor.py); keystrokes go out raw. Ctrl-P Ctrl-Q detaches.
+  Output arrives in frames (protocol.py); keystrokes go out raw. Ctrl-P Ctrl-Q detaches.
 * ``relay_pty(master)``: `exec -ti`, where this process holds the pty master itself.
 """
 
@@ -16,6 +16,9 @@ import signal
 import struct
 import termios
 import tty
+
+from pyshell.contain.kernel.osio import write_all
+from pyshell.contain.runtime import protocol
 
 DETACH_KEYS = b"\x10\x11"  # Ctrl-P Ctrl-Q, as in Docker
 
@@ -44,16 +47,13 @@ def window_size(fd: int = 0) -> tuple[int, int]:
 
 def attach(container, send_input: bool = True) -> int | None:
     """Connect fds 0/1 to a container's terminal until it exits (its status) or the user detaches (None)."""
-    from pyshell.contain.runtime import connect_attach
-
-    client = connect_attach(container.dir)
-    rows, cols = window_size(0)
-    client.sendall(f"attach {rows} {cols}\n".encode())
+    client = protocol.connect_attach(container.dir)
+    client.sendall(protocol.attach_request(*window_size(0)))
 
     def resize(signum, frame):
         with contextlib.suppress(OSError):
-            other = connect_attach(container.dir)
-            other.sendall("resize {} {}\n".format(*window_size(0)).encode())
+            other = protocol.connect_attach(container.dir)
+            other.sendall(protocol.resize_request(*window_size(0)))
             other.close()
 
     previous = signal.signal(signal.SIGWINCH, resize)
@@ -83,15 +83,11 @@ def attach(container, send_input: bool = True) -> int | None:
                     chunk = client.recv(65536)
                     if not chunk:
                         return 255  # the supervisor went away without telling the status
-                    pending += chunk
-                    while len(pending) >= 5:
-                        kind, length = pending[:1], int.from_bytes(pending[1:5], "big")
-                        if len(pending) < 5 + length:
-                            break
-                        payload, pending = pending[5:5 + length], pending[5 + length:]
-                        if kind == b"o":
-                            _write_all(1, payload)
-                        elif kind == b"x":
+                    frames, pending = protocol.split_frames(pending + chunk)
+                    for kind, payload in frames:
+                        if kind == protocol.FRAME_OUTPUT:
+                            write_all(1, payload)
+                        elif kind == protocol.FRAME_EXIT:
                             return int(payload)
     finally:
         signal.signal(signal.SIGWINCH, previous)
@@ -134,7 +130,7 @@ def _relay_pty(master: int) -> None:
             if 0 in ready:
                 data = os.read(0, 4096)
                 if data:
-                    _write_all(master, data)
+                    write_all(master, data)
                 else:
                     stdin_open = False
             if master in ready:
@@ -144,9 +140,4 @@ def _relay_pty(master: int) -> None:
                     return  # EIO: every process holding the slave has exited
                 if not data:
                     return
-                _write_all(1, data)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    while data:
-        data = data[os.write(fd, data):]
+                write_all(1, data)

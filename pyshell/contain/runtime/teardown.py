@@ -33,7 +33,7 @@ def remove_tree(path: str) -> None:
 
 
 def _remove_in_user_namespace(path: str) -> None:
-    from pyshell.contain import userns
+    from pyshell.contain.kernel import userns
 
     child = os.fork()
     if child == 0:

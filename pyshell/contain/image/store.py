@@ -195,6 +195,28 @@ class Image(Record):
         return self.id.removeprefix("sha256:")[:12]
 
 
+def inspect_document(image: Image) -> dict:
+    """Docker's `image inspect` fields for one image."""
+    oci = image.oci_config
+    return {
+        "Id": image.id,
+        "RepoTags": list(image.repo_tags),
+        "RepoDigests": list(image.repo_digests),
+        "Parent": image.parent or "",
+        "Comment": "",
+        "Created": image.created,
+        "Author": oci.get("author", ""),
+        "Config": oci.get("config", {}),
+        "Architecture": oci.get("architecture", "amd64"),
+        "Os": oci.get("os", "linux"),
+        "Size": image.size,
+        "GraphDriver": {"Name": "overlay",
+                        "Data": {"LowerDir": ":".join(str(d) for d in reversed(image.layer_dirs))}},
+        "RootFS": {"Type": "layers", "Layers": list(image.diff_ids)},
+        "History": oci.get("history", []),
+    }
+
+
 def now_rfc3339() -> str:
     import datetime
 
@@ -346,7 +368,7 @@ class ImageStore:
         import shutil
         import tempfile
 
-        from pyshell.contain import layers
+        from pyshell.contain.image import layers
 
         staging = Path(tempfile.mkdtemp(prefix=".layer-", dir=self._ensure_dir("layers")))
         try:
@@ -373,7 +395,7 @@ class ImageStore:
         import shutil
         import tempfile
 
-        from pyshell.contain import layers
+        from pyshell.contain.image import layers
 
         staging = Path(tempfile.mkdtemp(prefix=".layer-", dir=self._ensure_dir("layers")))
         try:
@@ -389,7 +411,7 @@ class ImageStore:
         import shutil
         import tarfile
 
-        from pyshell.contain import layers
+        from pyshell.contain.image import layers
 
         final = self.layer_path(diff_id)
         if (final / "root").is_dir():
@@ -477,7 +499,7 @@ class ImageStore:
 
     def commit(self, upper_dir: Path, parent: Image | None, ref: str | None = None,
                changes: dict | None = None, created_by: str = "", comment: str = "",
-               hidden: bool = False) -> Image:
+               hidden: bool = False, author: str = "") -> Image:
         """A new image = ``parent`` + one layer made of ``upper_dir`` (overlay form).
 
         ``changes`` are Docker config keys to override ({"Cmd": [...], "Env": [...]}).
@@ -485,11 +507,11 @@ class ImageStore:
         lower = parent.layer_dirs if parent else ()
         diff_id = self.add_layer_from_dir(Path(upper_dir), lower)
         return self.derive(parent, ref, changes, new_diff_id=diff_id, created_by=created_by,
-                           comment=comment, hidden=hidden)
+                           comment=comment, hidden=hidden, author=author)
 
     def derive(self, parent: Image | None, ref: str | None = None, changes: dict | None = None,
                new_diff_id: str | None = None, created_by: str = "", comment: str = "",
-               hidden: bool = False) -> Image:
+               hidden: bool = False, author: str = "") -> Image:
         """A child config of ``parent``: optional new top layer, config changes, one history entry."""
         section = dict(parent.config.to_oci()) if parent else {}
         section.update(changes or {})
@@ -499,12 +521,16 @@ class ImageStore:
         entry = {"created": now_rfc3339(), "created_by": created_by}
         if comment:
             entry["comment"] = comment
+        if author:
+            entry["author"] = author
         if new_diff_id:
             diff_ids.append(new_diff_id)
         else:
             entry["empty_layer"] = True
         history.append(entry)
         oci_config = new_oci_config(ImageConfig.from_oci(section), diff_ids, history)
+        if author:
+            oci_config["author"] = author  # `commit -a`: inspect's Author, as in Docker
         return self.add_image(oci_config, ref, parent.id if parent else None, hidden)
 
     def import_rootfs(self, tar_source, ref: str | None, changes: dict | None = None,

@@ -16,22 +16,23 @@ import os
 import time
 from pathlib import Path
 
-from pyshell.contain import runtime, state, supervisor
+from pyshell.contain.runtime import lifecycle, state, supervisor
+from pyshell.statedir import atomic_write
 
 
 def main(directory_text: str) -> None:
     directory = Path(directory_text)
-    supervisor._ignore_terminal_signals()
+    supervisor.ignore_terminal_signals()
     while True:
         container = state.load(directory)
         if container is None:
             break  # removed
-        state.wait_pid_file(container.dir / "running")
+        state.wait_pid_file(container.dir / "running")  # its first two words: the supervisor
         container = state.load(directory)
         if container is None or not _wants_restart(container):
             break
         try:
-            runtime.start(directory.parents[1], container, foreground=False, restarting=True)
+            lifecycle.start(directory.parents[1], container, foreground=False, restarting=True)
         except Exception:  # noqa: BLE001 - no terminal to report to: the container stays exited
             break
     os._exit(0)
@@ -42,13 +43,13 @@ def _wants_restart(container: state.Container) -> bool:
     name, _, most = container.spec.restart.partition(":")
     stopped = container.dir / "stopped"
     count = _read_count(container.dir / "restarts")
-    if stopped.exists() or container.status == "running" or (name == "on-failure" and container.exit_code == 0):
+    if stopped.exists() or container.status == state.State.RUNNING or (name == "on-failure" and container.exit_code == 0):
         return False
     if most and count >= int(most):
         return False
     # Docker's back-off: 0.1 s, doubling, so a command that fails at once doesn't spin the CPU.
     time.sleep(min(0.1 * 2 ** count, 10.0))
-    supervisor._write_atomically(str(container.dir / "restarts"), f"{count + 1}\n")
+    atomic_write(container.dir / "restarts", f"{count + 1}\n", durable=False)
     return not stopped.exists()  # `stop` may have come during the sleep
 
 

@@ -3,16 +3,18 @@
 Per container::
 
     config.json    the spec and bookkeeping, written by `contain` commands (atomic, under the lock)
-    running        "<supervisor pid> <its start time> <container pid> <its start time> <started at>",
+    running        protocol.Running: supervisor and PID 1 (pids, start times), when it started;
                    written by the supervisor once the command was exec'd
-    exit           "<exit status> <finished at>", written by the supervisor when PID 1 is reaped
+    exit           protocol.Exit: the exit status and when; written by the supervisor when PID 1 is reaped
+    restarter      protocol.PidFile of the restart-policy daemon (restart.py), if any
     container.log  stdout+stderr of a detached container
     attach.sock    the supervisor's socket for `attach` (containers with -t)
     etc/           where PID 1 mounts a tmpfs for the container's hostname, hosts, resolv.conf
     rootfs/        upper/ (the container's changes: `commit` turns it into a layer), work/, merged/
 
 The status is derived from these files and from whether the supervisor still lives, so a
-crash needs no repair beyond `reconcile()`, which every command runs first.
+crash needs no repair beyond `reconcile()`, which every command runs first. The states and
+which command may act on which: State and ACTIONS below, the one place that says it.
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ from __future__ import annotations
 import json
 import os
 import select
-import time
+from enum import Enum
 from pathlib import Path
 
-from pyshell.contain import cgroups
+from pyshell.contain.kernel import cgroups
+from pyshell.contain.kernel.osio import alive, now_iso, process_start_time  # noqa: F401 - part of this API
+from pyshell.contain.runtime.protocol import Exit, PidFile, Running, read_record
 from pyshell.contain.spec import ContainerSpec
 from pyshell.errors import ContainerError
 from pyshell.record import Record
@@ -38,6 +42,51 @@ def lock_path(home: Path) -> Path:
     return containers_dir(home) / ".lock"
 
 
+class State(str, Enum):
+    """Docker's container states. A str: it compares equal to "running" and goes into JSON as is.
+    pysh reaches created, running and exited; restarting is what `ps` shows of an exited
+    container whose policy is about to start it again (lifecycle.restart_pending); paused
+    (the cgroup freezer) and dead (a failed removal) are Docker's, named here for inspect."""
+
+    CREATED = "created"
+    RUNNING = "running"
+    PAUSED = "paused"
+    RESTARTING = "restarting"
+    EXITED = "exited"
+    DEAD = "dead"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+# The moves between states: (from, to) -> what makes it happen.
+TRANSITIONS = {
+    (State.CREATED, State.RUNNING): "start",
+    (State.EXITED, State.RUNNING): "start, restart, the restart policy",
+    (State.RUNNING, State.EXITED): "PID 1 exits (stop, kill, its own end), or reconcile after a crash",
+    (State.RUNNING, State.PAUSED): "pause",
+    (State.PAUSED, State.RUNNING): "unpause",
+    (State.EXITED, State.RESTARTING): "the restart policy decides",
+    (State.RESTARTING, State.RUNNING): "the restart policy starts it",
+}
+
+# What each command needs the container to be in, and Docker's words when it is not.
+ACTIONS = {
+    "start": ({State.CREATED, State.EXITED}, "container {name} is already running"),
+    "kill": ({State.RUNNING}, "container {name} is not running"),
+    "exec": ({State.RUNNING}, "container {name} is not running"),
+    "attach": ({State.RUNNING}, "you cannot attach to a stopped container, start it first"),
+    "pause": ({State.RUNNING}, "container {name} is not running"),
+}
+
+
+def require(container: Container, action: str) -> None:
+    """Raise ContainerError unless ``container`` is in a state ``action`` may start from."""
+    allowed, message = ACTIONS[action]
+    if container.status not in allowed:
+        raise ContainerError(message.format(name=container.name))
+
+
 class Container(Record):
     """One container as found on disk, with its derived status."""
 
@@ -45,7 +94,7 @@ class Container(Record):
     spec: ContainerSpec
     created: str
     cgroup: dict | None
-    status: str                  # "created", "running", "exited"
+    status: State
     exit_code: int | None
     started_at: str
     finished_at: str
@@ -65,53 +114,19 @@ class Container(Record):
         return self.dir / "rootfs" / "upper"
 
 
-def now_iso() -> str:
-    seconds = time.time()
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{int(seconds % 1 * 1e6):06d}Z"
-
-
-def process_start_time(pid: int) -> str | None:
-    """Field 22 of /proc/PID/stat: tells a live process from a later one that reused its pid."""
-    try:
-        with open(f"/proc/{pid}/stat") as file:
-            data = file.read()
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-    return data[data.rindex(")") + 2:].split()[19]
-
-
-def alive(pid: int, start_time: str) -> bool:
-    """The process that was recorded still runs (not a later one with its pid, not a zombie)."""
-    if pid <= 0 or process_start_time(pid) != start_time:
-        return False
-    try:
-        with open(f"/proc/{pid}/stat") as file:
-            data = file.read()
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return data[data.rindex(")") + 2] not in "ZX"
-
-
 def wait_pid_file(path: Path) -> None:
     """Wait for the process whose "PID START_TIME" ``path`` holds, if it still lives."""
+    recorded = read_record(path, PidFile)
+    if recorded is None or not alive(recorded.pid, recorded.start_time):
+        return
     try:
-        pid, start_time = path.read_text().split()[:2]
-        if not alive(int(pid), start_time):
-            return
-        pidfd = os.pidfd_open(int(pid))
-    except (OSError, ValueError):
+        pidfd = os.pidfd_open(recorded.pid)
+    except OSError:
         return
     try:
         select.select([pidfd], [], [])
     finally:
         os.close(pidfd)
-
-
-def _read_words(path: Path) -> list[str]:
-    try:
-        return path.read_text().split()
-    except FileNotFoundError:
-        return []
 
 
 def load(directory: Path) -> Container | None:
@@ -123,15 +138,15 @@ def load(directory: Path) -> Container | None:
         return None
     if config is None:
         return None
-    running = _read_words(directory / "running")
-    exited = _read_words(directory / "exit")
-    status, exit_code, pid, supervisor_pid = "created", None, 0, 0
+    running = read_record(directory / "running", Running)
+    exited = read_record(directory / "exit", Exit)
+    status, exit_code, pid, supervisor_pid = State.CREATED, None, 0, 0
     started_at = finished_at = ""
     if running:
-        supervisor_pid, pid, started_at = int(running[0]), int(running[2]), running[4]
-        status = "running"
+        supervisor_pid, pid, started_at = running.supervisor_pid, running.container_pid, running.started_at
+        status = State.RUNNING
         if exited:
-            status, exit_code, finished_at = "exited", int(exited[0]), exited[1]
+            status, exit_code, finished_at = State.EXITED, exited.status, exited.finished_at
             pid = 0
     return Container(directory, ContainerSpec.from_json(config["spec"]), config["created"],
                      config.get("cgroup"), status, exit_code, started_at, finished_at, pid, supervisor_pid)
@@ -196,8 +211,8 @@ def reconcile(home: Path) -> None:
     for directory in _directories(home):
         # Only a "running" container (a `running` file, no `exit` file) whose supervisor is dead
         # needs it. Checked without parsing every config: every command runs this first.
-        words = _read_words(directory / "running")
-        if len(words) < 4 or (directory / "exit").exists() or alive(int(words[0]), words[1]):
+        running = read_record(directory / "running", Running)
+        if running is None or (directory / "exit").exists() or alive(running.supervisor_pid, running.supervisor_start):
             continue
         container = load(directory)
         if container is None:
@@ -205,12 +220,12 @@ def reconcile(home: Path) -> None:
         with locked(lock_path(home)):
             if (container.dir / "exit").exists():
                 continue
-            if alive(int(words[2]), words[3]):
-                os.kill(int(words[2]), 9)  # PID 1 dies, and with it its whole PID namespace
+            if alive(running.container_pid, running.container_start):
+                os.kill(running.container_pid, 9)  # PID 1 dies, and with it its whole PID namespace
             cgroup = cgroups.from_json(container.cgroup)
             if cgroup:
                 cgroup.remove()
-            atomic_write(container.dir / "exit", f"255 {now_iso()}\n".encode())
+            atomic_write(container.dir / "exit", Exit(255, now_iso()).format())
 
 
 def image_users(home: Path):

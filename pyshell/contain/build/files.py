@@ -16,8 +16,8 @@ import re
 import stat
 from pathlib import Path
 
-from pyshell.contain.build_parser import glob_to_regex, is_ignored, parse_dockerignore
-from pyshell.contain.layers import _is_opaque
+from pyshell.contain.build.dockerfile import glob_to_regex, is_ignored, parse_dockerignore
+from pyshell.contain.image.layers import _is_opaque
 from pyshell.errors import ContainerError
 
 

@@ -1,6 +1,6 @@
 """Dockerfile syntax: lines -> instructions, words with quotes and $variables, .dockerignore.
 
-Knows nothing of images or containers; build.py gives the instructions meaning.
+Knows nothing of images or containers; builder.py gives the instructions meaning.
 
 A Dockerfile is a list of ``KEYWORD arguments`` lines (BuildKit reference):
 

@@ -12,7 +12,7 @@ import os
 import sys
 import tarfile
 
-from pyshell.contain import linux
+from pyshell.contain.kernel import syscalls
 from pyshell.errors import ContainerError
 
 
@@ -21,7 +21,7 @@ def export(container, output: str | None) -> int:
     if fd == 1 and os.isatty(1):
         raise ContainerError("cowardly refusing to write a tar to a terminal: redirect it (> fs.tar) or use -o")
     try:
-        if container.status == "running":
+        if container.status == "running":  # runtime.state.State.RUNNING (a str)
             _write_tar(f"/proc/{container.pid}/root", fd)
             return 0
         return _export_stopped(container, fd)
@@ -38,15 +38,15 @@ def _export_stopped(container, fd: int) -> int:
     if child == 0:
         try:
             uid, gid = os.geteuid(), os.getegid()
-            linux.unshare(linux.CLONE_NEWNS | (linux.CLONE_NEWUSER if spec.rootless else 0))
+            syscalls.unshare(syscalls.CLONE_NEWNS | (syscalls.CLONE_NEWUSER if spec.rootless else 0))
             if spec.rootless:
                 for name, text in (("setgroups", "deny"), ("uid_map", f"0 {uid} 1"), ("gid_map", f"0 {gid} 1")):
                     with open(f"/proc/self/{name}", "w") as file:
                         file.write(text)
-            linux.mount(None, "/", None, linux.MS_REC | linux.MS_PRIVATE)
+            syscalls.mount(None, "/", None, syscalls.MS_REC | syscalls.MS_PRIVATE)
             options = (f"lowerdir={':'.join(reversed(spec.layer_dirs))},upperdir={container.upper_dir},"
                        f"workdir={container.dir / 'rootfs' / 'work'}" + (",userxattr" if spec.rootless else ""))
-            linux.mount("overlay", merged, "overlay", 0, options)
+            syscalls.mount("overlay", merged, "overlay", 0, options)
             _write_tar(merged, fd)
             os._exit(0)
         except BaseException as error:  # noqa: BLE001 - one line, never a traceback from the child

@@ -1,7 +1,7 @@
 """Inside the new namespaces: turn a process into a container, then exec the command.
 
 `enter_container()` runs in the container's first process (PID 1 of its PID namespace),
-already inside the namespaces the runtime unshared (see runtime.py). It reads top to bottom
+already inside the namespaces the runtime unshared (see lifecycle.py). It reads top to bottom
 like bubblewrap or runc's rootfs_linux.go + standard_init_linux.go: one line per step, each
 with why it is there; a failing step raises SetupError naming the step and the syscall.
 
@@ -23,8 +23,8 @@ import stat
 import struct
 import termios
 
-from pyshell.contain import linux
-from pyshell.contain.linux import (MNT_DETACH, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY,
+from pyshell.contain.kernel import syscalls
+from pyshell.contain.kernel.syscalls import (MNT_DETACH, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY,
                                    MS_REC, MS_REMOUNT, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS)
 from pyshell.contain.spec import MASKED_PATHS, READONLY_PATHS, ContainerSpec
 from pyshell.record import Record
@@ -47,7 +47,7 @@ class Paths(Record):
     work: str
     merged: str
     etc_dir: str          # an empty directory: a tmpfs for hostname, hosts, resolv.conf goes there
-    mount_points: str     # a read-only layer shared by all containers: see runtime.mount_points_layer
+    mount_points: str     # a read-only layer shared by all containers: see lifecycle.mount_points_layer
 
 
 class Stdio(Record):
@@ -74,7 +74,7 @@ def enter_container(spec: ContainerSpec, paths: Paths, stdio: Stdio, error_fd: i
     new_root = paths.merged
 
     # 1. Nothing we mount may propagate back to the host (shared mounts would leak there).
-    step("mount --make-rprivate /", linux.mount, None, "/", None, MS_REC | MS_PRIVATE)
+    step("mount --make-rprivate /", syscalls.mount, None, "/", None, MS_REC | MS_PRIVATE)
 
     # 2. The root filesystem: image layers (read-only, lowest first) under a per-container upper dir.
     #    On top of the image, the layer of empty mount points (/etc/hosts...) that we mount over.
@@ -82,7 +82,7 @@ def enter_container(spec: ContainerSpec, paths: Paths, stdio: Stdio, error_fd: i
     options = f"lowerdir={lower},upperdir={paths.upper},workdir={paths.work}"
     if spec.rootless:
         options += ",userxattr"  # trusted.* xattrs are out of reach in a user namespace
-    step("mount overlay (root filesystem)", linux.mount, "overlay", new_root, "overlay", 0, options)
+    step("mount overlay (root filesystem)", syscalls.mount, "overlay", new_root, "overlay", 0, options)
 
     # 3. Volumes, bind mounts and tmpfs the user asked for, while host paths are still visible.
     #    Every path in the new root goes through _inside(), which keeps the image's symlinks inside it.
@@ -91,10 +91,10 @@ def enter_container(spec: ContainerSpec, paths: Paths, stdio: Stdio, error_fd: i
         if mount.kind == "tmpfs":
             _make_mount_point(target, directory=True)
             data = mount.options or "mode=1777"
-            step(f"mount tmpfs {mount.target}", linux.mount, "tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, data)
+            step(f"mount tmpfs {mount.target}", syscalls.mount, "tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, data)
         else:
             _make_mount_point(target, directory=os.path.isdir(mount.source))
-            step(f"bind mount {mount.source} on {mount.target}", linux.mount,
+            step(f"bind mount {mount.source} on {mount.target}", syscalls.mount,
                  mount.source, target, None, MS_BIND | MS_REC)
             if mount.readonly:
                 _remount_readonly(target, f"remount {mount.target} read-only")
@@ -102,7 +102,7 @@ def enter_container(spec: ContainerSpec, paths: Paths, stdio: Stdio, error_fd: i
     # 4. /proc for the new PID namespace: it shows only the container's processes.
     proc = _inside(new_root, "/proc")
     _make_mount_point(proc, directory=True)
-    step("mount /proc", linux.mount, "proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    step("mount /proc", syscalls.mount, "proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
     # 5. /sys read-only: a fresh sysfs shows our network namespace's devices only.
     sys_dir = _inside(new_root, "/sys")
@@ -115,14 +115,14 @@ def enter_container(spec: ContainerSpec, paths: Paths, stdio: Stdio, error_fd: i
 
     # 7. /etc/hostname, /etc/hosts, /etc/resolv.conf: written to a small tmpfs of this mount
     #    namespace (no disk writes, gone with the container), then bound over the image's files.
-    step("mount tmpfs for the /etc files", linux.mount, "tmpfs", paths.etc_dir, "tmpfs",
+    step("mount tmpfs for the /etc files", syscalls.mount, "tmpfs", paths.etc_dir, "tmpfs",
          MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=64k,mode=755")
     _make_mount_point(_inside(new_root, "/etc"), directory=True)
     for name, content in etc_files(spec).items():
         step(f"write {name}", _write_new_file, f"{paths.etc_dir}/{name}", content)
         target = _inside(new_root, f"/etc/{name}")
         _make_mount_point(target, directory=False)
-        step(f"bind mount /etc/{name}", linux.mount, f"{paths.etc_dir}/{name}", target, None, MS_BIND)
+        step(f"bind mount /etc/{name}", syscalls.mount, f"{paths.etc_dir}/{name}", target, None, MS_BIND)
 
     # 8. runc's masked paths (host information) and read-only /proc parts (kernel knobs).
     for path in MASKED_PATHS:
@@ -130,14 +130,14 @@ def enter_container(spec: ContainerSpec, paths: Paths, stdio: Stdio, error_fd: i
     for path in READONLY_PATHS:
         target = _inside(new_root, path)
         if os.path.exists(target):
-            step(f"bind mount {path}", linux.mount, target, target, None, MS_BIND | MS_REC)
+            step(f"bind mount {path}", syscalls.mount, target, target, None, MS_BIND | MS_REC)
             _remount_readonly(target, f"remount {path} read-only")
 
     # 9. Make the new root "/": pivot_root(".", ".") stacks the old root on top of the new one,
     #    and the lazy unmount takes it away. Unlike chroot, no path leads back to the host.
     step("chdir to the new root", os.chdir, new_root)
-    step("pivot_root", linux.pivot_root, ".", ".")
-    step("umount2 the old root", linux.umount2, ".", MNT_DETACH)
+    step("pivot_root", syscalls.pivot_root, ".", ".")
+    step("umount2 the old root", syscalls.umount2, ".", MNT_DETACH)
     step("chdir /", os.chdir, "/")
 
     # 10. --read-only: the root itself, now that every mount point in it exists.
@@ -145,7 +145,7 @@ def enter_container(spec: ContainerSpec, paths: Paths, stdio: Stdio, error_fd: i
         _remount_readonly("/", "remount / read-only")
 
     # 11. The UTS namespace is ours: give it the container's hostname.
-    step("sethostname", linux.sethostname, spec.hostname)
+    step("sethostname", syscalls.sethostname, spec.hostname)
 
     # 12. --network none: a new network namespace has only "lo", and it starts down.
     if spec.network == "none":
@@ -155,7 +155,7 @@ def enter_container(spec: ContainerSpec, paths: Paths, stdio: Stdio, error_fd: i
     #     moved us while we built the filesystem). Nothing ran yet that could escape it. Then a
     #     cgroup namespace, rooted at that cgroup: the container sees itself at "/" in /proc/self/cgroup.
     wait_for_cgroup()
-    step("unshare(CLONE_NEWCGROUP)", linux.unshare, linux.CLONE_NEWCGROUP)
+    step("unshare(CLONE_NEWCGROUP)", syscalls.unshare, syscalls.CLONE_NEWCGROUP)
 
     # 14-20. Then the same steps as `contain exec`: user, working directory, stdio, privileges, exec.
     env = dict(item.split("=", 1) for item in spec.env)
@@ -183,12 +183,12 @@ def exec_process(argv, env: dict, user: str, workdir: str, stdio: Stdio, capabil
 
     # 17. Capabilities: remove all others from the bounding set, for good (exec can't get them back).
     wanted = _capability_mask(capabilities)
-    for number in range(linux.last_capability() + 1):
+    for number in range(syscalls.last_capability() + 1):
         if not wanted & (1 << number):
-            step(f"prctl(PR_CAPBSET_DROP, {number})", linux.prctl, PR_CAPBSET_DROP, number)
+            step(f"prctl(PR_CAPBSET_DROP, {number})", syscalls.prctl, PR_CAPBSET_DROP, number)
 
     # 18. NO_NEW_PRIVS: setuid binaries and file capabilities can't raise privileges any more.
-    step("prctl(PR_SET_NO_NEW_PRIVS)", linux.prctl, PR_SET_NO_NEW_PRIVS, 1)
+    step("prctl(PR_SET_NO_NEW_PRIVS)", syscalls.prctl, PR_SET_NO_NEW_PRIVS, 1)
 
     # 19. Drop to the user, last: groups, then gid, then uid (after setuid we couldn't change gid).
     if groups is not None:
@@ -196,7 +196,7 @@ def exec_process(argv, env: dict, user: str, workdir: str, stdio: Stdio, capabil
     step("setgid", os.setgid, gid)
     step("setuid", os.setuid, uid)
     if uid == 0:
-        step("capset", linux.capset, wanted, wanted, 0)
+        step("capset", syscalls.capset, wanted, wanted, 0)
 
     # 20. The command becomes PID 1 (or, with --init, the child of a tiny reaper that stays PID 1).
     if init_error_fd is not None:
@@ -339,31 +339,31 @@ def _locked_flags(path: str) -> int:
 
 
 def _remount_readonly(path: str, what: str) -> None:
-    step(what, linux.mount, None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | _locked_flags(path))
+    step(what, syscalls.mount, None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | _locked_flags(path))
 
 
 def _mount_sys(spec: ContainerSpec, target: str) -> None:
     try:
-        linux.mount("sysfs", target, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        syscalls.mount("sysfs", target, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
     except OSError:
         # A user namespace may mount sysfs only with a network namespace of its own
         # (--network host when rootless): fall back to a read-only bind of the host's /sys.
-        step("bind mount /sys", linux.mount, "/sys", target, None, MS_BIND | MS_REC)
+        step("bind mount /sys", syscalls.mount, "/sys", target, None, MS_BIND | MS_REC)
         _remount_readonly(target, "remount /sys read-only")
 
 
 def _make_dev(dev: str, tty_slave: int | None) -> None:
     _make_mount_point(dev, directory=True)
-    step("mount tmpfs /dev", linux.mount, "tmpfs", dev, "tmpfs", MS_NOSUID, "mode=755,size=65536k")
+    step("mount tmpfs /dev", syscalls.mount, "tmpfs", dev, "tmpfs", MS_NOSUID, "mode=755,size=65536k")
     for name in DEVICES:
         _make_mount_point(f"{dev}/{name}", directory=False)
-        step(f"bind mount /dev/{name}", linux.mount, f"/dev/{name}", f"{dev}/{name}", None, MS_BIND)
+        step(f"bind mount /dev/{name}", syscalls.mount, f"/dev/{name}", f"{dev}/{name}", None, MS_BIND)
     os.mkdir(f"{dev}/pts", 0o755)
-    step("mount /dev/pts", linux.mount, "devpts", f"{dev}/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+    step("mount /dev/pts", syscalls.mount, "devpts", f"{dev}/pts", "devpts", MS_NOSUID | MS_NOEXEC,
          "newinstance,ptmxmode=0666,mode=0620")
     os.symlink("pts/ptmx", f"{dev}/ptmx")
     os.mkdir(f"{dev}/shm", 0o1777)
-    step("mount /dev/shm", linux.mount, "shm", f"{dev}/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+    step("mount /dev/shm", syscalls.mount, "shm", f"{dev}/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
          "mode=1777,size=65536k")
     for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
                          ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
@@ -371,7 +371,7 @@ def _make_dev(dev: str, tty_slave: int | None) -> None:
     if tty_slave is not None:
         # /dev/console is the container's terminal, as in runc.
         _make_mount_point(f"{dev}/console", directory=False)
-        step("bind mount /dev/console", linux.mount, os.ttyname(tty_slave), f"{dev}/console", None, MS_BIND)
+        step("bind mount /dev/console", syscalls.mount, os.ttyname(tty_slave), f"{dev}/console", None, MS_BIND)
 
 
 def _mask(path: str) -> None:
@@ -379,9 +379,9 @@ def _mask(path: str) -> None:
     if not os.path.exists(path):
         return
     if os.path.isdir(path):
-        step(f"mask {path}", linux.mount, "tmpfs", path, "tmpfs", MS_RDONLY, "size=0")
+        step(f"mask {path}", syscalls.mount, "tmpfs", path, "tmpfs", MS_RDONLY, "size=0")
     else:
-        step(f"mask {path}", linux.mount, "/dev/null", path, None, MS_BIND)
+        step(f"mask {path}", syscalls.mount, "/dev/null", path, None, MS_BIND)
 
 
 def _loopback_up() -> None:
@@ -410,8 +410,8 @@ def _setup_stdio(stdio: Stdio) -> None:
 def _capability_mask(names) -> int:
     mask = 0
     for name in names:
-        number = linux.CAPABILITIES[name]
-        if number <= linux.last_capability():
+        number = syscalls.CAPABILITIES[name]
+        if number <= syscalls.last_capability():
             mask |= 1 << number
     return mask
 

@@ -2,7 +2,7 @@
 
 Each instruction turns the current image into a new one:
 
-* RUN starts a container of the current image (runtime.run_for_build), and its
+* RUN starts a container of the current image (runtime.lifecycle.run_for_build), and its
   overlay upper dir becomes a new layer (store.commit);
 * COPY/ADD fill a staging directory and that becomes a new layer;
 * the others (ENV, CMD, WORKDIR, ...) only change the config.
@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from pyshell.contain.build_files import ContextTree, ImageTree, glob_tree, hash_sources, lookup_ids
-from pyshell.contain.build_parser import (HEREDOC_MARKER, DockerfileError, Heredoc, Instruction, expand_text,
+from pyshell.contain.build.files import ContextTree, ImageTree, glob_tree, hash_sources, lookup_ids
+from pyshell.contain.build.dockerfile import (HEREDOC_MARKER, DockerfileError, Heredoc, Instruction, expand_text,
                                           parse_dockerfile, parse_key_values, split_words)
-from pyshell.contain.images import Image, ImageStore
+from pyshell.contain.image.store import Image, ImageStore
 from pyshell.errors import ContainerError
 
 DEFAULT_SHELL = ("/bin/sh", "-c")
@@ -291,7 +291,7 @@ class Builder:
             image = self.store.tag(image.id, tag)
         self._say(f"Successfully built {image.short_id}\n")
         for tag in self.options.tags:
-            from pyshell.contain.images import parse_reference
+            from pyshell.contain.image.store import parse_reference
             self._say(f"Successfully tagged {parse_reference(tag).familiar}\n")
         self.elapsed = time.monotonic() - started
         return image
@@ -424,7 +424,7 @@ class Builder:
         if stage.image is None:
             raise ContainerError("RUN needs a base image with the command in it (not scratch)")
         if self.run_step is None:
-            from pyshell.contain.runtime import run_for_build, remove_build_container
+            from pyshell.contain.runtime.lifecycle import run_for_build, remove_build_container
             run_step, remove = run_for_build, remove_build_container
         else:
             run_step, remove = self.run_step
@@ -523,7 +523,7 @@ class Builder:
                         for name in source_tree.listdir(path):
                             _copy_tree(source_tree, f"{path}/{name}" if path else name, into / name, owner, mode)
                     elif is_add and _is_archive(host):
-                        from pyshell.contain.layers import extract_layer
+                        from pyshell.contain.image.layers import extract_layer
                         into = staging / resolved_dir
                         into.mkdir(parents=True, exist_ok=True)
                         extract_layer(host, into)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 
-from pyshell.contain import linux
+from pyshell.contain.kernel import syscalls
 
 
 def subordinate_range(path: str, uid: int) -> tuple[int, int] | None:
@@ -45,7 +45,7 @@ def unshare_user_namespace() -> None:
     uids, gids = subordinate_range("/etc/subuid", uid), subordinate_range("/etc/subgid", uid)
     if uids is None or gids is None:
         # Only our own ids (allowed unprivileged); setgroups must be denied before the gid map.
-        linux.unshare(linux.CLONE_NEWUSER)
+        syscalls.unshare(syscalls.CLONE_NEWUSER)
         _write("/proc/self/setgroups", "deny")
         _write("/proc/self/uid_map", f"0 {uid} 1")
         _write("/proc/self/gid_map", f"0 {gid} 1")
@@ -63,7 +63,7 @@ def unshare_user_namespace() -> None:
             os._exit(status)
     os.close(go_r)
     try:
-        linux.unshare(linux.CLONE_NEWUSER)
+        syscalls.unshare(syscalls.CLONE_NEWUSER)
         os.write(go_w, b"go")
     finally:
         os.close(go_w)

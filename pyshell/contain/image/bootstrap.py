@@ -20,7 +20,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from pyshell.contain.images import DEFAULT_PATH, Image, ImageStore
+from pyshell.contain.image.store import DEFAULT_PATH, Image, ImageStore
 from pyshell.errors import ContainerError
 from pyshell.statedir import locked
 

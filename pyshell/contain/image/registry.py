@@ -36,8 +36,8 @@ import urllib.request
 from pathlib import Path
 from typing import BinaryIO, Callable
 
-from pyshell.contain import oci
-from pyshell.contain.images import DOCKER_HUB, Image, ImageStore, digest_of, parse_reference
+from pyshell.contain.image import oci
+from pyshell.contain.image.store import DOCKER_HUB, Image, ImageStore, digest_of, parse_reference
 from pyshell.errors import ContainerError
 from pyshell.statedir import atomic_write_json, pysh_home, read_json
 
