@@ -69,9 +69,9 @@ def main(shell, argv) -> int:
     except ValueError as error:
         complain("explain", str(error))
         return 2
-    from pyshell.runtime import process
+    from pyshell.runtime import observer
 
-    if process.recorder is not None:
+    if observer.recorder is not None:
         complain("explain", "already explaining (explain inside explain)")
         return 1
     explanations = []
@@ -110,12 +110,12 @@ def run_explained(shell, line: str):
     """Run ``line`` in ``shell`` with the recorder on; (Explanation, status)."""
     from pyshell.explain.model import build
     from pyshell.explain.recorder import Recorder
-    from pyshell.runtime import process
+    from pyshell.runtime import observer
 
     from pyshell.runtime.control import ExitShell
 
     recorder = Recorder()
-    process.recorder = recorder
+    observer.recorder = recorder
     leaving = None
     try:
         status = shell.run_source(line, "explain")
@@ -123,7 +123,7 @@ def run_explained(shell, line: str):
     except ExitShell as exiting:  # `explain 'exit 3'`: draw first, then leave
         leaving, status = exiting, exiting.status
     finally:
-        process.recorder = None
+        observer.recorder = None
     try:
         events = recorder.events()
     finally:

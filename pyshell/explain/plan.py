@@ -290,9 +290,9 @@ class _Planner:
         return child.pid
 
     def _find(self, name: str) -> str:
-        from pyshell.runtime.execute import find_program
-
-        return find_program(self.shell, name) or name
+        if "/" in name:
+            return name
+        return self.shell.command_cache.find(name, self.shell.vars.get("PATH")) or name
 
     def builtin(self, actor: int, argv) -> None:
         where = "the shell" if actor == PLACEHOLDER_SHELL else f"subshell {actor}"

@@ -1,6 +1,6 @@
 """The recorder: what the runtime tells `explain` while a line runs.
 
-While `explain` runs a line, ``pyshell.runtime.process.recorder`` holds a ``Recorder`` and
+While `explain` runs a line, ``pyshell.runtime.observer.recorder`` holds a ``Recorder`` and
 the runtime calls it at each step it takes: a pipe made, a file opened for a redirection,
 a child forked, fds moved around a builtin, a child reaped. Each call appends one event
 (a JSON line) to an event log: an unlinked file opened with O_APPEND, so that forked
