@@ -1,8 +1,8 @@
 """`contain run --explain`: a container's setup told step by step, as it happens.
 
-The container runtime runs its setup as a list of small named steps (contain's
-``setup.step(what, action, *args)``: one system call each, in kernel order). While
-explaining, ``setup.reporter`` holds a ``SetupReporter`` and every step is told here with
+The runtime runs a container's setup as small named steps (``setup.step(what, action,
+*args)``: one system call each, in kernel order). While explaining, ``setup.reporter``
+holds a ``SetupReporter`` and every step is told here with
 the result the kernel gave — in whichever process runs it: the `contain` command itself
 (the cgroup), the supervisor (the user and PID namespaces), then PID 1 (the other
 namespaces, the mounts, pivot_root, the privileges, execve). The lines go to a copy of
@@ -16,11 +16,14 @@ are dropped. Steps that only make mount points (mkdir, create) are counted, not 
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
+import re
 import time
 
 OWN_FD_FLOOR = 200
+_IN_NEW_ROOT = re.compile(r"\S*/rootfs/merged(?=/)")
 
 # The course's namespace table: flag, short name, what a new one isolates.
 NAMESPACES = (
@@ -66,9 +69,9 @@ class SetupReporter:
         self.colour = os.isatty(fd) and "NO_COLOR" not in os.environ if colour is None else colour
         self.caller = os.getpid()
         self.started = time.monotonic()
-        self.number = 0
         self.dropped: list[int] = []       # capabilities dropped, told as one step
         self.mount_points = 0              # mkdir/create steps, counted
+        self.pid_1_spoke = False
         self._say(self._bold(f"contain run --explain: the setup of {name}, in the order the kernel sees it"))
 
     # ---------------------------------------------------------------- output
@@ -89,16 +92,33 @@ class SetupReporter:
         pid = os.getpid()
         if pid == 1:
             return "PID 1"
-        return "contain" if pid == self.caller else f"pid {pid}"
+        return "contain" if pid == self.caller else "supervisor"
+
+    def _first_words_of_pid_1(self) -> None:
+        """PID 1's first line says where it came from: the supervisor's fork, and its pid
+        on the host (NSpid in /proc/self/status: the host's /proc is still mounted)."""
+        self.pid_1_spoke = True
+        host_pid = "?"
+        try:
+            with open("/proc/self/status") as status:
+                for line in status:
+                    if line.startswith("NSpid:"):
+                        host_pid = line.split()[1]
+        except OSError:
+            pass
+        self._line(f"fork() by the supervisor → pid {host_pid} on the host, 1 inside", "ok",
+                   "its first child since unshare(CLONE_NEWPID) is the new namespace's PID 1")
 
     def _line(self, what: str, result: str, meaning: str = "", failed: bool = False) -> None:
-        self.number += 1
+        if os.getpid() == 1 and not self.pid_1_spoke:
+            self._first_words_of_pid_1()
+        # No step numbers: the supervisor and PID 1 each hold a copy of this reporter; the
+        # time since the start orders the lines, which each process writes as it goes.
         elapsed = (time.monotonic() - self.started) * 1000
         result = self._paint(result, "31;1" if failed else "32")
-        head = f"{self.number:>3} {elapsed:7.1f} ms  {self._who():<8} {what}  → {result}"
-        self._say(head)
+        self._say(f"{elapsed:7.1f} ms  {self._paint(f'{self._who():<10}', '1')}  {what}  → {result}")
         if meaning:
-            self._say(" " * 25 + self._paint(meaning, "2"))
+            self._say(" " * 23 + self._paint(meaning, "2"))
 
     # ---------------------------------------------------------------- what contain tells us
 
@@ -111,6 +131,7 @@ class SetupReporter:
         if what.startswith(("mkdir ", "create ")) and error is None:
             self.mount_points += 1
             return
+        what = _IN_NEW_ROOT.sub("", what)  # /…/rootfs/merged/proc/keys is /proc/keys inside
         outcome = f"{_errno_name(error)} ({error.strerror})" if error is not None else "ok"
         self._line(what, outcome, "" if error is not None else _meaning(what, args), failed=error is not None)
 
@@ -119,14 +140,32 @@ class SetupReporter:
         self._flush_capabilities()
         self._line(what, "ok", meaning)
 
+    def cgroup(self, cgroup, spec) -> None:
+        """The container's cgroup, made by `contain` before anything is started."""
+        memory = f"{spec.memory / 2**20:g} MiB" if spec.memory else None
+        limits = [f"{name} {value}" for name, value in (("memory", memory), ("cpus", spec.cpus),
+                                                         ("pids", spec.pids_limit)) if value]
+        where = ", ".join(cgroup.paths)
+        self.note(f"cgroup v{cgroup.version}: mkdir {where}",
+                  ("limits: " + ", ".join(limits) if limits else "no limits asked: it still counts and can kill all")
+                  + "; every process of the container will be in it")
+
     def exec(self, path: str, argv) -> None:
         """The last thing: PID 1 (or the command under --init) becomes the program."""
         self._flush_capabilities()
         if self.mount_points:
-            self._say(" " * 25 + self._paint(f"({self.mount_points} mount points made with mkdir/create)", "2"))
+            self._say(" " * 23 + self._paint(f"({self.mount_points} mount points made with mkdir/create)", "2"))
             self.mount_points = 0
         self._line(f"execve({path!r}, {list(argv)!r})", "the container runs",
                    "close-on-exec fds (this report's too) vanish; the command is the container's PID 1")
+
+    def finished(self, status: int, detached: bool) -> None:
+        """Back in `contain`: the container's end (or, with -d, that it runs on)."""
+        if detached:
+            self.note("detached: the supervisor waits for PID 1, `contain` returns")
+        else:
+            self.note(f"the supervisor's waitpid → PID 1 ended: status {status}",
+                      "the supervisor passes it on; the cgroup and the mounts go with the container")
 
     def _flush_capabilities(self) -> None:
         if not self.dropped:
@@ -170,3 +209,16 @@ def _id_maps() -> str:
             return f"uid_map {' '.join(uids.read().split())} · gid_map {' '.join(gids.read().split())}"
     except OSError:
         return ""
+
+
+@contextlib.contextmanager
+def reporting(name: str):
+    """While the block runs (a `contain run`), every setup step is told on stderr."""
+    from pyshell.contain.runtime import setup
+
+    setup.reporter = SetupReporter(name)
+    try:
+        yield setup.reporter
+    finally:
+        reporter, setup.reporter = setup.reporter, None
+        os.close(reporter.fd)
