@@ -144,7 +144,7 @@ class _Drawing:
                       "runs in the shell itself (no fork); its fds while it ran:", builtin["fds"], builtin["pid"])
         if plain:
             self.emit(f"  builtins run by the shell with its own fds: {'; '.join(plain)}")
-        for process in x.processes.values():
+        for process in x.tree_order():
             facts = [f"parent {process.parent}"]
             if process.pgid is not None:
                 facts.append(f"group {process.pgid}")
@@ -154,11 +154,19 @@ class _Drawing:
                 facts.append(describe_status(process.status))
             when = "at execve" if process.kind == "exec" else "when it began"
             heading = f"{process.pid}  {process.label}"
-            self._box(heading, " · ".join(facts) + f"; fds {when}:", process.fds, process.pid)
+            indent = 2 + 4 * self._depth(process)  # a subshell's children under it
+            self._box(heading, " · ".join(facts) + f"; fds {when}:", process.fds, process.pid, indent)
             for builtin in process.builtins:
                 self._box(f"{process.pid}  subshell: builtin {' '.join(builtin['argv'])}",
-                          "runs in the subshell (no fork); its fds:", builtin["fds"], process.pid, indent=4)
+                          "runs in the subshell (no fork); its fds:", builtin["fds"], process.pid, indent + 4)
         self.emit()
+
+    def _depth(self, process) -> int:
+        depth = 0
+        while process.parent in self.x.processes and depth < 8:
+            process = self.x.processes[process.parent]
+            depth += 1
+        return depth
 
     def _box(self, heading: str, facts: str, fds, pid: int, indent: int = 2) -> None:
         s = self.style
