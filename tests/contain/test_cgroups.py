@@ -61,6 +61,35 @@ def test_v2_tree_membership_and_removal():
     assert not os.path.exists(cgroup.paths[0])
 
 
+@needs_root
+def test_v2_limit_files():
+    """memory.max, cpu.max and pids.max, for each controller the cgroup2 tree offers here
+    (this course's machine mounts cgroup2 at /sys/fs/cgroup/unified with none: skipped)."""
+    unified = "/sys/fs/cgroup/unified" if os.path.exists("/sys/fs/cgroup/unified/cgroup.procs") else "/sys/fs/cgroup"
+    if not os.path.exists(f"{unified}/cgroup.controllers"):
+        pytest.skip("no cgroup2 mount on this host")
+    parent = unified + cgroups.own_cgroups().get("", "/")
+    available = open(os.path.join(parent, "cgroup.controllers")).read().split()
+    wanted = [name for name in ("memory", "cpu", "pids") if name in available]
+    if not wanted:
+        pytest.skip(f"the cgroup2 tree at {parent} offers no memory, cpu or pids controller")
+    cgroup = cgroups.CgroupV2((os.path.join(parent, f"pysh-test-{uuid.uuid4().hex[:8]}"),))
+    cgroup.create()  # delegates the controllers to its children (cgroup.subtree_control)
+    try:
+        cgroup.set_limits(64 * 1024 * 1024 if "memory" in wanted else None, 0.5 if "cpu" in wanted else None,
+                          20 if "pids" in wanted else None)
+        (path,) = cgroup.paths
+        if "memory" in wanted:
+            assert open(f"{path}/memory.max").read().strip() == str(64 * 1024 * 1024)
+        if "cpu" in wanted:
+            assert open(f"{path}/cpu.max").read().split() == ["50000", "100000"]
+        if "pids" in wanted:
+            assert open(f"{path}/pids.max").read().strip() == "20"
+    finally:
+        cgroup.remove()
+    assert not os.path.exists(cgroup.paths[0])
+
+
 def _forked_joiner(cgroup) -> tuple[int, int]:
     """A forked child that joins ``cgroup`` itself, then waits: (its pid, a pipe to release it)."""
     release_r, release_w = os.pipe()

@@ -6,6 +6,7 @@ cgroup, state directory or process of the test's containers is left.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -224,8 +225,16 @@ def test_cpus_limit_is_written(root_contain):
     root_contain.out("run", "-d", "--name", "cpu", "--cpus", "0.5", "busybox", "sleep", "30")
     record = root_contain.out("inspect", "-f", "{{.HostConfig.NanoCpus}}", "cpu").strip()
     assert record == "500000000"
-    quota = [d for d in cgroup_dirs(root_contain.out("inspect", "-f", "{{.Id}}", "cpu")[:12]) if "/cpu/" in d]
-    assert quota and Path(quota[0], "cpu.cfs_quota_us").read_text().strip() == "50000"
+    # The files of whichever backend the container got: cgroup v2's cpu.max where the host
+    # delegates controllers in the unified tree, else v1's CFS quota (this course's machine).
+    cgroup = json.loads(root_contain.out("inspect", "-f", "{{json .Cgroup}}", "cpu"))
+    if cgroup["version"] == 2:
+        (path,) = cgroup["paths"]
+        assert Path(path, "cpu.max").read_text().split() == ["50000", "100000"]
+    else:
+        (cpu_dir,) = [d for d in cgroup["paths"] if d.startswith("/sys/fs/cgroup/cpu/")]
+        assert Path(cpu_dir, "cpu.cfs_quota_us").read_text().strip() == "50000"
+        assert Path(cpu_dir, "cpu.cfs_period_us").read_text().strip() == "100000"
     root_contain.out("rm", "-f", "cpu")
 
 
