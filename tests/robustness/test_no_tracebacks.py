@@ -369,7 +369,7 @@ def _dockerfile(directory: Path, text: str) -> Path:
 
 
 CONTAIN_WITH_IMAGE = [
-    ("contain run --memory abc busybox true", 1, "invalid size: 'abc'"),
+    ("contain run --memory abc busybox true", 1, "bad size 'abc'"),
     ("contain run --memory 1k --rm busybox true", 1, "minimum memory limit"),
     ("contain run --cpus -1 busybox true", 1, "--cpus must be positive"),
     ("contain run --cpus abc busybox true", 125, "invalid number"),

@@ -23,7 +23,8 @@ RUN_FLAGS = ("tty interactive rm detach name env env_file volume tmpfs workdir h
 
 def build_spec(options: dict, words: list[str], command_name: str = "run") -> api.ContainerSpec:
     """Flags + image config -> a validated ContainerSpec (host paths are checked here too)."""
-    from pyshell.contain.spec import merge_capabilities, parse_size
+    from pyshell.contain.spec import merge_capabilities
+    from pyshell.units import parse_size
 
     if not words:
         raise ContainerError(f'"contain {command_name}" requires at least 1 argument: IMAGE [COMMAND] [ARG...]',
