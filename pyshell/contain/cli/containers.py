@@ -58,7 +58,8 @@ def build_spec(options: dict, words: list[str], command_name: str = "run") -> ap
         pids = int(options["pids_limit"]) if options.get("pids_limit") else None
     except ValueError as error:
         raise ContainerError(f"invalid number: {error}", USAGE_ERROR) from None
-    if options.get("userns") not in (None, "", "host", "keep-id", "auto"):
+    if options.get("userns") not in (None, "", "host", "auto"):
+        # keep-id is podman's (your uid inside too): our user namespace maps you to root in it.
         raise ContainerError(f"--userns {options['userns']}: use host or auto", USAGE_ERROR)
     rootless = os.geteuid() != 0 or options.get("userns") == "auto"
     restart = _restart_policy(options)

@@ -59,7 +59,7 @@ FLAGS = _flags(
     Flag(("--cap-drop",), "cap_drop", True, True),
     Flag(("--init",), "init", help="a tiny init as PID 1 that reaps zombies"),
     Flag(("--network", "--net"), "network", True, help="none or host"),
-    Flag(("--userns",), "userns", True, help="host, auto or keep-id"),
+    Flag(("--userns",), "userns", True, help="host, or auto (a user namespace, also for root)"),
     Flag(("-l", "--label"), "label", True, True, help="K=V"),
     Flag(("--stop-signal",), "stop_signal", True),
     Flag(("--restart",), "restart", True, help="no, on-failure[:N] or always (with -d)"),
