@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 import uuid
 
 import pytest
 
-from pyshell.contain.kernel import cgroups
+from pyshell.contain.kernel import cgroups, freezer
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="creating cgroups needs root")
 
@@ -145,3 +146,40 @@ def test_a_process_joins_a_cgroup_itself(version):
             os.close(release_w)
         cgroup.remove()
     assert not any(os.path.exists(p) for p in cgroup.paths)
+
+
+def _cpu_ticks(pid: int) -> int:
+    data = open(f"/proc/{pid}/stat").read()
+    fields = data[data.rindex(")") + 2:].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+@needs_root
+def test_freezer_stops_a_pid_namespace_and_lets_it_go():
+    """What `commit` does to a running container: its processes stop running, unaware, then go on."""
+    if not freezer.available(None):
+        pytest.skip("no cgroup v1 freezer hierarchy on this host")
+    unshare = subprocess.Popen(["unshare", "--pid", "--fork", "sh", "-c", "while :; do :; done"])
+    try:
+        deadline = time.time() + 5
+        while not (children := open(f"/proc/{unshare.pid}/task/{unshare.pid}/children").read().split()):
+            assert time.time() < deadline
+            time.sleep(0.01)
+        spinner = int(children[0])  # PID 1 of the new namespace, spinning
+        assert freezer.namespace_pids(spinner) == [spinner]
+        with freezer.Frozen(spinner, None) as frozen:
+            before = _cpu_ticks(spinner)
+            time.sleep(0.3)
+            assert _cpu_ticks(spinner) == before
+            assert open(os.path.join(frozen.v1_dir, "freezer.state")).read().strip() == "FROZEN"
+        before = _cpu_ticks(spinner)
+        time.sleep(0.3)
+        assert _cpu_ticks(spinner) > before
+        assert not os.path.exists(frozen.v1_dir)
+        own = cgroups.own_cgroups().get("freezer", "/")
+        assert f":freezer:{own}\n" in open(f"/proc/{spinner}/cgroup").read()  # back where it was
+    finally:
+        for child in open(f"/proc/{unshare.pid}/task/{unshare.pid}/children").read().split():
+            os.kill(int(child), 9)  # the namespace's PID 1: its namespace goes with it
+        unshare.kill()
+        unshare.wait()

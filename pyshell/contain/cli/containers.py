@@ -307,7 +307,7 @@ def cmd_commit(options: dict, words: list[str]) -> int:
         raise ContainerError('"contain commit" requires 1 or 2 arguments: CONTAINER [REPOSITORY[:TAG]]', 1)
     image = api.commit(words[0], words[1] if len(words) == 2 else None, options["change"],
                        message=options.get("message") or "", author=options.get("author") or "",
-                       pause=options.get("pause", True))
+                       pause=options.get("pause"))
     out(image.id + "\n")
     return 0
 

@@ -78,7 +78,7 @@ FLAGS = _flags(
     Flag(("-c", "--change"), "change", True, True, help="a Dockerfile instruction: 'CMD [\"sh\"]'"),
     Flag(("-m", "--message"), "message", True),
     Flag(("-a", "--author"), "author", True),
-    Flag(("-p", "--pause"), "pause", help="pause the container while committing (default true)"),
+    Flag(("-p", "--pause"), "pause", help="freeze a running container meanwhile (default: when the host can)"),
     Flag(("-o", "--output"), "output", True, help="file to write (default: standard output)"),
     # images
     Flag(("-i", "--input"), "input", True, help="archive to read (default: standard input)"),
