@@ -482,6 +482,31 @@ def test_commit_of_a_running_container(contain):
     contain.out("rmi", "live:1")
 
 
+def test_exec_detached(contain):
+    contain.out("run", "-d", "--name", "host", "busybox", "sleep", "100")
+    assert contain.out("exec", "-d", "host", "sh", "-c", "sleep 0.2; echo done > /tmp/bg") == ""
+    assert _wait_for(lambda: contain.run("exec", "host", "cat", "/tmp/bg").stdout == "done\n")
+    done = contain.run("exec", "-d", "-t", "host", "true")
+    assert done.returncode == 125 and "takes no -t or -i" in done.stderr
+    done = contain.run("exec", "-d", "host", "/no/such/program")
+    assert done.returncode == 127 and "No such file" in done.stderr  # a failed start is still told
+    contain.out("rm", "-f", "host")
+
+
+def test_create_then_start_attached(contain):
+    """start -a: this run's output (not the earlier runs') and its exit status, as Docker's."""
+    container_id = contain.out("create", "--name", "twice", "busybox", "sh", "-c", "echo run; exit 3").strip()
+    assert contain.out("ps", "-a", "-q").split()[0] == container_id[:12]
+    assert contain.out("inspect", "-f", "{{.State.Status}}", "twice") == "created\n"
+    done = contain.run("start", "-a", "twice")
+    assert (done.returncode, done.stdout) == (3, "run\n")
+    done = contain.run("start", "-a", "twice")
+    assert (done.returncode, done.stdout) == (3, "run\n")
+    done = contain.run("start", "-i", "twice")
+    assert done.returncode == 125 and "no terminal" in done.stderr
+    contain.out("rm", "twice")
+
+
 def test_prune_removes_stopped_containers(root_contain):
     root_contain.out("run", "--name", "p1", "busybox", "true")
     root_contain.out("run", "-d", "--name", "p2", "busybox", "sleep", "100")

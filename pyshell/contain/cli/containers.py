@@ -132,6 +132,14 @@ def cmd_run(options: dict, words: list[str]) -> int:
     return status
 
 
+@command("create", "[OPTIONS] IMAGE [COMMAND] [ARG...]", "Create a container (start it later with start)", RUN_FLAGS,
+         interspersed=False)
+def cmd_create(options: dict, words: list[str]) -> int:
+    spec = build_spec(options, words, "create")
+    out(api.create(spec).id + "\n")
+    return 0
+
+
 # --------------------------------------------------------------------------- other container commands
 
 
