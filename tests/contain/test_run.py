@@ -507,6 +507,25 @@ def test_create_then_start_attached(contain):
     contain.out("rm", "twice")
 
 
+def test_volume_commands(contain):
+    """volume create/ls/inspect/rm/prune, as Docker's: a volume a container uses (even a stopped
+    one) is not removed; prune takes the anonymous volumes nobody uses."""
+    assert contain.out("volume", "create", "notes") == "notes\n"
+    assert "notes" in contain.out("volume", "ls", "-q").split()
+    contain.out("run", "--name", "writer", "-v", "notes:/n", "-v", "/scratch", "busybox", "sh", "-c", "echo hi > /n/f")
+    (document,) = json.loads(contain.out("volume", "inspect", "notes"))
+    assert Path(document["Mountpoint"], "f").read_text() == "hi\n" and document["UsedBy"] == ["writer"]
+    done = contain.run("volume", "rm", "notes")
+    assert done.returncode == 1 and "volume is in use: notes (by writer)" in done.stderr
+    contain.out("rm", "writer")
+    anonymous = [name for name in contain.out("volume", "ls", "-q").split() if name.startswith("anonymous-")]
+    assert anonymous  # rm without -v left it
+    assert set(anonymous) <= set(contain.out("volume", "prune").split())
+    assert contain.out("volume", "rm", "notes") == "notes\n"
+    assert "notes" not in contain.out("volume", "ls", "-q").split()
+    assert contain.run("volume", "frob").returncode == 125
+
+
 def test_prune_removes_stopped_containers(root_contain):
     root_contain.out("run", "--name", "p1", "busybox", "true")
     root_contain.out("run", "-d", "--name", "p2", "busybox", "sleep", "100")
