@@ -9,12 +9,13 @@ import re
 from dataclasses import asdict, dataclass, field, replace
 
 from pyshell.errors import VmError
-from pyshell.units import parse_size  # noqa: F401 - sizes: one convention with contain (disks.py imports it here)
+from pyshell.units import parse_size  # sizes: one convention with contain (cli.py and disks.py import it from here)
 
 NICS = {"e1000": "e1000", "virtio": "virtio-net-pci", "none": None}
 ACCELS = ("auto", "kvm", "tcg")
 DISK_FORMATS = ("qcow2", "raw")
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
+MEMORY_LIMIT = 1 << 64
 
 
 @dataclass(frozen=True)
@@ -119,9 +120,10 @@ def _port(text: str, context: str) -> int:
 
 def parse_memory(text: str) -> int:
     """MiB in `-m` values: a bare number is MiB (as for qemu -m), or give a unit: 2G."""
-    if text.strip().isdigit():
-        return int(text)
-    size = parse_size(text)
+    size = int(text) << 20 if text.strip().isdigit() else parse_size(text)
     if size % (1 << 20):
         raise VmError(f"-m {text}: memory must be a whole number of MiB")
+    if size >= MEMORY_LIMIT:
+        # QEMU reads -m into a 64-bit byte count; it would refuse this at start.
+        raise VmError(f"-m {text}: too large (QEMU wants less than 2^64 bytes, 16 EiB)")
     return size >> 20

@@ -129,7 +129,7 @@ SHELL_COMMANDS = [
     ("set -u; echo $nosuchvar", None, "parameter not set"),
     ("echo ${", 2, "unterminated parameter expansion"),
     ("echo $(", 2, "unterminated command substitution"),
-    ("echo ${x@Q}", 2, "bad substitution"),   # ${x/} and ${x^^} became valid (bash forms)
+    ("echo ${x@Z}", 2, "bad substitution"),   # ${x/} and ${x^^} became valid (bash forms)
     ("if then", 2, "syntax error"),
     ("for in do", 2, "syntax error"),
     ("case x in", 2, "syntax error"),
