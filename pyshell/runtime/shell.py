@@ -79,10 +79,11 @@ class Shell:
         self.namerefs: set[str] = set()     # the names declared -n
         # Computed on each read (an unset one becomes an ordinary name, as in bash).
         self.dynamic = {"LINENO", "RANDOM", "SECONDS", "BASHPID", "EPOCHSECONDS",
-                        "EPOCHREALTIME", "SRANDOM", "PIPESTATUS"}
+                        "EPOCHREALTIME", "SRANDOM", "PIPESTATUS", "FUNCNAME"}
         for name in self.dynamic:
             self.vars.pop(name, None)
         self.pipe_statuses: list[int] | None = None  # of the last pipeline of several commands
+        self.function_names: list[str] = []  # the functions running, innermost last ($FUNCNAME)
         self.flag_letters = ""              # the letters $- adds for how pysh was started (c, s)
         self._environ_cache: dict[str, str] | None = None
         # One dict per running function: name -> what to put back on return
@@ -445,8 +446,9 @@ class Shell:
             name = self.resolve_name(name)
         value = self.vars.get(name)
         if value is None:
-            if name == "PIPESTATUS":
-                return [str(status) for status in self.pipe_statuses or (self.last_status,)]
+            listed = self._dynamic_array(name)
+            if listed is not None:
+                return listed
             special = self.getvar(name) if name in self.dynamic else None
             return [] if special is None else [special]
         if value.__class__ is str:
@@ -459,8 +461,9 @@ class Shell:
             name = self.resolve_name(name)
         value = self.vars.get(name)
         if value is None:
-            if name == "PIPESTATUS":
-                return [str(number) for number in range(len(self.pipe_statuses or (0,)))]
+            listed = self._dynamic_array(name)
+            if listed is not None:
+                return [str(number) for number in range(len(listed))]
             return ["0"] if name in self.dynamic else []
         if value.__class__ is str:
             return ["0"]
@@ -491,10 +494,10 @@ class Shell:
             name = self.resolve_name(name)
         value = self.vars.get(name)
         if value is None:
-            if name == "PIPESTATUS":
-                statuses = self.pipe_statuses or (self.last_status,)
-                key = self._key(name, _StatusList(statuses), subscript)
-                return str(statuses[key]) if 0 <= key < len(statuses) else None
+            listed = self._dynamic_array(name)
+            if listed is not None:
+                key = self._key(name, _StatusList(listed), subscript)
+                return listed[key] if 0 <= key < len(listed) else None
             key = self._key(name, None, subscript)
             return self.getvar(name) if key == 0 and name in self.dynamic else None
         key = self._key(name, value, subscript)
@@ -607,6 +610,16 @@ class Shell:
 
     # ---------------------------------------------------------------- computed variables
 
+    def _dynamic_array(self, name: str) -> list[str] | None:
+        """The computed arrays: PIPESTATUS, FUNCNAME (None for any other name)."""
+        if name not in self.dynamic:
+            return None
+        if name == "PIPESTATUS":
+            return [str(status) for status in self.pipe_statuses or (self.last_status,)]
+        if name == "FUNCNAME":
+            return self.function_names[::-1]
+        return None
+
     def _dynamic_value(self, name: str) -> str | None:
         if name == "LINENO":
             return str(self.lineno)
@@ -630,6 +643,8 @@ class Shell:
             return str(int.from_bytes(os.urandom(4), "little"))
         if name == "PIPESTATUS":
             return str((self.pipe_statuses or (self.last_status,))[0])
+        if name == "FUNCNAME":
+            return self.function_names[-1] if self.function_names else None
         return None
 
     def _set_dynamic(self, name: str, value: str) -> bool:
@@ -644,7 +659,7 @@ class Shell:
             return True
         if name == "LINENO":
             return True
-        if name in ("BASHPID", "EPOCHSECONDS", "EPOCHREALTIME", "SRANDOM", "PIPESTATUS"):
+        if name in ("BASHPID", "EPOCHSECONDS", "EPOCHREALTIME", "SRANDOM", "PIPESTATUS", "FUNCNAME"):
             return True
         return False
 
