@@ -352,9 +352,9 @@ def set_(shell, argv):
         if arg[1:] == "o":
             if index + 1 == len(args):
                 for name in sorted(OPTION_LETTERS):
-                    state = getattr(shell.options, name)
+                    state = shell.options.get(name)
                     if turn_on:
-                        write_out(f"{name:<15} {'on' if state else 'off'}\n")
+                        write_out(f"{name:<15}\t{'on' if state else 'off'}\n")
                     else:
                         write_out(f"set {'-' if state else '+'}o {name}\n")
                 return 0
@@ -377,7 +377,7 @@ def _set_option(shell, name: str, value: bool) -> None:
     if name == "monitor" and value and shell.jobs.terminal is None:
         if not shell.jobs.take_terminal():
             return
-    setattr(shell.options, name, value)
+    shell.options.set(name, value)
 
 
 # ---------------------------------------------------------------- running code

@@ -790,7 +790,7 @@ def _case_body(shell, node: Case) -> int:
         word = literal(node.word, shell)
         for item in node.items:
             for each in item.patterns:
-                if matches(pattern(each, shell), word):
+                if matches(pattern(each, shell), word, "nocasematch" in shell.shopts):
                     return run_script(shell, item.body)
     except PyshError as error:
         return _expansion_failed(shell, error)
@@ -860,7 +860,7 @@ def _cond_true(shell, expr, shown_prefix: str = "") -> bool:
     if tag in ("=", "==", "!="):
         right = pattern(expr[2], shell)
         _trace_cond(shell, f"{shown_prefix}{left} {tag} {right}")
-        return matches(right, left) == (tag != "!=")
+        return matches(right, left, "nocasematch" in shell.shopts) == (tag != "!=")
     if tag == "=~":
         from pyshell.expand import regex
 
