@@ -142,13 +142,22 @@ def start(name_or_id: str, home=None) -> ContainerInfo:
     return _info(container)
 
 
-def run(spec: ContainerSpec, home=None, terminal: bool = True) -> int:
+def run(spec: ContainerSpec, home=None, terminal: bool = True, explain: bool = False) -> int:
     """create + start, and unless ``spec.detach`` wait: the container's exit status.
     ``terminal``: a -t container in the foreground is attached to this process's fds 0 and 1
-    (0 is returned if the user detaches with Ctrl-P Ctrl-Q)."""
+    (0 is returned if the user detaches with Ctrl-P Ctrl-Q). ``explain``: each setup step is
+    told on stderr as it happens, with the kernel's answer (runtime/explain.py)."""
     from pyshell.contain.runtime import lifecycle
 
-    return lifecycle.run(_home(home), spec, attach_terminal=_attach_terminal if terminal else None)
+    attach = _attach_terminal if terminal else None
+    if explain:
+        from pyshell.contain.runtime.explain import reporting
+
+        with reporting(spec.name) as told:
+            status = lifecycle.run(_home(home), spec, attach_terminal=attach)
+            told.finished(status, spec.detach)
+            return status
+    return lifecycle.run(_home(home), spec, attach_terminal=attach)
 
 
 def _attach_terminal(container) -> int | None:

@@ -15,7 +15,7 @@ from pyshell.contain.cli.format import documents, err, human_age, out, table
 from pyshell.errors import ContainerError
 
 RUN_FLAGS = ("tty interactive rm detach name env env_file volume tmpfs workdir hostname entrypoint user read_only "
-             "memory cpus pids_limit cap_add cap_drop init network userns label stop_signal restart")
+             "memory cpus pids_limit cap_add cap_drop init network userns label stop_signal restart explain")
 
 
 # --------------------------------------------------------------------------- run, create
@@ -126,7 +126,7 @@ def cmd_run(options: dict, words: list[str]) -> int:
     spec = build_spec(options, words)
     if spec.tty and spec.interactive and not spec.detach and not os.isatty(0):
         raise ContainerError("the input device is not a TTY", 1)
-    status = api.run(spec)
+    status = api.run(spec, explain=bool(options.get("explain")))
     if spec.detach:
         out(spec.id + "\n")
     return status

@@ -63,6 +63,7 @@ FLAGS = _flags(
     Flag(("-l", "--label"), "label", True, True, help="K=V"),
     Flag(("--stop-signal",), "stop_signal", True),
     Flag(("--restart",), "restart", True, help="no, on-failure[:N] or always (with -d)"),
+    Flag(("--explain",), "explain", help="tell each setup step and the kernel's answer as it happens"),
     # other container commands
     Flag(("-a", "--all"), "all", help="all of them, not only the running ones"),
     Flag(("-q", "--quiet"), "quiet", help="only ids"),
