@@ -18,7 +18,7 @@ def test_start_order_puts_dependencies_first():
     order = start_order(SERVICES)
     assert order.index("db") < order.index("web") < order.index("proxy")
     assert order.index("cache") < order.index("web")
-    assert start_order(SERVICES, ["web"]) == ["cache", "db", "web"]
+    assert start_order(SERVICES, ["web"]) == ["db", "cache", "web"]
 
 
 @pytest.mark.parametrize("graph, cycle", [
