@@ -90,6 +90,13 @@ class Engine:
         self.progress = progress
         self.home = home
         self.api = _api()
+        # contain's create() writes temporary files named by pid: two threads of one process
+        # must not create at the same moment (starting, the slow part, stays parallel).
+        self.create_lock = threading.Lock()
+        self.log_offsets: dict[str, int] = {}
+
+    def _log_size(self, container: str) -> int:
+        return sum(len(chunk) for chunk in self.api.logs(container, home=self.home))
 
     # ------------------------------------------------------------ what exists
 
@@ -201,7 +208,8 @@ class Engine:
             health = specs.healthcheck_json(service)
             if health and "healthcheck" in spec._fields:
                 spec = spec.replace(healthcheck=health)
-            return self.api.create(spec, home=self.home)
+            with self.create_lock:
+                return self.api.create(spec, home=self.home)
         except self.api.ContainerError as error:
             raise ComposeError(f"container {container}: {error.message}", status=1) from None
 
@@ -247,6 +255,9 @@ class Engine:
                 self._carry_out(action, hashes[name], image_ids[name], options)
 
         attached_names = list(options.services) or sorted(services)
+        if not options.detach:
+            # an attached `up` shows what containers write from now on, not older runs' output
+            self.log_offsets = {o.name: self._log_size(o.name) for o in observed if o.service in attached_names}
         self._walk(order, converge, wait_conditions=not options.no_start)
         if options.no_start:
             return 0
@@ -374,7 +385,7 @@ class Engine:
 
         def follow(info):
             short, service = self._short(info), info.labels.get(plan.SERVICE_LABEL, "")
-            for data in self._follow_logs(info.name):
+            for data in self._follow_new(info.name, self.log_offsets.get(info.name, 0)):
                 printer.write(short, service, data)
             printer.finish(short, service)
             code = self.api.wait(info.name, home=self.home)
@@ -564,14 +575,14 @@ class Engine:
 
         def show(info):
             short, service = self._short(info), info.labels.get(plan.SERVICE_LABEL, "")
-            chunks = self.api.logs(info.name, follow=False, home=self.home)
+            chunks = list(self.api.logs(info.name, follow=False, home=self.home))
             data = b"".join(chunks)
             if tail is not None:
                 lines = data.splitlines(keepends=True)
                 data = b"".join(lines[-tail:]) if tail else b""
             printer.write(short, service, data)
             if follow:
-                for more in self._follow_new(info.name, len(b"".join(self.api.logs(info.name, home=self.home)))):
+                for more in self._follow_new(info.name, len(b"".join(chunks))):
                     printer.write(short, service, more)
             printer.finish(short, service)
 
