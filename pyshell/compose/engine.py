@@ -258,7 +258,14 @@ class Engine:
         if not options.detach:
             # an attached `up` shows what containers write from now on, not older runs' output
             self.log_offsets = {o.name: self._log_size(o.name) for o in observed if o.service in attached_names}
-        self._walk(order, converge, wait_conditions=not options.no_start)
+        try:
+            self._walk(order, converge, wait_conditions=not options.no_start)
+        except KeyboardInterrupt:
+            if options.detach:
+                raise
+            self.progress.message("Gracefully stopping... (press Ctrl+C again to force)")
+            self._stop_all(self.containers(all=False, services=tuple(order)), options.timeout)
+            return 130
         if options.no_start:
             return 0
         if options.wait:
@@ -335,7 +342,10 @@ class Engine:
             return
         for info in containers:
             if kind == "service_healthy":
-                self._wait_healthy(info.name)
+                try:
+                    self._wait_healthy(info.name)
+                except ComposeError as error:
+                    raise ComposeError(f"dependency failed to start: {error.message}") from None
             else:
                 code = self.api.wait(info.name, home=self.home)
                 if code != 0:
