@@ -545,7 +545,8 @@ class Engine:
             raise errors[0]
 
     def _remove_service_containers(self, containers, name, timeout, volumes=True) -> None:
-        for info in containers:
+        """Stop and remove the replicas of one service, in parallel."""
+        def remove(info):
             if info.state in ("running", "restarting", "paused"):
                 self.progress.event("Container", info.name, "Stopping")
                 self.stop_container(info.name, name, timeout)
@@ -554,25 +555,29 @@ class Engine:
             self.api.remove(info.name, force=True, volumes=volumes, home=self.home)
             self.progress.event("Container", info.name, "Removed")
 
+        _in_parallel(remove, containers)
+
     # ------------------------------------------------------------ ps, logs
 
     def ps(self, all: bool = False, services=()) -> list[dict]:
         rows = []
         now = time.time()
         for info in self.containers(all=all, services=tuple(services)):
+            health = self._health(info)
             rows.append({
                 "ID": info.id[:12], "Name": info.name, "Image": info.image,
                 "Command": _quoted_command(info.command), "Project": self.project.name,
                 "Service": info.labels.get(plan.SERVICE_LABEL, ""), "State": info.state,
-                "Health": self._health(info), "ExitCode": info.exit_code or 0,
-                "RunningFor": _ago(info.created, now), "Status": _status(info, self._health(info), now),
+                "Health": health, "ExitCode": info.exit_code or 0,
+                "RunningFor": _ago(info.created, now), "Status": _status(info, health, now),
                 "Ports": "", "CreatedAt": info.created,
             })
         return sorted(rows, key=lambda row: row["Name"])
 
     def _health(self, info) -> str:
-        if info.state != "running":
-            return ""
+        """healthy / unhealthy / starting, or "" for a container without a health check."""
+        if info.state != "running" or not getattr(info.spec, "healthcheck", None):
+            return ""  # no inspect (a search through every container) when there is nothing to show
         try:
             health = self.api.inspect(info.name, home=self.home).get("State", {}).get("Health")
         except self.api.ContainerError:
@@ -804,6 +809,26 @@ def list_projects(all: bool = False, home=None) -> list[dict]:
         status = ", ".join(f"{state}({count})" for state, count in sorted(states.items()))
         rows.append({"Name": name, "Status": status, "ConfigFiles": projects[name]["files"]})
     return rows
+
+
+def _in_parallel(work, items) -> None:
+    """work(item) for every item, each in a thread; the first error is raised afterwards."""
+    errors = []
+
+    def run(item):
+        try:
+            work(item)
+        except BaseException as error:  # noqa: BLE001 - handed to the caller
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(item,), daemon=True) for item in items]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(0.1)
+    if errors:
+        raise errors[0]
 
 
 def _reason(error: BaseException) -> str:
