@@ -162,16 +162,14 @@ class Engine:
 
         build = self.project.services[name]["build"]
         reference = image_name(self.project, name)
-        options_type = getattr(self.api, "BuildOptions", None)
-        if options_type is None:
-            from pyshell.contain.build.builder import BuildOptions as options_type  # until api exports it
         args = {key: value for key, value in build.get("args", {}).items() if value is not None}
         args.update(dict(item.split("=", 1) for item in extra_args if "=" in item))
         dockerfile = Path(build["context"]) / build["dockerfile"]
-        options = options_type(context=Path(build["context"]), dockerfile=dockerfile, tags=(reference,),
-                               build_args=args, no_cache=no_cache, target=build.get("target"), quiet=True)
         self.progress.event("Service", name, "Building")
         try:
+            options = self.api.build_options(context=Path(build["context"]), dockerfile=dockerfile,
+                                             tags=(reference,), build_args=args, no_cache=no_cache,
+                                             target=build.get("target"), quiet=True)
             image = self.api.build(options, home=self.home)
         except self.api.ContainerError as error:
             raise ComposeError(f'service "{name}" failed to build: {error.message}') from None
