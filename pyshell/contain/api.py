@@ -307,8 +307,9 @@ def export(name_or_id: str, output: str | None = None, home=None) -> int:
 
 
 def commit(name_or_id: str, reference: str | None = None, changes=(), message: str = "", author: str = "",
-           pause: bool = True, home=None):
-    """A new image from the container's changes (its upper dir) on top of its image."""
+           pause: bool | None = None, home=None):
+    """A new image from the container's changes (its upper dir) on top of its image. A running
+    container is frozen meanwhile: ``pause`` None when the host can, True or fail, False never."""
     from pyshell.contain.runtime import lifecycle
 
     home = _home(home)

@@ -59,7 +59,7 @@ FLAGS = _flags(
     Flag(("--cap-drop",), "cap_drop", True, True),
     Flag(("--init",), "init", help="a tiny init as PID 1 that reaps zombies"),
     Flag(("--network", "--net"), "network", True, help="none or host"),
-    Flag(("--userns",), "userns", True, help="host, auto or keep-id"),
+    Flag(("--userns",), "userns", True, help="host, or auto (a user namespace, also for root)"),
     Flag(("-l", "--label"), "label", True, True, help="K=V"),
     Flag(("--stop-signal",), "stop_signal", True),
     Flag(("--restart",), "restart", True, help="no, on-failure[:N] or always (with -d)"),
@@ -79,7 +79,7 @@ FLAGS = _flags(
     Flag(("-c", "--change"), "change", True, True, help="a Dockerfile instruction: 'CMD [\"sh\"]'"),
     Flag(("-m", "--message"), "message", True),
     Flag(("-a", "--author"), "author", True),
-    Flag(("-p", "--pause"), "pause", help="pause the container while committing (default true)"),
+    Flag(("-p", "--pause"), "pause", help="freeze a running container meanwhile (default: when the host can)"),
     Flag(("-o", "--output"), "output", True, help="file to write (default: standard output)"),
     # images
     Flag(("-i", "--input"), "input", True, help="archive to read (default: standard input)"),

@@ -665,14 +665,30 @@ def exec_in(container: state.Container, argv, env, user: str, workdir: str, tty:
 
 
 def commit(home: Path, container: state.Container, reference: str | None, changes: dict, message: str = "",
-           author: str = "", pause: bool = True):
-    """`contain commit`: the container's upper dir as a new layer on its image (an image.store.Image)."""
+           author: str = "", pause: bool | None = None):
+    """`contain commit`: the container's upper dir as a new layer on its image (an image.store.Image).
+    A running container is frozen meanwhile (kernel/freezer.py), so that the layer is one moment
+    of it: ``pause`` None = when this host can (Docker's default), True = or fail, False = never."""
     from pyshell.contain.image.store import ImageStore
+    from pyshell.contain.kernel import freezer
 
     store = ImageStore(home)
     parent = store.get(container.spec.image_id)
-    return store.commit(container.upper_dir, parent, reference, changes, created_by=f"contain commit {container.name}",
-                        comment=message, author=author)
+
+    def make_layer():
+        return store.commit(container.upper_dir, parent, reference, changes,
+                            created_by=f"contain commit {container.name}", comment=message, author=author)
+
+    cgroup = cgroups.from_json(container.cgroup)
+    if container.status != state.State.RUNNING or pause is False:
+        return make_layer()
+    if not freezer.available(cgroup):
+        if pause:
+            raise ContainerError("commit --pause: this host gives no cgroup freezer to this user "
+                                 "(use --pause=false to commit a running container as it is)")
+        return make_layer()
+    with freezer.Frozen(container.pid, cgroup):
+        return make_layer()
 
 
 def _copy_window_size(source: int, target: int) -> None:
