@@ -179,8 +179,8 @@ class _Drawing:
         for entry in shown:
             rows.append(self._fd_row(entry, pid, column))
         if hidden:
-            rows.append(s.paint(f"(and {hidden} of the shell's own fds ≥ 10, close-on-exec)"
-                                if not s.ascii else f"(and {hidden} of the shell's own fds >= 10, close-on-exec)", "2"))
+            at_least = ">=" if s.ascii else "≥"
+            rows.append(s.paint(f"(and {hidden} of the shell's own fds {at_least} 10, close-on-exec)", "2"))
         content_width = min(inner, max(visible_length(row) for row in rows + [heading + "  "]))
         margin = " " * indent
         top = f"{s.top_left}{s.horizontal} {s.paint(heading, '1')} "
