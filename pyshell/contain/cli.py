@@ -154,7 +154,7 @@ RUN_FLAGS = [
     Flag(("--cap-drop",), "cap_drop", True, True), Flag(("--init",), "init"),
     Flag(("--network", "--net"), "network", True), Flag(("--userns",), "userns", True),
     Flag(("-l", "--label"), "label", True, True), Flag(("--stop-signal",), "stop_signal", True),
-    Flag(("--restart",), "restart", True),
+    Flag(("--restart",), "restart", True), Flag(("--security-opt",), "security_opt", True, True),
 ]
 
 
@@ -179,7 +179,7 @@ def default_spec(image, image_ref: str, container_id: str | None = None, name: s
 
 def build_spec(home: Path, options: dict, words: list[str]):
     """Flags + image config -> a validated ContainerSpec (host paths are checked here too)."""
-    from pyshell.contain import linux, spec as spec_module, state
+    from pyshell.contain import linux, spec as spec_module, state, validation
     from pyshell.contain.images import ImageStore
 
     if not words:
@@ -235,7 +235,7 @@ def build_spec(home: Path, options: dict, words: list[str]):
         capabilities=spec_module.merge_capabilities(options["cap_add"], options["cap_drop"]),
         init=bool(options.get("init")), network=options.get("network") or "none", rootless=rootless,
         stop_signal=options.get("stop_signal") or spec.stop_signal, labels=tuple(sorted(labels.items())),
-        restart=restart)
+        restart=restart, seccomp=validation.seccomp_setting(options["security_opt"]))
     spec_module.validate(spec, linux.CAPABILITIES)
     return spec
 

@@ -36,7 +36,7 @@ from pathlib import Path
 
 # Imported here, not where the forked supervisor and PID 1 use them: an import in a forked child
 # is redone at every start (the child's modules die with it), in the parent it is done once.
-from pyshell.contain import cgroups, linux, setup, state, supervisor, teardown, userns
+from pyshell.contain import cgroups, linux, seccomp, setup, state, supervisor, teardown, userns
 from pyshell.contain.setup import Paths, SetupError, Stdio
 from pyshell.contain.spec import ContainerSpec
 from pyshell.errors import ContainerError
@@ -129,6 +129,7 @@ def start(home: Path, container: state.Container, foreground: bool, restarting: 
     spec = container.spec
     if container.status == "running":
         raise ContainerError(f"container {spec.name} is already running")
+    seccomp.filter_for(spec.seccomp, spec.capabilities)  # compiled here, before anything is made or forked
     with contextlib.ExitStack() as undo:
         stale_files = ("running", "exit") if restarting else ("running", "exit", "stopped", "restarts")
         for stale in stale_files:
@@ -642,6 +643,7 @@ def exec_in(container: state.Container, argv, env, user: str, workdir: str, tty:
     namespaces = ["ipc", "uts", "net", "cgroup", "pid", "mnt"]
     if spec.rootless:
         namespaces.insert(0, "user")
+    seccomp.filter_for(spec.seccomp, spec.capabilities)  # the container's filter, compiled before the fork
     # With -t the pty must come from the container's own /dev/pts (so `tty` names it there):
     # the child opens it after joining the mount namespace and passes us the master end.
     our_end, their_end = socket.socketpair() if tty else (None, None)
@@ -654,6 +656,7 @@ def exec_in(container: state.Container, argv, env, user: str, workdir: str, tty:
         try:
             # Open every namespace first: once in the mount namespace, /proc is the container's.
             fds = [(name, os.open(f"/proc/{pid}/ns/{name}", os.O_RDONLY | os.O_CLOEXEC)) for name in namespaces]
+            program = seccomp.filter_for(spec.seccomp, spec.capabilities)  # compiled above: a cache hit
             cgroup = cgroups.from_json(container.cgroup)
             if cgroup is not None:
                 cgroup.join()  # before the namespaces (we would not see the cgroup fs): limits apply to us too
@@ -671,7 +674,7 @@ def exec_in(container: state.Container, argv, env, user: str, workdir: str, tty:
                 full_env = dict(item.split("=", 1) for item in spec.env)
                 full_env.update(item.split("=", 1) for item in env)
                 setup.exec_process(argv, full_env, user if user else spec.user, workdir or spec.workdir,
-                                   stdio, spec.capabilities, spec.rootless)
+                                   stdio, spec.capabilities, spec.rootless, program)
             os.close(error_w)
             if slave is not None:
                 os.close(slave)

@@ -70,6 +70,7 @@ class ContainerSpec(Record):
     entrypoint: tuple[str, ...] = ()    # as configured, for inspect
     cmd: tuple[str, ...] = ()
     hidden: bool = False                # build containers: not shown by `ps -a`
+    seccomp: str = ""                   # "" our default profile, "unconfined", or a profile's JSON text
 
     def to_json(self) -> dict:
         data = self.as_dict()
