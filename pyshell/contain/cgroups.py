@@ -21,7 +21,7 @@ import time
 from pyshell.errors import ContainerError
 
 CGROUP_ROOT = "/sys/fs/cgroup"
-V1_CONTROLLERS = ("memory", "pids", "cpu")
+V1_CONTROLLERS = ("memory", "pids", "cpu", "devices")
 CPU_PERIOD_US = 100_000
 SIGKILL = 9  # not importing `signal` (and enum) keeps the supervisor quick to start
 
@@ -57,6 +57,10 @@ class Cgroup:
         self.add(0)  # 0: the writer itself
 
     def set_limits(self, memory: int | None, cpus: float | None, pids: int | None) -> None:
+        raise NotImplementedError
+
+    def limit_devices(self, rules) -> None:
+        """Let the container open only the device nodes ``rules`` allow (devices.py)."""
         raise NotImplementedError
 
     def pids(self) -> list[int]:
@@ -124,6 +128,11 @@ class CgroupV2(Cgroup):
         if pids is not None:
             _write(os.path.join(path, "pids.max"), "max" if pids < 0 else str(pids))
 
+    def limit_devices(self, rules) -> None:
+        from pyshell.contain import devices
+
+        devices.attach_v2(self.paths[0], rules)
+
 
 class CgroupV1(Cgroup):
     version = 1
@@ -153,6 +162,14 @@ class CgroupV1(Cgroup):
             _write(os.path.join(cpu_dir, "cpu.cfs_quota_us"), str(int(cpus * CPU_PERIOD_US)))
         if pids is not None:
             _write(os.path.join(self._controller("pids"), "pids.max"), "max" if pids < 0 else str(pids))
+
+    def limit_devices(self, rules) -> None:
+        from pyshell.contain import devices
+
+        directory = next((p for p in self.paths if p.startswith(f"{CGROUP_ROOT}/devices/")), None)
+        if directory is None:
+            raise ContainerError("no devices cgroup on this host: cannot limit the container's device nodes")
+        devices.apply_v1(directory, rules)
 
 
 def from_json(data: dict | None) -> Cgroup | None:

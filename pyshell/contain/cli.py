@@ -155,6 +155,7 @@ RUN_FLAGS = [
     Flag(("--network", "--net"), "network", True), Flag(("--userns",), "userns", True),
     Flag(("-l", "--label"), "label", True, True), Flag(("--stop-signal",), "stop_signal", True),
     Flag(("--restart",), "restart", True), Flag(("--security-opt",), "security_opt", True, True),
+    Flag(("--device",), "device", True, True),
 ]
 
 
@@ -235,7 +236,8 @@ def build_spec(home: Path, options: dict, words: list[str]):
         capabilities=spec_module.merge_capabilities(options["cap_add"], options["cap_drop"]),
         init=bool(options.get("init")), network=options.get("network") or "none", rootless=rootless,
         stop_signal=options.get("stop_signal") or spec.stop_signal, labels=tuple(sorted(labels.items())),
-        restart=restart, seccomp=validation.seccomp_setting(options["security_opt"]))
+        restart=restart, seccomp=validation.seccomp_setting(options["security_opt"]),
+        devices=tuple(validation.device(text) for text in options["device"]))
     spec_module.validate(spec, linux.CAPABILITIES)
     return spec
 

@@ -226,12 +226,21 @@ def _make_cgroup(container: state.Container):
     try:
         cgroup.create()
         cgroup.set_limits(spec.memory, spec.cpus, spec.pids_limit)
+        if os.geteuid() == 0:  # before PID 1 joins: nothing it runs may open a host device (devices.py)
+            cgroup.limit_devices(_device_rules(spec))
     except ContainerError:
         teardown.release_cgroup(cgroup)
         if wants_limits or not spec.rootless:
             raise
         return None  # rootless without limits: run without a cgroup of our own
     return cgroup
+
+
+def _device_rules(spec: ContainerSpec):
+    from pyshell.contain import devices
+
+    return devices.DEFAULT_RULES + tuple(devices.DeviceRule(d.kind, d.major, d.minor, d.access)
+                                         for d in spec.devices)
 
 
 def _supervisor_entry(container, cgroup, start_w: int, status_w: int | None, daemon: bool,

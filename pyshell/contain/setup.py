@@ -112,6 +112,10 @@ def enter_container(spec: ContainerSpec, paths: Paths, stdio: Stdio, error_fd: i
     # 6. A minimal /dev on tmpfs. Device nodes are bind mounts of the host's, which also works
     #    in a user namespace where mknod is forbidden (bubblewrap does the same).
     _make_dev(_inside(new_root, "/dev"), stdio.tty_slave)
+    for device in spec.devices:  # --device: the host's node, bound (the devices cgroup lets it open)
+        target = _inside(new_root, device.target)
+        _make_mount_point(target, directory=False)
+        step(f"bind mount device {device.host} on {device.target}", linux.mount, device.host, target, None, MS_BIND)
 
     # 7. /etc/hostname, /etc/hosts, /etc/resolv.conf: written to a small tmpfs of this mount
     #    namespace (no disk writes, gone with the container), then bound over the image's files.

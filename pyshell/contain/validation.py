@@ -42,3 +42,31 @@ def seccomp_setting(values: list[str]) -> str:
             raise ContainerError(error.message, 125) from None
         setting = text
     return setting
+
+
+def device(text: str):
+    """--device HOST[:CONTAINER][:PERMISSIONS] (Docker's parsing) -> a spec.Device, the host's
+    node looked up now (as Docker does at create)."""
+    from pyshell.contain import devices
+    from pyshell.contain.spec import Device
+
+    parts = text.split(":")
+    access = "rwm"
+    if len(parts) == 3:
+        host, target, access = parts
+    elif len(parts) == 2 and _is_device_access(parts[1]):
+        (host, access), target = parts, parts[0]
+    elif len(parts) == 2:
+        host, target = parts
+    elif len(parts) == 1:
+        host = target = parts[0]
+    else:
+        raise ContainerError(f'invalid argument "{text}" for "--device" flag: bad format for path: {text}', 125)
+    if not _is_device_access(access) or not target.startswith("/") or not host.startswith("/"):
+        raise ContainerError(f'invalid argument "{text}" for "--device" flag: bad format for path: {text}', 125)
+    rule = devices.rule_for_node(host, access)
+    return Device(host, target, access, rule.kind, rule.major, rule.minor)
+
+
+def _is_device_access(text: str) -> bool:
+    return bool(text) and set(text) <= set("rwm") and len(set(text)) == len(text)
