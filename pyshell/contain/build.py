@@ -130,7 +130,11 @@ def metadata_changes(instruction: Instruction, section: dict, env: dict[str, str
             raise ContainerError("SHELL requires the arguments to be in JSON form")
         return {"Shell": list(instruction.exec_form)}
     if keyword == "STOPSIGNAL":
-        return {"StopSignal": "".join(split_words(text, env, split=False))}
+        from pyshell.contain.validation import signal_number
+
+        stop_signal = "".join(split_words(text, env, split=False))
+        signal_number(stop_signal, status=1)  # Docker refuses it here too, not at the first `stop`
+        return {"StopSignal": stop_signal}
     if keyword == "HEALTHCHECK":
         return {"Healthcheck": _healthcheck(instruction, shell)}
     if keyword == "ONBUILD":

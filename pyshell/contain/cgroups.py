@@ -63,6 +63,23 @@ class Cgroup:
         """Let the container open only the device nodes ``rules`` allow (devices.py)."""
         raise NotImplementedError
 
+    def oom_kills(self) -> int:
+        """How many processes the OOM killer killed in this cgroup (for inspect's OOMKilled)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _counter(path: str, name: str) -> int:
+        """'NAME N' from a flat-keyed file (memory.events, memory.oom_control); 0 if absent."""
+        try:
+            with open(path) as file:
+                for line in file:
+                    key, _, value = line.partition(" ")
+                    if key == name:
+                        return int(value)
+        except (OSError, ValueError):
+            pass
+        return 0
+
     def pids(self) -> list[int]:
         found: set[int] = set()
         for path in self.paths:
@@ -133,6 +150,9 @@ class CgroupV2(Cgroup):
 
         devices.attach_v2(self.paths[0], rules)
 
+    def oom_kills(self) -> int:
+        return self._counter(os.path.join(self.paths[0], "memory.events"), "oom_kill")
+
 
 class CgroupV1(Cgroup):
     version = 1
@@ -170,6 +190,10 @@ class CgroupV1(Cgroup):
         if directory is None:
             raise ContainerError("no devices cgroup on this host: cannot limit the container's device nodes")
         devices.apply_v1(directory, rules)
+
+    def oom_kills(self) -> int:
+        memory_dir = next((p for p in self.paths if p.startswith(f"{CGROUP_ROOT}/memory/")), None)
+        return self._counter(os.path.join(memory_dir, "memory.oom_control"), "oom_kill") if memory_dir else 0
 
 
 def from_json(data: dict | None) -> Cgroup | None:

@@ -203,19 +203,18 @@ def build_spec(home: Path, options: dict, words: list[str]):
         env.setdefault("TERM", "xterm")
     for path in options["env_file"]:
         env.update(_read_env_file(path))
-    for item in options["env"]:
+    for item in map(validation.environment_variable, options["env"]):
         if "=" in item:
             key, value = item.split("=", 1)
             env[key] = value
         elif item in os.environ:  # -e K: copy the host's value, if it has one
             env[item] = os.environ[item]
 
-    memory = spec_module.parse_size(options["memory"]) if options.get("memory") else None
-    try:
-        cpus = float(options["cpus"]) if options.get("cpus") else None
-        pids = int(options["pids_limit"]) if options.get("pids_limit") else None
-    except ValueError as error:
-        raise ContainerError(f"invalid number: {error}", 125) from None
+    memory = validation.memory(options["memory"]) if options.get("memory") else None
+    cpus = validation.cpus(options["cpus"]) if options.get("cpus") else None
+    pids = validation.pids_limit(options["pids_limit"]) if options.get("pids_limit") else None
+    if options.get("stop_signal"):
+        validation.signal_number(options["stop_signal"])
     if options.get("userns") not in (None, "", "host", "keep-id", "auto"):
         raise ContainerError(f"--userns {options['userns']}: use host or auto", 125)
     rootless = os.geteuid() != 0 or options.get("userns") == "auto"
@@ -253,9 +252,13 @@ def _restart_count(directory: Path) -> int:
 def _restart_policy(options: dict) -> str:
     """--restart no | on-failure[:N] | always: kept by restart.py for a -d container."""
     policy = options.get("restart") or "no"
+    from pyshell.contain import validation
+
     name, _, count = policy.partition(":")
-    if name not in ("no", "on-failure", "always") or (count and (name != "on-failure" or not count.isdigit())):
+    if name not in ("no", "on-failure", "always") or (count and name != "on-failure"):
         raise ContainerError(f"invalid restart policy {policy!r}: use no, on-failure[:N] or always", 125)
+    if count:
+        validation.restart_count(count)
     if name != "no" and options.get("rm"):
         raise ContainerError("conflicting options: --restart and --rm", 125)
     if name != "no" and not options.get("detach"):
@@ -327,7 +330,8 @@ def cmd_run(home: Path, argv: list[str]) -> int:
     spec = build_spec(home, options, words)
     if spec.tty and spec.interactive and not spec.detach and not os.isatty(0):
         raise ContainerError("the input device is not a TTY", 1)
-    status = runtime.run(home, spec, attach_terminal=_attach_terminal)
+    status = runtime.run(home, spec, attach_terminal=_attach_terminal,
+                         notice=lambda text: err(f"pysh: contain run: {text}\n"))
     if spec.detach:
         out(spec.id + "\n")
     return status
@@ -363,8 +367,11 @@ def cmd_exec(home: Path, argv: list[str]) -> int:
     options, words = parse_flags("exec", argv, flags)
     if len(words) < 2:
         raise ContainerError('"contain exec" requires at least 2 arguments: CONTAINER COMMAND [ARG...]', 1)
+    from pyshell.contain.validation import environment_variable
+
     container = _find(home, words[0])
-    env = [item if "=" in item else f"{item}={os.environ.get(item, '')}" for item in options["env"]]
+    env = [item if "=" in item else f"{item}={os.environ.get(item, '')}"
+           for item in map(environment_variable, options["env"])]
     return runtime.exec_in(container, words[1:], env, options.get("user") or "", options.get("workdir") or "",
                            bool(options.get("tty")), bool(options.get("interactive")))
 
@@ -375,6 +382,8 @@ def cmd_ps(home: Path, argv: list[str]) -> int:
 
     options, words = parse_flags("ps", argv, [Flag(("-a", "--all"), "all"), Flag(("-q", "--quiet"), "quiet"),
                                               Flag(("--no-trunc",), "no_trunc")])
+    if words:
+        raise ContainerError('"contain ps" accepts no arguments', 1)
     containers = [c for c in state.all_containers(home)
                   if not c.spec.hidden and (options.get("all") or c.status == "running")]
     if options.get("quiet"):
@@ -471,29 +480,16 @@ def cmd_stop(home: Path, argv: list[str]) -> int:
 
 def _stop_timeout(options: dict) -> float:
     """-t SECONDS of stop and restart: how long SIGTERM has before SIGKILL (10 s by default)."""
-    text = options.get("time") or "10"
-    try:
-        seconds = float(text)
-    except ValueError:
-        raise ContainerError(f"invalid time: {text!r} (use a number of seconds)", 125) from None
-    if seconds < 0:
-        raise ContainerError(f"invalid time: {text!r} (use a number of seconds)", 125)
-    return seconds
+    from pyshell.contain import validation
+
+    return validation.seconds(options.get("time") or "10", "-t, --time")
 
 
 def cmd_kill(home: Path, argv: list[str]) -> int:
-    import signal
-
-    from pyshell.contain import runtime
+    from pyshell.contain import runtime, validation
 
     options, words = parse_flags("kill", argv, [Flag(("-s", "--signal"), "signal", True)])
-    name = (options.get("signal") or "KILL").upper()
-    if name.isdigit():
-        number = int(name)
-    else:
-        number = getattr(signal, name if name.startswith("SIG") else f"SIG{name}", None)
-        if number is None:
-            raise ContainerError(f"invalid signal: {options.get('signal')}", 1)
+    number = validation.signal_number(options.get("signal") or "KILL", status=1)
     for each in _one_or_more("kill", words):
         runtime.kill(_find(home, each), int(number))
         out(each + "\n")
@@ -549,7 +545,7 @@ def inspect_document(container) -> dict:
         "Path": spec.argv[0] if spec.argv else "",
         "Args": list(spec.argv[1:]),
         "State": {"Status": container.status, "Running": running, "Paused": False, "Restarting": False,
-                  "OOMKilled": False, "Dead": False, "Pid": container.pid if running else 0,
+                  "OOMKilled": container.oom_killed, "Dead": False, "Pid": container.pid if running else 0,
                   "ExitCode": container.exit_code or 0, "Error": "",
                   "StartedAt": container.started_at or "0001-01-01T00:00:00Z",
                   "FinishedAt": container.finished_at or "0001-01-01T00:00:00Z"},
@@ -584,6 +580,9 @@ def cmd_inspect(home: Path, argv: list[str]) -> int:
     options, words = parse_flags("inspect", argv, [Flag(("-f", "--format"), "format", True),
                                                    Flag(("--type",), "type", True)])
     _one_or_more("inspect", words)
+    kind = options.get("type") or ""
+    if kind not in ("", "container", "image"):
+        raise ContainerError(f'unknown type: "{kind}": must be one of "container", "image"', 1)
     documents = []
     for name in words:
         try:
@@ -591,6 +590,8 @@ def cmd_inspect(home: Path, argv: list[str]) -> int:
                 raise ContainerError("")
             documents.append(inspect_document(_find(home, name)))
         except ContainerError:
+            if kind == "container":
+                raise
             # Not a container: maybe an image (Docker's `inspect` looks at both).
             forwarded = (["-f", options["format"]] if options.get("format") else []) + [name]
             status = image_cli.COMMANDS["image-inspect"](forwarded)

@@ -56,13 +56,16 @@ NAMESPACES = linux.CLONE_NEWNS | linux.CLONE_NEWUTS | linux.CLONE_NEWIPC
 # --------------------------------------------------------------------------- create
 
 
-def create(home: Path, spec: ContainerSpec) -> state.Container:
-    """Make the container's directory and config; the name is checked and taken under the lock."""
+def create(home: Path, spec: ContainerSpec, starting: bool = False) -> state.Container:
+    """Make the container's directory and config; the name is checked and taken under the lock.
+    ``starting``: `start` follows at once (`run`), so the mark that we are at it stays (see start)."""
     directory = state.containers_dir(home) / spec.id
     with locked(state.lock_path(home)):
         taken = state.names_in_use(home)
         if spec.name in taken:
             raise ContainerError(f'the container name "{spec.name}" is already in use')
+        directory.mkdir(parents=True)
+        state.mark_starting(directory)  # first: a create cut short is then found and removed
         for sub in ("rootfs/upper", "rootfs/work", "rootfs/merged", "etc"):
             (directory / sub).mkdir(parents=True, exist_ok=True)
         cgroup = None
@@ -71,6 +74,8 @@ def create(home: Path, spec: ContainerSpec) -> state.Container:
             cgroup = found.to_json() if found else None
         created = state.now_iso()
         state.save_config(directory, spec, created, cgroup)
+        if not starting:
+            state.clear_starting(directory)
     # What state.load() would read back from the files just written.
     return state.Container(directory, spec, created, cgroup, "created", None, "", "", 0, 0)
 
@@ -112,6 +117,7 @@ class Started:
         self._loaded = None
         self.status_fd = status_fd  # foreground: the supervisor writes PID 1's exit status there
         self.supervisor_pid = supervisor_pid  # our child, when no middle process stands between
+        self.oom_killed = False  # set by wait_status
 
     @property
     def container(self) -> state.Container:
@@ -130,7 +136,11 @@ def start(home: Path, container: state.Container, foreground: bool, restarting: 
     if container.status == "running":
         raise ContainerError(f"container {spec.name} is already running")
     seccomp.filter_for(spec.seccomp, spec.capabilities)  # compiled here, before anything is made or forked
+    # Until we return, the container directory says that we are starting it: if we are killed
+    # half-way, the next command releases what we made (state.reconcile).
+    state.mark_starting(container.dir)
     with contextlib.ExitStack() as undo:
+        undo.callback(state.clear_starting, container.dir)
         stale_files = ("running", "exit") if restarting else ("running", "exit", "stopped", "restarts")
         for stale in stale_files:
             (container.dir / stale).unlink(missing_ok=True)
@@ -162,7 +172,10 @@ def start(home: Path, container: state.Container, foreground: bool, restarting: 
                 os.close(status_r)
             code, _, message = failure.strip().partition(" ")
             raise ContainerError(message or failure, int(code) if code.isdigit() else 125)
+        if not (container.dir / "running").exists():  # it writes that before it lets us go
+            raise ContainerError("the container's supervisor died before the container started", 125)
         undo.pop_all()
+    state.clear_starting(container.dir)
     os.close(start_r)
     if spec.restart != "no" and not restarting:
         _start_restarter(container)
@@ -366,6 +379,10 @@ def _container_init(spec: ContainerSpec, directory: str, cgroup, stdio: Stdio, g
         os.close(go_r)
 
     try:
+        # If the supervisor dies (kill -9), so do we, and with PID 1 its whole PID namespace:
+        # no container process lives on unwatched. (Before it releases us it cannot die unseen:
+        # wait_for_cgroup then reads EOF.)
+        linux.prctl(linux.PR_SET_PDEATHSIG, 9)
         if cgroup is not None and cgroup.joins_itself_fast:
             cgroup.join()
         flags = NAMESPACES | (linux.CLONE_NEWNET if spec.network == "none" else 0)
@@ -477,7 +494,9 @@ def wait_status(started: Started) -> int:
     _reap_exited_supervisors()
     if not _reap(started.supervisor_pid, block=False):
         _exiting_supervisors.append(started.supervisor_pid)  # still freeing its memory: later
-    return int(text) if text.strip().isdigit() else 255  # the supervisor died: no status to tell
+    words = text.split()
+    started.oom_killed = "oom-killed" in words[1:]
+    return int(words[0]) if words and words[0].isdigit() else 255  # the supervisor died: no status to tell
 
 
 def send_signal(container: state.Container, number: int) -> None:
@@ -519,8 +538,9 @@ def stop(container: state.Container, timeout: float) -> None:
         if container.spec.restart != "no":
             _wait_restart_decision(container, timeout)
         return
-    stop_signal = getattr(signal, container.spec.stop_signal or "SIGTERM", signal.SIGTERM)
-    send_signal(container, stop_signal)
+    from pyshell.contain.validation import signal_number
+
+    send_signal(container, signal_number(container.spec.stop_signal or "SIGTERM"))
     if not wait_supervisor(container, timeout):
         send_signal(container, signal.SIGKILL)
         wait_supervisor(container, None)
@@ -578,6 +598,9 @@ def remove(home: Path, container: state.Container, force: bool) -> None:
         _wait_restart_decision(container, 0)
     with locked(state.lock_path(home)):
         teardown.release_cgroup(cgroups.from_json(container.cgroup))
+        # The config goes first: a removal cut short leaves a directory that the next command
+        # knows for a leftover (state.reconcile), not a container.
+        (container.dir / "config.json").unlink(missing_ok=True)
         for path in _removable_paths(container):
             teardown.remove_tree(path)
 
@@ -585,9 +608,10 @@ def remove(home: Path, container: state.Container, force: bool) -> None:
 # --------------------------------------------------------------------------- run
 
 
-def run(home: Path, spec: ContainerSpec, attach_terminal=None) -> int:
-    """`contain run`: create, start, and (unless -d) wait; returns the container's exit status."""
-    container = create(home, spec)
+def run(home: Path, spec: ContainerSpec, attach_terminal=None, notice=None) -> int:
+    """`contain run`: create, start, and (unless -d) wait; returns the container's exit status.
+    ``notice(text)`` hears what the user should know beyond the status (an OOM kill)."""
+    container = create(home, spec, starting=True)
     try:
         started = start(home, container, foreground=not spec.detach)
     except BaseException:
@@ -599,7 +623,11 @@ def run(home: Path, spec: ContainerSpec, attach_terminal=None) -> int:
         if attach_terminal(started.container) is None:  # detached with Ctrl-P Ctrl-Q
             os.close(started.status_fd)
             return 0
-    return wait_status(started)
+    status = wait_status(started)
+    if started.oom_killed and notice is not None:
+        notice(f"the container was killed by the OOM killer (memory limit {spec.memory} bytes)"
+               if spec.memory else "the container was killed by the OOM killer")
+    return status
 
 
 def run_for_build(image, argv, env, workdir: str = "/", user: str = "", network: str = "none",

@@ -61,10 +61,15 @@ def main(argv: list[str]) -> None:
     # 4. Record the exit, then undo what the container held on the host (even if recording failed).
     from pyshell.contain import cgroups, teardown
 
+    cgroup = cgroups.from_json(options.get("cgroup"))
+    # The OOM killer's count, read before the cgroup goes: Docker's OOMKilled.
+    oom = " oom-killed" if cgroup is not None and cgroup.oom_kills() else ""
+    # "removing": should we die before the removal below is done, the next command finishes it.
+    removing = " removing" if options.get("autoremove") else ""
     try:
-        _write_atomically(f"{directory}/exit", f"{status} {_now()}\n")
+        _write_atomically(f"{directory}/exit", f"{status} {_now()}{oom}{removing}\n")
     finally:
-        teardown.release_cgroup(cgroups.from_json(options.get("cgroup")))
+        teardown.release_cgroup(cgroup)
         if options.get("autoremove"):
             for path in options["remove"]:
                 teardown.remove_tree(path)
@@ -72,7 +77,7 @@ def main(argv: list[str]) -> None:
     # 5. A foreground `contain run` waits for this line.
     if options.get("status_pipe") is not None:
         try:
-            os.write(options["status_pipe"], f"{status}\n".encode())
+            os.write(options["status_pipe"], f"{status}{oom}\n".encode())
         except BrokenPipeError:
             pass  # the user detached (Ctrl-P Ctrl-Q): nobody is waiting any more
     os._exit(0)
