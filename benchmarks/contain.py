@@ -16,6 +16,11 @@ so that load on the machine hits them alike:
 * the cold `pysh -c 'contain run --rm busybox true'`, beside `pysh -c true`.
 * `contain exec` into a running container vs `runc exec`, both as loops (pysh vs bash);
   the RSS of a running container's supervisor.
+* what the hardening costs a start (issue 17), before/after in the same run: the in-process
+  `contain run` with the default seccomp filter against `--security-opt seccomp=unconfined`
+  (alternated run by run), the filter's compile in a fresh process (libseccomp loaded, the
+  profile compiled: what a cold `contain run` pays once), and the device rules written to a
+  fresh cgroup (v1 devices.deny/allow; a BPF program attached on cgroup2, where mounted).
 
 Peers need: apt-get install runc crun bubblewrap podman. Missing ones are reported and skipped.
 The .pyc files are brought up to date first, as an installed pysh has them: with
@@ -103,6 +108,49 @@ def peer_loops(work: Path, rootfs: Path, runs: int) -> dict[str, tuple[str, int]
     return peers
 
 
+def hardening_costs(contain_in_process, count: int) -> dict[str, list[float]]:
+    """The seccomp filter and the device rules, measured where they are paid (see the docstring)."""
+    from pyshell.contain.kernel import cgroups, devices
+
+    with_filter, without = [], []
+    for _ in range(count):  # alternated, so that load hits both alike
+        with_filter.append(contain_in_process())
+        without.append(contain_in_process("--security-opt", "seccomp=unconfined"))
+    compile_cold = []
+    for _ in range(max(5, count // 10)):
+        done = subprocess.run([PYTHON, "-c", "import time; from pyshell.contain.kernel import seccomp; "
+                               "from pyshell.contain.spec import DEFAULT_CAPABILITIES as caps; t = time.perf_counter(); "
+                               "seccomp.filter_for('', caps); print(time.perf_counter() - t)"],
+                              capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True)
+        compile_cold.append(float(done.stdout))
+    results = {"contain run, default seccomp filter (in-process)": with_filter,
+               "contain run, --security-opt seccomp=unconfined": without,
+               "seccomp: load libseccomp + compile, fresh process": compile_cold}
+    targets = {"device rules, cgroup v1 (devices.deny + 10 allow)": f"{cgroups.CGROUP_ROOT}/devices"}
+    with open("/proc/self/mounts") as mounts:
+        cgroup2 = next((line.split()[1] for line in mounts if line.split()[2] == "cgroup2"), None)
+    if cgroup2:
+        targets["device rules, cgroup v2 (BPF program attached)"] = cgroup2
+    for name, parent in targets.items():
+        if not os.path.isdir(parent):
+            continue
+        times = []
+        for attempt in range(20):
+            directory = f"{parent}/pysh-bench-devices-{os.getpid()}-{attempt}"
+            os.mkdir(directory)
+            try:
+                started = time.perf_counter()
+                if parent == cgroup2:
+                    devices.attach_v2(directory, devices.DEFAULT_RULES)
+                else:
+                    devices.apply_v1(directory, devices.DEFAULT_RULES)
+                times.append(time.perf_counter() - started)
+            finally:
+                os.rmdir(directory)
+        results[name] = times
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20, help="runs per loop")
@@ -117,7 +165,7 @@ def main() -> int:
     home = work / "home"
     os.environ["PYSH_HOME"] = str(home)
     from pyshell.contain import cli
-    from pyshell.contain.images import ImageStore
+    from pyshell.contain.image.store import ImageStore
 
     try:
         subprocess.run([PYTHON, "-m", "pyshell.contain", "bootstrap", "busybox"], check=True,
@@ -150,11 +198,11 @@ def main() -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         saved = os.dup(1)
 
-        def contain_in_process() -> float:
+        def contain_in_process(*flags: str) -> float:
             os.dup2(devnull, 1)
             try:
                 started = time.perf_counter()
-                status = cli.main(["run", "--rm", "busybox", "true"])
+                status = cli.main(["run", "--rm", *flags, "busybox", "true"])
                 elapsed = time.perf_counter() - started
             finally:
                 os.dup2(saved, 1)
@@ -163,6 +211,7 @@ def main() -> int:
 
         contain_in_process()
         in_process = [contain_in_process() for _ in range(runs * options.repeats)]
+        hardening = hardening_costs(contain_in_process, runs * options.repeats)
 
         ours = statistics.median(per_run["pysh loop: contain run --rm"])
         ours_started = statistics.median(started_cost)
@@ -176,6 +225,10 @@ def main() -> int:
                 continue
             peer = statistics.median(values)
             print(f"  {name + ' (bash loop)':52s} {spread(values)}   x{peer / ours:5.2f}  [x{peer / ours_started:5.2f}]")
+
+        print("\nhardening, what it adds to a start (medians, min-max):")
+        for name, values in hardening.items():
+            print(f"  {name:52s} {spread(values)}")
 
         # --- cold starts.
         print("\ncold start (a new pysh each time):")
@@ -209,10 +262,11 @@ def main() -> int:
         for name, values in exec_times.items():
             print(f"  {name:52s} {spread(values)}   x{statistics.median(values) / ours_exec:5.2f}")
 
-        from pyshell.contain import state
+        from pyshell.contain import api
+        from pyshell.contain.runtime.protocol import Running, read_record
 
-        container = state.find(home, "bench-exec")
-        supervisor = (container.dir / "running").read_text().split()[0]
+        running = read_record(api.get("bench-exec", home).directory / "running", Running)
+        supervisor = running.supervisor_pid
         status_text = Path(f"/proc/{supervisor}/status").read_text()
         rss = next(line for line in status_text.splitlines() if line.startswith("VmRSS"))
         print(f"\nsupervisor of a running (-d) container: {rss.split(':')[1].strip()} RSS")
@@ -228,7 +282,7 @@ def main() -> int:
         if shutil.which("podman") and podman_store.exists():
             subprocess.run(["podman", "--root", str(podman_store / "root"), "--runroot", str(podman_store / "run"),
                             "system", "reset", "-f"], capture_output=True)
-        from pyshell.contain.teardown import remove_tree
+        from pyshell.contain.runtime.teardown import remove_tree
 
         subprocess.run(["umount", "-R", str(podman_store)], capture_output=True)
         remove_tree(str(work))

@@ -18,7 +18,7 @@ def seccomp_setting(values: list[str]) -> str:
     """--security-opt seccomp=FILE|unconfined (also the old seccomp:FILE) and no-new-privileges
     (always on here) -> what ContainerSpec.seccomp holds: "" for the default profile,
     "unconfined", or the profile's JSON text (read now, as Docker keeps it with the container)."""
-    from pyshell.contain import seccomp
+    from pyshell.contain.kernel import seccomp
 
     setting = ""
     for value in values:
@@ -48,7 +48,7 @@ def seccomp_setting(values: list[str]) -> str:
 def device(text: str):
     """--device HOST[:CONTAINER][:PERMISSIONS] (Docker's parsing) -> a spec.Device, the host's
     node looked up now (as Docker does at create)."""
-    from pyshell.contain import devices
+    from pyshell.contain.kernel import devices
     from pyshell.contain.spec import Device
 
     parts = text.split(":")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pyshell.contain import devices
-from pyshell.contain.devices import DEFAULT_RULES, DeviceRule
+from pyshell.contain.kernel import devices
+from pyshell.contain.kernel.devices import DEFAULT_RULES, DeviceRule
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="device nodes and cgroups need root")
 

@@ -133,8 +133,8 @@ def test_layer_tars_stay_inside(contain, open_tmp, name, members, error, content
             assert done.returncode != 0 and error in done.stderr and "Traceback" not in done.stderr, done.stderr
         else:
             assert done.returncode == 0, done.stderr
-            from pyshell.contain.build_files import ImageTree
-            from pyshell.contain.images import ImageStore
+            from pyshell.contain.build.files import ImageTree
+            from pyshell.contain.image.store import ImageStore
 
             assert ImageTree(ImageStore(contain.home).resolve("evil").layer_dirs).read_text("probe") == content
     finally:

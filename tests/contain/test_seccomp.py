@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pyshell.contain import seccomp
+from pyshell.contain.kernel import seccomp
 from pyshell.contain.spec import DEFAULT_CAPABILITIES
 from pyshell.errors import ContainerError
 

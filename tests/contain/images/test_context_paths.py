@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import contain, needs_root
-from pyshell.contain.context_paths import resolve_in_scope
+from pyshell.contain.image.paths import resolve_in_scope
 from pyshell.errors import ContainerError
 
 
@@ -117,7 +117,7 @@ def test_copy_never_reads_the_host_through_links(tmp_path, home, store, busybox,
         assert done.returncode == 1 and error in done.err and "Traceback" not in done.err, done.err
         return
     assert done.returncode == 0, done.err
-    from pyshell.contain.build_files import ImageTree
+    from pyshell.contain.build.files import ImageTree
 
     image = store.resolve("escape")
     assert ImageTree(image.layer_dirs).read_text("out") == content
