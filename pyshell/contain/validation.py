@@ -84,7 +84,10 @@ def memory(text: str) -> int:
     few bytes: the first allocation is killed by the OOM killer, status 137 and no message)."""
     from pyshell.contain.spec import parse_size
 
-    size = parse_size(text)
+    try:
+        size = parse_size(text)
+    except OverflowError:  # more digits than a float holds
+        size = LARGEST_INT64 + 1
     if size > LARGEST_INT64:
         raise ContainerError(f'invalid argument "{text}" for "-m, --memory" flag: value out of range', 125)
     return size

@@ -249,3 +249,34 @@ def _processes_running(command_line: str) -> bool:
             except OSError:
                 pass
     return False
+
+
+# --------------------------------------------------------------------------- the checks themselves
+
+SIGNALS = [("TERM", 15), ("sigkill", 9), ("SIGRTMIN+3", 37), ("RTMAX-1", 63), ("64", 64), ("1", 1),
+           ("0", None), ("65", None), ("SIGBOGUS", None), ("", None), ("SIG", None), ("RTMIN+99", None)]
+
+
+@pytest.mark.parametrize("text,number", SIGNALS)
+def test_signal_numbers(text, number):
+    from pyshell.contain.validation import signal_number
+    from pyshell.errors import ContainerError
+
+    if number is None:
+        with pytest.raises(ContainerError, match="Invalid signal"):
+            signal_number(text)
+    else:
+        assert signal_number(text) == number
+
+
+@pytest.mark.parametrize("text,size", [("64m", 64 << 20), ("8e", None), ("9" * 30 + "g", None),
+                                       ("9" * 400, None), ("8589934592g", None), ("8589934591g", 8589934591 << 30)])
+def test_memory_sizes(text, size):
+    from pyshell.contain.validation import memory
+    from pyshell.errors import ContainerError
+
+    if size is None:
+        with pytest.raises(ContainerError):
+            memory(text)
+    else:
+        assert memory(text) == size

@@ -122,6 +122,7 @@ class Started:
         self.status_fd = status_fd  # foreground: the supervisor writes PID 1's exit status there
         self.supervisor_pid = supervisor_pid  # our child, when no middle process stands between
         self.oom_killed = False  # set by wait_status
+        self.supervisor_lost = False  # it died without telling a status (kill -9): set by wait_status
 
     @property
     def container(self) -> state.Container:
@@ -175,10 +176,12 @@ def start(home: Path, container: state.Container, foreground: bool, restarting: 
                 os.close(status_r)
             status, message = protocol.parse_failure(failure)
             raise ContainerError(message, status)
-        if not (container.dir / "running").exists():  # it writes that before it lets us go
-            raise ContainerError("the container's supervisor died before the container started", 125)
         undo.pop_all()
-    state.clear_starting(container.dir)
+    # The supervisor writes `running` before it lets us go, then may be done already (an --rm
+    # `true`: the directory is gone). If it died before, the mark stays: the next command
+    # after us cleans up (reconcile), and `run` removes an --rm container at once.
+    if (container.dir / "running").exists() or not (container.dir / "config.json").exists():
+        state.clear_starting(container.dir)
     os.close(start_r)
     if spec.restart != "no" and not restarting:
         _start_restarter(container)
@@ -440,6 +443,7 @@ def wait_status(started: Started) -> int:
     if not _reap(started.supervisor_pid, block=False):
         _exiting_supervisors.append(started.supervisor_pid)  # still freeing its memory: later
     started.oom_killed = protocol.status_says_oom_killed(line)
+    started.supervisor_lost = not line.strip()
     return protocol.parse_status(line)
 
 
@@ -562,6 +566,8 @@ def run(home: Path, spec: ContainerSpec, attach_terminal=None, notice=None) -> i
             os.close(started.status_fd)
             return 0
     status = wait_status(started)
+    if started.supervisor_lost and spec.autoremove:
+        remove(home, state.load(container.dir) or container, force=True, volumes=True)
     if started.oom_killed and notice is not None:
         notice(f"the container was killed by the OOM killer (memory limit {spec.memory} bytes)"
                if spec.memory else "the container was killed by the OOM killer")
