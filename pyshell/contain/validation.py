@@ -82,7 +82,7 @@ PID_MAX_LIMIT = 4 * 1024 * 1024   # the largest pids.max the kernel accepts (ker
 def memory(text: str) -> int:
     """-m: a size the kernel can hold. A larger one would wrap around in the kernel's parser (to a
     few bytes: the first allocation is killed by the OOM killer, status 137 and no message)."""
-    from pyshell.contain.spec import parse_size
+    from pyshell.units import parse_size
 
     try:
         size = parse_size(text)
