@@ -280,3 +280,16 @@ def test_memory_sizes(text, size):
             memory(text)
     else:
         assert memory(text) == size
+
+
+@pytest.mark.parametrize("text,nanoseconds", [("1m30s", 90 * 10**9), ("2562047h", 2562047 * 3600 * 10**9),
+                                              ("2562048h", None), ("99999999999h", None)])
+def test_durations_fit_docker(text, nanoseconds):
+    from pyshell.errors import ContainerError
+    from pyshell.units import parse_duration
+
+    if nanoseconds is None:
+        with pytest.raises(ContainerError, match="invalid duration"):
+            parse_duration(text)
+    else:
+        assert parse_duration(text) == nanoseconds
