@@ -22,11 +22,13 @@ def seccomp_setting(values: list[str]) -> str:
 
     setting = ""
     for value in values:
+        if value in ("no-new-privileges", "no-new-privileges:true", "no-new-privileges=true"):
+            continue
+        if value in ("no-new-privileges:false", "no-new-privileges=false"):
+            raise ContainerError("--security-opt no-new-privileges=false: contain always sets NO_NEW_PRIVS", 125)
         key, separator, argument = value.partition("=")
         if not separator and value.startswith("seccomp:"):
             key, separator, argument = value.partition(":")
-        if key in ("no-new-privileges", "no-new-privileges:true") or value == "no-new-privileges=true":
-            continue
         if key != "seccomp" or not separator:
             raise ContainerError(f'invalid --security-opt: "{value}" (this runtime knows seccomp=PROFILE|unconfined '
                                  "and no-new-privileges)", 125)

@@ -143,6 +143,13 @@ def test_device_flag(root_contain, open_tmp):
     assert done.stdout.split() == ["c", "WROTE"], done.stderr
 
 
+def test_device_flag_rootless(user_home):
+    """Rootless: the node is bound in (no devices cgroup; the user's own access to it applies)."""
+    done = user_home.run("run", "--rm", "--device", "/dev/null:/dev/n2", "busybox", "sh", "-c",
+                         "ls -l /dev/n2 | cut -c1; echo x > /dev/n2 && echo WROTE")
+    assert done.stdout.split() == ["c", "WROTE"], done.stderr
+
+
 @pytest.mark.parametrize("value,message", [
     ("/dev/nope", 'error gathering device information while adding custom device "/dev/nope": no such file'),
     ("/dev/null:rwx", 'invalid argument "/dev/null:rwx" for "--device" flag: bad format for path'),

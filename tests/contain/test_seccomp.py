@@ -138,6 +138,7 @@ def test_exec_gets_the_containers_filter(contain):
     ("seccomp=/nonexistent.json", "opening seccomp profile (/nonexistent.json) failed: No such file or directory"),
     ("apparmor=unconfined", 'invalid --security-opt: "apparmor=unconfined"'),
     ("seccomp", 'invalid --security-opt: "seccomp"'),
+    ("no-new-privileges=false", "contain always sets NO_NEW_PRIVS"),
 ])
 def test_bad_security_opts(root_contain, option, message):
     done = root_contain.run("run", "--rm", "--security-opt", option, "busybox", "true")
