@@ -194,7 +194,7 @@ def test_a_run_killed_during_start_up_leaves_nothing(contain):
         process = subprocess.Popen(contain.argv("run", "--rm", "--name", f"rk{attempt}", "busybox", "sleep", "0.2"),
                                    env=contain.env, cwd=str(contain.home), start_new_session=True,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(0.02 + attempt * 0.012)  # from before the import is done to after PID 1 runs
+        time.sleep(0.05 + attempt * 0.07)  # from before the imports are done to after PID 1 runs (a loaded machine)
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
         seen |= set(contain.container_ids())
