@@ -98,7 +98,7 @@ def _declaration_fields(words, shell) -> list[str]:
     """The arguments of declare/typeset/local/export/readonly: one that is written as an
     assignment (``x=$v``, ``a=(1 2)``) is neither split nor globbed; the others are."""
     from pyshell.expand import literal as expand_literal
-    from pyshell.runtime.variables import ArrayArgument
+    from pyshell.expand.variables import ArrayArgument
 
     argv = [words[0].parts[0].text]
     for word in words[1:]:
