@@ -949,3 +949,11 @@ def contain(shell, argv):
 @builtin("vm", "vm COMMAND [args]", "Run and manage QEMU virtual machines.")
 def vm(shell, argv):
     return _front_end("pyshell.vm.cli", "vm", argv)
+
+
+@builtin("explain", "explain [-n] [--ascii] [--svg FILE] [--json FILE] COMMANDLINE [--vs COMMANDLINE]",
+         "Run a command line, then draw its processes, pipes, fd tables and system calls.")
+def explain(shell, argv):
+    from pyshell.explain.command import main
+
+    return main(shell, argv)

@@ -23,6 +23,7 @@ from pyshell.builtins import core as _core_builtins  # noqa: F401  (registers cd
 from pyshell.errors import ExpandError, PyshError, RedirectError
 from pyshell.expand import fields, literal, pattern
 from pyshell.expand.glob import matches
+from pyshell.runtime import process
 from pyshell.runtime.control import AbortCommandLine, BreakLoop, ContinueLoop, ExitShell, ReturnFromFunction
 from pyshell.runtime.process import SpawnPlan, fork_subshell, spawn
 from pyshell.syntax.ast import (AndOr, ArithCommand, ArithExp, ArithFor, ArrayItem, ArrayLit, BraceGroup,
@@ -254,6 +255,8 @@ def _redirect_for_good(shell, redirects, fatal: bool) -> int:
             raise ExitShell(1) from None
         return 1
     apply_moves(moves)
+    if process.recorder is not None:
+        process.recorder.builtin(["exec"], moves)
     close_all(opened)
     return 0
 
@@ -297,6 +300,8 @@ def _call_builtin(shell, builtin, argv, fatal: bool = False) -> int:
     """Run a builtin. One that raises PyshError has failed: report it (and with ``fatal``,
     for a special builtin in a script, leave the shell)."""
     try:
+        if process.recorder is not None:
+            process.recorder.builtin(argv)
         return builtin.run(shell, argv)
     except ExpandError as error:
         return _expansion_failed(shell, error)
@@ -581,6 +586,8 @@ def start_pipeline(shell, node: Pipeline, pgid: int | None, stdin_moves=()):
             next_read = write_end = None
             if index < last:
                 next_read, write_end = os.pipe()  # close-on-exec; dup2 makes the copies inheritable
+                if process.recorder is not None:
+                    process.recorder.pipe(next_read, write_end)
                 moves.append(("dup2", write_end, 1))
                 if index < len(node.stderr_too) and node.stderr_too[index]:
                     moves.append(("dup2", write_end, 2))
