@@ -738,7 +738,7 @@ class Shell:
         return status
 
     def echo_input(self, text: str) -> None:
-        from pyshell.builtins import write_err
+        from pyshell.runtime.registry import write_err
 
         write_err(text if text.endswith("\n") else text + "\n")
 
@@ -778,7 +778,7 @@ class Shell:
 
     def report(self, message: str) -> None:
         """Print a one-line error ``pysh: message`` on stderr."""
-        from pyshell.builtins import write_err
+        from pyshell.runtime.registry import write_err
 
         try:
             write_err(f"pysh: {message}\n")
