@@ -657,6 +657,8 @@ def _describe(node) -> str:
 def capture_output(shell, script) -> tuple[str, int]:
     """Run ``script`` in a child with stdout into a pipe; return (output, status)."""
     read_end, write_end = os.pipe()
+    if observer.recorder is not None:
+        observer.recorder.pipe(read_end, write_end)
     moves = [("dup2", write_end, 1), ("close", write_end), ("close", read_end)]
     try:
         body = script.body
