@@ -154,7 +154,7 @@ RUN_FLAGS = [
     Flag(("--cap-drop",), "cap_drop", True, True), Flag(("--init",), "init"),
     Flag(("--network", "--net"), "network", True), Flag(("--userns",), "userns", True),
     Flag(("-l", "--label"), "label", True, True), Flag(("--stop-signal",), "stop_signal", True),
-    Flag(("--restart",), "restart", True),
+    Flag(("--restart",), "restart", True), Flag(("--pull",), "pull", True),
 ]
 
 
@@ -180,12 +180,13 @@ def default_spec(image, image_ref: str, container_id: str | None = None, name: s
 def build_spec(home: Path, options: dict, words: list[str]):
     """Flags + image config -> a validated ContainerSpec (host paths are checked here too)."""
     from pyshell.contain import linux, spec as spec_module, state
+    from pyshell.contain.first_use import find_or_pull
     from pyshell.contain.images import ImageStore
 
     if not words:
         raise ContainerError('"contain run" requires at least 1 argument: IMAGE [COMMAND] [ARG...]', 125)
     image_ref, command = words[0], words[1:]
-    image = ImageStore(home).resolve(image_ref)
+    image = find_or_pull(ImageStore(home), image_ref, options.get("pull") or "missing", progress=err)
     taken = state.names_in_use(home)
     spec = default_spec(image, image_ref, name=options.get("name") or state.new_name(taken))
 

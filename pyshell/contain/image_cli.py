@@ -243,12 +243,13 @@ def _changes_from_instructions(instructions: list[str]) -> dict:
 
 @command("bootstrap")
 def bootstrap_command(argv: list[str]) -> int:
-    """contain bootstrap busybox | debian[:SUITE]"""
-    p = parser("bootstrap", "Make a base image with no registry: busybox (busybox-static) "
-                            "or debian[:SUITE] (mmdebstrap minbase).")
-    p.add_argument("what", metavar="busybox|debian[:SUITE]")
+    """contain bootstrap busybox | debian[:SUITE] | redis | nginx | php:apache | python:3"""
+    p = parser("bootstrap", "Make an image with no registry: busybox (busybox-static), "
+                            "debian[:SUITE] (mmdebstrap minbase), or one of the course's images "
+                            "built from Debian packages: redis, nginx, php:apache, python:3.")
+    p.add_argument("what", metavar="busybox|debian[:SUITE]|redis|nginx|php:apache|python:3")
     args = p.parse_args(argv)
-    from pyshell.contain.bootstrap import bootstrap
+    from pyshell.contain.course_images import bootstrap
 
     image = bootstrap(store(), args.what, log=lambda line: err(line + "\n"))
     out(f"{image.id}\n")
@@ -443,7 +444,9 @@ def _puller():
         return None
 
     def pull(reference: str):
-        return registry.pull(store(), reference, progress=err)
+        from pyshell.contain.first_use import pull_or_explain
+
+        return pull_or_explain(store(), reference, progress=err)
 
     return pull
 
