@@ -52,6 +52,14 @@ class Course:
         return subprocess.run([str(PYSH), str(script), *args], env=self.env, cwd=str(cwd or script.parent),
                               capture_output=True, text=True, timeout=timeout)
 
+    def compose(self, project: Path, *args: str, check: bool = True, timeout: float = 300):
+        """`compose ARGS` from the project's folder, as a student types it."""
+        done = subprocess.run([sys.executable, "-m", "pyshell.compose", *args], env=self.env, cwd=str(project),
+                              capture_output=True, text=True, timeout=timeout)
+        if check and done.returncode != 0:
+            raise AssertionError(f"compose {' '.join(args)} -> {done.returncode}\n{done.stdout}{done.stderr}")
+        return done
+
     def containers(self) -> list[str]:
         directory = self.home / "containers"
         return sorted(p.name for p in directory.iterdir() if not p.name.startswith(".")) \
