@@ -82,7 +82,7 @@ def course() -> Course:
     leftovers = course.containers()
     for name in leftovers:
         course.contain("rm", "-f", name, check=False)
-    from pyshell.contain.teardown import remove_tree
+    from pyshell.contain.runtime.teardown import remove_tree
 
     remove_tree(str(home))
     assert not leftovers, f"containers left by the course's tests: {leftovers}"
