@@ -27,10 +27,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Course, copy_example
-from features import compose_missing, missing, networks_missing, ports_missing
-from netns import in_new_netns
-from test_later_sections import build, http_get
+from course_support import Course, build, copy_example, http_get
+from course_features import compose_missing, missing, networks_missing, ports_missing
+from course_netns import in_new_netns
 
 BOOK = Path("/usr/share/dictd/devil.dict.dz")
 CHROMIUM = shutil.which("chromium")

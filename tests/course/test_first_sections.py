@@ -14,8 +14,8 @@ import time
 import pexpect
 import pytest
 
-from conftest import EXAMPLES, PYSH, Course
-from netns import shell_in_new_netns
+from course_support import EXAMPLES, PYSH, Course
+from course_netns import shell_in_new_netns
 
 GCC = shutil.which("gcc")
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CACHE, Course
+from course_support import CACHE, Course
 
 # What Docker Hub's official images say in their config (docker inspect), for the keys the
 # course relies on. Env is checked for the variables that change how the image runs.

@@ -12,31 +12,15 @@ import re
 import shutil
 import subprocess
 import time
-import urllib.request
 
 import pexpect
 import pytest
 
-from conftest import EXAMPLES, PYSH, Course, copy_example
-from features import compose_missing, missing, networks_missing, ports_missing
-from netns import in_new_netns, shell_in_new_netns
+from course_support import EXAMPLES, PYSH, Course, build, copy_example, http_get
+from course_features import compose_missing, missing, networks_missing, ports_missing
+from course_netns import in_new_netns, shell_in_new_netns
 
 REDIS_CLI = shutil.which("redis-cli")
-
-
-def http_get(url: str, attempts: int = 100) -> str:
-    """The page at ``url`` once the server answers (it may still be starting)."""
-    for _ in range(attempts):
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                return response.read().decode()
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"no answer from {url}")
-
-
-def build(course: Course, tag: str, context) -> None:
-    course.contain("build", "-q", "-t", tag, str(context), timeout=900)
 
 
 # --------------------------------------------------------------------------- 06: a server

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Course
-from netns import in_new_netns
+from course_support import Course
+from course_netns import in_new_netns
 
 REGISTRY = shutil.which("docker-registry")
 IMAGE = "127.0.0.1:5000/course/busybox"

@@ -11,7 +11,7 @@ import functools
 import subprocess
 import sys
 
-from conftest import PYSH, ROOT
+from course_support import PYSH, ROOT
 
 
 def _contain(*args: str) -> subprocess.CompletedProcess:
