@@ -289,7 +289,9 @@ CONTAIN_NO_IMAGE = [
     ("contain run --name", 125, "flag needs an argument"),
     ("contain run --bogus busybox", 125, "unknown flag --bogus"),
     ("contain run -p 80 busybox", 125, "-p"),
-    ("contain run nosuchimg", 1, "no such image: nosuchimg"),
+    # --pull never: a missing image is not pulled (a pull would look for a registry).
+    ("contain run --pull never nosuchimg", 125, "No such image: nosuchimg:latest"),
+    ("contain run --pull sometimes busybox", 125, 'invalid pull option: "sometimes"'),
     ("contain stop -t abc x", 125, "invalid time: 'abc'"),
     ("contain kill -s NOSIG x", 1, "invalid signal: NOSIG"),
     ("contain ps --bogus", 125, "unknown flag --bogus"),
