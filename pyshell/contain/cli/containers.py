@@ -16,7 +16,7 @@ from pyshell.errors import ContainerError
 
 RUN_FLAGS = ("tty interactive rm detach name env env_file volume tmpfs workdir hostname entrypoint user read_only "
              "memory cpus pids_limit cap_add cap_drop init network userns label stop_signal restart explain "
-             "security_opt device")
+             "pull security_opt device")
 
 
 # --------------------------------------------------------------------------- run, create
@@ -32,6 +32,7 @@ def build_spec(options: dict, words: list[str], command_name: str = "run") -> ap
         raise ContainerError(f'"contain {command_name}" requires at least 1 argument: IMAGE [COMMAND] [ARG...]',
                              USAGE_ERROR)
     image_ref, command = words[0], words[1:]
+    api.ensure_image(image_ref, options.get("pull") or "missing", progress=err)  # Docker pulls on first use
     spec = api.default_spec(image_ref, check=False, name=options.get("name"))
 
     entrypoint, cmd = spec.entrypoint, spec.cmd
