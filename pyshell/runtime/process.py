@@ -27,7 +27,8 @@ from collections import namedtuple
 # Python ignores SIGPIPE (and an interactive shell ignores the job control signals);
 # a child must get the default actions back, or `yes | head -1` would never end.
 RESET_SIGNALS = (signal.SIGPIPE, signal.SIGINT, signal.SIGQUIT,
-                 signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU)
+                 signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU,
+                 signal.SIGXFSZ)  # Python ignores SIGXFSZ; `ulimit -f` must kill a child
 
 # The `explain` builtin (pyshell/explain) puts its recorder here while it runs a line, and
 # the runtime tells it each step; None otherwise, and then every hook costs one test.
