@@ -1144,6 +1144,11 @@ def contain(shell, argv):
     return _front_end("pyshell.contain.cli", "contain", argv)
 
 
+@builtin("compose", "compose [OPTIONS] COMMAND [args]", "Run multi-container projects from compose files on contain.")
+def compose(shell, argv):
+    return _front_end("pyshell.compose.cli", "compose", argv)
+
+
 @builtin("vm", "vm COMMAND [args]", "Run and manage QEMU virtual machines.")
 def vm(shell, argv):
     return _front_end("pyshell.vm.cli", "vm", argv)

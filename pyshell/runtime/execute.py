@@ -22,7 +22,7 @@ from pyshell.runtime.registry import find_builtin, is_builtin
 from pyshell.errors import ExpandError, PyshError, RedirectError
 from pyshell.expand import fields, literal, pattern
 from pyshell.expand.glob import matches
-from pyshell.runtime import process
+from pyshell.runtime import observer
 from pyshell.runtime.control import AbortCommandLine, BreakLoop, ContinueLoop, ExitShell, ReturnFromFunction
 from pyshell.runtime.process import SpawnPlan, fork_subshell, spawn
 from pyshell.syntax.ast import (AndOr, ArithCommand, ArithExp, ArithFor, ArrayItem, ArrayLit, BraceGroup,
@@ -268,8 +268,8 @@ def _redirect_for_good(shell, redirects, fatal: bool) -> int:
             raise ExitShell(1) from None
         return 1
     apply_moves(moves)
-    if process.recorder is not None:
-        process.recorder.builtin(["exec"], moves)
+    if observer.recorder is not None:
+        observer.recorder.builtin(["exec"], moves)
     close_all(opened)
     return 0
 
@@ -313,8 +313,8 @@ def _call_builtin(shell, builtin, argv, fatal: bool = False) -> int:
     """Run a builtin. One that raises PyshError has failed: report it (and with ``fatal``,
     for a special builtin in a script, leave the shell)."""
     try:
-        if process.recorder is not None:
-            process.recorder.builtin(argv)
+        if observer.recorder is not None:
+            observer.recorder.builtin(argv)
         return builtin.run(shell, argv)
     except ExpandError as error:
         return _expansion_failed(shell, error)
@@ -656,8 +656,8 @@ def start_pipeline(shell, node: Pipeline, pgid: int | None, stdin_moves=()):
             next_read = write_end = None
             if index < last:
                 next_read, write_end = os.pipe()  # close-on-exec; dup2 makes the copies inheritable
-                if process.recorder is not None:
-                    process.recorder.pipe(next_read, write_end)
+                if observer.recorder is not None:
+                    observer.recorder.pipe(next_read, write_end)
                 moves.append(("dup2", write_end, 1))
                 if index < len(node.stderr_too) and node.stderr_too[index]:
                     moves.append(("dup2", write_end, 2))
@@ -728,6 +728,8 @@ def _describe(node) -> str:
 def capture_output(shell, script) -> tuple[str, int]:
     """Run ``script`` in a child with stdout into a pipe; return (output, status)."""
     read_end, write_end = os.pipe()
+    if observer.recorder is not None:
+        observer.recorder.pipe(read_end, write_end)
     moves = [("dup2", write_end, 1), ("close", write_end), ("close", read_end)]
     try:
         body = script.body

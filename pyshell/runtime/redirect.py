@@ -21,6 +21,7 @@ from collections import namedtuple
 
 from pyshell import expand
 from pyshell.errors import RedirectError
+from pyshell.runtime import observer
 from pyshell.runtime import process
 from pyshell.runtime.process import apply_moves  # noqa: F401  (carried out in a child: process.py)
 from pyshell.syntax.ast import Lit
@@ -174,8 +175,8 @@ def _open_file(action: OpenFile) -> int:
     except OSError as error:
         raise RedirectError(f"{action.path}: {error.strerror}") from None
     high = _move_high(fd)
-    if process.recorder is not None:
-        process.recorder.opened(action.path, flags | os.O_CLOEXEC, fd, high)
+    if observer.recorder is not None:
+        observer.recorder.opened(action.path, flags | os.O_CLOEXEC, fd, high)
     return high
 
 
@@ -197,8 +198,8 @@ def _here_document(text: str) -> int:
         finally:
             os.close(write_end)
         high = _move_high(read_end)
-        if process.recorder is not None:
-            process.recorder.here_document(high, len(data))
+        if observer.recorder is not None:
+            observer.recorder.here_document(high, len(data))
         return high
     import tempfile
 
@@ -221,8 +222,8 @@ def _is_open(fd: int) -> bool:
 
 
 def close_all(fds) -> None:
-    if process.recorder is not None:
-        process.recorder.closed(fds)
+    if observer.recorder is not None:
+        observer.recorder.closed(fds)
     for fd in fds:
         try:
             os.close(fd)
@@ -251,8 +252,8 @@ class FdSaver:
                     copy = None
                 self.saved.append((target, copy))
             apply_moves((move,))
-        if process.recorder is not None:
-            process.recorder.moved_in_shell(self.moves, self.saved)
+        if observer.recorder is not None:
+            observer.recorder.moved_in_shell(self.moves, self.saved)
         return self
 
     def __exit__(self, *exc):
@@ -265,7 +266,7 @@ class FdSaver:
             else:
                 os.dup2(copy, target)
                 os.close(copy)
-        if process.recorder is not None:
-            process.recorder.restored_in_shell(self.saved)
+        if observer.recorder is not None:
+            observer.recorder.restored_in_shell(self.saved)
         self.saved.clear()
         return False

@@ -23,6 +23,7 @@ OPTION_LETTERS = {
     "braceexpand": "B", "emacs": None, "errtrace": "E", "functrace": "T", "histexpand": "H",
     "history": None, "interactive-comments": None, "keyword": "k", "nolog": None,
     "onecmd": "t", "physical": "P", "posix": None, "privileged": "p", "vi": None,
+    "explain": None,  # the REPL runs each line through the `explain` builtin (pyshell/explain)
 }
 _ON_BY_DEFAULT = ("hashall", "braceexpand", "interactive-comments")
 
