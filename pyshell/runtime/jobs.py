@@ -368,8 +368,8 @@ class JobTable:
                 pid, raw = os.waitpid(-1, 0)
             except ChildProcessError:
                 return 127
-            if process.recorder is not None:
-                process.recorder.waited(pid, raw)
+            if observer.recorder is not None:
+                observer.recorder.waited(pid, raw)
             self._record(pid, decode_status(raw))
             self.reaped.pop(pid, None)
 

@@ -29,8 +29,7 @@ from pyshell.runtime import observer
 # Python ignores SIGPIPE (and an interactive shell ignores the job control signals);
 # a child must get the default actions back, or `yes | head -1` would never end.
 RESET_SIGNALS = (signal.SIGPIPE, signal.SIGINT, signal.SIGQUIT,
-                 signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU,
-                 signal.SIGXFSZ)  # Python ignores SIGXFSZ; `ulimit -f` must kill a child
+                 signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU)
 
 
 # (A namedtuple rather than a frozen dataclass: @dataclass costs ~30 ms of start-up, as it

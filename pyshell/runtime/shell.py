@@ -140,6 +140,9 @@ class Shell:
 
         self.command_cache = CommandCache()
         self._rewatch()
+        # Python ignores SIGXFSZ (a write past `ulimit -f` fails instead); a shell and the
+        # programs it starts are killed by it, as in bash.
+        signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
         import time
 
         from pyshell.expand.variables import BashRandom
