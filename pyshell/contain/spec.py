@@ -41,6 +41,17 @@ class Mount(Record):
     volume_name: str = ""
 
 
+class Device(Record):
+    """One --device HOST[:CTR][:rwm]: the host's node, bound at ``target``, and its numbers."""
+
+    host: str
+    target: str
+    access: str         # "rwm" or a part of it
+    kind: str           # "c" or "b"
+    major: int
+    minor: int
+
+
 class ContainerSpec(Record):
     id: str
     name: str
@@ -71,6 +82,8 @@ class ContainerSpec(Record):
     entrypoint: tuple[str, ...] = ()    # as configured, for inspect
     cmd: tuple[str, ...] = ()
     hidden: bool = False                # build containers: not shown by `ps -a`
+    seccomp: str = ""                   # "" our default profile, "unconfined", or a profile's JSON text
+    devices: tuple[Device, ...] = ()    # --device
 
     def to_json(self) -> dict:
         data = self.as_dict()
@@ -81,6 +94,7 @@ class ContainerSpec(Record):
     def from_json(cls, data: dict) -> "ContainerSpec":
         data = dict(data)
         data["mounts"] = tuple(Mount(**m) for m in data.get("mounts", ()))
+        data["devices"] = tuple(Device(**d) for d in data.get("devices", ()))
         data["capabilities"] = frozenset(data.get("capabilities", DEFAULT_CAPABILITIES))
         data["labels"] = tuple(tuple(pair) for pair in data.get("labels", ()))
         for key in ("layer_dirs", "argv", "env", "entrypoint", "cmd"):
