@@ -30,6 +30,7 @@ Containers:
   rm [-f]           attach CONTAINER         inspect [-f FORMAT] CONTAINER|IMAGE
   commit [-c INSTR] [-m MSG] CONTAINER [REPOSITORY[:TAG]]
   export CONTAINER > fs.tar                 prune
+  port CONTAINER [PORT]                     network create|ls|inspect|rm|prune
 Images:
   images  tag  rmi  import  bootstrap busybox|debian  build  pull  push  save  load  login
 """
@@ -155,6 +156,10 @@ RUN_FLAGS = [
     Flag(("--network", "--net"), "network", True), Flag(("--userns",), "userns", True),
     Flag(("-l", "--label"), "label", True, True), Flag(("--stop-signal",), "stop_signal", True),
     Flag(("--restart",), "restart", True),
+    Flag(("-p", "--publish"), "publish", True, True), Flag(("-P", "--publish-all"), "publish_all"),
+    Flag(("--expose",), "expose", True, True), Flag(("--ip",), "ip", True),
+    Flag(("--network-alias", "--net-alias"), "network_alias", True, True),
+    Flag(("--add-host",), "add_host", True, True), Flag(("--dns",), "dns", True, True),
 ]
 
 
@@ -223,6 +228,9 @@ def build_spec(home: Path, options: dict, words: list[str]):
     mounts += tuple(_parse_tmpfs(text) for text in options["tmpfs"])
     labels = dict(spec.labels)
     labels.update(item.split("=", 1) if "=" in item else (item, "") for item in options["label"])
+    from pyshell.contain.network import options as network_options
+
+    network = network_options.from_flags(options, image.config.exposed_ports)
 
     spec = spec.replace(
         argv=entrypoint + cmd, entrypoint=entrypoint, cmd=cmd,
@@ -233,9 +241,9 @@ def build_spec(home: Path, options: dict, words: list[str]):
         detach=bool(options.get("detach")), autoremove=bool(options.get("rm")), mounts=mounts,
         read_only=bool(options.get("read_only")), memory=memory, cpus=cpus, pids_limit=pids,
         capabilities=spec_module.merge_capabilities(options["cap_add"], options["cap_drop"]),
-        init=bool(options.get("init")), network=options.get("network") or "none", rootless=rootless,
+        init=bool(options.get("init")), rootless=rootless,
         stop_signal=options.get("stop_signal") or spec.stop_signal, labels=tuple(sorted(labels.items())),
-        restart=restart)
+        restart=restart, **network)
     spec_module.validate(spec, linux.CAPABILITIES)
     return spec
 
@@ -370,6 +378,7 @@ def cmd_exec(home: Path, argv: list[str]) -> int:
 def cmd_ps(home: Path, argv: list[str]) -> int:
     from pyshell.contain import state
     from pyshell.contain.image_cli import human_age, table
+    from pyshell.contain.network_cli import ps_ports
 
     options, words = parse_flags("ps", argv, [Flag(("-a", "--all"), "all"), Flag(("-q", "--quiet"), "quiet"),
                                               Flag(("--no-trunc",), "no_trunc")])
@@ -384,7 +393,7 @@ def cmd_ps(home: Path, argv: list[str]) -> int:
         if len(command) > 20 and not options.get("no_trunc"):
             command = command[:19] + "…"
         rows.append([c.id[:12], c.spec.image, f'"{command}"', human_age(c.created), _status_text(c, human_age),
-                     "", c.name])
+                     ps_ports(c), c.name])
     out(table(rows))
     return 0
 
@@ -539,8 +548,11 @@ def cmd_attach(home: Path, argv: list[str]) -> int:
 
 
 def inspect_document(container) -> dict:
+    from pyshell.contain.network_cli import inspect_settings
+
     spec = container.spec
     running = container.status == "running"
+    network_settings, port_bindings, exposed_ports = inspect_settings(container)
     return {
         "Id": container.id,
         "Created": container.created,
@@ -561,8 +573,9 @@ def inspect_document(container) -> dict:
         "Config": {"Hostname": spec.hostname, "User": spec.user, "Tty": spec.tty, "OpenStdin": spec.interactive,
                    "Env": list(spec.env), "Cmd": list(spec.cmd), "Entrypoint": list(spec.entrypoint) or None,
                    "Image": spec.image, "WorkingDir": spec.workdir, "Labels": dict(spec.labels),
-                   "StopSignal": spec.stop_signal},
-        "HostConfig": {"AutoRemove": spec.autoremove, "NetworkMode": spec.network,
+                   "StopSignal": spec.stop_signal, "ExposedPorts": exposed_ports or None},
+        "HostConfig": {"AutoRemove": spec.autoremove, "NetworkMode": spec.network, "PortBindings": port_bindings,
+                       "Dns": list(spec.dns), "ExtraHosts": [f"{n}:{ip}" for n, ip in spec.add_hosts] or None,
                        "Memory": spec.memory or 0, "NanoCpus": int((spec.cpus or 0) * 1e9),
                        "PidsLimit": spec.pids_limit, "ReadonlyRootfs": spec.read_only, "Init": spec.init,
                        "CapAdd": sorted(spec.capabilities), "UsernsMode": "auto" if spec.rootless else "host",
@@ -571,7 +584,7 @@ def inspect_document(container) -> dict:
         "GraphDriver": {"Name": "overlay", "Data": {
             "LowerDir": ":".join(reversed(spec.layer_dirs)), "UpperDir": str(container.upper_dir),
             "WorkDir": str(container.dir / "rootfs" / "work"), "MergedDir": str(container.dir / "rootfs" / "merged")}},
-        "NetworkSettings": {"Networks": {spec.network: {}}, "Ports": {}},
+        "NetworkSettings": network_settings,
         "Cgroup": container.cgroup,
     }
 
@@ -647,4 +660,12 @@ COMMANDS = {
     "run": cmd_run, "exec": cmd_exec, "ps": cmd_ps, "logs": cmd_logs, "start": cmd_start, "stop": cmd_stop,
     "kill": cmd_kill, "restart": cmd_restart, "rm": cmd_rm, "attach": cmd_attach, "inspect": cmd_inspect,
     "commit": cmd_commit, "export": cmd_export, "prune": cmd_prune, "container-prune": cmd_prune,
+    "network": lambda home, argv: _network_cli().cmd_network(home, argv),
+    "port": lambda home, argv: _network_cli().cmd_port(home, argv),
 }
+
+
+def _network_cli():
+    from pyshell.contain import network_cli
+
+    return network_cli

@@ -41,8 +41,16 @@ def main(argv: list[str]) -> None:
     failure = _read_all(options["error_pipe"])
     if failure:
         os.waitpid(container_pid, 0)
+        if options.get("proxy") or options.get("slirp") or options.get("network"):
+            _release_network(options["dir"], options)
         os.write(options["start_pipe"], failure.encode())
         os._exit(1)
+
+    # 1b. Published ports: the container's one proxy process (network/proxy.py) may go in.
+    if options.get("proxy"):
+        from pyshell.contain.network import proxy
+
+        proxy.release(options["proxy"][1], container_pid)
 
     # 2. Recorded, then released: the `contain` command returns only once `ps` can see us.
     directory = options["dir"]
@@ -64,6 +72,8 @@ def main(argv: list[str]) -> None:
     try:
         _write_atomically(f"{directory}/exit", f"{status} {_now()}\n")
     finally:
+        if options.get("proxy") or options.get("slirp") or options.get("network"):
+            _release_network(directory, options)
         teardown.release_cgroup(cgroups.from_json(options.get("cgroup")))
         if options.get("autoremove"):
             for path in options["remove"]:
@@ -76,6 +86,25 @@ def main(argv: list[str]) -> None:
         except BrokenPipeError:
             pass  # the user detached (Ctrl-P Ctrl-Q): nobody is waiting any more
     os._exit(0)
+
+
+def _release_network(directory: str, options: dict) -> None:
+    """PID 1 exited: the proxy and slirp4netns stop, the address lease goes back."""
+    from pyshell.contain.network import attach, rootless
+
+    if options.get("proxy"):
+        pid, release_fd = options["proxy"]
+        try:
+            os.close(release_fd)  # still ours if PID 1 failed before the proxy was released
+        except OSError:
+            pass
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+    if options.get("slirp"):
+        pid, exit_fd = options["slirp"]
+        rootless.stop_slirp(pid, exit_fd)
+    if options.get("network"):
+        attach.release(directory, os.path.basename(directory))
 
 
 def relay(container_pid: int, options: dict) -> int:
@@ -263,7 +292,9 @@ def _parse(argv: list[str]) -> dict:
             options["cgroup"] = {"version": int(version), "paths": paths.split(",")}
         elif key == "remove":
             options["remove"] = value.split("|")
-        elif key in ("autoremove", "wait_client"):
+        elif key in ("proxy", "slirp"):  # PID:FD
+            options[key] = tuple(int(n) for n in value.split(":"))
+        elif key in ("autoremove", "wait_client", "network"):
             options[key] = True
         else:
             options[key] = value
