@@ -117,7 +117,7 @@ def main() -> int:
     home = work / "home"
     os.environ["PYSH_HOME"] = str(home)
     from pyshell.contain import cli
-    from pyshell.contain.images import ImageStore
+    from pyshell.contain.image.store import ImageStore
 
     try:
         subprocess.run([PYTHON, "-m", "pyshell.contain", "bootstrap", "busybox"], check=True,
@@ -209,10 +209,11 @@ def main() -> int:
         for name, values in exec_times.items():
             print(f"  {name:52s} {spread(values)}   x{statistics.median(values) / ours_exec:5.2f}")
 
-        from pyshell.contain import state
+        from pyshell.contain import api
+        from pyshell.contain.runtime.protocol import Running, read_record
 
-        container = state.find(home, "bench-exec")
-        supervisor = (container.dir / "running").read_text().split()[0]
+        running = read_record(api.get("bench-exec", home).directory / "running", Running)
+        supervisor = running.supervisor_pid
         status_text = Path(f"/proc/{supervisor}/status").read_text()
         rss = next(line for line in status_text.splitlines() if line.startswith("VmRSS"))
         print(f"\nsupervisor of a running (-d) container: {rss.split(':')[1].strip()} RSS")
@@ -228,7 +229,7 @@ def main() -> int:
         if shutil.which("podman") and podman_store.exists():
             subprocess.run(["podman", "--root", str(podman_store / "root"), "--runroot", str(podman_store / "run"),
                             "system", "reset", "-f"], capture_output=True)
-        from pyshell.contain.teardown import remove_tree
+        from pyshell.contain.runtime.teardown import remove_tree
 
         subprocess.run(["umount", "-R", str(podman_store)], capture_output=True)
         remove_tree(str(work))

@@ -137,7 +137,10 @@ def _make_shell(invocation: _Invocation):
         argv0, args = "pysh", invocation.args
     shell = Shell(argv0=argv0, args=args, interactive=interactive)
     shell.norc = invocation.norc
-    shell.norc = invocation.norc
+    if invocation.command is not None:
+        shell.flag_letters = "c"
+    elif invocation.file is None:
+        shell.flag_letters = "s"
     for name, on in invocation.options:
         setattr(shell.options, name, on)
     if invocation.parse_only:

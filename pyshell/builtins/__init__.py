@@ -29,6 +29,8 @@ LAZY_BUILTINS = {
     "test": "test", "[": "test",
     "read": "read",
     "getopts": "getopts",
+    "declare": "declare", "typeset": "declare", "local": "declare",
+    "let": "bash", "mapfile": "bash", "readarray": "bash",
 }
 
 

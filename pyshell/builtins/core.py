@@ -241,46 +241,38 @@ def readonly(shell, argv):
             value = shell.vars.get(name)
             write_out(f"readonly {name}" + ("" if value is None else f"={_double_quote(value)}") + "\n")
         return 0
-    return _assign_arguments(shell, "readonly", args, shell.readonly.add)
-
-
-@builtin("local", "local name[=value] ...", "Make variables local to the running function.")
-def local(shell, argv):
-    if not shell.local_frames:
-        complain("local", "can only be used in a function")
-        return 1
-    status = 0
-    for arg in argv[1:]:
-        key, equals, value = arg.partition("=")
-        if not _is_name(key):
-            complain("local", f"`{arg}': not a valid identifier")
-            status = 1
-            continue
-        shell.make_local(key)
-        try:
-            if equals:
-                shell.setvar(key, value)
-            else:
-                shell.vars.pop(key, None)
-        except PyshError as error:
-            complain("local", error.message)
-            status = 1
-    return status
+    return _assign_arguments(shell, "readonly", args, shell.set_readonly)
 
 
 @builtin("unset", "unset [-f|-v] name ...", "Remove variables (-v, the default) or functions (-f).", special=True)
 def unset(shell, argv):
+    from pyshell.runtime.variables import split_subscript, valid_reference
+
     args = argv[1:]
     mode = "v"
-    while args and args[0] in ("-f", "-v"):
-        mode = args.pop(0)[1]
+    while args and args[0] in ("-f", "-v", "-n", "-fv", "-vf"):
+        mode = args.pop(0)[-1]
+    if args and args[0] == "--":
+        args.pop(0)
     status = 0
     for name in args:
         if mode == "f":
             shell.functions.pop(name, None)
             continue
+        if not valid_reference(name):
+            complain("unset", f"`{name}': not a valid identifier")
+            status = 1
+            continue
         try:
-            if name in shell.vars or name not in shell.functions:
+            base, subscript = split_subscript(name)
+            if mode == "n" and base in shell.namerefs:
+                shell.namerefs.discard(base)  # the reference itself, not what it names
+                shell.attrs.pop(base, None)
+                shell.vars.pop(base, None)
+                shell._rewatch()
+            elif subscript is not None:
+                shell.unset_element(base, subscript)
+            elif name in shell.vars or name not in shell.functions:
                 shell.unsetvar(name)
             else:
                 shell.functions.pop(name, None)
@@ -929,3 +921,11 @@ def contain(shell, argv):
 @builtin("vm", "vm COMMAND [args]", "Run and manage QEMU virtual machines.")
 def vm(shell, argv):
     return _front_end("pyshell.vm.cli", "vm", argv)
+
+
+@builtin("explain", "explain [-n] [--ascii] [--svg FILE] [--json FILE] COMMANDLINE [--vs COMMANDLINE]",
+         "Run a command line, then draw its processes, pipes, fd tables and system calls.")
+def explain(shell, argv):
+    from pyshell.explain.command import main
+
+    return main(shell, argv)

@@ -138,7 +138,7 @@ def _unary(operator: str, operand: str, shell) -> bool:
     if operator == "-z":
         return operand == ""
     if operator == "-v":
-        return shell is not None and shell.getvar(operand) is not None
+        return shell is not None and shell.is_set(operand)
     if operator == "-o":
         return _option_is_set(shell, operand)
     return FILE_TESTS[operator](operand)

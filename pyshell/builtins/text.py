@@ -363,7 +363,12 @@ def printf(shell, argv: list[str]) -> int:
     for message in result.errors:
         complain(argv[0], message)
     if target is not None:
-        shell.setvar(target, result.output.decode("utf-8", "surrogateescape"))
+        from pyshell.runtime.variables import valid_reference
+
+        if not valid_reference(target):
+            complain(argv[0], f"`{target}': not a valid identifier")
+            return 2
+        shell.set_reference(target, result.output.decode("utf-8", "surrogateescape"))
         return result.status
     written = _emit(argv[0], result.output)
     return result.status or written

@@ -22,6 +22,7 @@ Evaluator = Callable[[object], int]
 _TOKEN_PATTERN = (r"""
     \s*(?:
       (?P<number> 0[xX][0-9a-fA-F]+ | [0-9]+\#[0-9a-zA-Z@_]+ | [0-9]+ )
+    | (?P<subscripted> [A-Za-z_][A-Za-z0-9_]*\[ )
     | (?P<name>   [A-Za-z_][A-Za-z0-9_]* )
     | (?P<op>     <<= | >>= | \*\* | \+\+ | -- | << | >> | <= | >= | == | != | && | \|\|
                 | \+= | -= | \*= | /= | %= | &= | \^= | \|=
@@ -73,8 +74,14 @@ def _digits_in_base(digits: str, base: int) -> int:
 # ---------------------------------------------------------------- variables
 
 
-def _read_variable(env, name: str, depth: int = 0) -> int:
-    value = env.getvar(name)
+def _read_variable(env, name, depth: int = 0) -> int:
+    if name.__class__ is tuple:   # an element a[i]
+        value = env.get_element(*name)
+        if value is None and env.options.nounset:
+            raise ExpandError(f"{name[0]}[{name[1]}]: parameter not set")
+        name = f"{name[0]}[{name[1]}]"
+    else:
+        value = env.getvar(name)
     if value is None or value == "":
         if env.options.nounset and value is None:
             raise ExpandError(f"{name}: parameter not set")
@@ -86,8 +93,11 @@ def _read_variable(env, name: str, depth: int = 0) -> int:
     return _compile(value.strip())(env) if value.strip() else 0
 
 
-def _assign(env, name: str, value: int) -> int:
-    env.setvar(name, str(value))
+def _assign(env, name, value: int) -> int:
+    if name.__class__ is tuple:
+        env.set_element(name[0], name[1], str(value))
+    else:
+        env.setvar(name, str(value))
     return value
 
 
@@ -282,9 +292,29 @@ def _tokenize(text: str) -> list[tuple[str, str]]:
             bad = text[position:].strip()
             raise ExpandError(f"{text}: arithmetic syntax error (error token is \"{bad}\")")
         kind = match.lastgroup
+        if kind == "subscripted":   # a[i+1]: the name, and the subscript's text as written
+            close = _closing_bracket(text, match.end())
+            if close < 0:
+                raise ExpandError(f"{text}: bad array subscript")
+            tokens.append(("name", (match.group(kind)[:-1], text[match.end():close])))
+            position = close + 1
+            continue
         tokens.append((kind, match.group(kind)))
         position = match.end()
     return tokens
+
+
+def _closing_bracket(text: str, start: int) -> int:
+    depth = 0
+    for index in range(start, len(text)):
+        char = text[index]
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            if depth == 0:
+                return index
+            depth -= 1
+    return -1
 
 
 _CACHE: dict[str, Evaluator] = {}

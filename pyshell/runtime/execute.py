@@ -16,20 +16,26 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 
 from pyshell.builtins import find_builtin, is_builtin
 from pyshell.builtins import core as _core_builtins  # noqa: F401  (registers cd, export, ...)
 from pyshell.errors import ExpandError, PyshError, RedirectError
 from pyshell.expand import fields, literal, pattern
 from pyshell.expand.glob import matches
+from pyshell.runtime import process
 from pyshell.runtime.control import AbortCommandLine, BreakLoop, ContinueLoop, ExitShell, ReturnFromFunction
 from pyshell.runtime.process import SpawnPlan, fork_subshell, spawn
-from pyshell.syntax.ast import (AndOr, ArithCommand, ArithExp, ArithFor, BraceGroup, Case, CondCommand,
-                                DblQuoted, For, FunctionDef, If, ParamExp, Pipeline, SimpleCommand,
-                                Subshell, While, Word)
+from pyshell.syntax.ast import (AndOr, ArithCommand, ArithExp, ArithFor, ArrayItem, ArrayLit, BraceGroup,
+                                Case, CondCommand, DblQuoted, For, FunctionDef, If, Lit, ParamExp,
+                                Pipeline, SimpleCommand, Subshell, While, Word)
+from pyshell.syntax.lexer import DECLARATION_BUILTINS
 
 # pyshell.runtime.redirect is imported inside the functions that use it: a script
 # without redirections never loads it (pysh -c startup is a feature).
+
+
+_ASSIGNMENT_PREFIX = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\+?=|\[)")  # NAME= NAME+= NAME[
 
 
 KEYWORDS = frozenset("if then else elif fi case esac for while until do done in { } ! [[ ]]".split())
@@ -68,13 +74,86 @@ def run_simple(shell, command: SimpleCommand) -> int:
     if command.pos is not None:
         shell.lineno = command.pos.line
     shell.substitution_status = None
+    words = command.words
     try:
-        argv = fields(command.words, shell) if command.words else []
+        if not words:
+            argv = []
+        elif _is_declaration(words[0]):
+            argv = _declaration_fields(words, shell)
+        else:
+            argv = fields(words, shell)
     except PyshError as error:
         return _expansion_failed(shell, error)
     if not argv:
-        return _errexit(shell, _assignments_only(shell, command))
-    return _errexit(shell, run_argv(shell, argv, command.assigns, command.redirects))
+        status = _assignments_only(shell, command)
+    else:
+        status = run_argv(shell, argv, command.assigns, command.redirects)
+    shell.pipe_statuses = None
+    return _errexit(shell, status)
+
+
+def _is_declaration(word) -> bool:
+    parts = word.parts
+    return len(parts) == 1 and type(parts[0]) is Lit and parts[0].text in DECLARATION_BUILTINS
+
+
+def _declaration_fields(words, shell) -> list[str]:
+    """The arguments of declare/typeset/local/export/readonly: one that is written as an
+    assignment (``x=$v``, ``a=(1 2)``) is neither split nor globbed; the others are."""
+    from pyshell.expand import literal as expand_literal
+    from pyshell.runtime.variables import ArrayArgument
+
+    argv = [words[0].parts[0].text]
+    for word in words[1:]:
+        parts = word.parts
+        first = parts[0] if parts else None
+        if type(first) is not Lit or not _ASSIGNMENT_PREFIX.match(first.text):
+            argv.extend(fields([word], shell))
+            continue
+        if len(parts) == 2 and type(parts[1]) is ArrayLit:
+            argument = ArrayArgument(first.text + "(...)")
+            argument.items = array_items(shell, parts[1])
+            argv.append(argument)
+        else:
+            argv.append(expand_literal(word, shell, assignment=True))
+    return argv
+
+
+def array_items(shell, array: ArrayLit) -> list:
+    """The items of ``( … )`` expanded: values (split and globbed, like command words) and
+    (subscript, value, append) triples for ``[key]=value``."""
+    items: list = []
+    for item in array.items:
+        if type(item) is ArrayItem:
+            items.append((literal(item.index, shell), literal(item.value, shell, assignment=True),
+                          item.append))
+        else:
+            items.extend(fields([item], shell))
+    return items
+
+
+def assign(shell, assignment) -> None:
+    """Run one assignment word: ``x=v``, ``x+=v``, ``a[i]=v``, ``a=(…)``, ``a+=(…)``."""
+    if assignment.array is not None:
+        items = array_items(shell, assignment.array)
+        if shell.options.xtrace:
+            _trace(shell, (), (assignment.name, "(" + " ".join(
+                quote(item if isinstance(item, str) else item[1]) for item in items) + ")"), raw=True)
+        shell.assign_array(assignment.name, items, append=assignment.append)
+        return
+    value = literal(assignment.value, shell, assignment=True)
+    if assignment.index is not None:
+        subscript = literal(assignment.index, shell)
+        if shell.options.xtrace:
+            _trace(shell, (), (f"{assignment.name}[{subscript}]", value))
+        shell.set_element(assignment.name, subscript, value, assignment.append)
+        return
+    if shell.options.xtrace:
+        _trace(shell, (), (assignment.name + ("+" if assignment.append else ""), value))
+    if assignment.append:
+        shell.append_var(assignment.name, value)
+    else:
+        shell.setvar(assignment.name, value)
 
 
 def run_argv(shell, argv: list[str], assigns=(), redirects=(), use_functions: bool = True) -> int:
@@ -115,18 +194,33 @@ def _expansion_failed(shell, error: PyshError) -> int:
 
 
 def _assignments_only(shell, command: SimpleCommand) -> int:
+    assignment = None
     try:
-        for assign in command.assigns:
-            value = literal(assign.value, shell, assignment=True)
-            if shell.options.xtrace:
-                _trace(shell, (), (assign.name, value))
-            shell.setvar(assign.name, value)
-    except PyshError as error:
+        for assignment in command.assigns:
+            assign(shell, assignment)
+    except ExpandError as error:
         return _expansion_failed(shell, error)
+    except PyshError as error:
+        if assignment.index is None and assignment.array is None:
+            return _expansion_failed(shell, error)  # POSIX's case: as bash --posix
+        return _assignment_failed(shell, error)
     status = shell.substitution_status or 0
     if command.redirects:  # `> file` alone creates the file
         return _with_redirects(shell, command.redirects, lambda: status)
     return status
+
+
+def _assignment_failed(shell, error: PyshError) -> int:
+    """A readonly variable, a bad subscript: bash reports it and, in a script, drops the
+    rest of the command line, status 1 (errexit then ends the shell)."""
+    shell.report(error.message)
+    if not shell.interactive:
+        if shell.is_subshell:
+            raise ExitShell(1)
+        if shell.options.errexit and not shell.errexit_suppressed:
+            raise ExitShell(1)
+        raise AbortCommandLine(1)
+    return 1
 
 
 def _with_redirects(shell, redirects, run, fatal: bool = False) -> int:
@@ -159,12 +253,22 @@ def _redirect_for_good(shell, redirects, fatal: bool) -> int:
             raise ExitShell(1) from None
         return 1
     apply_moves(moves)
+    if process.recorder is not None:
+        process.recorder.builtin(["exec"], moves)
     close_all(opened)
     return 0
 
 
 def _assign_values(shell, assigns) -> list[tuple[str, str]]:
-    return [(assign.name, literal(assign.value, shell, assignment=True)) for assign in assigns]
+    """The prefix assignments of a command (``X=1 cmd``), expanded. The value of ``X+=1``
+    is the old value and the new one, as bash does."""
+    values = []
+    for assignment in assigns:
+        value = literal(assignment.value, shell, assignment=True)
+        if assignment.append:
+            value = (shell.getvar(assignment.name) or "") + value
+        values.append((assignment.name, value))
+    return values
 
 
 def _run_builtin(shell, builtin, argv, assigns, redirects, keep_assignments: bool,
@@ -194,6 +298,8 @@ def _call_builtin(shell, builtin, argv, fatal: bool = False) -> int:
     """Run a builtin. One that raises PyshError has failed: report it (and with ``fatal``,
     for a special builtin in a script, leave the shell)."""
     try:
+        if process.recorder is not None:
+            process.recorder.builtin(argv)
         return builtin.run(shell, argv)
     except ExpandError as error:
         return _expansion_failed(shell, error)
@@ -240,13 +346,15 @@ def _function_body(shell, function: FunctionDef) -> int:
         shell.loop_depth = saved_loop_depth
 
 
-def _trace(shell, argv, assignment: tuple[str, str] | None = None) -> None:
+def _trace(shell, argv, assignment: tuple[str, str] | None = None, raw: bool = False) -> None:
     """`set -x`: show the command about to run, after expansion, quoted for reuse."""
     from pyshell.builtins import write_err
 
-    prefix = shell.vars.get("PS4", "+ ")
+    prefix = shell.getvar("PS4")
+    if prefix is None:
+        prefix = "+ "
     if assignment is not None:
-        write_err(f"{prefix}{assignment[0]}={quote(assignment[1])}\n")
+        write_err(f"{prefix}{assignment[0]}={assignment[1] if raw else quote(assignment[1])}\n")
     else:
         write_err(prefix + " ".join(quote(word) for word in argv) + "\n")
 
@@ -447,6 +555,7 @@ def run_pipeline(shell, node: Pipeline) -> int:
     waited = iter(shell.jobs.run_foreground(pids, pgid or None, lambda: _describe(node)))
     statuses = [next(waited) if pid is not None else status for pid, status in started]
     status = statuses[-1]
+    shell.pipe_statuses = statuses
     if shell.options.pipefail:
         status = next((each for each in reversed(statuses) if each), 0)
     if node.negated:
@@ -471,6 +580,8 @@ def start_pipeline(shell, node: Pipeline, pgid: int | None, stdin_moves=()):
             next_read = write_end = None
             if index < last:
                 next_read, write_end = os.pipe()  # close-on-exec; dup2 makes the copies inheritable
+                if process.recorder is not None:
+                    process.recorder.pipe(next_read, write_end)
                 moves.append(("dup2", write_end, 1))
                 if index < len(node.stderr_too) and node.stderr_too[index]:
                     moves.append(("dup2", write_end, 2))

@@ -15,6 +15,8 @@ from __future__ import annotations
 import os
 import signal
 
+from pyshell.runtime import process
+
 
 class WaitInterrupted(Exception):
     """A trapped signal arrived during the `wait` builtin (raised by the signal handler)."""
@@ -131,6 +133,8 @@ class JobTable:
                 for pid in remaining:
                     results[pid] = 127
                 break
+            if process.recorder is not None:
+                process.recorder.waited(pid, raw)
             if os.WIFSTOPPED(raw):
                 if pid in remaining:
                     return results, os.WSTOPSIG(raw)
@@ -232,6 +236,8 @@ class JobTable:
                 return
             if pid == 0:
                 return
+            if process.recorder is not None:
+                process.recorder.waited(pid, raw)
             self._record(pid, None if os.WIFSTOPPED(raw) else decode_status(raw))
 
     def notify(self) -> list[str]:

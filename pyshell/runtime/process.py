@@ -29,6 +29,10 @@ from collections import namedtuple
 RESET_SIGNALS = (signal.SIGPIPE, signal.SIGINT, signal.SIGQUIT,
                  signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU)
 
+# The `explain` builtin (pyshell/explain) puts its recorder here while it runs a line, and
+# the runtime tells it each step; None otherwise, and then every hook costs one test.
+recorder = None
+
 
 # (A namedtuple rather than a frozen dataclass: @dataclass costs ~30 ms of start-up, as it
 # imports inspect; see also syntax/ast.py.)
@@ -66,7 +70,7 @@ def spawn(plan: SpawnPlan) -> int:
 
     With PYSH_TRACE_SPAWN=1 each plan is printed on stderr first: the steps the child takes.
     """
-    name = carrier()
+    name = carrier() if recorder is None else "fork"  # explain looks at the child before execve
     if os.environ.get("PYSH_TRACE_SPAWN") == "1":
         os.write(2, (plan.describe(name) + "\n").encode("utf-8", "surrogateescape"))
     if name == "fork":
@@ -92,6 +96,7 @@ def _fork_exec(plan: SpawnPlan) -> int:
     env = {key.encode("utf-8", "surrogateescape"): value.encode("utf-8", "surrogateescape")
            for key, value in plan.env.items()}
     report_read, report_write = os.pipe()  # both ends close-on-exec
+    pause = recorder.pause(plan) if recorder is not None else None
     _flush_python_buffers()
     pid = os.fork()
     if pid == 0:  # the child
@@ -109,6 +114,8 @@ def _fork_exec(plan: SpawnPlan) -> int:
                     _close_quietly(move[1])
             for signum in plan.reset_signals:
                 signal.signal(signum, signal.SIG_DFL)
+            if pause is not None:
+                pause.in_child()
             os.execve(plan.path, plan.argv, env)
         except OSError as error:
             os.write(report_write, str(error.errno).encode())
@@ -118,6 +125,8 @@ def _fork_exec(plan: SpawnPlan) -> int:
     os.close(report_write)
     if plan.pgid is not None:
         _set_group(pid, plan.pgid)
+    if pause is not None:
+        pause.in_parent(pid)
     report = _read_all(report_read)
     os.close(report_read)
     if report:  # execve failed: reap the child and raise what it saw
@@ -129,6 +138,7 @@ def _fork_exec(plan: SpawnPlan) -> int:
 
 def fork_subshell(shell, run, moves=(), pgid: int | None = None) -> int:
     """Fork a copy of the shell that applies ``moves``, calls ``run()`` and exits with its status."""
+    pause = recorder.pause(None, moves) if recorder is not None else None
     _flush_python_buffers()
     pid = os.fork()
     if pid == 0:
@@ -141,12 +151,16 @@ def fork_subshell(shell, run, moves=(), pgid: int | None = None) -> int:
             apply_moves(moves)
             for signum in shell.signals_to_reset():
                 signal.signal(signum, signal.SIG_DFL)
+            if pause is not None:
+                pause.in_child()
             shell.become_subshell()
             status = _run_in_child(shell, run)
         finally:
             os._exit(status & 255)
     if pgid is not None:
         _set_group(pid, pgid or pid)
+    if pause is not None:
+        pause.in_parent(pid)
     return pid
 
 

@@ -21,6 +21,7 @@ from collections import namedtuple
 
 from pyshell import expand
 from pyshell.errors import RedirectError
+from pyshell.runtime import process
 from pyshell.syntax.ast import Lit
 
 SAVE_FLOOR = 10  # saved and internal fds live at 10 and above
@@ -135,7 +136,10 @@ def _open_file(action: OpenFile) -> int:
         fd = os.open(action.path, flags | os.O_CLOEXEC, 0o666)
     except OSError as error:
         raise RedirectError(f"{action.path}: {error.strerror}") from None
-    return _move_high(fd)
+    high = _move_high(fd)
+    if process.recorder is not None:
+        process.recorder.opened(action.path, flags | os.O_CLOEXEC, fd, high)
+    return high
 
 
 def _move_high(fd: int) -> int:
@@ -155,7 +159,10 @@ def _here_document(text: str) -> int:
             os.write(write_end, data)
         finally:
             os.close(write_end)
-        return _move_high(read_end)
+        high = _move_high(read_end)
+        if process.recorder is not None:
+            process.recorder.here_document(high, len(data))
+        return high
     import tempfile
 
     fd, path = tempfile.mkstemp(prefix="pysh-heredoc-")
@@ -177,6 +184,8 @@ def _is_open(fd: int) -> bool:
 
 
 def close_all(fds) -> None:
+    if process.recorder is not None:
+        process.recorder.closed(fds)
     for fd in fds:
         try:
             os.close(fd)
@@ -221,6 +230,8 @@ class FdSaver:
                     copy = None
                 self.saved.append((target, copy))
             apply_moves((move,))
+        if process.recorder is not None:
+            process.recorder.moved_in_shell(self.moves, self.saved)
         return self
 
     def __exit__(self, *exc):
@@ -233,5 +244,7 @@ class FdSaver:
             else:
                 os.dup2(copy, target)
                 os.close(copy)
+        if process.recorder is not None:
+            process.recorder.restored_in_shell(self.saved)
         self.saved.clear()
         return False

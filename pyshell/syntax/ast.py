@@ -81,6 +81,11 @@ class ParamExp(Node):
     (``${x:2}``, ``${x/a}``). Also bash's: the case changes (op "^^", "^", ",,", ","
     with a pattern as ``arg``), and ``indirect`` for ``${!name…}``: the value of ``name``
     names the parameter to expand.
+
+    bash's arrays: ``index`` is the subscript of ``${name[index]…}``, where a lone ``@``
+    or ``*`` stands for every element. With ``indirect``, an ``@``/``*`` index is
+    ``${!name[@]}``, the keys; op "prefix@" or "prefix*" is ``${!prefix@}``, the names
+    of the variables starting with ``name``.
     """
 
     name: str
@@ -89,6 +94,7 @@ class ParamExp(Node):
     braced: bool = False
     arg2: Word | None = None
     indirect: bool = False
+    index: Word | None = None
 
 
 class CmdSubst(Node):
@@ -104,7 +110,23 @@ class ArithExp(Node):
     expr: Word
 
 
-Part = Lit | Escaped | SglQuoted | DblQuoted | ParamExp | CmdSubst | ArithExp
+class ArrayItem(Node):
+    """``[key]=value`` (or ``[key]+=value``) inside the parentheses of an array value."""
+
+    index: Word
+    value: Word
+    append: bool = False
+
+
+class ArrayLit(Node):
+    """bash's ``( a b [k]=v )``, the value of ``name=( … )``: Words (split and globbed
+    like command words) and ArrayItems. It is a word part only after a declaration
+    builtin (``declare -a x=(1 2)``); before a command it is an Assignment's ``array``."""
+
+    items: tuple
+
+
+Part = Lit | Escaped | SglQuoted | DblQuoted | ParamExp | CmdSubst | ArithExp | ArrayLit
 
 
 class Word(Node):
@@ -130,10 +152,15 @@ class Redirect(Node):
 
 
 class Assignment(Node):
-    """``name=value`` before a command, or as a whole command."""
+    """``name=value`` before a command, or as a whole command. bash's forms: ``index``
+    for ``name[index]=value``, ``append`` for ``+=``, ``array`` (an ArrayLit) for
+    ``name=( … )`` (``value`` is then empty)."""
 
     name: str
     value: Word
+    index: Word | None = None
+    append: bool = False
+    array: ArrayLit | None = None
 
 
 # ---------------------------------------------------------------- commands

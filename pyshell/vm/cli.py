@@ -19,7 +19,8 @@ from pyshell.errors import VmError
 from pyshell.statedir import locked
 from pyshell.vm import agent, console, disks, qemu, state, watcher
 from pyshell.vm.qmp import QmpClient
-from pyshell.vm.spec import ACCELS, DISK_FORMATS, NICS, VmSpec, parse_forward, parse_memory, validate
+from pyshell.vm.spec import (ACCELS, DISK_FORMATS, NICS, VmSpec, parse_forward, parse_memory,
+                             parse_size, validate)
 from pyshell.vm.state import VmRecord
 
 BOOT_TIMEOUT = 120.0     # seconds for the tiny guest to answer (TCG on 2 busy cores is slow)
@@ -519,6 +520,45 @@ def cmd_disk_info(args) -> int:
     return 0
 
 
+def cmd_bootstrap(args) -> int:
+    """vm bootstrap debian [FILE]: a bootable Debian disk, from a base built once (cached)."""
+    from pyshell.vm import bootstrap
+
+    if args.distribution != "debian":
+        raise VmError(f"bootstrap {args.distribution}: only debian (bookworm) is known", status=2)
+    path = args.file or "debian.qcow2"
+    if os.path.exists(path):
+        raise VmError(f"{path}: file exists")
+    size = parse_size(args.size)
+    password = args.password if args.password is not None else (
+        None if args.ssh_key else bootstrap.DEFAULT_PASSWORD)
+    if password == "":
+        raise VmError("--password: an empty password (use --ssh-key to log in without one)")
+    hostname = args.hostname or bootstrap.hostname_from(path)
+    if not bootstrap.HOSTNAME.fullmatch(hostname):
+        raise VmError(f"--hostname {hostname!r}: want letters, digits and '-' (at most 63)")
+    public_key = bootstrap.read_public_key(args.ssh_key) if args.ssh_key else None
+    options = bootstrap.DiskOptions(path=path, size=size, password=password,
+                                    public_key=public_key, hostname=hostname)
+    report = lambda message: _write(2, f"pysh: vm: bootstrap: {message}\n")   # noqa: E731
+    if args.rebuild or bootstrap.cached_base() is None:
+        report("building the Debian base image once (mmdebstrap; it is then cached in "
+               f"{bootstrap.cache_root()})")
+    else:
+        report(f"using the cached base image in {bootstrap.cache_root()}")
+    base = bootstrap.build_base(progress=report, rebuild=args.rebuild)
+    bootstrap.make_disk(base, options, progress=report)
+    if password:
+        shown = f"'{password}'" if password == bootstrap.DEFAULT_PASSWORD else "the one given"
+        _write(2, f"pysh: vm: warning: root and {bootstrap.LAB_USER} have the password {shown} "
+                  "and root may log in over ssh with it: a lab machine, keep its ports on "
+                  "127.0.0.1\n")
+    _write(2, f"pysh: vm: boot it: vm create {hostname} --disk {path} --smp 2 -m 2048 "
+              f"--fwd 10022:22 && vm start {hostname}   (then: ssh -p 10022 root@127.0.0.1)\n")
+    _write(1, f"{path}\n")
+    return 0
+
+
 def cmd_tiny(args) -> int:
     boot_files = _tiny_boot_files()
     for key, value in boot_files.items():
@@ -648,6 +688,19 @@ def _build_parser() -> argparse.ArgumentParser:
     add_name(command("status", cmd_status, "running, paused, or stopped"))
     commands.add_parser("exec", help="run a command in the guest: vm exec NAME -- CMD... "
                         "(tiny guest: its agent; others: qemu-guest-agent)")
+    bootstrap = command("bootstrap", cmd_bootstrap,
+                        "make a bootable Debian bookworm disk offline (mmdebstrap; cached)")
+    bootstrap.add_argument("distribution", metavar="debian")
+    bootstrap.add_argument("file", nargs="?", metavar="FILE.qcow2",
+                           help="the disk to write (default debian.qcow2)")
+    bootstrap.add_argument("--size", default="4G", help="the disk's size (default 4G)")
+    bootstrap.add_argument("--password", metavar="PW",
+                           help="for root and chps (default toto, or none with --ssh-key)")
+    bootstrap.add_argument("--ssh-key", metavar="FILE.pub",
+                           help="a public key root and chps accept over ssh")
+    bootstrap.add_argument("--hostname", help="(default: the file's name, e.g. mydebian)")
+    bootstrap.add_argument("--rebuild", action="store_true",
+                           help="make the cached base image again (new packages)")
     command("tiny", cmd_tiny, "build (once) and show the tiny guest's kernel and initramfs")
     return parser
 

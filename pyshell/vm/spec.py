@@ -14,6 +14,7 @@ NICS = {"e1000": "e1000", "virtio": "virtio-net-pci", "none": None}
 ACCELS = ("auto", "kvm", "tcg")
 DISK_FORMATS = ("qcow2", "raw")
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
+MEMORY_LIMIT = 1 << 64
 SIZE_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 
@@ -127,9 +128,10 @@ def parse_size(text: str) -> int:
 
 def parse_memory(text: str) -> int:
     """MiB in `-m` values: a bare number is MiB (as for qemu -m), or give a unit: 2G."""
-    if text.strip().isdigit():
-        return int(text)
-    size = parse_size(text)
+    size = int(text) << 20 if text.strip().isdigit() else parse_size(text)
     if size % (1 << 20):
         raise VmError(f"-m {text}: memory must be a whole number of MiB")
+    if size >= MEMORY_LIMIT:
+        # QEMU reads -m into a 64-bit byte count; it would refuse this at start.
+        raise VmError(f"-m {text}: too large (QEMU wants less than 2^64 bytes, 16 EiB)")
     return size >> 20

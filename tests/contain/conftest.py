@@ -34,7 +34,7 @@ def test_netns():
     """A network namespace for the container tests, with lo up: containers now get the default
     bridge network, whose bridge, veths and rules must never touch this machine's own network.
     Returns an fd of it; the namespace lives as long as the fd."""
-    from pyshell.contain import linux
+    from pyshell.contain.kernel import syscalls as linux
 
     original = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
     linux.unshare(linux.CLONE_NEWNET)
@@ -54,7 +54,7 @@ def test_netns():
 def in_test_netns(test_netns):
     """Each module of the container tests runs in the test namespace (the pytest process moves
     into it, so every command it starts is there too), and goes back to the host's after."""
-    from pyshell.contain import linux
+    from pyshell.contain.kernel import syscalls as linux
 
     original = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
     linux.setns(test_netns, linux.CLONE_NEWNET)
@@ -72,7 +72,7 @@ def shared_tmp() -> Path:
     path = Path(tempfile.mkdtemp(prefix="pysh-contain-tests-"))
     os.chmod(path, 0o755)
     yield path
-    from pyshell.contain.teardown import remove_tree
+    from pyshell.contain.runtime.teardown import remove_tree
 
     remove_tree(str(path))
 

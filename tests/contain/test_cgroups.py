@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from pyshell.contain import cgroups
+from pyshell.contain.kernel import cgroups
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="creating cgroups needs root")
 

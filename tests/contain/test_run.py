@@ -22,7 +22,7 @@ DEFAULT_CAPS = {"AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KIL
 
 
 def cap_mask(names) -> int:
-    from pyshell.contain.linux import CAPABILITIES
+    from pyshell.contain.kernel.syscalls import CAPABILITIES
 
     return sum(1 << CAPABILITIES[name] for name in names)
 
@@ -440,9 +440,22 @@ def test_rm_leaves_nothing(contain):
     container_id = contain.out("run", "-d", "--memory" if contain.uid == 0 else "-e", "64m" if contain.uid == 0 else "X=1",
                                "-v", "/dst", "busybox", "sleep", "100").strip()
     assert contain.run("rm", container_id[:8]).returncode != 0  # running: needs -f
-    contain.out("rm", "-f", container_id[:8])
+    contain.out("rm", "-f", "-v", container_id[:8])
     assert_nothing_left(contain, [container_id])
-    assert not list((contain.home / "volumes").glob("anonymous-*")) or True
+    assert not list((contain.home / "volumes").glob("anonymous-*"))  # -v: its anonymous volume too
+
+
+def test_rm_keeps_anonymous_volumes_without_v(contain):
+    """As Docker: a plain `rm` leaves the anonymous volume (and its data); `run --rm` does not."""
+    volumes = contain.home / "volumes"
+    before = set(volumes.glob("anonymous-*"))
+    contain.out("run", "--name", "keeps", "-v", "/data", "busybox", "sh", "-c", "echo kept > /data/f")
+    contain.out("rm", "keeps")
+    (left,) = set(volumes.glob("anonymous-*")) - before
+    assert (left / "_data" / "f").read_text() == "kept\n"
+    contain.out("run", "--rm", "-v", "/data", "busybox", "true")
+    assert set(volumes.glob("anonymous-*")) - before == {left}
+    subprocess.run(["rm", "-rf", str(left)], check=True)
 
 
 def test_prune_removes_stopped_containers(root_contain):

@@ -24,6 +24,7 @@ def assert_one_line_error(result, message):
     (("stop", "nope"), "no such vm"),
     (("create", "a/b"), "bad name"),
     (("create", "x", "-m", "lots"), "bad size"),
+    (("create", "x", "--memory", "99999999999999999999T"), "too large"),
     (("create", "x", "--fwd", "99999:22"), "not a port"),
     (("create", "x", "--disk", "/nonexistent"), "no such file"),
     (("create", "x", "--disk-size", "0"), "bad size"),

@@ -25,6 +25,13 @@ def test_parse_memory(text, expected):
     assert parse_memory(text) == expected
 
 
+@pytest.mark.parametrize("text", ["99999999999999999999T", "16777216T", "17592186044416"])
+def test_parse_memory_refuses_what_qemu_refuses(text):
+    # qemu-system-x86_64 -m 99999999999999999999T: "expects a non-negative number below 2^64"
+    with pytest.raises(VmError, match="too large"):
+        parse_memory(text)
+
+
 @pytest.mark.parametrize("text, expected", [
     ("8080:80", Forward(8080, 80, "127.0.0.1")),
     ("0.0.0.0:10022:22", Forward(10022, 22, "0.0.0.0")),

@@ -28,13 +28,15 @@ class Result:
 class VmRunner:
     """Runs `python -m pyshell.vm ARGS` with PYSH_HOME set: the real entry point."""
 
-    def __init__(self, home: Path):
+    def __init__(self, home: Path, prefix: tuple[str, ...] = (), env: dict | None = None):
         self.home = home
-        self.env = {**os.environ, "PYSH_HOME": str(home)}
+        self.prefix = prefix   # e.g. ("ip", "netns", "exec", NAME): run in that namespace
+        self.env = {**os.environ, **(env or {}), "PYSH_HOME": str(home)}
 
     def __call__(self, *args: str, timeout: float = 180, check: bool = True,
                  input: str | None = None) -> Result:
-        done = subprocess.run([sys.executable, "-m", "pyshell.vm", *args], env=self.env,
+        done = subprocess.run([*self.prefix, sys.executable, "-m", "pyshell.vm", *args],
+                              env=self.env,
                               capture_output=True, text=True, timeout=timeout,
                               input=input, stdin=None if input is not None else subprocess.DEVNULL)
         result = Result(done.returncode, done.stdout, done.stderr)

@@ -14,5 +14,5 @@ A reading map (no code here):
   rootless.py  slirp4netns for ordinary users
 
 May import: the standard library, pyshell.errors / record / statedir, contain.spec and the
-kernel room (contain/linux.py until the layout lands). Never runtime, cli, build or image.
+kernel room (contain/kernel/). Never runtime, cli, build or image.
 """

@@ -85,7 +85,7 @@ class Plan:
     def after_unshare(self) -> None:
         """Runs in PID 1 right after unshare: eth0 (bridge), or the other container's namespace."""
         if self.mode == "container":
-            from pyshell.contain import linux
+            from pyshell.contain.kernel import syscalls as linux
 
             linux.setns(self._join_fd, linux.CLONE_NEWNET)
             os.close(self._join_fd)

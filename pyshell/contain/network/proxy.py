@@ -278,7 +278,7 @@ def spawn(listeners, target: str, package_root: str) -> tuple[int, int]:
     pid = os.fork()
     if pid == 0:
         try:
-            from pyshell.contain import linux
+            from pyshell.contain.kernel import syscalls as linux
 
             linux.prctl(linux.PR_SET_PDEATHSIG, 9)
             devnull = os.open("/dev/null", os.O_RDWR)
@@ -314,7 +314,7 @@ def main(argv: list[str]) -> None:
     os.close(release_fd)
     if not data.strip().isdigit():
         os._exit(0)  # the start failed: nothing to serve
-    from pyshell.contain import linux
+    from pyshell.contain.kernel import syscalls as linux
 
     netns = os.open(f"/proc/{int(data)}/ns/net", os.O_RDONLY | os.O_CLOEXEC)
     linux.setns(netns, linux.CLONE_NEWNET)

@@ -1,0 +1,145 @@
+"""Builtins bash has and POSIX does not: ``let``, ``mapfile``/``readarray``.
+
+They are loaded the first time a script uses one (see LAZY_BUILTINS).
+"""
+
+from __future__ import annotations
+
+import os
+
+from pyshell.builtins import builtin, complain, write_err
+from pyshell.errors import PyshError
+
+
+@builtin("let", "let expression ...", "Evaluate arithmetic expressions; status 0 if the last is not 0.")
+def let(shell, argv):
+    from pyshell.expand import arith
+
+    if len(argv) < 2:
+        complain("let", "expression expected")
+        return 1
+    value = 0
+    for expression in argv[1:]:
+        try:
+            value = arith.evaluate(expression, shell)
+        except PyshError as error:
+            complain("let", error.message)
+            return 1
+    return 0 if value else 1
+
+
+_MAPFILE_USAGE = ("mapfile [-d delim] [-n count] [-O origin] [-s count] [-t] [-u fd] "
+                  "[-C callback] [-c quantum] [array]")
+
+
+@builtin("mapfile", _MAPFILE_USAGE, "Read lines of input into an indexed array (MAPFILE by default).",
+         aliases=("readarray",))
+def mapfile(shell, argv):
+    name = argv[0]
+    args = argv[1:]
+    delimiter, count, origin, skip, trim, fd = b"\n", 0, None, 0, False, 0
+    callback, quantum = None, 5000
+    while args and args[0].startswith("-") and len(args[0]) > 1:
+        option = args.pop(0)
+        if option == "--":
+            break
+        flag, value = option[1], option[2:]
+        if flag == "t" and not value:
+            trim = True
+            continue
+        if flag not in "dnOsuCc":
+            complain(name, f"{option}: invalid option")
+            write_err(f"{name}: usage: {_MAPFILE_USAGE}\n")
+            return 2
+        if not value:
+            if not args:
+                complain(name, f"-{flag}: option requires an argument")
+                return 2
+            value = args.pop(0)
+        if flag == "d":
+            delimiter = value.encode("utf-8", "surrogateescape")[:1] or b"\0"
+        elif flag == "C":
+            callback = value
+        else:
+            if not value.isdigit():
+                what = {"n": "line count", "O": "array index", "s": "line count",
+                        "u": "file descriptor", "c": "callback quantum"}[flag]
+                complain(name, f"{value}: invalid {what}")
+                return 1
+            number = int(value)
+            if flag == "n":
+                count = number
+            elif flag == "O":
+                origin = number
+            elif flag == "s":
+                skip = number
+            elif flag == "u":
+                fd = number
+            else:
+                quantum = number
+    target = args[0] if args else "MAPFILE"
+    if not target.isidentifier():
+        complain(name, f"`{target}': not a valid identifier")
+        return 1
+    lines = _read_records(fd, delimiter, count + skip if count else 0)
+    if lines is None:
+        complain(name, f"{fd}: invalid file descriptor: Bad file descriptor")
+        return 1
+    lines = lines[skip:]
+    texts = [line.decode("utf-8", "surrogateescape") for line in lines]
+    if trim:
+        ending = delimiter.decode("utf-8", "surrogateescape")
+        texts = [text[:-1] if text.endswith(ending) else text for text in texts]
+    array = shell.get_array(target)
+    start = origin if origin is not None else 0
+    try:
+        if origin is None or array is None:
+            shell.assign_array(target, [], kind="a")
+        for number, text in enumerate(texts):
+            if callback is not None and number % quantum == quantum - 1:
+                shell.run_source(f"{callback} {start + number} {_quoted(text)}", filename="mapfile")
+            shell.set_element(target, str(start + number), text)
+    except PyshError as error:
+        complain(name, error.message)
+        return 1
+    return 0
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def _read_records(fd: int, delimiter: bytes, wanted: int) -> list[bytes] | None:
+    """The records of fd up to EOF (or the first ``wanted`` of them), each with its
+    delimiter. From a regular file, what was read past the last record is given back
+    (lseek), so the next command reads on from there."""
+    chunks = bytearray()
+    try:
+        seekable = os.lseek(fd, 0, os.SEEK_CUR) >= 0 and not os.isatty(fd)
+    except OSError:
+        seekable = False
+    records: list[bytes] = []
+    start = 0
+    while True:
+        try:
+            chunk = os.read(fd, 65536 if seekable or not wanted else 1)
+        except OSError:
+            if not chunks and not records:
+                return None
+            break
+        if not chunk:
+            break
+        chunks += chunk
+        while True:
+            end = chunks.find(delimiter, start)
+            if end < 0:
+                break
+            records.append(bytes(chunks[start:end + 1]))
+            start = end + 1
+            if wanted and len(records) >= wanted:
+                if seekable:
+                    os.lseek(fd, start - len(chunks), os.SEEK_CUR)
+                return records
+    if start < len(chunks):
+        records.append(bytes(chunks[start:]))
+    return records
