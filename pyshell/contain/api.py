@@ -34,7 +34,7 @@ __all__ = [
     "parse_signal",
     "volumes", "create_volume", "remove_volume", "mount_from_text", "reconcile",
     "NetworkInfo", "create_network", "find_network", "networks", "inspect_network", "remove_network",
-    "prune_networks", "port", "published_ports",
+    "prune_networks", "port", "published_ports", "network_fields", "ports_column",
 ]
 
 
@@ -622,3 +622,19 @@ def published_ports(name_or_id: str, home=None) -> list:
     if container.status != state.State.RUNNING:
         return []
     return attach.mappings(attach.read_state(container.dir))
+
+
+def network_fields(flags: dict, image_exposed=()) -> dict:
+    """ContainerSpec fields from `run`-style network flags ({"network": "bridge", "publish":
+    ["8080:80"], "publish_all": True, "expose": [...], "ip": ..., "network_alias": [...],
+    "add_host": [...], "dns": [...]}); raises ContainerError (125) on a bad value."""
+    from pyshell.contain.network import options
+
+    return options.from_flags(flags, image_exposed)
+
+
+def ports_column(info: ContainerInfo) -> str:
+    """`ps`'s PORTS: "0.0.0.0:8080->80/tcp, 443/tcp" for a running container, else ""."""
+    from pyshell.contain.network import report
+
+    return report.ps_column(info.spec, info.directory) if info.state == "running" else ""

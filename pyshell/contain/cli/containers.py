@@ -66,9 +66,7 @@ def build_spec(options: dict, words: list[str], command_name: str = "run") -> ap
     mounts += tuple(_tmpfs_mount(text) for text in options["tmpfs"])
     labels = dict(spec.labels)
     labels.update(item.split("=", 1) if "=" in item else (item, "") for item in options["label"])
-    from pyshell.contain.network import options as network_options
-
-    network = network_options.from_flags(options, spec.exposed)
+    network = api.network_fields(options, spec.exposed)
 
     spec = spec.replace(
         argv=entrypoint + cmd, entrypoint=entrypoint, cmd=cmd,
@@ -159,16 +157,9 @@ def cmd_ps(options: dict, words: list[str]) -> int:
         if len(command_line) > 20 and not options.get("no_trunc"):
             command_line = command_line[:19] + "…"
         rows.append([c.id[:12], c.image, f'"{command_line}"', human_age(c.created), _status_text(c),
-                     ps_ports(c), c.name])
+                     api.ports_column(c), c.name])
     out(table(rows))
     return 0
-
-
-def ps_ports(container: api.ContainerInfo) -> str:
-    """The PORTS column: published ports as Docker prints them, then exposed ones not published."""
-    from pyshell.contain.network import report
-
-    return report.ps_column(container.spec, container.directory) if container.state == "running" else ""
 
 
 def _status_text(container: api.ContainerInfo) -> str:

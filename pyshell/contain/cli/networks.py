@@ -63,7 +63,6 @@ def cmd_port(options: dict, words: list[str]) -> int:
         raise ContainerError('"contain port" requires 1 or 2 arguments: CONTAINER [PRIVATE_PORT[/PROTO]]', 1)
     lines = api.port(words[0], words[1] if len(words) == 2 else "")
     if len(words) == 2 and not lines:
-        number, _, protocol = words[1].partition("/")
-        raise ContainerError(f"No public port '{number}/{protocol or 'tcp'}' published for {words[0]}", 1)
+        raise ContainerError(f"No public port '{words[1]}' published for {words[0]}", 1)
     out("".join(line + "\n" for line in lines))
     return 0

@@ -115,24 +115,11 @@ def docker_ports(mappings) -> dict:
     return ports
 
 
-def ps_column(mappings) -> str:
-    """The PORTS column of `ps`, as Docker prints it: ranges folded (0.0.0.0:8000-8002->80-82/tcp)."""
-    ordered = sorted(mappings, key=lambda m: (m.protocol, m.host_ip, m.container_port))
-    groups: list[list] = []
-    for mapping in ordered:
-        last = groups[-1][-1] if groups else None
-        if (last is not None and last.protocol == mapping.protocol and last.host_ip == mapping.host_ip
-                and mapping.container_port == last.container_port + 1 and mapping.host_port == last.host_port + 1):
-            groups[-1].append(mapping)
-        else:
-            groups.append([mapping])
-
-    def span(first: int, last: int) -> str:
-        return str(first) if first == last else f"{first}-{last}"
-
-    shown = []
-    for group in groups:
-        first, last = group[0], group[-1]
-        shown.append(f"{first.host_ip or '0.0.0.0'}:{span(first.host_port, last.host_port)}->"
-                     f"{span(first.container_port, last.container_port)}/{first.protocol}")
+def ps_column(mappings, unbound=()) -> str:
+    """The PORTS column of `ps` as the Docker peer prints it: exposed ports without a binding
+    first ("99/tcp"), then each binding ordered by container port, then address:
+    "0.0.0.0:8080->80/tcp". (Docker also lists a [::] binding for each: we bind IPv4 only.)"""
+    shown = [key for key in sorted(unbound, key=lambda k: (int(k.partition("/")[0]), k))]
+    for mapping in sorted(mappings, key=lambda m: (m.container_port, m.protocol, m.host_ip)):
+        shown.append(f"{mapping.host_ip or '0.0.0.0'}:{mapping.host_port}->{mapping.key}")
     return ", ".join(shown)

@@ -17,8 +17,7 @@ def ps_column(spec, directory) -> str:
     """The PORTS column of a running container: 0.0.0.0:8080->80/tcp, then exposed ones ("443/tcp")."""
     mappings = attach.mappings(attach.read_state(directory))
     published = {m.key for m in mappings}
-    unbound = [key for key in spec.exposed if key not in published]
-    return ", ".join(part for part in (ports.ps_column(mappings), *unbound) if part)
+    return ports.ps_column(mappings, [key for key in spec.exposed if key not in published])
 
 
 def port_lines(directory, wanted: str = "") -> list[str]:
@@ -34,11 +33,12 @@ def port_lines(directory, wanted: str = "") -> list[str]:
 def _endpoint(network: dict | None, spec) -> dict:
     network = network or {}
     return {"IPAMConfig": {"IPv4Address": spec.ip} if spec.ip else None, "Links": None,
-            "Aliases": network.get("Aliases"), "NetworkID": network.get("NetworkID", ""),
+            "Aliases": network.get("Aliases"), "MacAddress": network.get("MacAddress", ""), "DriverOpts": None,
+            "NetworkID": network.get("NetworkID", ""),
             "EndpointID": network.get("Veth", ""), "Gateway": network.get("Gateway", ""),
             "IPAddress": network.get("IPAddress", ""), "IPPrefixLen": network.get("IPPrefixLen", 0),
             "IPv6Gateway": "", "GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0,
-            "MacAddress": network.get("MacAddress", ""), "DriverOpts": None}
+            "DNSNames": network.get("Aliases")}
 
 
 def inspect_settings(spec, directory, pid: int) -> tuple[dict, dict, dict]:
@@ -65,11 +65,13 @@ def inspect_settings(spec, directory, pid: int) -> tuple[dict, dict, dict]:
         for key in spec.exposed:
             published.setdefault(key, None)
     default = networks.get("bridge") or {}
-    settings = {"Bridge": "", "SandboxID": "", "HairpinMode": False, "Ports": published,
-                "SandboxKey": f"/proc/{pid}/ns/net" if state is not None else "",
-                "Gateway": default.get("Gateway", ""), "IPAddress": default.get("IPAddress", ""),
-                "IPPrefixLen": default.get("IPPrefixLen", 0), "MacAddress": default.get("MacAddress", ""),
-                "Networks": networks}
+    settings = {"Bridge": "", "SandboxID": "", "SandboxKey": f"/proc/{pid}/ns/net" if state is not None else "",
+                "Ports": published, "HairpinMode": False, "LinkLocalIPv6Address": "", "LinkLocalIPv6PrefixLen": 0,
+                "SecondaryIPAddresses": None, "SecondaryIPv6Addresses": None,
+                "EndpointID": default.get("EndpointID", ""), "Gateway": default.get("Gateway", ""),
+                "GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0, "IPAddress": default.get("IPAddress", ""),
+                "IPPrefixLen": default.get("IPPrefixLen", 0), "IPv6Gateway": "",
+                "MacAddress": default.get("MacAddress", ""), "Networks": networks}
     return settings, bindings, exposed
 
 

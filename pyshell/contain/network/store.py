@@ -22,7 +22,7 @@ import re
 import time
 from pathlib import Path
 
-from pyshell.contain.network import firewall, ipam
+from pyshell.contain.network import ipam
 from pyshell.errors import ContainerError
 from pyshell.record import Record
 from pyshell.statedir import atomic_write_json
@@ -229,6 +229,8 @@ def _realise_locked(network: Network, runtime: str) -> None:
         ipam.write_atomically(f"{directory}/network.json", json.dumps(network.to_json()))
     if not links.exists(network.bridge):
         links.create_bridge(network.bridge, network.gateway, network.prefix)
+    from pyshell.contain.network import firewall  # subprocess: only when a network appears
+
     firewall.apply(realised(runtime))
 
 
@@ -239,6 +241,8 @@ def _unrealise_locked(network: Network, runtime: str) -> None:
 
     links.delete_link(network.bridge)
     shutil.rmtree(f"{runtime}/{network.bridge}", ignore_errors=True)
+    from pyshell.contain.network import firewall
+
     firewall.apply(realised(runtime))
 
 
