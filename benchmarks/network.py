@@ -166,6 +166,28 @@ def wait_port(address: tuple[str, int]) -> None:
     raise RuntimeError(f"nothing answers on {address}")
 
 
+def start_docker_proxy(address: str) -> subprocess.Popen:
+    """docker-proxy as dockerd starts it: the listening socket as fd 4, a status pipe as fd 3."""
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 8090))
+    listener.listen(512)
+    status_r, status_w = os.pipe()
+
+    def as_dockerd_does():
+        os.dup2(status_w, 3)
+        os.dup2(listener.fileno(), 4)
+
+    proxy = subprocess.Popen(["docker-proxy", "-proto", "tcp", "-host-ip", "127.0.0.1", "-host-port", "8090",
+                              "-container-ip", address, "-container-port", "80"], preexec_fn=as_dockerd_does,
+                             pass_fds=(status_w, listener.fileno()))
+    os.close(status_w)
+    listener.close()
+    os.read(status_r, 16)
+    os.close(status_r)
+    return proxy
+
+
 def rss_kib(pid: int) -> int:
     with open(f"/proc/{pid}/status") as file:
         for line in file:
@@ -233,8 +255,7 @@ def main() -> None:
         paths = {"published 127.0.0.1 (pysh proxy)": ("127.0.0.1", 8080), "direct to the container": (address, 80)}
         proxy = None
         if shutil.which("docker-proxy"):
-            proxy = subprocess.Popen(["docker-proxy", "-proto", "tcp", "-host-ip", "127.0.0.1", "-host-port", "8090",
-                                      "-container-ip", address, "-container-port", "80"])
+            proxy = start_docker_proxy(address)
             paths["docker-proxy (standalone)"] = ("127.0.0.1", 8090)
         try:
             for target in paths.values():

@@ -37,6 +37,21 @@ def _processes_with(word: str) -> list[int]:
     return found
 
 
+def _proxies_of(homes) -> list[int]:
+    """Port proxies of these homes' containers (their supervisor's environment names the
+    home), or orphaned ones: other tests on this machine may have proxies of their own."""
+    found = []
+    for pid in _processes_with("pyshell.contain.network.proxy"):
+        try:
+            parent = int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[1])
+            environ = Path(f"/proc/{parent}/environ").read_bytes() if parent != 1 else b""
+        except (OSError, ValueError):
+            continue
+        if parent == 1 or any(f"PYSH_HOME={home}".encode() in environ for home in homes):
+            found.append(pid)
+    return found
+
+
 def _netns_inode(pid: int | str = "self") -> int:
     return os.stat(f"/proc/{pid}/ns/net").st_ino
 
@@ -74,7 +89,7 @@ def _wait(predicate, seconds: float = 10.0) -> bool:
 
 
 @pytest.fixture
-def lan(in_test_netns):
+def lan(in_test_netns, request):
     from pyshell.contain.kernel import syscalls as linux
 
     original = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
@@ -91,11 +106,12 @@ def lan(in_test_netns):
                 f"ip route add default via {INTERNET_ADDRESS}"):
             subprocess.run(command.split(), check=True)
         runtime = f"/run/pysh/net-{_netns_inode()}"
+        homes = [request.getfixturevalue(name).home for name in ("root_home", "user_home")]
         yield Lan(internet, runtime)
         # The leak check, in the test's namespace, once the test removed its containers.
         assert _wait(lambda: not [name for name in _links() if name.startswith("veth")], 5), _links()
         assert not Lan(internet, runtime).leases()
-        assert _wait(lambda: not _processes_with("pyshell.contain.network.proxy"), 5)
+        assert _wait(lambda: not _proxies_of(homes), 5)
         assert _wait(lambda: not [p for p in _processes_with("slirp4netns") if _netns_inode(p) == _netns_inode()], 5)
         assert _wait(lambda: not os.path.exists(f"{runtime}/dns.pid"), 5)
     finally:
@@ -138,7 +154,7 @@ def test_published_port_answers_on_loopback_other_address_and_from_containers(co
         # From another container, through the host's address (root: over the bridge; rootless: slirp).
         if contain.uid == 0:
             assert contain.out("run", "--rm", "busybox", "wget", "-qO-", f"http://{HOST_ADDRESS}:8080/hostname").strip() == hostname
-        assert len(_processes_with("pyshell.contain.network.proxy")) == 1
+        assert len(_proxies_of([contain.home])) == 1
     finally:
         contain.run("rm", "-f", "web")
 
@@ -368,7 +384,7 @@ def test_killed_supervisor_leaves_nothing_once_reconciled(root_contain, lan):
     supervisor = int((directory / "running").read_text().split()[0])
     os.kill(supervisor, 9)
     # The proxy dies with it (PR_SET_PDEATHSIG); PID 1 runs on until the next command reconciles.
-    assert _wait(lambda: not _processes_with("pyshell.contain.network.proxy"))
+    assert _wait(lambda: not _proxies_of([c.home]))
     assert lan.leases()
     assert "Exited (255)" in c.out("ps", "-a")  # reconcile: PID 1 killed, the lease given back
     assert not lan.leases()
@@ -388,3 +404,12 @@ def test_stale_lease_is_reclaimed_by_the_next_allocation(root_contain, lan):
     os.utime(f"{leases}/172.17.0.2", (time.time() - 60, time.time() - 60))
     assert "inet 172.17.0.2/16" in c.out("run", "--rm", "busybox", "ip", "-o", "-4", "addr", "show", "eth0")
     assert not lan.leases()
+
+
+def test_build_run_steps_on_the_default_bridge(root_contain, lan, open_tmp):
+    (open_tmp / "Dockerfile").write_text(f"FROM busybox\nRUN ip -o -4 addr show eth0 && nc {INTERNET_ADDRESS} 7001 </dev/null; true\n")
+    out = root_contain.out("build", "--network", "bridge", "--no-cache", "-t", "network-built", str(open_tmp))
+    assert "inet 172.17.0." in out
+    root_contain.out("rmi", "network-built")
+    done = root_contain.run("build", "--network", "nowhere", str(open_tmp))
+    assert (done.returncode, done.stderr) == (125, "pysh: contain build: --network nowhere: use host, none or bridge\n")
