@@ -34,7 +34,8 @@ __all__ = [
     "parse_signal",
     "volumes", "create_volume", "remove_volume", "mount_from_text", "reconcile",
     "NetworkInfo", "create_network", "find_network", "networks", "inspect_network", "remove_network",
-    "prune_networks", "port", "published_ports", "network_fields", "ports_column",
+    "prune_networks", "port", "published_ports", "network_fields", "ports_column", "connect_network",
+    "disconnect_network",
 ]
 
 
@@ -648,3 +649,25 @@ def ports_column(info: ContainerInfo) -> str:
     from pyshell.contain.network import report
 
     return report.ps_column(info.spec, info.directory) if info.state == "running" else ""
+
+
+def connect_network(network: str, name_or_id: str, aliases=(), ip: str = "", home=None) -> None:
+    """`network connect`: one more network for a RUNNING container (an interface eth1, eth2...;
+    its name and ``aliases`` resolve there). It lasts until the container exits."""
+    from pyshell.contain.network import attach
+    from pyshell.contain.runtime import state
+
+    home = _home(home)
+    container = _find(name_or_id, home)
+    if container.status != state.State.RUNNING:
+        raise ContainerError(f"container {container.name} is not running: network connect needs a running "
+                             f"container (a gap of this version; give --network at create)", 125)
+    attach.connect(home, container.spec, str(container.dir), container.pid, network, tuple(aliases), ip)
+
+
+def disconnect_network(network: str, name_or_id: str, home=None) -> None:
+    from pyshell.contain.network import attach
+
+    home = _home(home)
+    container = _find(name_or_id, home)
+    attach.disconnect(home, container.spec, str(container.dir), network)

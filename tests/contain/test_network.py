@@ -413,3 +413,60 @@ def test_build_run_steps_on_the_default_bridge(root_contain, lan, open_tmp):
     root_contain.out("rmi", "network-built")
     done = root_contain.run("build", "--network", "nowhere", str(open_tmp))
     assert (done.returncode, done.stderr) == (125, "pysh: contain build: --network nowhere: use host, none or bridge\n")
+
+
+def test_network_connect_and_disconnect_a_running_container(root_contain, lan):
+    c = root_contain
+    c.out("network", "create", "extra")
+    try:
+        _web(c, "multi")  # on the default bridge: 172.17.0.0/16, user networks from 172.18
+        c.out("network", "connect", "--alias", "second-name", "extra", "multi")
+        addresses = c.out("exec", "multi", "ip", "-o", "-4", "addr")
+        assert "eth0    inet 172.17.0." in addresses and "eth1    inet 172.18.0." in addresses
+        got = c.out("run", "--rm", "--network", "extra", "busybox", "wget", "-qO-", "http://second-name/hostname")
+        assert got.strip() == c.out("inspect", "-f", "{{.Config.Hostname}}", "multi").strip()
+        networks = json.loads(c.out("inspect", "-f", "{{json .NetworkSettings.Networks}}", "multi"))
+        assert set(networks) == {"bridge", "extra"} and networks["extra"]["IPAddress"].startswith("172.18.")
+        assert c.run("network", "rm", "extra").returncode == 125  # in use
+        c.out("network", "disconnect", "extra", "multi")
+        assert "eth1" not in c.out("exec", "multi", "ip", "-o", "link")
+        done = c.run("network", "disconnect", "extra", "multi")
+        assert done.stderr == "pysh: contain network: container multi is not connected to network extra\n"
+    finally:
+        c.run("rm", "-f", "multi")
+        c.run("network", "rm", "extra")
+
+
+FAKE_UPSTREAM = r"""
+import socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 53))
+print("ready", flush=True)
+while True:
+    query, peer = s.recvfrom(512)
+    end = query.index(b"\0", 12) + 5                  # the question: name, type, class
+    is_a = query[end - 4:end - 2] == b"\0\1"
+    answer = struct.pack("!HHHIH", 0xC00C, 1, 1, 60, 4) + bytes([203, 0, 113, 7]) if is_a else b""
+    header = query[:2] + b"\x81\x80" + struct.pack("!HHHH", 1, 1 if is_a else 0, 0, 0)
+    s.sendto(header + query[12:end] + answer, peer)
+"""
+
+
+def test_names_the_network_does_not_know_go_to_the_hosts_resolver(root_contain, lan, open_tmp):
+    """The host's resolver is a fake one in the "internet" namespace, named by a resolv.conf bound
+    over /etc/resolv.conf in a mount namespace of that `contain run` (the DNS server it starts inherits it)."""
+    c = root_contain
+    upstream = lan.in_internet(sys.executable, "-c", FAKE_UPSTREAM, stdout=subprocess.PIPE, text=True)
+    (open_tmp / "resolv.conf").write_text(f"nameserver {INTERNET_ADDRESS}\n")
+    c.out("network", "create", "outside")
+    try:
+        assert upstream.stdout.readline().strip() == "ready"
+        script = (f"mount --bind {open_tmp}/resolv.conf /etc/resolv.conf && "
+                  f"exec {' '.join(c.argv('run', '--rm', '--network', 'outside', 'busybox', 'nslookup', 'example.test'))}")
+        done = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script], env=c.env,
+                              capture_output=True, text=True, timeout=60)
+        assert "203.0.113.7" in done.stdout, done.stdout + done.stderr
+    finally:
+        upstream.kill()
+        upstream.wait()
+        c.run("network", "rm", "outside")

@@ -12,6 +12,7 @@ Commands:
   create [--subnet CIDR] [--gateway IP] [--internal] [--label K=V] NAME
   ls [-q]                         inspect [-f FORMAT] NETWORK...
   rm NETWORK...                   prune [-f]
+  connect [--alias A] [--ip IP] NETWORK CONTAINER      disconnect NETWORK CONTAINER
 """
 
 
@@ -49,9 +50,12 @@ def cmd_network(options: dict, words: list[str]) -> int:
         removed = api.prune_networks()
         if removed:
             out("Deleted Networks:\n" + "".join(f"{name}\n" for name in removed))
-    elif what in ("connect", "disconnect"):
-        raise ContainerError(f"network {what} is not supported yet (a gap of this version): give --network "
-                             f"(and --network-alias) when the container is created", 125)
+    elif what == "connect":
+        network, container = exactly("network connect", 2, rest, ": NETWORK CONTAINER")
+        api.connect_network(network, container, tuple(options["alias"]), options.get("ip") or "")
+    elif what == "disconnect":
+        network, container = exactly("network disconnect", 2, rest, ": NETWORK CONTAINER")
+        api.disconnect_network(network, container)
     else:
         raise ContainerError(f'unknown command "network {what}"\n' + SUBCOMMANDS, 125)
     return 0

@@ -263,3 +263,126 @@ def _loopback_up() -> None:
         inside.set_up(socket.if_nametoindex("lo"))
     finally:
         inside.close()
+
+
+# --------------------------------------------------------------------------- connect, disconnect
+
+
+def connect(home, spec, container_dir: str, pid: int, network_name: str, aliases=(), ip: str = "") -> dict:
+    """`network connect`: one more network for a running container — a lease, a veth whose
+    peer appears in the container's namespace as the next ethN, its address (no default route:
+    the first network keeps it). Recorded in the state file, so the supervisor gives it back
+    at the exit; the container gets only its --network again at its next start."""
+    from pyshell.contain.network import store
+    from pyshell.contain.network.netlink import Netlink
+
+    state = read_state(container_dir)
+    if state is None or state.get("mode") != "bridge":
+        raise ContainerError("container sharing network namespace with another container or host cannot be "
+                             "connected to any other network", 125)
+    network = store.find(home, network_name)
+    if network.name in state["networks"]:
+        raise ContainerError(f"endpoint with name {spec.name} already exists in network {network.name}", 125)
+    network_dir = store.realise(network)
+    veth = f"veth{os.urandom(4).hex()}"
+    names = tuple(dict.fromkeys((spec.name, spec.id[:12], *aliases)))
+    lease = {"container": spec.id, "name": spec.name, "aliases": list(names), "veth": veth}
+    with ipam.locked(os.path.dirname(network_dir)):
+        ipam.reclaim_stale(network_dir)
+        try:
+            address = ipam.take(network_dir, ipam.parse_cidr(network.subnet), ipam.to_int(network.gateway), lease, ip)
+        except ValueError as error:
+            raise ContainerError(str(error), 125) from None
+    try:
+        interface = f"eth{len(state['networks'])}"
+        netns = os.open(f"/proc/{pid}/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+        host = Netlink()
+        try:
+            host.add_veth(veth, interface, netns, socket.if_nametoindex(network.bridge),
+                          bytes.fromhex(mac_for(address).replace(":", "")))
+            _inside(netns, lambda netlink: _configure(netlink, interface, address, network.prefix))
+        finally:
+            host.close()
+            os.close(netns)
+        if network.dns:
+            from pyshell.contain.network import dns
+
+            dns.ensure_server(os.path.dirname(network_dir), network)
+    except BaseException:
+        _delete_veth(veth)
+        ipam.release(network_dir, address, spec.id)
+        raise
+    entry = {"NetworkID": network.id, "Gateway": network.gateway, "IPAddress": address,
+             "IPPrefixLen": network.prefix, "MacAddress": mac_for(address),
+             "Aliases": list(names) if network.dns else None, "Bridge": network.bridge, "Veth": veth,
+             "Leases": network_dir, "Interface": interface}
+    state["networks"][network.name] = entry
+    ipam.write_atomically(f"{container_dir}/{STATE_FILE}", json.dumps(state))
+    return entry
+
+
+def disconnect(home, spec, container_dir: str, network_name: str) -> None:
+    """`network disconnect`: its veth goes (and with it the container's interface), the lease too."""
+    from pyshell.contain.network import store
+
+    state = read_state(container_dir)
+    network = store.find(home, network_name)
+    entry = (state or {}).get("networks", {}).get(network.name)
+    if entry is None:
+        raise ContainerError(f"container {spec.name} is not connected to network {network.name}", 125)
+    _delete_veth(entry["Veth"])
+    ipam.release(entry["Leases"], entry["IPAddress"], spec.id)
+    del state["networks"][network.name]
+    ipam.write_atomically(f"{container_dir}/{STATE_FILE}", json.dumps(state))
+
+
+def _configure(netlink, interface: str, address: str, prefix: int) -> None:
+    index = socket.if_nametoindex(interface)
+    netlink.add_address(index, address, prefix)
+    netlink.set_up(index)
+
+
+def _inside(netns_fd: int, action) -> None:
+    """Run ``action(Netlink())`` with a netlink socket of that namespace, in a child (the
+    caller's own namespace never changes, whatever threads it has)."""
+    from pyshell.contain.kernel import syscalls
+    from pyshell.contain.network.netlink import Netlink
+
+    error_r, error_w = os.pipe()
+    child = os.fork()
+    if child == 0:
+        status = 1
+        try:
+            os.close(error_r)
+            syscalls.setns(netns_fd, syscalls.CLONE_NEWNET)
+            netlink = Netlink()
+            action(netlink)
+            status = 0
+        except BaseException as error:  # noqa: BLE001 - told to the parent, then exit
+            os.write(error_w, str(error).encode())
+        finally:
+            os._exit(status)
+    os.close(error_w)
+    message = b""
+    while chunk := os.read(error_r, 4096):
+        message += chunk
+    os.close(error_r)
+    _, status = os.waitpid(child, 0)
+    if status:
+        raise ContainerError(f"network setup in the container: {message.decode(errors='replace')}", 125)
+
+
+def _delete_veth(name: str) -> None:
+    from pyshell.contain.network.netlink import Netlink
+
+    try:
+        index = socket.if_nametoindex(name)
+    except OSError:
+        return  # gone already
+    netlink = Netlink()
+    try:
+        netlink.delete_link(index)
+    except OSError:
+        pass
+    finally:
+        netlink.close()

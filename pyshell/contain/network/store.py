@@ -58,9 +58,10 @@ class Network(Record):
         return cls(**{k: v for k, v in data.items() if k in cls._fields})
 
 
-def _pools():
-    """Docker's default address pools: 172.17-31.0.0/16, then 192.168.0.0/16 cut in /20s."""
-    for second in range(17, 32):
+def _pools(for_default: bool):
+    """Docker's default address pools: 172.17-31.0.0/16, then 192.168.0.0/16 cut in /20s.
+    172.17.0.0/16 is kept for the default bridge (Docker makes docker0 first), even before it exists."""
+    for second in range(17 if for_default else 18, 32):
         yield f"172.{second}.0.0/16"
     for third in range(0, 256, 16):
         yield f"192.168.{third}.0/20"
@@ -111,7 +112,7 @@ def default_network() -> Network:
             return Network.from_json(json.load(file))
     except (OSError, ValueError):
         pass
-    subnet = _free_subnet([], runtime)
+    subnet = _free_subnet([], runtime, for_default=True)
     return Network(DEFAULT, _default_id(), subnet, _gateway_of(subnet), DEFAULT_DEVICE, dns=False)
 
 
@@ -124,13 +125,13 @@ def _gateway_of(subnet: str) -> str:
     return ipam.to_text(network + 1)
 
 
-def _free_subnet(others: list[Network], runtime: str) -> str:
+def _free_subnet(others: list[Network], runtime: str, for_default: bool = False) -> str:
     from pyshell.contain.network import links
 
     used = [ipam.parse_cidr(n.subnet) for n in others]
     used += [ipam.parse_cidr(n["subnet"]) for n in realised(runtime)]
     used += links.routed_subnets()
-    for candidate in _pools():
+    for candidate in _pools(for_default):
         subnet = ipam.parse_cidr(candidate)
         if not any(ipam.overlaps(subnet, other) for other in used):
             return candidate
