@@ -41,6 +41,51 @@ class Mount(Record):
     volume_name: str = ""
 
 
+class Healthcheck(Record):
+    """A health check, as Docker's: the test is run in the container every ``interval``
+    seconds; ``retries`` failures in a row make it unhealthy; failures during
+    ``start_period`` do not count (probes then come every ``start_interval``)."""
+
+    test: tuple[str, ...]               # ("CMD", exe, args...) or ("CMD-SHELL", "command line")
+    interval: float = 30.0
+    timeout: float = 30.0
+    retries: int = 3
+    start_period: float = 0.0
+    start_interval: float = 5.0
+
+    def argv(self) -> tuple[str, ...]:
+        if self.test[0] == "CMD-SHELL":
+            return ("/bin/sh", "-c", self.test[1])
+        return tuple(self.test[1:])
+
+    def to_docker(self) -> dict:
+        """Docker's Config.Healthcheck (durations in nanoseconds), for inspect and images."""
+        ns = 1_000_000_000
+        return {"Test": list(self.test), "Interval": int(self.interval * ns), "Timeout": int(self.timeout * ns),
+                "Retries": self.retries, "StartPeriod": int(self.start_period * ns),
+                "StartInterval": int(self.start_interval * ns)}
+
+
+def healthcheck_from_docker(section) -> Healthcheck | None:
+    """An image's (or `docker inspect`'s) Healthcheck → Healthcheck; None for none or NONE.
+    A zero duration means the default, as in Docker."""
+    if not section or not section.get("Test") or section["Test"][0] == "NONE":
+        return None
+    test = tuple(section["Test"])
+    if test[0] not in ("CMD", "CMD-SHELL"):  # Docker's bare list form is CMD
+        test = ("CMD", *test)
+    defaults = Healthcheck(test)
+
+    def seconds(key, default):
+        value = section.get(key) or 0
+        return value / 1e9 if value else default
+
+    return Healthcheck(test, seconds("Interval", defaults.interval), seconds("Timeout", defaults.timeout),
+                       int(section.get("Retries") or defaults.retries),
+                       seconds("StartPeriod", defaults.start_period),
+                       seconds("StartInterval", defaults.start_interval))
+
+
 class ContainerSpec(Record):
     id: str
     name: str
@@ -71,6 +116,7 @@ class ContainerSpec(Record):
     entrypoint: tuple[str, ...] = ()    # as configured, for inspect
     cmd: tuple[str, ...] = ()
     hidden: bool = False                # build containers: not shown by `ps -a`
+    healthcheck: Healthcheck | None = None  # run by the container's supervisor (runtime/health.py)
 
     def to_json(self) -> dict:
         data = self.as_dict()
@@ -85,6 +131,8 @@ class ContainerSpec(Record):
         data["labels"] = tuple(tuple(pair) for pair in data.get("labels", ()))
         for key in ("layer_dirs", "argv", "env", "entrypoint", "cmd"):
             data[key] = tuple(data.get(key, ()))
+        if data.get("healthcheck"):
+            data["healthcheck"] = Healthcheck(**{**data["healthcheck"], "test": tuple(data["healthcheck"]["test"])})
         known = cls._fields
         return cls(**{key: value for key, value in data.items() if key in known})
 
@@ -140,7 +188,8 @@ def default_spec(image, image_ref: str, container_id: str | None = None, name: s
         layer_dirs=tuple(str(d) for d in image.layer_dirs), argv=entrypoint + cmd, env=tuple(env),
         workdir=config.working_dir or "/", user=config.user or "", hostname=container_id[:12],
         rootless=os.geteuid() != 0, stop_signal=config.stop_signal or "SIGTERM",
-        labels=tuple(sorted(dict(config.labels).items())), entrypoint=entrypoint, cmd=cmd)
+        labels=tuple(sorted(dict(config.labels).items())), entrypoint=entrypoint, cmd=cmd,
+        healthcheck=healthcheck_from_docker(config.healthcheck))
 
 
 def parse_size(text: str) -> int:

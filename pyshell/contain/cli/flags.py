@@ -63,6 +63,13 @@ FLAGS = _flags(
     Flag(("-l", "--label"), "label", True, True, help="K=V"),
     Flag(("--stop-signal",), "stop_signal", True),
     Flag(("--restart",), "restart", True, help="no, on-failure[:N] or always (with -d)"),
+    Flag(("--health-cmd",), "health_cmd", True, help="command run in the container to check its health"),
+    Flag(("--health-interval",), "health_interval", True, help="time between checks (30s)"),
+    Flag(("--health-timeout",), "health_timeout", True, help="longest a check may run (30s)"),
+    Flag(("--health-retries",), "health_retries", True, help="failures in a row that make it unhealthy (3)"),
+    Flag(("--health-start-period",), "health_start_period", True, help="failures then do not count (0s)"),
+    Flag(("--health-start-interval",), "health_start_interval", True, help="time between checks then (5s)"),
+    Flag(("--no-healthcheck",), "no_healthcheck", help="no health check, not even the image's"),
     # other container commands
     Flag(("-a", "--all"), "all", help="all of them, not only the running ones"),
     Flag(("-q", "--quiet"), "quiet", help="only ids"),

@@ -15,10 +15,20 @@ def restart_count(directory: Path) -> int:
         return 0
 
 
+def health_document(container: state.Container) -> dict | None:
+    """State.Health: the keeper's record (runtime/health.py); "starting" before its first
+    write; None for a container without a health check."""
+    from pyshell.contain.runtime import health
+
+    if container.spec.healthcheck is None:
+        return None
+    return health.read_health(container.dir) or {"Status": "starting", "FailingStreak": 0, "Log": []}
+
+
 def container_document(container: state.Container) -> dict:
     spec = container.spec
     running = container.status == state.State.RUNNING
-    return {
+    document = {
         "Id": container.id,
         "Created": container.created,
         "Path": spec.argv[0] if spec.argv else "",
@@ -51,3 +61,8 @@ def container_document(container: state.Container) -> dict:
         "NetworkSettings": {"Networks": {spec.network: {}}, "Ports": {}},
         "Cgroup": container.cgroup,
     }
+    health = health_document(container)
+    if health is not None:
+        document["State"]["Health"] = health
+        document["Config"]["Healthcheck"] = spec.healthcheck.to_docker()
+    return document

@@ -91,11 +91,13 @@ class SupervisorArgs(Record):
     cgroup: dict | None = None       # cgroups.Cgroup.to_json(): {"version": 1|2, "paths": [...]}
     autoremove: bool = False         # --rm: remove these paths after the exit
     remove: tuple[str, ...] = ()
+    keeper_pid: int | None = None    # health.py's keeper, a child: told PID 1's pid on ...
+    keeper_pipe: int | None = None   # ... this pipe (write end)
 
     def passed_fds(self) -> list[int]:
         """The fds the supervisor must inherit."""
         names = ("error_pipe", "start_pipe", "status_pipe", "master", "listen", "stdout_pipe", "stderr_pipe",
-                 "stdout_to", "stderr_to", "log")
+                 "stdout_to", "stderr_to", "log", "keeper_pipe")
         return [value for value in (getattr(self, name) for name in names) if value is not None]
 
     def to_argv(self) -> list[str]:
