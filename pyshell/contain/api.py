@@ -21,13 +21,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from pyshell.contain import validation  # noqa: F401 - part of the API: flag values as Docker and the kernel take them
-from pyshell.contain.spec import ContainerSpec, Mount  # noqa: F401 - part of the API
+from pyshell.contain.spec import ContainerSpec, Healthcheck, Mount  # noqa: F401 - part of the API
 from pyshell.errors import ContainerError
 from pyshell.record import Record
 from pyshell.statedir import pysh_home
 
 __all__ = [
-    "ContainerInfo", "ContainerError", "ContainerSpec", "Mount", "VolumeInfo",
+    "ContainerInfo", "ContainerError", "ContainerSpec", "Healthcheck", "Mount", "VolumeInfo",
     "default_spec", "create", "start", "run", "stop", "kill", "restart", "remove", "list_containers", "get",
     "inspect", "exec", "logs", "wait", "attach", "export", "commit", "prune",
     "images", "image", "ensure_image", "inspect_image", "pull", "push", "tag", "remove_image", "import_image", "build",
@@ -57,6 +57,7 @@ class ContainerInfo(Record):
     finished_at: str
     spec: ContainerSpec          # everything it was created with
     directory: Path              # PYSH_HOME/containers/ID
+    health: str = ""             # starting / healthy / unhealthy while it runs a health check, else ""
 
 
 class VolumeInfo(Record):
@@ -77,9 +78,14 @@ def _info(container) -> ContainerInfo:
     if status == state.State.EXITED and lifecycle.restart_pending(container):
         status = state.State.RESTARTING
     spec = container.spec
+    health = ""
+    if spec.healthcheck is not None and status == state.State.RUNNING:
+        from pyshell.contain.runtime.inspect import health_document
+
+        health = health_document(container)["Status"]
     return ContainerInfo(spec.id, spec.name, spec.image, spec.image_id, status, container.exit_code, container.pid,
                          dict(spec.labels), tuple(spec.argv), container.created, container.started_at,
-                         container.finished_at, spec, container.dir)
+                         container.finished_at, spec, container.dir, health)
 
 
 def _find(name_or_id: str, home: Path):

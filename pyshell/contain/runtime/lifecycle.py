@@ -339,6 +339,11 @@ def _supervisor_process(container, cgroup, network, start_w: int, status_w: int 
         streams = (*os.pipe(), *os.pipe())
         stdio = Stdio(None, 0 if spec.interactive else devnull, streams[1], streams[3])
 
+    keeper = (None, None)
+    if spec.healthcheck is not None:  # before the namespaces: see health.fork_keeper
+        from pyshell.contain.runtime import health
+
+        keeper = health.fork_keeper(directory, PACKAGE_ROOT)
     if spec.rootless:
         # A user namespace where we are root: our own uid and gid map to 0, and the user's range
         # of /etc/subuid and /etc/subgid (if any) to 1..N, so that `-u nobody` works (userns.py).
@@ -414,7 +419,8 @@ def _supervisor_process(container, cgroup, network, start_w: int, status_w: int 
         master=master, listen=listener.fileno() if listener is not None else None,
         wait_client=master is not None and not spec.detach,
         log=log_fd if spec.tty or streams is not None else None, cgroup=cgroup.to_json() if cgroup else None,
-        autoremove=spec.autoremove, remove=tuple(removable_paths(container, volumes=True)) if spec.autoremove else ())
+        autoremove=spec.autoremove, remove=tuple(removable_paths(container, volumes=True)) if spec.autoremove else (),
+        keeper_pid=keeper[0], keeper_pipe=keeper[1])
     if streams is not None:
         options = options.replace(stdout_pipe=streams[0], stderr_pipe=streams[2], stdout_to=output_to[0],
                                   stderr_to=output_to[1])
