@@ -30,7 +30,7 @@ LAZY_BUILTINS = {
     "read": "read",
     "getopts": "getopts",
     "declare": "declare", "typeset": "declare", "local": "declare",
-    "let": "bash", "mapfile": "bash", "readarray": "bash",
+    "let": "bash", "mapfile": "bash", "readarray": "bash", "shopt": "bash",
 }
 
 

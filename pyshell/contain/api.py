@@ -142,13 +142,22 @@ def start(name_or_id: str, home=None) -> ContainerInfo:
     return _info(container)
 
 
-def run(spec: ContainerSpec, home=None, terminal: bool = True) -> int:
+def run(spec: ContainerSpec, home=None, terminal: bool = True, explain: bool = False) -> int:
     """create + start, and unless ``spec.detach`` wait: the container's exit status.
     ``terminal``: a -t container in the foreground is attached to this process's fds 0 and 1
-    (0 is returned if the user detaches with Ctrl-P Ctrl-Q)."""
+    (0 is returned if the user detaches with Ctrl-P Ctrl-Q). ``explain``: each setup step is
+    told on stderr as it happens, with the kernel's answer (runtime/explain.py)."""
     from pyshell.contain.runtime import lifecycle
 
-    return lifecycle.run(_home(home), spec, attach_terminal=_attach_terminal if terminal else None)
+    attach = _attach_terminal if terminal else None
+    if explain:
+        from pyshell.contain.runtime.explain import reporting
+
+        with reporting(spec.name) as told:
+            status = lifecycle.run(_home(home), spec, attach_terminal=attach)
+            told.finished(status, spec.detach)
+            return status
+    return lifecycle.run(_home(home), spec, attach_terminal=attach)
 
 
 def _attach_terminal(container) -> int | None:
@@ -298,8 +307,9 @@ def export(name_or_id: str, output: str | None = None, home=None) -> int:
 
 
 def commit(name_or_id: str, reference: str | None = None, changes=(), message: str = "", author: str = "",
-           pause: bool = True, home=None):
-    """A new image from the container's changes (its upper dir) on top of its image."""
+           pause: bool | None = None, home=None):
+    """A new image from the container's changes (its upper dir) on top of its image. A running
+    container is frozen meanwhile: ``pause`` None when the host can, True or fail, False never."""
     from pyshell.contain.runtime import lifecycle
 
     home = _home(home)

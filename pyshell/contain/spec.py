@@ -143,15 +143,6 @@ def default_spec(image, image_ref: str, container_id: str | None = None, name: s
         labels=tuple(sorted(dict(config.labels).items())), entrypoint=entrypoint, cmd=cmd)
 
 
-def parse_size(text: str) -> int:
-    """Docker's sizes: 512, 64k, 64m, 1g (b, k, m, g; case-insensitive)."""
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([bkmg]?)b?", text.strip().lower())
-    if not match:
-        raise ContainerError(f"invalid size: {text!r} (use a number with b, k, m or g)")
-    number, unit = match.groups()
-    return int(float(number) * {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit])
-
-
 def merge_capabilities(add: list[str], drop: list[str]) -> frozenset[str]:
     """Docker's rule: start from the default set, then --cap-add, then --cap-drop; ALL means every cap."""
     from pyshell.contain.kernel.syscalls import CAPABILITIES

@@ -25,8 +25,8 @@ from pyshell.syntax.ast import (ArithExp, ArrayLit, CmdSubst, DblQuoted, Escaped
 
 LITERAL, SPLIT, QUOTED, BREAK = 0, 1, 2, 3
 
-_GLOB_CHARS = frozenset("*?[")
-_NEEDS_WORK = frozenset("*?[~")
+_GLOB_CHARS = frozenset("*?[(")   # ( : an extglob group, @(a|b)
+_NEEDS_WORK = frozenset("*?[~(")
 _DEFAULT_IFS = " \t\n"
 _LIST_OPS = (None, ":", "/", "//", "/#", "/%")  # "${@...}" forms that give one field a parameter
 
@@ -60,7 +60,8 @@ def _word_fields(parts, shell, argv: list) -> None:
         if kind is Lit:
             text = part.text
             if _NEEDS_WORK.isdisjoint(text) or (
-                    "]" not in text and "*" not in text and "?" not in text and text[0] != "~"):
+                    "]" not in text and "*" not in text and "?" not in text and text[0] != "~"
+                    and "(" not in text):
                 argv.append(text)
                 return
         elif (kind is ParamExp and part.op is None and part.name not in ("@", "*") and not part.indirect
@@ -739,4 +740,13 @@ def _glob_field(field: list[tuple[str, bool]], shell) -> list[str]:
     pattern_text = "".join(text if may_glob else _escape_glob(text) for text, may_glob in field)
     if not glob.has_magic(pattern_text):
         return [plain]
-    return glob.expand_path(pattern_text) or [plain]
+    shopts = shell.shopts
+    found = glob.expand_path(pattern_text, "dotglob" in shopts, "nocaseglob" in shopts,
+                             "globstar" in shopts)
+    if found:
+        return found
+    if "nullglob" in shopts:
+        return []
+    if "failglob" in shopts:
+        raise ExpandError(f"no match: {plain}", bash_form=True)
+    return [plain]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import signal
 
-from pyshell.runtime import process
+from pyshell.runtime import observer
 
 
 class WaitInterrupted(Exception):
@@ -133,8 +133,8 @@ class JobTable:
                 for pid in remaining:
                     results[pid] = 127
                 break
-            if process.recorder is not None:
-                process.recorder.waited(pid, raw)
+            if observer.recorder is not None:
+                observer.recorder.waited(pid, raw)
             if os.WIFSTOPPED(raw):
                 if pid in remaining:
                     return results, os.WSTOPSIG(raw)
@@ -236,8 +236,8 @@ class JobTable:
                 return
             if pid == 0:
                 return
-            if process.recorder is not None:
-                process.recorder.waited(pid, raw)
+            if observer.recorder is not None:
+                observer.recorder.waited(pid, raw)
             self._record(pid, None if os.WIFSTOPPED(raw) else decode_status(raw))
 
     def notify(self) -> list[str]:

@@ -21,7 +21,7 @@ from collections import namedtuple
 
 from pyshell import expand
 from pyshell.errors import RedirectError
-from pyshell.runtime import process
+from pyshell.runtime import observer
 from pyshell.syntax.ast import Lit
 
 SAVE_FLOOR = 10  # saved and internal fds live at 10 and above
@@ -137,8 +137,8 @@ def _open_file(action: OpenFile) -> int:
     except OSError as error:
         raise RedirectError(f"{action.path}: {error.strerror}") from None
     high = _move_high(fd)
-    if process.recorder is not None:
-        process.recorder.opened(action.path, flags | os.O_CLOEXEC, fd, high)
+    if observer.recorder is not None:
+        observer.recorder.opened(action.path, flags | os.O_CLOEXEC, fd, high)
     return high
 
 
@@ -160,8 +160,8 @@ def _here_document(text: str) -> int:
         finally:
             os.close(write_end)
         high = _move_high(read_end)
-        if process.recorder is not None:
-            process.recorder.here_document(high, len(data))
+        if observer.recorder is not None:
+            observer.recorder.here_document(high, len(data))
         return high
     import tempfile
 
@@ -184,8 +184,8 @@ def _is_open(fd: int) -> bool:
 
 
 def close_all(fds) -> None:
-    if process.recorder is not None:
-        process.recorder.closed(fds)
+    if observer.recorder is not None:
+        observer.recorder.closed(fds)
     for fd in fds:
         try:
             os.close(fd)
@@ -230,8 +230,8 @@ class FdSaver:
                     copy = None
                 self.saved.append((target, copy))
             apply_moves((move,))
-        if process.recorder is not None:
-            process.recorder.moved_in_shell(self.moves, self.saved)
+        if observer.recorder is not None:
+            observer.recorder.moved_in_shell(self.moves, self.saved)
         return self
 
     def __exit__(self, *exc):
@@ -244,7 +244,7 @@ class FdSaver:
             else:
                 os.dup2(copy, target)
                 os.close(copy)
-        if process.recorder is not None:
-            process.recorder.restored_in_shell(self.saved)
+        if observer.recorder is not None:
+            observer.recorder.restored_in_shell(self.saved)
         self.saved.clear()
         return False

@@ -32,7 +32,7 @@ from .tokens import OPERATORS, REDIRECT_OPS, RESERVED, HereDoc, Token
 # ================================================================ layer 1: PLY lexeme rules
 
 tokens = (
-    "LINE_CONT", "NEWLINE", "COMMENT", "IO_NUMBER", "OPERATOR",
+    "LINE_CONT", "NEWLINE", "COMMENT", "IO_NUMBER", "EXTGLOB", "OPERATOR",
     "LIT", "ESCAPE", "SQUOTE", "SQUOTE_OPEN", "ANSI", "ANSI_OPEN", "DQ_OPEN", "DQ_CLOSE",
     "PARAM", "DOLLAR", "BRACE_OPEN", "BRACE_LEN", "BRACE_BANG", "BRACE_NAME", "BRACE_OP", "BRACE_CLOSE",
     "BRACE_SEP", "SUB_OPEN", "SUB_CLOSE",
@@ -96,6 +96,16 @@ def t_COMMENT(t):
 def t_IO_NUMBER(t):
     r"[0-9]+(?=[<>])"
     return t  # the 2 of 2>file: digits touching a redirection operator
+
+
+# bash's extglob groups @(a|b) !(x) *(x) +(x) ?(x), up to two levels deep, are text of
+# the word (bash reads them so once `shopt -s extglob` is on; pysh always does).
+_EXTGLOB = r"[@!*+?]\((?:[^()\n]|\((?:[^()\n])*\))*\)"
+
+
+@pattern(_EXTGLOB)
+def t_EXTGLOB(t):
+    return t
 
 
 @pattern("|".join(re.escape(op) for op in OPERATORS))
@@ -189,7 +199,7 @@ def t_BACKSLASH_EOF(t):
 
 
 def t_LIT(t):
-    r"""[^ \t\n|&;<>()'"\\$`]+"""
+    r"""(?:[^ \t\n|&;<>()'"\\$`@!*+?]|[@!*+?](?!\())+"""
     return t
 
 
@@ -718,7 +728,7 @@ class Scanner:
         """Turn one lexeme into word parts (descending into quotes and substitutions)."""
         kind = raw.type
         start = raw.lexpos
-        if kind in ("LIT", "DOLLAR"):
+        if kind in ("LIT", "DOLLAR", "EXTGLOB"):
             parts.append(ast.Lit(raw.value))
             index = self._span(start, start + len(raw.value), context)
             if own_spans is not None and index is not None:

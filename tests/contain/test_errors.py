@@ -19,7 +19,7 @@ CASES = [
     (["run", "-v", "a/../..:/x", "busybox", "true"], 125,
      "pysh: contain run: invalid volume name 'a/../..': use [a-zA-Z0-9][a-zA-Z0-9_.-]* (or an absolute path for a bind mount)"),
     (["run", "--memory", "lots", "busybox", "true"], 1,
-     "pysh: contain run: invalid size: 'lots' (use a number with b, k, m or g)"),
+     "pysh: contain run: bad size 'lots': want a number with k, m, g or t (e.g. 512m, 5G)"),
     (["run", "--network", "bridge", "busybox", "true"], 1,
      "pysh: contain run: network mode 'bridge' is not supported (use none or host)"),
     (["run", "--cap-add", "NOT_A_CAP", "busybox", "true"], 1, "pysh: contain run: unknown capability: NOT_A_CAP"),

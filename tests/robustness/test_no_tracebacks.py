@@ -371,7 +371,7 @@ def _dockerfile(directory: Path, text: str) -> Path:
 
 
 CONTAIN_WITH_IMAGE = [
-    ("contain run --memory abc busybox true", 1, "invalid size: 'abc'"),
+    ("contain run --memory abc busybox true", 1, "bad size 'abc'"),
     ("contain run --memory 1k --rm busybox true", 1, "minimum memory limit"),
     ("contain run --cpus -1 busybox true", 1, "--cpus must be positive"),
     ("contain run --cpus abc busybox true", 125, "invalid number"),
@@ -389,6 +389,7 @@ CONTAIN_WITH_IMAGE = [
     ("contain run --env-file /nonexistent busybox true", 125, "--env-file /nonexistent"),
     ("contain run --hostname 'a b' --rm busybox true", 1, "invalid hostname"),
     ("contain run --userns bogus busybox true", 125, "--userns bogus"),
+    ("contain run --userns keep-id busybox true", 125, "--userns keep-id: use host or auto"),
     ("contain run --network bogus busybox true", 1, "network mode 'bogus'"),
     ("contain run -it busybox true", 1, "the input device is not a TTY"),
     ("contain pull 'BAD REF'", 1, "invalid reference format"),

@@ -35,6 +35,7 @@ from pyshell.contain.build.dockerfile import (HEREDOC_MARKER, DockerfileError, H
                                           parse_dockerfile, parse_key_values, split_words)
 from pyshell.contain.image.store import Image, ImageStore
 from pyshell.errors import ContainerError
+from pyshell.units import parse_duration
 
 DEFAULT_SHELL = ("/bin/sh", "-c")
 METADATA = {"ENV", "CMD", "ENTRYPOINT", "WORKDIR", "EXPOSE", "USER", "LABEL", "VOLUME", "SHELL",
@@ -161,17 +162,6 @@ def _healthcheck(instruction: Instruction, shell) -> dict:
             raise ContainerError(f"unknown flag --{flag}")
         check[names[flag]] = int(value) if flag == "retries" else parse_duration(value)
     return check
-
-
-def parse_duration(text: str) -> int:
-    """Go durations ('30s', '1m30s', '500ms') -> nanoseconds, as Docker stores them."""
-    import re
-
-    units = {"ns": 1, "us": 1_000, "ms": 1_000_000, "s": 10 ** 9, "m": 60 * 10 ** 9, "h": 3600 * 10 ** 9}
-    parts = re.findall(r"(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)", text)
-    if not parts or "".join(n + u for n, u in parts) != text:
-        raise ContainerError(f"invalid duration {text!r}")
-    return int(sum(float(number) * units[unit] for number, unit in parts))
 
 
 def config_changes_from_instructions(lines: list[str]) -> dict:

@@ -15,7 +15,7 @@ from pyshell.contain.cli.format import documents, err, human_age, out, table
 from pyshell.errors import ContainerError
 
 RUN_FLAGS = ("tty interactive rm detach name env env_file volume tmpfs workdir hostname entrypoint user read_only "
-             "memory cpus pids_limit cap_add cap_drop init network userns label stop_signal restart pull")
+             "memory cpus pids_limit cap_add cap_drop init network userns label stop_signal restart explain pull")
 
 
 # --------------------------------------------------------------------------- run, create
@@ -23,7 +23,8 @@ RUN_FLAGS = ("tty interactive rm detach name env env_file volume tmpfs workdir h
 
 def build_spec(options: dict, words: list[str], command_name: str = "run") -> api.ContainerSpec:
     """Flags + image config -> a validated ContainerSpec (host paths are checked here too)."""
-    from pyshell.contain.spec import merge_capabilities, parse_size
+    from pyshell.contain.spec import merge_capabilities
+    from pyshell.units import parse_size
 
     if not words:
         raise ContainerError(f'"contain {command_name}" requires at least 1 argument: IMAGE [COMMAND] [ARG...]',
@@ -58,7 +59,8 @@ def build_spec(options: dict, words: list[str], command_name: str = "run") -> ap
         pids = int(options["pids_limit"]) if options.get("pids_limit") else None
     except ValueError as error:
         raise ContainerError(f"invalid number: {error}", USAGE_ERROR) from None
-    if options.get("userns") not in (None, "", "host", "keep-id", "auto"):
+    if options.get("userns") not in (None, "", "host", "auto"):
+        # keep-id is podman's (your uid inside too): our user namespace maps you to root in it.
         raise ContainerError(f"--userns {options['userns']}: use host or auto", USAGE_ERROR)
     rootless = os.geteuid() != 0 or options.get("userns") == "auto"
     restart = _restart_policy(options)
@@ -125,10 +127,18 @@ def cmd_run(options: dict, words: list[str]) -> int:
     spec = build_spec(options, words)
     if spec.tty and spec.interactive and not spec.detach and not os.isatty(0):
         raise ContainerError("the input device is not a TTY", 1)
-    status = api.run(spec)
+    status = api.run(spec, explain=bool(options.get("explain")))
     if spec.detach:
         out(spec.id + "\n")
     return status
+
+
+@command("create", "[OPTIONS] IMAGE [COMMAND] [ARG...]", "Create a container (start it later with start)", RUN_FLAGS,
+         interspersed=False)
+def cmd_create(options: dict, words: list[str]) -> int:
+    spec = build_spec(options, words, "create")
+    out(api.create(spec).id + "\n")
+    return 0
 
 
 # --------------------------------------------------------------------------- other container commands
@@ -306,7 +316,7 @@ def cmd_commit(options: dict, words: list[str]) -> int:
         raise ContainerError('"contain commit" requires 1 or 2 arguments: CONTAINER [REPOSITORY[:TAG]]', 1)
     image = api.commit(words[0], words[1] if len(words) == 2 else None, options["change"],
                        message=options.get("message") or "", author=options.get("author") or "",
-                       pause=options.get("pause", True))
+                       pause=options.get("pause"))
     out(image.id + "\n")
     return 0
 
@@ -323,3 +333,56 @@ def cmd_prune(options: dict, words: list[str]) -> int:
     out("Deleted Containers:\n" + "".join(f"{i}\n" for i in removed) if removed else "")
     out(f"Total reclaimed: {len(removed)} containers\n")
     return 0
+
+
+@command("volume", "ls [-q] | create [NAME] | inspect NAME... | rm [-f] NAME... | prune",
+         "Manage volumes (PYSH_HOME/volumes/NAME/_data)", "quiet force")
+def cmd_volume(options: dict, words: list[str]) -> int:
+    action, names = (words[0], words[1:]) if words else ("", [])
+    if action in ("ls", "list"):
+        found = api.volumes()
+        if options.get("quiet"):
+            out("".join(v.name + "\n" for v in found))
+        else:
+            out(table([["DRIVER", "VOLUME NAME"]] + [["local", v.name] for v in found]))
+        return 0
+    if action == "create":
+        out(api.create_volume(at_most_one("volume create", names)).name + "\n")
+        return 0
+    if action == "inspect":
+        by_name = {v.name: v for v in api.volumes()}
+        found = []
+        for name in at_least("volume inspect", 1, names):
+            if name not in by_name:
+                raise ContainerError(f"no such volume: {name}")
+            volume = by_name[name]
+            found.append({"Name": volume.name, "Driver": "local", "Mountpoint": volume.mountpoint,
+                          "Labels": {"anonymous": "true"} if volume.anonymous else {}, "Scope": "local",
+                          "UsedBy": list(volume.users)})
+        out(documents(found, None))
+        return 0
+    if action == "rm":
+        status = 0
+        for name in at_least("volume rm", 1, names):
+            try:
+                api.remove_volume(name, force=bool(options.get("force")))
+                out(name + "\n")
+            except ContainerError as error:
+                err(f"pysh: contain volume rm: {error.message}\n")
+                status = 1
+        return status
+    if action == "prune":
+        removed = [v.name for v in api.volumes() if v.anonymous and not v.users]
+        for name in removed:
+            api.remove_volume(name)
+        out("Deleted Volumes:\n" + "".join(f"{n}\n" for n in removed) if removed else "")
+        out(f"Total reclaimed: {len(removed)} volumes\n")
+        return 0
+    raise ContainerError(f"unknown command {action!r} (use ls, create, inspect, rm or prune)", USAGE_ERROR)
+
+
+def at_most_one(command_name: str, words: list[str]) -> str | None:
+    if len(words) > 1:
+        raise ContainerError(f'"contain {command_name}" accepts at most 1 argument', 1)
+    return words[0] if words else None
+

@@ -59,10 +59,11 @@ FLAGS = _flags(
     Flag(("--cap-drop",), "cap_drop", True, True),
     Flag(("--init",), "init", help="a tiny init as PID 1 that reaps zombies"),
     Flag(("--network", "--net"), "network", True, help="none or host"),
-    Flag(("--userns",), "userns", True, help="host, auto or keep-id"),
+    Flag(("--userns",), "userns", True, help="host, or auto (a user namespace, also for root)"),
     Flag(("-l", "--label"), "label", True, True, help="K=V"),
     Flag(("--stop-signal",), "stop_signal", True),
     Flag(("--restart",), "restart", True, help="no, on-failure[:N] or always (with -d)"),
+    Flag(("--explain",), "explain", help="tell each setup step and the kernel's answer as it happens"),
     Flag(("--pull",), "pull", True, help="missing (default), always or never: pull the image from its registry"),
     # other container commands
     Flag(("-a", "--all"), "all", help="all of them, not only the running ones"),
@@ -79,7 +80,7 @@ FLAGS = _flags(
     Flag(("-c", "--change"), "change", True, True, help="a Dockerfile instruction: 'CMD [\"sh\"]'"),
     Flag(("-m", "--message"), "message", True),
     Flag(("-a", "--author"), "author", True),
-    Flag(("-p", "--pause"), "pause", help="pause the container while committing (default true)"),
+    Flag(("-p", "--pause"), "pause", help="freeze a running container meanwhile (default: when the host can)"),
     Flag(("-o", "--output"), "output", True, help="file to write (default: standard output)"),
     # images
     Flag(("-i", "--input"), "input", True, help="archive to read (default: standard input)"),

@@ -237,6 +237,8 @@ def _make_cgroup(container: state.Container):
     try:
         cgroup.create()
         cgroup.set_limits(spec.memory, spec.cpus, spec.pids_limit)
+        if setup.reporter is not None:
+            setup.reporter.cgroup(cgroup, spec)
     except ContainerError:
         teardown.release_cgroup(cgroup)
         if wants_limits or not spec.rootless:
@@ -301,6 +303,8 @@ def _supervisor_process(container, cgroup, start_w: int, status_w: int | None, f
     container_pid = os.fork()
     if container_pid == 0:
         keep = {go_r, error_w, devnull, log_fd, *(fd for fd in (slave, stdio.stdout, stdio.stderr) if fd is not None), 0}
+        if setup.reporter is not None:
+            keep.add(setup.reporter.fd)  # --explain: PID 1 goes on telling its steps
         close_fds_except(keep)
         _container_init(spec, directory, cgroup, stdio, go_r, error_w)  # never returns
     # Our copies of the write ends go: the pipes reach EOF once the container's last process is gone.
@@ -314,6 +318,8 @@ def _supervisor_process(container, cgroup, start_w: int, status_w: int | None, f
     try:
         if cgroup is not None and not cgroup.joins_itself_fast:
             cgroup.add(container_pid)
+            if setup.reporter is not None:
+                setup.reporter.note(f"cgroup: move {container_pid} (PID 1) into it", "before PID 1 may run")
     except ContainerError as error:
         os.kill(container_pid, 9)
         os.waitpid(container_pid, 0)
@@ -354,6 +360,8 @@ def _container_init(spec: ContainerSpec, directory: str, cgroup, stdio: Stdio, g
     try:
         if cgroup is not None and cgroup.joins_itself_fast:
             cgroup.join()
+            if setup.reporter is not None:
+                setup.reporter.note("cgroup: PID 1 joins it (writes 0 to cgroup.procs)", "first thing")
         flags = NAMESPACES | (syscalls.CLONE_NEWNET if spec.network == "none" else 0)
         setup.step("unshare(mount, UTS, IPC, network namespaces)", syscalls.unshare, flags)
         paths = Paths(f"{directory}/rootfs/upper", f"{directory}/rootfs/work", f"{directory}/rootfs/merged",
@@ -657,14 +665,30 @@ def exec_in(container: state.Container, argv, env, user: str, workdir: str, tty:
 
 
 def commit(home: Path, container: state.Container, reference: str | None, changes: dict, message: str = "",
-           author: str = "", pause: bool = True):
-    """`contain commit`: the container's upper dir as a new layer on its image (an image.store.Image)."""
+           author: str = "", pause: bool | None = None):
+    """`contain commit`: the container's upper dir as a new layer on its image (an image.store.Image).
+    A running container is frozen meanwhile (kernel/freezer.py), so that the layer is one moment
+    of it: ``pause`` None = when this host can (Docker's default), True = or fail, False = never."""
     from pyshell.contain.image.store import ImageStore
+    from pyshell.contain.kernel import freezer
 
     store = ImageStore(home)
     parent = store.get(container.spec.image_id)
-    return store.commit(container.upper_dir, parent, reference, changes, created_by=f"contain commit {container.name}",
-                        comment=message, author=author)
+
+    def make_layer():
+        return store.commit(container.upper_dir, parent, reference, changes,
+                            created_by=f"contain commit {container.name}", comment=message, author=author)
+
+    cgroup = cgroups.from_json(container.cgroup)
+    if container.status != state.State.RUNNING or pause is False:
+        return make_layer()
+    if not freezer.available(cgroup):
+        if pause:
+            raise ContainerError("commit --pause: this host gives no cgroup freezer to this user "
+                                 "(use --pause=false to commit a running container as it is)")
+        return make_layer()
+    with freezer.Frozen(container.pid, cgroup):
+        return make_layer()
 
 
 def _copy_window_size(source: int, target: int) -> None:
