@@ -272,7 +272,7 @@ def readonly(shell, argv):
 
 @builtin("unset", "unset [-f|-v] name ...", "Remove variables (-v, the default) or functions (-f).", special=True)
 def unset(shell, argv):
-    from pyshell.runtime.variables import split_subscript, valid_reference
+    from pyshell.expand.variables import split_subscript, valid_reference
 
     args = argv[1:]
     mode = "v"

@@ -373,7 +373,7 @@ def printf(shell, argv: list[str]) -> int:
     for message in result.errors:
         complain(argv[0], message)
     if target is not None:
-        from pyshell.runtime.variables import valid_reference
+        from pyshell.expand.variables import valid_reference
 
         if not valid_reference(target):
             complain(argv[0], f"`{target}': not a valid identifier")

@@ -18,8 +18,7 @@ import errno
 import os
 import re
 
-from pyshell.builtins import find_builtin, is_builtin
-from pyshell.builtins import core as _core_builtins  # noqa: F401  (registers cd, export, ...)
+from pyshell.runtime.registry import find_builtin, is_builtin
 from pyshell.errors import ExpandError, PyshError, RedirectError
 from pyshell.expand import fields, literal, pattern
 from pyshell.expand.glob import matches
@@ -99,7 +98,7 @@ def _declaration_fields(words, shell) -> list[str]:
     """The arguments of declare/typeset/local/export/readonly: one that is written as an
     assignment (``x=$v``, ``a=(1 2)``) is neither split nor globbed; the others are."""
     from pyshell.expand import literal as expand_literal
-    from pyshell.runtime.variables import ArrayArgument
+    from pyshell.expand.variables import ArrayArgument
 
     argv = [words[0].parts[0].text]
     for word in words[1:]:
@@ -352,7 +351,7 @@ def _function_body(shell, function: FunctionDef) -> int:
 
 def _trace(shell, argv, assignment: tuple[str, str] | None = None, raw: bool = False) -> None:
     """`set -x`: show the command about to run, after expansion, quoted for reuse."""
-    from pyshell.builtins import write_err
+    from pyshell.runtime.registry import write_err
 
     prefix = shell.getvar("PS4")
     if prefix is None:
@@ -658,6 +657,8 @@ def _describe(node) -> str:
 def capture_output(shell, script) -> tuple[str, int]:
     """Run ``script`` in a child with stdout into a pipe; return (output, status)."""
     read_end, write_end = os.pipe()
+    if observer.recorder is not None:
+        observer.recorder.pipe(read_end, write_end)
     moves = [("dup2", write_end, 1), ("close", write_end), ("close", read_end)]
     try:
         body = script.body
@@ -743,7 +744,7 @@ def _arith_for_body(shell, node: ArithFor) -> int:
     def value(word) -> int:
         expression = document(word, shell) if word.parts else "1"  # bash: empty means 1
         if shell.options.xtrace:
-            from pyshell.builtins import write_err
+            from pyshell.runtime.registry import write_err
 
             # bash shows each of the three parts trimmed
             write_err(shell.vars.get("PS4", "+ ") + "(( " + expression.strip() + " ))\n")
@@ -818,7 +819,7 @@ def _arith_command_body(shell, node: ArithCommand) -> int:
     try:
         expression = document(node.expr, shell)
         if shell.options.xtrace:
-            from pyshell.builtins import write_err
+            from pyshell.runtime.registry import write_err
 
             write_err(shell.vars.get("PS4", "+ ") + "(( " + expression + " ))\n")
         status = 0 if arith.evaluate(expression, shell) else 1
@@ -846,7 +847,7 @@ def _cond_true(shell, expr, shown_prefix: str = "") -> bool:
     globbing; the right of = == != is a pattern, of =~ a regular expression. Under
     ``set -x`` each test that runs is shown, as bash does (``shown_prefix`` is the ``!``
     written before it)."""
-    from pyshell.builtins import test as test_builtin
+    from pyshell.runtime import conditions as test_builtin
 
     tag = expr[0]
     if tag == "()":
@@ -889,7 +890,7 @@ def _cond_true(shell, expr, shown_prefix: str = "") -> bool:
 
 def _trace_cond(shell, text: str) -> None:
     if shell.options.xtrace:
-        from pyshell.builtins import write_err
+        from pyshell.runtime.registry import write_err
 
         write_err(shell.vars.get("PS4", "+ ") + "[[ " + text + " ]]\n")
 

@@ -22,6 +22,8 @@ from collections import namedtuple
 from pyshell import expand
 from pyshell.errors import RedirectError
 from pyshell.runtime import observer
+from pyshell.runtime import process
+from pyshell.runtime.process import apply_moves  # noqa: F401  (carried out in a child: process.py)
 from pyshell.syntax.ast import Lit
 
 SAVE_FLOOR = 10  # saved and internal fds live at 10 and above
@@ -191,22 +193,6 @@ def close_all(fds) -> None:
             os.close(fd)
         except OSError:
             pass
-
-
-def apply_moves(moves) -> None:
-    """Carry out moves for good (in a forked child, or for `exec 3>file`)."""
-    for move in moves:
-        if move[0] == "dup2":
-            _, source, target = move
-            if source == target:
-                os.set_inheritable(target, True)
-            else:
-                os.dup2(source, target)
-        else:
-            try:
-                os.close(move[1])
-            except OSError:
-                pass
 
 
 class FdSaver:

@@ -138,7 +138,7 @@ class Shell:
         self._rewatch()
         import time
 
-        from pyshell.runtime.variables import BashRandom
+        from pyshell.expand.variables import BashRandom
 
         self.seconds_base = time.monotonic()
         self.random = BashRandom(os.getpid() ^ int(time.time()))
@@ -197,7 +197,7 @@ class Shell:
         if value is not None:
             if value.__class__ is str:
                 return value
-            from pyshell.runtime.variables import scalar_of
+            from pyshell.expand.variables import scalar_of
 
             return scalar_of(value)
         if name in self.dynamic:
@@ -246,7 +246,7 @@ class Shell:
         if name in self.namerefs:
             target = self.vars.get(name)
             if target:
-                from pyshell.runtime.variables import split_subscript
+                from pyshell.expand.variables import split_subscript
 
                 target_name, subscript = split_subscript(target)
                 if subscript is not None:
@@ -254,7 +254,7 @@ class Shell:
                     return None, value
                 return self._checked_assignment(target_name, value) if target_name in self._watched \
                     else (target_name, value)
-            from pyshell.runtime.variables import valid_reference
+            from pyshell.expand.variables import valid_reference
 
             if not valid_reference(value):
                 raise PyshError(f"`{value}': invalid variable name for name reference")
@@ -297,7 +297,7 @@ class Shell:
     def unsetvar(self, name: str) -> None:
         if self.namerefs and name in self.namerefs and self.vars.get(name):
             name = self.vars[name]
-            from pyshell.runtime.variables import split_subscript
+            from pyshell.expand.variables import split_subscript
 
             name, subscript = split_subscript(name)
             if subscript is not None:
@@ -463,7 +463,7 @@ class Shell:
         target = self.vars.get(name)
         if not target:
             return None
-        from pyshell.runtime.variables import split_subscript
+        from pyshell.expand.variables import split_subscript
 
         target_name, subscript = split_subscript(target)
         if target_name == name:
@@ -514,7 +514,7 @@ class Shell:
         if value is not None and value.__class__ is not str and value.kind == "A":
             return subscript
         from pyshell.expand import arith
-        from pyshell.runtime.variables import index_of
+        from pyshell.expand.variables import index_of
 
         number = arith.evaluate(subscript, self) if subscript.strip() else None
         if number is None:
@@ -547,7 +547,7 @@ class Shell:
     def set_element(self, name: str, subscript: str, text: str, append: bool = False) -> None:
         """``name[subscript]=text`` (``+=`` with ``append``): makes ``name`` an indexed
         array if it is not an array yet."""
-        from pyshell.runtime.variables import IndexedArray
+        from pyshell.expand.variables import IndexedArray
 
         if self.namerefs:
             name = self.resolve_name(name)
@@ -597,7 +597,7 @@ class Shell:
     def assign_array(self, name: str, items, append: bool = False, kind: str | None = None) -> None:
         """``name=(items)``: items are values, or (subscript, value, append) for ``[k]=v``.
         An associative array keeps its kind; anything else becomes an indexed array."""
-        from pyshell.runtime.variables import AssocArray, IndexedArray
+        from pyshell.expand.variables import AssocArray, IndexedArray
 
         if self.namerefs:
             name = self.resolve_name(name)
@@ -739,7 +739,7 @@ class Shell:
         return status
 
     def echo_input(self, text: str) -> None:
-        from pyshell.builtins import write_err
+        from pyshell.runtime.registry import write_err
 
         write_err(text if text.endswith("\n") else text + "\n")
 
@@ -779,7 +779,7 @@ class Shell:
 
     def report(self, message: str) -> None:
         """Print a one-line error ``pysh: message`` on stderr."""
-        from pyshell.builtins import write_err
+        from pyshell.runtime.registry import write_err
 
         try:
             write_err(f"pysh: {message}\n")

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator, Mapping
 
 from ..errors import ParseError
 from . import ast
+from .ast import merge_lits as _merge
 from .lexengine import RuleLexer, RuleSet
 from .tokens import OPERATORS, REDIRECT_OPS, RESERVED, HereDoc, Token
 
@@ -1187,17 +1188,6 @@ def ansi_c_text(body: str) -> str:
 
     text = re.sub(_ANSI_ESCAPE, decode, body) if "\\" in body else body
     return text.partition("\0")[0]
-
-
-def _merge(parts) -> tuple:
-    """Join neighbouring Lit parts: the tree has one Lit per run of plain text."""
-    merged: list = []
-    for part in parts:
-        if merged and isinstance(part, ast.Lit) and isinstance(merged[-1], ast.Lit):
-            merged[-1] = ast.Lit(merged[-1].text + part.text)
-        else:
-            merged.append(part)
-    return tuple(merged)
 
 
 # ================================================================ highlighting

@@ -119,7 +119,7 @@ SHELL_COMMANDS = [
     ("break 0", 1, "loop count out of range"),
     ("source", 2, "filename argument required"),
     ("cat <<EOF", 2, "here-document delimited by end of file"),
-    ("echo $((x[))", None, "arithmetic syntax error"),
+    ("echo $((x[))", None, "bad array subscript"),
     ("echo $((1/0))", None, "division by 0"),
     ("echo $((2**))", None, "operand expected"),
     ("echo $((1+))", None, "operand expected"),

@@ -15,7 +15,8 @@ from pyshell.contain.cli.format import documents, err, human_age, out, table
 from pyshell.errors import ContainerError
 
 RUN_FLAGS = ("tty interactive rm detach name env env_file volume tmpfs workdir hostname entrypoint user read_only "
-             "memory cpus pids_limit cap_add cap_drop init network userns label stop_signal restart explain pull")
+             "memory cpus pids_limit cap_add cap_drop init network userns label stop_signal restart explain "
+             "pull")
 
 
 # --------------------------------------------------------------------------- run, create
