@@ -379,9 +379,10 @@ def inspect_image(reference: str, home=None) -> dict:
 
 
 def pull(reference: str, progress: Callable[[str], None] | None = None, interactive: bool = False, home=None):
-    from pyshell.contain.image import registry
+    """Pull from the registry; offline, the error says how to make the image here."""
+    from pyshell.contain.image.first_use import pull_or_explain
 
-    return registry.pull(_store(home), reference, progress=progress or (lambda line: None), interactive=interactive)
+    return pull_or_explain(_store(home), reference, progress=progress or (lambda line: None), interactive=interactive)
 
 
 def push(reference: str, progress: Callable[[str], None] | None = None, interactive: bool = False, home=None):
