@@ -22,8 +22,11 @@ def course() -> Course:
     home = Path(tempfile.mkdtemp(prefix="pysh-course-"))
     os.chmod(home, 0o755)
     course = Course(home)
-    for image in COURSE_IMAGES:
-        course.contain("bootstrap", image, timeout=1800)
+    from netns import in_host_network
+
+    with in_host_network():  # built from Debian packages, the first time (RUN apt-get, mmdebstrap)
+        for image in COURSE_IMAGES:
+            course.contain("bootstrap", image, timeout=1800)
     yield course
     leftovers = course.containers()
     for name in leftovers:
