@@ -113,6 +113,10 @@ class Recorder:
         self.note("builtin", argv=list(argv), moves=[list(move) for move in moves or ()],
                   fds=self.table("self"), **procfs.process_ids("self"))
 
+    def not_found(self, name: str) -> None:
+        """No file for the command on $PATH: the shell says so without forking."""
+        self.note("not_found", name=name)
+
     def waited(self, pid: int, raw: int) -> None:
         self.note("wait", child=pid, raw=raw)
 

@@ -441,6 +441,8 @@ def start_program(shell, argv, env, moves, pgid) -> tuple[int | None, int]:
     search_path = env.get("PATH")
     path = find_program(shell, name, search_path if search_path != shell.vars.get("PATH") else None)
     if path is None:
+        if observer.recorder is not None:
+            observer.recorder.not_found(name)
         _report_as_child(shell, moves, f"{name}: command not found")
         return None, 127
     plan = SpawnPlan(path, tuple(argv), env, tuple(moves), pgid, shell.signals_to_reset())
