@@ -287,18 +287,22 @@ class _Planner:
             else:
                 self.in_shell(actor, node.redirects, lambda: self.builtin(actor, argv))
             return
-        extra, opened = self.redirect_moves(actor, node.redirects)
         path = self._find(argv[0])
+        if path is None:
+            self.step(actor, f"{argv[0]}: not found on $PATH → status 127",
+                      "the shell searched $PATH first: no fork, no execve", "wait")
+            return None
+        extra, opened = self.redirect_moves(actor, node.redirects)
         child = self.fork(actor, list(moves) + extra, argv, path)
         self.close(actor, opened)
         if not moves:
             self.wait(actor, [child.pid])
         return child.pid
 
-    def _find(self, name: str) -> str:
+    def _find(self, name: str) -> str | None:
         if "/" in name:
             return name
-        return self.shell.command_cache.find(name, self.shell.vars.get("PATH")) or name
+        return self.shell.command_cache.find(name, self.shell.vars.get("PATH"))
 
     def call(self, actor: int, name: str) -> None:
         """A function runs in the process that calls it: its body, drawn once."""

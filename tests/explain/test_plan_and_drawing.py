@@ -54,6 +54,7 @@ PLANNED_LINES = [
     "(cd /; ls) | cat",
     "exec 3>f; ls >&3",
     "cat <<EOF\nx\nEOF\n",
+    "no-such-command; ls",
 ]
 
 
