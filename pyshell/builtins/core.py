@@ -1141,6 +1141,8 @@ def _front_end(module_name: str, name: str, argv) -> int:
 
 @builtin("contain", "contain COMMAND [args]", "Run and manage containers (namespaces, overlayfs, cgroups).")
 def contain(shell, argv):
+    if argv[1:2] == ["compose"]:  # `contain compose ...` is `compose ...`, as `docker compose`
+        return _front_end("pyshell.compose.cli", "compose", argv[1:])
     return _front_end("pyshell.contain.cli", "contain", argv)
 
 
