@@ -122,8 +122,9 @@ class SetupReporter:
 
     # ---------------------------------------------------------------- what contain tells us
 
-    def step(self, what: str, args, result=None, error: OSError | None = None) -> None:
-        """One setup step and its outcome (``error`` when the kernel refused it)."""
+    def step(self, what: str, args, result=None, error: OSError | None = None, action=None) -> None:
+        """One setup step and its outcome (``error`` when the kernel refused it). ``action``,
+        the function the step ran: its docstring says what a step this table lacks means."""
         if what.startswith("prctl(PR_CAPBSET_DROP") and error is None:
             self.dropped.append(args[1] if len(args) > 1 else -1)
             return
@@ -133,7 +134,8 @@ class SetupReporter:
             return
         what = _IN_NEW_ROOT.sub("", what)  # /…/rootfs/merged/proc/keys is /proc/keys inside
         outcome = f"{_errno_name(error)} ({error.strerror})" if error is not None else "ok"
-        self._line(what, outcome, "" if error is not None else _meaning(what, args), failed=error is not None)
+        meaning = "" if error is not None else _meaning(what, args) or _first_sentence(action)
+        self._line(what, outcome, meaning, failed=error is not None)
 
     def note(self, what: str, meaning: str = "") -> None:
         """A setup action that is not a single step (the cgroup and its limits)."""
@@ -201,6 +203,15 @@ def _meaning(what: str, args) -> str:
         if what.startswith(start):
             return meaning
     return ""
+
+
+def _first_sentence(action) -> str:
+    """The first sentence of a step function's docstring (the network and seccomp rooms'
+    steps explain themselves that way); "" for a builtin such as os.chdir."""
+    doc = getattr(action, "__doc__", None) or ""
+    if not doc or getattr(action, "__module__", "") in (None, "posix", "os", "builtins"):
+        return ""
+    return " ".join(doc.split(".")[0].replace("``", "").split())
 
 
 def _short_layer(path: str) -> str:
