@@ -236,9 +236,8 @@ class _Planner:
             self.script(child.pid, node.body)
             self.close(actor, opened)
             self.wait(actor, [child.pid])
-        elif kind is ast.FunctionDef:
+        elif kind is ast.FunctionDef:  # no system call: the shell only remembers the body
             self.functions[node.name] = node
-            self.step(actor, f"defines function {node.name}", "nothing runs yet", "builtin")
         else:
             redirects = getattr(node, "redirects", ())
             self.in_shell(actor, redirects, lambda: self.compound(actor, node))

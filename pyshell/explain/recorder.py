@@ -113,6 +113,10 @@ class Recorder:
         self.note("builtin", argv=list(argv), moves=[list(move) for move in moves or ()],
                   fds=self.table("self"), **procfs.process_ids("self"))
 
+    def function(self, name: str) -> None:
+        """A shell function's body starts, in this process."""
+        self.note("function", name=name)
+
     def not_found(self, name: str) -> None:
         """No file for the command on $PATH: the shell says so without forking."""
         self.note("not_found", name=name)

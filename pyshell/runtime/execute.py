@@ -360,6 +360,8 @@ def _call_function(shell, function: FunctionDef, argv, assigns, redirects) -> in
 
 
 def _function_body(shell, function: FunctionDef) -> int:
+    if observer.recorder is not None:
+        observer.recorder.function(function.name)
     saved_loop_depth = shell.loop_depth
     shell.loop_depth = 0
     try:

@@ -55,6 +55,7 @@ PLANNED_LINES = [
     "exec 3>f; ls >&3",
     "cat <<EOF\nx\nEOF\n",
     "no-such-command; ls",
+    "f() { ls; }; f > out",
 ]
 
 
