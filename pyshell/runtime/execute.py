@@ -360,6 +360,8 @@ def _call_function(shell, function: FunctionDef, argv, assigns, redirects) -> in
 
 
 def _function_body(shell, function: FunctionDef) -> int:
+    if observer.recorder is not None:
+        observer.recorder.function(function.name)
     saved_loop_depth = shell.loop_depth
     shell.loop_depth = 0
     try:
@@ -441,6 +443,8 @@ def start_program(shell, argv, env, moves, pgid) -> tuple[int | None, int]:
     search_path = env.get("PATH")
     path = find_program(shell, name, search_path if search_path != shell.vars.get("PATH") else None)
     if path is None:
+        if observer.recorder is not None:
+            observer.recorder.not_found(name)
         _report_as_child(shell, moves, f"{name}: command not found")
         return None, 127
     plan = SpawnPlan(path, tuple(argv), env, tuple(moves), pgid, shell.signals_to_reset())

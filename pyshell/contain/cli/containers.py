@@ -197,14 +197,14 @@ def cmd_create(options: dict, words: list[str]) -> int:
 
 
 @command("exec", "[OPTIONS] CONTAINER COMMAND [ARG...]", "Run a command in a running container",
-         "tty interactive env user workdir detach", interspersed=False)
+         "tty interactive env user workdir detach explain", interspersed=False)
 def cmd_exec(options: dict, words: list[str]) -> int:
     at_least("exec", 2, words, ": CONTAINER COMMAND [ARG...]")
     env = [item if "=" in item else f"{item}={os.environ.get(item, '')}"
            for item in map(api.validation.environment_variable, options["env"])]
     return api.exec(words[0], words[1:], env, options.get("user") or "", options.get("workdir") or "",
                     tty=bool(options.get("tty")), interactive=bool(options.get("interactive")),
-                    detach=bool(options.get("detach")))
+                    detach=bool(options.get("detach")), explain=bool(options.get("explain")))
 
 
 @command("ps", "[OPTIONS]", "List containers", "all quiet no_trunc")
