@@ -93,6 +93,7 @@ def run_simple(shell, command: SimpleCommand) -> int:
         return _expansion_failed(shell, error)
     if not argv:
         status = _assignments_only(shell, command)
+        shell.vars["_"] = ""   # as bash: an assignment alone leaves $_ empty
     else:
         status = run_argv(shell, argv, command.assigns, command.redirects)
         shell.vars["_"] = argv[-1]   # $_: the last argument of the last command
