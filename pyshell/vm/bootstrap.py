@@ -249,8 +249,11 @@ def _build_into(scratch: Path, parts: Path, progress) -> None:
         hooks[name] = scratch / f"{name}-hook.sh"
         hooks[name].write_text(text)
         hooks[name].chmod(0o755)
+    # In a mount namespace of its own, mmdebstrap's mounts in the tree (/proc, /sys, /dev)
+    # vanish with it however it ends: none can outlive it on the host, nor be under the tree
+    # when the scratch directory is deleted.
     # Sandbox user root: the _apt user could not enter our private (0700) scratch directory.
-    argv = ["mmdebstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}",
+    argv = ["unshare", "--mount", "--propagation", "private", "mmdebstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}",
             "--aptopt=APT::Sandbox::User \"root\"",
             *(f"--dpkgopt=path-exclude={p}" for p in PATH_EXCLUDES),
             *(f"--dpkgopt=path-include={p}" for p in PATH_INCLUDES),

@@ -110,7 +110,8 @@ def build_argv(spec: VmSpec, paths: VmPaths, accel: str, *, kernel: str | None =
     if spec.vnc is not None:
         # An installer ISO draws on the screen: VNC shows it (vncviewer 127.0.0.1:N).
         argv += ["-vnc", f"127.0.0.1:{spec.vnc}"]
-    argv += ["-display", "none", "-monitor", "none",
+    # --display gtk|sdl opens a window (a desktop session and Debian's qemu-system-gui needed)
+    argv += ["-display", spec.display, "-monitor", "none",
              "-chardev", f"socket,id=console0,path={paths.console},server=on,wait=off,"
                          f"logfile={paths.console_log}",
              "-serial", "chardev:console0"]
