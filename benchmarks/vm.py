@@ -177,6 +177,8 @@ def main() -> None:
     parser.add_argument("--inside", nargs=2, metavar=("DISK", "SECONDS"),
                         help=argparse.SUPPRESS)   # the re-executed run, in its namespace
     options = parser.parse_args()
+    # the bases in the tests' cache, as benchmarks/images.py does
+    os.environ.setdefault("PYSH_CACHE", "/var/cache/pysh-test")
     if not options.inside:
         # Outside the namespace: what needs the apt sources (builds, cached after the first).
         vm("tiny")

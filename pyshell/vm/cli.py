@@ -536,6 +536,8 @@ def cmd_bootstrap(args) -> int:
     path = args.file or "debian.qcow2"
     if os.path.exists(path):
         raise VmError(f"{path}: file exists")
+    if not os.path.isdir(os.path.dirname(path) or "."):
+        raise VmError(f"{path}: no such directory")
     size = parse_size(args.size)
     password = args.password if args.password is not None else (
         None if args.ssh_key else bootstrap.DEFAULT_PASSWORD)
@@ -548,12 +550,11 @@ def cmd_bootstrap(args) -> int:
     options = bootstrap.DiskOptions(path=path, size=size, password=password,
                                     public_key=public_key, hostname=hostname)
     report = lambda message: _write(2, f"pysh: vm: bootstrap: {message}\n")   # noqa: E731
-    if args.rebuild or bootstrap.cached_base() is None:
-        report("building the Debian base image once (mmdebstrap; it is then cached in "
-               f"{bootstrap.cache_root()})")
+    base = None if args.rebuild else bootstrap.cached_base()
+    if base:
+        report(f"using the cached base image in {base.directory}")
     else:
-        report(f"using the cached base image in {bootstrap.cache_root()}")
-    base = bootstrap.build_base(progress=report, rebuild=args.rebuild)
+        base = bootstrap.build_base(progress=report, rebuild=args.rebuild)
     bootstrap.make_disk(base, options, progress=report)
     if password:
         shown = f"'{password}'" if password == bootstrap.DEFAULT_PASSWORD else "the one given"
