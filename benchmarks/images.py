@@ -43,7 +43,7 @@ CMD ["cat", "/app/built"]
 
 
 def contain(env, *args, quiet=True):
-    return subprocess.run([PYTHON, "-m", "pyshell.contain.image_cli", *args], env=env, cwd=ROOT, check=True,
+    return subprocess.run([PYTHON, "-m", "pyshell.contain", *args], env=env, cwd=ROOT, check=True,
                           stdout=subprocess.DEVNULL if quiet else None, stderr=subprocess.PIPE)
 
 
@@ -74,8 +74,8 @@ def cached_rebuild(env, work: Path) -> None:
     summary("contain build, cached (fresh process)",
             [timed(lambda: contain(env, "build", "-t", "ten", str(context))) for _ in range(RUNS)])
     os.environ.update(env)
-    from pyshell.contain.build import BuildOptions, Builder
-    from pyshell.contain.images import ImageStore
+    from pyshell.contain.build.builder import BuildOptions, Builder
+    from pyshell.contain.image.store import ImageStore
 
     store = ImageStore(Path(env["PYSH_HOME"]))
     options = BuildOptions(context=context, tags=("ten",), quiet=True)

@@ -2,18 +2,20 @@
 
 Root uses /var/lib/pysh, other users $XDG_DATA_HOME/pysh (~/.local/share/pysh);
 PYSH_HOME overrides both (the tests point it at a temporary directory).
+
+Imports only os and fcntl at the top: the container supervisor, a bare `python -I -S`
+started for every detached container, writes its state files with atomic_write.
 """
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
-import json
 import os
-from pathlib import Path
 
 
 def pysh_home() -> Path:
+    from pathlib import Path
+
     if os.environ.get("PYSH_HOME"):
         return Path(os.environ["PYSH_HOME"])
     if os.geteuid() == 0:
@@ -22,41 +24,66 @@ def pysh_home() -> Path:
     return Path(data_home) / "pysh"
 
 
-def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Write a whole file or nothing: a crash leaves the old version, never half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+def atomic_write(path: str | os.PathLike, data: bytes | str, mode: int = 0o644, durable: bool = True) -> None:
+    """Write a whole file or nothing: readers and a crash see the old version, never half a file.
+    ``durable=False`` skips the fsync: for runtime state (a container's `running` and `exit`
+    files), which a reboot makes stale anyway (state.reconcile fixes it), so it buys nothing."""
+    path = os.fspath(path)
+    directory, name = os.path.split(path)
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+    temporary = os.path.join(directory, f".{name}.{os.getpid()}.tmp")
+    if isinstance(data, str):
+        data = data.encode()
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, mode)
     try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
+        try:
+            while data:
+                data = data[os.write(fd, data):]
+            if durable:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(temporary, path)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
+        try:
             os.unlink(temporary)
+        except FileNotFoundError:
+            pass
         raise
 
 
 def atomic_write_json(path: Path, value, mode: int = 0o644) -> None:
+    import json
+
     atomic_write(path, (json.dumps(value, indent=2, sort_keys=True) + "\n").encode(), mode)
 
 
 def read_json(path: Path, default=None):
+    import json
+
     try:
         return json.loads(path.read_text())
     except FileNotFoundError:
         return default
 
 
-@contextlib.contextmanager
-def locked(lock_file: Path):
-    """Hold an exclusive flock on ``lock_file`` so two pysh commands don't interleave their updates."""
-    lock_file.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_file, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock
+class locked:
+    """``with locked(lock_file):`` holds an exclusive flock on it, so that two pysh commands
+    don't interleave their updates. (A class, not @contextmanager: no contextlib import.)"""
+
+    def __init__(self, lock_file: Path):
+        self.lock_file = lock_file
+        self.fd = -1
+
+    def __enter__(self) -> None:
+        os.makedirs(os.path.dirname(os.fspath(self.lock_file)) or ".", exist_ok=True)
+        self.fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(self.fd)
+            raise
+
+    def __exit__(self, *exc_info) -> None:
+        os.close(self.fd)  # closing releases the lock

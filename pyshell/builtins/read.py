@@ -26,13 +26,13 @@ from collections import namedtuple
 from pyshell.builtins import builtin, complain, write_err
 from pyshell.errors import PyshError
 
-USAGE = "read [-rs] [-d delim] [-n nchars] [-N nchars] [-p prompt] [-t timeout] [-u fd] [name ...]"
+USAGE = "read [-ers] [-a array] [-d delim] [-n nchars] [-N nchars] [-p prompt] [-t timeout] [-u fd] [name ...]"
 TIMEOUT_STATUS = 128 + 14  # as bash: 128 + SIGALRM
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
-class ReadOptions(namedtuple("ReadOptions", "raw silent delimiter limit exact prompt timeout fd names",
-                             defaults=(False, False, ord("\n"), None, False, "", None, 0, ()))):
+class ReadOptions(namedtuple("ReadOptions", "raw silent delimiter limit exact prompt timeout fd names array",
+                             defaults=(False, False, ord("\n"), None, False, "", None, 0, (), None))):
     """The options of one `read` call:
     raw        -r: backslash is an ordinary character
     silent     -s: do not echo a terminal's input
@@ -43,6 +43,7 @@ class ReadOptions(namedtuple("ReadOptions", "raw silent delimiter limit exact pr
     timeout    -t: seconds (None: wait for ever)
     fd         -u: the fd to read
     names      the variables to set
+    array      -a: the array that gets every field instead (bash)
     """
 
     __slots__ = ()
@@ -71,7 +72,7 @@ def parse_options(args: list[str]) -> ReadOptions:
                 if flag != "e":  # -e (readline editing) has no meaning here
                     values["raw" if flag == "r" else "silent"] = True
                 continue
-            if flag not in "dnNptu":
+            if flag not in "adnNptu":
                 raise _UsageError(f"-{flag}: invalid option")
             if position < len(word):
                 argument, position = word[position:], len(word)
@@ -87,7 +88,9 @@ def parse_options(args: list[str]) -> ReadOptions:
 
 
 def _store_option(values: dict, flag: str, argument: str) -> None:
-    if flag == "d":
+    if flag == "a":
+        values["array"] = argument
+    elif flag == "d":
         values["delimiter"] = argument.encode("utf-8", "surrogateescape")[:1][0] if argument else 0
     elif flag == "p":
         values["prompt"] = argument
@@ -182,7 +185,8 @@ def read_input(reader: _ByteReader, options: ReadOptions) -> tuple[bytearray, by
 # ---------------------------------------------------------------------------
 
 def split_fields(data: bytes, escaped: bytes, ifs: str, count: int) -> list[bytes]:
-    """Split ``data`` into exactly ``count`` fields, the last taking the rest."""
+    """Split ``data`` into exactly ``count`` fields, the last taking the rest (with
+    ``count`` None: into as many fields as there are, for ``read -a``)."""
     separators = set(ifs.encode("utf-8", "surrogateescape"))
     whitespace = separators & set(b" \t\n")
     end = len(data)
@@ -212,6 +216,12 @@ def split_fields(data: bytes, escaped: bytes, ifs: str, count: int) -> list[byte
     while position < end and is_white(position):
         position += 1
     fields = []
+    if count is None:  # read -a: every field, each on its own
+        while position < end:
+            stop = word_end(position)
+            fields.append(bytes(data[position:stop]))
+            position = skip_delimiter(stop)
+        return fields
     for _ in range(count - 1):
         stop = word_end(position)
         fields.append(bytes(data[position:stop]))
@@ -242,7 +252,7 @@ def read(shell, argv: list[str]) -> int:
         complain(name, str(error))
         write_err(f"{name}: usage: {USAGE}\n")
         return 2
-    for variable in options.names:
+    for variable in options.names + ((options.array,) if options.array is not None else ()):
         if not _NAME.match(variable):
             complain(name, f"`{variable}': not a valid identifier")
             return 1
@@ -280,6 +290,15 @@ def read(shell, argv: list[str]) -> int:
 
 
 def _assign(shell, name: str, options: ReadOptions, data: bytes, escaped: bytes) -> int:
+    if options.array is not None:
+        fields = split_fields(data, escaped, shell.ifs, None)
+        try:
+            shell.assign_array(options.array, [f.decode("utf-8", "surrogateescape") for f in fields],
+                               kind="a")
+        except PyshError as error:
+            complain(name, error.message)
+            return 1
+        return 0
     if not options.names:  # REPLY gets the line as read, without trimming
         values = [("REPLY", bytes(data))]
     elif options.exact:
@@ -289,7 +308,7 @@ def _assign(shell, name: str, options: ReadOptions, data: bytes, escaped: bytes)
         values = list(zip(options.names, fields))
     for variable, value in values:
         try:
-            shell.setvar(variable, value.decode("utf-8", "surrogateescape"))
+            shell.set_reference(variable, value.decode("utf-8", "surrogateescape"))
         except PyshError as error:
             complain(name, error.message)
             return 1

@@ -1,11 +1,12 @@
 """What a container is, as data: ContainerSpec, and validate() which checks it before any syscall.
 
-The CLI turns `contain run` flags plus the image config into one ContainerSpec; setup.py
+default_spec() is what an image gives; the CLI (or compose, through api.py) adds its flags; setup.py
 carries it out. Nothing in this module touches the system.
 """
 
 from __future__ import annotations
 
+import os
 import re
 
 from pyshell.errors import ContainerError
@@ -40,6 +41,17 @@ class Mount(Record):
     volume_name: str = ""
 
 
+class Device(Record):
+    """One --device HOST[:CTR][:rwm]: the host's node, bound at ``target``, and its numbers."""
+
+    host: str
+    target: str
+    access: str         # "rwm" or a part of it
+    kind: str           # "c" or "b"
+    major: int
+    minor: int
+
+
 class ContainerSpec(Record):
     id: str
     name: str
@@ -70,6 +82,8 @@ class ContainerSpec(Record):
     entrypoint: tuple[str, ...] = ()    # as configured, for inspect
     cmd: tuple[str, ...] = ()
     hidden: bool = False                # build containers: not shown by `ps -a`
+    seccomp: str = ""                   # "" our default profile, "unconfined", or a profile's JSON text
+    devices: tuple[Device, ...] = ()    # --device
 
     def to_json(self) -> dict:
         data = self.as_dict()
@@ -80,6 +94,7 @@ class ContainerSpec(Record):
     def from_json(cls, data: dict) -> "ContainerSpec":
         data = dict(data)
         data["mounts"] = tuple(Mount(**m) for m in data.get("mounts", ()))
+        data["devices"] = tuple(Device(**d) for d in data.get("devices", ()))
         data["capabilities"] = frozenset(data.get("capabilities", DEFAULT_CAPABILITIES))
         data["labels"] = tuple(tuple(pair) for pair in data.get("labels", ()))
         for key in ("layer_dirs", "argv", "env", "entrypoint", "cmd"):
@@ -124,18 +139,27 @@ def validate(spec: ContainerSpec, known_capabilities) -> None:
         targets.add(mount.target)
 
 
-def parse_size(text: str) -> int:
-    """Docker's sizes: 512, 64k, 64m, 1g (b, k, m, g; case-insensitive)."""
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([bkmg]?)b?", text.strip().lower())
-    if not match:
-        raise ContainerError(f"invalid size: {text!r} (use a number with b, k, m or g)")
-    number, unit = match.groups()
-    return int(float(number) * {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit])
+def default_spec(image, image_ref: str, container_id: str | None = None, name: str | None = None):
+    """The container an image describes with no flags given (used by `run` and by `build`).
+    ``image`` is an image.store.Image (only its id, layer_dirs and config are read)."""
+    container_id = container_id or os.urandom(32).hex()  # 64 hex digits, as Docker (uuid costs 3 ms to import)
+    config = image.config
+    env = list(config.env)
+    if not any(item.startswith("PATH=") for item in env):
+        env.insert(0, f"PATH={DEFAULT_PATH}")
+    entrypoint = tuple(config.entrypoint or ())
+    cmd = tuple(config.cmd or ())
+    return ContainerSpec(
+        id=container_id, name=name or f"build_{container_id[:12]}", image=image_ref, image_id=image.id,
+        layer_dirs=tuple(str(d) for d in image.layer_dirs), argv=entrypoint + cmd, env=tuple(env),
+        workdir=config.working_dir or "/", user=config.user or "", hostname=container_id[:12],
+        rootless=os.geteuid() != 0, stop_signal=config.stop_signal or "SIGTERM",
+        labels=tuple(sorted(dict(config.labels).items())), entrypoint=entrypoint, cmd=cmd)
 
 
 def merge_capabilities(add: list[str], drop: list[str]) -> frozenset[str]:
     """Docker's rule: start from the default set, then --cap-add, then --cap-drop; ALL means every cap."""
-    from pyshell.contain.linux import CAPABILITIES
+    from pyshell.contain.kernel.syscalls import CAPABILITIES
 
     def names(values):
         return {value.upper().removeprefix("CAP_") for value in values}

@@ -18,15 +18,15 @@ from __future__ import annotations
 
 import os
 
-from pyshell.errors import ExpandError
+from pyshell.errors import ExpandError, PyshError
 from pyshell.expand import arith, glob
-from pyshell.syntax.ast import (ArithExp, CmdSubst, DblQuoted, Escaped, Lit, ParamExp,
+from pyshell.syntax.ast import (ArithExp, ArrayLit, CmdSubst, DblQuoted, Escaped, Lit, ParamExp,
                                 SglQuoted)
 
 LITERAL, SPLIT, QUOTED, BREAK = 0, 1, 2, 3
 
-_GLOB_CHARS = frozenset("*?[")
-_NEEDS_WORK = frozenset("*?[~")
+_GLOB_CHARS = frozenset("*?[(")   # ( : an extglob group, @(a|b)
+_NEEDS_WORK = frozenset("*?[~(")
 _DEFAULT_IFS = " \t\n"
 _LIST_OPS = (None, ":", "/", "//", "/#", "/%")  # "${@...}" forms that give one field a parameter
 
@@ -60,10 +60,12 @@ def _word_fields(parts, shell, argv: list) -> None:
         if kind is Lit:
             text = part.text
             if _NEEDS_WORK.isdisjoint(text) or (
-                    "]" not in text and "*" not in text and "?" not in text and text[0] != "~"):
+                    "]" not in text and "*" not in text and "?" not in text and text[0] != "~"
+                    and "(" not in text):
                 argv.append(text)
                 return
-        elif kind is ParamExp and part.op is None and part.name not in ("@", "*") and not part.indirect:
+        elif (kind is ParamExp and part.op is None and part.name not in ("@", "*") and not part.indirect
+              and part.index is None):
             value = _simple_param(part.name, shell)
             ifs = shell.ifs
             if not value:
@@ -89,7 +91,8 @@ def literal(word, shell, assignment: bool = False) -> str:
         kind = type(part)
         if kind is Lit and "~" not in part.text:
             return part.text
-        if kind is ParamExp and part.op is None and part.name not in ("@", "*") and not part.indirect:
+        if (kind is ParamExp and part.op is None and part.name not in ("@", "*") and not part.indirect
+                and part.index is None):
             return _simple_param(part.name, shell)
         if kind is ArithExp and len(part.expr.parts) == 1 and type(part.expr.parts[0]) is Lit:
             return str(arith.evaluate(part.expr.parts[0].text, shell))
@@ -178,7 +181,8 @@ def _expand_parts(parts, shell, quoted: bool, out: list, tilde: bool = False,
         elif kind is DblQuoted:
             inner = part.parts
             # "" is an (empty) field of its own; "$@" with no parameters is no field at all.
-            if not any(type(p) is ParamExp and p.name == "@" and p.op in _LIST_OPS for p in inner):
+            if not any(type(p) is ParamExp and p.op in _LIST_OPS and _list_kind(p) == "@"
+                       for p in inner):
                 out.append((QUOTED, ""))
             _expand_parts(inner, shell, True, out)
         elif kind is ParamExp:
@@ -189,6 +193,10 @@ def _expand_parts(parts, shell, quoted: bool, out: list, tilde: bool = False,
         elif kind is ArithExp:
             expression = document(part.expr, shell)
             out.append((QUOTED if quoted else SPLIT, str(arith.evaluate(expression, shell))))
+        elif kind is ArrayLit:  # `export x=(1 2)` given through a variable: plain text
+            from pyshell.syntax import format as format_source
+
+            out.append((QUOTED, format_source(part)))
         else:
             raise ExpandError(f"cannot expand {kind.__name__}")
 
@@ -239,29 +247,98 @@ def _simple_param(name: str, shell) -> str:
 
 
 def _is_set(part: ParamExp, shell, value: str | None, colon: bool) -> bool:
-    if part.name in ("@", "*"):
-        return bool(shell.positional) and (not colon or any(shell.positional))
+    kind = _list_kind(part)
+    if kind is not None:
+        values = _list_values(part, shell)
+        return bool(values) and (not colon or any(values))
     return value is not None and (not colon or value != "")
+
+
+def _list_kind(part: ParamExp) -> str | None:
+    """"@" or "*" when the parameter stands for a list: ``$@``, ``$*``, ``${a[@]}``,
+    ``${a[*]}``; else None."""
+    index = part.index
+    if index is None:
+        name = part.name
+        return name if name == "@" or name == "*" else None
+    parts = index.parts
+    if len(parts) == 1 and type(parts[0]) is Lit and parts[0].text in ("@", "*"):
+        return parts[0].text
+    return None
+
+
+def _list_values(part: ParamExp, shell) -> list[str]:
+    if part.index is None:
+        return shell.positional
+    return shell.array_values(part.name)
+
+
+def _subscript(part: ParamExp, shell) -> str:
+    return literal(part.index, shell)
+
+
+def _value(part: ParamExp, shell) -> str | None:
+    """The parameter's value, or None when unset: ``$x`` or one element ``${a[i]}``."""
+    if part.index is None:
+        return shell.getvar(part.name)
+    try:
+        return shell.get_element(part.name, _subscript(part, shell))
+    except ExpandError:
+        raise
+    except PyshError as error:   # a[-9]: bash says so, and the element is empty
+        shell.report(error.message)
+        return None
+
+
+def _value_or_empty(part: ParamExp, shell) -> str:
+    """The value, "" when unset (an error with ``set -u``)."""
+    if part.index is None:
+        return _simple_param(part.name, shell)
+    value = _value(part, shell)
+    if value is None:
+        if shell.options.nounset:
+            raise ExpandError(f"{part.name}[{_subscript(part, shell)}]: parameter not set")
+        return ""
+    return value
 
 
 def _parameter(part: ParamExp, shell, quoted: bool, out: list) -> None:
     if part.indirect:
-        part = part.replace(name=_indirect_name(part.name, shell), indirect=False)
+        if part.index is None and part.op is None and part.name in shell.namerefs:
+            out.append((QUOTED if quoted else SPLIT, shell.vars.get(part.name, "")))
+            return   # ${!ref} of a nameref: the name it refers to
+        if part.index is not None and _list_kind(part) is not None:
+            _positional(_list_kind(part), shell, quoted, out, shell.array_keys(part.name))
+            return
+        part = part.replace(name=_indirect_target(part, shell), indirect=False, index=None)
+        if "[" in part.name:   # ${!ref} where ref holds `a[1]` or `a[@]`
+            name, _, subscript = part.name.partition("[")
+            from pyshell.syntax.ast import Word
+
+            part = part.replace(name=name, index=Word((Lit(subscript[:-1]),)))
     name, op = part.name, part.op
     result = QUOTED if quoted else SPLIT
-    if name in ("@", "*") and op is None:
-        _positional(name, shell, quoted, out)
-        return
+    list_kind = _list_kind(part)
     if op is None:
-        out.append((result, _simple_param(name, shell)))
+        if list_kind is not None:
+            _positional(list_kind, shell, quoted, out, _list_values(part, shell))
+        else:
+            out.append((result, _value_or_empty(part, shell)))
         return
     if op == "len":
-        if name in ("@", "*"):
-            out.append((result, str(len(shell.positional))))
+        if list_kind is not None:
+            out.append((result, str(len(_list_values(part, shell)))))
         else:
-            out.append((result, str(len(_simple_param(name, shell)))))
+            out.append((result, str(len(_value_or_empty(part, shell)))))
         return
-    value = " ".join(shell.positional) if name in ("@", "*") else shell.getvar(name)
+    if op in ("prefix*", "prefix@"):
+        names = sorted(each for each in _visible_names(shell) if each.startswith(name))
+        _positional(op[-1], shell, quoted, out, names)
+        return
+    if list_kind is not None:
+        value = " ".join(_list_values(part, shell))
+    else:
+        value = _value(part, shell)
     if op in (":-", "-", ":=", "=", ":?", "?", ":+", "+"):
         use_word = not _is_set(part, shell, value, op.startswith(":"))
         kind = op[-1]
@@ -271,8 +348,8 @@ def _parameter(part: ParamExp, shell, quoted: bool, out: list) -> None:
                               literal_kind=SPLIT)
             return
         if not use_word:
-            if name in ("@", "*"):
-                _positional(name, shell, quoted, out)
+            if list_kind is not None:
+                _positional(list_kind, shell, quoted, out, _list_values(part, shell))
             else:
                 out.append((result, value))
             return
@@ -280,19 +357,28 @@ def _parameter(part: ParamExp, shell, quoted: bool, out: list) -> None:
             _expand_parts(part.arg.parts if part.arg else (), shell, quoted, out, tilde=True,
                           literal_kind=SPLIT)
         elif kind == "=":
-            if not _is_assignable(name):
+            if not _is_assignable(name) or list_kind is not None:
                 raise ExpandError(f"${name}: cannot assign in this way")
             new_value = literal(part.arg, shell) if part.arg else ""
-            shell.setvar(name, new_value)
+            if part.index is not None:
+                shell.set_element(name, _subscript(part, shell), new_value)
+            else:
+                shell.setvar(name, new_value)
             out.append((result, new_value))
         else:  # "?"
             message = literal(part.arg, shell) if part.arg else ""
-            raise ExpandError(f"{name}: {message or 'parameter null or not set'}")
+            shown = name if part.index is None else f"{name}[{_subscript(part, shell)}]"
+            raise ExpandError(f"{shown}: {message or 'parameter null or not set'}")
         return
     if op in ("#", "##", "%", "%%"):
+        affix = pattern(part.arg, shell)
+        if list_kind is not None:
+            _positional(list_kind, shell, quoted, out,
+                        [glob.strip_affix(each, affix, op) for each in _list_values(part, shell)])
+            return
         if value is None:
-            value = _simple_param(name, shell)
-        out.append((result, glob.strip_affix(value, pattern(part.arg, shell), op)))
+            value = _value_or_empty(part, shell)
+        out.append((result, glob.strip_affix(value, affix, op)))
         return
     if op in ("^^", "^", ",,", ","):
         _change_case(part, shell, quoted, out)
@@ -303,7 +389,34 @@ def _parameter(part: ParamExp, shell, quoted: bool, out: list) -> None:
     if op in ("/", "//", "/#", "/%"):
         _replace(part, shell, quoted, out)
         return
+    if op[0] == "@":
+        _transform(part, shell, quoted, out)
+        return
     raise ExpandError(f"${{{name}{op}}}: bad substitution")
+
+
+def _visible_names(shell):
+    names = set(shell.vars)
+    names.update(name for name in shell.dynamic if name != "PIPESTATUS")
+    return names
+
+
+def _indirect_target(part: ParamExp, shell) -> str:
+    if part.index is not None:
+        target = _value(part, shell)
+        if target is None:
+            raise ExpandError(f"{part.name}[{_subscript(part, shell)}]: invalid indirect expansion",
+                              bash_form=True)
+        return _checked_target(target)
+    return _indirect_name(part.name, shell)
+
+
+def _checked_target(target: str) -> str:
+    name = target.partition("[")[0] if target.endswith("]") else target
+    if not (name.isdigit() or name in ("@", "*", "#", "?", "$", "!", "-")
+            or (name[:1].isalpha() or name[:1] == "_") and name.replace("_", "a").isalnum()):
+        raise ExpandError(f"{target}: invalid variable name", bash_form=True)
+    return target
 
 
 def _indirect_name(name: str, shell) -> str:
@@ -311,10 +424,7 @@ def _indirect_name(name: str, shell) -> str:
     target = shell.getvar(name)
     if target is None:
         raise ExpandError(f"{name}: invalid indirect expansion", bash_form=True)
-    if not (target.isdigit() or target in ("@", "*", "#", "?", "$", "!", "-")
-            or (target[:1].isalpha() or target[:1] == "_") and target.replace("_", "a").isalnum()):
-        raise ExpandError(f"{target}: invalid variable name", bash_form=True)
-    return target
+    return _checked_target(target)
 
 
 def _change_case(part: ParamExp, shell, quoted: bool, out: list) -> None:
@@ -333,10 +443,11 @@ def _change_case(part: ParamExp, shell, quoted: bool, out: list) -> None:
                 chars[index] = convert(chars[index])
         return "".join(chars)
 
-    if part.name in ("@", "*"):
-        _positional(part.name, shell, quoted, out, [change(value) for value in shell.positional])
+    list_kind = _list_kind(part)
+    if list_kind is not None:
+        _positional(list_kind, shell, quoted, out, [change(value) for value in _list_values(part, shell)])
     else:
-        out.append((QUOTED if quoted else SPLIT, change(_simple_param(part.name, shell))))
+        out.append((QUOTED if quoted else SPLIT, change(_value_or_empty(part, shell))))
 
 
 def _substring(part: ParamExp, shell, quoted: bool, out: list) -> None:
@@ -345,19 +456,23 @@ def _substring(part: ParamExp, shell, quoted: bool, out: list) -> None:
     On ``$@`` and ``$*`` they pick parameters, offset 0 being ``$0``."""
     offset = arith.evaluate(document(part.arg, shell), shell)
     length = None if part.arg2 is None else arith.evaluate(document(part.arg2, shell), shell)
-    if part.name in ("@", "*"):
+    list_kind = _list_kind(part)
+    if list_kind is not None:
         if length is not None and length < 0:
             raise ExpandError(f"{length}: substring expression < 0", bash_form=True)
-        params = [shell.getvar("0") or ""] + list(shell.positional)
-        if offset < 0:
-            offset += len(params)
-        if offset < 0:
-            chosen = []
+        if part.index is not None:
+            chosen = _array_slice(shell, part.name, offset, length)
         else:
-            chosen = params[offset:] if length is None else params[offset:offset + length]
-        _positional(part.name, shell, quoted, out, chosen)
+            params = [shell.getvar("0") or ""] + list(shell.positional)
+            if offset < 0:
+                offset += len(params)
+            if offset < 0:
+                chosen = []
+            else:
+                chosen = params[offset:] if length is None else params[offset:offset + length]
+        _positional(list_kind, shell, quoted, out, chosen)
         return
-    value = _simple_param(part.name, shell)
+    value = _value_or_empty(part, shell)
     size = len(value)
     if offset < 0:
         offset += size
@@ -373,6 +488,115 @@ def _substring(part: ParamExp, shell, quoted: bool, out: list) -> None:
     else:
         end = offset + length
     out.append((QUOTED if quoted else SPLIT, value[offset:end]))
+
+
+def _array_slice(shell, name: str, offset: int, length: int | None) -> list[str]:
+    """``${a[@]:offset:length}``: the elements from index ``offset`` on (a negative one
+    counts back from the end), at most ``length`` of them."""
+    array = shell.get_array(name)
+    if array is None:
+        values = shell.array_values(name)
+        keys = list(range(len(values)))
+        lookup = dict(zip(keys, values))
+    elif array.kind == "a":
+        keys, lookup = array.ordered_keys(), array
+    else:
+        ordered = array.ordered_keys()
+        keys, lookup = list(range(len(ordered))), {n: array[k] for n, k in enumerate(ordered)}
+    if offset < 0:
+        offset += (keys[-1] + 1) if keys else 0
+        if offset < 0:
+            return []
+    chosen = [lookup[key] for key in keys if key >= offset]
+    return chosen if length is None else chosen[:length]
+
+
+def _transform(part: ParamExp, shell, quoted: bool, out: list) -> None:
+    """bash's ``${x@Q}`` (quoted for reuse), ``@E`` (backslash escapes decoded), ``@U``
+    ``@u`` ``@L`` (case), ``@A`` (an assignment statement), ``@a`` (attribute letters),
+    ``@K`` ``@k`` (keys and values), ``@P`` (as a prompt: here, unchanged)."""
+    letter = part.op[1]
+    list_kind = _list_kind(part)
+    if letter in "Kk" and part.index is not None:
+        array = shell.get_array(part.name)
+        if array is not None:
+            from pyshell.expand.variables import quote_value
+
+            pairs = [(str(key), array[key]) for key in array.ordered_keys()]
+            if letter == "K":   # one word: key "value" key "value"
+                text = "".join(f"{key} {quote_value(value)} " for key, value in pairs)
+                out.append((QUOTED if quoted else SPLIT, text))
+                return
+            _positional(list_kind or "@", shell, quoted, out,
+                        [item for pair in pairs for item in pair])
+            return
+    if list_kind is not None:
+        values = _list_values(part, shell)
+    else:
+        value = _value(part, shell)
+        if value is None and letter not in "aA":
+            if shell.options.nounset:
+                raise ExpandError(f"{part.name}: parameter not set")
+            return
+        values = [value]
+
+    def change(value: str | None) -> str:
+        if letter == "Q":
+            return _shell_quote(value)
+        if letter == "E":
+            from pyshell.syntax.lexer import ansi_c_text
+
+            return ansi_c_text(value)
+        if letter == "U":
+            return value.upper()
+        if letter == "u":
+            return value[:1].upper() + value[1:]
+        if letter == "L":
+            return value.lower()
+        if letter == "a":
+            return _attribute_letters(shell, part.name)
+        if letter == "A":
+            from pyshell.expand.variables import declare_line
+
+            line = declare_line(shell, shell.resolve_name(part.name))
+            if line.startswith("declare -- "):   # a plain variable: name='value'
+                return f"{part.name}={_shell_quote(value)}"
+            if value.__class__ is str and "=" in line and list_kind is None:
+                return line.partition("=")[0] + "=" + _shell_quote(value)
+            return line
+        return value  # P: prompt expansion is not done here
+
+    if letter == "A" and list_kind is not None and part.index is not None:
+        from pyshell.expand.variables import declare_line
+
+        out.append((QUOTED if quoted else SPLIT, declare_line(shell, shell.resolve_name(part.name))))
+    elif list_kind is not None:
+        _positional(list_kind, shell, quoted, out, [change(value) for value in values])
+    else:
+        out.append((QUOTED if quoted else SPLIT, change(values[0])))
+
+
+def _shell_quote(value: str) -> str:
+    """bash's @Q: 'text', or $'...' when the text holds control characters."""
+    if any(char < " " or char == "\x7f" for char in value):
+        from pyshell.syntax.printer import _ansi_quoted
+
+        return _ansi_quoted(value)
+    return "'" + value.replace("'", "'\\''") + "'"
+
+
+def _attribute_letters(shell, name: str) -> str:
+    value = shell.vars.get(shell.resolve_name(name)) if name not in shell.namerefs else None
+    letters = ""
+    if value is not None and value.__class__ is not str:
+        letters += value.kind
+    own = shell.attrs.get(name, "")
+    letters += "".join(letter for letter in "ilnu" if letter in own)
+    if name in shell.readonly:
+        letters += "r"
+    if name in shell.exported:
+        letters += "x"
+    return letters
 
 
 def _replace(part: ParamExp, shell, quoted: bool, out: list) -> None:
@@ -411,10 +635,11 @@ def _replace(part: ParamExp, shell, quoted: bool, out: list) -> None:
                 start += 1
         return "".join(done) + value[cursor:]
 
-    if part.name in ("@", "*"):
-        _positional(part.name, shell, quoted, out, [replace_in(v) for v in shell.positional])
+    list_kind = _list_kind(part)
+    if list_kind is not None:
+        _positional(list_kind, shell, quoted, out, [replace_in(v) for v in _list_values(part, shell)])
     else:
-        out.append((QUOTED if quoted else SPLIT, replace_in(_simple_param(part.name, shell))))
+        out.append((QUOTED if quoted else SPLIT, replace_in(_value_or_empty(part, shell))))
 
 
 def _with_match(replacement: list, matched: str) -> str:
@@ -515,4 +740,13 @@ def _glob_field(field: list[tuple[str, bool]], shell) -> list[str]:
     pattern_text = "".join(text if may_glob else _escape_glob(text) for text, may_glob in field)
     if not glob.has_magic(pattern_text):
         return [plain]
-    return glob.expand_path(pattern_text) or [plain]
+    shopts = shell.shopts
+    found = glob.expand_path(pattern_text, "dotglob" in shopts, "nocaseglob" in shopts,
+                             "globstar" in shopts)
+    if found:
+        return found
+    if "nullglob" in shopts:
+        return []
+    if "failglob" in shopts:
+        raise ExpandError(f"no match: {plain}", bash_form=True)
+    return [plain]

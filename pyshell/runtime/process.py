@@ -24,6 +24,8 @@ import signal
 import sys
 from collections import namedtuple
 
+from pyshell.runtime import observer
+
 # Python ignores SIGPIPE (and an interactive shell ignores the job control signals);
 # a child must get the default actions back, or `yes | head -1` would never end.
 RESET_SIGNALS = (signal.SIGPIPE, signal.SIGINT, signal.SIGQUIT,
@@ -66,7 +68,7 @@ def spawn(plan: SpawnPlan) -> int:
 
     With PYSH_TRACE_SPAWN=1 each plan is printed on stderr first: the steps the child takes.
     """
-    name = carrier()
+    name = carrier() if observer.recorder is None else "fork"  # explain holds children before execve
     if os.environ.get("PYSH_TRACE_SPAWN") == "1":
         os.write(2, (plan.describe(name) + "\n").encode("utf-8", "surrogateescape"))
     if name == "fork":
@@ -92,6 +94,7 @@ def _fork_exec(plan: SpawnPlan) -> int:
     env = {key.encode("utf-8", "surrogateescape"): value.encode("utf-8", "surrogateescape")
            for key, value in plan.env.items()}
     report_read, report_write = os.pipe()  # both ends close-on-exec
+    pause = observer.recorder.pause(plan) if observer.recorder is not None else None
     _flush_python_buffers()
     pid = os.fork()
     if pid == 0:  # the child
@@ -109,6 +112,8 @@ def _fork_exec(plan: SpawnPlan) -> int:
                     _close_quietly(move[1])
             for signum in plan.reset_signals:
                 signal.signal(signum, signal.SIG_DFL)
+            if pause is not None:
+                pause.in_child()
             os.execve(plan.path, plan.argv, env)
         except OSError as error:
             os.write(report_write, str(error.errno).encode())
@@ -118,17 +123,22 @@ def _fork_exec(plan: SpawnPlan) -> int:
     os.close(report_write)
     if plan.pgid is not None:
         _set_group(pid, plan.pgid)
+    if pause is not None:
+        pause.in_parent(pid)
     report = _read_all(report_read)
     os.close(report_read)
     if report:  # execve failed: reap the child and raise what it saw
         os.waitpid(pid, 0)
         code = int(report)
+        if pause is not None:
+            pause.exec_failed(pid, code)
         raise OSError(code, os.strerror(code), plan.path)
     return pid
 
 
 def fork_subshell(shell, run, moves=(), pgid: int | None = None) -> int:
     """Fork a copy of the shell that applies ``moves``, calls ``run()`` and exits with its status."""
+    pause = observer.recorder.pause(None, moves) if observer.recorder is not None else None
     _flush_python_buffers()
     pid = os.fork()
     if pid == 0:
@@ -136,17 +146,19 @@ def fork_subshell(shell, run, moves=(), pgid: int | None = None) -> int:
         try:
             if pgid is not None:
                 os.setpgid(0, pgid)
-            from pyshell.runtime.redirect import apply_moves
-
             apply_moves(moves)
             for signum in shell.signals_to_reset():
                 signal.signal(signum, signal.SIG_DFL)
+            if pause is not None:
+                pause.in_child()
             shell.become_subshell()
             status = _run_in_child(shell, run)
         finally:
             os._exit(status & 255)
     if pgid is not None:
         _set_group(pid, pgid or pid)
+    if pause is not None:
+        pause.in_parent(pid)
     return pid
 
 
@@ -209,3 +221,19 @@ def _read_all(fd: int) -> bytes:
         if not chunk:
             return b"".join(chunks)
         chunks.append(chunk)
+
+
+def apply_moves(moves) -> None:
+    """Carry out moves for good (in a forked child, or for `exec 3>file`)."""
+    for move in moves:
+        if move[0] == "dup2":
+            _, source, target = move
+            if source == target:
+                os.set_inheritable(target, True)
+            else:
+                os.dup2(source, target)
+        else:
+            try:
+                os.close(move[1])
+            except OSError:
+                pass

@@ -81,6 +81,11 @@ class ParamExp(Node):
     (``${x:2}``, ``${x/a}``). Also bash's: the case changes (op "^^", "^", ",,", ","
     with a pattern as ``arg``), and ``indirect`` for ``${!name…}``: the value of ``name``
     names the parameter to expand.
+
+    bash's arrays: ``index`` is the subscript of ``${name[index]…}``, where a lone ``@``
+    or ``*`` stands for every element. With ``indirect``, an ``@``/``*`` index is
+    ``${!name[@]}``, the keys; op "prefix@" or "prefix*" is ``${!prefix@}``, the names
+    of the variables starting with ``name``.
     """
 
     name: str
@@ -89,6 +94,7 @@ class ParamExp(Node):
     braced: bool = False
     arg2: Word | None = None
     indirect: bool = False
+    index: Word | None = None
 
 
 class CmdSubst(Node):
@@ -104,11 +110,38 @@ class ArithExp(Node):
     expr: Word
 
 
-Part = Lit | Escaped | SglQuoted | DblQuoted | ParamExp | CmdSubst | ArithExp
+class ArrayItem(Node):
+    """``[key]=value`` (or ``[key]+=value``) inside the parentheses of an array value."""
+
+    index: Word
+    value: Word
+    append: bool = False
+
+
+class ArrayLit(Node):
+    """bash's ``( a b [k]=v )``, the value of ``name=( … )``: Words (split and globbed
+    like command words) and ArrayItems. It is a word part only after a declaration
+    builtin (``declare -a x=(1 2)``); before a command it is an Assignment's ``array``."""
+
+    items: tuple
+
+
+Part = Lit | Escaped | SglQuoted | DblQuoted | ParamExp | CmdSubst | ArithExp | ArrayLit
 
 
 class Word(Node):
     parts: tuple[Part, ...]
+
+
+def merge_lits(parts) -> tuple:
+    """Join neighbouring Lit parts: the tree has one Lit per run of plain text."""
+    merged: list = []
+    for part in parts:
+        if merged and isinstance(part, Lit) and isinstance(merged[-1], Lit):
+            merged[-1] = Lit(merged[-1].text + part.text)
+        else:
+            merged.append(part)
+    return tuple(merged)
 
 
 # ---------------------------------------------------------------- redirections and assignments
@@ -125,15 +158,20 @@ class Redirect(Node):
 
     op: str
     target: Word
-    fd: int | None = None
+    fd: int | str | None = None   # a str: bash's {name}>file, the shell picks the fd
     heredoc: Word | None = None
 
 
 class Assignment(Node):
-    """``name=value`` before a command, or as a whole command."""
+    """``name=value`` before a command, or as a whole command. bash's forms: ``index``
+    for ``name[index]=value``, ``append`` for ``+=``, ``array`` (an ArrayLit) for
+    ``name=( … )`` (``value`` is then empty)."""
 
     name: str
     value: Word
+    index: Word | None = None
+    append: bool = False
+    array: ArrayLit | None = None
 
 
 # ---------------------------------------------------------------- commands
@@ -146,11 +184,14 @@ class SimpleCommand(Node):
 
 
 class Pipeline(Node):
-    """``[!] cmd1 | cmd2 |& cmd3``. ``stderr_too[i]`` is True when edge i is ``|&``."""
+    """``[!] cmd1 | cmd2 |& cmd3``. ``stderr_too[i]`` is True when edge i is ``|&``.
+    ``timed`` is bash's ``time`` keyword written before it: "bash", or "posix" for
+    ``time -p`` (the report's format)."""
 
     commands: tuple["Command", ...]
     negated: bool = False
     stderr_too: tuple[bool, ...] = ()
+    timed: str | None = None
 
 
 class AndOr(Node):

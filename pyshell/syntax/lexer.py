@@ -26,16 +26,17 @@ from collections.abc import Callable, Iterator, Mapping
 
 from ..errors import ParseError
 from . import ast
+from .ast import merge_lits as _merge
 from .lexengine import RuleLexer, RuleSet
 from .tokens import OPERATORS, REDIRECT_OPS, RESERVED, HereDoc, Token
 
 # ================================================================ layer 1: PLY lexeme rules
 
 tokens = (
-    "LINE_CONT", "NEWLINE", "COMMENT", "IO_NUMBER", "OPERATOR",
+    "LINE_CONT", "NEWLINE", "COMMENT", "IO_NUMBER", "IO_NAME", "EXTGLOB", "OPERATOR",
     "LIT", "ESCAPE", "SQUOTE", "SQUOTE_OPEN", "ANSI", "ANSI_OPEN", "DQ_OPEN", "DQ_CLOSE",
     "PARAM", "DOLLAR", "BRACE_OPEN", "BRACE_LEN", "BRACE_BANG", "BRACE_NAME", "BRACE_OP", "BRACE_CLOSE",
-    "BRACE_SEP",
+    "BRACE_SEP", "SUB_OPEN", "SUB_CLOSE",
     "CMDSUB_OPEN", "ARITH_OPEN", "AR_OPEN", "AR_CLOSE",
     "BACKQUOTE", "BACKQUOTE_OPEN", "BACKSLASH_EOF",
 )
@@ -49,6 +50,7 @@ states = (
     ("braceop", "exclusive"),    # after the name in ${name
     ("bracepat", "exclusive"),   # the pattern in ${name/pattern/string}, up to its /
     ("braceoffset", "exclusive"),  # the offset in ${name:offset:length}, up to its :
+    ("bracesub", "exclusive"),   # the subscript in ${name[sub]} and name[sub]=, up to its ]
 )
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -63,6 +65,7 @@ t_bracename_ignore = ""
 t_braceop_ignore = ""
 t_bracepat_ignore = ""
 t_braceoffset_ignore = ""
+t_bracesub_ignore = ""
 
 # Rules are tried in the order they are written, so longer forms come first
 # (``$((`` before ``$(`` before ``$``).
@@ -76,7 +79,7 @@ def pattern(regex):
     return set_regex
 
 
-def t_INITIAL_dquote_heredoc_braceword_bracepat_braceoffset_arith_LINE_CONT(t):
+def t_INITIAL_dquote_heredoc_braceword_bracepat_braceoffset_arith_bracesub_LINE_CONT(t):
     r"\\\n"
     return t  # backslash-newline: removed, the word goes on on the next line
 
@@ -96,22 +99,37 @@ def t_IO_NUMBER(t):
     return t  # the 2 of 2>file: digits touching a redirection operator
 
 
+def t_IO_NAME(t):
+    r"\{[A-Za-z_][A-Za-z0-9_]*\}(?=[<>])"
+    return t  # bash's {fd}>file: the shell picks the fd and stores it in $fd
+
+
+# bash's extglob groups @(a|b) !(x) *(x) +(x) ?(x), up to two levels deep, are text of
+# the word (bash reads them so once `shopt -s extglob` is on; pysh always does).
+_EXTGLOB = r"[@!*+?]\((?:[^()\n]|\((?:[^()\n])*\))*\)"
+
+
+@pattern(_EXTGLOB)
+def t_EXTGLOB(t):
+    return t
+
+
 @pattern("|".join(re.escape(op) for op in OPERATORS))
 def t_OPERATOR(t):
     return t
 
 
-def t_INITIAL_braceword_bracepat_braceoffset_arith_SQUOTE(t):
+def t_INITIAL_braceword_bracepat_braceoffset_arith_bracesub_SQUOTE(t):
     r"'[^']*'"
     return t
 
 
-def t_INITIAL_braceword_bracepat_braceoffset_arith_SQUOTE_OPEN(t):
+def t_INITIAL_braceword_bracepat_braceoffset_arith_bracesub_SQUOTE_OPEN(t):
     r"'"
     return t  # a quote with no closing quote before the end of the text
 
 
-def t_INITIAL_braceword_bracepat_braceoffset_arith_DQ_OPEN(t):
+def t_INITIAL_braceword_bracepat_braceoffset_arith_bracesub_DQ_OPEN(t):
     r'"'
     return t
 
@@ -121,7 +139,7 @@ def t_dquote_DQ_CLOSE(t):
     return t
 
 
-def t_INITIAL_braceword_bracepat_braceoffset_arith_ESCAPE(t):
+def t_INITIAL_braceword_bracepat_braceoffset_arith_bracesub_ESCAPE(t):
     r"\\."
     return t
 
@@ -146,37 +164,37 @@ def t_INITIAL_braceword_bracepat_ANSI_OPEN(t):
     return t  # a $' with no closing quote
 
 
-def t_INITIAL_dquote_heredoc_braceword_bracepat_braceoffset_arith_ARITH_OPEN(t):
+def t_INITIAL_dquote_heredoc_braceword_bracepat_braceoffset_arith_bracesub_ARITH_OPEN(t):
     r"\$\(\("
     return t
 
 
-def t_INITIAL_dquote_heredoc_braceword_bracepat_braceoffset_arith_CMDSUB_OPEN(t):
+def t_INITIAL_dquote_heredoc_braceword_bracepat_braceoffset_arith_bracesub_CMDSUB_OPEN(t):
     r"\$\("
     return t
 
 
-def t_INITIAL_dquote_heredoc_braceword_bracepat_braceoffset_arith_BRACE_OPEN(t):
+def t_INITIAL_dquote_heredoc_braceword_bracepat_braceoffset_arith_bracesub_BRACE_OPEN(t):
     r"\$\{"
     return t
 
 
 @pattern(r"\$(?:" + _NAME + "|" + _SPECIAL + ")")
-def t_INITIAL_dquote_heredoc_braceword_bracepat_braceoffset_arith_PARAM(t):
+def t_INITIAL_dquote_heredoc_braceword_bracepat_braceoffset_arith_bracesub_PARAM(t):
     return t
 
 
-def t_INITIAL_dquote_heredoc_braceword_bracepat_braceoffset_arith_DOLLAR(t):
+def t_INITIAL_dquote_heredoc_braceword_bracepat_braceoffset_arith_bracesub_DOLLAR(t):
     r"\$"
     return t  # a $ that starts no expansion is a plain character
 
 
-def t_INITIAL_dquote_heredoc_braceword_bracepat_braceoffset_arith_BACKQUOTE(t):
+def t_INITIAL_dquote_heredoc_braceword_bracepat_braceoffset_arith_bracesub_BACKQUOTE(t):
     r"`(?:[^`\\]|\\(?:.|\n))*`"
     return t
 
 
-def t_INITIAL_dquote_heredoc_braceword_bracepat_braceoffset_arith_BACKQUOTE_OPEN(t):
+def t_INITIAL_dquote_heredoc_braceword_bracepat_braceoffset_arith_bracesub_BACKQUOTE_OPEN(t):
     r"`"
     return t
 
@@ -187,7 +205,7 @@ def t_BACKSLASH_EOF(t):
 
 
 def t_LIT(t):
-    r"""[^ \t\n|&;<>()'"\\$`]+"""
+    r"""(?:[^ \t\n|&;<>()'"\\$`@!*+?]|[@!*+?](?!\())+"""
     return t
 
 
@@ -221,6 +239,21 @@ def t_bracepat_braceoffset_BRACE_SEP(t):
     return t  # the / after the pattern of ${x/pat/string}, the : before the length of ${x:1:2}
 
 
+def t_bracesub_LIT(t):
+    r"""[^\[\]\\$`'"]+|\\"""
+    return t
+
+
+def t_bracesub_SUB_OPEN(t):
+    r"\["
+    return t  # brackets nest in a subscript: ${a[b[1]]}
+
+
+def t_bracesub_SUB_CLOSE(t):
+    r"\]"
+    return t
+
+
 def t_arith_AR_OPEN(t):
     r"\("
     return t
@@ -236,7 +269,7 @@ def t_arith_LIT(t):
     return t
 
 
-@pattern(r"\#(?=(?:" + _NAME + r"|[0-9]+|" + _SPECIAL + r")\})")
+@pattern(r"\#(?=(?:" + _NAME + r"[}\[]|(?:[0-9]+|" + _SPECIAL + r")\}))")
 def t_bracename_BRACE_LEN(t):
     return t  # the # of ${#name}
 
@@ -252,7 +285,7 @@ def t_bracename_BRACE_NAME(t):
 
 
 def t_braceop_BRACE_OP(t):
-    r":[-=?+]|[-=?+]|\#\#|\#|%%|%|//|/\#|/%|/|:|\^\^|\^|,,|,"
+    r":[-=?+]|[-=?+]|\#\#|\#|%%|%|//|/\#|/%|/|:|\^\^|\^|,,|,|@[QEPAaKkULu]"
     return t
 
 
@@ -296,7 +329,10 @@ FUNCTION_NAME = "function-name"  # after `function`
 _KEYWORD_NEXT_MODE = {"FOR": FOR_NAME, "CASE": CASE_WORD, "FUNCTION": FUNCTION_NAME}
 _OPENERS = {"IF", "WHILE", "UNTIL", "FOR", "CASE", "LBRACE"}
 _CLOSERS = {"FI", "DONE", "ESAC", "RBRACE"}
-_ASSIGNMENT = re.compile(_NAME + "=")
+_ASSIGNMENT = re.compile(_NAME + r"\+?=")
+_NAME_START = re.compile(_NAME + "$")
+_TIME_OPTION = re.compile(r"[ \t]+-p(?=[ \t\n;&|]|$)")
+_SUBSCRIPTED = re.compile(_NAME + r"\[")
 
 
 class Source:
@@ -386,6 +422,7 @@ class Scanner:
         self._expanding: set[str] = set()
         self._alias_next = False  # an alias ending in a blank makes the next word an alias too
         self._ansi_in_dquote = False  # decode $'...' inside "${x#...}" (see _read_brace)
+        self._command_name = None  # the command word of the current simple command, if plain
 
     # ------------------------------------------------------------ the token stream
 
@@ -440,6 +477,9 @@ class Scanner:
             elif kind == "IO_NUMBER":
                 self._span(raw.lexpos, raw.lexpos + len(raw.value), "number")
                 yield self._token("IO_NUMBER", int(raw.value), raw)
+            elif kind == "IO_NAME":   # the grammar sees an IO_NUMBER whose value is a name
+                self._span(raw.lexpos, raw.lexpos + len(raw.value), "variable")
+                yield self._token("IO_NUMBER", raw.value[1:-1], raw)
             else:
                 token = self._word_token(raw)
                 if token is not None:
@@ -585,26 +625,69 @@ class Scanner:
                 self.mode = PATTERN if mode == CASE_IN else FOR_WORDS
             else:
                 self.mode = _KEYWORD_NEXT_MODE.get(keyword, COMMAND)
+            if keyword == "TIME":   # `time -p`: the option belongs to the keyword
+                option = _TIME_OPTION.match(self.lx.lexdata, end)
+                if option and self._pushback is not None and self._pushback.lexpos < option.end():
+                    self._pushback = None
+                    self.lx.lexpos = option.end()
+                    return token_of(keyword, "-p", "keyword")
             return token_of(keyword, word.pos, "keyword")
 
         if mode in (COMMAND, PREFIX):
-            first_part = word.parts[0] if word.parts else None
-            if isinstance(first_part, ast.Lit):
-                match = _ASSIGNMENT.match(first_part.text)
-                if match:
-                    self.mode = PREFIX
-                    rest = first_part.text[match.end():]
-                    value = ((ast.Lit(rest),) if rest else ()) + word.parts[1:]
-                    assignment = ast.Assignment(match.group()[:-1], ast.Word(value, pos=word.pos),
-                                                pos=word.pos)
-                    return token_of("ASSIGNMENT_WORD", assignment, "assignment")
+            assignment = _assignment_of(word)
+            if assignment is not None:
+                self.mode = PREFIX
+                if self._compound_follows(end, assignment):
+                    assignment = assignment.replace(array=self._read_array(end))
+                return token_of("ASSIGNMENT_WORD", assignment, "assignment")
             self.mode = ARGS
+            self._command_name = plain
             return token_of("WORD", word, "command")
 
+        if (mode == ARGS and self._command_name in DECLARATION_BUILTINS and plain is not None
+                and _ASSIGNMENT.fullmatch(plain) and self._compound_follows(end, None)):
+            # `declare -a x=(1 2)`: the array value is a part of the argument word
+            array = self._read_array(end)
+            word = ast.Word((ast.Lit(plain), array), pos=word.pos)
+            return token_of("WORD", word, "word")
+
+        if mode != ARGS:
+            self._command_name = None
         self.mode = {FOR_NAME: FOR_IN, FOR_IN: ARGS, CASE_WORD: CASE_IN, CASE_IN: ARGS,
                      PATTERN: PATTERN_MORE, FUNCTION_NAME: COMMAND}.get(mode, mode)
         kind = "number" if plain is not None and plain.isdigit() else "word"
         return token_of("WORD", word, kind)
+
+    def _compound_follows(self, end, assignment) -> bool:
+        """Is the ``(`` of an array value (``x=(``) right after the word that ended at ``end``?"""
+        following = self._pushback
+        if (following is None or following.type != "OPERATOR" or following.value != "("
+                or following.lexpos != end):
+            return False
+        return assignment is None or (not assignment.value.parts and assignment.index is None)
+
+    def _read_array(self, end) -> ast.ArrayLit:
+        """The words of ``( … )`` after ``name=``, up to the ``)``: newlines and comments
+        may come between them; ``[key]=value`` items are told apart here."""
+        self._pushback = None
+        self._span(end, end + 1, "operator")
+        items = []
+        while True:
+            raw = self._raw()
+            if raw is None:
+                raise self.source.error("unterminated array value", end, incomplete=True)
+            if raw.type in ("NEWLINE", "COMMENT"):
+                continue
+            if raw.type == "OPERATOR":
+                if raw.value != ")":
+                    raise self.source.error(f"syntax error near '{raw.value}'", raw.lexpos,
+                                            token=raw.value)
+                self._span(raw.lexpos, raw.lexpos + 1, "operator")
+                return ast.ArrayLit(tuple(items))
+            if raw.type == "IO_NUMBER":
+                raw.type = "LIT"
+            word, _ = self._read_word(raw, [])
+            items.append(_array_item(word))
 
     @staticmethod
     def _reserved(plain, mode):
@@ -652,7 +735,7 @@ class Scanner:
                 # '#' starts a comment only at the start of a word: a#b, $x#y are words.
                 lx.lexpos = following.lexpos + 1
                 following.type, following.value = "LIT", "#"
-            elif following.type == "IO_NUMBER":
+            elif following.type in ("IO_NUMBER", "IO_NAME"):
                 following.type = "LIT"  # "a"2>f: the 2 belongs to the word
             raw = following
         return ast.Word(_merge(parts), pos=self.source.pos(first.lexpos)), end
@@ -661,7 +744,7 @@ class Scanner:
         """Turn one lexeme into word parts (descending into quotes and substitutions)."""
         kind = raw.type
         start = raw.lexpos
-        if kind in ("LIT", "DOLLAR"):
+        if kind in ("LIT", "DOLLAR", "EXTGLOB"):
             parts.append(ast.Lit(raw.value))
             index = self._span(start, start + len(raw.value), context)
             if own_spans is not None and index is not None:
@@ -729,7 +812,8 @@ class Scanner:
         return parts, closed_by
 
     def _read_brace(self, raw, in_dquote) -> ast.ParamExp:
-        """``${name}``, ``${#name}``, ``${name<op>word}``."""
+        """``${name}``, ``${#name}``, ``${name<op>word}``, each with an optional
+        ``[subscript]`` after the name (bash's arrays)."""
         lx = self.lx
         start = raw.lexpos
         lx.push_state("bracename")
@@ -743,6 +827,16 @@ class Scanner:
         if piece.type != "BRACE_NAME":
             raise self.source.error("bad substitution", start, token=raw.value)
         name = piece.value
+        index = None
+        if lx.lexdata.startswith("[", lx.lexpos) and _NAME_START.match(name):
+            lx.lexpos += 1
+            index = self._read_subscript(start)
+        elif indirect and lx.lexdata.startswith(("*}", "@}"), lx.lexpos):
+            op = "prefix" + lx.lexdata[lx.lexpos]   # ${!prefix*}: the names starting so
+            lx.lexpos += 2
+            lx.pop_state()
+            self._span(start, lx.lexpos, "variable")
+            return ast.ParamExp(name, op, braced=True)
         lx.begin("braceop")
         piece = self._lexeme()
         if piece is None:
@@ -750,24 +844,56 @@ class Scanner:
         if piece.type == "BRACE_CLOSE":
             lx.pop_state()
             self._span(start, piece.lexpos + 1, "variable")
-            return ast.ParamExp(name, "len" if length else None, braced=True, indirect=indirect)
+            return ast.ParamExp(name, "len" if length else None, braced=True, indirect=indirect,
+                                index=index)
         if length or piece.type != "BRACE_OP":
             raise self.source.error("bad substitution", start, token=raw.value)
         op = piece.value
         lx.pop_state()
         self._span(start, lx.lexpos, "variable")
+        if op[0] == "@":   # ${x@Q}: a transformation, no word
+            if not lx.lexdata.startswith("}", lx.lexpos):
+                raise self.source.error("bad substitution", start, token=raw.value)
+            lx.lexpos += 1
+            return ast.ParamExp(name, op, braced=True, indirect=indirect, index=index)
         # Inside "...", a $'...' is decoded only in the words of the pattern forms.
         saved, self._ansi_in_dquote = self._ansi_in_dquote, op in _PATTERN_OPS or op[0] == "/"
         try:
             if op == ":" or op.startswith("/"):
-                return self._read_brace_pair(name, op, start, raw, in_dquote).replace(indirect=indirect)
+                return self._read_brace_pair(name, op, start, raw, in_dquote).replace(
+                    indirect=indirect, index=index)
             arg = self._read_parts("braceword", "BRACE_CLOSE", start, "word", in_dquote=in_dquote)
         finally:
             self._ansi_in_dquote = saved
         if in_dquote and op not in _PATTERN_OPS:
             # Inside "...", ${x:-'a'} gives 'a' with its quotes (they are plain characters).
             arg = [ast.Lit(f"'{p.text}'") if isinstance(p, ast.SglQuoted) else p for p in arg]
-        return ast.ParamExp(name, op, ast.Word(_merge(arg)), braced=True, indirect=indirect)
+        return ast.ParamExp(name, op, ast.Word(_merge(arg)), braced=True, indirect=indirect,
+                            index=index)
+
+    def _read_subscript(self, start) -> ast.Word:
+        """The subscript after ``[`` up to its ``]`` (brackets inside nest): a Word, whose
+        text is arithmetic for an indexed array and a key for an associative one."""
+        lx = self.lx
+        lx.push_state("bracesub")
+        parts: list = []
+        depth = 0
+        while True:
+            piece = self._lexeme()
+            if piece is None:
+                raise self.source.error("unterminated parameter expansion", start, incomplete=True)
+            if piece.type == "SUB_CLOSE":
+                if depth == 0:
+                    break
+                depth -= 1
+                parts.append(ast.Lit("]"))
+            elif piece.type == "SUB_OPEN":
+                depth += 1
+                parts.append(ast.Lit("["))
+            else:
+                self._part(piece, parts, None, in_dquote=False, context="variable")
+        lx.pop_state()
+        return ast.Word(_merge(parts))
 
     def _read_brace_pair(self, name, op, start, raw, in_dquote) -> ast.ParamExp:
         """The two words of ``${name:offset:length}`` and ``${name/pattern/string}``
@@ -954,6 +1080,79 @@ class Scanner:
                 self.spans[index][2] = kind
 
 
+# The builtins whose NAME=VALUE arguments are assignments (not split, not globbed, and
+# taking an array value): `declare -a x=(1 2)`.
+DECLARATION_BUILTINS = frozenset(("declare", "typeset", "local", "export", "readonly"))
+
+
+def _assignment_of(word: ast.Word) -> ast.Assignment | None:
+    """``name=value``, ``name+=value``, ``name[sub]=value`` or ``name[sub]+=value`` as an
+    Assignment, or None when the word is not one."""
+    parts = word.parts
+    first = parts[0] if parts else None
+    if type(first) is not ast.Lit:
+        return None
+    match = _ASSIGNMENT.match(first.text)
+    if match:
+        rest = first.text[match.end():]
+        value = ((ast.Lit(rest),) if rest else ()) + parts[1:]
+        return ast.Assignment(match.group().rstrip("+="), ast.Word(value, pos=word.pos),
+                              append=match.group().endswith("+="), pos=word.pos)
+    match = _SUBSCRIPTED.match(first.text)
+    if not match:
+        return None
+    split = _split_subscript(parts, match.end())
+    if split is None:
+        return None
+    index, append, value = split
+    return ast.Assignment(match.group()[:-1], ast.Word(value, pos=word.pos), index=index,
+                          append=append, pos=word.pos)
+
+
+def _split_subscript(parts, offset):
+    """Cut ``sub]=value`` (starting ``offset`` characters into the first part) into the
+    subscript Word, whether it was ``+=``, and the value's parts; None if no ``]=`` ends
+    the subscript in an unquoted piece of text."""
+    index: list = []
+    depth = 0
+    for number, part in enumerate(parts):
+        if type(part) is not ast.Lit:
+            index.append(part)
+            continue
+        text = part.text[offset:] if number == 0 else part.text
+        for position, char in enumerate(text):
+            if char == "[":
+                depth += 1
+            elif char == "]" and depth:
+                depth -= 1
+            elif char == "]":
+                after = text[position + 1:]
+                if after.startswith("="):
+                    append, rest = False, after[1:]
+                elif after.startswith("+="):
+                    append, rest = True, after[2:]
+                else:
+                    return None
+                if text[:position]:
+                    index.append(ast.Lit(text[:position]))
+                value = ((ast.Lit(rest),) if rest else ()) + tuple(parts[number + 1:])
+                return ast.Word(_merge(index)), append, value
+        if text:
+            index.append(ast.Lit(text))
+    return None
+
+
+def _array_item(word: ast.Word):
+    """An item of ``( … )``: ``[key]=value`` is an ArrayItem, anything else a Word."""
+    first = word.parts[0] if word.parts else None
+    if type(first) is ast.Lit and first.text.startswith("["):
+        split = _split_subscript(word.parts, 1)
+        if split is not None:
+            index, append, value = split
+            return ast.ArrayItem(index, ast.Word(value), append)
+    return word
+
+
 def _delimiter_text(word: ast.Word) -> tuple[str, bool]:
     """The here-document delimiter after quote removal, and whether any of it was quoted."""
     text = []
@@ -1004,17 +1203,6 @@ def ansi_c_text(body: str) -> str:
 
     text = re.sub(_ANSI_ESCAPE, decode, body) if "\\" in body else body
     return text.partition("\0")[0]
-
-
-def _merge(parts) -> tuple:
-    """Join neighbouring Lit parts: the tree has one Lit per run of plain text."""
-    merged: list = []
-    for part in parts:
-        if merged and isinstance(part, ast.Lit) and isinstance(merged[-1], ast.Lit):
-            merged[-1] = ast.Lit(merged[-1].text + part.text)
-        else:
-            merged.append(part)
-    return tuple(merged)
 
 
 # ================================================================ highlighting

@@ -136,6 +136,8 @@ class _Printer:
                 self.pending.append(redirect)
 
     def cmd_Pipeline(self, pipeline):
+        if pipeline.timed:
+            self.write("time -p " if pipeline.timed == "posix" else "time ")
         if pipeline.negated:
             self.write("! ")
         for index, command in enumerate(pipeline.commands):
@@ -318,8 +320,14 @@ class _Printer:
 
     def _redirect_or_assign(self, node) -> str:
         if isinstance(node, ast.Assignment):
-            return node.name + "=" + self._word_text(node.value, "plain")
-        fd = "" if node.fd is None else str(node.fd)
+            target = node.name
+            if node.index is not None:
+                target += "[" + self._word_text(node.index, "plain") + "]"
+            target += "+=" if node.append else "="
+            if node.array is not None:
+                return target + self._part_text(node.array, "plain")
+            return target + self._word_text(node.value, "plain")
+        fd = "" if node.fd is None else ("{" + node.fd + "}" if isinstance(node.fd, str) else str(node.fd))
         return fd + node.op + self._word_text(node.target, "plain")
 
     def _word_text(self, word, context) -> str:
@@ -342,17 +350,30 @@ class _Printer:
             return "$((" + self._word_text(part.expr, "arith") + "))"
         if isinstance(part, ast.CmdSubst):
             return self._cmdsubst_text(part)
+        if isinstance(part, ast.ArrayLit):
+            return "(" + " ".join(self._array_item_text(item) for item in part.items) + ")"
         raise TypeError(f"not a word part: {part!r}")
+
+    def _array_item_text(self, item) -> str:
+        if isinstance(item, ast.ArrayItem):
+            return ("[" + self._word_text(item.index, "plain") + "]" + ("+=" if item.append else "=")
+                    + self._word_text(item.value, "plain"))
+        return self._word_text(item, "plain")
 
     def _param_text(self, param) -> str:
         if not param.braced:
             return "$" + param.name
+        name = param.name
+        if param.index is not None:
+            name += "[" + self._word_text(param.index, "plain") + "]"
         if param.op == "len":
-            return "${#" + param.name + "}"
+            return "${#" + name + "}"
+        if param.op in ("prefix*", "prefix@"):
+            return "${!" + name + param.op[-1] + "}"
         arg = self._word_text(param.arg, "plain") if param.arg is not None else ""
         if param.arg2 is not None:
             arg += (":" if param.op == ":" else "/") + self._word_text(param.arg2, "plain")
-        return "${" + ("!" if param.indirect else "") + param.name + (param.op or "") + arg + "}"
+        return "${" + ("!" if param.indirect else "") + name + (param.op or "") + arg + "}"
 
     def _cmdsubst_text(self, subst) -> str:
         """``$( body )`` (or a backquoted body), printed with its own here-document queue."""
@@ -411,4 +432,4 @@ def _is_reserved(word) -> bool:
 
 
 _PART_TYPES = (ast.Lit, ast.Escaped, ast.SglQuoted, ast.DblQuoted, ast.ParamExp,
-               ast.CmdSubst, ast.ArithExp)
+               ast.CmdSubst, ast.ArithExp, ast.ArrayLit)

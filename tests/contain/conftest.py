@@ -38,7 +38,7 @@ def shared_tmp() -> Path:
     path = Path(tempfile.mkdtemp(prefix="pysh-contain-tests-"))
     os.chmod(path, 0o755)
     yield path
-    from pyshell.contain.teardown import remove_tree
+    from pyshell.contain.runtime.teardown import remove_tree
 
     remove_tree(str(path))
 

@@ -38,7 +38,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SPEC_DIR = Path(__file__).parent / "spec"
-REFERENCES = {"bash": ["bash", "--posix", "-c"], "dash": ["dash", "-c"]}
+# "bash-default" is bash in its own (non-POSIX) mode, for files of bash-only forms
+# (arrays, declare, shopt...): such a file says so in a `## ref: bash-default` line
+# before its first case, and its cases need no note for it.
+REFERENCES = {"bash": ["bash", "--posix", "-c"], "dash": ["dash", "-c"],
+              "bash-default": ["bash", "-c"]}
 TIMEOUT = 20  # seconds per snippet; a hang is a failure, not a stuck suite
 
 # The directory each snippet starts in: a few files to glob, read and list.
@@ -99,9 +103,13 @@ def parse_spec(text: str, filename: str) -> list[Case]:
     cases = []
     lines = text.split("\n")
     index = 0
+    file_reference = "bash"
     while index < len(lines):
         header = _HEADER.match(lines[index])
         if not header:
+            directive = _DIRECTIVE.match(lines[index])
+            if directive and directive.group(1) == "ref" and not cases:
+                file_reference = (directive.group(2) or "").strip()
             index += 1
             continue
         start = index + 1
@@ -131,11 +139,14 @@ def parse_spec(text: str, filename: str) -> list[Case]:
             else:
                 value = inline
             fields[key] = value
-        cases.append(_make_case(header.group(1).strip(), code_lines, fields, filename, start))
+        fields.setdefault("ref", file_reference)
+        cases.append(_make_case(header.group(1).strip(), code_lines, fields, filename, start,
+                                file_reference))
     return cases
 
 
-def _make_case(name: str, code_lines: list[str], fields: dict, filename: str, line: int) -> Case:
+def _make_case(name: str, code_lines: list[str], fields: dict, filename: str, line: int,
+               file_reference: str = "bash") -> Case:
     while code_lines and code_lines[-1] == "":
         code_lines.pop()
     unknown = set(fields) - {"ref", "stdin", "argv", "stdout", "status", "note", "compare"}
@@ -145,7 +156,7 @@ def _make_case(name: str, code_lines: list[str], fields: dict, filename: str, li
     if reference not in REFERENCES:
         raise ValueError(f"{filename}:{line}: unknown reference shell {reference!r}")
     overrides = "stdout" in fields or "status" in fields
-    if (overrides or reference != "bash") and not fields.get("note", "").strip():
+    if (overrides or reference != file_reference) and not fields.get("note", "").strip():
         raise ValueError(f"{filename}:{line}: case {name!r} differs from bash --posix without a `## note:`")
     return Case(
         name=name,

@@ -49,8 +49,8 @@ ERRORS = [
     ("echo a >", 1, 9, True, "near end of file"),
     ("echo a > ;", 1, 10, False, "syntax error near ';'"),
     ("cat << ;", 1, 8, False, "syntax error near ';'"),
-    ("echo ${x@Q}", 1, 6, False, "bad substitution"),     # bash transformations: not supported
-    ("echo ${!x*}", 1, 6, False, "bad substitution"),     # bash's names-by-prefix: not supported
+    ("echo ${x@Z}", 1, 6, False, "bad substitution"),     # not one of bash's transformations
+    ("echo ${x@}", 1, 6, False, "bad substitution"),      # a transformation needs its letter
     ("echo ${x:}", 1, 6, False, "bad substitution"),      # bash: an empty offset is an error too
     ("echo ${x:1", 1, 6, True, "unterminated parameter expansion"),
     ("echo ${x/a", 1, 6, True, "unterminated parameter expansion"),

@@ -27,7 +27,7 @@ TABLE = [
     # Incomplete input: what is open is coloured as a string; rejected input as an error.
     ('echo "open $x', [("echo", "command"), ('"', "string"), ("open ", "string"), ("$x", "variable")]),
     ("echo 'open", [("echo", "command"), ("'open", "string")]),
-    ("echo ${x@Q}", [("echo", "command"), ("${x@Q}", "error")]),
+    ("echo ${x@Z}", [("echo", "command"), ("${x@Z}", "error")]),
     ("echo ${x^^[a-c]}", [("echo", "command"), ("${x^^", "variable"), ("[a-c]", "word"), ("}", "variable")]),
     ("echo ${x/a/b} ${x: -1:2}",
      [("echo", "command"), ("${x/", "variable"), ("a", "word"), ("/", "variable"), ("b", "word"),

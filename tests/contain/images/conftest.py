@@ -29,21 +29,21 @@ def home(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture
 def store(home):
-    from pyshell.contain.images import ImageStore
+    from pyshell.contain.image.store import ImageStore
 
     return ImageStore(home)
 
 
 @pytest.fixture
 def busybox(store):
-    from pyshell.contain.bootstrap import bootstrap
+    from pyshell.contain.image.bootstrap import bootstrap
 
     return bootstrap(store, "busybox")
 
 
 def contain(*args: str, input: bytes | None = None, check: bool = False, cwd=None) -> subprocess.CompletedProcess:
     """Run an image subcommand in a fresh interpreter, as a user would (env: PYSH_HOME...)."""
-    done = subprocess.run([sys.executable, "-m", "pyshell.contain.image_cli", *args], input=input,
+    done = subprocess.run([sys.executable, "-m", "pyshell.contain", *args], input=input,
                           capture_output=True, cwd=cwd, timeout=600)
     done.out = done.stdout.decode()
     done.err = done.stderr.decode()

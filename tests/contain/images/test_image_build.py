@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from conftest import contain, needs_root
-from pyshell.contain.build import config_changes_from_instructions, parse_duration, run_script
-from pyshell.contain.build_parser import (DockerfileError, Heredoc, is_ignored, parse_dockerfile,
+from pyshell.contain.build.builder import config_changes_from_instructions, run_script
+from pyshell.units import parse_duration
+from pyshell.contain.build.dockerfile import (DockerfileError, Heredoc, is_ignored, parse_dockerfile,
                                           parse_dockerignore, parse_key_values, split_words)
 
 # --------------------------------------------------------------------------- parser tables
@@ -291,7 +292,7 @@ def test_build_errors_leave_nothing_behind(tmp_path, home, store, busybox, docke
 @needs_root
 @pytest.mark.skipif(not Path("/usr/bin/mmdebstrap").exists(), reason="mmdebstrap is not installed")
 def test_debian_vim_build_with_host_network(tmp_path, home, store):
-    from pyshell.contain.bootstrap import bootstrap
+    from pyshell.contain.image.bootstrap import bootstrap
 
     bootstrap(store, "debian:bookworm")
     context = write_context(tmp_path / "ctx", """\
@@ -378,7 +379,7 @@ def test_run_output_streams_live_and_names_the_container(tmp_path, home, store, 
     import re
 
     context = write_context(tmp_path / "ctx", STEP_OUTPUT)
-    build = subprocess.Popen([sys.executable, "-m", "pyshell.contain.image_cli", "build", str(context)],
+    build = subprocess.Popen([sys.executable, "-m", "pyshell.contain", "build", str(context)],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         lines = []
@@ -400,7 +401,7 @@ def test_progress_line_on_a_terminal(tmp_path, home, store, busybox):
 
     context = write_context(tmp_path / "ctx", STEP_OUTPUT)
     master, slave = os.openpty()
-    build = subprocess.Popen([sys.executable, "-m", "pyshell.contain.image_cli", "build", str(context)],
+    build = subprocess.Popen([sys.executable, "-m", "pyshell.contain", "build", str(context)],
                              stdin=subprocess.DEVNULL, stdout=slave, stderr=slave)
     os.close(slave)
     output = b""

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from conftest import contain, needs_root
-from pyshell.contain.images import ImageStore, parse_reference
-from pyshell.contain.layers import extract_layer, secure_join, write_layer_tar
+from pyshell.contain.image.store import ImageStore, parse_reference
+from pyshell.contain.image.layers import extract_layer, secure_join, write_layer_tar
 from pyshell.errors import ContainerError
 
 # --------------------------------------------------------------------------- references
@@ -136,7 +136,7 @@ def test_import_errors_are_one_line(tmp_path, home):
     assert "Traceback" not in done.err and len(done.err.splitlines()) == 1
     assert contain("images", "-q").out == ""  # no half-made image
     done = contain("images", "--bogus")
-    assert done.returncode == 2 and done.err.startswith("pysh: contain images: unrecognized arguments")
+    assert (done.returncode, done.err) == (125, "pysh: contain images: unknown flag --bogus\n")  # as Docker
 
 
 def test_layer_escapes_stay_inside(tmp_path):
@@ -168,7 +168,7 @@ def test_bootstrap_busybox_is_reproducible_and_runs(tmp_path, home, busybox, mon
     assert busybox.repo_tags == ("busybox:latest",)
     assert busybox.config.cmd == ("sh",)
     other = ImageStore(tmp_path / "other-home")
-    from pyshell.contain.bootstrap import bootstrap
+    from pyshell.contain.image.bootstrap import bootstrap
     assert bootstrap(other, "busybox").id == busybox.id
     with overlay(tmp_path, busybox.layer_dirs) as (merged, _):
         assert chroot_sh(merged, "echo $((6*7)); cat /etc/passwd | head -1") == "42\nroot:x:0:0:root:/root:/bin/sh\n"
@@ -259,7 +259,7 @@ def test_inspect_image(home, busybox):
 def test_parallel_imports_both_land(tmp_path, home, store):
     tars = [make_tar(tmp_path / f"r{i}.tar", [(f"file{i}", "file", str(i) * 100000)]) for i in range(4)]
     env = dict(os.environ)
-    procs = [subprocess.Popen([sys.executable, "-m", "pyshell.contain.image_cli", "import", str(t), f"par:{i}"],
+    procs = [subprocess.Popen([sys.executable, "-m", "pyshell.contain", "import", str(t), f"par:{i}"],
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
              for i, t in enumerate(tars)]
     assert [p.wait() for p in procs] == [0, 0, 0, 0]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import needs_root
-from pyshell.contain.layers import extract_layer, write_layer_tar
+from pyshell.contain.image.layers import extract_layer, write_layer_tar
 
 
 def _round_trip(source: Path, tmp_path: Path) -> tuple[tarfile.TarFile, Path]:

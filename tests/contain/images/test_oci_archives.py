@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import contain, needs_root
-from pyshell.contain.images import ImageStore
+from pyshell.contain.image.store import ImageStore
 
 needs_skopeo = pytest.mark.skipif(shutil.which("skopeo") is None, reason="skopeo is not installed")
 
@@ -135,7 +135,7 @@ def _rootless_round(image, private: Path, user) -> None:
                                sys.executable, "-m", *argv], env=env, capture_output=True, text=True, timeout=120,
                               cwd=Path(__file__).parents[3])
 
-    loaded = as_user("pyshell.contain.image_cli", "load", "-i", str(private / "wh.tar"))
+    loaded = as_user("pyshell.contain", "load", "-i", str(private / "wh.tar"))
     assert loaded.stdout == "Loaded image: wh:1\n", loaded.stderr
     top = ImageStore(private / "home").resolve("wh:1").layer_dirs[-1]
     assert os.stat(top / "etc/hello").st_uid == user.pw_uid

@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 
 from conftest import contain, needs_root
-from pyshell.contain.images import ImageStore
-from pyshell.contain.registry import RegistryClient
+from pyshell.contain.image.store import ImageStore
+from pyshell.contain.image.registry import RegistryClient
 
 REGISTRY = shutil.which("docker-registry")
 pytestmark = [needs_root, pytest.mark.skipif(REGISTRY is None, reason="docker-registry is not installed")]
@@ -131,7 +131,7 @@ def test_a_corrupted_blob_is_refused(tmp_path, home, store, busybox, registry, m
     address, data = registry
     contain("tag", "busybox", f"{address}/bad:1", check=True)
     contain("push", f"{address}/bad:1", check=True)
-    from pyshell.contain.registry import compressed_layer
+    from pyshell.contain.image.registry import compressed_layer
     blob = compressed_layer(store, busybox.diff_ids[0])["digest"][7:]
     stored = data / f"docker/registry/v2/blobs/sha256/{blob[:2]}/{blob}/data"
     content = bytearray(stored.read_bytes())

@@ -172,16 +172,13 @@ sleep 0 &
 test "${!}" = "$!" && echo same
 wait
 
-#### names by prefix and transformations are not supported
+#### an unknown transformation is a bad substitution
 x=abc
-(eval 'echo ${!x*}') 2>/dev/null
-echo status $?
-(eval 'echo ${x@Q}') 2>/dev/null
+(eval 'echo ${x@Z}') 2>/dev/null
 echo status $?
 ## stdout:
 status 2
-status 2
-## note: pysh does not support bash's ${!prefix*} ${x@Q}: it refuses them as a bad substitution when parsing (status 2)
+## note: pysh finds ${x@Z} when parsing (a syntax error, status 2); bash when expanding (status 1)
 
 #### quoted positional forms with no parameters give no field
 set --

@@ -1,0 +1,225 @@
+"""The per-container supervisor (podman calls theirs conmon): a small process that outlives `contain`.
+
+lifecycle.py forks it; every message it sends or reads is in protocol.py. For a container that may run for days (-d, -t) it exec's a fresh, bare
+Python (`python -I -S`) running ``main()``, so it does not carry the shell's memory
+(prompt_toolkit and all) for the container's lifetime; a foreground one runs ``main()`` right
+in the fork, which saves a Python start on every `run --rm`.
+It is the parent of the container's PID 1, and it:
+
+1. waits for PID 1 (its child) to exec the command, or to report why it could not,
+2. records that the container runs (``running``) and tells the waiting `contain` command,
+3. holds the pty master: copies output to the log and to attached clients, input back;
+   or, for a foreground container without a pty, copies its stdout and stderr pipes to the
+   caller's stdout and stderr and to the log,
+4. reaps PID 1, records the exit status (``exit``), frees the cgroup, removes an --rm container,
+5. reports the status to a foreground `contain run`.
+
+Restart policies are kept by restart.py, outside: this process can't fork a second PID 1 (its
+PID namespace died with the first one). Health checks and a userland port proxy belong here
+(they come with networking and compose): they are more sources in the loop of ``relay()``.
+
+Only cheap modules are imported (no json, no pathlib, no signal), so it starts in ~15 ms.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import sys
+
+from pyshell.contain.kernel.osio import now_iso, process_start_time, read_all, wait_exit_status, write_all
+from pyshell.contain.runtime import protocol
+from pyshell.contain.runtime.protocol import Exit, Running, SupervisorArgs
+from pyshell.statedir import atomic_write
+
+
+def main(argv: list[str]) -> None:
+    run(SupervisorArgs.from_argv(argv))
+
+
+def run(options: SupervisorArgs) -> None:
+    """The supervisor's life, steps 1 to 5 above. Never returns."""
+    ignore_terminal_signals()
+
+    # 1. PID 1 is our child. Its error pipe reaches EOF without data once it exec'd (the fd is CLOEXEC).
+    container_pid = options.container_pid
+    failure = read_all(options.error_pipe, close=True)
+    if failure:
+        os.waitpid(container_pid, 0)
+        os.write(options.start_pipe, failure)
+        os._exit(1)
+
+    # 2. Recorded, then released: the `contain` command returns only once `ps` can see us.
+    directory = options.dir
+    running = Running(os.getpid(), process_start_time(os.getpid()), container_pid,
+                      process_start_time(container_pid), now_iso())
+    atomic_write(f"{directory}/running", running.format(), durable=False)
+    os.close(options.start_pipe)
+
+    # 3. Relay the terminal while PID 1 runs (or just wait for it when there is none).
+    if options.master is not None:
+        status = relay(container_pid, options)
+    elif options.stdout_pipe is not None:
+        status = copy_output_streams(container_pid, options)
+    else:
+        status = wait_exit_status(container_pid)
+
+    # 4. Record the exit, then undo what the container held on the host (even if recording failed).
+    from pyshell.contain.kernel import cgroups
+    from pyshell.contain.runtime import teardown
+
+    cgroup = cgroups.from_json(options.cgroup)
+    # The OOM killer's count, read before the cgroup goes: Docker's OOMKilled. And for --rm,
+    # "removing": should we die before the removal below is done, the next command finishes it.
+    oom_killed = cgroup is not None and cgroup.oom_kills() > 0
+    try:
+        atomic_write(f"{directory}/exit", Exit(status, now_iso(), oom_killed, options.autoremove).format(),
+                     durable=False)
+    finally:
+        teardown.release_cgroup(cgroup)
+        if options.autoremove:
+            for path in options.remove:
+                teardown.remove_tree(path)
+
+    # 5. A foreground `contain run` waits for this line.
+    if options.status_pipe is not None:
+        try:
+            os.write(options.status_pipe, protocol.format_status(status, oom_killed))
+        except BrokenPipeError:
+            pass  # the user detached (Ctrl-P Ctrl-Q): nobody is waiting any more
+    os._exit(0)
+
+
+def relay(container_pid: int, options: SupervisorArgs) -> int:
+    """The event loop of a container with a terminal: pty master <-> log + attach clients."""
+    import socket
+
+    master = options.master
+    log_fd = options.log
+    listener = socket.socket(fileno=options.listen)
+    clients: list = []
+    exited = os.pidfd_open(container_pid)
+    # A foreground `run -ti` attaches right after the start: keep output in the pty until then.
+    reading_master = not options.wait_client
+    status = None
+    while status is None:
+        sources = [listener, exited, *clients] + ([master] if reading_master else [])
+        ready, _, _ = select.select(sources, [], [])
+        for source in ready:
+            if source is exited:
+                status = wait_exit_status(container_pid)
+            elif source is listener:
+                _accept(listener, master, clients)
+                reading_master = True
+            elif source is master:
+                if not _copy_output(master, log_fd, clients):
+                    reading_master = False  # EIO: no process holds the terminal any more
+            else:
+                data = _recv(source)
+                if data:
+                    os.write(master, data)
+                else:
+                    clients.remove(source)
+                    source.close()
+    os.set_blocking(master, False)
+    while reading_master and _copy_output(master, log_fd, clients):
+        pass
+    for client in clients:
+        _send_frame(client, protocol.FRAME_EXIT, str(status).encode())
+        client.close()
+    listener.close()
+    return status
+
+
+def copy_output_streams(container_pid: int, options: SupervisorArgs) -> int:
+    """A foreground container without a pty: its stdout and stderr pipes -> the caller's stdout
+    and stderr (kept apart) and the log (merged, as for -d)."""
+    log_fd = options.log
+    destinations = {options.stdout_pipe: options.stdout_to, options.stderr_pipe: options.stderr_to}
+    # Copy until both pipes reach EOF, then reap: EOF comes once the container's last process is
+    # gone (PID 1's exit ends its PID namespace), so no output is lost behind the exit status.
+    while destinations:
+        ready, _, _ = select.select(list(destinations), [], [])
+        for source in ready:
+            data = os.read(source, 65536)
+            if data:
+                os.write(log_fd, data)
+            if not data or not _copied(destinations[source], data):
+                # EOF, or nobody reads our output any more (`contain run busybox yes | head -1`):
+                # closing our end gives the writer EPIPE, as if it wrote to the reader directly.
+                os.close(source)
+                del destinations[source]
+    return wait_exit_status(container_pid)
+
+
+def _copied(fd: int, data: bytes) -> bool:
+    try:
+        write_all(fd, data)
+    except OSError:
+        return False  # EPIPE (SIGPIPE is ignored here), or the terminal is gone
+    return True
+
+
+def _accept(listener, master, clients) -> None:
+    """A client's first line (protocol.parse_request): attach (stays connected) or resize."""
+    import fcntl
+    import struct
+    import termios
+
+    client, _ = listener.accept()
+    header = b""
+    while not header.endswith(b"\n") and len(header) < 100:
+        chunk = client.recv(1)
+        if not chunk:
+            break
+        header += chunk
+    kind, size = protocol.parse_request(header)
+    if size is not None:
+        fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", *size, 0, 0))
+    if kind == "attach":
+        clients.append(client)
+    else:
+        client.close()
+
+
+def _copy_output(master: int, log_fd, clients) -> bool:
+    try:
+        data = os.read(master, 65536)
+    except (BlockingIOError, InterruptedError):
+        return False
+    except OSError:
+        return False  # EIO once the slave side is closed
+    if not data:
+        return False
+    if log_fd is not None:
+        os.write(log_fd, data)
+    for client in list(clients):
+        try:
+            _send_frame(client, protocol.FRAME_OUTPUT, data)
+        except OSError:
+            clients.remove(client)
+    return True
+
+
+def _send_frame(client, kind: bytes, payload: bytes) -> None:
+    client.sendall(protocol.frame(kind, payload))
+
+
+def _recv(client) -> bytes:
+    try:
+        return client.recv(65536)
+    except OSError:
+        return b""
+
+
+def ignore_terminal_signals() -> None:
+    """The supervisor must not die of a ^C, a closed terminal or a vanished reader."""
+    import _signal  # the C module: `signal` would import enum, which costs the start time
+
+    for number in (_signal.SIGINT, _signal.SIGHUP, _signal.SIGQUIT, _signal.SIGPIPE, _signal.SIGTSTP,
+                   _signal.SIGTTIN, _signal.SIGTTOU):
+        _signal.signal(number, _signal.SIG_IGN)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
