@@ -133,9 +133,6 @@ def debian_boot_by_hand(disk: str, name: str) -> float:
     argv = shlex.split(vm("cmd", name))
     paths = state.paths_of(name)
 
-    # the one file `vm start` writes for QEMU: which serial port SeaBIOS prints on (COM1)
-    paths.sercon_port.write_bytes((0x3F8).to_bytes(2, "little"))
-
     def boot():
         subprocess.run(argv, check=True, stderr=subprocess.DEVNULL)
         wait_for_ssh(int(paths.pidfile.read_text()))

@@ -86,4 +86,4 @@ def test_vnc_listens_on_loopback():
     assert option_values(argv, "-vnc") == ["127.0.0.1:1"]
     assert option_values(argv, "-display") == ["none"]
     # a BIOS guest prints on the serial console as with -nographic
-    assert option_values(argv, "-fw_cfg") == ["name=etc/sercon-port,file=/h/vms/demo/sercon-port.bin"]
+    assert option_values(argv, "-machine") == ["graphics=off"]
