@@ -142,7 +142,7 @@ def _make_shell(invocation: _Invocation):
     elif invocation.file is None:
         shell.flag_letters = "s"
     for name, on in invocation.options:
-        setattr(shell.options, name, on)
+        shell.options.set(name, on)
     if invocation.parse_only:
         shell.options.noexec = True
     return shell

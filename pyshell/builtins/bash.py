@@ -143,3 +143,66 @@ def _read_records(fd: int, delimiter: bytes, wanted: int) -> list[bytes] | None:
     if start < len(chunks):
         records.append(bytes(chunks[start:]))
     return records
+
+
+@builtin("shopt", "shopt [-pqsu] [-o] [optname ...]",
+         "Set (-s), unset (-u), query (-q) or list bash's shell options (-o: set -o's).")
+def shopt(shell, argv):
+    from pyshell.builtins import write_out
+    from pyshell.runtime.shell import OPTION_LETTERS, SHOPT_DEFAULTS
+
+    args = argv[1:]
+    flags = set()
+    while args and args[0].startswith("-") and len(args[0]) > 1:
+        option = args.pop(0)
+        if option == "--":
+            break
+        for letter in option[1:]:
+            if letter not in "pqsuo":
+                complain("shopt", f"-{letter}: invalid option")
+                write_err("shopt: usage: shopt [-pqsu] [-o] [optname ...]\n")
+                return 2
+            flags.add(letter)
+    if "s" in flags and "u" in flags:
+        complain("shopt", "cannot set and unset shell options simultaneously")
+        return 1
+    set_options = "o" in flags
+    known = OPTION_LETTERS if set_options else SHOPT_DEFAULTS
+
+    def state(name: str) -> bool:
+        return shell.options.get(name) if set_options else name in shell.shopts
+
+    for name in args:
+        if name not in known:
+            complain("shopt", f"{name}: invalid {'option' if set_options else 'shell option'} name")
+            return 1
+    if "s" in flags or "u" in flags:
+        turn_on = "s" in flags
+        if not args:   # shopt -s: list those that are on
+            names = [name for name in (sorted(known) if set_options else known) if state(name) == turn_on]
+            _list(shell, names, state, "p" in flags, set_options, write_out)
+            return 0
+        for name in args:
+            if set_options:
+                shell.options.set(name, turn_on)
+            elif turn_on:
+                shell.shopts.add(name)
+            else:
+                shell.shopts.discard(name)
+        return 0
+    names = args or (sorted(known) if set_options else list(known))
+    if "q" in flags:
+        return 0 if all(state(name) for name in names) else 1
+    _list(shell, names, state, "p" in flags, set_options, write_out)
+    return 0 if all(state(name) for name in args) else 1
+
+
+def _list(shell, names, state, reusable: bool, set_options: bool, write_out) -> None:
+    for name in names:
+        on = state(name)
+        if reusable and set_options:
+            write_out(f"set {'-' if on else '+'}o {name}\n")
+        elif reusable:
+            write_out(f"shopt {'-s' if on else '-u'} {name}\n")
+        else:
+            write_out(f"{name:<15}\t{'on' if on else 'off'}\n")

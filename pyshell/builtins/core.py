@@ -202,14 +202,32 @@ def _assign_arguments(shell, name: str, args, mark) -> int:
     status = 0
     for arg in args:
         key, equals, value = arg.partition("=")
+        append = key.endswith("+")
+        if append:
+            key = key[:-1]
         if not _is_name(key):
             complain(name, f"`{arg}': not a valid identifier")
             status = 1
             continue
-        if equals:
+        if getattr(arg, "items", None) is not None:   # readonly a=(1 2): an array
+            shell.assign_array(key, arg.items, append=append)
+        elif equals and append:
+            shell.append_var(key, value)
+        elif equals:
             shell.setvar(key, value)
         mark(key)
     return status
+
+
+def _with_array_options(shell, name: str, args, letter: str):
+    """``readonly -a x=(…)``, ``export -A m``: bash's array options, through declare."""
+    flags = "".join(arg[1:] for arg in args if arg in ("-a", "-A"))
+    if not flags:
+        return None
+    from pyshell.builtins.declare import _declare
+
+    rest = [arg for arg in args if arg not in ("-a", "-A", "-p")]
+    return _declare(shell, [name, "-" + letter + flags, *rest], local=False)
 
 
 @builtin("export", "export [-p] [-n] [name[=value] ...]", "Mark variables for the environment of commands.",
@@ -217,6 +235,9 @@ def _assign_arguments(shell, name: str, args, mark) -> int:
 def export(shell, argv):
     args = argv[1:]
     unexport = False
+    status = _with_array_options(shell, "export", args, "x")
+    if status is not None:
+        return status
     while args and args[0] in ("-p", "-n"):
         unexport = unexport or args[0] == "-n"
         args.pop(0)
@@ -235,7 +256,12 @@ def export(shell, argv):
 
 @builtin("readonly", "readonly [-p] [name[=value] ...]", "Make variables unchangeable.", special=True)
 def readonly(shell, argv):
+    status = _with_array_options(shell, "readonly", argv[1:], "r")
+    if status is not None:
+        return status
     args = [arg for arg in argv[1:] if arg != "-p"]
+    if args[:1] == ["--"]:
+        args.pop(0)
     if not args:
         for name in sorted(shell.readonly):
             value = shell.vars.get(name)
@@ -246,7 +272,7 @@ def readonly(shell, argv):
 
 @builtin("unset", "unset [-f|-v] name ...", "Remove variables (-v, the default) or functions (-f).", special=True)
 def unset(shell, argv):
-    from pyshell.runtime.variables import split_subscript, valid_reference
+    from pyshell.expand.variables import split_subscript, valid_reference
 
     args = argv[1:]
     mode = "v"
@@ -304,8 +330,10 @@ def set_(shell, argv):
 
     args = argv[1:]
     if not args:
+        from pyshell.builtins.declare import _set_line
+
         for name in sorted(shell.vars):
-            write_out(f"{name}={_quote(shell.vars[name])}\n")
+            write_out(_set_line(shell, name) + "\n")
         return 0
     index = 0
     while index < len(args):
@@ -324,9 +352,9 @@ def set_(shell, argv):
         if arg[1:] == "o":
             if index + 1 == len(args):
                 for name in sorted(OPTION_LETTERS):
-                    state = getattr(shell.options, name)
+                    state = shell.options.get(name)
                     if turn_on:
-                        write_out(f"{name:<15} {'on' if state else 'off'}\n")
+                        write_out(f"{name:<15}\t{'on' if state else 'off'}\n")
                     else:
                         write_out(f"set {'-' if state else '+'}o {name}\n")
                 return 0
@@ -349,7 +377,7 @@ def _set_option(shell, name: str, value: bool) -> None:
     if name == "monitor" and value and shell.jobs.terminal is None:
         if not shell.jobs.take_terminal():
             return
-    setattr(shell.options, name, value)
+    shell.options.set(name, value)
 
 
 # ---------------------------------------------------------------- running code
@@ -916,6 +944,11 @@ def _front_end(module_name: str, name: str, argv) -> int:
 @builtin("contain", "contain COMMAND [args]", "Run and manage containers (namespaces, overlayfs, cgroups).")
 def contain(shell, argv):
     return _front_end("pyshell.contain.cli", "contain", argv)
+
+
+@builtin("compose", "compose [OPTIONS] COMMAND [args]", "Run multi-container projects from compose files on contain.")
+def compose(shell, argv):
+    return _front_end("pyshell.compose.cli", "compose", argv)
 
 
 @builtin("vm", "vm COMMAND [args]", "Run and manage QEMU virtual machines.")

@@ -254,7 +254,17 @@ def _shell_quote(text: str) -> str:
     """bash's %q for the common cases: backslashes before special characters."""
     if text == "":
         return "''"
-    return "".join(("\\" + c) if not (c.isalnum() or c in "_-./,:@%+=") else c for c in text)
+    if any(c < " " or c == "\x7f" for c in text):   # control characters: $'...' as bash
+        from pyshell.syntax.printer import _ansi_quoted
+
+        return _ansi_quoted(text)
+    out = []
+    for index, c in enumerate(text):
+        if c.isalnum() or c in "_-./,:@%+=" or (c in "~#" and index > 0) or ord(c) > 127:
+            out.append(c)
+        else:
+            out.append("\\" + c)
+    return "".join(out)
 
 
 def format_printf(fmt: str, values: list[str]) -> PrintfResult:
@@ -363,7 +373,7 @@ def printf(shell, argv: list[str]) -> int:
     for message in result.errors:
         complain(argv[0], message)
     if target is not None:
-        from pyshell.runtime.variables import valid_reference
+        from pyshell.expand.variables import valid_reference
 
         if not valid_reference(target):
             complain(argv[0], f"`{target}': not a valid identifier")

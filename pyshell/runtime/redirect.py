@@ -21,7 +21,9 @@ from collections import namedtuple
 
 from pyshell import expand
 from pyshell.errors import RedirectError
+from pyshell.runtime import observer
 from pyshell.runtime import process
+from pyshell.runtime.process import apply_moves  # noqa: F401  (carried out in a child: process.py)
 from pyshell.syntax.ast import Lit
 
 SAVE_FLOOR = 10  # saved and internal fds live at 10 and above
@@ -137,8 +139,8 @@ def _open_file(action: OpenFile) -> int:
     except OSError as error:
         raise RedirectError(f"{action.path}: {error.strerror}") from None
     high = _move_high(fd)
-    if process.recorder is not None:
-        process.recorder.opened(action.path, flags | os.O_CLOEXEC, fd, high)
+    if observer.recorder is not None:
+        observer.recorder.opened(action.path, flags | os.O_CLOEXEC, fd, high)
     return high
 
 
@@ -160,8 +162,8 @@ def _here_document(text: str) -> int:
         finally:
             os.close(write_end)
         high = _move_high(read_end)
-        if process.recorder is not None:
-            process.recorder.here_document(high, len(data))
+        if observer.recorder is not None:
+            observer.recorder.here_document(high, len(data))
         return high
     import tempfile
 
@@ -184,29 +186,13 @@ def _is_open(fd: int) -> bool:
 
 
 def close_all(fds) -> None:
-    if process.recorder is not None:
-        process.recorder.closed(fds)
+    if observer.recorder is not None:
+        observer.recorder.closed(fds)
     for fd in fds:
         try:
             os.close(fd)
         except OSError:
             pass
-
-
-def apply_moves(moves) -> None:
-    """Carry out moves for good (in a forked child, or for `exec 3>file`)."""
-    for move in moves:
-        if move[0] == "dup2":
-            _, source, target = move
-            if source == target:
-                os.set_inheritable(target, True)
-            else:
-                os.dup2(source, target)
-        else:
-            try:
-                os.close(move[1])
-            except OSError:
-                pass
 
 
 class FdSaver:
@@ -230,8 +216,8 @@ class FdSaver:
                     copy = None
                 self.saved.append((target, copy))
             apply_moves((move,))
-        if process.recorder is not None:
-            process.recorder.moved_in_shell(self.moves, self.saved)
+        if observer.recorder is not None:
+            observer.recorder.moved_in_shell(self.moves, self.saved)
         return self
 
     def __exit__(self, *exc):
@@ -244,7 +230,7 @@ class FdSaver:
             else:
                 os.dup2(copy, target)
                 os.close(copy)
-        if process.recorder is not None:
-            process.recorder.restored_in_shell(self.saved)
+        if observer.recorder is not None:
+            observer.recorder.restored_in_shell(self.saved)
         self.saved.clear()
         return False

@@ -133,6 +133,17 @@ class Word(Node):
     parts: tuple[Part, ...]
 
 
+def merge_lits(parts) -> tuple:
+    """Join neighbouring Lit parts: the tree has one Lit per run of plain text."""
+    merged: list = []
+    for part in parts:
+        if merged and isinstance(part, Lit) and isinstance(merged[-1], Lit):
+            merged[-1] = Lit(merged[-1].text + part.text)
+        else:
+            merged.append(part)
+    return tuple(merged)
+
+
 # ---------------------------------------------------------------- redirections and assignments
 
 

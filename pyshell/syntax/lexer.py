@@ -26,13 +26,14 @@ from collections.abc import Callable, Iterator, Mapping
 
 from ..errors import ParseError
 from . import ast
+from .ast import merge_lits as _merge
 from .lexengine import RuleLexer, RuleSet
 from .tokens import OPERATORS, REDIRECT_OPS, RESERVED, HereDoc, Token
 
 # ================================================================ layer 1: PLY lexeme rules
 
 tokens = (
-    "LINE_CONT", "NEWLINE", "COMMENT", "IO_NUMBER", "OPERATOR",
+    "LINE_CONT", "NEWLINE", "COMMENT", "IO_NUMBER", "EXTGLOB", "OPERATOR",
     "LIT", "ESCAPE", "SQUOTE", "SQUOTE_OPEN", "ANSI", "ANSI_OPEN", "DQ_OPEN", "DQ_CLOSE",
     "PARAM", "DOLLAR", "BRACE_OPEN", "BRACE_LEN", "BRACE_BANG", "BRACE_NAME", "BRACE_OP", "BRACE_CLOSE",
     "BRACE_SEP", "SUB_OPEN", "SUB_CLOSE",
@@ -96,6 +97,16 @@ def t_COMMENT(t):
 def t_IO_NUMBER(t):
     r"[0-9]+(?=[<>])"
     return t  # the 2 of 2>file: digits touching a redirection operator
+
+
+# bash's extglob groups @(a|b) !(x) *(x) +(x) ?(x), up to two levels deep, are text of
+# the word (bash reads them so once `shopt -s extglob` is on; pysh always does).
+_EXTGLOB = r"[@!*+?]\((?:[^()\n]|\((?:[^()\n])*\))*\)"
+
+
+@pattern(_EXTGLOB)
+def t_EXTGLOB(t):
+    return t
 
 
 @pattern("|".join(re.escape(op) for op in OPERATORS))
@@ -189,7 +200,7 @@ def t_BACKSLASH_EOF(t):
 
 
 def t_LIT(t):
-    r"""[^ \t\n|&;<>()'"\\$`]+"""
+    r"""(?:[^ \t\n|&;<>()'"\\$`@!*+?]|[@!*+?](?!\())+"""
     return t
 
 
@@ -718,7 +729,7 @@ class Scanner:
         """Turn one lexeme into word parts (descending into quotes and substitutions)."""
         kind = raw.type
         start = raw.lexpos
-        if kind in ("LIT", "DOLLAR"):
+        if kind in ("LIT", "DOLLAR", "EXTGLOB"):
             parts.append(ast.Lit(raw.value))
             index = self._span(start, start + len(raw.value), context)
             if own_spans is not None and index is not None:
@@ -1177,17 +1188,6 @@ def ansi_c_text(body: str) -> str:
 
     text = re.sub(_ANSI_ESCAPE, decode, body) if "\\" in body else body
     return text.partition("\0")[0]
-
-
-def _merge(parts) -> tuple:
-    """Join neighbouring Lit parts: the tree has one Lit per run of plain text."""
-    merged: list = []
-    for part in parts:
-        if merged and isinstance(part, ast.Lit) and isinstance(merged[-1], ast.Lit):
-            merged[-1] = ast.Lit(merged[-1].text + part.text)
-        else:
-            merged.append(part)
-    return tuple(merged)
 
 
 # ================================================================ highlighting

@@ -15,7 +15,8 @@ from pyshell.contain.cli.format import documents, err, human_age, out, table
 from pyshell.errors import ContainerError
 
 RUN_FLAGS = ("tty interactive rm detach name env env_file volume tmpfs workdir hostname entrypoint user read_only "
-             "memory cpus pids_limit cap_add cap_drop init network userns label stop_signal restart")
+             "memory cpus pids_limit cap_add cap_drop init network userns label stop_signal restart explain "
+             "pull")
 
 
 # --------------------------------------------------------------------------- run, create
@@ -30,6 +31,7 @@ def build_spec(options: dict, words: list[str], command_name: str = "run") -> ap
         raise ContainerError(f'"contain {command_name}" requires at least 1 argument: IMAGE [COMMAND] [ARG...]',
                              USAGE_ERROR)
     image_ref, command = words[0], words[1:]
+    api.ensure_image(image_ref, options.get("pull") or "missing", progress=err)  # Docker pulls on first use
     spec = api.default_spec(image_ref, check=False, name=options.get("name"))
 
     entrypoint, cmd = spec.entrypoint, spec.cmd
@@ -126,7 +128,7 @@ def cmd_run(options: dict, words: list[str]) -> int:
     spec = build_spec(options, words)
     if spec.tty and spec.interactive and not spec.detach and not os.isatty(0):
         raise ContainerError("the input device is not a TTY", 1)
-    status = api.run(spec)
+    status = api.run(spec, explain=bool(options.get("explain")))
     if spec.detach:
         out(spec.id + "\n")
     return status

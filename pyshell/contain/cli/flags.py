@@ -63,6 +63,8 @@ FLAGS = _flags(
     Flag(("-l", "--label"), "label", True, True, help="K=V"),
     Flag(("--stop-signal",), "stop_signal", True),
     Flag(("--restart",), "restart", True, help="no, on-failure[:N] or always (with -d)"),
+    Flag(("--explain",), "explain", help="tell each setup step and the kernel's answer as it happens"),
+    Flag(("--pull",), "pull", True, help="missing (default), always or never: pull the image from its registry"),
     # other container commands
     Flag(("-a", "--all"), "all", help="all of them, not only the running ones"),
     Flag(("-q", "--quiet"), "quiet", help="only ids"),

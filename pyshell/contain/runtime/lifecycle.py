@@ -236,6 +236,8 @@ def _make_cgroup(container: state.Container):
     try:
         cgroup.create()
         cgroup.set_limits(spec.memory, spec.cpus, spec.pids_limit)
+        if setup.reporter is not None:
+            setup.reporter.cgroup(cgroup, spec)
     except ContainerError:
         teardown.release_cgroup(cgroup)
         if wants_limits or not spec.rootless:
@@ -300,6 +302,8 @@ def _supervisor_process(container, cgroup, start_w: int, status_w: int | None, f
     container_pid = os.fork()
     if container_pid == 0:
         keep = {go_r, error_w, devnull, log_fd, *(fd for fd in (slave, stdio.stdout, stdio.stderr) if fd is not None), 0}
+        if setup.reporter is not None:
+            keep.add(setup.reporter.fd)  # --explain: PID 1 goes on telling its steps
         close_fds_except(keep)
         _container_init(spec, directory, cgroup, stdio, go_r, error_w)  # never returns
     # Our copies of the write ends go: the pipes reach EOF once the container's last process is gone.
@@ -313,6 +317,8 @@ def _supervisor_process(container, cgroup, start_w: int, status_w: int | None, f
     try:
         if cgroup is not None and not cgroup.joins_itself_fast:
             cgroup.add(container_pid)
+            if setup.reporter is not None:
+                setup.reporter.note(f"cgroup: move {container_pid} (PID 1) into it", "before PID 1 may run")
     except ContainerError as error:
         os.kill(container_pid, 9)
         os.waitpid(container_pid, 0)
@@ -353,6 +359,8 @@ def _container_init(spec: ContainerSpec, directory: str, cgroup, stdio: Stdio, g
     try:
         if cgroup is not None and cgroup.joins_itself_fast:
             cgroup.join()
+            if setup.reporter is not None:
+                setup.reporter.note("cgroup: PID 1 joins it (writes 0 to cgroup.procs)", "first thing")
         flags = NAMESPACES | (syscalls.CLONE_NEWNET if spec.network == "none" else 0)
         setup.step("unshare(mount, UTS, IPC, network namespaces)", syscalls.unshare, flags)
         paths = Paths(f"{directory}/rootfs/upper", f"{directory}/rootfs/work", f"{directory}/rootfs/merged",

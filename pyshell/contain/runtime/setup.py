@@ -59,13 +59,23 @@ class Stdio(Record):
     stderr: int
 
 
+# `contain run --explain` puts a SetupReporter here (runtime/explain.py): each step is then
+# told with the kernel's answer as it happens. None otherwise.
+reporter = None
+
+
 def step(what: str, action, *args):
     """Run one setup step; on failure name it: 'mount /proc: Operation not permitted'."""
     try:
-        return action(*args)
+        result = action(*args)
     except OSError as error:
+        if reporter is not None:
+            reporter.step(what, args, error=error)
         detail = error.strerror or str(error)
         raise SetupError(f"{what}: {detail}") from None
+    if reporter is not None:
+        reporter.step(what, args, result)
+    return result
 
 
 def enter_container(spec: ContainerSpec, paths: Paths, stdio: Stdio, error_fd: int, wait_for_cgroup) -> None:
@@ -422,8 +432,13 @@ def _exec(argv, env) -> None:
     each directory (os.execvpe): a failed execve costs ~0.3 ms here, busybox's `true` is 6th."""
     try:
         _reset_signals()
-        os.execve(_find_on_path(argv[0], env.get("PATH", os.defpath)), list(argv), env)
+        path = _find_on_path(argv[0], env.get("PATH", os.defpath))
+        if reporter is not None:
+            reporter.exec(path, argv)
+        os.execve(path, list(argv), env)
     except OSError as error:
+        if reporter is not None:
+            reporter.step(f'execve "{argv[0]}"', (), error=error)
         status = 127 if isinstance(error, FileNotFoundError) else 126
         raise SetupError(f'exec "{argv[0]}": {error.strerror}', status) from None
 

@@ -1,0 +1,895 @@
+"""The work of each compose command, on contain's library (pyshell.contain.api) only.
+
+As docker compose's pkg/compose: it never prints. It reports steps to a Progress
+(` ✔ Container p-web-1  Started`) and gives container output to a LogPrinter; the CLI
+chose both. What exists is always read back from contain (containers by their labels),
+so two `up`s in a row, or an `up` after a crash, find the same state.
+
+The dependency graph is walked once, one thread per service: a service starts when what
+it depends on has met its condition (started, healthy, completed successfully), so
+independent services start in parallel; `down` walks the same graph the other way.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+from pyshell.compose import plan, specs
+from pyshell.compose.errors import ComposeError
+from pyshell.compose.output import LogPrinter
+from pyshell.record import Record
+
+
+def _api():
+    from pyshell.contain import api  # the one door into contain
+
+    return api
+
+
+class UpOptions(Record):
+    services: tuple[str, ...] = ()
+    detach: bool = False
+    build: bool = False
+    no_build: bool = False
+    force_recreate: bool = False
+    no_recreate: bool = False
+    no_deps: bool = False
+    remove_orphans: bool = False
+    wait: bool = False
+    wait_timeout: float | None = None
+    abort_on_exit: bool = False
+    abort_on_failure: bool = False
+    exit_code_from: str = ""
+    no_start: bool = False
+    scale: dict = {}
+    timeout: float | None = None
+    colour: bool = False
+    log_prefix: bool = True
+
+
+class RunOptions(Record):
+    service: str
+    argv: tuple[str, ...] = ()
+    remove: bool = False
+    detach: bool = False
+    env: tuple[str, ...] = ()
+    no_deps: bool = False
+    volumes: tuple[str, ...] = ()
+    publish: tuple[str, ...] = ()
+    entrypoint: str | None = None
+    name: str = ""
+    user: str = ""
+    workdir: str = ""
+    tty: bool = False
+    service_ports: bool = False
+    labels: tuple[str, ...] = ()
+
+
+def image_name(project, service_name: str) -> str:
+    """The image a service runs: `image:`, or `<project>-<service>` built from `build:`."""
+    service = project.services[service_name]
+    return service.get("image") or f"{project.name}-{service_name}"
+
+
+def network_mode(service: dict) -> str:
+    """contain's network for the service. contain has no user networks yet: a service on
+    compose networks runs with none (see the README's gaps)."""
+    mode = service.get("network_mode")
+    if mode in ("host", "none"):
+        return mode
+    if mode:
+        raise ComposeError(f"network_mode {mode} is not supported by pysh compose yet")
+    return "none"
+
+
+class Engine:
+    def __init__(self, project, progress, home=None):
+        self.project = project
+        self.progress = progress
+        self.home = home
+        self.api = _api()
+        # contain's create() writes temporary files named by pid: two threads of one process
+        # must not create at the same moment (starting, the slow part, stays parallel).
+        self.create_lock = threading.Lock()
+        self.log_offsets: dict[str, int] = {}
+
+    def _log_size(self, container: str) -> int:
+        return sum(len(chunk) for chunk in self.api.logs(container, home=self.home))
+
+    # ------------------------------------------------------------ what exists
+
+    def containers(self, all: bool = True, services=(), oneoff: bool = False) -> list:
+        """The project's containers (by label), sorted by service and number."""
+        found = self.api.list_containers(all=all, labels={plan.PROJECT_LABEL: self.project.name},
+                                         home=self.home)
+        result = []
+        for info in found:
+            labels = info.labels
+            if (labels.get(plan.ONEOFF_LABEL) == "True") != oneoff and not (oneoff is None):
+                continue
+            if services and labels.get(plan.SERVICE_LABEL) not in services:
+                continue
+            result.append(info)
+        return sorted(result, key=lambda info: (info.labels.get(plan.SERVICE_LABEL, ""),
+                                                int(info.labels.get(plan.NUMBER_LABEL, "0") or 0)))
+
+    def observed(self) -> list[plan.Observed]:
+        return [plan.Observed(info.name, info.labels.get(plan.SERVICE_LABEL, ""),
+                              int(info.labels.get(plan.NUMBER_LABEL, "0") or 0),
+                              info.labels.get(plan.HASH_LABEL, ""), info.state == "running",
+                              info.labels.get(plan.ONEOFF_LABEL) == "True")
+                for info in self.containers(all=True, oneoff=None)]
+
+    # ------------------------------------------------------------ images
+
+    def ensure_images(self, names, build: bool = False, no_build: bool = False) -> dict[str, str]:
+        """The image id of each service, building or pulling what is missing."""
+        ids = {}
+        for name in names:
+            service = self.project.services[name]
+            reference = image_name(self.project, name)
+            found = self._find_image(reference)
+            if "build" in service and not no_build and (build or found is None):
+                found = self._build(name)
+            elif found is None:
+                if "build" in service:
+                    raise ComposeError(f'service "{name}": image {reference} is not built (--no-build given)')
+                found = self._pull(name, reference)
+            ids[name] = found.id
+        return ids
+
+    def _find_image(self, reference: str):
+        try:
+            return self.api.image(reference, home=self.home)
+        except self.api.ContainerError:
+            return None
+
+    def _pull(self, name: str, reference: str):
+        self.progress.event("Image", reference, "Pulling")
+        try:
+            found = self.api.pull(reference, home=self.home)
+        except self.api.ContainerError as error:
+            self.progress.event("Image", reference, "Error", error=True)
+            raise ComposeError(f'service "{name}": image {reference} is not here and cannot be pulled: '
+                               f'{error.message}', status=error.status or 1) from None
+        self.progress.event("Image", reference, "Pulled")
+        return found
+
+    def _build(self, name: str, no_cache: bool = False, extra_args=()):
+        from pathlib import Path
+
+        build = self.project.services[name]["build"]
+        reference = image_name(self.project, name)
+        args = {key: value for key, value in build.get("args", {}).items() if value is not None}
+        args.update(dict(item.split("=", 1) for item in extra_args if "=" in item))
+        dockerfile = Path(build["context"]) / build["dockerfile"]
+        self.progress.event("Service", name, "Building")
+        try:
+            options = self.api.build_options(context=Path(build["context"]), dockerfile=dockerfile,
+                                             tags=(reference,), build_args=args, no_cache=no_cache,
+                                             target=build.get("target"), quiet=True)
+            image = self.api.build(options, home=self.home)
+        except self.api.ContainerError as error:
+            raise ComposeError(f'service "{name}" failed to build: {error.message}') from None
+        self.progress.event("Service", name, "Built")
+        return image if hasattr(image, "id") else self.api.image(reference, home=self.home)
+
+    # ------------------------------------------------------------ volumes
+
+    def ensure_volumes(self, names) -> None:
+        used = {volume["source"] for name in names for volume in self.project.services[name].get("volumes", ())
+                if volume["type"] == "volume" and volume.get("source")}
+        existing = {volume.name for volume in self.api.volumes(home=self.home)}
+        for key in sorted(used):
+            declared = self.project.model["volumes"][key]
+            if declared.get("external"):
+                if declared["name"] not in existing:
+                    raise ComposeError(f'external volume "{declared["name"]}" not found')
+                continue
+            if declared["name"] not in existing:
+                self.api.create_volume(declared["name"], home=self.home)
+                self.progress.event("Volume", f'"{declared["name"]}"', "Created")
+
+    # ------------------------------------------------------------ containers
+
+    def create_container(self, name: str, number: int, container: str, config_hash: str, image_id: str,
+                         oneoff: bool = False, overrides: dict | None = None):
+        service = self.project.services[name]
+        labels = specs.compose_labels(self.project, name, number, config_hash, image_id, oneoff)
+        fields = specs.spec_fields(self.api, self.project, name, container, network_mode(service), self.home)
+        fields.update(overrides or {})
+        try:
+            spec = self.api.default_spec(image_name(self.project, name), home=self.home, **fields)
+            spec = specs.finish_spec(spec, service, labels)
+            health = specs.healthcheck_json(service)
+            if health and "healthcheck" in spec._fields:
+                spec = spec.replace(healthcheck=health)
+            with self.create_lock:
+                return self.api.create(spec, home=self.home)
+        except self.api.ContainerError as error:
+            raise ComposeError(f"container {container}: {error.message}", status=1) from None
+
+    def start_container(self, container: str) -> None:
+        try:
+            self.api.start(container, home=self.home)
+        except self.api.ContainerError as error:
+            raise ComposeError(f"container {container}: {error.message}", status=1) from None
+
+    def stop_container(self, container: str, service_name: str | None, timeout: float | None) -> None:
+        service = self.project.services.get(service_name, {}) if service_name else {}
+        self.api.stop(container, timeout=specs.stop_timeout(service, timeout), home=self.home)
+
+    # ------------------------------------------------------------ up
+
+    def up(self, options: UpOptions, stream) -> int:
+        services = self.project.services
+        selected = list(options.services) or sorted(services)
+        order = selected if options.no_deps else plan.start_order(services, selected)
+        order = plan.start_order({name: services[name] for name in order}, None) if options.no_deps else order
+        image_ids = self.ensure_images(order, build=options.build, no_build=options.no_build)
+        hashes = {name: plan.config_hash(services[name], image_ids[name]) for name in order}
+        observed = self.observed()
+        for orphan in plan.orphans(services, observed):
+            if options.remove_orphans:
+                self.api.remove(orphan.name, force=True, home=self.home)
+                self.progress.event("Container", orphan.name, "Removed")
+        orphans = [o.name for o in plan.orphans(services, observed)]
+        if orphans and not options.remove_orphans:
+            self.progress.message(
+                f"WARN[0000] Found orphan containers ({orphans}) for this project. If you removed or "
+                "renamed this service in your compose file, you can run this command with the "
+                "--remove-orphans flag to clean it up.")
+        self.ensure_volumes(order)
+        actions = plan.plan_up(self.project.name, services, hashes, observed, order, options.scale,
+                               options.force_recreate, options.no_recreate)
+        by_service: dict[str, list[plan.Action]] = {}
+        for action in actions:
+            by_service.setdefault(action.service, []).append(action)
+
+        def converge(name: str) -> None:
+            for action in by_service.get(name, ()):
+                self._carry_out(action, hashes[name], image_ids[name], options)
+
+        attached_names = list(options.services) or sorted(services)
+        if not options.detach:
+            # an attached `up` shows what containers write from now on, not older runs' output
+            self.log_offsets = {o.name: self._log_size(o.name) for o in observed if o.service in attached_names}
+        try:
+            self._walk(order, converge, wait_conditions=not options.no_start)
+        except KeyboardInterrupt:
+            if options.detach:
+                raise
+            self.progress.message("Gracefully stopping... (press Ctrl+C again to force)")
+            self._stop_all(self.containers(all=False, services=tuple(order)), options.timeout)
+            return 130
+        if options.no_start:
+            return 0
+        if options.wait:
+            return self._wait_ready(order, options.wait_timeout)
+        if options.detach:
+            return 0
+        return self._attach(attached_names, options, stream)
+
+    def _carry_out(self, action: plan.Action, config_hash: str, image_id: str, options: UpOptions) -> None:
+        event = self.progress.event
+        if action.kind == "remove":
+            self.stop_container(action.old_name, action.service, options.timeout)
+            self.api.remove(action.old_name, force=True, home=self.home)
+            event("Container", action.old_name, "Removed")
+            return
+        if action.kind == "keep":
+            event("Container", action.name, "Running")
+            return
+        if action.kind == "recreate":
+            event("Container", action.name, "Recreate")
+            self.stop_container(action.old_name, action.service, options.timeout)
+            self.api.remove(action.old_name, force=True, home=self.home)
+        if action.kind in ("create", "recreate"):
+            if action.kind == "create":
+                event("Container", action.name, "Creating")
+            self.create_container(action.service, action.number, action.name, config_hash, image_id)
+            event("Container", action.name, "Recreated" if action.kind == "recreate" else "Created")
+        if not options.no_start:
+            event("Container", action.name, "Starting")
+            self.start_container(action.name)
+            event("Container", action.name, "Started")
+
+    def _walk(self, order: list[str], work, wait_conditions: bool = True) -> None:
+        """Run ``work(service)`` for each service once its dependencies' conditions are met;
+        services that do not wait on each other run in parallel threads. The first error
+        stops the walk (services already started stay, as in docker compose) and is raised."""
+        services = self.project.services
+        done = {name: threading.Event() for name in order}
+        failed: dict[str, BaseException] = {}
+
+        def run(name: str) -> None:
+            try:
+                for dependency, condition in services[name].get("depends_on", {}).items():
+                    if dependency not in done:
+                        continue
+                    done[dependency].wait()
+                    if dependency in failed:
+                        raise ComposeError(f"dependency failed to start: {_reason(failed[dependency])}")
+                    if wait_conditions:
+                        self._wait_condition(dependency, condition)
+                work(name)
+            except BaseException as error:  # noqa: BLE001 - handed to the main thread
+                failed[name] = error
+            finally:
+                done[name].set()
+
+        threads = [threading.Thread(target=run, args=(name,), daemon=True) for name in order]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(0.1)  # short joins: Ctrl-C reaches the main thread at once
+        for name in order:
+            if name in failed:
+                error = failed[name]
+                raise error if isinstance(error, ComposeError) else ComposeError(str(error))
+
+    def _wait_condition(self, dependency: str, condition: dict) -> None:
+        kind = condition.get("condition", "service_started")
+        if kind == "service_started":
+            return
+        containers = self.containers(all=True, services=(dependency,))
+        if not containers and not condition.get("required", True):
+            return
+        for info in containers:
+            if kind == "service_healthy":
+                try:
+                    self._wait_healthy(info.name)
+                except ComposeError as error:
+                    raise ComposeError(f"dependency failed to start: {error.message}") from None
+            else:
+                code = self.api.wait(info.name, home=self.home)
+                if code != 0:
+                    raise ComposeError(f'service "{dependency}" didn\'t complete successfully: exit {code}')
+                self.progress.event("Container", info.name, "Exited")
+
+    def _wait_healthy(self, container: str, timeout: float | None = None) -> None:
+        self.progress.event("Container", container, "Waiting")
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            document = self.api.inspect(container, home=self.home)
+            state = document.get("State", {})
+            health = state.get("Health")
+            if health is None:
+                raise ComposeError(f"container {container} has no healthcheck configured")
+            status = health.get("Status")
+            if status == "healthy":
+                self.progress.event("Container", container, "Healthy")
+                return
+            if status == "unhealthy":
+                raise ComposeError(f"container {container} is unhealthy")
+            if not state.get("Running", False) and state.get("Status") != "restarting":
+                raise ComposeError(f"container {container} exited ({state.get('ExitCode', 0)})")
+            if deadline is not None and time.monotonic() > deadline:
+                raise ComposeError(f"container {container} did not become healthy in time")
+            time.sleep(0.1)
+
+    def _wait_ready(self, order, timeout) -> int:
+        """up --wait: every container running (and healthy when it has a health check)."""
+        for info in self.containers(all=True, services=tuple(order)):
+            document = self.api.inspect(info.name, home=self.home)
+            if document.get("State", {}).get("Health") is not None:
+                self._wait_healthy(info.name, timeout)
+            elif info.state != "running" and info.exit_code not in (0, None):
+                raise ComposeError(f"container {info.name} exited ({info.exit_code})")
+        return 0
+
+    def _attach(self, names, options: UpOptions, stream) -> int:
+        """Attached `up`: every container's output, prefixed, until they all exit; Ctrl-C
+        stops them gracefully (a second Ctrl-C kills them)."""
+        containers = self.containers(all=True, services=tuple(names))
+        printer = LogPrinter(stream, [self._short(info) for info in containers], options.colour,
+                             options.log_prefix)
+        printer.message("Attaching to " + ", ".join(info.name for info in containers))
+        exits: list[tuple[str, str, int]] = []
+        lock = threading.Condition()
+
+        def follow(info):
+            short, service = self._short(info), info.labels.get(plan.SERVICE_LABEL, "")
+            for data in self._follow_new(info.name, self.log_offsets.get(info.name, 0)):
+                printer.write(short, service, data)
+            printer.finish(short, service)
+            code = self.api.wait(info.name, home=self.home)
+            printer.message(f"{info.name} exited with code {code}")
+            with lock:
+                exits.append((info.name, service, code))
+                lock.notify_all()
+
+        threads = [threading.Thread(target=follow, args=(info,), daemon=True) for info in containers]
+        for thread in threads:
+            thread.start()
+        try:
+            while True:
+                with lock:
+                    lock.wait(0.1)
+                    finished = list(exits)
+                if options.abort_on_exit and finished or options.abort_on_failure and \
+                        any(code != 0 for _, _, code in finished):
+                    printer.message("Aborting on container exit...")
+                    self._stop_all(containers, options.timeout)
+                    for thread in threads:
+                        thread.join(5)
+                    return self._exit_code(finished, options)
+                if len(finished) == len(containers):
+                    return self._exit_code(finished, options) if options.exit_code_from else 0
+        except KeyboardInterrupt:
+            printer.message("Gracefully stopping... (press Ctrl+C again to force)")
+            try:
+                self._stop_all(containers, options.timeout)
+            except KeyboardInterrupt:
+                for info in containers:
+                    try:
+                        self.api.kill(info.name, home=self.home)
+                    except self.api.ContainerError:
+                        pass  # already gone
+                    self.progress.event("Container", info.name, "Killed")
+            return 130
+
+    def _exit_code(self, finished, options: UpOptions) -> int:
+        if options.exit_code_from:
+            for _, service, code in finished:
+                if service == options.exit_code_from:
+                    return code
+            containers = self.containers(all=True, services=(options.exit_code_from,))
+            return containers[0].exit_code or 0 if containers else 0
+        if options.abort_on_failure:
+            return next((code for _, _, code in finished if code != 0), 0)
+        return finished[0][2] if finished else 0
+
+    def _stop_all(self, containers, timeout) -> None:
+        threads = []
+        for info in containers:
+            def stop(info=info):
+                self.progress.event("Container", info.name, "Stopping")
+                try:
+                    self.stop_container(info.name, info.labels.get(plan.SERVICE_LABEL), timeout)
+                except self.api.ContainerError:
+                    pass  # it exited meanwhile
+                self.progress.event("Container", info.name, "Stopped")
+            threads.append(threading.Thread(target=stop, daemon=True))
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(0.1)
+
+    def _short(self, info) -> str:
+        """The log prefix name: `web-1` for p-web-1, the container_name otherwise."""
+        prefix = self.project.name + "-"
+        return info.name[len(prefix):] if info.name.startswith(prefix) else info.name
+
+    def _follow_logs(self, container: str):
+        """The output of a container for as long as it runs, across restarts too."""
+        while True:
+            yield from self.api.logs(container, follow=True, home=self.home)
+            try:
+                info = self.api.get(container, home=self.home)
+            except self.api.ContainerError:
+                return
+            if info.state != "restarting":
+                return
+            time.sleep(0.1)
+
+    # ------------------------------------------------------------ down
+
+    def down(self, volumes: bool = False, rmi: str = "", remove_orphans: bool = False,
+             timeout: float | None = None) -> int:
+        services = self.project.services
+        containers = self.containers(all=True, oneoff=None)
+        known = [info for info in containers if info.labels.get(plan.SERVICE_LABEL) in services]
+        orphans = [info for info in containers if info.labels.get(plan.SERVICE_LABEL) not in services]
+        self._walk_down(known, timeout)
+        if orphans:
+            if remove_orphans:
+                for info in orphans:
+                    self.api.remove(info.name, force=True, volumes=volumes, home=self.home)
+                    self.progress.event("Container", info.name, "Removed")
+            else:
+                self.progress.message(f"WARN[0000] Found orphan containers ({[o.name for o in orphans]}) "
+                                      "for this project. Use --remove-orphans to remove them.")
+        if volumes:
+            existing = {volume.name for volume in self.api.volumes(home=self.home)}
+            for key, declared in self.project.model.get("volumes", {}).items():
+                if not declared.get("external") and declared["name"] in existing:
+                    self.api.remove_volume(declared["name"], home=self.home)
+                    self.progress.event("Volume", declared["name"], "Removed")
+        if rmi:
+            for name, service in services.items():
+                if rmi == "all" or "image" not in service:
+                    reference = image_name(self.project, name)
+                    if self._find_image(reference) is not None:
+                        try:
+                            self.api.remove_image(reference, home=self.home)
+                            self.progress.event("Image", reference, "Removed")
+                        except self.api.ContainerError as error:
+                            self.progress.message(f"WARN[0000] image {reference}: {error.message}")
+        return 0
+
+    def _walk_down(self, containers, timeout) -> None:
+        """Stop and remove: a service's dependents first, independent ones in parallel."""
+        services = self.project.services
+        present = {info.labels.get(plan.SERVICE_LABEL) for info in containers}
+        by_service: dict[str, list] = {}
+        for info in containers:
+            by_service.setdefault(info.labels.get(plan.SERVICE_LABEL), []).append(info)
+        done = {name: threading.Event() for name in present}
+        errors = []
+
+        def run(name):
+            try:
+                for other in present:
+                    if name in plan.dependencies(services[other]):
+                        done[other].wait()
+                self._remove_service_containers(by_service[name], name, timeout)
+            except BaseException as error:  # noqa: BLE001
+                errors.append(error)
+            finally:
+                done[name].set()
+
+        threads = [threading.Thread(target=run, args=(name,), daemon=True) for name in sorted(present)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(0.1)
+        if errors:
+            raise errors[0]
+
+    def _remove_service_containers(self, containers, name, timeout, volumes=True) -> None:
+        """Stop and remove the replicas of one service, in parallel."""
+        def remove(info):
+            if info.state in ("running", "restarting", "paused"):
+                self.progress.event("Container", info.name, "Stopping")
+                self.stop_container(info.name, name, timeout)
+                self.progress.event("Container", info.name, "Stopped")
+            self.progress.event("Container", info.name, "Removing")
+            self.api.remove(info.name, force=True, volumes=volumes, home=self.home)
+            self.progress.event("Container", info.name, "Removed")
+
+        _in_parallel(remove, containers)
+
+    # ------------------------------------------------------------ ps, logs
+
+    def ps(self, all: bool = False, services=()) -> list[dict]:
+        rows = []
+        now = time.time()
+        for info in self.containers(all=all, services=tuple(services)):
+            health = self._health(info)
+            rows.append({
+                "ID": info.id[:12], "Name": info.name, "Image": info.image,
+                "Command": _quoted_command(info.command), "Project": self.project.name,
+                "Service": info.labels.get(plan.SERVICE_LABEL, ""), "State": info.state,
+                "Health": health, "ExitCode": info.exit_code or 0,
+                "RunningFor": _ago(info.created, now), "Status": _status(info, health, now),
+                "Ports": "", "CreatedAt": info.created,
+            })
+        return sorted(rows, key=lambda row: row["Name"])
+
+    def _health(self, info) -> str:
+        """healthy / unhealthy / starting, or "" for a container without a health check."""
+        if info.state != "running" or not getattr(info.spec, "healthcheck", None):
+            return ""  # no inspect (a search through every container) when there is nothing to show
+        try:
+            health = self.api.inspect(info.name, home=self.home).get("State", {}).get("Health")
+        except self.api.ContainerError:
+            return ""
+        return health.get("Status", "") if health else ""
+
+    def logs(self, names, follow: bool, tail: int | None, colour: bool, prefix: bool, stream) -> int:
+        containers = self.containers(all=True, services=tuple(names))
+        printer = LogPrinter(stream, [self._short(info) for info in containers], colour, prefix)
+
+        def show(info):
+            short, service = self._short(info), info.labels.get(plan.SERVICE_LABEL, "")
+            chunks = list(self.api.logs(info.name, follow=False, home=self.home))
+            data = b"".join(chunks)
+            if tail is not None:
+                lines = data.splitlines(keepends=True)
+                data = b"".join(lines[-tail:]) if tail else b""
+            printer.write(short, service, data)
+            if follow:
+                for more in self._follow_new(info.name, len(b"".join(chunks))):
+                    printer.write(short, service, more)
+            printer.finish(short, service)
+
+        if not follow:
+            for info in containers:
+                show(info)
+            return 0
+        threads = [threading.Thread(target=show, args=(info,), daemon=True) for info in containers]
+        for thread in threads:
+            thread.start()
+        try:
+            for thread in threads:
+                while thread.is_alive():
+                    thread.join(0.1)
+        except KeyboardInterrupt:
+            return 130
+        return 0
+
+    def _follow_new(self, container: str, skip: int):
+        """What a running container writes after the first ``skip`` bytes of its log."""
+        seen = 0
+        for data in self._follow_logs(container):
+            if seen + len(data) <= skip:
+                seen += len(data)
+                continue
+            start = max(0, skip - seen)
+            seen += len(data)
+            yield data[start:]
+
+    # ------------------------------------------------------------ one-service commands
+
+    def _service_containers(self, names, all=True):
+        order = plan.start_order(self.project.services, list(names) or None) if names else \
+            plan.start_order(self.project.services)
+        wanted = set(names) if names else set(order)
+        containers = self.containers(all=all)
+        return [info for name in order if name in wanted
+                for info in containers if info.labels.get(plan.SERVICE_LABEL) == name]
+
+    def start(self, names) -> int:
+        found = self._service_containers(names)
+        if not found:
+            raise ComposeError("no container to start")
+        for info in found:
+            if info.state != "running":
+                self.progress.event("Container", info.name, "Starting")
+                self.start_container(info.name)
+                self.progress.event("Container", info.name, "Started")
+        return 0
+
+    def stop(self, names, timeout=None) -> int:
+        for info in reversed(self._service_containers(names)):
+            if info.state in ("running", "restarting"):
+                self.progress.event("Container", info.name, "Stopping")
+                self.stop_container(info.name, info.labels.get(plan.SERVICE_LABEL), _seconds(timeout))
+                self.progress.event("Container", info.name, "Stopped")
+        return 0
+
+    def restart(self, names, timeout=None) -> int:
+        self.stop(names, timeout)
+        for info in self._service_containers(names):
+            self.progress.event("Container", info.name, "Restarting")
+            self.start_container(info.name)
+            self.progress.event("Container", info.name, "Started")
+        return 0
+
+    def kill(self, names, signal="SIGKILL") -> int:
+        for info in self._service_containers(names, all=False):
+            self.api.kill(info.name, signal=signal, home=self.home)
+            self.progress.event("Container", info.name, "Killed")
+        return 0
+
+    def rm(self, names, force=False, stop=False, volumes=False) -> int:
+        if stop:
+            self.stop(names)
+        for info in self._service_containers(names):
+            if info.state == "running":
+                continue  # docker compose rm leaves running containers (unless -s)
+            self.api.remove(info.name, force=force, volumes=volumes, home=self.home)
+            self.progress.event("Container", info.name, "Removed")
+        return 0
+
+    def build(self, names, no_cache=False, build_args=()) -> int:
+        for name in names or sorted(self.project.services):
+            if "build" in self.project.services[name]:
+                self._build(name, no_cache=no_cache, extra_args=build_args)
+        return 0
+
+    def pull(self, names, ignore_failures=False) -> int:
+        status = 0
+        for name in names or sorted(self.project.services):
+            if "image" in self.project.services[name] and "build" not in self.project.services[name]:
+                try:
+                    self._pull(name, self.project.services[name]["image"])
+                except ComposeError:
+                    if not ignore_failures:
+                        raise
+                    status = 1
+        return status
+
+    def push(self, names, ignore_failures=False) -> int:
+        for name in names or sorted(self.project.services):
+            service = self.project.services[name]
+            if "build" in service and "image" in service:
+                self.progress.event("Image", service["image"], "Pushing")
+                self.api.push(service["image"], home=self.home)
+                self.progress.event("Image", service["image"], "Pushed")
+        return 0
+
+    def images(self, names, quiet=False) -> int:
+        from pyshell.compose.output import table
+
+        rows = []
+        for info in self._service_containers(names):
+            repository, _, tag = info.image.partition(":")
+            rows.append([info.name, repository, tag or "latest", info.image_id.removeprefix("sha256:")[:12]])
+        if quiet:
+            self.progress.stream.write("".join(row[3] + "\n" for row in rows))
+        else:
+            import sys
+            sys.stdout.write(table(rows, ["CONTAINER", "REPOSITORY", "TAG", "IMAGE ID"]))
+        return 0
+
+    def top(self, names) -> int:
+        import sys
+
+        for info in self._service_containers(names, all=False):
+            sys.stdout.write(f"{info.name}\nPID    CMD\n{info.pid}    {_quoted_command(info.command)}\n\n")
+        return 0
+
+    def exec(self, name, argv, index=1, env=(), user="", workdir="", tty=False, detach=False) -> int:
+        containers = [info for info in self.containers(all=False, services=(name,))
+                      if info.labels.get(plan.NUMBER_LABEL) == str(index)]
+        if not containers:
+            raise ComposeError(f'service "{name}" is not running')
+        try:
+            return self.api.exec(containers[0].name, argv, env=list(env), user=user, workdir=workdir,
+                                 tty=tty, interactive=not detach, detach=detach, home=self.home)
+        except self.api.ContainerError as error:
+            raise ComposeError(error.message, status=error.status) from None
+
+    def run(self, options: RunOptions, stream) -> int:
+        services = self.project.services
+        name = options.service
+        if not options.no_deps:
+            dependencies = [dep for dep in plan.start_order(services, [name]) if dep != name]
+            if dependencies:
+                self.up(UpOptions(services=tuple(dependencies), detach=True), stream)
+        image_ids = self.ensure_images([name])
+        container = options.name or f"{self.project.name}-{name}-run-{os.urandom(6).hex()}"
+        overrides: dict = {"detach": options.detach, "autoremove": options.remove,
+                           "interactive": not options.detach, "tty": options.tty}
+        if options.argv:
+            overrides["cmd"] = tuple(options.argv)
+        if options.entrypoint is not None:
+            import shlex
+            overrides["entrypoint"] = tuple(shlex.split(options.entrypoint))
+            overrides.setdefault("cmd", ())
+        if options.user:
+            overrides["user"] = options.user
+        if options.workdir:
+            overrides["workdir"] = options.workdir
+        service = dict(services[name])
+        service.pop("restart", None)  # a one-off container is not restarted
+        env = dict(service.get("environment", {}))
+        for item in options.env:
+            key, has_value, value = item.partition("=")
+            env[key] = value if has_value else os.environ.get(key)
+        service["environment"] = env
+        labels = specs.compose_labels(self.project, name, 1, "", image_ids[name], oneoff=True)
+        labels.update(dict(item.partition("=")[::2] for item in options.labels))
+        fields = specs.spec_fields(self.api, self.project, name, container, network_mode(service), self.home)
+        fields.pop("restart", None)
+        fields.update(overrides)
+        extra = [self.api.mount_from_text(text, home=self.home) for text in options.volumes]
+        fields["mounts"] = tuple(fields["mounts"]) + tuple(extra)
+        try:
+            spec = self.api.default_spec(image_name(self.project, name), home=self.home, **fields)
+            spec = specs.finish_spec(spec, service, labels)
+            if options.detach:
+                info = self.api.create(spec, home=self.home)
+                self.api.start(info.id, home=self.home)
+                stream.write(container + "\n")
+                return 0
+            return self.api.run(spec, home=self.home)
+        except self.api.ContainerError as error:
+            raise ComposeError(error.message, status=error.status) from None
+
+    def port(self, name, private, protocol="tcp", index=1) -> str:
+        for port in self.project.services[name].get("ports", ()):
+            if str(port["target"]) == str(private) and port["protocol"] == protocol:
+                return f'{port.get("host_ip", "0.0.0.0")}:{port.get("published", "")}'
+        raise ComposeError(f"no port {private}/{protocol} for service {name}")
+
+
+def list_projects(all: bool = False, home=None) -> list[dict]:
+    """compose ls: projects found from the labels of contain's containers."""
+    api = _api()
+    projects: dict[str, dict] = {}
+    for info in api.list_containers(all=True, labels={plan.PROJECT_LABEL: None}, home=home):
+        name = info.labels[plan.PROJECT_LABEL]
+        entry = projects.setdefault(name, {"states": {}, "files": info.labels.get(plan.CONFIG_FILES_LABEL, "")})
+        entry["states"][info.state] = entry["states"].get(info.state, 0) + 1
+    rows = []
+    for name in sorted(projects):
+        states = projects[name]["states"]
+        if not all and "running" not in states:
+            continue
+        status = ", ".join(f"{state}({count})" for state, count in sorted(states.items()))
+        rows.append({"Name": name, "Status": status, "ConfigFiles": projects[name]["files"]})
+    return rows
+
+
+def _in_parallel(work, items) -> None:
+    """work(item) for every item, each in a thread; the first error is raised afterwards."""
+    errors = []
+
+    def run(item):
+        try:
+            work(item)
+        except BaseException as error:  # noqa: BLE001 - handed to the caller
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(item,), daemon=True) for item in items]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(0.1)
+    if errors:
+        raise errors[0]
+
+
+def _reason(error: BaseException) -> str:
+    text = getattr(error, "message", str(error))
+    return text.removeprefix("dependency failed to start: ")
+
+
+def _seconds(value):
+    return None if value is None else float(value)
+
+
+def _quoted_command(argv) -> str:
+    text = " ".join(argv)
+    return f'"{text[:20]}…"' if len(text) > 20 else f'"{text}"'
+
+
+def _parse_time(text: str) -> float | None:
+    from datetime import datetime
+
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def human_duration(seconds: float) -> str:
+    """Docker's go-units HumanDuration: 'Less than a second', '5 seconds', 'About a minute'..."""
+    seconds = int(seconds)
+    if seconds < 1:
+        return "Less than a second"
+    if seconds == 1:
+        return "1 second"
+    if seconds < 60:
+        return f"{seconds} seconds"
+    minutes = seconds // 60
+    if minutes == 1:
+        return "About a minute"
+    if minutes < 60:
+        return f"{minutes} minutes"
+    hours = round(seconds / 3600)
+    if hours == 1:
+        return "About an hour"
+    if hours < 48:
+        return f"{hours} hours"
+    return f"{hours // 24} days"
+
+
+def _ago(created: str, now: float) -> str:
+    moment = _parse_time(created)
+    return f"{human_duration(now - moment)} ago" if moment else ""
+
+
+def _status(info, health: str, now: float) -> str:
+    if info.state == "running":
+        started = _parse_time(info.started_at)
+        text = f"Up {human_duration(now - started)}" if started else "Up"
+        return f"{text} ({health})" if health else text
+    if info.state == "exited":
+        finished = _parse_time(info.finished_at)
+        ago = f" {human_duration(now - finished)} ago" if finished else ""
+        return f"Exited ({info.exit_code or 0}){ago}"
+    if info.state == "restarting":
+        return f"Restarting ({info.exit_code or 0})"
+    return info.state.capitalize()

@@ -1,0 +1,199 @@
+"""Small projects run for real: ps, logs, exit statuses, order, idempotent up, down."""
+
+import json
+import os
+import time
+
+import pytest
+
+
+def ps(compose, *flags):
+    rows = json.loads(compose.ok("ps", "--format", "json", *flags).stdout)
+    return {row["Name"]: row for row in rows}
+
+
+def test_up_detached_ps_logs_down(compose):
+    compose.write("""\
+        name: demo
+        services:
+          db:
+            image: busybox
+            command: sh -c 'echo db ready; exec sleep 60'
+            network_mode: none
+          web:
+            image: busybox
+            command: ["sh", "-c", "echo web says $$GREETING; exec sleep 60"]
+            environment: {GREETING: hello}
+            depends_on: [db]
+            network_mode: none
+            stop_signal: SIGKILL
+        """)
+    done = compose.ok("up", "-d")
+    assert " ✔ Container demo-db-1  Started" in done.stderr
+    assert " ✔ Container demo-web-1  Started" in done.stderr
+    rows = ps(compose)
+    assert sorted(rows) == ["demo-db-1", "demo-web-1"]
+    assert all(row["State"] == "running" and row["Status"].startswith("Up") for row in rows.values())
+    from pyshell.contain import api
+    os.environ["PYSH_HOME"] = compose.env["PYSH_HOME"]
+    labels = api.get("demo-web-1").labels
+    assert labels["com.docker.compose.project"] == "demo"
+    assert labels["com.docker.compose.service"] == "web"
+    assert labels["com.docker.compose.container-number"] == "1"
+    assert len(labels["com.docker.compose.config-hash"]) == 64
+    assert api.get("demo-db-1").started_at <= api.get("demo-web-1").started_at
+    logs = compose.ok("logs", "--no-color").stdout
+    assert "db-1   | db ready\n" in logs and "web-1  | web says hello\n" in logs
+    assert compose.ok("logs", "--no-log-prefix", "web").stdout == "web says hello\n"
+    done = compose.ok("down", "-t", "1")
+    assert done.stderr.index("demo-web-1  Removed") < done.stderr.index("demo-db-1  Removed")
+    assert ps(compose, "-a") == {}
+
+
+def test_up_is_idempotent_and_recreates_what_changed(compose):
+    text = """\
+        services:
+          a: {image: busybox, command: sleep 60, network_mode: none, stop_signal: SIGKILL}
+          b: {image: busybox, command: sleep 61, network_mode: none, stop_signal: SIGKILL}
+        """
+    compose.write(text, "compose.yaml")
+    compose.ok("up", "-d")
+    first = {name: row["ID"] for name, row in ps(compose).items()}
+    done = compose.ok("up", "-d")
+    assert "proj-a-1  Running" in done.stderr and "Created" not in done.stderr
+    assert {name: row["ID"] for name, row in ps(compose).items()} == first
+    compose.write(text.replace("sleep 61", "sleep 62"))
+    done = compose.ok("up", "-d")
+    second = {name: row["ID"] for name, row in ps(compose).items()}
+    assert second["proj-a-1"] == first["proj-a-1"]
+    assert second["proj-b-1"] != first["proj-b-1"]
+    assert "proj-b-1  Recreated" in done.stderr
+
+
+def test_completed_successfully_orders_a_job_before_its_user(compose):
+    compose.write("""\
+        services:
+          init:
+            image: busybox
+            command: sh -c 'sleep 0.5; echo seeded > /shared/ready'
+            volumes: [./shared:/shared]
+            network_mode: none
+          app:
+            image: busybox
+            command: cat /shared/ready
+            volumes: [./shared:/shared]
+            network_mode: none
+            depends_on: {init: {condition: service_completed_successfully}}
+        """)
+    done = compose.run("up", "--exit-code-from", "app", "--no-color")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "app-1   | seeded" in done.stdout
+    assert "proj-app-1 exited with code 0" in done.stdout
+    assert (compose.directory / "shared").is_dir()  # ./shared was created, as docker compose does
+
+
+def test_failed_dependency_stops_up(compose):
+    compose.write("""\
+        services:
+          init: {image: busybox, command: sh -c 'exit 4', network_mode: none}
+          app:
+            image: busybox
+            command: echo never
+            network_mode: none
+            depends_on: {init: {condition: service_completed_successfully}}
+        """)
+    done = compose.run("up", "-d")
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == \
+        "compose: service \"init\" didn't complete successfully: exit 4"  # docker compose v2's words
+    assert "proj-app-1" not in ps(compose, "-a")
+
+
+@pytest.mark.parametrize("flags, status, line", [
+    (["--abort-on-container-exit"], 3, "proj-quick-1 exited with code 3"),
+    (["--exit-code-from", "quick"], 3, "Aborting on container exit..."),
+    (["--exit-code-from", "slow"], 137, "proj-slow-1 exited with code 137"),
+])
+def test_exit_codes_of_attached_up(compose, flags, status, line):
+    compose.write("""\
+        services:
+          quick: {image: busybox, command: sh -c 'echo q; exit 3', network_mode: none}
+          slow: {image: busybox, command: sh -c 'echo s; sleep 30', network_mode: none, stop_grace_period: 1s}
+        """)
+    done = compose.run("up", *flags)
+    assert done.returncode == status, done.stdout + done.stderr
+    assert line in done.stdout
+    assert "quick-1  | q" in done.stdout and "slow-1   | s" in done.stdout
+
+
+def test_environment_a_container_sees(compose):
+    compose.write("""\
+        services:
+          env:
+            image: busybox
+            command: sh -c 'echo "A=$$A B=$$B C=$$C D=$$D"'
+            env_file: [vars.env]
+            environment: {B: from-environment, D: "${FROM_DOTENV}"}
+            network_mode: none
+        """)
+    compose.write("A=from-file\nB=from-file\nC=${FROM_DOTENV}x\n", "vars.env")
+    compose.write("FROM_DOTENV=dot\n", ".env")
+    done = compose.ok("up", "--no-log-prefix")
+    assert "A=from-file B=from-environment C=dotx D=dot" in done.stdout
+
+
+def test_scale_and_run_and_exec(compose):
+    compose.write("""\
+        services:
+          web: {image: busybox, command: sleep 60, network_mode: none, stop_signal: SIGKILL}
+        """)
+    compose.ok("up", "-d", "--scale", "web=3")
+    assert sorted(ps(compose)) == ["proj-web-1", "proj-web-2", "proj-web-3"]
+    compose.ok("up", "-d", "--scale", "web=1")
+    assert sorted(ps(compose, "-a")) == ["proj-web-1"]
+    assert compose.run("exec", "-T", "web", "sh", "-c", "echo in; exit 5").returncode == 5
+    done = compose.run("run", "--rm", "web", "sh", "-c", "echo one-off; exit 7")
+    assert done.returncode == 7 and "one-off" in done.stdout
+    assert sorted(ps(compose, "-a")) == ["proj-web-1"]
+
+
+@pytest.mark.parametrize("args, message, status", [
+    (["up", "-d", "nope"], "compose: no such service: nope", 1),
+    (["up", "--bogus"], "compose: unknown flag: --bogus for up", 1),
+    (["logs", "--tail", "x"], 'compose: invalid --tail "x" (use a number or all)', 1),
+])
+def test_command_errors_are_one_line(compose, args, message, status):
+    compose.write("services:\n  web: {image: busybox, network_mode: none}\n")
+    done = compose.run(*args)
+    assert (done.returncode, done.stderr.strip()) == (status, message)
+
+
+def test_missing_image_without_build(compose):
+    compose.write("services:\n  web: {image: no-such-image-here, network_mode: none}\n")
+    done = compose.run("up", "-d")
+    assert done.returncode != 0
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith('compose: service "web": image no-such-image-here is not here and cannot be pulled')
+    assert "Traceback" not in done.stderr
+
+
+def test_ctrl_c_stops_an_attached_up(compose):
+    pexpect = pytest.importorskip("pexpect")
+    compose.write("""\
+        services:
+          loop:
+            image: busybox
+            command: sh -c 'trap "echo got TERM; exit 0" TERM; echo started; while :; do sleep 0.1; done'
+            network_mode: none
+        """)
+    child = pexpect.spawn(compose.argv("up")[0], compose.argv("up")[1:], cwd=str(compose.directory),
+                          env=compose.env, timeout=30, encoding="utf-8")
+    child.expect("loop-1  \\| (\x1b\\[0m)?started")  # coloured: a terminal
+    time.sleep(0.3)
+    child.sendintr()
+    child.expect("Gracefully stopping... \\(press Ctrl\\+C again to force\\)")
+    child.expect("proj-loop-1  Stopped")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert ps(compose, "-a")["proj-loop-1"]["State"] == "exited"
