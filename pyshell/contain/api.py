@@ -72,10 +72,10 @@ def _home(home) -> Path:
 
 
 def _info(container) -> ContainerInfo:
-    from pyshell.contain.runtime import lifecycle, state
+    from pyshell.contain.runtime import state
 
     status = container.status
-    if status == state.State.EXITED and lifecycle.restart_pending(container):
+    if status == state.State.EXITED and state.restart_pending(container):
         status = state.State.RESTARTING
     spec = container.spec
     health = ""

@@ -41,7 +41,6 @@ from pyshell.contain.kernel.osio import close_fds_except, exit_status, process_s
 from pyshell.contain.runtime import protocol, setup, state, supervisor, teardown
 from pyshell.contain.runtime.protocol import PidFile, Running, SupervisorArgs
 from pyshell.contain.runtime.setup import Paths, SetupError, Stdio
-from pyshell.contain.runtime.volumes import is_anonymous
 from pyshell.contain.spec import ContainerSpec
 from pyshell.errors import ContainerError
 from pyshell.statedir import atomic_write, locked
@@ -499,7 +498,7 @@ def removable_paths(container: state.Container, volumes: bool) -> list[str]:
     paths = [str(container.dir)]
     if volumes:
         for mount in container.spec.mounts:
-            if mount.kind == "volume" and is_anonymous(mount.volume_name):
+            if mount.anonymous:
                 paths.insert(0, os.path.dirname(mount.source))  # VOLUMES/NAME, not only its _data
     return paths
 
@@ -595,15 +594,6 @@ def kill(container: state.Container, number: int) -> None:
         wait_supervisor(container, None)
         if container.spec.restart != "no":
             _wait_restart_decision(container, 10)
-
-
-def restart_pending(container: state.Container) -> bool:
-    """Whether an exited container's restart policy is about to start it again (its restarter
-    runs, no stop or kill ended the policy): `ps` then says Restarting, as Docker does."""
-    if container.status != state.State.EXITED or container.spec.restart == "no" or (container.dir / "stopped").exists():
-        return False
-    restarter = protocol.read_record(container.dir / "restarter", PidFile)
-    return restarter is not None and state.alive(restarter.pid, restarter.start_time)
 
 
 def remove(home: Path, container: state.Container, force: bool, volumes: bool = False) -> None:
