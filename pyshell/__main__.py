@@ -137,12 +137,13 @@ def _make_shell(invocation: _Invocation):
         argv0, args = "pysh", invocation.args
     shell = Shell(argv0=argv0, args=args, interactive=interactive)
     shell.norc = invocation.norc
+    shell.script_name = invocation.file
     if invocation.command is not None:
         shell.flag_letters = "c"
     elif invocation.file is None:
         shell.flag_letters = "s"
     for name, on in invocation.options:
-        setattr(shell.options, name, on)
+        shell.options.set(name, on)
     if invocation.parse_only:
         shell.options.noexec = True
     return shell

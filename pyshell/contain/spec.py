@@ -41,6 +41,17 @@ class Mount(Record):
     volume_name: str = ""
 
 
+class Device(Record):
+    """One --device HOST[:CTR][:rwm]: the host's node, bound at ``target``, and its numbers."""
+
+    host: str
+    target: str
+    access: str         # "rwm" or a part of it
+    kind: str           # "c" or "b"
+    major: int
+    minor: int
+
+
 class Healthcheck(Record):
     """A health check, as Docker's: the test is run in the container every ``interval``
     seconds; ``retries`` failures in a row make it unhealthy; failures during
@@ -116,6 +127,8 @@ class ContainerSpec(Record):
     entrypoint: tuple[str, ...] = ()    # as configured, for inspect
     cmd: tuple[str, ...] = ()
     hidden: bool = False                # build containers: not shown by `ps -a`
+    seccomp: str = ""                   # "" our default profile, "unconfined", or a profile's JSON text
+    devices: tuple[Device, ...] = ()    # --device
     healthcheck: Healthcheck | None = None  # run by the container's supervisor (runtime/health.py)
 
     def to_json(self) -> dict:
@@ -127,6 +140,7 @@ class ContainerSpec(Record):
     def from_json(cls, data: dict) -> "ContainerSpec":
         data = dict(data)
         data["mounts"] = tuple(Mount(**m) for m in data.get("mounts", ()))
+        data["devices"] = tuple(Device(**d) for d in data.get("devices", ()))
         data["capabilities"] = frozenset(data.get("capabilities", DEFAULT_CAPABILITIES))
         data["labels"] = tuple(tuple(pair) for pair in data.get("labels", ()))
         for key in ("layer_dirs", "argv", "env", "entrypoint", "cmd"):
@@ -190,15 +204,6 @@ def default_spec(image, image_ref: str, container_id: str | None = None, name: s
         rootless=os.geteuid() != 0, stop_signal=config.stop_signal or "SIGTERM",
         labels=tuple(sorted(dict(config.labels).items())), entrypoint=entrypoint, cmd=cmd,
         healthcheck=healthcheck_from_docker(config.healthcheck))
-
-
-def parse_size(text: str) -> int:
-    """Docker's sizes: 512, 64k, 64m, 1g (b, k, m, g; case-insensitive)."""
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([bkmg]?)b?", text.strip().lower())
-    if not match:
-        raise ContainerError(f"invalid size: {text!r} (use a number with b, k, m or g)")
-    number, unit = match.groups()
-    return int(float(number) * {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit])
 
 
 def merge_capabilities(add: list[str], drop: list[str]) -> frozenset[str]:

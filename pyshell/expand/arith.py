@@ -74,14 +74,12 @@ def _digits_in_base(digits: str, base: int) -> int:
 # ---------------------------------------------------------------- variables
 
 
-def _read_variable(env, name, depth: int = 0) -> int:
-    if name.__class__ is tuple:   # an element a[i]
-        value = env.get_element(*name)
-        if value is None and env.options.nounset:
-            raise ExpandError(f"{name[0]}[{name[1]}]: parameter not set")
-        name = f"{name[0]}[{name[1]}]"
-    else:
-        value = env.getvar(name)
+def _read_variable(env, name: str, depth: int = 0) -> int:
+    value = env.getvar(name)
+    return _number_of(env, name, value, depth)
+
+
+def _number_of(env, name: str, value: str | None, depth: int = 0) -> int:
     if value is None or value == "":
         if env.options.nounset and value is None:
             raise ExpandError(f"{name}: parameter not set")
@@ -93,11 +91,22 @@ def _read_variable(env, name, depth: int = 0) -> int:
     return _compile(value.strip())(env) if value.strip() else 0
 
 
-def _assign(env, name, value: int) -> int:
-    if name.__class__ is tuple:
-        env.set_element(name[0], name[1], str(value))
-    else:
-        env.setvar(name, str(value))
+def _assign(env, name: str, value: int) -> int:
+    env.setvar(name, str(value))
+    return value
+
+
+# An array element, ``a[i]``, is a (name, subscript text) pair; these two stand for
+# _read_variable and _assign then (the subscript is evaluated by the shell: arithmetic
+# for an indexed array, a key for an associative one).
+
+def _read_element(env, element: tuple[str, str], depth: int = 0) -> int:
+    name, subscript = element
+    return _number_of(env, f"{name}[{subscript}]", env.get_element(name, subscript), depth)
+
+
+def _assign_element(env, element: tuple[str, str], value: int) -> int:
+    env.set_element(element[0], element[1], str(value))
     return value
 
 
@@ -159,10 +168,11 @@ class _Parser:
             if op in _ASSIGN_OPS:
                 self.index += 2
                 value = self.assignment()
+                read, store = _accessors(name)
                 if op == "=":
-                    return lambda env: _assign(env, name, value(env))
+                    return lambda env: store(env, name, value(env))
                 combine = _BINARY[op[:-1]]
-                return lambda env: _assign(env, name, combine(_read_variable(env, name), value(env)))
+                return lambda env: store(env, name, combine(read(env, name), value(env)))
         self.index = start
         return self.conditional()
 
@@ -207,7 +217,8 @@ class _Parser:
             if kind != "name":
                 raise self.error("variable expected after " + op)
             step = 1 if op == "++" else -1
-            return lambda env: _assign(env, name, _wrap(_read_variable(env, name) + step))
+            read, store = _accessors(name)
+            return lambda env: store(env, name, _wrap(read(env, name) + step))
         if op in ("-", "+", "!", "~"):
             self.index += 1
             operand = self.unary()
@@ -229,19 +240,28 @@ class _Parser:
             name = text
             if self.peek() in ("++", "--"):
                 step = 1 if self.take()[1] == "++" else -1
+                read, store = _accessors(name)
 
                 def post_increment(env):
-                    old = _read_variable(env, name)
-                    _assign(env, name, _wrap(old + step))
+                    old = read(env, name)
+                    store(env, name, _wrap(old + step))
                     return old
                 return post_increment
-            return lambda env: _read_variable(env, name)
+            read = _read_element if name.__class__ is tuple else _read_variable
+            return lambda env: read(env, name)
         if text == "(":
             inner = self.comma()
             self.expect(")")
             return inner
         self.index -= 1
         raise self.error()
+
+
+def _accessors(name):
+    """The reader and writer of a variable (a str) or an array element (a tuple)."""
+    if name.__class__ is tuple:
+        return _read_element, _assign_element
+    return _read_variable, _assign
 
 
 def _binary_node(operation, left: Evaluator, right: Evaluator) -> Evaluator:

@@ -21,7 +21,7 @@ _CLASSES = {
 
 def has_magic(pattern: str) -> bool:
     """True if ``pattern`` has an unquoted ``*``, ``?`` or ``[`` (a ``[`` needs a ``]`` after it:
-    the test command ``[`` is no pattern)."""
+    the test command ``[`` is no pattern), or an extglob group ``@( … )`` ``!( … )`` ``+( … )``."""
     escaped = False
     for index, char in enumerate(pattern):
         if escaped:
@@ -29,6 +29,8 @@ def has_magic(pattern: str) -> bool:
         elif char == "\\":
             escaped = True
         elif char in "*?" or (char == "[" and "]" in pattern[index + 1:]):
+            return True
+        elif char in "@!+" and pattern.startswith("(", index + 1) and ")" in pattern[index + 2:]:
             return True
     return False
 
@@ -39,13 +41,18 @@ def unescape(pattern: str) -> str:
 
 
 @lru_cache(maxsize=512)
-def compile_pattern(pattern: str) -> re.Pattern:
-    return re.compile(_translate(pattern), re.DOTALL)
+def compile_pattern(pattern: str, nocase: bool = False) -> re.Pattern:
+    """The regular expression of a shell pattern (bash's extglob forms included); with
+    ``nocase``, letters match either case (nocaseglob, nocasematch)."""
+    return re.compile(_translate(pattern), re.DOTALL | (re.IGNORECASE if nocase else 0))
 
 
-def matches(pattern: str, text: str) -> bool:
+def matches(pattern: str, text: str, nocase: bool = False) -> bool:
     """Does the whole of ``text`` match the shell ``pattern``?"""
-    return compile_pattern(pattern).fullmatch(text) is not None
+    return compile_pattern(pattern, nocase).fullmatch(text) is not None
+
+
+_EXTGLOB_OPS = "@!*+?"
 
 
 def _translate(pattern: str) -> str:
@@ -54,6 +61,20 @@ def _translate(pattern: str) -> str:
     while i < n:
         char = pattern[i]
         i += 1
+        if char in _EXTGLOB_OPS and i < n and pattern[i] == "(":
+            close = _closing_paren(pattern, i)
+            if close > 0:
+                alternatives = "|".join(_translate(each) for each in _alternatives(pattern[i + 1:close]))
+                i = close + 1
+                if char == "!":
+                    # !(p): any text that is not a p. Exact where it ends the pattern (the
+                    # usual !(*.txt)); before more pattern, the text up to a match of the rest.
+                    rest = _translate(pattern[i:])
+                    out.append(f"(?:(?!(?:{alternatives})(?:{rest})\\Z).*?){rest}")
+                    return "".join(out)
+                suffix = {"@": "", "*": "*", "+": "+", "?": "?"}[char]
+                out.append(f"(?:{alternatives}){suffix}")
+                continue
         if char == "\\" and i < n:
             out.append(re.escape(pattern[i]))
             i += 1
@@ -67,6 +88,49 @@ def _translate(pattern: str) -> str:
         else:
             out.append(re.escape(char))
     return "".join(out)
+
+
+def _closing_paren(pattern: str, start: int) -> int:
+    """The index of the ``)`` closing the ``(`` at ``start`` (-1: none)."""
+    depth = 0
+    i = start
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 2
+            continue
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
+def _alternatives(body: str) -> list[str]:
+    """``a|b(c|d)`` -> ["a", "b(c|d)"]: split at the top-level bars."""
+    parts, depth, current, i = [], 0, [], 0
+    while i < len(body):
+        char = body[i]
+        if char == "\\" and i + 1 < len(body):
+            current.append(body[i:i + 2])
+            i += 2
+            continue
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append("".join(current))
+            current = []
+            i += 1
+            continue
+        current.append(char)
+        i += 1
+    parts.append("".join(current))
+    return parts
 
 
 def _bracket(pattern: str, i: int) -> tuple[str, int]:
@@ -131,11 +195,14 @@ def strip_affix(value: str, pattern: str, op: str) -> str:
 # ---------------------------------------------------------------- pathname expansion
 
 
-def expand_path(pattern: str) -> list[str]:
+def expand_path(pattern: str, dotglob: bool = False, nocase: bool = False,
+                globstar: bool = False) -> list[str]:
     """Pathnames matching ``pattern``, sorted; an empty list when nothing matches.
 
     Each ``/``-separated component is matched against directory entries on its own; a
-    leading dot must be matched explicitly, and ``*/`` matches directories only.
+    leading dot must be matched explicitly (unless ``dotglob``), and ``*/`` matches
+    directories only. With ``globstar``, a ``**`` component matches any number of
+    directories (and, last, every file below).
     """
     components = pattern.split("/")
     prefixes = ["/"] if pattern.startswith("/") else [""]
@@ -146,13 +213,16 @@ def expand_path(pattern: str) -> list[str]:
         is_last = index == last
         if component == "":  # '//' or a trailing '/'
             prefixes = [p + "/" if not p.endswith("/") else p for p in prefixes
-                        if is_last is False or os.path.isdir(p or ".")]
+                        if is_last is False or (p and os.path.isdir(p))]
             continue
         separator = "" if is_last else "/"
         found = []
-        if has_magic(component):
-            compiled = compile_pattern(component)
-            dot_ok = component.startswith(".") or component.startswith("\\.")
+        if globstar and component == "**":
+            for prefix in prefixes:
+                found.extend(_below(prefix, dotglob, is_last, separator))
+        elif has_magic(component):
+            compiled = compile_pattern(component, nocase)
+            dot_ok = dotglob or component.startswith(".") or component.startswith("\\.")
             for prefix in prefixes:
                 try:
                     names = os.listdir(prefix or ".")
@@ -170,4 +240,31 @@ def expand_path(pattern: str) -> list[str]:
         prefixes = found
         if not prefixes:
             return []
+    if globstar and "**" in components:
+        prefixes = list(dict.fromkeys(prefixes))
     return sorted(prefixes)
+
+
+def _below(prefix: str, dotglob: bool, is_last: bool, separator: str) -> list[str]:
+    """What ``**`` matches under ``prefix``: the directory itself and every directory
+    below it (with ``separator`` after each), and when it is the last component every
+    file too. Symbolic links to directories are not followed, as in bash."""
+    found = [prefix] if prefix or not is_last else []
+    pending = [prefix]
+    while pending:
+        directory = pending.pop(0)
+        try:
+            entries = sorted(os.scandir(directory or "."), key=lambda entry: entry.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name[0] == "." and not dotglob:
+                continue
+            path = directory + entry.name
+            is_dir = entry.is_dir(follow_symlinks=False)
+            if is_dir:
+                found.append(path + separator)
+                pending.append(path + "/")
+            elif is_last:
+                found.append(path)
+    return found

@@ -25,8 +25,8 @@ from pyshell.syntax.ast import (ArithExp, ArrayLit, CmdSubst, DblQuoted, Escaped
 
 LITERAL, SPLIT, QUOTED, BREAK = 0, 1, 2, 3
 
-_GLOB_CHARS = frozenset("*?[")
-_NEEDS_WORK = frozenset("*?[~")
+_GLOB_CHARS = frozenset("*?[(")   # ( : an extglob group, @(a|b)
+_NEEDS_WORK = frozenset("*?[~(")
 _DEFAULT_IFS = " \t\n"
 _LIST_OPS = (None, ":", "/", "//", "/#", "/%")  # "${@...}" forms that give one field a parameter
 
@@ -60,7 +60,8 @@ def _word_fields(parts, shell, argv: list) -> None:
         if kind is Lit:
             text = part.text
             if _NEEDS_WORK.isdisjoint(text) or (
-                    "]" not in text and "*" not in text and "?" not in text and text[0] != "~"):
+                    "]" not in text and "*" not in text and "?" not in text and text[0] != "~"
+                    and "(" not in text):
                 argv.append(text)
                 return
         elif (kind is ParamExp and part.op is None and part.name not in ("@", "*") and not part.indirect
@@ -519,7 +520,7 @@ def _transform(part: ParamExp, shell, quoted: bool, out: list) -> None:
     if letter in "Kk" and part.index is not None:
         array = shell.get_array(part.name)
         if array is not None:
-            from pyshell.runtime.variables import quote_value
+            from pyshell.expand.variables import quote_value
 
             pairs = [(str(key), array[key]) for key in array.ordered_keys()]
             if letter == "K":   # one word: key "value" key "value"
@@ -555,7 +556,7 @@ def _transform(part: ParamExp, shell, quoted: bool, out: list) -> None:
         if letter == "a":
             return _attribute_letters(shell, part.name)
         if letter == "A":
-            from pyshell.runtime.variables import declare_line
+            from pyshell.expand.variables import declare_line
 
             line = declare_line(shell, shell.resolve_name(part.name))
             if line.startswith("declare -- "):   # a plain variable: name='value'
@@ -566,7 +567,7 @@ def _transform(part: ParamExp, shell, quoted: bool, out: list) -> None:
         return value  # P: prompt expansion is not done here
 
     if letter == "A" and list_kind is not None and part.index is not None:
-        from pyshell.runtime.variables import declare_line
+        from pyshell.expand.variables import declare_line
 
         out.append((QUOTED if quoted else SPLIT, declare_line(shell, shell.resolve_name(part.name))))
     elif list_kind is not None:
@@ -739,4 +740,13 @@ def _glob_field(field: list[tuple[str, bool]], shell) -> list[str]:
     pattern_text = "".join(text if may_glob else _escape_glob(text) for text, may_glob in field)
     if not glob.has_magic(pattern_text):
         return [plain]
-    return glob.expand_path(pattern_text) or [plain]
+    shopts = shell.shopts
+    found = glob.expand_path(pattern_text, "dotglob" in shopts, "nocaseglob" in shopts,
+                             "globstar" in shopts)
+    if found:
+        return found
+    if "nullglob" in shopts:
+        return []
+    if "failglob" in shopts:
+        raise ExpandError(f"no match: {plain}", bash_form=True)
+    return [plain]

@@ -10,6 +10,6 @@ A reading map (in this order):
     svg.py        the same picture as an SVG document (--svg FILE)
     command.py    the builtin: options, run with the recorder on, draw
 
-The runtime knows only ``pyshell.runtime.process.recorder`` (None unless explaining):
+The runtime knows only ``pyshell.runtime.observer.recorder`` (None unless explaining):
 imports flow one way, explain → runtime.
 """

@@ -69,9 +69,9 @@ def main(shell, argv) -> int:
     except ValueError as error:
         complain("explain", str(error))
         return 2
-    from pyshell.runtime import process
+    from pyshell.runtime import observer
 
-    if process.recorder is not None:
+    if observer.recorder is not None:
         complain("explain", "already explaining (explain inside explain)")
         return 1
     explanations = []
@@ -86,29 +86,49 @@ def main(shell, argv) -> int:
                 complain("explain", getattr(error, "message", None) or str(error))
                 return 2
         else:
-            explained, status = run_explained(shell, line)
+            explained, status, leaving = run_explained(shell, line)
             explanations.append(explained)
+            if leaving is not None:
+                show(request, explanations)
+                raise leaving
     return show(request, explanations) or status
+
+
+def explain_line(shell, line: str) -> int:
+    """`set -o explain` in the REPL: run ``line`` as `explain LINE` would, and draw it."""
+    if line.strip() in ("set +o explain", "set -o explain"):  # the switch itself: nothing to draw
+        return shell.run_source(line, "<stdin>")
+    explained, status, leaving = run_explained(shell, line)
+    show(Request(), [explained])
+    if leaving is not None:
+        raise leaving
+    shell.last_status = status
+    return status
 
 
 def run_explained(shell, line: str):
     """Run ``line`` in ``shell`` with the recorder on; (Explanation, status)."""
     from pyshell.explain.model import build
     from pyshell.explain.recorder import Recorder
-    from pyshell.runtime import process
+    from pyshell.runtime import observer
+
+    from pyshell.runtime.control import ExitShell
 
     recorder = Recorder()
-    process.recorder = recorder
+    observer.recorder = recorder
+    leaving = None
     try:
         status = shell.run_source(line, "explain")
         shell.jobs.poll()  # background jobs that are already done get their status
+    except ExitShell as exiting:  # `explain 'exit 3'`: draw first, then leave
+        leaving, status = exiting, exiting.status
     finally:
-        process.recorder = None
+        observer.recorder = None
     try:
         events = recorder.events()
     finally:
         recorder.close()
-    return build(line, events), status
+    return build(line, events), status, leaving
 
 
 def show(request: Request, explanations) -> int:
@@ -132,7 +152,7 @@ def show(request: Request, explanations) -> int:
         lines = draw.render(explanations[0], style, width)
     else:
         column = (width - 3) // 2
-        left, right = (draw.render(each, style, column) for each in explanations)
+        left, right = (draw.render(each, style, column, compact=True) for each in explanations)
         lines = draw.side_by_side(left, right, width, style)
     write_out("\n".join(lines) + "\n")
     return 0

@@ -62,7 +62,8 @@ def _pad(text: str, width: int) -> str:
 
 
 class _Drawing:
-    def __init__(self, explanation: Explanation, style: Style, width: int):
+    def __init__(self, explanation: Explanation, style: Style, width: int, compact: bool = False):
+        self.compact = compact  # beside another drawing (--vs): no preamble, only the fd moves' whys
         self.x = explanation
         self.style = style
         self.width = max(40, width)
@@ -71,11 +72,12 @@ class _Drawing:
         self.pipe_colour = {inode: PIPE_COLOURS[index % len(PIPE_COLOURS)]
                             for index, inode in enumerate(sorted(self.pipes, key=self._first_seen))}
 
-    def _first_seen(self, inode: int) -> int:
+    def _first_seen(self, inode: int) -> tuple[int, int]:
+        """The pipes the line made, in the order it made them; then the ones it inherited."""
         for index, step in enumerate(self.x.steps):
-            if f"pipe:[{inode}]" in step.why:
-                return index
-        return len(self.x.steps) + inode % 1000
+            if step.text.startswith("pipe(") and f"pipe:[{inode}]" in step.why:
+                return 0, index
+        return 1, inode
 
     def emit(self, text: str = "") -> None:
         self.lines.append(_fit(text, self.width))
@@ -86,12 +88,15 @@ class _Drawing:
         x, paint = self.x, self.style.paint
         title = "explain -n (the plan: nothing ran)" if x.planned else "explain"
         self.emit(paint(f"{title}: {x.line}", "1"))
-        if x.planned:
-            self.emit("  pids below are placeholders; fds are the ones the shell would use")
+        if self.compact:
+            pass
+        elif x.planned:
+            self.emit(paint("  pids and inodes are placeholders; the fds are the ones the shell would use", "2"))
         else:
-            self.emit(f"  pysh is pid {x.shell_pid}; each child was held just before execve and its fd table"
-                      " read from /proc/PID/fd")
-            self.emit("  (explain starts programs with fork(); without it pysh uses posix_spawn, same moves)")
+            self.emit(paint(f"  pysh is pid {x.shell_pid}; each child was held before execve while pysh read"
+                            " /proc/PID/fd", "2"))
+            self.emit(paint("  (explain starts programs with fork(); otherwise pysh uses posix_spawn, same moves)",
+                            "2"))
         self.emit()
         self._steps()
         self._boxes()
@@ -112,8 +117,16 @@ class _Drawing:
         for number, step in enumerate(self.x.steps, 1):
             indent = "" if step.actor == self.x.shell_pid else "  "
             actor = _pad(indent + self._actor(step.actor), actor_width + 2)
-            why = paint(f"   # {step.why}", "2") if step.why else ""
-            self.emit(f"  {number:>2}  {paint(actor, '2')}  {paint(step.text, colours.get(step.kind))}{why}")
+            line = f"  {number:>2}  {paint(actor, '2')}  {paint(step.text, colours.get(step.kind))}"
+            if self.compact and not step.text.startswith(("dup2(", "close(")):
+                self.emit(line)
+                continue
+            if step.why and visible_length(line) + len(step.why) + 5 <= self.width:
+                line += paint(f"   # {step.why}", "2")
+            elif step.why:  # no room on the line: the why goes under the call
+                self.emit(line)
+                line = " " * (8 + actor_width + 2) + paint(f"# {step.why}", "2")
+            self.emit(line)
         self.emit()
 
     def _boxes(self) -> None:
@@ -121,24 +134,40 @@ class _Drawing:
         x = self.x
         if x.processes or x.builtins:
             self.emit(paint("processes and their fd tables", "1"))
+        plain = []  # builtins that ran with the shell's own fds: named, not drawn
         for builtin in x.builtins:
             if builtin["pid"] != x.shell_pid:
                 continue
+            if _user_fds(builtin["fds"]) == _user_fds(x.shell_fds):
+                plain.append(" ".join(builtin["argv"]))
+                continue
             self._box(f"{x.shell_pid}  pysh: builtin {' '.join(builtin['argv'])}",
                       "runs in the shell itself (no fork); its fds while it ran:", builtin["fds"], builtin["pid"])
-        for process in x.processes.values():
+        if plain:
+            self.emit(f"  builtins run by the shell with its own fds: {'; '.join(plain)}")
+        for process in x.tree_order():
             facts = [f"parent {process.parent}"]
             if process.pgid is not None:
                 facts.append(f"group {process.pgid}")
-            if not x.planned:
+            if process.failed:
+                facts.append(process.failed)
+            elif not x.planned:
                 facts.append(describe_status(process.status))
             when = "at execve" if process.kind == "exec" else "when it began"
             heading = f"{process.pid}  {process.label}"
-            self._box(heading, " · ".join(facts) + f"; fds {when}:", process.fds, process.pid)
+            indent = 2 + 4 * self._depth(process)  # a subshell's children under it
+            self._box(heading, " · ".join(facts) + f"; fds {when}:", process.fds, process.pid, indent)
             for builtin in process.builtins:
                 self._box(f"{process.pid}  subshell: builtin {' '.join(builtin['argv'])}",
-                          "runs in the subshell (no fork); its fds:", builtin["fds"], process.pid, indent=4)
+                          "runs in the subshell (no fork); its fds:", builtin["fds"], process.pid, indent + 4)
         self.emit()
+
+    def _depth(self, process) -> int:
+        depth = 0
+        while process.parent in self.x.processes and depth < 8:
+            process = self.x.processes[process.parent]
+            depth += 1
+        return depth
 
     def _box(self, heading: str, facts: str, fds, pid: int, indent: int = 2) -> None:
         s = self.style
@@ -146,8 +175,9 @@ class _Drawing:
         rows = [s.paint(facts, "2")]
         shown = [entry for entry in fds if entry["fd"] <= 9 or not entry["cloexec"]]
         hidden = len(fds) - len(shown)
+        column = min(44, max((len(entry["target"]) + 4 for entry in shown), default=10))
         for entry in shown:
-            rows.append(self._fd_row(entry, pid))
+            rows.append(self._fd_row(entry, pid, column))
         if hidden:
             rows.append(s.paint(f"(and {hidden} of the shell's own fds ≥ 10, close-on-exec)"
                                 if not s.ascii else f"(and {hidden} of the shell's own fds >= 10, close-on-exec)", "2"))
@@ -160,7 +190,7 @@ class _Drawing:
             self.emit(f"{margin}{s.vertical} {_pad(_fit(row, content_width), content_width)} {s.vertical}")
         self.emit(margin + s.bottom_left + s.horizontal * (content_width + 2) + s.bottom_right)
 
-    def _fd_row(self, entry: dict, pid: int) -> str:
+    def _fd_row(self, entry: dict, pid: int, column: int) -> str:
         s = self.style
         target, kind = entry["target"], entry["kind"]
         note = ""
@@ -181,11 +211,28 @@ class _Drawing:
         elif kind == "tty":
             note = "the terminal"
         if entry["cloexec"]:
-            note = ("write end" if entry["flags"] & 3 == 1 else "read end") if kind == "pipe" else note
-            note += "  close-on-exec: gone at execve"
+            note = entry.get("role") or (("write end" if entry["flags"] & 3 == 1 else "read end")
+                                         if kind == "pipe" else note)
+            note = " · ".join(part for part in (note, "close-on-exec: gone at execve") if part)
             colour = "2"
         text = f"{entry['fd']:>2}  {target}"
-        return s.paint(f"{_pad(text, 28)} {note}".rstrip(), colour)
+        return s.paint(f"{_pad(text, column)}  {note}".rstrip(), colour)
+
+    def _closed_copies(self, inode: int) -> str:
+        """Whether the process that made the pipe closed both of its ends (by step number):
+        the reader sees EOF only once no process holds the write end."""
+        steps = self.x.steps
+        for number, step in enumerate(steps):
+            if step.text.startswith("pipe() → [") and f"pipe:[{inode}]" in step.why:
+                ends = [int(fd) for fd in step.text.split("[")[1].rstrip("]").split(",")]
+                closed = [later + 1 for later in range(number + 1, len(steps))
+                          if steps[later].actor == step.actor
+                          and steps[later].text in (f"close({ends[0]})", f"close({ends[1]})")][:2]
+                who = self.x.actor_name(step.actor)
+                if len(closed) == 2:
+                    return self.style.paint(f"   # {who} closed its copies: steps {closed[0]} and {closed[1]}", "2")
+                return self.style.paint(f"   # {who} kept a copy: a reader would never see EOF", "31;1")
+        return ""
 
     def _joins(self) -> None:
         s = self.style
@@ -196,7 +243,7 @@ class _Drawing:
             writers = ", ".join(f"{self._actor(p)} fd {fd}" for p, fd in ends["write"]) or "outside"
             readers = ", ".join(f"{self._actor(p)} fd {fd}" for p, fd in ends["read"]) or "outside"
             self.emit("  " + s.paint(f"pipe:[{inode}]  {writers}  {s.to_right}  {readers}",
-                                     self.pipe_colour.get(inode)))
+                                     self.pipe_colour.get(inode)) + self._closed_copies(inode))
         if self.x.files:
             self.emit(s.paint("files opened for redirections", "1"))
         for absolute, info in self.x.files.items():
@@ -207,8 +254,13 @@ class _Drawing:
                       + f"  held by: {', '.join(holders) or 'nobody once running'}")
 
 
-def render(explanation: Explanation, style: Style, width: int = 100) -> list[str]:
-    return _Drawing(explanation, style, width).draw()
+def _user_fds(table) -> dict:
+    return {entry["fd"]: (entry["target"], entry["flags"] & ~0o2000000) for entry in table
+            if entry["fd"] <= 9 and not entry["cloexec"]}
+
+
+def render(explanation: Explanation, style: Style, width: int = 100, compact: bool = False) -> list[str]:
+    return _Drawing(explanation, style, width, compact).draw()
 
 
 def side_by_side(left: list[str], right: list[str], width: int, style: Style) -> list[str]:

@@ -6,6 +6,7 @@ drawn by ``draw.py`` (terminal) and ``svg.py``; ``--json`` prints ``to_dict()``.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import signal
@@ -27,6 +28,7 @@ class Process:
         self.ppid = ppid
         self.pgid = pgid
         self.status: int | None = None   # the raw waitpid status, once reaped
+        self.failed: str | None = None   # why its execve failed, if it did
         self.builtins: list[dict] = []  # builtins a subshell ran, each with its fd table
 
     @property
@@ -36,7 +38,7 @@ class Process:
     def to_dict(self) -> dict:
         return {"pid": self.pid, "parent": self.parent, "kind": self.kind, "argv": self.argv,
                 "path": self.path, "fds": self.fds, "ppid": self.ppid, "pgid": self.pgid,
-                "status": self.status, "builtins": self.builtins}
+                "status": self.status, "failed": self.failed, "builtins": self.builtins}
 
 
 class Step:
@@ -87,6 +89,21 @@ class Explanation:
                     side.append((pid, entry["fd"]))
         return found
 
+    def tree_order(self) -> list[Process]:
+        """The processes down the tree (a parent, then its children), each parent's children
+        in the order it forked them: processes run side by side, so the order of forks
+        across processes varies from run to run, this order does not."""
+        children: dict[int, list[int]] = {}
+        for pid, process in self.processes.items():
+            children.setdefault(process.parent, []).append(pid)
+        ordered = []
+        pending = list(reversed(children.get(self.shell_pid, [])))
+        while pending:
+            pid = pending.pop()
+            ordered.append(self.processes[pid])
+            pending.extend(reversed(children.get(pid, [])))
+        return ordered
+
     def tables(self):
         """(pid, fd table) of every process as it ran: programs at execve, subshells when they
         began, and the shell (or a subshell) while a builtin ran."""
@@ -104,16 +121,8 @@ class Explanation:
         caller's process group, 900...; inodes 1, 2...), and ``paths`` replaced in every
         text: the same line gives the same picture on every run, for golden diagrams."""
         pids = {self.shell_pid: 1000}
-        # numbered down the process tree, each parent's children in the order it forked
-        # them (processes run side by side, so the order of forks across processes varies)
-        children: dict[int, list[int]] = {}
-        for pid, process in self.processes.items():
-            children.setdefault(process.parent, []).append(pid)
-        pending = list(reversed(children.get(self.shell_pid, [])))
-        while pending:
-            pid = pending.pop()
-            pids[pid] = 1000 + len(pids)
-            pending.extend(reversed(children.get(pid, [])))
+        for process in self.tree_order():
+            pids[process.pid] = 1000 + len(pids)
         inodes: dict[int, int] = {}
         outside = iter(range(900, 1000))
 
@@ -165,6 +174,7 @@ class Explanation:
             process = Process(each["pid"], each["parent"], each["kind"], each["argv"], each["path"],
                               each["fds"], each["ppid"], each["pgid"])
             process.status = each["status"]
+            process.failed = each.get("failed")
             process.builtins = each["builtins"]
             made.processes[process.pid] = process
         made.steps = [Step(**step) for step in data["steps"]]
@@ -274,7 +284,7 @@ def build(line: str, events: list[dict]) -> Explanation:
             text = f"open({event['path']!r}, {flag_names(event['flags'])}) → {event['fd']}"
             if event["high"] != event["fd"]:
                 text += f"; fcntl(F_DUPFD_CLOEXEC, 10) → {event['high']}; close({event['fd']})"
-            step(Step(actor, text, "opened by the shell, moved out of the user's fds 0-9"))
+            step(Step(actor, text, "close-on-exec, moved above the user's fds 0-9"))
             made.files[event["absolute"]] = {"path": event["path"], "flags": event["flags"],
                                              "inode": event["inode"]}
         elif kind == "heredoc":
@@ -283,11 +293,11 @@ def build(line: str, events: list[dict]) -> Explanation:
                       f"the here-document: {event['size']} bytes in pipe:[{event['inode']}]"))
         elif kind == "fork":
             books[event["child"]] = book.copy()
-            _add_fork(made, actor, event, books[event["child"]])
+            _add_fork(made, actor, event, books[event["child"]], book)
         elif kind == "close":
             for fd in event["fds"]:
                 was_pipe = "pipe:" in book.names.get(fd, "")
-                why = ": the shell's copy; the reader sees EOF once all writers are gone" if was_pipe else ""
+                why = ": the shell's copy (EOF needs all writers gone)" if was_pipe else ""
                 step(Step(actor, f"close({fd})", book.apply(("close", fd)) + why))
         elif kind == "shell_moves":
             for fd, copy in event["saved"]:
@@ -314,6 +324,14 @@ def build(line: str, events: list[dict]) -> Explanation:
             made.builtins.append(entry)
             if actor in made.processes:
                 made.processes[actor].builtins.append(entry)
+        elif kind == "exec_failed":
+            name = errno.errorcode.get(event["errno"], str(event["errno"]))
+            child = made.processes.get(event["child"])
+            if child is not None:
+                child.failed = f"execve failed: {name} ({os.strerror(event['errno'])})"
+            step(Step(event["child"], f"execve → -1 {name}",
+                      "the errno goes back to the shell through the exec-error pipe; the child exits", "exec"))
+            step(Step(actor, f"waitpid() → {event['child']}", "reaped at once; the shell says why", "wait"))
         elif kind == "wait":
             child = made.processes.get(event["child"])
             if child is not None:
@@ -322,12 +340,22 @@ def build(line: str, events: list[dict]) -> Explanation:
     return made
 
 
-def _add_fork(made: Explanation, actor: int, event: dict, book: FdBook) -> None:
+def _add_fork(made: Explanation, actor: int, event: dict, book: FdBook, parent_book: FdBook) -> None:
     pid = event["child"]
+    for entry in event["fds"]:
+        if entry["kind"] == "pipe" and entry["cloexec"] and entry["inode"] in event.get("parent_pipes", ()):
+            entry["role"] = "exec-error pipe to the shell"
     process = Process(pid, actor, event["kind"], event.get("argv", ()), event.get("path"),
                       event["fds"], event.get("ppid"), event.get("pgid"))
+    # an fd the shell opened without telling the recorder (run_background's /dev/null):
+    # name it from the child's own table, where it still is at execve
+    moved = {move[2] if move[0] == "dup2" else move[1] for move in event["moves"]}
+    for entry in event["fds"]:
+        book.names.setdefault(entry["fd"], short_name(entry))
+        if entry["fd"] not in moved:  # untouched by the moves: the parent's fd is the same file
+            parent_book.names.setdefault(entry["fd"], short_name(entry))
     made.processes[pid] = process
-    made.steps.append(Step(actor, f"fork() → {pid}", "a copy of the shell, which sets itself up", "fork"))
+    made.steps.append(Step(actor, f"fork() → {pid}", "a copy of the shell", "fork"))
     if event["kind"] == "exec" and event.get("pgid_asked") is not None:
         made.steps.append(Step(pid, f"setpgid(0, {event['pgid_asked']})",
                                "its own process group: the terminal goes to the whole job"))
@@ -335,8 +363,8 @@ def _add_fork(made: Explanation, actor: int, event: dict, book: FdBook) -> None:
         made.steps.append(Step(pid, move_text(move), book.apply(move)))
     if event["kind"] == "exec":
         names = " ".join(signal.Signals(each).name[3:] for each in event["reset_signals"])
-        made.steps.append(Step(pid, f"SIG_DFL for {names}", "signals the shell ignores, given back"))
+        made.steps.append(Step(pid, f"SIG_DFL for {names}", "ignored by the shell: back to default"))
         made.steps.append(Step(pid, f"execve({event['path']!r}, {event['argv']!r})",
-                               "becomes the program; close-on-exec fds vanish", "exec"))
+                               "the program now; close-on-exec fds vanish", "exec"))
     else:
         made.steps.append(Step(pid, "runs shell code in the copy (no execve)", "", "fork"))

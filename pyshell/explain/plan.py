@@ -105,7 +105,7 @@ class _Planner:
         text = f"open({path!r}, {procfs.flag_names(flags)}) → {fd}"
         if high != fd:
             text += f"; fcntl(F_DUPFD_CLOEXEC, 10) → {high}; close({fd})"
-        self.step(actor, text, "opened by the shell, moved out of the user's fds 0-9")
+        self.step(actor, text, "close-on-exec, moved above the user's fds 0-9")
         self.x.files[absolute] = {"path": path, "flags": flags, "inode": inode}
         return high
 
@@ -114,13 +114,13 @@ class _Planner:
             old = self.tables[actor].entries.get(fd)
             why = self.tables[actor].apply(("close", fd))
             if old and old["kind"] == "pipe":
-                why += ": the shell's copy; the reader sees EOF once all writers are gone"
+                why += ": the shell's copy (EOF needs all writers gone)"
             self.step(actor, f"close({fd})", why)
 
     def fork(self, actor: int, moves, argv=None, path=None) -> Process:
         pid = self.next_pid
         self.next_pid += 1
-        self.step(actor, f"fork() → {pid}", "a copy of the shell, which sets itself up", "fork")
+        self.step(actor, f"fork() → {pid}", "a copy of the shell", "fork")
         table = self.tables[actor].copy()
         self.tables[pid] = table
         process = Process(pid, actor, "exec" if argv is not None else "subshell", argv or (), path)
@@ -128,8 +128,8 @@ class _Planner:
         for move in moves:
             self.step(pid, move_text(move), table.apply(move))
         if argv is not None:
-            self.step(pid, "SIG_DFL for PIPE INT QUIT TSTP TTIN TTOU", "signals the shell ignores, given back")
-            self.step(pid, f"execve({path!r}, {list(argv)!r})", "becomes the program; close-on-exec fds vanish",
+            self.step(pid, "SIG_DFL for PIPE INT QUIT TSTP TTIN TTOU", "ignored by the shell: back to default")
+            self.step(pid, f"execve({path!r}, {list(argv)!r})", "the program now; close-on-exec fds vanish",
                       "exec")
         else:
             self.step(pid, "runs shell code in the copy (no execve)", "", "fork")
@@ -290,9 +290,9 @@ class _Planner:
         return child.pid
 
     def _find(self, name: str) -> str:
-        from pyshell.runtime.execute import find_program
-
-        return find_program(self.shell, name) or name
+        if "/" in name:
+            return name
+        return self.shell.command_cache.find(name, self.shell.vars.get("PATH")) or name
 
     def builtin(self, actor: int, argv) -> None:
         where = "the shell" if actor == PLACEHOLDER_SHELL else f"subshell {actor}"

@@ -1,6 +1,6 @@
 """The recorder: what the runtime tells `explain` while a line runs.
 
-While `explain` runs a line, ``pyshell.runtime.process.recorder`` holds a ``Recorder`` and
+While `explain` runs a line, ``pyshell.runtime.observer.recorder`` holds a ``Recorder`` and
 the runtime calls it at each step it takes: a pipe made, a file opened for a redirection,
 a child forked, fds moved around a builtin, a child reaped. Each call appends one event
 (a JSON line) to an event log: an unlinked file opened with O_APPEND, so that forked
@@ -139,6 +139,10 @@ class Pause:
         os.close(self.ready_write)
         os.close(self.go_read)
 
+    def exec_failed(self, pid: int, code: int) -> None:
+        """The child's execve failed with errno ``code`` (it told us through the carrier's pipe)."""
+        self.recorder.note("exec_failed", child=pid, errno=code)
+
     def in_parent(self, pid: int) -> None:
         os.close(self.ready_write)
         os.close(self.go_read)
@@ -148,7 +152,11 @@ class Pause:
             fds = procfs.fd_table(pid, skip=skip) if ready else []
             ids = procfs.process_ids(pid) if ready else {}
             plan = self.plan
-            facts = {"child": pid, "moves": [list(move) for move in self.moves], "fds": fds, **ids}
+            # the pipes the parent holds itself: a child's close-on-exec pipe among them is the
+            # fork carrier's exec-error pipe (process._fork_exec), named so in the drawing
+            own_pipes = [entry["inode"] for entry in self.recorder.table("self") if entry["kind"] == "pipe"]
+            facts = {"child": pid, "moves": [list(move) for move in self.moves], "fds": fds,
+                     "parent_pipes": own_pipes, **ids}
             if plan is not None:
                 facts.update(kind="exec", path=plan.path, argv=list(plan.argv), pgid_asked=plan.pgid,
                              reset_signals=[int(each) for each in plan.reset_signals])

@@ -97,7 +97,12 @@ def run_command_line(shell, text: str) -> None:
         shell.last_status = 2
         return
     try:
-        shell.run_source(text, "<stdin>")
+        if shell.options.explain:  # `set -o explain`: run and draw each line
+            from pyshell.explain.command import explain_line
+
+            explain_line(shell, text)
+        else:
+            shell.run_source(text, "<stdin>")
         if shell.last_status == 128 + 2:  # the job died of Ctrl-C: end the `^C` line, as bash does
             _say("")
     except KeyboardInterrupt:

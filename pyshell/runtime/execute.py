@@ -18,12 +18,11 @@ import errno
 import os
 import re
 
-from pyshell.builtins import find_builtin, is_builtin
-from pyshell.builtins import core as _core_builtins  # noqa: F401  (registers cd, export, ...)
+from pyshell.runtime.registry import find_builtin, is_builtin
 from pyshell.errors import ExpandError, PyshError, RedirectError
 from pyshell.expand import fields, literal, pattern
 from pyshell.expand.glob import matches
-from pyshell.runtime import process
+from pyshell.runtime import observer
 from pyshell.runtime.control import AbortCommandLine, BreakLoop, ContinueLoop, ExitShell, ReturnFromFunction
 from pyshell.runtime.process import SpawnPlan, fork_subshell, spawn
 from pyshell.syntax.ast import (AndOr, ArithCommand, ArithExp, ArithFor, ArrayItem, ArrayLit, BraceGroup,
@@ -62,8 +61,12 @@ def run_script(shell, script) -> int:
 
 
 def _errexit(shell, status: int) -> int:
-    if status and shell.options.errexit and not shell.errexit_suppressed:
-        raise ExitShell(status)
+    if status and not shell.errexit_suppressed:
+        if shell.err_trap is not None:
+            shell.last_status = status
+            shell.run_trap(shell.err_trap)
+        if shell.options.errexit:
+            raise ExitShell(status)
     return status
 
 
@@ -74,34 +77,34 @@ def run_simple(shell, command: SimpleCommand) -> int:
     if command.pos is not None:
         shell.lineno = command.pos.line
     shell.substitution_status = None
+    if shell.debug_trap is not None and not shell.running_trap:
+        _debug_trap(shell, command)
     words = command.words
     try:
         if not words:
             argv = []
-        elif _is_declaration(words[0]):
-            argv = _declaration_fields(words, shell)
         else:
-            argv = fields(words, shell)
+            first = words[0].parts
+            if len(first) == 1 and type(first[0]) is Lit and first[0].text in DECLARATION_BUILTINS:
+                argv = _declaration_fields(words, shell)
+            else:
+                argv = fields(words, shell)
     except PyshError as error:
         return _expansion_failed(shell, error)
     if not argv:
         status = _assignments_only(shell, command)
     else:
         status = run_argv(shell, argv, command.assigns, command.redirects)
+        shell.vars["_"] = argv[-1]   # $_: the last argument of the last command
     shell.pipe_statuses = None
     return _errexit(shell, status)
-
-
-def _is_declaration(word) -> bool:
-    parts = word.parts
-    return len(parts) == 1 and type(parts[0]) is Lit and parts[0].text in DECLARATION_BUILTINS
 
 
 def _declaration_fields(words, shell) -> list[str]:
     """The arguments of declare/typeset/local/export/readonly: one that is written as an
     assignment (``x=$v``, ``a=(1 2)``) is neither split nor globbed; the others are."""
     from pyshell.expand import literal as expand_literal
-    from pyshell.runtime.variables import ArrayArgument
+    from pyshell.expand.variables import ArrayArgument
 
     argv = [words[0].parts[0].text]
     for word in words[1:]:
@@ -117,6 +120,14 @@ def _declaration_fields(words, shell) -> list[str]:
         else:
             argv.append(expand_literal(word, shell, assignment=True))
     return argv
+
+
+def _debug_trap(shell, command) -> None:
+    """bash's DEBUG trap: run before each simple command, with $BASH_COMMAND its text."""
+    from pyshell.syntax import format as format_source
+
+    shell.vars["BASH_COMMAND"] = format_source(command).strip()
+    shell.run_trap(shell.debug_trap)
 
 
 def array_items(shell, array: ArrayLit) -> list:
@@ -197,7 +208,11 @@ def _assignments_only(shell, command: SimpleCommand) -> int:
     assignment = None
     try:
         for assignment in command.assigns:
-            assign(shell, assignment)
+            if (assignment.array is None and assignment.index is None and not assignment.append
+                    and not shell.options.xtrace):   # the common case, kept quick: x=value
+                shell.setvar(assignment.name, literal(assignment.value, shell, assignment=True))
+            else:
+                assign(shell, assignment)
     except ExpandError as error:
         return _expansion_failed(shell, error)
     except PyshError as error:
@@ -253,8 +268,8 @@ def _redirect_for_good(shell, redirects, fatal: bool) -> int:
             raise ExitShell(1) from None
         return 1
     apply_moves(moves)
-    if process.recorder is not None:
-        process.recorder.builtin(["exec"], moves)
+    if observer.recorder is not None:
+        observer.recorder.builtin(["exec"], moves)
     close_all(opened)
     return 0
 
@@ -298,8 +313,8 @@ def _call_builtin(shell, builtin, argv, fatal: bool = False) -> int:
     """Run a builtin. One that raises PyshError has failed: report it (and with ``fatal``,
     for a special builtin in a script, leave the shell)."""
     try:
-        if process.recorder is not None:
-            process.recorder.builtin(argv)
+        if observer.recorder is not None:
+            observer.recorder.builtin(argv)
         return builtin.run(shell, argv)
     except ExpandError as error:
         return _expansion_failed(shell, error)
@@ -321,16 +336,25 @@ def _call_function(shell, function: FunctionDef, argv, assigns, redirects) -> in
     saved_positional = shell.positional
     frame: dict = {}
     shell.local_frames.append(frame)
+    shell.function_names.append(argv[0])
+    shell.call_sites.append((argv[0], shell.lineno))
     shell.positional = argv[1:]
     try:
         for name, value in values:  # `X=1 f`: X is set, exported, for the call only
             shell.make_local(name)
             shell.setvar(name, value, export=True)
         if redirects:
-            return _with_redirects(shell, redirects, lambda: _function_body(shell, function))
-        return _function_body(shell, function)
+            status = _with_redirects(shell, redirects, lambda: _function_body(shell, function))
+        else:
+            status = _function_body(shell, function)
+        if shell.return_trap is not None:   # bash's RETURN trap, as the function ends
+            shell.last_status = status
+            shell.run_trap(shell.return_trap)
+        return status
     finally:
         shell.local_frames.pop()
+        shell.function_names.pop()
+        shell.call_sites.pop()
         shell.restore_locals(frame)
         shell.positional = saved_positional
 
@@ -348,7 +372,7 @@ def _function_body(shell, function: FunctionDef) -> int:
 
 def _trace(shell, argv, assignment: tuple[str, str] | None = None, raw: bool = False) -> None:
     """`set -x`: show the command about to run, after expansion, quoted for reuse."""
-    from pyshell.builtins import write_err
+    from pyshell.runtime.registry import write_err
 
     prefix = shell.getvar("PS4")
     if prefix is None:
@@ -469,6 +493,8 @@ def start(shell, command, moves, pgid) -> tuple[int | None, int]:
     from pyshell.runtime.redirect import close_all, evaluate, open_moves
 
     if type(command) is SimpleCommand and command.words and not _assigns_while_expanding(command):
+        if command.pos is not None:
+            shell.lineno = command.pos.line
         try:
             argv = fields(command.words, shell)
         except PyshError as error:
@@ -534,6 +560,8 @@ def _assigns_while_expanding(command: SimpleCommand) -> bool:
 
 
 def run_pipeline(shell, node: Pipeline) -> int:
+    if node.timed is not None:
+        return _timed(shell, node)
     commands = node.commands
     if len(commands) == 1:
         if not node.negated:
@@ -563,6 +591,54 @@ def run_pipeline(shell, node: Pipeline) -> int:
     return _errexit(shell, status)
 
 
+_BASH_TIMEFORMAT = "\nreal\t%3lR\nuser\t%3lU\nsys\t%3lS"
+_POSIX_TIMEFORMAT = "real %2R\nuser %2U\nsys %2S"
+
+
+def _timed(shell, node: Pipeline) -> int:
+    """bash's ``time pipeline``: run it, then write its real, user and system times (the
+    shell's and its children's) on stderr, as $TIMEFORMAT says (``time -p``: POSIX's form)."""
+    import time
+
+    from pyshell.runtime.registry import write_err
+
+    started, before = time.monotonic(), os.times()
+    try:
+        return run_pipeline(shell, node.replace(timed=None))
+    finally:
+        after = os.times()
+        spent = {"R": time.monotonic() - started,
+                 "U": after.user + after.children_user - before.user - before.children_user,
+                 "S": after.system + after.children_system - before.system - before.children_system}
+        layout = _POSIX_TIMEFORMAT if node.timed == "posix" else shell.getvar("TIMEFORMAT")
+        if layout is None:
+            layout = _BASH_TIMEFORMAT
+        if layout:
+            write_err(_time_report(layout, spent) + "\n")
+
+
+_TIME_FIELD = re.compile(r"%(%|([0-9]?)(l?)([RUSP]))")
+
+
+def _time_report(layout: str, spent: dict) -> str:
+    """$TIMEFORMAT filled in: %[p][l]R / U / S (p decimals, l as MmS.FFFs), %P the CPU share."""
+    def field(match):
+        if match.group(1) == "%":
+            return "%"
+        digits, long, letter = match.group(2), match.group(3), match.group(4)
+        if letter == "P":
+            share = (spent["U"] + spent["S"]) / spent["R"] * 100 if spent["R"] else 0.0
+            return f"{share:.2f}"
+        precision = min(int(digits), 3) if digits else 3
+        seconds = spent[letter]
+        if long:
+            minutes, rest = divmod(seconds, 60)
+            return f"{int(minutes)}m{rest:.{precision}f}s"
+        return f"{seconds:.{precision}f}"
+
+    return _TIME_FIELD.sub(field, layout)
+
+
 def start_pipeline(shell, node: Pipeline, pgid: int | None, stdin_moves=()):
     """Start every stage of a pipeline, left to right, each with one end of a pipe on each
     side; don't wait. Returns ([(pid or None, status)] per stage, the process group)."""
@@ -580,8 +656,8 @@ def start_pipeline(shell, node: Pipeline, pgid: int | None, stdin_moves=()):
             next_read = write_end = None
             if index < last:
                 next_read, write_end = os.pipe()  # close-on-exec; dup2 makes the copies inheritable
-                if process.recorder is not None:
-                    process.recorder.pipe(next_read, write_end)
+                if observer.recorder is not None:
+                    observer.recorder.pipe(next_read, write_end)
                 moves.append(("dup2", write_end, 1))
                 if index < len(node.stderr_too) and node.stderr_too[index]:
                     moves.append(("dup2", write_end, 2))
@@ -652,6 +728,8 @@ def _describe(node) -> str:
 def capture_output(shell, script) -> tuple[str, int]:
     """Run ``script`` in a child with stdout into a pipe; return (output, status)."""
     read_end, write_end = os.pipe()
+    if observer.recorder is not None:
+        observer.recorder.pipe(read_end, write_end)
     moves = [("dup2", write_end, 1), ("close", write_end), ("close", read_end)]
     try:
         body = script.body
@@ -737,7 +815,7 @@ def _arith_for_body(shell, node: ArithFor) -> int:
     def value(word) -> int:
         expression = document(word, shell) if word.parts else "1"  # bash: empty means 1
         if shell.options.xtrace:
-            from pyshell.builtins import write_err
+            from pyshell.runtime.registry import write_err
 
             # bash shows each of the three parts trimmed
             write_err(shell.vars.get("PS4", "+ ") + "(( " + expression.strip() + " ))\n")
@@ -791,7 +869,7 @@ def _case_body(shell, node: Case) -> int:
         word = literal(node.word, shell)
         for item in node.items:
             for each in item.patterns:
-                if matches(pattern(each, shell), word):
+                if matches(pattern(each, shell), word, "nocasematch" in shell.shopts):
                     return run_script(shell, item.body)
     except PyshError as error:
         return _expansion_failed(shell, error)
@@ -807,10 +885,12 @@ def _arith_command_body(shell, node: ArithCommand) -> int:
     reported and gives 1, without leaving the shell, as in bash."""
     from pyshell.expand import arith, document
 
+    if node.pos is not None:
+        shell.lineno = node.pos.line
     try:
         expression = document(node.expr, shell)
         if shell.options.xtrace:
-            from pyshell.builtins import write_err
+            from pyshell.runtime.registry import write_err
 
             write_err(shell.vars.get("PS4", "+ ") + "(( " + expression + " ))\n")
         status = 0 if arith.evaluate(expression, shell) else 1
@@ -822,6 +902,8 @@ def _arith_command_body(shell, node: ArithCommand) -> int:
 
 def _cond_command_body(shell, node: CondCommand) -> int:
     """bash's ``[[ expr ]]``: 0 when true, 1 when false, 2 on an error (a bad regex)."""
+    if node.pos is not None:
+        shell.lineno = node.pos.line
     try:
         status = 0 if _cond_true(shell, node.expr) else 1
     except PyshError as error:
@@ -836,7 +918,7 @@ def _cond_true(shell, expr, shown_prefix: str = "") -> bool:
     globbing; the right of = == != is a pattern, of =~ a regular expression. Under
     ``set -x`` each test that runs is shown, as bash does (``shown_prefix`` is the ``!``
     written before it)."""
-    from pyshell.builtins import test as test_builtin
+    from pyshell.runtime import conditions as test_builtin
 
     tag = expr[0]
     if tag == "()":
@@ -857,13 +939,16 @@ def _cond_true(shell, expr, shown_prefix: str = "") -> bool:
     if tag in ("=", "==", "!="):
         right = pattern(expr[2], shell)
         _trace_cond(shell, f"{shown_prefix}{left} {tag} {right}")
-        return matches(right, left) == (tag != "!=")
+        return matches(right, left, "nocasematch" in shell.shopts) == (tag != "!=")
     if tag == "=~":
         from pyshell.expand import regex
 
         compiled = regex(expr[2], shell)
         _trace_cond(shell, f"{shown_prefix}{left} {tag} {compiled.pattern}")
-        return compiled.search(left) is not None
+        match = compiled.search(left)
+        shell.assign_array("BASH_REMATCH", [] if match is None else
+                           [match.group()] + [group or "" for group in match.groups()])
+        return match is not None
     right = literal(expr[2], shell)
     _trace_cond(shell, f"{shown_prefix}{left} {tag} {right}")
     if tag in ("-eq", "-ne", "-lt", "-le", "-gt", "-ge"):
@@ -876,7 +961,7 @@ def _cond_true(shell, expr, shown_prefix: str = "") -> bool:
 
 def _trace_cond(shell, text: str) -> None:
     if shell.options.xtrace:
-        from pyshell.builtins import write_err
+        from pyshell.runtime.registry import write_err
 
         write_err(shell.vars.get("PS4", "+ ") + "[[ " + text + " ]]\n")
 

@@ -24,14 +24,12 @@ import signal
 import sys
 from collections import namedtuple
 
+from pyshell.runtime import observer
+
 # Python ignores SIGPIPE (and an interactive shell ignores the job control signals);
 # a child must get the default actions back, or `yes | head -1` would never end.
 RESET_SIGNALS = (signal.SIGPIPE, signal.SIGINT, signal.SIGQUIT,
                  signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU)
-
-# The `explain` builtin (pyshell/explain) puts its recorder here while it runs a line, and
-# the runtime tells it each step; None otherwise, and then every hook costs one test.
-recorder = None
 
 
 # (A namedtuple rather than a frozen dataclass: @dataclass costs ~30 ms of start-up, as it
@@ -70,7 +68,7 @@ def spawn(plan: SpawnPlan) -> int:
 
     With PYSH_TRACE_SPAWN=1 each plan is printed on stderr first: the steps the child takes.
     """
-    name = carrier() if recorder is None else "fork"  # explain looks at the child before execve
+    name = carrier() if observer.recorder is None else "fork"  # explain holds children before execve
     if os.environ.get("PYSH_TRACE_SPAWN") == "1":
         os.write(2, (plan.describe(name) + "\n").encode("utf-8", "surrogateescape"))
     if name == "fork":
@@ -96,7 +94,7 @@ def _fork_exec(plan: SpawnPlan) -> int:
     env = {key.encode("utf-8", "surrogateescape"): value.encode("utf-8", "surrogateescape")
            for key, value in plan.env.items()}
     report_read, report_write = os.pipe()  # both ends close-on-exec
-    pause = recorder.pause(plan) if recorder is not None else None
+    pause = observer.recorder.pause(plan) if observer.recorder is not None else None
     _flush_python_buffers()
     pid = os.fork()
     if pid == 0:  # the child
@@ -132,13 +130,15 @@ def _fork_exec(plan: SpawnPlan) -> int:
     if report:  # execve failed: reap the child and raise what it saw
         os.waitpid(pid, 0)
         code = int(report)
+        if pause is not None:
+            pause.exec_failed(pid, code)
         raise OSError(code, os.strerror(code), plan.path)
     return pid
 
 
 def fork_subshell(shell, run, moves=(), pgid: int | None = None) -> int:
     """Fork a copy of the shell that applies ``moves``, calls ``run()`` and exits with its status."""
-    pause = recorder.pause(None, moves) if recorder is not None else None
+    pause = observer.recorder.pause(None, moves) if observer.recorder is not None else None
     _flush_python_buffers()
     pid = os.fork()
     if pid == 0:
@@ -146,8 +146,6 @@ def fork_subshell(shell, run, moves=(), pgid: int | None = None) -> int:
         try:
             if pgid is not None:
                 os.setpgid(0, pgid)
-            from pyshell.runtime.redirect import apply_moves
-
             apply_moves(moves)
             for signum in shell.signals_to_reset():
                 signal.signal(signum, signal.SIG_DFL)
@@ -223,3 +221,19 @@ def _read_all(fd: int) -> bytes:
         if not chunk:
             return b"".join(chunks)
         chunks.append(chunk)
+
+
+def apply_moves(moves) -> None:
+    """Carry out moves for good (in a forked child, or for `exec 3>file`)."""
+    for move in moves:
+        if move[0] == "dup2":
+            _, source, target = move
+            if source == target:
+                os.set_inheritable(target, True)
+            else:
+                os.dup2(source, target)
+        else:
+            try:
+                os.close(move[1])
+            except OSError:
+                pass

@@ -13,23 +13,59 @@ from pyshell.errors import ParseError, PyshError
 from pyshell.runtime.control import AbortCommandLine, ExitShell, ReturnFromFunction
 from pyshell.runtime.path import CommandCache
 
-# `set -o NAME` names with their `set -X` letters (None: only the long form).
+# `set -o NAME` names with their `set -X` letters (None: only the long form). The ones
+# from braceexpand on are bash's, accepted so that scripts setting them run: pysh always
+# expands braces and allows comments; the others change nothing (yet) but are listed.
 OPTION_LETTERS = {
     "allexport": "a", "errexit": "e", "noglob": "f", "monitor": "m", "noclobber": "C",
     "noexec": "n", "nounset": "u", "verbose": "v", "xtrace": "x", "pipefail": None,
     "ignoreeof": None, "notify": "b", "hashall": "h",
+    "braceexpand": "B", "emacs": None, "errtrace": "E", "functrace": "T", "histexpand": "H",
+    "history": None, "interactive-comments": None, "keyword": "k", "nolog": None,
+    "onecmd": "t", "physical": "P", "posix": None, "privileged": "p", "vi": None,
+    "explain": None,  # the REPL runs each line through the `explain` builtin (pyshell/explain)
 }
+_ON_BY_DEFAULT = ("hashall", "braceexpand", "interactive-comments")
+
+# bash's `shopt` options and their defaults; pysh acts on the glob ones, expand_aliases,
+# lastpipe (accepted) and nocasematch, and lists every one like bash so scripts that
+# check or set them run.
+SHOPT_DEFAULTS = {name: value == "on" for name, value in (item.split(":") for item in (
+    "autocd:off assoc_expand_once:off cdable_vars:off cdspell:off checkhash:off "
+    "checkjobs:off checkwinsize:on cmdhist:on compat31:off compat32:off compat40:off "
+    "compat41:off compat42:off compat43:off compat44:off complete_fullquote:on "
+    "direxpand:off dirspell:off dotglob:off execfail:off expand_aliases:off extdebug:off "
+    "extglob:off extquote:on failglob:off force_fignore:on globasciiranges:on "
+    "globskipdots:on globstar:off gnu_errfmt:off histappend:off histreedit:off "
+    "histverify:off hostcomplete:on huponexit:off inherit_errexit:off "
+    "interactive_comments:on lastpipe:off lithist:off localvar_inherit:off "
+    "localvar_unset:off login_shell:off mailwarn:off no_empty_cmd_completion:off "
+    "nocaseglob:off nocasematch:off noexpand_translation:off nullglob:off "
+    "patsub_replacement:on progcomp:on progcomp_alias:off promptvars:on "
+    "restricted_shell:off shift_verbose:off sourcepath:on varredir_close:off "
+    "xpg_echo:off "
+).split())}
 
 
 class Options:
-    """The shell options as plain attributes: ``shell.options.errexit`` and so on."""
+    """The shell options as plain attributes: ``shell.options.errexit`` and so on
+    (``get``/``set`` take the `set -o` name, in which a ``-`` is a ``_`` here)."""
 
-    __slots__ = tuple(OPTION_LETTERS)
+    __slots__ = tuple(name.replace("-", "_") for name in OPTION_LETTERS)
 
     def __init__(self):
-        for name in OPTION_LETTERS:
+        for name in self.__slots__:
             setattr(self, name, False)
-        self.hashall = True
+        for name in _ON_BY_DEFAULT:
+            self.set(name, True)
+
+    def get(self, name: str) -> bool:
+        return getattr(self, name.replace("-", "_"))
+
+    def set(self, name: str, value: bool) -> None:
+        if value and name in ("vi", "emacs"):   # one line editing mode at a time
+            setattr(self, "emacs" if name == "vi" else "vi", False)
+        setattr(self, name.replace("-", "_"), value)
 
     def by_letter(self, letter: str) -> str | None:
         for name, each in OPTION_LETTERS.items():
@@ -46,7 +82,7 @@ class Options:
             elif letter == "B":
                 on = True
             else:
-                on = getattr(self, self.by_letter(letter))
+                on = self.get(self.by_letter(letter))
             if on:
                 out.append(letter)
         return "".join(out)
@@ -54,6 +90,7 @@ class Options:
 
 _SPECIAL_PARAMETERS = frozenset("?$!#0-@*")
 PYSH_VERSION = "0.1.0"  # as in pyproject.toml
+PSEUDO_SIGNALS = ("EXIT", "DEBUG", "ERR", "RETURN")  # trap conditions that are not signals
 DEFAULT_IFS = " \t\n"
 
 
@@ -79,10 +116,14 @@ class Shell:
         self.namerefs: set[str] = set()     # the names declared -n
         # Computed on each read (an unset one becomes an ordinary name, as in bash).
         self.dynamic = {"LINENO", "RANDOM", "SECONDS", "BASHPID", "EPOCHSECONDS",
-                        "EPOCHREALTIME", "SRANDOM", "PIPESTATUS"}
+                        "EPOCHREALTIME", "SRANDOM", "PIPESTATUS", "FUNCNAME", "DIRSTACK"}
         for name in self.dynamic:
             self.vars.pop(name, None)
         self.pipe_statuses: list[int] | None = None  # of the last pipeline of several commands
+        self.function_names: list[str] = []  # the functions running, innermost last ($FUNCNAME)
+        self.call_sites: list[tuple[str, int]] = []  # (function, line it was called at): caller
+        self.script_name: str | None = None  # the script file pysh runs, if any (caller)
+        self.dir_stack: list[str] = []      # pushd's saved directories, most recent first
         self.flag_letters = ""              # the letters $- adds for how pysh was started (c, s)
         self._environ_cache: dict[str, str] | None = None
         # One dict per running function: name -> what to put back on return
@@ -99,13 +140,22 @@ class Shell:
 
         self.command_cache = CommandCache()
         self._rewatch()
+        # Python ignores SIGXFSZ (a write past `ulimit -f` fails instead); a shell and the
+        # programs it starts are killed by it, as in bash.
+        signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
         import time
 
-        from pyshell.runtime.variables import BashRandom
+        from pyshell.expand.variables import BashRandom
 
         self.seconds_base = time.monotonic()
         self.random = BashRandom(os.getpid() ^ int(time.time()))
         self.traps: dict[str, str] = {}      # "EXIT", "INT", ... -> command text
+        self.parent_traps: dict[str, str] = {}  # in a subshell: the parent's, for listing only
+        # bash's DEBUG (before each simple command), ERR (after a failure), RETURN traps
+        self.debug_trap: str | None = None
+        self.err_trap: str | None = None
+        self.return_trap: str | None = None
+        self.running_trap = False
         self.pending_signals: list[int] = []
         self.wait_interruptible = False     # True while the `wait` builtin blocks
         self.errexit_suppressed = 0         # > 0 inside if/while conditions, && || left sides, !
@@ -117,6 +167,9 @@ class Shell:
 
         self.jobs = JobTable(self)
         self.options.monitor = interactive
+        self.options.emacs = interactive
+        # pysh expands aliases in scripts too (as POSIX says): expand_aliases is on
+        self.shopts = {name for name, on in SHOPT_DEFAULTS.items() if on} | {"expand_aliases"}
 
     def _set_startup_variables(self) -> None:
         """The variables bash sets when it starts, that scripts read ($UID, $HOSTNAME...);
@@ -157,7 +210,7 @@ class Shell:
         if value is not None:
             if value.__class__ is str:
                 return value
-            from pyshell.runtime.variables import scalar_of
+            from pyshell.expand.variables import scalar_of
 
             return scalar_of(value)
         if name in self.dynamic:
@@ -206,7 +259,7 @@ class Shell:
         if name in self.namerefs:
             target = self.vars.get(name)
             if target:
-                from pyshell.runtime.variables import split_subscript
+                from pyshell.expand.variables import split_subscript
 
                 target_name, subscript = split_subscript(target)
                 if subscript is not None:
@@ -214,7 +267,7 @@ class Shell:
                     return None, value
                 return self._checked_assignment(target_name, value) if target_name in self._watched \
                     else (target_name, value)
-            from pyshell.runtime.variables import valid_reference
+            from pyshell.expand.variables import valid_reference
 
             if not valid_reference(value):
                 raise PyshError(f"`{value}': invalid variable name for name reference")
@@ -257,7 +310,7 @@ class Shell:
     def unsetvar(self, name: str) -> None:
         if self.namerefs and name in self.namerefs and self.vars.get(name):
             name = self.vars[name]
-            from pyshell.runtime.variables import split_subscript
+            from pyshell.expand.variables import split_subscript
 
             name, subscript = split_subscript(name)
             if subscript is not None:
@@ -423,7 +476,7 @@ class Shell:
         target = self.vars.get(name)
         if not target:
             return None
-        from pyshell.runtime.variables import split_subscript
+        from pyshell.expand.variables import split_subscript
 
         target_name, subscript = split_subscript(target)
         if target_name == name:
@@ -445,8 +498,9 @@ class Shell:
             name = self.resolve_name(name)
         value = self.vars.get(name)
         if value is None:
-            if name == "PIPESTATUS":
-                return [str(status) for status in self.pipe_statuses or (self.last_status,)]
+            listed = self._dynamic_array(name)
+            if listed is not None:
+                return listed
             special = self.getvar(name) if name in self.dynamic else None
             return [] if special is None else [special]
         if value.__class__ is str:
@@ -459,8 +513,9 @@ class Shell:
             name = self.resolve_name(name)
         value = self.vars.get(name)
         if value is None:
-            if name == "PIPESTATUS":
-                return [str(number) for number in range(len(self.pipe_statuses or (0,)))]
+            listed = self._dynamic_array(name)
+            if listed is not None:
+                return [str(number) for number in range(len(listed))]
             return ["0"] if name in self.dynamic else []
         if value.__class__ is str:
             return ["0"]
@@ -472,7 +527,7 @@ class Shell:
         if value is not None and value.__class__ is not str and value.kind == "A":
             return subscript
         from pyshell.expand import arith
-        from pyshell.runtime.variables import index_of
+        from pyshell.expand.variables import index_of
 
         number = arith.evaluate(subscript, self) if subscript.strip() else None
         if number is None:
@@ -491,10 +546,10 @@ class Shell:
             name = self.resolve_name(name)
         value = self.vars.get(name)
         if value is None:
-            if name == "PIPESTATUS":
-                statuses = self.pipe_statuses or (self.last_status,)
-                key = self._key(name, _StatusList(statuses), subscript)
-                return str(statuses[key]) if 0 <= key < len(statuses) else None
+            listed = self._dynamic_array(name)
+            if listed is not None:
+                key = self._key(name, _StatusList(listed), subscript)
+                return listed[key] if 0 <= key < len(listed) else None
             key = self._key(name, None, subscript)
             return self.getvar(name) if key == 0 and name in self.dynamic else None
         key = self._key(name, value, subscript)
@@ -505,7 +560,7 @@ class Shell:
     def set_element(self, name: str, subscript: str, text: str, append: bool = False) -> None:
         """``name[subscript]=text`` (``+=`` with ``append``): makes ``name`` an indexed
         array if it is not an array yet."""
-        from pyshell.runtime.variables import IndexedArray
+        from pyshell.expand.variables import IndexedArray
 
         if self.namerefs:
             name = self.resolve_name(name)
@@ -555,7 +610,7 @@ class Shell:
     def assign_array(self, name: str, items, append: bool = False, kind: str | None = None) -> None:
         """``name=(items)``: items are values, or (subscript, value, append) for ``[k]=v``.
         An associative array keeps its kind; anything else becomes an indexed array."""
-        from pyshell.runtime.variables import AssocArray, IndexedArray
+        from pyshell.expand.variables import AssocArray, IndexedArray
 
         if self.namerefs:
             name = self.resolve_name(name)
@@ -607,6 +662,18 @@ class Shell:
 
     # ---------------------------------------------------------------- computed variables
 
+    def _dynamic_array(self, name: str) -> list[str] | None:
+        """The computed arrays: PIPESTATUS, FUNCNAME (None for any other name)."""
+        if name not in self.dynamic:
+            return None
+        if name == "PIPESTATUS":
+            return [str(status) for status in self.pipe_statuses or (self.last_status,)]
+        if name == "FUNCNAME":
+            return self.function_names[::-1]
+        if name == "DIRSTACK":
+            return [self.getvar("PWD") or "", *self.dir_stack]
+        return None
+
     def _dynamic_value(self, name: str) -> str | None:
         if name == "LINENO":
             return str(self.lineno)
@@ -630,6 +697,10 @@ class Shell:
             return str(int.from_bytes(os.urandom(4), "little"))
         if name == "PIPESTATUS":
             return str((self.pipe_statuses or (self.last_status,))[0])
+        if name == "FUNCNAME":
+            return self.function_names[-1] if self.function_names else None
+        if name == "DIRSTACK":
+            return self.getvar("PWD")
         return None
 
     def _set_dynamic(self, name: str, value: str) -> bool:
@@ -644,7 +715,8 @@ class Shell:
             return True
         if name == "LINENO":
             return True
-        if name in ("BASHPID", "EPOCHSECONDS", "EPOCHREALTIME", "SRANDOM", "PIPESTATUS"):
+        if name in ("BASHPID", "EPOCHSECONDS", "EPOCHREALTIME", "SRANDOM", "PIPESTATUS", "FUNCNAME",
+                    "DIRSTACK"):
             return True
         return False
 
@@ -655,7 +727,8 @@ class Shell:
 
     # ---------------------------------------------------------------- running code
 
-    def run_source(self, source: str, filename: str = "-c", syntax_error_exits: bool = False) -> int:
+    def run_source(self, source: str, filename: str = "-c", syntax_error_exits: bool = False,
+                   first_line: int = 1) -> int:
         """Parse and run ``source`` one top-level command at a time (aliases apply to later lines).
 
         A syntax error stops the source with status 2 (and, with ``syntax_error_exits``,
@@ -667,7 +740,7 @@ class Shell:
         if self.options.verbose:  # set -v: echo the input as it is read
             self.echo_input(source)
         try:
-            for script in iter_commands(source, filename, lambda: self.aliases):
+            for script in iter_commands(source, filename, lambda: self.aliases, first_line):
                 if self.options.noexec:
                     continue
                 try:
@@ -685,7 +758,7 @@ class Shell:
         return status
 
     def echo_input(self, text: str) -> None:
-        from pyshell.builtins import write_err
+        from pyshell.runtime.registry import write_err
 
         write_err(text if text.endswith("\n") else text + "\n")
 
@@ -725,7 +798,7 @@ class Shell:
 
     def report(self, message: str) -> None:
         """Print a one-line error ``pysh: message`` on stderr."""
-        from pyshell.builtins import write_err
+        from pyshell.runtime.registry import write_err
 
         try:
             write_err(f"pysh: {message}\n")
@@ -736,11 +809,14 @@ class Shell:
 
     def set_trap(self, signame: str, command: str | None) -> None:
         """``trap CMD SIG`` (command), ``trap '' SIG`` (ignore), ``trap - SIG`` (None: default)."""
+        self.parent_traps = {}
         if command is None:
             self.traps.pop(signame, None)
         else:
             self.traps[signame] = command
-        if signame == "EXIT":
+        if signame in PSEUDO_SIGNALS:
+            if signame in ("DEBUG", "ERR", "RETURN"):
+                setattr(self, signame.lower() + "_trap", command or None)
             return
         signum = getattr(signal, "SIG" + signame)
         if command is None:
@@ -766,8 +842,20 @@ class Shell:
         from pyshell.runtime.process import RESET_SIGNALS
 
         ignored = {getattr(signal, "SIG" + name) for name, command in self.traps.items()
-                   if command == "" and name != "EXIT"}
+                   if command == "" and name not in PSEUDO_SIGNALS}
         return tuple(signum for signum in RESET_SIGNALS if signum not in ignored)
+
+    def run_trap(self, command: str) -> None:
+        """Run a DEBUG/ERR/RETURN handler: $? is kept, and a handler does not trigger itself."""
+        if self.running_trap:
+            return
+        saved_status = self.last_status
+        self.running_trap = True
+        try:
+            self.run_source(command, filename="trap", first_line=self.lineno)
+        finally:
+            self.running_trap = False
+            self.last_status = saved_status
 
     def run_pending_traps(self) -> None:
         while self.pending_signals:
@@ -793,10 +881,14 @@ class Shell:
     def become_subshell(self) -> None:
         """In a forked child: traps are not inherited (but ignored signals stay ignored)."""
         self.is_subshell = True
+        self.debug_trap = self.err_trap = self.return_trap = None
+        # As in bash, `trap` in a subshell still lists the parent's traps ($(trap -p)),
+        # until the subshell sets one of its own.
+        self.parent_traps = {name: command for name, command in self.traps.items() if command}
         for name, command in list(self.traps.items()):
             if command != "":
                 self.traps.pop(name)
-                if name != "EXIT":
+                if name not in PSEUDO_SIGNALS:
                     signum = getattr(signal, "SIG" + name)
                     signal.signal(signum, signal.default_int_handler if signum == signal.SIGINT
                                   else signal.SIG_DFL)

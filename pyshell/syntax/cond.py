@@ -38,6 +38,10 @@ def read_conditional(scanner, pos, start) -> tuple[ast.CondCommand, int]:
             raise scanner.source.error("unexpected end of file in [[ ]]", start, incomplete=True)
         if raw.type in ("NEWLINE", "COMMENT"):
             continue
+        if items and _plain(items[-1]) == "=~" and not (raw.type == "OPERATOR"
+                                                         and raw.value not in ("(", "|")):
+            items.append(("word", _regex_word(scanner, raw), raw.lexpos))  # =~ (a|b)c: a regex
+            continue
         if raw.type == "OPERATOR":
             if raw.value not in _OPERATORS:
                 raise scanner.source.error(f"syntax error in [[ ]] near '{raw.value}'", raw.lexpos,
@@ -47,9 +51,6 @@ def read_conditional(scanner, pos, start) -> tuple[ast.CondCommand, int]:
             continue
         if raw.type == "IO_NUMBER":
             raw.type = "LIT"   # the 1 of `[[ 1<2 ]]` is a word
-        if items and _plain(items[-1]) == "=~":
-            items.append(("word", _regex_word(scanner, raw), raw.lexpos))
-            continue
         own_spans: list[int] = []
         word, end = scanner._read_word(raw, own_spans)
         text = _plain(("word", word, 0))
@@ -100,9 +101,7 @@ def _regex_word(scanner, raw) -> ast.Word:
     return ast.Word(_merge(parts), pos=scanner.source.pos(first))
 
 
-def _merge(parts) -> tuple:
-    from .lexer import _merge as merge
-    return merge(parts)
+_merge = ast.merge_lits
 
 
 class _Parser:

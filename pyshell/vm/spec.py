@@ -9,13 +9,13 @@ import re
 from dataclasses import asdict, dataclass, field, replace
 
 from pyshell.errors import VmError
+from pyshell.units import parse_size  # sizes: one convention with contain (cli.py and disks.py import it from here)
 
 NICS = {"e1000": "e1000", "virtio": "virtio-net-pci", "none": None}
 ACCELS = ("auto", "kvm", "tcg")
 DISK_FORMATS = ("qcow2", "raw")
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
 MEMORY_LIMIT = 1 << 64
-SIZE_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 
 @dataclass(frozen=True)
@@ -116,14 +116,6 @@ def _port(text: str, context: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 65535:
         raise VmError(f"--fwd {context}: {text!r} is not a port number (1-65535)")
     return int(text)
-
-
-def parse_size(text: str) -> int:
-    """Bytes in `5G`, `512M`, `10240K`, `1T`, `4096` (binary units, like qemu-img)."""
-    match = re.fullmatch(r"(\d+)\s*([KMGT]?)(i?B)?", text.strip(), re.IGNORECASE)
-    if not match or int(match.group(1)) == 0:
-        raise VmError(f"bad size {text!r}: want a number with K, M, G or T (e.g. 5G)")
-    return int(match.group(1)) * SIZE_UNITS[match.group(2).upper()]
 
 
 def parse_memory(text: str) -> int:

@@ -6,6 +6,7 @@ cgroup, state directory or process of the test's containers is left.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -224,8 +225,16 @@ def test_cpus_limit_is_written(root_contain):
     root_contain.out("run", "-d", "--name", "cpu", "--cpus", "0.5", "busybox", "sleep", "30")
     record = root_contain.out("inspect", "-f", "{{.HostConfig.NanoCpus}}", "cpu").strip()
     assert record == "500000000"
-    quota = [d for d in cgroup_dirs(root_contain.out("inspect", "-f", "{{.Id}}", "cpu")[:12]) if "/cpu/" in d]
-    assert quota and Path(quota[0], "cpu.cfs_quota_us").read_text().strip() == "50000"
+    # The files of whichever backend the container got: cgroup v2's cpu.max where the host
+    # delegates controllers in the unified tree, else v1's CFS quota (this course's machine).
+    cgroup = json.loads(root_contain.out("inspect", "-f", "{{json .Cgroup}}", "cpu"))
+    if cgroup["version"] == 2:
+        (path,) = cgroup["paths"]
+        assert Path(path, "cpu.max").read_text().split() == ["50000", "100000"]
+    else:
+        (cpu_dir,) = [d for d in cgroup["paths"] if d.startswith("/sys/fs/cgroup/cpu/")]
+        assert Path(cpu_dir, "cpu.cfs_quota_us").read_text().strip() == "50000"
+        assert Path(cpu_dir, "cpu.cfs_period_us").read_text().strip() == "100000"
     root_contain.out("rm", "-f", "cpu")
 
 
@@ -454,6 +463,67 @@ def test_rm_keeps_anonymous_volumes_without_v(contain):
     contain.out("run", "--rm", "-v", "/data", "busybox", "true")
     assert set(volumes.glob("anonymous-*")) - before == {left}
     subprocess.run(["rm", "-rf", str(left)], check=True)
+
+
+def test_commit_of_a_running_container(contain):
+    """commit freezes a running container meanwhile where the host can (Docker's --pause,
+    on by default) and it runs on after; -a and -m end up in the image."""
+    contain.out("run", "-d", "--name", "live", "busybox", "sh", "-c", "echo v1 > /state; sleep 100")
+    _wait_for(lambda: contain.run("exec", "live", "cat", "/state").stdout == "v1\n")
+    if contain.uid != 0 and not os.path.exists("/sys/fs/cgroup/cgroup.controllers"):
+        # Rootless on cgroup v1 there is no freezer to use: asked for, it is a clear error.
+        done = contain.run("commit", "-p", "live")
+        assert done.returncode == 1 and "no cgroup freezer" in done.stderr
+    image = contain.out("commit", "-a", "Ada <ada@example.org>", "-m", "saved", "live", "live:1").strip()
+    assert contain.out("exec", "live", "echo", "still here") == "still here\n"
+    assert contain.out("inspect", "-f", "{{.Author}}", "live:1") == "Ada <ada@example.org>\n"
+    assert contain.out("run", "--rm", image, "cat", "/state") == "v1\n"
+    contain.out("rm", "-f", "live")
+    contain.out("rmi", "live:1")
+
+
+def test_exec_detached(contain):
+    contain.out("run", "-d", "--name", "host", "busybox", "sleep", "100")
+    assert contain.out("exec", "-d", "host", "sh", "-c", "sleep 0.2; echo done > /tmp/bg") == ""
+    assert _wait_for(lambda: contain.run("exec", "host", "cat", "/tmp/bg").stdout == "done\n")
+    done = contain.run("exec", "-d", "-t", "host", "true")
+    assert done.returncode == 125 and "takes no -t or -i" in done.stderr
+    done = contain.run("exec", "-d", "host", "/no/such/program")
+    assert done.returncode == 127 and "No such file" in done.stderr  # a failed start is still told
+    contain.out("rm", "-f", "host")
+
+
+def test_create_then_start_attached(contain):
+    """start -a: this run's output (not the earlier runs') and its exit status, as Docker's."""
+    container_id = contain.out("create", "--name", "twice", "busybox", "sh", "-c", "echo run; exit 3").strip()
+    assert contain.out("ps", "-a", "-q").split()[0] == container_id[:12]
+    assert contain.out("inspect", "-f", "{{.State.Status}}", "twice") == "created\n"
+    done = contain.run("start", "-a", "twice")
+    assert (done.returncode, done.stdout) == (3, "run\n")
+    done = contain.run("start", "-a", "twice")
+    assert (done.returncode, done.stdout) == (3, "run\n")
+    done = contain.run("start", "-i", "twice")
+    assert done.returncode == 125 and "no terminal" in done.stderr
+    contain.out("rm", "twice")
+
+
+def test_volume_commands(contain):
+    """volume create/ls/inspect/rm/prune, as Docker's: a volume a container uses (even a stopped
+    one) is not removed; prune takes the anonymous volumes nobody uses."""
+    assert contain.out("volume", "create", "notes") == "notes\n"
+    assert "notes" in contain.out("volume", "ls", "-q").split()
+    contain.out("run", "--name", "writer", "-v", "notes:/n", "-v", "/scratch", "busybox", "sh", "-c", "echo hi > /n/f")
+    (document,) = json.loads(contain.out("volume", "inspect", "notes"))
+    assert Path(document["Mountpoint"], "f").read_text() == "hi\n" and document["UsedBy"] == ["writer"]
+    done = contain.run("volume", "rm", "notes")
+    assert done.returncode == 1 and "volume is in use: notes (by writer)" in done.stderr
+    contain.out("rm", "writer")
+    anonymous = [name for name in contain.out("volume", "ls", "-q").split() if name.startswith("anonymous-")]
+    assert anonymous  # rm without -v left it
+    assert set(anonymous) <= set(contain.out("volume", "prune").split())
+    assert contain.out("volume", "rm", "notes") == "notes\n"
+    assert "notes" not in contain.out("volume", "ls", "-q").split()
+    assert contain.run("volume", "frob").returncode == 125
 
 
 def test_prune_removes_stopped_containers(root_contain):

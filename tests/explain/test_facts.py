@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -75,7 +76,12 @@ def check_general(explained: Explanation) -> None:
             if entry["kind"] == "pipe" and entry["inode"] in made and not entry["cloexec"]:
                 assert entry["fd"] <= 2, f"{process.label} holds a pipe end it does not use: {entry}"
         if process.kind == "exec":
-            assert process.status is not None, f"{process.label} was not reaped"
+            assert process.status is not None or process.failed, f"{process.label} was not reaped"
+            # the only close-on-exec pipe a program is started with is the fork carrier's
+            # exec-error pipe, whose read end the parent holds
+            stray = [entry for entry in process.fds if entry["kind"] == "pipe" and entry["cloexec"]
+                     and entry.get("role") != "exec-error pipe to the shell"]
+            assert not stray, f"{process.label}: {stray}"
 
 
 # ---------------------------------------------------------------- the table
@@ -124,6 +130,10 @@ def case_two_stages(x, tmp):
     closes = [step.text for step in x.steps if step.actor == x.shell_pid and step.text.startswith("close(")
               and f"pipe:[{made}]" in step.why]
     assert len(closes) == 2
+    from pyshell.explain import draw
+
+    drawn = "\n".join(draw.render(x, draw.Style(ascii=True), 200))
+    assert re.search(rf"pipe:\[{made}\]  readlink \d+ fd 1  -->  cat \d+ fd 0   # pysh closed its copies", drawn)
 
 
 def case_three_stages(x, tmp):
@@ -198,6 +208,18 @@ def case_dup_then_file(x, tmp):
     check_probe(x, tmp / "out")
 
 
+def case_exec_fails(x, tmp):
+    [child] = x.processes.values()
+    assert child.failed and "EACCES" in child.failed
+    assert any(step.text == "execve → -1 EACCES" and step.actor == child.pid for step in x.steps)
+
+
+def case_killed(x, tmp):
+    sleeper = program(x, "sleep")
+    assert os.WIFSIGNALED(sleeper.status) and os.WTERMSIG(sleeper.status) == 15
+    assert any("killed by SIGTERM" in step.text for step in x.steps)
+
+
 CASES = [
     ("redirect out", f"{PROBE} > out", case_redirect_out),
     ("append", f"echo before > out; {PROBE} >> out", case_append),
@@ -213,6 +235,8 @@ CASES = [
     ("exec 3>f", "exec 3>three; readlink /proc/self/fd/3 > out", case_exec_fd),
     ("> f 2>&1", f"{PROBE} > out 2>&1", case_file_then_dup),
     ("2>&1 > f", f"{PROBE} 2>&1 > out", case_dup_then_file),
+    ("exec fails", "echo > not-executable; ./not-executable; true", case_exec_fails),
+    ("killed", "sleep 5 & kill $!; wait", case_killed),
 ]
 
 

@@ -119,7 +119,7 @@ SHELL_COMMANDS = [
     ("break 0", 1, "loop count out of range"),
     ("source", 2, "filename argument required"),
     ("cat <<EOF", 2, "here-document delimited by end of file"),
-    ("echo $((x[))", None, "arithmetic syntax error"),
+    ("echo $((x[))", None, "bad array subscript"),
     ("echo $((1/0))", None, "division by 0"),
     ("echo $((2**))", None, "operand expected"),
     ("echo $((1+))", None, "operand expected"),
@@ -289,7 +289,9 @@ CONTAIN_NO_IMAGE = [
     ("contain run --name", 125, "flag needs an argument"),
     ("contain run --bogus busybox", 125, "unknown flag --bogus"),
     ("contain run -p 80 busybox", 125, "-p"),
-    ("contain run nosuchimg", 1, "no such image: nosuchimg"),
+    # --pull never: a missing image is not pulled (a pull would look for a registry).
+    ("contain run --pull never nosuchimg", 125, "No such image: nosuchimg:latest"),
+    ("contain run --pull sometimes busybox", 125, 'invalid pull option: "sometimes"'),
     ("contain stop -t abc x", 125, "invalid time: 'abc'"),
     ("contain kill -s NOSIG x", 1, "invalid signal: NOSIG"),
     ("contain ps --bogus", 125, "unknown flag --bogus"),
@@ -369,7 +371,7 @@ def _dockerfile(directory: Path, text: str) -> Path:
 
 
 CONTAIN_WITH_IMAGE = [
-    ("contain run --memory abc busybox true", 1, "invalid size: 'abc'"),
+    ("contain run --memory abc busybox true", 1, "bad size 'abc'"),
     ("contain run --memory 1k --rm busybox true", 1, "minimum memory limit"),
     ("contain run --cpus -1 busybox true", 1, "--cpus must be positive"),
     ("contain run --cpus abc busybox true", 125, "invalid number"),
@@ -387,6 +389,7 @@ CONTAIN_WITH_IMAGE = [
     ("contain run --env-file /nonexistent busybox true", 125, "--env-file /nonexistent"),
     ("contain run --hostname 'a b' --rm busybox true", 1, "invalid hostname"),
     ("contain run --userns bogus busybox true", 125, "--userns bogus"),
+    ("contain run --userns keep-id busybox true", 125, "--userns keep-id: use host or auto"),
     ("contain run --network bogus busybox true", 1, "network mode 'bogus'"),
     ("contain run -it busybox true", 1, "the input device is not a TTY"),
     ("contain pull 'BAD REF'", 1, "invalid reference format"),

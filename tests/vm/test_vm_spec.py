@@ -8,13 +8,13 @@ from pyshell.vm.spec import Forward, VmSpec, parse_forward, parse_memory, parse_
 
 @pytest.mark.parametrize("text, expected", [
     ("5G", 5 << 30), ("512M", 512 << 20), ("10240K", 10240 << 10), ("1T", 1 << 40),
-    ("4096", 4096), ("2GiB", 2 << 30), ("2g", 2 << 30), (" 1G ", 1 << 30),
+    ("4096", 4096), ("2GiB", 2 << 30), ("2g", 2 << 30), (" 1G ", 1 << 30), ("1.5G", 1536 << 20),
 ])
 def test_parse_size(text, expected):
     assert parse_size(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "G", "5Q", "-1G", "0", "1.5G", "5 GB extra"])
+@pytest.mark.parametrize("text", ["", "G", "5Q", "-1G", "0", "1.5", "5 GB extra"])
 def test_parse_size_rejects(text):
     with pytest.raises(VmError, match="bad size"):
         parse_size(text)

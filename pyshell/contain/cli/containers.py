@@ -15,9 +15,9 @@ from pyshell.contain.cli.format import documents, err, human_age, out, table
 from pyshell.errors import ContainerError
 
 RUN_FLAGS = ("tty interactive rm detach name env env_file volume tmpfs workdir hostname entrypoint user read_only "
-             "memory cpus pids_limit cap_add cap_drop init network userns label stop_signal restart "
-             "health_cmd health_interval health_timeout health_retries health_start_period health_start_interval "
-             "no_healthcheck")
+             "memory cpus pids_limit cap_add cap_drop init network userns label stop_signal restart explain "
+             "pull security_opt device health_cmd health_interval health_timeout health_retries "
+             "health_start_period health_start_interval no_healthcheck")
 
 
 # --------------------------------------------------------------------------- run, create
@@ -25,12 +25,15 @@ RUN_FLAGS = ("tty interactive rm detach name env env_file volume tmpfs workdir h
 
 def build_spec(options: dict, words: list[str], command_name: str = "run") -> api.ContainerSpec:
     """Flags + image config -> a validated ContainerSpec (host paths are checked here too)."""
-    from pyshell.contain.spec import merge_capabilities, parse_size
+    from pyshell.contain.spec import merge_capabilities
+
+    validation = api.validation
 
     if not words:
         raise ContainerError(f'"contain {command_name}" requires at least 1 argument: IMAGE [COMMAND] [ARG...]',
                              USAGE_ERROR)
     image_ref, command = words[0], words[1:]
+    api.ensure_image(image_ref, options.get("pull") or "missing", progress=err)  # Docker pulls on first use
     spec = api.default_spec(image_ref, check=False, name=options.get("name"))
 
     entrypoint, cmd = spec.entrypoint, spec.cmd
@@ -46,20 +49,20 @@ def build_spec(options: dict, words: list[str], command_name: str = "run") -> ap
         env.setdefault("TERM", "xterm")
     for path in options["env_file"]:
         env.update(_read_env_file(path))
-    for item in options["env"]:
+    for item in map(validation.environment_variable, options["env"]):
         if "=" in item:
             key, value = item.split("=", 1)
             env[key] = value
         elif item in os.environ:  # -e K: copy the host's value, if it has one
             env[item] = os.environ[item]
 
-    memory = parse_size(options["memory"]) if options.get("memory") else None
-    try:
-        cpus = float(options["cpus"]) if options.get("cpus") else None
-        pids = int(options["pids_limit"]) if options.get("pids_limit") else None
-    except ValueError as error:
-        raise ContainerError(f"invalid number: {error}", USAGE_ERROR) from None
-    if options.get("userns") not in (None, "", "host", "keep-id", "auto"):
+    memory = validation.memory(options["memory"]) if options.get("memory") else None
+    cpus = validation.cpus(options["cpus"]) if options.get("cpus") else None
+    pids = validation.pids_limit(options["pids_limit"]) if options.get("pids_limit") else None
+    if options.get("stop_signal"):
+        validation.signal_number(options["stop_signal"])
+    if options.get("userns") not in (None, "", "host", "auto"):
+        # keep-id is podman's (your uid inside too): our user namespace maps you to root in it.
         raise ContainerError(f"--userns {options['userns']}: use host or auto", USAGE_ERROR)
     rootless = os.geteuid() != 0 or options.get("userns") == "auto"
     restart = _restart_policy(options)
@@ -79,7 +82,9 @@ def build_spec(options: dict, words: list[str], command_name: str = "run") -> ap
         capabilities=merge_capabilities(options["cap_add"], options["cap_drop"]),
         init=bool(options.get("init")), network=options.get("network") or "none", rootless=rootless,
         stop_signal=options.get("stop_signal") or spec.stop_signal, labels=tuple(sorted(labels.items())),
-        restart=restart, healthcheck=_healthcheck(options, spec.healthcheck))
+        restart=restart, seccomp=validation.seccomp_setting(options["security_opt"]),
+        devices=tuple(validation.device(text) for text in options["device"]),
+        healthcheck=_healthcheck(options, spec.healthcheck))
     api.validate(spec)
     return spec
 
@@ -114,14 +119,13 @@ def _healthcheck(options: dict, from_image):
 
 
 def _seconds(text: str) -> float:
-    """Go durations (30s, 1m30s, 500ms), as Docker's --health-* flags take them."""
-    import re
+    """A positive Go duration (30s, 1m30s, 500ms), as Docker's --health-* flags take them."""
+    from pyshell.units import UnitError, parse_duration
 
-    units = {"h": 3600, "m": 60, "s": 1, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
-    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|us|ns|h|m|s)", text)
-    if not parts or "".join(number + unit for number, unit in parts) != text:
-        raise ValueError(text)
-    seconds = sum(float(number) * units[unit] for number, unit in parts)
+    try:
+        seconds = parse_duration(text) / 1e9
+    except UnitError:
+        raise ValueError(text) from None
     if seconds <= 0:
         raise ValueError(text)
     return seconds
@@ -131,8 +135,10 @@ def _restart_policy(options: dict) -> str:
     """--restart no | on-failure[:N] | always: kept by restart.py for a -d container."""
     policy = options.get("restart") or "no"
     name, _, count = policy.partition(":")
-    if name not in ("no", "on-failure", "always") or (count and (name != "on-failure" or not count.isdigit())):
+    if name not in ("no", "on-failure", "always") or (count and name != "on-failure"):
         raise ContainerError(f"invalid restart policy {policy!r}: use no, on-failure[:N] or always", USAGE_ERROR)
+    if count:
+        api.validation.restart_count(count)
     if name != "no" and options.get("rm"):
         raise ContainerError("conflicting options: --restart and --rm", USAGE_ERROR)
     if name != "no" and not options.get("detach"):
@@ -169,10 +175,19 @@ def cmd_run(options: dict, words: list[str]) -> int:
     spec = build_spec(options, words)
     if spec.tty and spec.interactive and not spec.detach and not os.isatty(0):
         raise ContainerError("the input device is not a TTY", 1)
-    status = api.run(spec)
+    status = api.run(spec, explain=bool(options.get("explain")),
+                     notice=lambda text: err(f"pysh: contain run: {text}\n"))
     if spec.detach:
         out(spec.id + "\n")
     return status
+
+
+@command("create", "[OPTIONS] IMAGE [COMMAND] [ARG...]", "Create a container (start it later with start)", RUN_FLAGS,
+         interspersed=False)
+def cmd_create(options: dict, words: list[str]) -> int:
+    spec = build_spec(options, words, "create")
+    out(api.create(spec).id + "\n")
+    return 0
 
 
 # --------------------------------------------------------------------------- other container commands
@@ -182,7 +197,8 @@ def cmd_run(options: dict, words: list[str]) -> int:
          "tty interactive env user workdir detach", interspersed=False)
 def cmd_exec(options: dict, words: list[str]) -> int:
     at_least("exec", 2, words, ": CONTAINER COMMAND [ARG...]")
-    env = [item if "=" in item else f"{item}={os.environ.get(item, '')}" for item in options["env"]]
+    env = [item if "=" in item else f"{item}={os.environ.get(item, '')}"
+           for item in map(api.validation.environment_variable, options["env"])]
     return api.exec(words[0], words[1:], env, options.get("user") or "", options.get("workdir") or "",
                     tty=bool(options.get("tty")), interactive=bool(options.get("interactive")),
                     detach=bool(options.get("detach")))
@@ -190,6 +206,8 @@ def cmd_exec(options: dict, words: list[str]) -> int:
 
 @command("ps", "[OPTIONS]", "List containers", "all quiet no_trunc")
 def cmd_ps(options: dict, words: list[str]) -> int:
+    if words:
+        raise ContainerError('"contain ps" accepts no arguments', 1)
     found = api.list_containers(all=bool(options.get("all")))
     if options.get("quiet"):
         out("".join(c.id[:12] + "\n" for c in found))
@@ -279,14 +297,7 @@ def cmd_stop(options: dict, words: list[str]) -> int:
 
 def _stop_timeout(options: dict) -> float:
     """-t SECONDS of stop and restart: how long SIGTERM has before SIGKILL (10 s by default)."""
-    text = options.get("time") or "10"
-    try:
-        seconds = float(text)
-    except ValueError:
-        raise ContainerError(f"invalid time: {text!r} (use a number of seconds)", USAGE_ERROR) from None
-    if seconds < 0:
-        raise ContainerError(f"invalid time: {text!r} (use a number of seconds)", USAGE_ERROR)
-    return seconds
+    return api.validation.seconds(options.get("time") or "10", "-t, --time")
 
 
 @command("kill", "[OPTIONS] CONTAINER [CONTAINER...]", "Send a signal to running containers", "signal")
@@ -333,13 +344,18 @@ def cmd_attach(options: dict, words: list[str]) -> int:
 @command("inspect", "[OPTIONS] CONTAINER|IMAGE [...]", "Show low-level information as JSON", "format type")
 def cmd_inspect(options: dict, words: list[str]) -> int:
     at_least("inspect", 1, words)
+    kind = options.get("type") or ""
+    if kind not in ("", "container", "image"):
+        raise ContainerError(f'unknown type: "{kind}": must be one of "container", "image"', 1)
     found = []
     for name in words:
         try:
-            if options.get("type") == "image":
+            if kind == "image":
                 raise ContainerError("")
             found.append(api.inspect(name))
         except ContainerError:
+            if kind == "container":
+                raise
             # Not a container: maybe an image (Docker's `inspect` looks at both).
             found.append(api.inspect_image(name))
     out(documents(found, options.get("format")))
@@ -353,7 +369,7 @@ def cmd_commit(options: dict, words: list[str]) -> int:
         raise ContainerError('"contain commit" requires 1 or 2 arguments: CONTAINER [REPOSITORY[:TAG]]', 1)
     image = api.commit(words[0], words[1] if len(words) == 2 else None, options["change"],
                        message=options.get("message") or "", author=options.get("author") or "",
-                       pause=options.get("pause", True))
+                       pause=options.get("pause"))
     out(image.id + "\n")
     return 0
 
@@ -370,3 +386,56 @@ def cmd_prune(options: dict, words: list[str]) -> int:
     out("Deleted Containers:\n" + "".join(f"{i}\n" for i in removed) if removed else "")
     out(f"Total reclaimed: {len(removed)} containers\n")
     return 0
+
+
+@command("volume", "ls [-q] | create [NAME] | inspect NAME... | rm [-f] NAME... | prune",
+         "Manage volumes (PYSH_HOME/volumes/NAME/_data)", "quiet force")
+def cmd_volume(options: dict, words: list[str]) -> int:
+    action, names = (words[0], words[1:]) if words else ("", [])
+    if action in ("ls", "list"):
+        found = api.volumes()
+        if options.get("quiet"):
+            out("".join(v.name + "\n" for v in found))
+        else:
+            out(table([["DRIVER", "VOLUME NAME"]] + [["local", v.name] for v in found]))
+        return 0
+    if action == "create":
+        out(api.create_volume(at_most_one("volume create", names)).name + "\n")
+        return 0
+    if action == "inspect":
+        by_name = {v.name: v for v in api.volumes()}
+        found = []
+        for name in at_least("volume inspect", 1, names):
+            if name not in by_name:
+                raise ContainerError(f"no such volume: {name}")
+            volume = by_name[name]
+            found.append({"Name": volume.name, "Driver": "local", "Mountpoint": volume.mountpoint,
+                          "Labels": {"anonymous": "true"} if volume.anonymous else {}, "Scope": "local",
+                          "UsedBy": list(volume.users)})
+        out(documents(found, None))
+        return 0
+    if action == "rm":
+        status = 0
+        for name in at_least("volume rm", 1, names):
+            try:
+                api.remove_volume(name, force=bool(options.get("force")))
+                out(name + "\n")
+            except ContainerError as error:
+                err(f"pysh: contain volume rm: {error.message}\n")
+                status = 1
+        return status
+    if action == "prune":
+        removed = [v.name for v in api.volumes() if v.anonymous and not v.users]
+        for name in removed:
+            api.remove_volume(name)
+        out("Deleted Volumes:\n" + "".join(f"{n}\n" for n in removed) if removed else "")
+        out(f"Total reclaimed: {len(removed)} volumes\n")
+        return 0
+    raise ContainerError(f"unknown command {action!r} (use ls, create, inspect, rm or prune)", USAGE_ERROR)
+
+
+def at_most_one(command_name: str, words: list[str]) -> str | None:
+    if len(words) > 1:
+        raise ContainerError(f'"contain {command_name}" accepts at most 1 argument', 1)
+    return words[0] if words else None
+

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from conftest import contain, needs_root
-from pyshell.contain.build.builder import config_changes_from_instructions, parse_duration, run_script
+from pyshell.contain.build.builder import config_changes_from_instructions, run_script
+from pyshell.units import parse_duration
 from pyshell.contain.build.dockerfile import (DockerfileError, Heredoc, is_ignored, parse_dockerfile,
                                           parse_dockerignore, parse_key_values, split_words)
 
