@@ -121,14 +121,13 @@ def _healthcheck(options: dict, from_image):
 
 
 def _seconds(text: str) -> float:
-    """Go durations (30s, 1m30s, 500ms), as Docker's --health-* flags take them."""
-    import re
+    """A positive Go duration (30s, 1m30s, 500ms), as Docker's --health-* flags take them."""
+    from pyshell.units import UnitError, parse_duration
 
-    units = {"h": 3600, "m": 60, "s": 1, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
-    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|us|ns|h|m|s)", text)
-    if not parts or "".join(number + unit for number, unit in parts) != text:
-        raise ValueError(text)
-    seconds = sum(float(number) * units[unit] for number, unit in parts)
+    try:
+        seconds = parse_duration(text) / 1e9
+    except UnitError:
+        raise ValueError(text) from None
     if seconds <= 0:
         raise ValueError(text)
     return seconds

@@ -49,6 +49,8 @@ SUPERVISOR_BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); "
                    "from pyshell.contain.runtime.supervisor import main; main(sys.argv[2:])")
 RESTARTER_BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); "
                   "from pyshell.contain.runtime.restart import main; main(sys.argv[2])")
+KEEPER_BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); "
+               "from pyshell.contain.runtime.health import main; main(sys.argv[2:])")
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[3])
 
 # Unshared by PID 1 itself (the user and PID namespaces come first, from the supervisor; the
@@ -315,6 +317,30 @@ def _supervisor_entry(container, cgroup, network, start_w: int, status_w: int | 
         os._exit(125)  # a forked child never returns into the shell's code
 
 
+def fork_health_keeper(directory: str) -> tuple[int, int]:
+    """Start health.py's keeper: (its pid, the pipe the supervisor sends PID 1's pid on).
+
+    Called by the future supervisor *before* it unshares the PID (and user) namespace: a later
+    child would be in the container's PID namespace, and PID 1's end waits for every process
+    there (zap_pid_ns_processes) — the keeper too, which the supervisor only reaps after.
+    A fresh bare Python, like the supervisor: it does not keep the shell's memory for days."""
+    pipe_r, pipe_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            devnull = os.open("/dev/null", os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(devnull, fd)
+            close_fds_except({0, 1, 2, pipe_r})
+            os.set_inheritable(pipe_r, True)
+            os.execv(sys.executable, [sys.executable, "-I", "-S", "-c", KEEPER_BOOT, PACKAGE_ROOT, directory,
+                                      str(pipe_r)])
+        finally:
+            os._exit(127)
+    os.close(pipe_r)
+    return pid, pipe_w
+
+
 def _supervisor_process(container, cgroup, network, start_w: int, status_w: int | None, fresh_python: bool) -> None:
     """Fork PID 1, put it in the cgroup, release it, become the supervisor program."""
     spec = container.spec
@@ -338,11 +364,8 @@ def _supervisor_process(container, cgroup, network, start_w: int, status_w: int 
         streams = (*os.pipe(), *os.pipe())
         stdio = Stdio(None, 0 if spec.interactive else devnull, streams[1], streams[3])
 
-    keeper = (None, None)
-    if spec.healthcheck is not None:  # before the namespaces: see health.fork_keeper
-        from pyshell.contain.runtime import health
-
-        keeper = health.fork_keeper(directory, PACKAGE_ROOT)
+    # Health checks: their keeper is forked now, before the namespaces (see fork_health_keeper).
+    keeper = fork_health_keeper(directory) if spec.healthcheck is not None else (None, None)
     if spec.rootless:
         # A user namespace where we are root: our own uid and gid map to 0, and the user's range
         # of /etc/subuid and /etc/subgid (if any) to 1..N, so that `-u nobody` works (userns.py).
