@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pyshell.builtins import builtin, complain, write_out
 from pyshell.errors import PyshError
-from pyshell.runtime.variables import (AssocArray, IndexedArray, declare_line, split_subscript,
+from pyshell.expand.variables import (AssocArray, IndexedArray, declare_line, split_subscript,
                                        valid_name)
 
 _ATTRIBUTES = "aAilnrux"
@@ -202,7 +202,7 @@ def _has_all(shell, name: str, letters: set) -> bool:
 
 def _set_line(shell, name: str) -> str:
     """A line of `set` / `declare` with no arguments: name=value, arrays as (…)."""
-    from pyshell.runtime.variables import array_text
+    from pyshell.expand.variables import array_text
 
     value = shell.vars[name]
     if value.__class__ is str:

@@ -20,6 +20,7 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from pyshell.contain import validation  # noqa: F401 - part of the API: flag values as Docker and the kernel take them
 from pyshell.contain.spec import ContainerSpec, Mount  # noqa: F401 - part of the API
 from pyshell.errors import ContainerError
 from pyshell.record import Record
@@ -29,7 +30,7 @@ __all__ = [
     "ContainerInfo", "ContainerError", "ContainerSpec", "Mount", "VolumeInfo",
     "default_spec", "create", "start", "run", "stop", "kill", "restart", "remove", "list_containers", "get",
     "inspect", "exec", "logs", "wait", "attach", "export", "commit", "prune",
-    "images", "image", "inspect_image", "pull", "push", "tag", "remove_image", "import_image", "build",
+    "images", "image", "ensure_image", "inspect_image", "pull", "push", "tag", "remove_image", "import_image", "build",
     "build_options", "bootstrap", "save_images", "load_images", "registry_of", "login", "logout", "validate",
     "parse_signal",
     "volumes", "create_volume", "remove_volume", "mount_from_text", "reconcile",
@@ -145,11 +146,12 @@ def start(name_or_id: str, home=None) -> ContainerInfo:
     return _info(container)
 
 
-def run(spec: ContainerSpec, home=None, terminal: bool = True, explain: bool = False) -> int:
+def run(spec: ContainerSpec, home=None, terminal: bool = True, explain: bool = False, notice=None) -> int:
     """create + start, and unless ``spec.detach`` wait: the container's exit status.
     ``terminal``: a -t container in the foreground is attached to this process's fds 0 and 1
     (0 is returned if the user detaches with Ctrl-P Ctrl-Q). ``explain``: each setup step is
-    told on stderr as it happens, with the kernel's answer (runtime/explain.py)."""
+    told on stderr as it happens, with the kernel's answer (runtime/explain.py). ``notice(text)``
+    hears what the user should know besides the status (the OOM killer struck)."""
     from pyshell.contain.runtime import lifecycle
 
     attach = _attach_terminal if terminal else None
@@ -157,10 +159,10 @@ def run(spec: ContainerSpec, home=None, terminal: bool = True, explain: bool = F
         from pyshell.contain.runtime.explain import reporting
 
         with reporting(spec.name) as told:
-            status = lifecycle.run(_home(home), spec, attach_terminal=attach)
+            status = lifecycle.run(_home(home), spec, attach_terminal=attach, notice=notice)
             told.finished(status, spec.detach)
             return status
-    return lifecycle.run(_home(home), spec, attach_terminal=attach)
+    return lifecycle.run(_home(home), spec, attach_terminal=attach, notice=notice)
 
 
 def _attach_terminal(container) -> int | None:
@@ -177,16 +179,10 @@ def stop(name_or_id: str, timeout: float = 10.0, home=None) -> None:
 
 
 def parse_signal(text: str | int) -> int:
-    """KILL, SIGKILL, kill, 9 -> 9."""
-    import signal
+    """KILL, SIGKILL, kill, 9, RTMIN+3 -> the number; one the kernel lacks is refused (status 1, as Docker)."""
+    from pyshell.contain.validation import signal_number
 
-    name = str(text).upper()
-    if name.isdigit():
-        return int(name)
-    number = getattr(signal, name if name.startswith("SIG") else f"SIG{name}", None)
-    if not isinstance(number, int):
-        raise ContainerError(f"invalid signal: {text}")
-    return int(number)
+    return signal_number(str(text), status=1)
 
 
 def kill(name_or_id: str, signal: str | int = "KILL", home=None) -> None:
@@ -360,6 +356,16 @@ def image(reference: str, home=None):
     return _store(home).resolve(reference)
 
 
+def ensure_image(reference: str, policy: str = "missing", progress: Callable[[str], None] | None = None,
+                 home=None):
+    """The image ``reference`` names, pulled first if the store lacks it (policy "missing"),
+    pulled anyway ("always") or never ("never"), as `docker run --pull` and compose's
+    pull_policy. Offline, the error says how to make it here (image/first_use.py)."""
+    from pyshell.contain.image.first_use import find_or_pull
+
+    return find_or_pull(_store(home), reference, policy, progress=progress or (lambda line: None))
+
+
 def inspect_image(reference: str, home=None) -> dict:
     from pyshell.contain.image.store import inspect_document
 
@@ -399,12 +405,12 @@ def build(options, output: Callable[[str], None] | None = None, progress: Callab
           home=None):
     """Build ``options`` (build.builder.BuildOptions); images FROM that are not here are pulled."""
     from pyshell.contain.build.builder import build as build_image
-    from pyshell.contain.image import registry
+    from pyshell.contain.image.first_use import pull_or_explain
 
     store = _store(home)
 
     def pull_missing(reference: str):
-        return registry.pull(store, reference, progress=progress or (lambda line: None))
+        return pull_or_explain(store, reference, progress=progress or (lambda line: None))
 
     return build_image(store, options, output or (lambda text: None), pull=pull_missing)
 
@@ -421,8 +427,10 @@ def build_options(**fields):
 
 
 def bootstrap(what: str, log: Callable[[str], None] | None = None, home=None):
-    """A base image made on this machine: "busybox" (busybox-static) or "debian[:SUITE]"."""
-    from pyshell.contain.image.bootstrap import bootstrap as make
+    """An image made on this machine with no registry: "busybox" (busybox-static),
+    "debian[:SUITE]" (mmdebstrap), or one of the course's images built from Debian packages:
+    "redis", "nginx", "php:apache", "python:3" (build/course_images.py)."""
+    from pyshell.contain.build.course_images import bootstrap as make
 
     return make(_store(home), what, log=log or (lambda line: None))
 

@@ -53,6 +53,17 @@ class PortMapping(Record):
         return f"{self.container_port}/{self.protocol}"
 
 
+class Device(Record):
+    """One --device HOST[:CTR][:rwm]: the host's node, bound at ``target``, and its numbers."""
+
+    host: str
+    target: str
+    access: str         # "rwm" or a part of it
+    kind: str           # "c" or "b"
+    major: int
+    minor: int
+
+
 class ContainerSpec(Record):
     id: str
     name: str
@@ -89,6 +100,8 @@ class ContainerSpec(Record):
     entrypoint: tuple[str, ...] = ()    # as configured, for inspect
     cmd: tuple[str, ...] = ()
     hidden: bool = False                # build containers: not shown by `ps -a`
+    seccomp: str = ""                   # "" our default profile, "unconfined", or a profile's JSON text
+    devices: tuple[Device, ...] = ()    # --device
 
     def to_json(self) -> dict:
         data = self.as_dict()
@@ -101,6 +114,7 @@ class ContainerSpec(Record):
         data["mounts"] = tuple(Mount(**m) for m in data.get("mounts", ()))
         data["ports"] = tuple(PortMapping(**p) for p in data.get("ports", ()))
         data["add_hosts"] = tuple(tuple(pair) for pair in data.get("add_hosts", ()))
+        data["devices"] = tuple(Device(**d) for d in data.get("devices", ()))
         data["capabilities"] = frozenset(data.get("capabilities", DEFAULT_CAPABILITIES))
         data["labels"] = tuple(tuple(pair) for pair in data.get("labels", ()))
         for key in ("layer_dirs", "argv", "env", "entrypoint", "cmd", "aliases", "dns", "exposed"):

@@ -520,7 +520,7 @@ def _transform(part: ParamExp, shell, quoted: bool, out: list) -> None:
     if letter in "Kk" and part.index is not None:
         array = shell.get_array(part.name)
         if array is not None:
-            from pyshell.runtime.variables import quote_value
+            from pyshell.expand.variables import quote_value
 
             pairs = [(str(key), array[key]) for key in array.ordered_keys()]
             if letter == "K":   # one word: key "value" key "value"
@@ -556,7 +556,7 @@ def _transform(part: ParamExp, shell, quoted: bool, out: list) -> None:
         if letter == "a":
             return _attribute_letters(shell, part.name)
         if letter == "A":
-            from pyshell.runtime.variables import declare_line
+            from pyshell.expand.variables import declare_line
 
             line = declare_line(shell, shell.resolve_name(part.name))
             if line.startswith("declare -- "):   # a plain variable: name='value'
@@ -567,7 +567,7 @@ def _transform(part: ParamExp, shell, quoted: bool, out: list) -> None:
         return value  # P: prompt expansion is not done here
 
     if letter == "A" and list_kind is not None and part.index is not None:
-        from pyshell.runtime.variables import declare_line
+        from pyshell.expand.variables import declare_line
 
         out.append((QUOTED if quoted else SPLIT, declare_line(shell, shell.resolve_name(part.name))))
     elif list_kind is not None:

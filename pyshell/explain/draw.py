@@ -72,11 +72,12 @@ class _Drawing:
         self.pipe_colour = {inode: PIPE_COLOURS[index % len(PIPE_COLOURS)]
                             for index, inode in enumerate(sorted(self.pipes, key=self._first_seen))}
 
-    def _first_seen(self, inode: int) -> int:
+    def _first_seen(self, inode: int) -> tuple[int, int]:
+        """The pipes the line made, in the order it made them; then the ones it inherited."""
         for index, step in enumerate(self.x.steps):
-            if f"pipe:[{inode}]" in step.why:
-                return index
-        return len(self.x.steps) + inode % 1000
+            if step.text.startswith("pipe(") and f"pipe:[{inode}]" in step.why:
+                return 0, index
+        return 1, inode
 
     def emit(self, text: str = "") -> None:
         self.lines.append(_fit(text, self.width))
@@ -144,7 +145,7 @@ class _Drawing:
                       "runs in the shell itself (no fork); its fds while it ran:", builtin["fds"], builtin["pid"])
         if plain:
             self.emit(f"  builtins run by the shell with its own fds: {'; '.join(plain)}")
-        for process in x.processes.values():
+        for process in x.tree_order():
             facts = [f"parent {process.parent}"]
             if process.pgid is not None:
                 facts.append(f"group {process.pgid}")
@@ -154,11 +155,19 @@ class _Drawing:
                 facts.append(describe_status(process.status))
             when = "at execve" if process.kind == "exec" else "when it began"
             heading = f"{process.pid}  {process.label}"
-            self._box(heading, " · ".join(facts) + f"; fds {when}:", process.fds, process.pid)
+            indent = 2 + 4 * self._depth(process)  # a subshell's children under it
+            self._box(heading, " · ".join(facts) + f"; fds {when}:", process.fds, process.pid, indent)
             for builtin in process.builtins:
                 self._box(f"{process.pid}  subshell: builtin {' '.join(builtin['argv'])}",
-                          "runs in the subshell (no fork); its fds:", builtin["fds"], process.pid, indent=4)
+                          "runs in the subshell (no fork); its fds:", builtin["fds"], process.pid, indent + 4)
         self.emit()
+
+    def _depth(self, process) -> int:
+        depth = 0
+        while process.parent in self.x.processes and depth < 8:
+            process = self.x.processes[process.parent]
+            depth += 1
+        return depth
 
     def _box(self, heading: str, facts: str, fds, pid: int, indent: int = 2) -> None:
         s = self.style
@@ -209,6 +218,22 @@ class _Drawing:
         text = f"{entry['fd']:>2}  {target}"
         return s.paint(f"{_pad(text, column)}  {note}".rstrip(), colour)
 
+    def _closed_copies(self, inode: int) -> str:
+        """Whether the process that made the pipe closed both of its ends (by step number):
+        the reader sees EOF only once no process holds the write end."""
+        steps = self.x.steps
+        for number, step in enumerate(steps):
+            if step.text.startswith("pipe() → [") and f"pipe:[{inode}]" in step.why:
+                ends = [int(fd) for fd in step.text.split("[")[1].rstrip("]").split(",")]
+                closed = [later + 1 for later in range(number + 1, len(steps))
+                          if steps[later].actor == step.actor
+                          and steps[later].text in (f"close({ends[0]})", f"close({ends[1]})")][:2]
+                who = self.x.actor_name(step.actor)
+                if len(closed) == 2:
+                    return self.style.paint(f"   # {who} closed its copies: steps {closed[0]} and {closed[1]}", "2")
+                return self.style.paint(f"   # {who} kept a copy: a reader would never see EOF", "31;1")
+        return ""
+
     def _joins(self) -> None:
         s = self.style
         if self.pipes:
@@ -218,7 +243,7 @@ class _Drawing:
             writers = ", ".join(f"{self._actor(p)} fd {fd}" for p, fd in ends["write"]) or "outside"
             readers = ", ".join(f"{self._actor(p)} fd {fd}" for p, fd in ends["read"]) or "outside"
             self.emit("  " + s.paint(f"pipe:[{inode}]  {writers}  {s.to_right}  {readers}",
-                                     self.pipe_colour.get(inode)))
+                                     self.pipe_colour.get(inode)) + self._closed_copies(inode))
         if self.x.files:
             self.emit(s.paint("files opened for redirections", "1"))
         for absolute, info in self.x.files.items():

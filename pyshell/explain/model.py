@@ -89,6 +89,21 @@ class Explanation:
                     side.append((pid, entry["fd"]))
         return found
 
+    def tree_order(self) -> list[Process]:
+        """The processes down the tree (a parent, then its children), each parent's children
+        in the order it forked them: processes run side by side, so the order of forks
+        across processes varies from run to run, this order does not."""
+        children: dict[int, list[int]] = {}
+        for pid, process in self.processes.items():
+            children.setdefault(process.parent, []).append(pid)
+        ordered = []
+        pending = list(reversed(children.get(self.shell_pid, [])))
+        while pending:
+            pid = pending.pop()
+            ordered.append(self.processes[pid])
+            pending.extend(reversed(children.get(pid, [])))
+        return ordered
+
     def tables(self):
         """(pid, fd table) of every process as it ran: programs at execve, subshells when they
         began, and the shell (or a subshell) while a builtin ran."""
@@ -106,16 +121,8 @@ class Explanation:
         caller's process group, 900...; inodes 1, 2...), and ``paths`` replaced in every
         text: the same line gives the same picture on every run, for golden diagrams."""
         pids = {self.shell_pid: 1000}
-        # numbered down the process tree, each parent's children in the order it forked
-        # them (processes run side by side, so the order of forks across processes varies)
-        children: dict[int, list[int]] = {}
-        for pid, process in self.processes.items():
-            children.setdefault(process.parent, []).append(pid)
-        pending = list(reversed(children.get(self.shell_pid, [])))
-        while pending:
-            pid = pending.pop()
-            pids[pid] = 1000 + len(pids)
-            pending.extend(reversed(children.get(pid, [])))
+        for process in self.tree_order():
+            pids[process.pid] = 1000 + len(pids)
         inodes: dict[int, int] = {}
         outside = iter(range(900, 1000))
 

@@ -18,8 +18,7 @@ import errno
 import os
 import re
 
-from pyshell.builtins import find_builtin, is_builtin
-from pyshell.builtins import core as _core_builtins  # noqa: F401  (registers cd, export, ...)
+from pyshell.runtime.registry import find_builtin, is_builtin
 from pyshell.errors import ExpandError, PyshError, RedirectError
 from pyshell.expand import fields, literal, pattern
 from pyshell.expand.glob import matches
@@ -62,8 +61,12 @@ def run_script(shell, script) -> int:
 
 
 def _errexit(shell, status: int) -> int:
-    if status and shell.options.errexit and not shell.errexit_suppressed:
-        raise ExitShell(status)
+    if status and not shell.errexit_suppressed:
+        if shell.err_trap is not None:
+            shell.last_status = status
+            shell.run_trap(shell.err_trap)
+        if shell.options.errexit:
+            raise ExitShell(status)
     return status
 
 
@@ -74,6 +77,8 @@ def run_simple(shell, command: SimpleCommand) -> int:
     if command.pos is not None:
         shell.lineno = command.pos.line
     shell.substitution_status = None
+    if shell.debug_trap is not None and not shell.running_trap:
+        _debug_trap(shell, command)
     words = command.words
     try:
         if not words:
@@ -99,7 +104,7 @@ def _declaration_fields(words, shell) -> list[str]:
     """The arguments of declare/typeset/local/export/readonly: one that is written as an
     assignment (``x=$v``, ``a=(1 2)``) is neither split nor globbed; the others are."""
     from pyshell.expand import literal as expand_literal
-    from pyshell.runtime.variables import ArrayArgument
+    from pyshell.expand.variables import ArrayArgument
 
     argv = [words[0].parts[0].text]
     for word in words[1:]:
@@ -115,6 +120,14 @@ def _declaration_fields(words, shell) -> list[str]:
         else:
             argv.append(expand_literal(word, shell, assignment=True))
     return argv
+
+
+def _debug_trap(shell, command) -> None:
+    """bash's DEBUG trap: run before each simple command, with $BASH_COMMAND its text."""
+    from pyshell.syntax import format as format_source
+
+    shell.vars["BASH_COMMAND"] = format_source(command).strip()
+    shell.run_trap(shell.debug_trap)
 
 
 def array_items(shell, array: ArrayLit) -> list:
@@ -324,17 +337,24 @@ def _call_function(shell, function: FunctionDef, argv, assigns, redirects) -> in
     frame: dict = {}
     shell.local_frames.append(frame)
     shell.function_names.append(argv[0])
+    shell.call_sites.append((argv[0], shell.lineno))
     shell.positional = argv[1:]
     try:
         for name, value in values:  # `X=1 f`: X is set, exported, for the call only
             shell.make_local(name)
             shell.setvar(name, value, export=True)
         if redirects:
-            return _with_redirects(shell, redirects, lambda: _function_body(shell, function))
-        return _function_body(shell, function)
+            status = _with_redirects(shell, redirects, lambda: _function_body(shell, function))
+        else:
+            status = _function_body(shell, function)
+        if shell.return_trap is not None:   # bash's RETURN trap, as the function ends
+            shell.last_status = status
+            shell.run_trap(shell.return_trap)
+        return status
     finally:
         shell.local_frames.pop()
         shell.function_names.pop()
+        shell.call_sites.pop()
         shell.restore_locals(frame)
         shell.positional = saved_positional
 
@@ -352,7 +372,7 @@ def _function_body(shell, function: FunctionDef) -> int:
 
 def _trace(shell, argv, assignment: tuple[str, str] | None = None, raw: bool = False) -> None:
     """`set -x`: show the command about to run, after expansion, quoted for reuse."""
-    from pyshell.builtins import write_err
+    from pyshell.runtime.registry import write_err
 
     prefix = shell.getvar("PS4")
     if prefix is None:
@@ -540,6 +560,8 @@ def _assigns_while_expanding(command: SimpleCommand) -> bool:
 
 
 def run_pipeline(shell, node: Pipeline) -> int:
+    if node.timed is not None:
+        return _timed(shell, node)
     commands = node.commands
     if len(commands) == 1:
         if not node.negated:
@@ -567,6 +589,54 @@ def run_pipeline(shell, node: Pipeline) -> int:
     if node.negated:
         return int(status == 0)
     return _errexit(shell, status)
+
+
+_BASH_TIMEFORMAT = "\nreal\t%3lR\nuser\t%3lU\nsys\t%3lS"
+_POSIX_TIMEFORMAT = "real %2R\nuser %2U\nsys %2S"
+
+
+def _timed(shell, node: Pipeline) -> int:
+    """bash's ``time pipeline``: run it, then write its real, user and system times (the
+    shell's and its children's) on stderr, as $TIMEFORMAT says (``time -p``: POSIX's form)."""
+    import time
+
+    from pyshell.runtime.registry import write_err
+
+    started, before = time.monotonic(), os.times()
+    try:
+        return run_pipeline(shell, node.replace(timed=None))
+    finally:
+        after = os.times()
+        spent = {"R": time.monotonic() - started,
+                 "U": after.user + after.children_user - before.user - before.children_user,
+                 "S": after.system + after.children_system - before.system - before.children_system}
+        layout = _POSIX_TIMEFORMAT if node.timed == "posix" else shell.getvar("TIMEFORMAT")
+        if layout is None:
+            layout = _BASH_TIMEFORMAT
+        if layout:
+            write_err(_time_report(layout, spent) + "\n")
+
+
+_TIME_FIELD = re.compile(r"%(%|([0-9]?)(l?)([RUSP]))")
+
+
+def _time_report(layout: str, spent: dict) -> str:
+    """$TIMEFORMAT filled in: %[p][l]R / U / S (p decimals, l as MmS.FFFs), %P the CPU share."""
+    def field(match):
+        if match.group(1) == "%":
+            return "%"
+        digits, long, letter = match.group(2), match.group(3), match.group(4)
+        if letter == "P":
+            share = (spent["U"] + spent["S"]) / spent["R"] * 100 if spent["R"] else 0.0
+            return f"{share:.2f}"
+        precision = min(int(digits), 3) if digits else 3
+        seconds = spent[letter]
+        if long:
+            minutes, rest = divmod(seconds, 60)
+            return f"{int(minutes)}m{rest:.{precision}f}s"
+        return f"{seconds:.{precision}f}"
+
+    return _TIME_FIELD.sub(field, layout)
 
 
 def start_pipeline(shell, node: Pipeline, pgid: int | None, stdin_moves=()):
@@ -658,6 +728,8 @@ def _describe(node) -> str:
 def capture_output(shell, script) -> tuple[str, int]:
     """Run ``script`` in a child with stdout into a pipe; return (output, status)."""
     read_end, write_end = os.pipe()
+    if observer.recorder is not None:
+        observer.recorder.pipe(read_end, write_end)
     moves = [("dup2", write_end, 1), ("close", write_end), ("close", read_end)]
     try:
         body = script.body
@@ -743,7 +815,7 @@ def _arith_for_body(shell, node: ArithFor) -> int:
     def value(word) -> int:
         expression = document(word, shell) if word.parts else "1"  # bash: empty means 1
         if shell.options.xtrace:
-            from pyshell.builtins import write_err
+            from pyshell.runtime.registry import write_err
 
             # bash shows each of the three parts trimmed
             write_err(shell.vars.get("PS4", "+ ") + "(( " + expression.strip() + " ))\n")
@@ -818,7 +890,7 @@ def _arith_command_body(shell, node: ArithCommand) -> int:
     try:
         expression = document(node.expr, shell)
         if shell.options.xtrace:
-            from pyshell.builtins import write_err
+            from pyshell.runtime.registry import write_err
 
             write_err(shell.vars.get("PS4", "+ ") + "(( " + expression + " ))\n")
         status = 0 if arith.evaluate(expression, shell) else 1
@@ -846,7 +918,7 @@ def _cond_true(shell, expr, shown_prefix: str = "") -> bool:
     globbing; the right of = == != is a pattern, of =~ a regular expression. Under
     ``set -x`` each test that runs is shown, as bash does (``shown_prefix`` is the ``!``
     written before it)."""
-    from pyshell.builtins import test as test_builtin
+    from pyshell.runtime import conditions as test_builtin
 
     tag = expr[0]
     if tag == "()":
@@ -889,7 +961,7 @@ def _cond_true(shell, expr, shown_prefix: str = "") -> bool:
 
 def _trace_cond(shell, text: str) -> None:
     if shell.options.xtrace:
-        from pyshell.builtins import write_err
+        from pyshell.runtime.registry import write_err
 
         write_err(shell.vars.get("PS4", "+ ") + "[[ " + text + " ]]\n")
 

@@ -187,7 +187,7 @@ class JobTable:
         if has_terminal:
             self._take_back_terminal(job)
         if job is not None:
-            from pyshell.builtins import write_err
+            from pyshell.runtime.registry import write_err
 
             write_err(f"\n[{job.number}]+  Stopped                 {job.command}\n")
             return [results.get(pid, 128 + stop_signal) for pid in pids]
@@ -221,7 +221,7 @@ class JobTable:
         self.current = job.number
         self.shell.last_background_pid = pids[-1]
         if self.shell.interactive:
-            from pyshell.builtins import write_err
+            from pyshell.runtime.registry import write_err
 
             write_err(f"[{job.number}] {pids[-1]}\n")
         return job
@@ -254,7 +254,7 @@ class JobTable:
                 for pid in job.pids:
                     self.reaped.pop(pid, None)
         if lines:
-            from pyshell.builtins import write_err
+            from pyshell.runtime.registry import write_err
 
             write_err("\n".join(lines) + "\n")
         return lines
@@ -299,7 +299,7 @@ class JobTable:
 
     def foreground(self, job: Job) -> int:
         """``fg``: continue ``job`` with the terminal, and wait for it."""
-        from pyshell.builtins import write_out
+        from pyshell.runtime.registry import write_out
 
         write_out(job.command + "\n")
         self.current = job.number
@@ -315,7 +315,7 @@ class JobTable:
 
     def background(self, job: Job) -> None:
         """``bg``: let a stopped job continue, in the background."""
-        from pyshell.builtins import write_out
+        from pyshell.runtime.registry import write_out
 
         job.state = "Running"
         self.current = job.number
@@ -348,6 +348,30 @@ class JobTable:
         job.state = "Done"
         self.jobs.pop(job.number, None)
         return job.status()
+
+    def wait_next(self) -> int:
+        """bash's ``wait -n``: the status of the next job to end (one that has already
+        ended already does not count, as in bash 5); 127 when there are no jobs."""
+        self.poll()   # reap what has ended already: those jobs are not "next"
+        ended = {job.number for job in self.jobs.values() if len(job.statuses) == len(job.pids)}
+        while True:
+            running = [job for job in self.jobs.values() if job.state != "Stopped"]
+            if not running:
+                return 127
+            for job in running:
+                if len(job.statuses) == len(job.pids) and job.number not in ended:
+                    self.jobs.pop(job.number, None)
+                    return job.status()
+            if all(job.number in ended for job in running):
+                return 127
+            try:
+                pid, raw = os.waitpid(-1, 0)
+            except ChildProcessError:
+                return 127
+            if observer.recorder is not None:
+                observer.recorder.waited(pid, raw)
+            self._record(pid, decode_status(raw))
+            self.reaped.pop(pid, None)
 
     def wait_all(self) -> int:
         for job in list(self.jobs.values()):

@@ -146,8 +146,6 @@ def fork_subshell(shell, run, moves=(), pgid: int | None = None) -> int:
         try:
             if pgid is not None:
                 os.setpgid(0, pgid)
-            from pyshell.runtime.redirect import apply_moves
-
             apply_moves(moves)
             for signum in shell.signals_to_reset():
                 signal.signal(signum, signal.SIG_DFL)
@@ -223,3 +221,19 @@ def _read_all(fd: int) -> bytes:
         if not chunk:
             return b"".join(chunks)
         chunks.append(chunk)
+
+
+def apply_moves(moves) -> None:
+    """Carry out moves for good (in a forked child, or for `exec 3>file`)."""
+    for move in moves:
+        if move[0] == "dup2":
+            _, source, target = move
+            if source == target:
+                os.set_inheritable(target, True)
+            else:
+                os.dup2(source, target)
+        else:
+            try:
+                os.close(move[1])
+            except OSError:
+                pass

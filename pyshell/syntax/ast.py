@@ -133,6 +133,17 @@ class Word(Node):
     parts: tuple[Part, ...]
 
 
+def merge_lits(parts) -> tuple:
+    """Join neighbouring Lit parts: the tree has one Lit per run of plain text."""
+    merged: list = []
+    for part in parts:
+        if merged and isinstance(part, Lit) and isinstance(merged[-1], Lit):
+            merged[-1] = Lit(merged[-1].text + part.text)
+        else:
+            merged.append(part)
+    return tuple(merged)
+
+
 # ---------------------------------------------------------------- redirections and assignments
 
 
@@ -147,7 +158,7 @@ class Redirect(Node):
 
     op: str
     target: Word
-    fd: int | None = None
+    fd: int | str | None = None   # a str: bash's {name}>file, the shell picks the fd
     heredoc: Word | None = None
 
 
@@ -173,11 +184,14 @@ class SimpleCommand(Node):
 
 
 class Pipeline(Node):
-    """``[!] cmd1 | cmd2 |& cmd3``. ``stderr_too[i]`` is True when edge i is ``|&``."""
+    """``[!] cmd1 | cmd2 |& cmd3``. ``stderr_too[i]`` is True when edge i is ``|&``.
+    ``timed`` is bash's ``time`` keyword written before it: "bash", or "posix" for
+    ``time -p`` (the report's format)."""
 
     commands: tuple["Command", ...]
     negated: bool = False
     stderr_too: tuple[bool, ...] = ()
+    timed: str | None = None
 
 
 class AndOr(Node):

@@ -101,9 +101,7 @@ def _regex_word(scanner, raw) -> ast.Word:
     return ast.Word(_merge(parts), pos=scanner.source.pos(first))
 
 
-def _merge(parts) -> tuple:
-    from .lexer import _merge as merge
-    return merge(parts)
+_merge = ast.merge_lits
 
 
 class _Parser:

@@ -63,3 +63,18 @@ def in_host_network():
     finally:
         syscalls.setns(ours, syscalls.CLONE_NEWNET)
         os.close(ours)
+
+
+def own_pysh_cgroups() -> set[str]:
+    """The pysh-* cgroups of containers started from this process's own cgroup. On a machine
+    shared with others running containers too, theirs come and go meanwhile; ours nest under our
+    memory cgroup (v1: runc's placement) or our own cgroup (v2), which theirs do not."""
+    from pyshell.contain.kernel.cgroups import own_cgroups
+
+    mine = own_cgroups()
+    parents = [f"/sys/fs/cgroup/memory{mine.get('memory', '/')}".rstrip("/"),
+               f"/sys/fs/cgroup{mine.get('', '/')}".rstrip("/")]
+    if parents == ["/sys/fs/cgroup/memory", "/sys/fs/cgroup"]:
+        return all_pysh_cgroups()  # we are at the top: nothing tells ours from others'
+    names = {os.path.basename(path) for path in all_pysh_cgroups() if os.path.dirname(path) in parents}
+    return {path for path in all_pysh_cgroups() if os.path.basename(path) in names}

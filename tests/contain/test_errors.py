@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from container_checks import all_pysh_cgroups
+from container_checks import own_pysh_cgroups
 
 CASES = [
     # (argv, status, the whole stderr line)
@@ -48,12 +48,12 @@ def test_name_clash(root_contain):
 
 def test_failed_start_leaves_nothing(root_contain):
     # The setup fails late (in PID 1, after cgroup, namespaces and mounts): the exec.
-    cgroups_before = all_pysh_cgroups()
+    cgroups_before = own_pysh_cgroups()
     done = root_contain.run("run", "--memory", "64m", "-v", "vol:/v", "busybox", "/no/such/program")
     assert done.returncode == 127
     assert done.stderr.strip() == 'pysh: contain run: exec "/no/such/program": No such file or directory'
     assert not root_contain.container_ids()
-    assert all_pysh_cgroups() == cgroups_before
+    assert own_pysh_cgroups() == cgroups_before
     # A user that does not exist in the image fails in setup too.
     done = root_contain.run("run", "-u", "ghost", "busybox", "true")
     assert done.returncode == 125

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -129,6 +130,10 @@ def case_two_stages(x, tmp):
     closes = [step.text for step in x.steps if step.actor == x.shell_pid and step.text.startswith("close(")
               and f"pipe:[{made}]" in step.why]
     assert len(closes) == 2
+    from pyshell.explain import draw
+
+    drawn = "\n".join(draw.render(x, draw.Style(ascii=True), 200))
+    assert re.search(rf"pipe:\[{made}\]  readlink \d+ fd 1  -->  cat \d+ fd 0   # pysh closed its copies", drawn)
 
 
 def case_three_stages(x, tmp):

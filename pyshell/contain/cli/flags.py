@@ -70,7 +70,10 @@ FLAGS = _flags(
     Flag(("-l", "--label"), "label", True, True, help="K=V"),
     Flag(("--stop-signal",), "stop_signal", True),
     Flag(("--restart",), "restart", True, help="no, on-failure[:N] or always (with -d)"),
+    Flag(("--security-opt",), "security_opt", True, True, help="seccomp=PROFILE.json|unconfined"),
+    Flag(("--device",), "device", True, True, help="HOST[:CONTAINER][:rwm]: a host device node"),
     Flag(("--explain",), "explain", help="tell each setup step and the kernel's answer as it happens"),
+    Flag(("--pull",), "pull", True, help="missing (default), always or never: pull the image from its registry"),
     # other container commands
     Flag(("-a", "--all"), "all", help="all of them, not only the running ones"),
     Flag(("-q", "--quiet"), "quiet", help="only ids"),

@@ -87,8 +87,9 @@ def import_command(options: dict, words: list[str]) -> int:
     return 0
 
 
-@images_command("bootstrap", "busybox | debian[:SUITE]",
-                "Make a base image with no registry: busybox (busybox-static) or debian (mmdebstrap)")
+@images_command("bootstrap", "busybox | debian[:SUITE] | redis | nginx | php:apache | python:3",
+                "Make an image with no registry: busybox (busybox-static), debian (mmdebstrap), or one of "
+                "the course's images built from Debian packages")
 def bootstrap_command(options: dict, words: list[str]) -> int:
     (what,) = exactly("bootstrap", 1, words)
     image = api.bootstrap(what, log=lambda line: err(line + "\n"))

@@ -45,6 +45,10 @@ MANIFEST_ACCEPT = ", ".join([oci.OCI_INDEX, oci.DOCKER_MANIFEST_LIST, oci.OCI_MA
 USER_AGENT = "pysh-contain/0.1"
 
 
+class RegistryUnreachable(ContainerError):
+    """No answer at all from the registry (no DNS, no route): first_use.py offers a way out."""
+
+
 # --------------------------------------------------------------------------- credentials
 
 
@@ -141,7 +145,7 @@ class RegistryClient:
             return error  # an HTTPError is a response too: status, headers, body
         except (urllib.error.URLError, OSError) as error:
             reason = getattr(error, "reason", error)
-            raise ContainerError(f"cannot reach registry {self.registry}: {reason}") from None
+            raise RegistryUnreachable(f"cannot reach registry {self.registry}: {reason}") from None
 
     def _authorization(self, scope: str) -> str | None:
         if scope in self.tokens:

@@ -194,13 +194,22 @@ def _meaning(what: str, args) -> str:
         options = args[4] if len(args) > 4 else ""
         parts = dict(item.split("=", 1) for item in options.split(",") if "=" in item)
         layers = parts.get("lowerdir", "").split(":")
-        return (f"{len(layers)} read-only layers (top first: the mount points, then the image's"
-                f" {len(layers) - 1}), writes go to {os.path.basename(os.path.dirname(parts.get('upperdir', '')))}"
-                "/upper")
+        names = " ".join(_short_layer(layer) for layer in layers[1:])
+        return (f"{len(layers)} read-only layers, top first: the mount points, then the image's"
+                f" {len(layers) - 1} ({names}); every write goes to the container's upper dir")
     for start, meaning in MEANINGS:
         if what.startswith(start):
             return meaning
     return ""
+
+
+def _short_layer(path: str) -> str:
+    """A layer directory by the start of its digest (…/sha256/86cca51f9f35…/ -> 86cca51f9f35)."""
+    for part in reversed(path.rstrip("/").split("/")):
+        digest = part.split(":")[-1]
+        if len(digest) >= 12 and all(c in "0123456789abcdef" for c in digest):
+            return digest[:12]
+    return os.path.basename(path.rstrip("/"))
 
 
 def _id_maps() -> str:

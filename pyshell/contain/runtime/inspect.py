@@ -28,7 +28,7 @@ def container_document(container: state.Container) -> dict:
         "Path": spec.argv[0] if spec.argv else "",
         "Args": list(spec.argv[1:]),
         "State": {"Status": str(container.status), "Running": running, "Paused": False, "Restarting": False,
-                  "OOMKilled": False, "Dead": False, "Pid": container.pid if running else 0,
+                  "OOMKilled": container.oom_killed, "Dead": False, "Pid": container.pid if running else 0,
                   "ExitCode": container.exit_code or 0, "Error": "",
                   "StartedAt": container.started_at or "0001-01-01T00:00:00Z",
                   "FinishedAt": container.finished_at or "0001-01-01T00:00:00Z"},

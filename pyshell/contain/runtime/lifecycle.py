@@ -36,7 +36,7 @@ from pathlib import Path
 
 # Imported here, not where the forked supervisor and PID 1 use them: an import in a forked child
 # is redone at every start (the child's modules die with it), in the parent it is done once.
-from pyshell.contain.kernel import cgroups, syscalls, userns
+from pyshell.contain.kernel import cgroups, seccomp, syscalls, userns
 from pyshell.contain.kernel.osio import close_fds_except, exit_status, process_start_time, read_all, read_line
 from pyshell.contain.runtime import protocol, setup, state, supervisor, teardown
 from pyshell.contain.runtime.protocol import PidFile, Running, SupervisorArgs
@@ -60,13 +60,16 @@ NAMESPACES = syscalls.CLONE_NEWNS | syscalls.CLONE_NEWUTS | syscalls.CLONE_NEWIP
 # --------------------------------------------------------------------------- create
 
 
-def create(home: Path, spec: ContainerSpec) -> state.Container:
-    """Make the container's directory and config; the name is checked and taken under the lock."""
+def create(home: Path, spec: ContainerSpec, starting: bool = False) -> state.Container:
+    """Make the container's directory and config; the name is checked and taken under the lock.
+    ``starting``: `start` follows at once (`run`), so the mark that we are at it stays (see start)."""
     directory = state.containers_dir(home) / spec.id
     with locked(state.lock_path(home)):
         taken = state.names_in_use(home)
         if spec.name in taken:
             raise ContainerError(f'the container name "{spec.name}" is already in use')
+        directory.mkdir(parents=True)
+        state.mark_starting(directory)  # first: a create cut short is then found and removed
         for sub in ("rootfs/upper", "rootfs/work", "rootfs/merged", "etc"):
             (directory / sub).mkdir(parents=True, exist_ok=True)
         cgroup = None
@@ -75,6 +78,8 @@ def create(home: Path, spec: ContainerSpec) -> state.Container:
             cgroup = found.to_json() if found else None
         created = state.now_iso()
         state.save_config(directory, spec, created, cgroup)
+        if not starting:
+            state.clear_starting(directory)
     # What state.load() would read back from the files just written.
     return state.Container(directory, spec, created, cgroup, state.State.CREATED, None, "", "", 0, 0)
 
@@ -116,6 +121,8 @@ class Started:
         self._loaded = None
         self.status_fd = status_fd  # foreground: the supervisor writes PID 1's exit status there
         self.supervisor_pid = supervisor_pid  # our child, when no middle process stands between
+        self.oom_killed = False  # set by wait_status
+        self.supervisor_lost = False  # it died without telling a status (kill -9): set by wait_status
 
     @property
     def container(self) -> state.Container:
@@ -132,7 +139,12 @@ def start(home: Path, container: state.Container, foreground: bool, restarting: 
     ``restarting``: the supervisor applies the restart policy (its count and the stop mark stay)."""
     spec = container.spec
     state.require(container, "start")
+    seccomp.filter_for(spec.seccomp, spec.capabilities)  # compiled here, before anything is made or forked
+    # Until we return, the container directory says that we are starting it: if we are killed
+    # half-way, the next command releases what we made (state.reconcile).
+    state.mark_starting(container.dir)
     with contextlib.ExitStack() as undo:
+        undo.callback(state.clear_starting, container.dir)
         stale_files = ("running", "exit") if restarting else ("running", "exit", "stopped", "restarts")
         for stale in stale_files:
             (container.dir / stale).unlink(missing_ok=True)
@@ -168,6 +180,11 @@ def start(home: Path, container: state.Container, foreground: bool, restarting: 
             status, message = protocol.parse_failure(failure)
             raise ContainerError(message, status)
         undo.pop_all()
+    # The supervisor writes `running` before it lets us go, then may be done already (an --rm
+    # `true`: the directory is gone). If it died before, the mark stays: the next command
+    # after us cleans up (reconcile), and `run` removes an --rm container at once.
+    if (container.dir / "running").exists() or not (container.dir / "config.json").exists():
+        state.clear_starting(container.dir)
     os.close(start_r)
     if network is not None:
         network.close_sockets()  # the supervisor has them now
@@ -260,6 +277,8 @@ def _make_cgroup(container: state.Container):
     try:
         cgroup.create()
         cgroup.set_limits(spec.memory, spec.cpus, spec.pids_limit)
+        if os.geteuid() == 0:  # before PID 1 joins: nothing it runs may open a host device (devices.py)
+            cgroup.limit_devices(_device_rules(spec))
         if setup.reporter is not None:
             setup.reporter.cgroup(cgroup, spec)
     except ContainerError:
@@ -268,6 +287,13 @@ def _make_cgroup(container: state.Container):
             raise
         return None  # rootless without limits: run without a cgroup of our own
     return cgroup
+
+
+def _device_rules(spec: ContainerSpec):
+    from pyshell.contain.kernel import devices
+
+    return devices.DEFAULT_RULES + tuple(devices.DeviceRule(d.kind, d.major, d.minor, d.access)
+                                         for d in spec.devices)
 
 
 def _supervisor_entry(container, cgroup, network, start_w: int, status_w: int | None, daemon: bool,
@@ -415,6 +441,10 @@ def _container_init(spec: ContainerSpec, directory: str, cgroup, network, stdio:
             os._exit(1)  # the supervisor died before releasing us
 
     try:
+        # If the supervisor dies (kill -9), so do we, and with PID 1 its whole PID namespace:
+        # no container process lives on unwatched. (Before it releases us it cannot die unseen:
+        # wait_for_cgroup then reads EOF.)
+        syscalls.prctl(syscalls.PR_SET_PDEATHSIG, 9)
         if cgroup is not None and cgroup.joins_itself_fast:
             cgroup.join()
             if setup.reporter is not None:
@@ -485,6 +515,8 @@ def wait_status(started: Started) -> int:
     _reap_exited_supervisors()
     if not _reap(started.supervisor_pid, block=False):
         _exiting_supervisors.append(started.supervisor_pid)  # still freeing its memory: later
+    started.oom_killed = protocol.status_says_oom_killed(line)
+    started.supervisor_lost = not line.strip()
     return protocol.parse_status(line)
 
 
@@ -523,8 +555,9 @@ def stop(container: state.Container, timeout: float) -> None:
         if container.spec.restart != "no":
             _wait_restart_decision(container, timeout)
         return
-    stop_signal = getattr(signal, container.spec.stop_signal or "SIGTERM", signal.SIGTERM)
-    send_signal(container, stop_signal)
+    from pyshell.contain.validation import signal_number
+
+    send_signal(container, signal_number(container.spec.stop_signal or "SIGTERM"))
     if not wait_supervisor(container, timeout):
         send_signal(container, signal.SIGKILL)
         wait_supervisor(container, None)
@@ -580,6 +613,9 @@ def remove(home: Path, container: state.Container, force: bool, volumes: bool = 
         _wait_restart_decision(container, 0)
     with locked(state.lock_path(home)):
         teardown.release_cgroup(cgroups.from_json(container.cgroup))
+        # The config goes first: a removal cut short leaves a directory that the next command
+        # knows for a leftover (state.reconcile), not a container.
+        (container.dir / "config.json").unlink(missing_ok=True)
         for path in removable_paths(container, volumes):
             teardown.remove_tree(path)
 
@@ -587,9 +623,10 @@ def remove(home: Path, container: state.Container, force: bool, volumes: bool = 
 # --------------------------------------------------------------------------- run
 
 
-def run(home: Path, spec: ContainerSpec, attach_terminal=None) -> int:
-    """`contain run`: create, start, and (unless -d) wait; returns the container's exit status."""
-    container = create(home, spec)
+def run(home: Path, spec: ContainerSpec, attach_terminal=None, notice=None) -> int:
+    """`contain run`: create, start, and (unless -d) wait; returns the container's exit status.
+    ``notice(text)`` hears what the user should know beyond the status (an OOM kill)."""
+    container = create(home, spec, starting=True)
     try:
         started = start(home, container, foreground=not spec.detach)
     except BaseException:
@@ -601,7 +638,13 @@ def run(home: Path, spec: ContainerSpec, attach_terminal=None) -> int:
         if attach_terminal(started.container) is None:  # detached with Ctrl-P Ctrl-Q
             os.close(started.status_fd)
             return 0
-    return wait_status(started)
+    status = wait_status(started)
+    if started.supervisor_lost and spec.autoremove:
+        remove(home, state.load(container.dir) or container, force=True, volumes=True)
+    if started.oom_killed and notice is not None:
+        notice(f"the container was killed by the OOM killer (memory limit {spec.memory} bytes)"
+               if spec.memory else "the container was killed by the OOM killer")
+    return status
 
 
 def run_for_build(image, argv, env, workdir: str = "/", user: str = "", network: str = "none",
@@ -658,6 +701,7 @@ def exec_in(container: state.Container, argv, env, user: str, workdir: str, tty:
     namespaces = ["ipc", "uts", "net", "cgroup", "pid", "mnt"]
     if spec.rootless:
         namespaces.insert(0, "user")
+    seccomp.filter_for(spec.seccomp, spec.capabilities)  # the container's filter, compiled before the fork
     # With -t the pty must come from the container's own /dev/pts (so `tty` names it there):
     # the child opens it after joining the mount namespace and passes us the master end.
     our_end, their_end = socket.socketpair() if tty else (None, None)
@@ -670,6 +714,7 @@ def exec_in(container: state.Container, argv, env, user: str, workdir: str, tty:
         try:
             # Open every namespace first: once in the mount namespace, /proc is the container's.
             fds = [(name, os.open(f"/proc/{pid}/ns/{name}", os.O_RDONLY | os.O_CLOEXEC)) for name in namespaces]
+            program = seccomp.filter_for(spec.seccomp, spec.capabilities)  # compiled above: a cache hit
             cgroup = cgroups.from_json(container.cgroup)
             if cgroup is not None:
                 cgroup.join()  # before the namespaces (we would not see the cgroup fs): limits apply to us too
@@ -692,7 +737,7 @@ def exec_in(container: state.Container, argv, env, user: str, workdir: str, tty:
                 full_env = dict(item.split("=", 1) for item in spec.env)
                 full_env.update(item.split("=", 1) for item in env)
                 setup.exec_process(argv, full_env, user if user else spec.user, workdir or spec.workdir,
-                                   stdio, spec.capabilities, spec.rootless)
+                                   stdio, spec.capabilities, spec.rootless, program)
             os.close(error_w)
             if slave is not None:
                 os.close(slave)

@@ -57,15 +57,19 @@ def parse_failure(data: bytes, default_status: int = 125) -> tuple[int, str]:
     return default_status, text
 
 
-def format_status(status: int) -> bytes:
-    """Supervisor -> a foreground `contain run`: PID 1's exit status."""
-    return f"{status}\n".encode()
+def format_status(status: int, oom_killed: bool = False) -> bytes:
+    """Supervisor -> a foreground `contain run`: PID 1's exit status (and whether the OOM killer struck)."""
+    return f"{status}{' oom-killed' if oom_killed else ''}\n".encode()
 
 
 def parse_status(data: bytes) -> int:
     """255 when the supervisor died without telling a status (Docker's 'unknown')."""
-    text = data.decode(errors="replace").strip()
-    return int(text) if text.isdigit() else 255
+    words = data.decode(errors="replace").split()
+    return int(words[0]) if words and words[0].isdigit() else 255
+
+
+def status_says_oom_killed(data: bytes) -> bool:
+    return "oom-killed" in data.decode(errors="replace").split()[1:]
 
 
 # --------------------------------------------------------------------------- supervisor argv
@@ -245,20 +249,26 @@ class Running(Record):
 
 
 class Exit(Record):
-    """The ``exit`` file, written by the supervisor when it reaped PID 1 (or by reconcile: 255)."""
+    """The ``exit`` file, written by the supervisor when it reaped PID 1 (or by reconcile: 255).
+    Words after the time: ``oom-killed`` (the OOM killer killed a process of the container) and
+    ``removing`` (an --rm container being removed: should the supervisor die before it is done,
+    the next command finishes the job)."""
 
     status: int
     finished_at: str
+    oom_killed: bool = False
+    removing: bool = False
 
     def format(self) -> str:
-        return f"{self.status} {self.finished_at}\n"
+        marks = (" oom-killed" if self.oom_killed else "") + (" removing" if self.removing else "")
+        return f"{self.status} {self.finished_at}{marks}\n"
 
     @classmethod
     def parse(cls, text: str) -> Exit | None:
         words = text.split()
         if len(words) < 2:
             return None
-        return cls(int(words[0]), words[1])
+        return cls(int(words[0]), words[1], "oom-killed" in words[2:], "removing" in words[2:])
 
 
 class PidFile(Record):

@@ -76,12 +76,17 @@ def run(options: SupervisorArgs) -> None:
     from pyshell.contain.kernel import cgroups
     from pyshell.contain.runtime import teardown
 
+    cgroup = cgroups.from_json(options.cgroup)
+    # The OOM killer's count, read before the cgroup goes: Docker's OOMKilled. And for --rm,
+    # "removing": should we die before the removal below is done, the next command finishes it.
+    oom_killed = cgroup is not None and cgroup.oom_kills() > 0
     try:
-        atomic_write(f"{directory}/exit", Exit(status, now_iso()).format(), durable=False)
+        atomic_write(f"{directory}/exit", Exit(status, now_iso(), oom_killed, options.autoremove).format(),
+                     durable=False)
     finally:
         if options.proxy or options.slirp or options.network:
             _release_network(directory, options)
-        teardown.release_cgroup(cgroups.from_json(options.cgroup))
+        teardown.release_cgroup(cgroup)
         if options.autoremove:
             for path in options.remove:
                 teardown.remove_tree(path)
@@ -89,7 +94,7 @@ def run(options: SupervisorArgs) -> None:
     # 5. A foreground `contain run` waits for this line.
     if options.status_pipe is not None:
         try:
-            os.write(options.status_pipe, protocol.format_status(status))
+            os.write(options.status_pipe, protocol.format_status(status, oom_killed))
         except BrokenPipeError:
             pass  # the user detached (Ctrl-P Ctrl-Q): nobody is waiting any more
     os._exit(0)
