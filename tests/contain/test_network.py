@@ -421,6 +421,9 @@ def test_network_connect_and_disconnect_a_running_container(root_contain, lan):
     try:
         _web(c, "multi")  # on the default bridge: 172.17.0.0/16, user networks from 172.18
         c.out("network", "connect", "--alias", "second-name", "extra", "multi")
+        done = c.run("network", "connect", "extra", "multi")
+        assert (done.returncode, done.stderr) == (125, "pysh: contain network: endpoint with name multi already "
+                                                       "exists in network extra\n")
         addresses = c.out("exec", "multi", "ip", "-o", "-4", "addr")
         assert "eth0    inet 172.17.0." in addresses and "eth1    inet 172.18.0." in addresses
         got = c.out("run", "--rm", "--network", "extra", "busybox", "wget", "-qO-", "http://second-name/hostname")
