@@ -473,3 +473,14 @@ def test_names_the_network_does_not_know_go_to_the_hosts_resolver(root_contain, 
         upstream.kill()
         upstream.wait()
         c.run("network", "rm", "outside")
+
+
+def test_a_failed_start_on_the_bridge_leaves_nothing(contain, lan):
+    """PID 1 fails late (its exec): the lease, the veth, the proxy and its port all go (the
+    ``lan`` fixture checks the first three); the port is free again at once."""
+    done = contain.run("run", "-p", "8484:80", "busybox", "/no/such/program")
+    assert done.returncode == 127 and "No such file or directory" in done.stderr
+    assert not lan.leases()
+    probe = socket.socket()
+    probe.bind(("0.0.0.0", 8484))
+    probe.close()
