@@ -609,8 +609,7 @@ def networks(home=None) -> list[NetworkInfo]:
 
     home = _home(home)
     found = [NetworkInfo("host".ljust(12, "0"), "host", "host"), NetworkInfo("none".ljust(12, "0"), "none", "null")]
-    if os.geteuid() == 0:
-        found.append(_network_info(store.default_network()))
+    found.append(_network_info(store.default_network(plan=False)))
     found += [_network_info(network) for network in store.user_networks(home)]
     return sorted(found, key=lambda info: info.name)
 

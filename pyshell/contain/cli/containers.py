@@ -175,6 +175,8 @@ def _tmpfs_mount(text: str) -> api.Mount:
          interspersed=False)
 def cmd_run(options: dict, words: list[str]) -> int:
     spec = build_spec(options, words)
+    if spec.ports and spec.network == "host":
+        err("WARNING: Published ports are discarded when using host network mode\n")  # as Docker
     if spec.tty and spec.interactive and not spec.detach and not os.isatty(0):
         raise ContainerError("the input device is not a TTY", 1)
     status = api.run(spec, explain=bool(options.get("explain")),
