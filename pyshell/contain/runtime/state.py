@@ -261,7 +261,8 @@ def reconcile(home: Path) -> None:
             cgroup = cgroups.from_json(container.cgroup)
             if cgroup:
                 cgroup.remove()
-            atomic_write(container.dir / "exit", Exit(255, now_iso()).format())
+            # "removing" for --rm: if we are killed before the removal is done, the next one does it.
+            atomic_write(container.dir / "exit", Exit(255, now_iso(), removing=container.spec.autoremove).format())
             if container.spec.autoremove:
                 _remove_directory(container.dir)
 
@@ -293,8 +294,12 @@ def _remove_leftover(home: Path, directory: Path) -> None:
     """A directory with neither config nor starting mark: what a removal cut short left (a
     create in progress holds the lock, and has its mark, from its first step)."""
     with locked(lock_path(home)):
-        if directory.exists() and not (directory / STARTING).exists() and not (directory / "config.json").exists():
-            _remove_directory(directory)
+        if not directory.exists() or (directory / STARTING).exists() or (directory / "config.json").exists():
+            return
+        running = read_record(directory / "running", Running)
+        if running and alive(running.supervisor_pid, running.supervisor_start):
+            return  # its supervisor is removing it (--rm) right now
+        _remove_directory(directory)
 
 
 def _remove_directory(directory: Path) -> None:
