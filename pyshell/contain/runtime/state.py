@@ -246,6 +246,7 @@ def reconcile(home: Path) -> None:
                 cgroup = cgroups.from_json(container.cgroup) if container else None
                 if cgroup:
                     cgroup.remove()
+                _release_network(directory, directory.name)
                 _remove_directory(directory)
             continue
         if exited:
@@ -261,6 +262,7 @@ def reconcile(home: Path) -> None:
             cgroup = cgroups.from_json(container.cgroup)
             if cgroup:
                 cgroup.remove()
+            _release_network(container.dir, container.id)
             # "removing" for --rm: if we are killed before the removal is done, the next one does it.
             atomic_write(container.dir / "exit", Exit(255, now_iso(), removing=container.spec.autoremove).format())
             if container.spec.autoremove:
@@ -284,10 +286,19 @@ def _finish_interrupted_start(home: Path, directory: Path) -> None:
         cgroup = cgroups.from_json(container.cgroup if container else (config or {}).get("cgroup"))
         if cgroup:
             cgroup.remove()
+        _release_network(directory, directory.name)
         if container is None or container.spec.autoremove:
             _remove_directory(directory)
         else:
             clear_starting(directory)
+
+
+def _release_network(directory: Path, container_id: str) -> None:
+    """The address leases a container held go back (what its supervisor does when PID 1 exits)."""
+    if (directory / "network.json").exists():
+        from pyshell.contain.network import attach
+
+        attach.release(str(directory), container_id)
 
 
 def _remove_leftover(home: Path, directory: Path) -> None:
