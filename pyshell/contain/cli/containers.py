@@ -218,7 +218,9 @@ def cmd_ps(options: dict, words: list[str]) -> int:
         return 0
     rows = [["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"]]
     for c in found:
-        command_line = " ".join(c.command)
+        # As Docker: an argument with a space in it is shown in single quotes
+        # ("nginx -g 'daemon of…", the course's `docker ps`).
+        command_line = " ".join(f"'{word}'" if " " in word else word for word in c.command)
         if len(command_line) > 20 and not options.get("no_trunc"):
             command_line = command_line[:19] + "…"
         rows.append([c.id[:12], c.image, f'"{command_line}"', human_age(c.created), _status_text(c),
