@@ -167,24 +167,21 @@ def wait_port(address: tuple[str, int]) -> None:
 
 
 def start_docker_proxy(address: str) -> subprocess.Popen:
-    """docker-proxy as dockerd starts it: the listening socket as fd 4, a status pipe as fd 3."""
-    listener = socket.socket()
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 8090))
-    listener.listen(512)
+    """docker-proxy (20.10) as dockerd starts it: it binds the host port itself and says "0\n"
+    (ready) or "1\n<error>" on fd 3."""
     status_r, status_w = os.pipe()
 
     def as_dockerd_does():
         os.dup2(status_w, 3)
-        os.dup2(listener.fileno(), 4)
 
     proxy = subprocess.Popen(["docker-proxy", "-proto", "tcp", "-host-ip", "127.0.0.1", "-host-port", "8090",
                               "-container-ip", address, "-container-port", "80"], preexec_fn=as_dockerd_does,
-                             pass_fds=(status_w, listener.fileno()))
+                             pass_fds=(3, status_w), close_fds=True)  # 3: kept after preexec_fn made it
     os.close(status_w)
-    listener.close()
-    os.read(status_r, 16)
+    answer = os.read(status_r, 200)
     os.close(status_r)
+    if not answer.startswith(b"0"):
+        print(f"   (docker-proxy: {answer.decode(errors='replace').strip()})")
     return proxy
 
 
