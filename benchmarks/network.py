@@ -223,11 +223,9 @@ def main() -> None:
         contain.run("bootstrap", "busybox")
         have_docker = docker_ready()
         if have_docker:
-            rootfs = next(home.glob("image*/**/layers/*/"), None)
-            if not docker("image", "inspect", "network-busybox", check=False).returncode == 0:
-                layer = json.loads(contain.run("image-inspect", "busybox") if False else "{}")
-                busybox_root = [d for d in (home / "images").rglob("*") if (d / "bin" / "busybox").exists()]
-                subprocess.run([PEER, "load-rootfs", str(busybox_root[0]), "network-busybox"], check=True,
+            if docker("image", "inspect", "network-busybox", check=False).returncode:
+                binary = next((home / "images").rglob("bin/busybox"))  # the root of our busybox layer
+                subprocess.run([PEER, "load-rootfs", str(binary.parents[1]), "network-busybox"], check=True,
                                capture_output=True)
         else:
             print("(docker peer not running: start it with docker-peer.sh start; its columns are skipped)")

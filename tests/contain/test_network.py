@@ -90,10 +90,10 @@ def _wait(predicate, seconds: float = 10.0) -> bool:
 
 @pytest.fixture
 def lan(in_test_netns, request):
-    from pyshell.contain.kernel import syscalls as linux
+    from pyshell.contain.kernel import syscalls
 
     original = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
-    linux.unshare(linux.CLONE_NEWNET)
+    syscalls.unshare(syscalls.CLONE_NEWNET)
     internet = subprocess.Popen(["unshare", "--net", "sh", "-c", "ip link set lo up; exec sleep 1000"])
     try:
         _wait(lambda: _netns_inode(internet.pid) != _netns_inode())
@@ -120,7 +120,7 @@ def lan(in_test_netns, request):
         import shutil
 
         shutil.rmtree(f"/run/pysh/net-{_netns_inode()}", ignore_errors=True)
-        linux.setns(original, linux.CLONE_NEWNET)
+        syscalls.setns(original, syscalls.CLONE_NEWNET)
         os.close(original)
 
 
