@@ -330,7 +330,7 @@ def shift(shell, argv):
          "Set options (-e errexit, -u nounset, -x xtrace, -o pipefail...) or the positional parameters.",
          special=True)
 def set_(shell, argv):
-    from pyshell.runtime.shell import OPTION_LETTERS
+    from pyshell.runtime.shell import OPTION_LETTERS, PYSH_OPTIONS
 
     args = argv[1:]
     if not args:
@@ -364,17 +364,25 @@ def set_(shell, argv):
                         write_out(f"set {'-' if state else '+'}o {name}\n")
                 return 0
             name = args[index + 1]
-            if name not in OPTION_LETTERS:
+            if name not in OPTION_LETTERS and name not in PYSH_OPTIONS:
                 raise PyshError(f"set: {name}: invalid option name", status=2)
             _set_option(shell, name, turn_on)
             index += 2
             continue
+        index += 1
         for letter in arg[1:]:
+            if letter == "o":   # -eo pipefail: the option name is the next argument
+                if index == len(args):
+                    raise PyshError(f"set: {arg[0]}o: option requires an argument", status=2)
+                if args[index] not in OPTION_LETTERS:
+                    raise PyshError(f"set: {args[index]}: invalid option name", status=2)
+                _set_option(shell, args[index], turn_on)
+                index += 1
+                continue
             name = shell.options.by_letter(letter)
             if name is None:
                 raise PyshError(f"set: {arg[0]}{letter}: invalid option", status=2)
             _set_option(shell, name, turn_on)
-        index += 1
     return 0
 
 
@@ -1141,6 +1149,8 @@ def _front_end(module_name: str, name: str, argv) -> int:
 
 @builtin("contain", "contain COMMAND [args]", "Run and manage containers (namespaces, overlayfs, cgroups).")
 def contain(shell, argv):
+    if argv[1:2] == ["compose"]:  # `contain compose ...` is `compose ...`, as `docker compose`
+        return _front_end("pyshell.compose.cli", "compose", argv[1:])
     return _front_end("pyshell.contain.cli", "contain", argv)
 
 

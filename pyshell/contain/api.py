@@ -21,13 +21,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from pyshell.contain import validation  # noqa: F401 - part of the API: flag values as Docker and the kernel take them
-from pyshell.contain.spec import ContainerSpec, Mount  # noqa: F401 - part of the API
+from pyshell.contain.spec import ContainerSpec, Healthcheck, Mount  # noqa: F401 - part of the API
 from pyshell.errors import ContainerError
 from pyshell.record import Record
 from pyshell.statedir import pysh_home
 
 __all__ = [
-    "ContainerInfo", "ContainerError", "ContainerSpec", "Mount", "VolumeInfo",
+    "ContainerInfo", "ContainerError", "ContainerSpec", "Healthcheck", "Mount", "VolumeInfo",
     "default_spec", "create", "start", "run", "stop", "kill", "restart", "remove", "list_containers", "get",
     "inspect", "exec", "logs", "wait", "attach", "export", "commit", "prune",
     "images", "image", "ensure_image", "inspect_image", "pull", "push", "tag", "remove_image", "import_image", "build",
@@ -57,6 +57,7 @@ class ContainerInfo(Record):
     finished_at: str
     spec: ContainerSpec          # everything it was created with
     directory: Path              # PYSH_HOME/containers/ID
+    health: str = ""             # starting / healthy / unhealthy while it runs a health check, else ""
 
 
 class VolumeInfo(Record):
@@ -71,15 +72,20 @@ def _home(home) -> Path:
 
 
 def _info(container) -> ContainerInfo:
-    from pyshell.contain.runtime import lifecycle, state
+    from pyshell.contain.runtime import state
 
     status = container.status
-    if status == state.State.EXITED and lifecycle.restart_pending(container):
+    if status == state.State.EXITED and state.restart_pending(container):
         status = state.State.RESTARTING
     spec = container.spec
+    health = ""
+    if spec.healthcheck is not None and status == state.State.RUNNING:
+        from pyshell.contain.runtime.inspect import health_document
+
+        health = health_document(container)["Status"]
     return ContainerInfo(spec.id, spec.name, spec.image, spec.image_id, status, container.exit_code, container.pid,
                          dict(spec.labels), tuple(spec.argv), container.created, container.started_at,
-                         container.finished_at, spec, container.dir)
+                         container.finished_at, spec, container.dir, health)
 
 
 def _find(name_or_id: str, home: Path):
@@ -245,11 +251,20 @@ def inspect(name_or_id: str, home=None) -> dict:
 
 
 def exec(name_or_id: str, argv, env=(), user: str = "", workdir: str = "", tty: bool = False,
-         interactive: bool = False, detach: bool = False, home=None) -> int:
-    """A new process in a running container; its exit status (0 at once with ``detach``)."""
+         interactive: bool = False, detach: bool = False, home=None, explain: bool = False) -> int:
+    """A new process in a running container; its exit status (0 at once with ``detach``).
+    ``explain``: each step (setns into each namespace...) is told on stderr as it happens."""
     from pyshell.contain.runtime import lifecycle
 
     container = _find(name_or_id, _home(home))
+    if explain:
+        from pyshell.contain.runtime.explain import reporting
+
+        with reporting(container.spec.name, "exec") as told:
+            status = lifecycle.exec_in(container, list(argv), list(env), user, workdir, tty, interactive,
+                                       detach=detach)
+            told.finished(status, detach, executed=not detach)
+            return status
     return lifecycle.exec_in(container, list(argv), list(env), user, workdir, tty, interactive, detach=detach)
 
 
@@ -373,9 +388,10 @@ def inspect_image(reference: str, home=None) -> dict:
 
 
 def pull(reference: str, progress: Callable[[str], None] | None = None, interactive: bool = False, home=None):
-    from pyshell.contain.image import registry
+    """Pull from the registry; offline, the error says how to make the image here."""
+    from pyshell.contain.image.first_use import pull_or_explain
 
-    return registry.pull(_store(home), reference, progress=progress or (lambda line: None), interactive=interactive)
+    return pull_or_explain(_store(home), reference, progress=progress or (lambda line: None), interactive=interactive)
 
 
 def push(reference: str, progress: Callable[[str], None] | None = None, interactive: bool = False, home=None):

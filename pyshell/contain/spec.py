@@ -39,6 +39,25 @@ class Mount(Record):
     options: str = ""  # tmpfs options such as "size=64m"
     volume_name: str = ""
 
+    @property
+    def anonymous(self) -> bool:
+        """An anonymous volume (`-v /path`): `run --rm` and `rm -v` remove it with the container."""
+        return self.kind == "volume" and self.volume_name.startswith(ANONYMOUS_VOLUME_PREFIX)
+
+
+ANONYMOUS_VOLUME_PREFIX = "anonymous-"  # + 32 hex digits (runtime/volumes.py names them)
+
+
+class Device(Record):
+    """One --device HOST[:CTR][:rwm]: the host's node, bound at ``target``, and its numbers."""
+
+    host: str
+    target: str
+    access: str         # "rwm" or a part of it
+    kind: str           # "c" or "b"
+    major: int
+    minor: int
+
 
 class PortMapping(Record):
     """One published port (-p, -P): host_port 0 until the kernel picks one at start."""
@@ -53,15 +72,49 @@ class PortMapping(Record):
         return f"{self.container_port}/{self.protocol}"
 
 
-class Device(Record):
-    """One --device HOST[:CTR][:rwm]: the host's node, bound at ``target``, and its numbers."""
+class Healthcheck(Record):
+    """A health check, as Docker's: the test is run in the container every ``interval``
+    seconds; ``retries`` failures in a row make it unhealthy; failures during
+    ``start_period`` do not count (probes then come every ``start_interval``)."""
 
-    host: str
-    target: str
-    access: str         # "rwm" or a part of it
-    kind: str           # "c" or "b"
-    major: int
-    minor: int
+    test: tuple[str, ...]               # ("CMD", exe, args...) or ("CMD-SHELL", "command line")
+    interval: float = 30.0
+    timeout: float = 30.0
+    retries: int = 3
+    start_period: float = 0.0
+    start_interval: float = 5.0
+
+    def argv(self) -> tuple[str, ...]:
+        if self.test[0] == "CMD-SHELL":
+            return ("/bin/sh", "-c", self.test[1])
+        return tuple(self.test[1:])
+
+    def to_docker(self) -> dict:
+        """Docker's Config.Healthcheck (durations in nanoseconds), for inspect and images."""
+        ns = 1_000_000_000
+        return {"Test": list(self.test), "Interval": int(self.interval * ns), "Timeout": int(self.timeout * ns),
+                "Retries": self.retries, "StartPeriod": int(self.start_period * ns),
+                "StartInterval": int(self.start_interval * ns)}
+
+
+def healthcheck_from_docker(section) -> Healthcheck | None:
+    """An image's (or `docker inspect`'s) Healthcheck → Healthcheck; None for none or NONE.
+    A zero duration means the default, as in Docker."""
+    if not section or not section.get("Test") or section["Test"][0] == "NONE":
+        return None
+    test = tuple(section["Test"])
+    if test[0] not in ("CMD", "CMD-SHELL"):  # Docker's bare list form is CMD
+        test = ("CMD", *test)
+    defaults = Healthcheck(test)
+
+    def seconds(key, default):
+        value = section.get(key) or 0
+        return value / 1e9 if value else default
+
+    return Healthcheck(test, seconds("Interval", defaults.interval), seconds("Timeout", defaults.timeout),
+                       int(section.get("Retries") or defaults.retries),
+                       seconds("StartPeriod", defaults.start_period),
+                       seconds("StartInterval", defaults.start_interval))
 
 
 class ContainerSpec(Record):
@@ -102,6 +155,7 @@ class ContainerSpec(Record):
     hidden: bool = False                # build containers: not shown by `ps -a`
     seccomp: str = ""                   # "" our default profile, "unconfined", or a profile's JSON text
     devices: tuple[Device, ...] = ()    # --device
+    healthcheck: Healthcheck | None = None  # run by the container's supervisor (runtime/health.py)
 
     def to_json(self) -> dict:
         data = self.as_dict()
@@ -112,13 +166,15 @@ class ContainerSpec(Record):
     def from_json(cls, data: dict) -> "ContainerSpec":
         data = dict(data)
         data["mounts"] = tuple(Mount(**m) for m in data.get("mounts", ()))
+        data["devices"] = tuple(Device(**d) for d in data.get("devices", ()))
         data["ports"] = tuple(PortMapping(**p) for p in data.get("ports", ()))
         data["add_hosts"] = tuple(tuple(pair) for pair in data.get("add_hosts", ()))
-        data["devices"] = tuple(Device(**d) for d in data.get("devices", ()))
         data["capabilities"] = frozenset(data.get("capabilities", DEFAULT_CAPABILITIES))
         data["labels"] = tuple(tuple(pair) for pair in data.get("labels", ()))
         for key in ("layer_dirs", "argv", "env", "entrypoint", "cmd", "aliases", "dns", "exposed"):
             data[key] = tuple(data.get(key, ()))
+        if data.get("healthcheck"):
+            data["healthcheck"] = Healthcheck(**{**data["healthcheck"], "test": tuple(data["healthcheck"]["test"])})
         known = cls._fields
         return cls(**{key: value for key, value in data.items() if key in known})
 
@@ -184,7 +240,8 @@ def default_spec(image, image_ref: str, container_id: str | None = None, name: s
         workdir=config.working_dir or "/", user=config.user or "", hostname=container_id[:12],
         rootless=os.geteuid() != 0, stop_signal=config.stop_signal or "SIGTERM",
         labels=tuple(sorted(dict(config.labels).items())), entrypoint=entrypoint, cmd=cmd,
-        exposed=tuple(config.exposed_ports))
+        exposed=tuple(config.exposed_ports),
+        healthcheck=healthcheck_from_docker(config.healthcheck))
 
 
 def merge_capabilities(add: list[str], drop: list[str]) -> frozenset[str]:

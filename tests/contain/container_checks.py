@@ -6,6 +6,8 @@ import contextlib
 import os
 from pathlib import Path
 
+from netns import in_host_network  # noqa: F401 - for the tests that reach the mirror
+
 
 def cgroup_dirs(short_id: str) -> list[str]:
     found = []
@@ -41,28 +43,6 @@ def all_pysh_cgroups() -> set[str]:
     for directory, subdirs, _ in os.walk("/sys/fs/cgroup"):
         found |= {os.path.join(directory, d) for d in subdirs if d.startswith("pysh-")}
     return found
-
-
-# The machine's network namespace, as this process had it when the tests were collected (before
-# conftest.py moved it into the test namespace); /proc/1/ns/net may not be ours to open.
-HOST_NETNS = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
-
-
-@contextlib.contextmanager
-def in_host_network():
-    """For a step that must reach this machine's network (Debian's mirror, for `build` with the
-    host network): the pytest process goes back to init's network namespace meanwhile. Container
-    tests otherwise run in a namespace of their own (conftest.py), where the default bridge
-    network's bridge, veths and rules are made: never start such a container inside this."""
-    from pyshell.contain.kernel import syscalls
-
-    ours = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        syscalls.setns(HOST_NETNS, syscalls.CLONE_NEWNET)
-        yield
-    finally:
-        syscalls.setns(ours, syscalls.CLONE_NEWNET)
-        os.close(ours)
 
 
 def own_pysh_cgroups() -> set[str]:

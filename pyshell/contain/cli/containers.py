@@ -16,7 +16,9 @@ from pyshell.errors import ContainerError
 
 RUN_FLAGS = ("tty interactive rm detach name env env_file volume tmpfs workdir hostname entrypoint user read_only "
              "memory cpus pids_limit cap_add cap_drop init network userns label stop_signal restart explain "
-             "publish publish_all expose ip network_alias add_host dns pull security_opt device")
+             "pull security_opt device publish publish_all expose ip network_alias add_host dns "
+             "health_cmd health_interval health_timeout health_retries health_start_period health_start_interval "
+             "no_healthcheck")
 
 
 # --------------------------------------------------------------------------- run, create
@@ -83,9 +85,52 @@ def build_spec(options: dict, words: list[str], command_name: str = "run") -> ap
         init=bool(options.get("init")), rootless=rootless, **network,
         stop_signal=options.get("stop_signal") or spec.stop_signal, labels=tuple(sorted(labels.items())),
         restart=restart, seccomp=validation.seccomp_setting(options["security_opt"]),
-        devices=tuple(validation.device(text) for text in options["device"]))
+        devices=tuple(validation.device(text) for text in options["device"]),
+        healthcheck=_healthcheck(options, spec.healthcheck))
     api.validate(spec)
     return spec
+
+
+def _healthcheck(options: dict, from_image):
+    """--health-* flags over the image's HEALTHCHECK (Docker: each flag replaces one setting);
+    --no-healthcheck drops both."""
+    from pyshell.contain.spec import Healthcheck
+
+    if options.get("no_healthcheck"):
+        if options.get("health_cmd"):
+            raise ContainerError("--no-healthcheck conflicts with --health-* options", USAGE_ERROR)
+        return None
+    check = from_image
+    if options.get("health_cmd"):
+        check = (check or Healthcheck(())).replace(test=("CMD-SHELL", options["health_cmd"]))
+    given = [key for key in ("health_interval", "health_timeout", "health_retries", "health_start_period",
+                             "health_start_interval") if options.get(key)]
+    if check is None:
+        if given:
+            raise ContainerError(f"--{given[0].replace('_', '-')} needs --health-cmd "
+                                 "(or an image with a HEALTHCHECK)", USAGE_ERROR)
+        return None
+    changes = {}
+    for key in given:
+        field = key.removeprefix("health_")
+        try:
+            changes[field] = int(options[key]) if field == "retries" else _seconds(options[key])
+        except ValueError:
+            raise ContainerError(f"invalid --{key.replace('_', '-')} {options[key]!r}", USAGE_ERROR) from None
+    return check.replace(**changes)
+
+
+def _seconds(text: str) -> float:
+    """A positive Go duration (30s, 1m30s, 500ms), as Docker's --health-* flags take them."""
+    from pyshell.units import UnitError, parse_duration
+
+    try:
+        seconds = parse_duration(text) / 1e9
+    except UnitError:
+        raise ValueError(text) from None
+    if seconds <= 0:
+        raise ValueError(text)
+    return seconds
 
 
 def _restart_policy(options: dict) -> str:
@@ -153,14 +198,14 @@ def cmd_create(options: dict, words: list[str]) -> int:
 
 
 @command("exec", "[OPTIONS] CONTAINER COMMAND [ARG...]", "Run a command in a running container",
-         "tty interactive env user workdir detach", interspersed=False)
+         "tty interactive env user workdir detach explain", interspersed=False)
 def cmd_exec(options: dict, words: list[str]) -> int:
     at_least("exec", 2, words, ": CONTAINER COMMAND [ARG...]")
     env = [item if "=" in item else f"{item}={os.environ.get(item, '')}"
            for item in map(api.validation.environment_variable, options["env"])]
     return api.exec(words[0], words[1:], env, options.get("user") or "", options.get("workdir") or "",
                     tty=bool(options.get("tty")), interactive=bool(options.get("interactive")),
-                    detach=bool(options.get("detach")))
+                    detach=bool(options.get("detach")), explain=bool(options.get("explain")))
 
 
 @command("ps", "[OPTIONS]", "List containers", "all quiet no_trunc")
@@ -173,7 +218,9 @@ def cmd_ps(options: dict, words: list[str]) -> int:
         return 0
     rows = [["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"]]
     for c in found:
-        command_line = " ".join(c.command)
+        # As Docker: an argument with a space in it is shown in single quotes
+        # ("nginx -g 'daemon of…", the course's `docker ps`).
+        command_line = " ".join(f"'{word}'" if " " in word else word for word in c.command)
         if len(command_line) > 20 and not options.get("no_trunc"):
             command_line = command_line[:19] + "…"
         rows.append([c.id[:12], c.image, f'"{command_line}"', human_age(c.created), _status_text(c),
@@ -184,7 +231,10 @@ def cmd_ps(options: dict, words: list[str]) -> int:
 
 def _status_text(container: api.ContainerInfo) -> str:
     if container.state == "running":
-        return "Up " + human_age(container.started_at).removesuffix(" ago")
+        up = "Up " + human_age(container.started_at).removesuffix(" ago")
+        if container.health:
+            up += " (health: starting)" if container.health == "starting" else f" ({container.health})"
+        return up
     if container.state in ("exited", "restarting"):
         word = "Restarting" if container.state == "restarting" else "Exited"
         return f"{word} ({container.exit_code}) {human_age(container.finished_at)}"

@@ -12,7 +12,7 @@ the keys it takes in its @command line.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from pyshell.errors import ContainerError
 from pyshell.record import Record
@@ -74,6 +74,13 @@ FLAGS = _flags(
     Flag(("--device",), "device", True, True, help="HOST[:CONTAINER][:rwm]: a host device node"),
     Flag(("--explain",), "explain", help="tell each setup step and the kernel's answer as it happens"),
     Flag(("--pull",), "pull", True, help="missing (default), always or never: pull the image from its registry"),
+    Flag(("--health-cmd",), "health_cmd", True, help="command run in the container to check its health"),
+    Flag(("--health-interval",), "health_interval", True, help="time between checks (30s)"),
+    Flag(("--health-timeout",), "health_timeout", True, help="longest a check may run (30s)"),
+    Flag(("--health-retries",), "health_retries", True, help="failures in a row that make it unhealthy (3)"),
+    Flag(("--health-start-period",), "health_start_period", True, help="failures then do not count (0s)"),
+    Flag(("--health-start-interval",), "health_start_interval", True, help="time between checks then (5s)"),
+    Flag(("--no-healthcheck",), "no_healthcheck", help="no health check, not even the image's"),
     # other container commands
     Flag(("-a", "--all"), "all", help="all of them, not only the running ones"),
     Flag(("-q", "--quiet"), "quiet", help="only ids"),

@@ -15,6 +15,16 @@ def restart_count(directory: Path) -> int:
         return 0
 
 
+def health_document(container: state.Container) -> dict | None:
+    """State.Health: the keeper's record (runtime/health.py); "starting" before its first
+    write; None for a container without a health check."""
+    from pyshell.contain.runtime import health
+
+    if container.spec.healthcheck is None:
+        return None
+    return health.read_health(container.dir) or {"Status": "starting", "FailingStreak": 0, "Log": []}
+
+
 def container_document(container: state.Container) -> dict:
     from pyshell.contain.network import report
 
@@ -22,7 +32,7 @@ def container_document(container: state.Container) -> dict:
     running = container.status == state.State.RUNNING
     network_settings, port_bindings, exposed_ports = report.inspect_settings(
         spec, container.dir, container.pid if running else 0)
-    return {
+    document = {
         "Id": container.id,
         "Created": container.created,
         "Path": spec.argv[0] if spec.argv else "",
@@ -56,3 +66,8 @@ def container_document(container: state.Container) -> dict:
         "NetworkSettings": network_settings,
         "Cgroup": container.cgroup,
     }
+    health = health_document(container)
+    if health is not None:
+        document["State"]["Health"] = health
+        document["Config"]["Healthcheck"] = spec.healthcheck.to_docker()
+    return document

@@ -98,11 +98,13 @@ class SupervisorArgs(Record):
     network: bool = False            # give the address lease back when PID 1 exits (network/attach.py)
     proxy: tuple[int, int] | None = None  # the port proxy: (pid, write end of its release pipe)
     slirp: tuple[int, int] | None = None  # rootless: slirp4netns (pid, write end of its exit pipe)
+    keeper_pid: int | None = None    # health.py's keeper, a child: told PID 1's pid on ...
+    keeper_pipe: int | None = None   # ... this pipe (write end)
 
     def passed_fds(self) -> list[int]:
         """The fds the supervisor must inherit."""
         names = ("error_pipe", "start_pipe", "status_pipe", "master", "listen", "stdout_pipe", "stderr_pipe",
-                 "stdout_to", "stderr_to", "log")
+                 "stdout_to", "stderr_to", "log", "keeper_pipe")
         fds = [value for value in (getattr(self, name) for name in names) if value is not None]
         return fds + [pair[1] for pair in (self.proxy, self.slirp) if pair is not None]
 

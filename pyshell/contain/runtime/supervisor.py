@@ -15,8 +15,8 @@ It is the parent of the container's PID 1, and it:
 5. reports the status to a foreground `contain run`.
 
 Restart policies are kept by restart.py, outside: this process can't fork a second PID 1 (its
-PID namespace died with the first one). Health checks and a userland port proxy belong here
-(they come with networking and compose): they are more sources in the loop of ``relay()``.
+PID namespace died with the first one). Health checks are run by a child of this process,
+the keeper, forked before the PID namespace (health.py) and told PID 1's pid here.
 
 Only cheap modules are imported (no json, no pathlib, no signal), so it starts in ~15 ms.
 """
@@ -63,6 +63,9 @@ def run(options: SupervisorArgs) -> None:
                       process_start_time(container_pid), now_iso())
     atomic_write(f"{directory}/running", running.format(), durable=False)
     os.close(options.start_pipe)
+    if options.keeper_pipe is not None:  # the health checks' keeper waits for PID 1 (health.py)
+        write_all(options.keeper_pipe, f"{container_pid}\n".encode())
+        os.close(options.keeper_pipe)
 
     # 3. Relay the terminal while PID 1 runs (or just wait for it when there is none).
     if options.master is not None:
@@ -71,6 +74,9 @@ def run(options: SupervisorArgs) -> None:
         status = copy_output_streams(container_pid, options)
     else:
         status = wait_exit_status(container_pid)
+
+    if options.keeper_pid is not None:
+        os.waitpid(options.keeper_pid, 0)  # it ends with PID 1 (it watches a pidfd), even mid-check
 
     # 4. Record the exit, then undo what the container held on the host (even if recording failed).
     from pyshell.contain.kernel import cgroups
