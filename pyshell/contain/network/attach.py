@@ -81,9 +81,9 @@ class Plan:
     def after_unshare(self) -> None:
         """PID 1, right after unshare: the other container's namespace (container:NAME)."""
         if self.mode == "container":
-            from pyshell.contain.kernel import syscalls as linux
+            from pyshell.contain.kernel import syscalls
 
-            linux.setns(self._join_fd, linux.CLONE_NEWNET)
+            syscalls.setns(self._join_fd, syscalls.CLONE_NEWNET)
             os.close(self._join_fd)
         elif self.mode == "slirp4netns":
             _loopback_up()

@@ -115,6 +115,14 @@ def default_network(plan: bool = True) -> Network:
         pass
     if not plan:
         return Network(DEFAULT, "0" * 64, "", "", DEFAULT_DEVICE, dns=False)
+    from pyshell.contain.network import links
+
+    if links.exists(DEFAULT_DEVICE):  # made here before, its record lost: the bridge says what it is
+        for address in links.link_details(DEFAULT_DEVICE)["addresses"]:
+            gateway, _, prefix = address.partition("/")
+            network, length = ipam.parse_cidr(f"{gateway}/{prefix}")
+            return Network(DEFAULT, _default_id(), f"{ipam.to_text(network)}/{length}", gateway, DEFAULT_DEVICE,
+                           dns=False)
     subnet = _free_subnet([], ipam.runtime_dir(), for_default=True)
     return Network(DEFAULT, _default_id(), subnet, _gateway_of(subnet), DEFAULT_DEVICE, dns=False)
 
