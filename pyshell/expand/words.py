@@ -305,7 +305,7 @@ def _value_or_empty(part: ParamExp, shell) -> str:
 def _parameter(part: ParamExp, shell, quoted: bool, out: list) -> None:
     if part.indirect:
         if part.index is None and part.op is None and part.name in shell.namerefs:
-            out.append((QUOTED if quoted else SPLIT, shell.vars.get(part.name, "")))
+            out.append((QUOTED if quoted else SPLIT, shell.namerefs.get(part.name, "")))
             return   # ${!ref} of a nameref: the name it refers to
         if part.index is not None and _list_kind(part) is not None:
             _positional(_list_kind(part), shell, quoted, out, shell.array_keys(part.name))
