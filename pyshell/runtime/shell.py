@@ -148,10 +148,8 @@ class Shell:
         signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
         import time
 
-        from pyshell.expand.variables import BashRandom
-
         self.seconds_base = time.monotonic()
-        self.random = BashRandom(os.getpid() ^ int(time.time()))
+        self._random = None   # bash's $RANDOM generator, made on first use
         self.traps: dict[str, str] = {}      # "EXIT", "INT", ... -> command text
         self.parent_traps: dict[str, str] = {}  # in a subshell: the parent's, for listing only
         # bash's DEBUG (before each simple command), ERR (after a failure), RETURN traps
@@ -697,7 +695,7 @@ class Shell:
         if name == "LINENO":
             return str(self.lineno)
         if name == "RANDOM":
-            return str(self.random.next())
+            return str(self._generator().next())
         if name == "SECONDS":
             import time
 
@@ -724,6 +722,15 @@ class Shell:
             return self.getvar("PWD")
         return None
 
+    def _generator(self):
+        if self._random is None:
+            import time
+
+            from pyshell.expand.variables import BashRandom
+
+            self._random = BashRandom(os.getpid() ^ int(time.time()))
+        return self._random
+
     def _pipe_statuses(self) -> list[int]:
         if self.pipe_statuses is not None and self.pipe_argv is self.last_argv:
             return self.pipe_statuses
@@ -735,7 +742,7 @@ class Shell:
             self.last_argv = [value]
             return True
         if name == "RANDOM":
-            self.random.seed(_as_number(value))
+            self._generator().seed(_as_number(value))
             return True
         if name == "SECONDS":
             import time
