@@ -196,6 +196,11 @@ class Shell:
         vars["SHLVL"] = str(max(level, 0))
         self.exported.add("SHLVL")
         self.exported.add("OLDPWD")  # exported but not set, until the first cd
+        if self.interactive:   # where the REPL keeps its history (repl/history.py), and its size
+            state = vars.get("XDG_STATE_HOME") or os.path.join(vars.get("HOME") or "/", ".local", "state")
+            vars.setdefault("HISTFILE", os.path.join(state, "pysh", "history"))
+            vars.setdefault("HISTSIZE", "500")
+            vars.setdefault("HISTFILESIZE", "500")
 
     # ---------------------------------------------------------------- variables
     #
