@@ -48,6 +48,7 @@ def execute(shell, command) -> int:
 def run_script(shell, script) -> int:
     """Run a list of statements; the status is the last one's (0 for an empty list)."""
     status = 0
+    opened = len(shell.substitution_fds)   # <(…) pipes of enclosing commands stay open
     for statement in script.body:
         command = statement.command
         if statement.background:
@@ -55,6 +56,8 @@ def run_script(shell, script) -> int:
         else:
             status = _RUNNERS[type(command)](shell, command)
         shell.last_status = status
+        if len(shell.substitution_fds) > opened:   # <(…) pipes used by this statement
+            shell.close_substitutions(opened)
         if shell.pending_signals:
             shell.run_pending_traps()
     return status

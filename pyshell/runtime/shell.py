@@ -127,6 +127,7 @@ class Shell:
         self.call_sites: list[tuple[str, int]] = []  # (function, line it was called at): caller
         self.script_name: str | None = None  # the script file pysh runs, if any (caller)
         self.dir_stack: list[str] = []      # pushd's saved directories, most recent first
+        self.substitution_fds: list[int] = []  # our ends of <(…) >(…) pipes, for this command
         self.flag_letters = ""              # the letters $- adds for how pysh was started (c, s)
         self._environ_cache: dict[str, str] | None = None
         # One dict per running function: name -> what to put back on return
@@ -836,6 +837,36 @@ class Shell:
         output, status = capture_output(self, script)
         self.substitution_status = self.last_status = status
         return output.rstrip("\n")
+
+    def process_substitution(self, script, direction: str) -> str:
+        """The callback expansion calls for ``<(...)`` and ``>(...)``: start ``script`` in a
+        child with one end of a pipe as its stdout (``<``) or stdin (``>``), keep the other
+        end open here, inheritable, and give its ``/dev/fd/N`` name. The end is closed once
+        the command that used it is done (close_substitutions)."""
+        from pyshell.runtime.execute import run_script
+        from pyshell.runtime.process import fork_subshell
+
+        read_end, write_end = os.pipe()
+        mine, theirs = (read_end, write_end) if direction == "<" else (write_end, read_end)
+        target = 1 if direction == "<" else 0
+        moves = [("dup2", theirs, target), ("close", theirs), ("close", mine)]
+        try:
+            fork_subshell(self, lambda: run_script(self, script), moves)
+        finally:
+            os.close(theirs)
+        os.set_inheritable(mine, True)
+        self.substitution_fds.append(mine)
+        return f"/dev/fd/{mine}"
+
+    def close_substitutions(self, keep: int = 0) -> None:
+        """Close our ends of the substitution pipes, but for the first ``keep``."""
+        fds = self.substitution_fds[keep:]
+        del self.substitution_fds[keep:]
+        for fd in fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
 
     def report(self, message: str) -> None:
         """Print a one-line error ``pysh: message`` on stderr."""
