@@ -296,9 +296,8 @@ def unset(shell, argv):
         try:
             base, subscript = split_subscript(name)
             if mode == "n" and base in shell.namerefs:
-                shell.namerefs.discard(base)  # the reference itself, not what it names
+                shell.namerefs.pop(base, None)  # the reference itself, not what it names
                 shell.attrs.pop(base, None)
-                shell.vars.pop(base, None)
                 shell._rewatch()
             elif subscript is not None:
                 shell.unset_element(base, subscript)

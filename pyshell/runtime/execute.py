@@ -48,6 +48,7 @@ def execute(shell, command) -> int:
 def run_script(shell, script) -> int:
     """Run a list of statements; the status is the last one's (0 for an empty list)."""
     status = 0
+    opened = len(shell.substitution_fds)   # <(…) pipes of enclosing commands stay open
     for statement in script.body:
         command = statement.command
         if statement.background:
@@ -55,6 +56,8 @@ def run_script(shell, script) -> int:
         else:
             status = _RUNNERS[type(command)](shell, command)
         shell.last_status = status
+        if len(shell.substitution_fds) > opened:   # <(…) pipes used by this statement
+            shell.close_substitutions(opened)
         if shell.pending_signals:
             shell.run_pending_traps()
     return status
@@ -85,7 +88,7 @@ def run_simple(shell, command: SimpleCommand) -> int:
             argv = []
         else:
             first = words[0].parts
-            if len(first) == 1 and type(first[0]) is Lit and first[0].text in DECLARATION_BUILTINS:
+            if type(first[0]) is Lit and first[0].text in DECLARATION_BUILTINS and len(first) == 1:
                 argv = _declaration_fields(words, shell)
             else:
                 argv = fields(words, shell)
@@ -93,11 +96,9 @@ def run_simple(shell, command: SimpleCommand) -> int:
         return _expansion_failed(shell, error)
     if not argv:
         status = _assignments_only(shell, command)
-        shell.vars["_"] = ""   # as bash: an assignment alone leaves $_ empty
     else:
         status = run_argv(shell, argv, command.assigns, command.redirects)
-        shell.vars["_"] = argv[-1]   # $_: the last argument of the last command
-    shell.pipe_statuses = None
+    shell.last_argv = argv   # $_ is its last word ("" after an assignment alone, as bash)
     return _errexit(shell, status)
 
 
@@ -592,7 +593,9 @@ def run_pipeline(shell, node: Pipeline) -> int:
     waited = iter(shell.jobs.run_foreground(pids, pgid or None, lambda: _describe(node)))
     statuses = [next(waited) if pid is not None else status for pid, status in started]
     status = statuses[-1]
+    # $PIPESTATUS: these, until the shell runs another simple command (which sets last_argv)
     shell.pipe_statuses = statuses
+    shell.pipe_argv = shell.last_argv
     if shell.options.pipefail:
         status = next((each for each in reversed(statuses) if each), 0)
     if node.negated:
