@@ -45,7 +45,7 @@ def lock_path(home: Path) -> Path:
 class State(str, Enum):
     """Docker's container states. A str: it compares equal to "running" and goes into JSON as is.
     pysh reaches created, running and exited; restarting is what `ps` shows of an exited
-    container whose policy is about to start it again (lifecycle.restart_pending); paused
+    container whose policy is about to start it again (restart_pending); paused
     (the cgroup freezer) and dead (a failed removal) are Docker's, named here for inspect."""
 
     CREATED = "created"
@@ -152,6 +152,15 @@ def load(directory: Path) -> Container | None:
     return Container(directory, ContainerSpec.from_json(config["spec"]), config["created"],
                      config.get("cgroup"), status, exit_code, started_at, finished_at, pid, supervisor_pid,
                      oom_killed)
+
+
+def restart_pending(container: Container) -> bool:
+    """Whether an exited container's restart policy is about to start it again (its restarter
+    runs, no stop or kill ended the policy): `ps` then says Restarting, as Docker does."""
+    if container.status != State.EXITED or container.spec.restart == "no" or (container.dir / "stopped").exists():
+        return False
+    restarter = read_record(container.dir / "restarter", PidFile)
+    return restarter is not None and alive(restarter.pid, restarter.start_time)
 
 
 def save_config(directory: Path, spec: ContainerSpec, created: str, cgroup: dict | None) -> None:
