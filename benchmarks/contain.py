@@ -16,6 +16,11 @@ so that load on the machine hits them alike:
 * the cold `pysh -c 'contain run --rm busybox true'`, beside `pysh -c true`.
 * `contain exec` into a running container vs `runc exec`, both as loops (pysh vs bash);
   the RSS of a running container's supervisor.
+* what the hardening costs a start (issue 17), before/after in the same run: the in-process
+  `contain run` with the default seccomp filter against `--security-opt seccomp=unconfined`
+  (alternated run by run), the filter's compile in a fresh process (libseccomp loaded, the
+  profile compiled: what a cold `contain run` pays once), and the device rules written to a
+  fresh cgroup (v1 devices.deny/allow; a BPF program attached on cgroup2, where mounted).
 
 Peers need: apt-get install runc crun bubblewrap podman. Missing ones are reported and skipped.
 The .pyc files are brought up to date first, as an installed pysh has them: with
@@ -103,10 +108,113 @@ def peer_loops(work: Path, rootfs: Path, runs: int) -> dict[str, tuple[str, int]
     return peers
 
 
+class _without_hardening:
+    """The start as it was before issue 17, for a before/after in one run: no seccomp program,
+    no devices cgroup nor rules, no starting mark (patched in this process; the forks inherit it)."""
+
+    def __enter__(self):
+        from pyshell.contain.kernel import cgroups, seccomp
+        from pyshell.contain.runtime import lifecycle, state
+
+        self.saved = [(seccomp, "filter_for", seccomp.filter_for), (cgroups, "V1_CONTROLLERS", cgroups.V1_CONTROLLERS),
+                      (state, "mark_starting", state.mark_starting), (lifecycle, "_device_rules", lifecycle._device_rules)]
+        seccomp.filter_for = lambda setting, capabilities: None
+        cgroups.V1_CONTROLLERS = tuple(c for c in cgroups.V1_CONTROLLERS if c != "devices")
+        state.mark_starting = lambda directory: None
+        for cls in (cgroups.CgroupV1, cgroups.CgroupV2):
+            self.saved.append((cls, "limit_devices", cls.__dict__["limit_devices"]))
+            cls.limit_devices = lambda self, rules: None
+        return self
+
+    def __exit__(self, *exc_info):
+        for owner, name, value in self.saved:
+            setattr(owner, name, value)
+
+
+def contain_in_process(*flags: str) -> float:
+    """One `contain run --rm busybox true` through the entry point the builtin calls, timed."""
+    from pyshell.contain import cli
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    saved = os.dup(1)
+    os.dup2(devnull, 1)
+    try:
+        started = time.perf_counter()
+        status = cli.main(["run", "--rm", *flags, "busybox", "true"])
+        elapsed = time.perf_counter() - started
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+    assert status == 0, status
+    return elapsed
+
+
+def _only_hardening(work: Path, rootfs: Path, runs: int, repeats: int) -> int:
+    contain_in_process()
+    results = hardening_costs(contain_in_process, runs * repeats)
+    if shutil.which("runc"):
+        script = peer_loops(work, rootfs, runs)["runc run"][0]
+        timed(["bash", "-c", script])
+        results["runc run (bash loop), per run"] = [timed(["bash", "-c", script]) / runs for _ in range(repeats)]
+    print(f"hardening, what it adds to a start (ms, medians of {runs * repeats}, min-max):")
+    for name, values in results.items():
+        print(f"  {name:52s} {spread(values)}")
+    return 0
+
+
+def hardening_costs(contain_in_process, count: int) -> dict[str, list[float]]:
+    """The seccomp filter and the device rules, measured where they are paid (see the docstring)."""
+    from pyshell.contain.kernel import cgroups, devices
+
+    with_filter, without, before = [], [], []
+    for _ in range(count):  # alternated, so that load hits them alike
+        with_filter.append(contain_in_process())
+        without.append(contain_in_process("--security-opt", "seccomp=unconfined"))
+        with _without_hardening():
+            before.append(contain_in_process())
+    compile_cold = []
+    for _ in range(max(5, count // 10)):
+        done = subprocess.run([PYTHON, "-c", "import time; from pyshell.contain.kernel import seccomp; "
+                               "from pyshell.contain.spec import DEFAULT_CAPABILITIES as caps; t = time.perf_counter(); "
+                               "seccomp.filter_for('', caps); print(time.perf_counter() - t)"],
+                              capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True)
+        compile_cold.append(float(done.stdout))
+    results = {"contain run, default seccomp filter (in-process)": with_filter,
+               "contain run, --security-opt seccomp=unconfined": without,
+               "contain run, all of issue 17 off (as before it)": before,
+               "seccomp: load libseccomp + compile, fresh process": compile_cold}
+    targets = {"device rules, cgroup v1 (devices.deny + 10 allow)": f"{cgroups.CGROUP_ROOT}/devices"}
+    with open("/proc/self/mounts") as mounts:
+        cgroup2 = next((line.split()[1] for line in mounts if line.split()[2] == "cgroup2"), None)
+    if cgroup2:
+        targets["device rules, cgroup v2 (BPF program attached)"] = cgroup2
+    for name, parent in targets.items():
+        if not os.path.isdir(parent):
+            continue
+        times = []
+        for attempt in range(20):
+            directory = f"{parent}/pysh-bench-devices-{os.getpid()}-{attempt}"
+            os.mkdir(directory)
+            try:
+                started = time.perf_counter()
+                if parent == cgroup2:
+                    devices.attach_v2(directory, devices.DEFAULT_RULES)
+                else:
+                    devices.apply_v1(directory, devices.DEFAULT_RULES)
+                times.append(time.perf_counter() - started)
+            finally:
+                os.rmdir(directory)
+        results[name] = times
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20, help="runs per loop")
     parser.add_argument("--repeats", type=int, default=5, help="loops per tool (the median is shown)")
+    parser.add_argument("--only-hardening", action="store_true",
+                        help="only the issue 17 section, with runc's loop beside it")
     options = parser.parse_args()
     if os.geteuid() != 0:
         print("run as root (the peers run rootful)", file=sys.stderr)
@@ -126,6 +234,9 @@ def main() -> int:
         (rootfs,) = image.layer_dirs  # one layer: the same directory every peer runs
         print(f"rootfs: {rootfs}\nruns per loop: {runs}   repeats: {options.repeats}   "
               f"load: {os.getloadavg()[0]:.1f}   cpus: {os.cpu_count()}\n")
+
+        if options.only_hardening:
+            return _only_hardening(work, rootfs, runs, options.repeats)
 
         # --- loops: pysh running contain, bash running the peers (total / runs of each loop).
         contain_run = "contain run --rm busybox true"
@@ -149,20 +260,9 @@ def main() -> int:
         # --- the in-process entry point, run by run (what the builtin costs once pysh is warm).
         devnull = os.open(os.devnull, os.O_WRONLY)
         saved = os.dup(1)
-
-        def contain_in_process() -> float:
-            os.dup2(devnull, 1)
-            try:
-                started = time.perf_counter()
-                status = cli.main(["run", "--rm", "busybox", "true"])
-                elapsed = time.perf_counter() - started
-            finally:
-                os.dup2(saved, 1)
-            assert status == 0, status
-            return elapsed
-
         contain_in_process()
         in_process = [contain_in_process() for _ in range(runs * options.repeats)]
+        hardening = hardening_costs(contain_in_process, runs * options.repeats)
 
         ours = statistics.median(per_run["pysh loop: contain run --rm"])
         ours_started = statistics.median(started_cost)
@@ -176,6 +276,10 @@ def main() -> int:
                 continue
             peer = statistics.median(values)
             print(f"  {name + ' (bash loop)':52s} {spread(values)}   x{peer / ours:5.2f}  [x{peer / ours_started:5.2f}]")
+
+        print("\nhardening, what it adds to a start (medians, min-max):")
+        for name, values in hardening.items():
+            print(f"  {name:52s} {spread(values)}")
 
         # --- cold starts.
         print("\ncold start (a new pysh each time):")

@@ -137,6 +137,7 @@ def _make_shell(invocation: _Invocation):
         argv0, args = "pysh", invocation.args
     shell = Shell(argv0=argv0, args=args, interactive=interactive)
     shell.norc = invocation.norc
+    shell.script_name = invocation.file
     if invocation.command is not None:
         shell.flag_letters = "c"
     elif invocation.file is None:

@@ -43,4 +43,7 @@ def parse_duration(text: str) -> int:
     parts = re.findall(_DURATION_PART, text)
     if not parts or "".join(number + unit for number, unit in parts) != text:
         raise UnitError(f"invalid duration {text!r}: want a number with h, m, s or ms (e.g. 1m30s)")
-    return int(sum(float(number) * DURATION_UNITS[unit] for number, unit in parts))
+    nanoseconds = int(sum(float(number) * DURATION_UNITS[unit] for number, unit in parts))
+    if nanoseconds > 2**63 - 1:  # Go's time.Duration, which Docker stores: ~292 years
+        raise UnitError(f"invalid duration {text!r}: longer than Docker's limit of about 292 years")
+    return nanoseconds

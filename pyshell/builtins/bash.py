@@ -1,4 +1,5 @@
-"""Builtins bash has and POSIX does not: ``let``, ``mapfile``/``readarray``.
+"""Builtins bash has and POSIX does not: ``let``, ``mapfile``/``readarray``, ``shopt``,
+``pushd``/``popd``/``dirs`` and ``caller``.
 
 They are loaded the first time a script uses one (see LAZY_BUILTINS).
 """
@@ -206,3 +207,159 @@ def _list(shell, names, state, reusable: bool, set_options: bool, write_out) -> 
             write_out(f"shopt {'-s' if on else '-u'} {name}\n")
         else:
             write_out(f"{name:<15}\t{'on' if on else 'off'}\n")
+
+
+# ---------------------------------------------------------------- the directory stack
+#
+# shell.dir_stack holds the directories pushd saved, the most recent first; the stack
+# as dirs shows it (and $DIRSTACK) is the current directory followed by them.
+
+
+def _stack(shell) -> list[str]:
+    return [shell.getvar("PWD") or os.getcwd(), *shell.dir_stack]
+
+
+def _show(shell, path: str, long: bool) -> str:
+    home = shell.getvar("HOME")
+    if not long and home and (path == home or path.startswith(home.rstrip("/") + "/")):
+        return "~" + path[len(home.rstrip("/")):]
+    return path
+
+
+def _print_stack(shell, long=False, per_line=False, numbered=False) -> None:
+    from pyshell.builtins import write_out
+
+    entries = [_show(shell, path, long) for path in _stack(shell)]
+    if numbered:
+        write_out("".join(f"{number:2d}  {path}\n" for number, path in enumerate(entries)))
+    elif per_line:
+        write_out("".join(path + "\n" for path in entries))
+    else:
+        write_out(" ".join(entries) + "\n")
+
+
+def _change_to(shell, path: str) -> bool:
+    from pyshell.builtins import find_builtin
+
+    return find_builtin("cd").run(shell, ["cd", path]) == 0
+
+
+def _rotation(spec: str, size: int) -> int | None:
+    """+N counts from the left of the dirs listing, -N from the right: an index."""
+    if len(spec) < 2 or spec[0] not in "+-" or not spec[1:].isdigit():
+        return None
+    number = int(spec[1:])
+    index = number if spec[0] == "+" else size - 1 - number
+    return index if 0 <= index < size else -1
+
+
+@builtin("pushd", "pushd [-n] [+N | -N | dir]", "Push a directory on the stack and go there (no dir: swap the top two).")
+def pushd(shell, argv):
+    args = argv[1:]
+    quiet = "-n" in args
+    args = [arg for arg in args if arg != "-n"]
+    stack = _stack(shell)
+    if not args:
+        if len(stack) < 2:
+            complain("pushd", "no other directory")
+            return 1
+        target = stack[1]
+        if not quiet and not _change_to(shell, target):
+            return 1
+        shell.dir_stack[0] = stack[0]
+    elif _rotation(args[0], len(stack)) is not None:
+        index = _rotation(args[0], len(stack))
+        if index < 0:
+            complain("pushd", f"{args[0]}: directory stack index out of range")
+            return 1
+        rotated = stack[index:] + stack[:index]
+        if not _change_to(shell, rotated[0]):
+            return 1
+        shell.dir_stack[:] = rotated[1:]
+    else:
+        if quiet:
+            shell.dir_stack.insert(0, args[0])
+        else:
+            old = stack[0]
+            if not _change_to(shell, args[0]):
+                return 1
+            shell.dir_stack.insert(0, old)
+    _print_stack(shell)
+    return 0
+
+
+@builtin("popd", "popd [-n] [+N | -N]", "Take the top directory off the stack and go to the next.")
+def popd(shell, argv):
+    args = [arg for arg in argv[1:] if arg != "-n"]
+    quiet = "-n" in argv[1:]
+    if not shell.dir_stack:
+        complain("popd", "directory stack empty")
+        return 1
+    stack = _stack(shell)
+    index = 0
+    if args:
+        index = _rotation(args[0], len(stack))
+        if index is None or index < 0:
+            complain("popd", f"{args[0]}: {'invalid argument' if index is None else 'directory stack index out of range'}")
+            return 1
+    if index == 0:
+        if not quiet and not _change_to(shell, stack[1]):
+            return 1
+        shell.dir_stack.pop(0)
+    else:
+        shell.dir_stack.pop(index - 1)
+    _print_stack(shell)
+    return 0
+
+
+@builtin("dirs", "dirs [-clpv] [+N | -N]", "Show the directory stack (-c: clear it).")
+def dirs(shell, argv):
+    from pyshell.builtins import write_out
+
+    flags = set()
+    position = None
+    for arg in argv[1:]:
+        if arg[:1] in "+-" and arg[1:].isdigit():
+            position = arg
+        elif arg.startswith("-") and len(arg) > 1 and set(arg[1:]) <= set("clpv"):
+            flags.update(arg[1:])
+        else:
+            complain("dirs", f"{arg}: invalid option")
+            return 2
+    if "c" in flags:
+        shell.dir_stack.clear()
+        return 0
+    if position is not None:
+        stack = _stack(shell)
+        index = _rotation(position, len(stack))
+        if index is None or index < 0:
+            complain("dirs", f"{position}: directory stack index out of range")
+            return 1
+        write_out(_show(shell, stack[index], "l" in flags) + "\n")
+        return 0
+    _print_stack(shell, "l" in flags, "p" in flags, "v" in flags)
+    return 0
+
+
+@builtin("caller", "caller [n]", "Say where the running function was called from: line, function, file.")
+def caller(shell, argv):
+    from pyshell.builtins import write_out
+
+    calls = shell.call_sites   # (function name, line it was called at), innermost last
+    if not calls:
+        return 1
+    if len(argv) < 2:
+        write_out(f"{calls[-1][1]} {shell.script_name or 'NULL'}\n")
+        return 0
+    if not argv[1].isdigit():
+        complain("caller", f"{argv[1]}: invalid number")
+        return 2
+    depth = int(argv[1])
+    if depth >= len(calls):
+        return 1
+    line = calls[-1 - depth][1]
+    outer = calls[-2 - depth][0] if depth + 1 < len(calls) else "main"
+    if outer == "main" and not shell.script_name:
+        return 1   # under -c the top level has no name to give (as bash)
+    write_out(f"{line} {outer} {shell.script_name or 'NULL'}\n")
+    return 0

@@ -81,6 +81,10 @@ def cd(shell, argv):
     except OSError as error:
         complain("cd", f"{target}: {error.strerror}")
         return 1
+    if new == "." and target in (".", "./"):   # the directory was removed under us
+        complain("cd", "error retrieving current directory: getcwd: cannot access parent "
+                       "directories: No such file or directory")
+        new = os.path.join(old, target)
     if new.startswith("//") and not new.startswith("///"):
         new = new[1:]
     shell.setvar("OLDPWD", old)
@@ -326,7 +330,7 @@ def shift(shell, argv):
          "Set options (-e errexit, -u nounset, -x xtrace, -o pipefail...) or the positional parameters.",
          special=True)
 def set_(shell, argv):
-    from pyshell.runtime.shell import OPTION_LETTERS
+    from pyshell.runtime.shell import OPTION_LETTERS, PYSH_OPTIONS
 
     args = argv[1:]
     if not args:
@@ -343,7 +347,8 @@ def set_(shell, argv):
             return 0
         if arg == "-":
             shell.options.xtrace = shell.options.verbose = False
-            shell.positional = args[index + 1:]
+            if index + 1 < len(args):   # `set -` alone leaves the parameters as they are
+                shell.positional = args[index + 1:]
             return 0
         if arg[0] not in "-+" or len(arg) < 2:
             shell.positional = args[index:]
@@ -359,7 +364,7 @@ def set_(shell, argv):
                         write_out(f"set {'-' if state else '+'}o {name}\n")
                 return 0
             name = args[index + 1]
-            if name not in OPTION_LETTERS:
+            if name not in OPTION_LETTERS and name not in PYSH_OPTIONS:
                 raise PyshError(f"set: {name}: invalid option name", status=2)
             _set_option(shell, name, turn_on)
             index += 2
@@ -411,7 +416,10 @@ def source(shell, argv):
 
 @builtin("eval", "eval [arg ...]", "Join the arguments and run them as shell commands.", special=True)
 def eval_(shell, argv):
-    source = " ".join(argv[1:])
+    args = argv[1:]
+    if args[:1] == ["--"]:
+        args = args[1:]
+    source = " ".join(args)
     if not source.strip():
         return 0
     return shell.run_source(source, filename="eval", syntax_error_exits=not shell.interactive)
@@ -424,11 +432,18 @@ def exec_(shell, argv):
     from pyshell.runtime.execute import find_program
 
     args = argv[1:]
+    argv0 = None
+    while args and args[0] in ("-a", "-c", "-l"):
+        option = args.pop(0)
+        if option == "-a" and args:
+            argv0 = args.pop(0)   # exec -a NAME: the program sees NAME as its argv[0]
     if args and args[0] == "--":
         args = args[1:]
     if not args:
         return 0
     path = find_program(shell, args[0])
+    if argv0 is not None:
+        args = [argv0, *args[1:]]
     if path is None:
         complain("exec", f"{args[0]}: not found")
         status = 127
@@ -447,6 +462,9 @@ def exec_(shell, argv):
     return status
 
 
+_DEFAULT_PATH = "/usr/local/bin:/usr/local/sbin:/usr/bin:/usr/sbin:/bin:/sbin"  # command -p
+
+
 @builtin("command", "command [-p] [-v|-V] name [args]",
          "Run a command ignoring functions, or (-v/-V) say what a name is.")
 def command(shell, argv):
@@ -454,6 +472,7 @@ def command(shell, argv):
 
     args = argv[1:]
     mode = None
+    default_path = False
     while args and args[0].startswith("-") and args[0] != "-":
         flags = args.pop(0)
         if flags == "--":
@@ -461,11 +480,19 @@ def command(shell, argv):
         for flag in flags[1:]:
             if flag in "vV":
                 mode = flag
-            elif flag != "p":
+            elif flag == "p":
+                default_path = True
+            else:
                 complain("command", f"-{flag}: invalid option")
                 return 2
     if not args:
         return 0
+    if default_path and mode is None and not is_builtin(args[0]) and "/" not in args[0]:
+        from pyshell.runtime.path import search
+
+        found = search(args[0], _DEFAULT_PATH)   # `command -p`: the standard utilities
+        if found is not None:
+            args = [found, *args[1:]]
     if mode == "v":
         status = 0
         for name in args:
@@ -488,34 +515,105 @@ def _lookup(shell, name: str) -> tuple[str, str]:
     return lookup(shell, name)
 
 
-@builtin("type", "type [-t] name ...", "Say how each name would be run.")
+@builtin("type", "type [-afptP] name ...", "Say how each name would be run.")
 def type_(shell, argv):
     args = argv[1:]
-    terse = False
-    while args and args[0] in ("-t", "-p", "-a"):
-        terse = terse or args[0] == "-t"
-        args.pop(0)
+    flags = set()
+    while args and args[0].startswith("-") and len(args[0]) > 1:
+        option = args.pop(0)
+        if option == "--":
+            break
+        for letter in option[1:]:
+            if letter not in "afptP":
+                complain("type", f"-{letter}: invalid option")
+                return 2
+            flags.add(letter)
     status = 0
     for name in args:
-        kind, detail = _lookup(shell, name)
-        if not kind:
-            if not terse:
+        found = _descriptions(shell, name, flags)
+        if not found:
+            if not flags & set("tpP"):
                 complain("type", f"{name}: not found")
             status = 1
-        elif terse:
-            write_out(kind + "\n")
-        elif kind == "alias":
-            write_out(f"{name} is aliased to `{detail}'\n")
-        elif kind == "keyword":
-            write_out(f"{name} is a shell keyword\n")
-        elif kind == "function":
-            write_out(f"{name} is a function\n")
-        elif kind == "builtin":
-            special = find_builtin(name).special
-            write_out(f"{name} is a {'special ' if special else ''}shell builtin\n")
-        else:
-            write_out(f"{name} is {detail}\n")
+        for kind, detail in found:
+            if "P" in flags or "p" in flags:
+                if kind == "file":
+                    write_out(detail + "\n")
+            elif "t" in flags:
+                write_out(kind + "\n")
+            elif kind == "alias":
+                write_out(f"{name} is aliased to `{detail}'\n")
+            elif kind == "keyword":
+                write_out(f"{name} is a shell keyword\n")
+            elif kind == "function":
+                write_out(f"{name} is a function\n")
+            elif kind == "builtin":
+                special = find_builtin(name).special
+                write_out(f"{name} is a {'special ' if special else ''}shell builtin\n")
+            else:
+                write_out(f"{name} is {detail}\n")
     return status
+
+
+def _descriptions(shell, name: str, flags: set) -> list[tuple[str, str]]:
+    """What ``name`` is, as type's flags ask: the first meaning, or with -a all of them;
+    -P: only a file on $PATH; -f: functions skipped."""
+    from pyshell.runtime.path import search
+
+    if "P" in flags:
+        path = search(name, shell.getvar("PATH")) if "/" not in name else name
+        return [("file", path)] if path else []
+    if "a" not in flags:
+        kind, detail = _lookup(shell, name)
+        if kind == "function" and "f" in flags:
+            kind, detail = "", ""
+        return [(kind, detail)] if kind else []
+    found = []
+    if name in shell.aliases:
+        found.append(("alias", shell.aliases[name]))
+    kind, _ = _lookup(shell, name)
+    if kind == "keyword":
+        found.append(("keyword", name))
+    if name in shell.functions and "f" not in flags:
+        found.append(("function", name))
+    if is_builtin(name):
+        found.append(("builtin", name))
+    for directory in (shell.getvar("PATH") or "").split(":"):
+        candidate = os.path.join(directory or ".", name)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            found.append(("file", candidate))
+    return found
+
+
+@builtin("builtin", "builtin name [args]", "Run a shell builtin, even when a function has its name.")
+def builtin_(shell, argv):
+    from pyshell.runtime.execute import run_argv
+
+    if len(argv) < 2:
+        return 0
+    if not is_builtin(argv[1]):
+        complain("builtin", f"{argv[1]}: not a shell builtin")
+        return 1
+    return run_argv(shell, argv[1:], use_functions=False)
+
+
+@builtin("enable", "enable [-a] [-n] [-p] [name ...]", "List the builtins (pysh cannot turn one off).")
+def enable(shell, argv):
+    from pyshell.builtins import load_all
+
+    args = [arg for arg in argv[1:] if arg not in ("-a", "-p", "-s")]
+    if args and args[0] == "-n":
+        complain("enable", "pysh cannot disable its builtins")
+        return 1
+    for name in args:
+        if not is_builtin(name):
+            complain("enable", f"{name}: not a shell builtin")
+            return 1
+    if args:
+        return 0
+    for name in sorted(load_all()):
+        write_out(f"enable {name}\n")
+    return 0
 
 
 @builtin("alias", "alias [name[=value] ...]", "Define or list aliases.")
@@ -557,6 +655,15 @@ def hash_(shell, argv):
     if args[:1] == ["-r"]:
         cache.forget()
         args = args[1:]
+    if args[:1] == ["-t"]:   # where each remembered name is
+        status = 0
+        for name in args[1:]:
+            if name in cache.paths:
+                write_out(cache.paths[name] + "\n")
+            else:
+                complain("hash", f"{name}: not found")
+                status = 1
+        return status
     if not args and len(argv) == 1:
         for name in sorted(cache.paths):
             write_out(f"{name}\t{cache.paths[name]}\n")
@@ -573,7 +680,7 @@ def hash_(shell, argv):
 
 
 def _signal_number(spec: str) -> int | None:
-    """INT, SIGINT, 2 → 2; EXIT and 0 → 0; None if unknown."""
+    """INT, SIGINT, 2 → 2; EXIT and 0 → 0; RTMIN+1 → 35; None if unknown."""
     if spec.isdigit():
         number = int(spec)
         return number if number == 0 or number in _signal_numbers() else None
@@ -582,30 +689,80 @@ def _signal_number(spec: str) -> int | None:
         return 0
     if not name.startswith("SIG"):
         name = "SIG" + name
-    member = getattr(signal.Signals, name, None) if name.isidentifier() else None
-    return int(member) if isinstance(member, signal.Signals) else None
+    for number, each in _signal_table():
+        if each == name:
+            return number
+    return None
 
 
 def _signal_numbers() -> set[int]:
-    return {int(each) for each in signal.Signals if not each.name.startswith("SIG_")}
+    return {number for number, _ in _signal_table()}
+
+
+def _signal_table() -> list[tuple[int, str]]:
+    """(number, SIGNAME) for every signal, with bash's names for the real-time ones
+    (SIGRTMIN, SIGRTMIN+1 … SIGRTMAX-1, SIGRTMAX)."""
+    table = {int(each): each.name for each in signal.Signals if not each.name.startswith("SIG_")}
+    low, high = signal.SIGRTMIN, signal.SIGRTMAX
+    for number in range(low, high + 1):
+        middle = (low + high) // 2
+        table[number] = (f"SIGRTMIN+{number - low}" if number <= middle else f"SIGRTMAX-{high - number}"
+                         ).replace("+0", "").replace("-0", "")
+    return sorted(table.items())
 
 
 def _signal_name(number: int) -> str:
-    return "EXIT" if number == 0 else signal.Signals(number).name[3:]
+    if number == 0:
+        return "EXIT"
+    return dict(_signal_table())[number][3:]
 
 
-@builtin("trap", "trap [command | - | ''] [signal ...]",
-         "Run a command when a signal arrives (or EXIT); `trap` alone lists traps.", special=True)
+def _signal_list() -> str:
+    """trap -l and kill -L: bash's table, five signals a line."""
+    entries = [f"{number:2d}) {name}" for number, name in _signal_table()]
+    lines = ["\t".join(entries[index:index + 5]) for index in range(0, len(entries), 5)]
+    return "\n".join(lines) + "\n"
+
+
+_PSEUDO = ("DEBUG", "ERR", "RETURN")
+
+
+def _trap_condition(spec: str) -> str | None:
+    """The trap table's name for a condition: EXIT, INT, DEBUG...; None if unknown."""
+    if spec.upper() in _PSEUDO:
+        return spec.upper()
+    number = _signal_number(spec)
+    return None if number is None else _signal_name(number)
+
+
+@builtin("trap", "trap [-lp] [command | - | ''] [signal ...]",
+         "Run a command when a signal arrives (or EXIT, ERR, DEBUG, RETURN); `trap` alone lists traps.",
+         special=True)
 def trap(shell, argv):
     args = argv[1:]
+    printing = False
+    while args and args[0] in ("-p", "-l", "-lp", "-pl"):
+        if "l" in args[0]:
+            write_out(_signal_list())
+            return 0
+        printing = True
+        args = args[1:]
     if args and args[0] == "--":
         args = args[1:]
-    if not args or args == ["-p"]:
-        for name, command_text in sorted(shell.traps.items()):
-            write_out(f"trap -- {_quote(command_text)} {name}\n")
-        return 0
-    if args == ["-l"]:
-        write_out(" ".join(f"{int(s)}) SIG{_signal_name(int(s))}" for s in sorted(_signal_numbers())) + "\n")
+    if printing or not args:
+        wanted = None
+        if args:
+            wanted = []
+            for spec in args:
+                name = _trap_condition(spec)
+                if name is None:
+                    complain("trap", f"{spec}: invalid signal specification")
+                    return 1
+                wanted.append(name)
+        listed = {**shell.parent_traps, **shell.traps}
+        for name, command_text in sorted(listed.items(), key=_trap_order):
+            if wanted is None or name in wanted:
+                write_out(f"trap -- {_quote(command_text)} {name}\n")
         return 0
     if len(args) == 1 or _signal_number(args[0]) is not None and args[0].isdigit():
         action, conditions = "-", args  # `trap SIG`, `trap 2 15`: reset
@@ -613,13 +770,22 @@ def trap(shell, argv):
         action, conditions = args[0], args[1:]
     status = 0
     for condition in conditions:
-        number = _signal_number(condition)
-        if number is None or number in (signal.SIGKILL, signal.SIGSTOP):
+        name = _trap_condition(condition)
+        if name is None or name in ("KILL", "STOP"):
             complain("trap", f"{condition}: invalid signal specification")
             status = 1
             continue
-        shell.set_trap(_signal_name(number), None if action == "-" else action)
+        shell.set_trap(name, None if action == "-" else action)
     return status
+
+
+def _trap_order(item) -> tuple:
+    name = item[0]
+    if name == "EXIT":
+        return (0, 0)
+    if name in _PSEUDO:
+        return (2, _PSEUDO.index(name))
+    return (1, _signal_number(name) or 0)
 
 
 @builtin("kill", "kill [-s SIG | -SIG] pid|%job ... ; kill -l",
@@ -629,6 +795,11 @@ def kill(shell, argv):
     if not args:
         complain("kill", "usage: kill [-s SIG | -SIG] pid|%job ... or kill -l")
         return 2
+    if args[0] == "-L":   # bash's table form of -l
+        if len(args) == 1:
+            write_out(_signal_list())
+            return 0
+        args = ["-l", *args[1:]]
     if args[0] == "-l":
         if len(args) > 1:
             for each in args[1:]:
@@ -723,7 +894,8 @@ def bg(shell, argv):
     return 0
 
 
-@builtin("wait", "wait [pid|%job ...]", "Wait for background jobs; the status is the last one's.")
+@builtin("wait", "wait [-n] [pid|%job ...]",
+         "Wait for background jobs (-n: the next to end); the status is the last one's.")
 def wait(shell, argv):
     from pyshell.runtime.jobs import WaitInterrupted
 
@@ -740,6 +912,10 @@ def wait(shell, argv):
 def _wait(shell, argv):
     if len(argv) == 1:
         return shell.jobs.wait_all()
+    if argv[1] == "-n":
+        return shell.jobs.wait_next()
+    if argv[1] == "--":
+        argv = argv[1:]
     status = 0
     for target in argv[1:]:
         try:
@@ -832,21 +1008,37 @@ def times(shell, argv):
     return 0
 
 
-_LIMITS = {  # ulimit flag -> (resource name, description, unit divisor)
-    "c": ("RLIMIT_CORE", "core file size (blocks)", 512),
-    "d": ("RLIMIT_DATA", "data seg size (kbytes)", 1024),
-    "f": ("RLIMIT_FSIZE", "file size (blocks)", 512),
-    "l": ("RLIMIT_MEMLOCK", "max locked memory (kbytes)", 1024),
-    "m": ("RLIMIT_RSS", "max memory size (kbytes)", 1024),
-    "n": ("RLIMIT_NOFILE", "open files", 1),
-    "s": ("RLIMIT_STACK", "stack size (kbytes)", 1024),
-    "t": ("RLIMIT_CPU", "cpu time (seconds)", 1),
-    "u": ("RLIMIT_NPROC", "max user processes", 1),
-    "v": ("RLIMIT_AS", "virtual memory (kbytes)", 1024),
+# ulimit flag -> (resource name, description, unit name, unit divisor), in bash's order.
+# -c and -f count 512-byte blocks, as POSIX says (bash's own mode: 1024). -p (the pipe
+# buffer, 8 blocks of 512 bytes on Linux) is no resource limit: it can only be shown.
+_LIMITS = {
+    "R": ("RLIMIT_RTTIME", "real-time non-blocking time", "microseconds", 1),
+    "c": ("RLIMIT_CORE", "core file size", "blocks", 512),
+    "d": ("RLIMIT_DATA", "data seg size", "kbytes", 1024),
+    "e": ("RLIMIT_NICE", "scheduling priority", "", 1),
+    "f": ("RLIMIT_FSIZE", "file size", "blocks", 512),
+    "i": ("RLIMIT_SIGPENDING", "pending signals", "", 1),
+    "l": ("RLIMIT_MEMLOCK", "max locked memory", "kbytes", 1024),
+    "m": ("RLIMIT_RSS", "max memory size", "kbytes", 1024),
+    "n": ("RLIMIT_NOFILE", "open files", "", 1),
+    "p": (None, "pipe size", "512 bytes", 1),
+    "q": ("RLIMIT_MSGQUEUE", "POSIX message queues", "bytes", 1),
+    "r": ("RLIMIT_RTPRIO", "real-time priority", "", 1),
+    "s": ("RLIMIT_STACK", "stack size", "kbytes", 1024),
+    "t": ("RLIMIT_CPU", "cpu time", "seconds", 1),
+    "u": ("RLIMIT_NPROC", "max user processes", "", 1),
+    "v": ("RLIMIT_AS", "virtual memory", "kbytes", 1024),
+    "x": ("RLIMIT_LOCKS", "file locks", "", 1),
 }
 
 
-@builtin("ulimit", "ulimit [-SH] [-a | -cdflmnstuv] [limit]", "Show or set a resource limit of the shell.")
+def _resource_number(name: str) -> int:
+    import resource
+
+    return getattr(resource, name) if hasattr(resource, name) else {"RLIMIT_LOCKS": 10}[name]  # Linux
+
+
+@builtin("ulimit", "ulimit [-SH] [-a | -Rcdefilmnpqrstuvx] [limit]", "Show or set a resource limit of the shell.")
 def ulimit(shell, argv):
     import resource
 
@@ -873,19 +1065,25 @@ def ulimit(shell, argv):
     which = 1 if hard and not soft else 0
 
     def shown(letter: str) -> str:
-        name, _, unit = _LIMITS[letter]
-        limit = resource.getrlimit(getattr(resource, name))[which]
+        name, _, _, unit = _LIMITS[letter]
+        if name is None:
+            return "8"
+        limit = resource.getrlimit(_resource_number(name))[which]
         return "unlimited" if limit == resource.RLIM_INFINITY else str(limit // unit)
 
     if show_all:
-        for letter, (_, description, _) in _LIMITS.items():
-            write_out(f"{description:<28} (-{letter}) {shown(letter)}\n")
+        for letter, (_, description, unit_name, _) in _LIMITS.items():
+            units = f"({unit_name}, -{letter}) " if unit_name else f"(-{letter}) "
+            write_out(f"{description:<20} {units:>20}{shown(letter)}\n")
         return 0
     if value is None:
         write_out(shown(flag) + "\n")
         return 0
-    name, _, unit = _LIMITS[flag]
-    kind = getattr(resource, name)
+    name, description, _, unit = _LIMITS[flag]
+    if name is None:
+        complain("ulimit", f"{description}: cannot modify limit: Invalid argument")
+        return 1
+    kind = _resource_number(name)
     current_soft, current_hard = resource.getrlimit(kind)
     try:
         new = resource.RLIM_INFINITY if value == "unlimited" else int(value) * unit
@@ -900,7 +1098,7 @@ def ulimit(shell, argv):
         complain("ulimit", f"{value}: limit out of range")
         return 1
     except (ValueError, OSError) as error:
-        complain("ulimit", f"{_LIMITS[flag][1]}: cannot modify limit: {error}")
+        complain("ulimit", f"{description}: cannot modify limit: {error}")
         return 1
     return 0
 
@@ -943,6 +1141,8 @@ def _front_end(module_name: str, name: str, argv) -> int:
 
 @builtin("contain", "contain COMMAND [args]", "Run and manage containers (namespaces, overlayfs, cgroups).")
 def contain(shell, argv):
+    if argv[1:2] == ["compose"]:  # `contain compose ...` is `compose ...`, as `docker compose`
+        return _front_end("pyshell.compose.cli", "compose", argv[1:])
     return _front_end("pyshell.contain.cli", "contain", argv)
 
 

@@ -267,6 +267,51 @@ def _shell_quote(text: str) -> str:
     return "".join(out)
 
 
+def _follow_timezone(shell) -> None:
+    """%(…)T formats local time as the shell's $TZ says (`TZ=UTC printf …`)."""
+    import os
+    import time
+
+    zone = shell.getvar("TZ")
+    if zone != os.environ.get("TZ"):
+        if zone is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = zone
+        time.tzset()
+
+
+def _time_spec_start(fmt: str, percent: int) -> int:
+    """Where a ``(`` would be in ``%-10(...)T``: after the flags and width."""
+    index = percent + 1
+    while index < len(fmt) and fmt[index] in "-0123456789":
+        index += 1
+    return index
+
+
+def _format_time(fmt: str, percent: int, args, out: bytearray, errors: list[str]) -> int | None:
+    """bash's ``%(strftime)T``: the argument is seconds since the epoch (-1 or none: now,
+    -2: when the shell started); returns where the format goes on."""
+    import time
+
+    open_paren = _time_spec_start(fmt, percent)
+    close = fmt.find(")T", open_paren)
+    if close < 0:
+        errors.append("`(': invalid format character")
+        return None
+    width_text = fmt[percent + 1:open_paren]
+    pattern = fmt[open_paren + 1:close] or "%X"
+    argument = args.next()
+    seconds = parse_integer(argument, errors) if argument.strip() else -1
+    if seconds in (-1, -2):
+        seconds = int(time.time())
+    text = time.strftime(pattern, time.localtime(seconds)).encode("utf-8", "surrogateescape")
+    left = width_text.startswith("-")
+    width = int(width_text.lstrip("-") or "0")
+    out += _pad(text, width, left)
+    return close + 2
+
+
 def format_printf(fmt: str, values: list[str]) -> PrintfResult:
     """Apply ``fmt`` to ``values``, reusing the format while arguments remain."""
     args = _Arguments(values)
@@ -298,6 +343,12 @@ def _format_once(fmt: str, args: _Arguments, out: bytearray, errors: list[str]) 
         if fmt.startswith("%%", percent):
             out += b"%"
             position = percent + 2
+            continue
+        if fmt.startswith("(", _time_spec_start(fmt, percent)):
+            consumed = _format_time(fmt, percent, args, out, errors)
+            if consumed is None:
+                return False, True
+            position = consumed
             continue
         spec = _SPEC.match(fmt, percent)
         flags, width_text, precision_text, conversion = spec.groups()
@@ -369,6 +420,8 @@ def printf(shell, argv: list[str]) -> int:
         return _usage(argv[0], f"{args[0][:2]}: invalid option")
     if not args:
         return _usage(argv[0], None)
+    if ")T" in args[0]:
+        _follow_timezone(shell)
     result = format_printf(args[0], args[1:])
     for message in result.errors:
         complain(argv[0], message)

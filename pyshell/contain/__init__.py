@@ -3,8 +3,10 @@
 A reading map, from the kernel up (each room imports only the rooms above it in this list):
 
     kernel/    Linux itself: syscalls.py (ctypes: clone, unshare, mount, pivot_root, setns, caps),
-               cgroups.py (v1 and v2), userns.py (uid/gid maps), osio.py (read/write all, wait status)
+               cgroups.py (v1 and v2), userns.py (uid/gid maps), osio.py (read/write all, wait status),
+               seccomp.py (the system call filter), devices.py (which device nodes may be opened)
     spec.py    what a container is, as data: ContainerSpec, Mount, default_spec, validate
+    validation.py  flag values checked against what Docker and the kernel take (sizes, signals...)
     image/     images on disk and on the wire: store.py, layers.py, oci.py, registry.py,
                bootstrap.py, export.py
     network/   (networking: bridges, veths, published ports, name resolution)

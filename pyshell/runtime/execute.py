@@ -61,8 +61,12 @@ def run_script(shell, script) -> int:
 
 
 def _errexit(shell, status: int) -> int:
-    if status and shell.options.errexit and not shell.errexit_suppressed:
-        raise ExitShell(status)
+    if status and not shell.errexit_suppressed:
+        if shell.err_trap is not None:
+            shell.last_status = status
+            shell.run_trap(shell.err_trap)
+        if shell.options.errexit:
+            raise ExitShell(status)
     return status
 
 
@@ -73,6 +77,8 @@ def run_simple(shell, command: SimpleCommand) -> int:
     if command.pos is not None:
         shell.lineno = command.pos.line
     shell.substitution_status = None
+    if shell.debug_trap is not None and not shell.running_trap:
+        _debug_trap(shell, command)
     words = command.words
     try:
         if not words:
@@ -114,6 +120,14 @@ def _declaration_fields(words, shell) -> list[str]:
         else:
             argv.append(expand_literal(word, shell, assignment=True))
     return argv
+
+
+def _debug_trap(shell, command) -> None:
+    """bash's DEBUG trap: run before each simple command, with $BASH_COMMAND its text."""
+    from pyshell.syntax import format as format_source
+
+    shell.vars["BASH_COMMAND"] = format_source(command).strip()
+    shell.run_trap(shell.debug_trap)
 
 
 def array_items(shell, array: ArrayLit) -> list:
@@ -323,17 +337,24 @@ def _call_function(shell, function: FunctionDef, argv, assigns, redirects) -> in
     frame: dict = {}
     shell.local_frames.append(frame)
     shell.function_names.append(argv[0])
+    shell.call_sites.append((argv[0], shell.lineno))
     shell.positional = argv[1:]
     try:
         for name, value in values:  # `X=1 f`: X is set, exported, for the call only
             shell.make_local(name)
             shell.setvar(name, value, export=True)
         if redirects:
-            return _with_redirects(shell, redirects, lambda: _function_body(shell, function))
-        return _function_body(shell, function)
+            status = _with_redirects(shell, redirects, lambda: _function_body(shell, function))
+        else:
+            status = _function_body(shell, function)
+        if shell.return_trap is not None:   # bash's RETURN trap, as the function ends
+            shell.last_status = status
+            shell.run_trap(shell.return_trap)
+        return status
     finally:
         shell.local_frames.pop()
         shell.function_names.pop()
+        shell.call_sites.pop()
         shell.restore_locals(frame)
         shell.positional = saved_positional
 
@@ -539,6 +560,8 @@ def _assigns_while_expanding(command: SimpleCommand) -> bool:
 
 
 def run_pipeline(shell, node: Pipeline) -> int:
+    if node.timed is not None:
+        return _timed(shell, node)
     commands = node.commands
     if len(commands) == 1:
         if not node.negated:
@@ -566,6 +589,54 @@ def run_pipeline(shell, node: Pipeline) -> int:
     if node.negated:
         return int(status == 0)
     return _errexit(shell, status)
+
+
+_BASH_TIMEFORMAT = "\nreal\t%3lR\nuser\t%3lU\nsys\t%3lS"
+_POSIX_TIMEFORMAT = "real %2R\nuser %2U\nsys %2S"
+
+
+def _timed(shell, node: Pipeline) -> int:
+    """bash's ``time pipeline``: run it, then write its real, user and system times (the
+    shell's and its children's) on stderr, as $TIMEFORMAT says (``time -p``: POSIX's form)."""
+    import time
+
+    from pyshell.runtime.registry import write_err
+
+    started, before = time.monotonic(), os.times()
+    try:
+        return run_pipeline(shell, node.replace(timed=None))
+    finally:
+        after = os.times()
+        spent = {"R": time.monotonic() - started,
+                 "U": after.user + after.children_user - before.user - before.children_user,
+                 "S": after.system + after.children_system - before.system - before.children_system}
+        layout = _POSIX_TIMEFORMAT if node.timed == "posix" else shell.getvar("TIMEFORMAT")
+        if layout is None:
+            layout = _BASH_TIMEFORMAT
+        if layout:
+            write_err(_time_report(layout, spent) + "\n")
+
+
+_TIME_FIELD = re.compile(r"%(%|([0-9]?)(l?)([RUSP]))")
+
+
+def _time_report(layout: str, spent: dict) -> str:
+    """$TIMEFORMAT filled in: %[p][l]R / U / S (p decimals, l as MmS.FFFs), %P the CPU share."""
+    def field(match):
+        if match.group(1) == "%":
+            return "%"
+        digits, long, letter = match.group(2), match.group(3), match.group(4)
+        if letter == "P":
+            share = (spent["U"] + spent["S"]) / spent["R"] * 100 if spent["R"] else 0.0
+            return f"{share:.2f}"
+        precision = min(int(digits), 3) if digits else 3
+        seconds = spent[letter]
+        if long:
+            minutes, rest = divmod(seconds, 60)
+            return f"{int(minutes)}m{rest:.{precision}f}s"
+        return f"{seconds:.{precision}f}"
+
+    return _TIME_FIELD.sub(field, layout)
 
 
 def start_pipeline(shell, node: Pipeline, pgid: int | None, stdin_moves=()):

@@ -349,6 +349,30 @@ class JobTable:
         self.jobs.pop(job.number, None)
         return job.status()
 
+    def wait_next(self) -> int:
+        """bash's ``wait -n``: the status of the next job to end (one that has already
+        ended already does not count, as in bash 5); 127 when there are no jobs."""
+        self.poll()   # reap what has ended already: those jobs are not "next"
+        ended = {job.number for job in self.jobs.values() if len(job.statuses) == len(job.pids)}
+        while True:
+            running = [job for job in self.jobs.values() if job.state != "Stopped"]
+            if not running:
+                return 127
+            for job in running:
+                if len(job.statuses) == len(job.pids) and job.number not in ended:
+                    self.jobs.pop(job.number, None)
+                    return job.status()
+            if all(job.number in ended for job in running):
+                return 127
+            try:
+                pid, raw = os.waitpid(-1, 0)
+            except ChildProcessError:
+                return 127
+            if observer.recorder is not None:
+                observer.recorder.waited(pid, raw)
+            self._record(pid, decode_status(raw))
+            self.reaped.pop(pid, None)
+
     def wait_all(self) -> int:
         for job in list(self.jobs.values()):
             if job.state != "Stopped":

@@ -56,6 +56,9 @@ def evaluate(redirects, shell) -> list:
     actions = []
     for redirect in redirects:
         op = redirect.op
+        if isinstance(redirect.fd, str):
+            actions.extend(_named_descriptor(redirect, shell))
+            continue
         if op in ("<<", "<<-"):
             actions.append(HereDoc(_fd(redirect, 0), expand.document(redirect.heredoc, shell)))
             continue
@@ -80,6 +83,8 @@ def evaluate(redirects, shell) -> list:
                 actions.append(CloseFd(fd))
             elif target.isdigit():
                 actions.append(DupFd(fd, int(target)))
+            elif target[:-1].isdigit() and target.endswith("-"):   # 4>&3-: move 3 to 4
+                actions += [DupFd(fd, int(target[:-1])), CloseFd(int(target[:-1]))]
             elif op == ">&" and redirect.fd is None:  # bash: `>&file` means `&>file`
                 actions += [OpenFile(1, target, _WRITE), DupFd(2, 1)]
             else:
@@ -89,6 +94,37 @@ def evaluate(redirects, shell) -> list:
         else:
             raise RedirectError(f"{op}: unknown redirection")
     return actions
+
+
+_NAMED_FLAGS = {"<": os.O_RDONLY, ">": _WRITE, ">|": _WRITE, ">>": _APPEND, "<>": os.O_RDWR | os.O_CREAT}
+
+
+def _named_descriptor(redirect, shell) -> list:
+    """bash's ``{name}>file``, ``{name}<&3``, ``{name}>&-``: the file is opened now on a
+    free fd from 10 up, whose number goes into $name, and it stays open (no move is
+    needed); with ``>&-`` the fd in $name is closed."""
+    name, op = redirect.fd, redirect.op
+    target = expand.literal(redirect.target, shell)
+    if op in (">&", "<&") and target == "-":
+        value = shell.getvar(name)
+        if value is None or not value.isdigit():
+            raise RedirectError(f"{name}: ambiguous redirect")
+        return [CloseFd(int(value))]
+    if op in (">&", "<&"):
+        if not target.isdigit() or not _is_open(int(target)):
+            raise RedirectError(f"{target}: bad file descriptor")
+        new = fcntl.fcntl(int(target), fcntl.F_DUPFD, SAVE_FLOOR)
+    elif op in _NAMED_FLAGS:
+        try:
+            opened = os.open(target, _NAMED_FLAGS[op], 0o666)
+        except OSError as error:
+            raise RedirectError(f"{target}: {error.strerror}") from None
+        new = fcntl.fcntl(opened, fcntl.F_DUPFD, SAVE_FLOOR)
+        os.close(opened)
+    else:
+        raise RedirectError(f"{op}: cannot name the descriptor of this redirection")
+    shell.setvar(name, str(new))
+    return []
 
 
 def _fd(redirect, default: int) -> int:

@@ -34,6 +34,7 @@ LAZY_BUILTINS = {
     "getopts": "getopts",
     "declare": "declare", "typeset": "declare", "local": "declare",
     "let": "bash", "mapfile": "bash", "readarray": "bash", "shopt": "bash",
+    "pushd": "bash", "popd": "bash", "dirs": "bash", "caller": "bash",
 }
 
 

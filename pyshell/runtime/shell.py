@@ -23,8 +23,10 @@ OPTION_LETTERS = {
     "braceexpand": "B", "emacs": None, "errtrace": "E", "functrace": "T", "histexpand": "H",
     "history": None, "interactive-comments": None, "keyword": "k", "nolog": None,
     "onecmd": "t", "physical": "P", "posix": None, "privileged": "p", "vi": None,
-    "explain": None,  # the REPL runs each line through the `explain` builtin (pyshell/explain)
 }
+# pysh's own options: `set -o NAME` takes them, the `set -o` listing keeps to bash's.
+# explain: the REPL runs each line through the `explain` builtin (pyshell/explain).
+PYSH_OPTIONS = ("explain",)
 _ON_BY_DEFAULT = ("hashall", "braceexpand", "interactive-comments")
 
 # bash's `shopt` options and their defaults; pysh acts on the glob ones, expand_aliases,
@@ -51,7 +53,7 @@ class Options:
     """The shell options as plain attributes: ``shell.options.errexit`` and so on
     (``get``/``set`` take the `set -o` name, in which a ``-`` is a ``_`` here)."""
 
-    __slots__ = tuple(name.replace("-", "_") for name in OPTION_LETTERS)
+    __slots__ = tuple(name.replace("-", "_") for name in OPTION_LETTERS) + PYSH_OPTIONS
 
     def __init__(self):
         for name in self.__slots__:
@@ -90,6 +92,7 @@ class Options:
 
 _SPECIAL_PARAMETERS = frozenset("?$!#0-@*")
 PYSH_VERSION = "0.1.0"  # as in pyproject.toml
+PSEUDO_SIGNALS = ("EXIT", "DEBUG", "ERR", "RETURN")  # trap conditions that are not signals
 DEFAULT_IFS = " \t\n"
 
 
@@ -115,11 +118,14 @@ class Shell:
         self.namerefs: set[str] = set()     # the names declared -n
         # Computed on each read (an unset one becomes an ordinary name, as in bash).
         self.dynamic = {"LINENO", "RANDOM", "SECONDS", "BASHPID", "EPOCHSECONDS",
-                        "EPOCHREALTIME", "SRANDOM", "PIPESTATUS", "FUNCNAME"}
+                        "EPOCHREALTIME", "SRANDOM", "PIPESTATUS", "FUNCNAME", "DIRSTACK"}
         for name in self.dynamic:
             self.vars.pop(name, None)
         self.pipe_statuses: list[int] | None = None  # of the last pipeline of several commands
         self.function_names: list[str] = []  # the functions running, innermost last ($FUNCNAME)
+        self.call_sites: list[tuple[str, int]] = []  # (function, line it was called at): caller
+        self.script_name: str | None = None  # the script file pysh runs, if any (caller)
+        self.dir_stack: list[str] = []      # pushd's saved directories, most recent first
         self.flag_letters = ""              # the letters $- adds for how pysh was started (c, s)
         self._environ_cache: dict[str, str] | None = None
         # One dict per running function: name -> what to put back on return
@@ -136,6 +142,9 @@ class Shell:
 
         self.command_cache = CommandCache()
         self._rewatch()
+        # Python ignores SIGXFSZ (a write past `ulimit -f` fails instead); a shell and the
+        # programs it starts are killed by it, as in bash.
+        signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
         import time
 
         from pyshell.expand.variables import BashRandom
@@ -143,6 +152,12 @@ class Shell:
         self.seconds_base = time.monotonic()
         self.random = BashRandom(os.getpid() ^ int(time.time()))
         self.traps: dict[str, str] = {}      # "EXIT", "INT", ... -> command text
+        self.parent_traps: dict[str, str] = {}  # in a subshell: the parent's, for listing only
+        # bash's DEBUG (before each simple command), ERR (after a failure), RETURN traps
+        self.debug_trap: str | None = None
+        self.err_trap: str | None = None
+        self.return_trap: str | None = None
+        self.running_trap = False
         self.pending_signals: list[int] = []
         self.wait_interruptible = False     # True while the `wait` builtin blocks
         self.errexit_suppressed = 0         # > 0 inside if/while conditions, && || left sides, !
@@ -657,6 +672,8 @@ class Shell:
             return [str(status) for status in self.pipe_statuses or (self.last_status,)]
         if name == "FUNCNAME":
             return self.function_names[::-1]
+        if name == "DIRSTACK":
+            return [self.getvar("PWD") or "", *self.dir_stack]
         return None
 
     def _dynamic_value(self, name: str) -> str | None:
@@ -684,6 +701,8 @@ class Shell:
             return str((self.pipe_statuses or (self.last_status,))[0])
         if name == "FUNCNAME":
             return self.function_names[-1] if self.function_names else None
+        if name == "DIRSTACK":
+            return self.getvar("PWD")
         return None
 
     def _set_dynamic(self, name: str, value: str) -> bool:
@@ -698,7 +717,8 @@ class Shell:
             return True
         if name == "LINENO":
             return True
-        if name in ("BASHPID", "EPOCHSECONDS", "EPOCHREALTIME", "SRANDOM", "PIPESTATUS", "FUNCNAME"):
+        if name in ("BASHPID", "EPOCHSECONDS", "EPOCHREALTIME", "SRANDOM", "PIPESTATUS", "FUNCNAME",
+                    "DIRSTACK"):
             return True
         return False
 
@@ -709,7 +729,8 @@ class Shell:
 
     # ---------------------------------------------------------------- running code
 
-    def run_source(self, source: str, filename: str = "-c", syntax_error_exits: bool = False) -> int:
+    def run_source(self, source: str, filename: str = "-c", syntax_error_exits: bool = False,
+                   first_line: int = 1) -> int:
         """Parse and run ``source`` one top-level command at a time (aliases apply to later lines).
 
         A syntax error stops the source with status 2 (and, with ``syntax_error_exits``,
@@ -721,7 +742,7 @@ class Shell:
         if self.options.verbose:  # set -v: echo the input as it is read
             self.echo_input(source)
         try:
-            for script in iter_commands(source, filename, lambda: self.aliases):
+            for script in iter_commands(source, filename, lambda: self.aliases, first_line):
                 if self.options.noexec:
                     continue
                 try:
@@ -790,11 +811,14 @@ class Shell:
 
     def set_trap(self, signame: str, command: str | None) -> None:
         """``trap CMD SIG`` (command), ``trap '' SIG`` (ignore), ``trap - SIG`` (None: default)."""
+        self.parent_traps = {}
         if command is None:
             self.traps.pop(signame, None)
         else:
             self.traps[signame] = command
-        if signame == "EXIT":
+        if signame in PSEUDO_SIGNALS:
+            if signame in ("DEBUG", "ERR", "RETURN"):
+                setattr(self, signame.lower() + "_trap", command or None)
             return
         signum = getattr(signal, "SIG" + signame)
         if command is None:
@@ -820,8 +844,20 @@ class Shell:
         from pyshell.runtime.process import RESET_SIGNALS
 
         ignored = {getattr(signal, "SIG" + name) for name, command in self.traps.items()
-                   if command == "" and name != "EXIT"}
+                   if command == "" and name not in PSEUDO_SIGNALS}
         return tuple(signum for signum in RESET_SIGNALS if signum not in ignored)
+
+    def run_trap(self, command: str) -> None:
+        """Run a DEBUG/ERR/RETURN handler: $? is kept, and a handler does not trigger itself."""
+        if self.running_trap:
+            return
+        saved_status = self.last_status
+        self.running_trap = True
+        try:
+            self.run_source(command, filename="trap", first_line=self.lineno)
+        finally:
+            self.running_trap = False
+            self.last_status = saved_status
 
     def run_pending_traps(self) -> None:
         while self.pending_signals:
@@ -847,10 +883,14 @@ class Shell:
     def become_subshell(self) -> None:
         """In a forked child: traps are not inherited (but ignored signals stay ignored)."""
         self.is_subshell = True
+        self.debug_trap = self.err_trap = self.return_trap = None
+        # As in bash, `trap` in a subshell still lists the parent's traps ($(trap -p)),
+        # until the subshell sets one of its own.
+        self.parent_traps = {name: command for name, command in self.traps.items() if command}
         for name, command in list(self.traps.items()):
             if command != "":
                 self.traps.pop(name)
-                if name != "EXIT":
+                if name not in PSEUDO_SIGNALS:
                     signum = getattr(signal, "SIG" + name)
                     signal.signal(signum, signal.default_int_handler if signum == signal.SIGINT
                                   else signal.SIG_DFL)

@@ -158,7 +158,7 @@ class Redirect(Node):
 
     op: str
     target: Word
-    fd: int | None = None
+    fd: int | str | None = None   # a str: bash's {name}>file, the shell picks the fd
     heredoc: Word | None = None
 
 
@@ -184,11 +184,14 @@ class SimpleCommand(Node):
 
 
 class Pipeline(Node):
-    """``[!] cmd1 | cmd2 |& cmd3``. ``stderr_too[i]`` is True when edge i is ``|&``."""
+    """``[!] cmd1 | cmd2 |& cmd3``. ``stderr_too[i]`` is True when edge i is ``|&``.
+    ``timed`` is bash's ``time`` keyword written before it: "bash", or "posix" for
+    ``time -p`` (the report's format)."""
 
     commands: tuple["Command", ...]
     negated: bool = False
     stderr_too: tuple[bool, ...] = ()
+    timed: str | None = None
 
 
 class AndOr(Node):

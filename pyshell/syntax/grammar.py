@@ -91,14 +91,21 @@ def p_and_or(p):
 
 def p_pipeline(p):
     """pipeline : pipe_sequence
-                | BANG pipe_sequence"""
+                | BANG pipe_sequence
+                | TIME pipe_sequence
+                | TIME BANG pipe_sequence"""
     commands, stderr_too = p[len(p) - 1]
-    negated = len(p) == 3
-    if len(commands) == 1 and not negated:
+    kinds = [p.slice[index].type for index in range(1, len(p) - 1)]
+    negated = "BANG" in kinds
+    timed = None
+    if "TIME" in kinds:
+        timed = "posix" if p[1] == "-p" else "bash"   # the lexer gives `time -p` as "-p"
+    if len(commands) == 1 and not negated and timed is None:
         p[0] = commands[0]  # a lone command is not wrapped in a Pipeline
     else:
+        pos = commands[0].pos if not kinds else p.slice[1].pos
         p[0] = ast.Pipeline(tuple(commands), negated=negated, stderr_too=tuple(stderr_too),
-                            pos=p[1] if negated else commands[0].pos)
+                            timed=timed, pos=pos)
 
 
 def p_pipe_sequence(p):

@@ -33,7 +33,7 @@ from .tokens import OPERATORS, REDIRECT_OPS, RESERVED, HereDoc, Token
 # ================================================================ layer 1: PLY lexeme rules
 
 tokens = (
-    "LINE_CONT", "NEWLINE", "COMMENT", "IO_NUMBER", "EXTGLOB", "OPERATOR",
+    "LINE_CONT", "NEWLINE", "COMMENT", "IO_NUMBER", "IO_NAME", "EXTGLOB", "OPERATOR",
     "LIT", "ESCAPE", "SQUOTE", "SQUOTE_OPEN", "ANSI", "ANSI_OPEN", "DQ_OPEN", "DQ_CLOSE",
     "PARAM", "DOLLAR", "BRACE_OPEN", "BRACE_LEN", "BRACE_BANG", "BRACE_NAME", "BRACE_OP", "BRACE_CLOSE",
     "BRACE_SEP", "SUB_OPEN", "SUB_CLOSE",
@@ -97,6 +97,11 @@ def t_COMMENT(t):
 def t_IO_NUMBER(t):
     r"[0-9]+(?=[<>])"
     return t  # the 2 of 2>file: digits touching a redirection operator
+
+
+def t_IO_NAME(t):
+    r"\{[A-Za-z_][A-Za-z0-9_]*\}(?=[<>])"
+    return t  # bash's {fd}>file: the shell picks the fd and stores it in $fd
 
 
 # bash's extglob groups @(a|b) !(x) *(x) +(x) ?(x), up to two levels deep, are text of
@@ -326,6 +331,7 @@ _OPENERS = {"IF", "WHILE", "UNTIL", "FOR", "CASE", "LBRACE"}
 _CLOSERS = {"FI", "DONE", "ESAC", "RBRACE"}
 _ASSIGNMENT = re.compile(_NAME + r"\+?=")
 _NAME_START = re.compile(_NAME + "$")
+_TIME_OPTION = re.compile(r"[ \t]+-p(?=[ \t\n;&|]|$)")
 _SUBSCRIPTED = re.compile(_NAME + r"\[")
 
 
@@ -471,6 +477,9 @@ class Scanner:
             elif kind == "IO_NUMBER":
                 self._span(raw.lexpos, raw.lexpos + len(raw.value), "number")
                 yield self._token("IO_NUMBER", int(raw.value), raw)
+            elif kind == "IO_NAME":   # the grammar sees an IO_NUMBER whose value is a name
+                self._span(raw.lexpos, raw.lexpos + len(raw.value), "variable")
+                yield self._token("IO_NUMBER", raw.value[1:-1], raw)
             else:
                 token = self._word_token(raw)
                 if token is not None:
@@ -616,6 +625,12 @@ class Scanner:
                 self.mode = PATTERN if mode == CASE_IN else FOR_WORDS
             else:
                 self.mode = _KEYWORD_NEXT_MODE.get(keyword, COMMAND)
+            if keyword == "TIME":   # `time -p`: the option belongs to the keyword
+                option = _TIME_OPTION.match(self.lx.lexdata, end)
+                if option and self._pushback is not None and self._pushback.lexpos < option.end():
+                    self._pushback = None
+                    self.lx.lexpos = option.end()
+                    return token_of(keyword, "-p", "keyword")
             return token_of(keyword, word.pos, "keyword")
 
         if mode in (COMMAND, PREFIX):
@@ -720,7 +735,7 @@ class Scanner:
                 # '#' starts a comment only at the start of a word: a#b, $x#y are words.
                 lx.lexpos = following.lexpos + 1
                 following.type, following.value = "LIT", "#"
-            elif following.type == "IO_NUMBER":
+            elif following.type in ("IO_NUMBER", "IO_NAME"):
                 following.type = "LIT"  # "a"2>f: the 2 belongs to the word
             raw = following
         return ast.Word(_merge(parts), pos=self.source.pos(first.lexpos)), end

@@ -79,10 +79,11 @@ def parse(source: str, filename: str = "-c", aliases: Mapping[str, str] | None =
 
 def iter_commands(source: str, filename: str = "-c",
                   aliases_getter: Callable[[], Mapping[str, str] | None] | None = None,
-                  ) -> Iterator[ast.Script]:
+                  first_line: int = 1) -> Iterator[ast.Script]:
     """Yield one Script per complete top-level command line, lexing each only when the
-    previous one has been consumed (so aliases defined by it apply)."""
-    text = Source(source, filename)
+    previous one has been consumed (so aliases defined by it apply). ``first_line`` is
+    the line number of the text's first line (a trap runs at its caller's $LINENO)."""
+    text = Source(source, filename, line=first_line)
     try:
         scanner = Scanner(_fresh_lexer(source), text, _parse_tokens,
                           aliases=aliases_getter() if aliases_getter else None)

@@ -136,6 +136,8 @@ class _Printer:
                 self.pending.append(redirect)
 
     def cmd_Pipeline(self, pipeline):
+        if pipeline.timed:
+            self.write("time -p " if pipeline.timed == "posix" else "time ")
         if pipeline.negated:
             self.write("! ")
         for index, command in enumerate(pipeline.commands):
@@ -325,7 +327,7 @@ class _Printer:
             if node.array is not None:
                 return target + self._part_text(node.array, "plain")
             return target + self._word_text(node.value, "plain")
-        fd = "" if node.fd is None else str(node.fd)
+        fd = "" if node.fd is None else ("{" + node.fd + "}" if isinstance(node.fd, str) else str(node.fd))
         return fd + node.op + self._word_text(node.target, "plain")
 
     def _word_text(self, word, context) -> str:

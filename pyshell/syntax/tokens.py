@@ -47,6 +47,7 @@ RESERVED = {
     "while": "WHILE", "until": "UNTIL", "for": "FOR", "in": "IN",
     "{": "LBRACE", "}": "RBRACE", "!": "BANG",
     "function": "FUNCTION",  # bash: ``function name { ...; }``
+    "time": "TIME",          # bash's keyword: ``time [-p] pipeline``
 }
 
 GRAMMAR_TOKENS = tuple(dict.fromkeys(

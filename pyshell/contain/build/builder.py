@@ -131,7 +131,11 @@ def metadata_changes(instruction: Instruction, section: dict, env: dict[str, str
             raise ContainerError("SHELL requires the arguments to be in JSON form")
         return {"Shell": list(instruction.exec_form)}
     if keyword == "STOPSIGNAL":
-        return {"StopSignal": "".join(split_words(text, env, split=False))}
+        from pyshell.contain.validation import signal_number
+
+        stop_signal = "".join(split_words(text, env, split=False))
+        signal_number(stop_signal, status=1)  # Docker refuses it here too, not at the first `stop`
+        return {"StopSignal": stop_signal}
     if keyword == "HEALTHCHECK":
         return {"Healthcheck": _healthcheck(instruction, shell)}
     if keyword == "ONBUILD":
@@ -474,7 +478,10 @@ class Builder:
                     raise ContainerError(f"{source}: no such file or directory"
                                          + (" in the build context" if source_tree is self.context else ""))
                 matched += [("tree", f) for f in found]
-            content = hash_sources(source_tree, [p for kind, p in matched if kind == "tree"])
+            # A source that is a link names what it points to, found inside its tree (never the host's).
+            real_paths = {p: _resolve_source(source_tree, p, source_tree is self.context)
+                          for kind, p in matched if kind == "tree"}
+            content = hash_sources(source_tree, list(real_paths.values()))
             if downloads:
                 content += downloads.checksum()
             if inline:
@@ -504,14 +511,15 @@ class Builder:
                         target = staging / resolved_dir / (name if dest_is_dir else os.path.basename(dest))
                         _write_inline(target, inline[path], owner or (0, 0), mode)
                         continue
-                    host = source_tree.host_path(path)
-                    if source_tree.is_dir(path):
+                    real = real_paths[path]
+                    host = source_tree.host_path(real)
+                    if source_tree.is_dir(real):
                         into = staging / resolved_dir
                         if not dest_is_dir:
                             into = staging / resolved_dir / os.path.basename(dest)
                         into.mkdir(parents=True, exist_ok=True)
-                        for name in source_tree.listdir(path):
-                            _copy_tree(source_tree, f"{path}/{name}" if path else name, into / name, owner, mode)
+                        for name in source_tree.listdir(real):
+                            _copy_tree(source_tree, f"{real}/{name}" if real else name, into / name, owner, mode)
                     elif is_add and _is_archive(host):
                         from pyshell.contain.image.layers import extract_layer
                         into = staging / resolved_dir
@@ -519,7 +527,7 @@ class Builder:
                         extract_layer(host, into)
                     else:
                         name = os.path.basename(path) if dest_is_dir else os.path.basename(dest)
-                        _copy_tree(source_tree, path, staging / resolved_dir / name, owner, mode)
+                        _copy_tree(source_tree, real, staging / resolved_dir / name, owner, mode)
                 diff_id = self.store.add_layer_from_dir(staging, stage.image.layer_dirs if stage.image else ())
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
@@ -648,6 +656,14 @@ class StepProgress:
                 data = data[os.write(self.terminal, data):]
         except OSError:
             pass  # the terminal went away: the build goes on
+
+
+def _resolve_source(tree, path: str, in_context: bool) -> str:
+    """The path a COPY source stands for in its tree, links followed in scope (Docker's error if gone)."""
+    real = tree.resolve(path)
+    if real is None or not tree.exists(real):
+        raise ContainerError(f"{path}: no such file or directory" + (" in the build context" if in_context else ""))
+    return real
 
 
 def _escapes(source: str) -> bool:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from pyshell.contain.build.dockerfile import glob_to_regex, is_ignored, parse_dockerignore
 from pyshell.contain.image.layers import is_opaque
+from pyshell.contain.image.paths import resolve_in_scope
 from pyshell.errors import ContainerError
 
 
@@ -32,11 +33,16 @@ class ContextTree:
         self.rules = parse_dockerignore(dockerignore_text)
 
     def host_path(self, relative: str) -> Path | None:
-        relative = _norm(relative)
-        if relative and is_ignored(relative, self.rules):
-            return None
-        path = self.root / relative
-        return path if os.path.lexists(path) else None
+        """The entry itself (a link stays a link), its directories resolved inside the context."""
+        found = resolve_in_scope(str(self.root), relative, follow_last=False, hidden=self._ignored)
+        return None if found is None else self.root / found
+
+    def resolve(self, relative: str) -> str | None:
+        """What a COPY source names: every link followed inside the context; None if not there."""
+        return resolve_in_scope(str(self.root), relative, hidden=self._ignored)
+
+    def _ignored(self, relative: str) -> bool:
+        return is_ignored(relative, self.rules)
 
     def exists(self, relative: str) -> bool:
         return self.host_path(relative) is not None
@@ -48,7 +54,7 @@ class ContextTree:
     def listdir(self, relative: str) -> list[str]:
         relative = _norm(relative)
         names = []
-        for name in sorted(os.listdir(self.root / relative)):
+        for name in sorted(os.listdir(self.host_path(relative) or self.root / relative)):
             child = f"{relative}/{name}" if relative else name
             if not is_ignored(child, self.rules) or (self.is_dir_on_disk(child) and self._has_kept_below(child)):
                 names.append(name)
@@ -70,7 +76,10 @@ class ContextTree:
         return False
 
     def lstat(self, relative: str):
-        return os.lstat(self.root / _norm(relative))
+        path = self.host_path(relative)
+        if path is None:
+            raise FileNotFoundError(relative)
+        return os.lstat(path)
 
 
 class ImageTree:
@@ -110,7 +119,9 @@ class ImageTree:
         return None
 
     def exists(self, relative: str) -> bool:
-        return self.host_path(relative) is not None
+        """Is there an entry (a link counts) at ``relative``, its directories' links followed in the image?"""
+        parent, _, name = _norm(relative).rpartition("/")
+        return self.host_path(f"{self.resolve(parent)}/{name}" if parent else name) is not None
 
     def is_dir(self, relative: str) -> bool:
         path = self.host_path(relative)

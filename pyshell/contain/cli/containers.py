@@ -16,7 +16,9 @@ from pyshell.errors import ContainerError
 
 RUN_FLAGS = ("tty interactive rm detach name env env_file volume tmpfs workdir hostname entrypoint user read_only "
              "memory cpus pids_limit cap_add cap_drop init network userns label stop_signal restart explain "
-             "pull")
+             "pull security_opt device publish publish_all expose ip network_alias add_host dns "
+             "health_cmd health_interval health_timeout health_retries health_start_period health_start_interval "
+             "no_healthcheck")
 
 
 # --------------------------------------------------------------------------- run, create
@@ -25,7 +27,8 @@ RUN_FLAGS = ("tty interactive rm detach name env env_file volume tmpfs workdir h
 def build_spec(options: dict, words: list[str], command_name: str = "run") -> api.ContainerSpec:
     """Flags + image config -> a validated ContainerSpec (host paths are checked here too)."""
     from pyshell.contain.spec import merge_capabilities
-    from pyshell.units import parse_size
+
+    validation = api.validation
 
     if not words:
         raise ContainerError(f'"contain {command_name}" requires at least 1 argument: IMAGE [COMMAND] [ARG...]',
@@ -47,19 +50,18 @@ def build_spec(options: dict, words: list[str], command_name: str = "run") -> ap
         env.setdefault("TERM", "xterm")
     for path in options["env_file"]:
         env.update(_read_env_file(path))
-    for item in options["env"]:
+    for item in map(validation.environment_variable, options["env"]):
         if "=" in item:
             key, value = item.split("=", 1)
             env[key] = value
         elif item in os.environ:  # -e K: copy the host's value, if it has one
             env[item] = os.environ[item]
 
-    memory = parse_size(options["memory"]) if options.get("memory") else None
-    try:
-        cpus = float(options["cpus"]) if options.get("cpus") else None
-        pids = int(options["pids_limit"]) if options.get("pids_limit") else None
-    except ValueError as error:
-        raise ContainerError(f"invalid number: {error}", USAGE_ERROR) from None
+    memory = validation.memory(options["memory"]) if options.get("memory") else None
+    cpus = validation.cpus(options["cpus"]) if options.get("cpus") else None
+    pids = validation.pids_limit(options["pids_limit"]) if options.get("pids_limit") else None
+    if options.get("stop_signal"):
+        validation.signal_number(options["stop_signal"])
     if options.get("userns") not in (None, "", "host", "auto"):
         # keep-id is podman's (your uid inside too): our user namespace maps you to root in it.
         raise ContainerError(f"--userns {options['userns']}: use host or auto", USAGE_ERROR)
@@ -69,6 +71,7 @@ def build_spec(options: dict, words: list[str], command_name: str = "run") -> ap
     mounts += tuple(_tmpfs_mount(text) for text in options["tmpfs"])
     labels = dict(spec.labels)
     labels.update(item.split("=", 1) if "=" in item else (item, "") for item in options["label"])
+    network = api.network_fields(options, spec.exposed)
 
     spec = spec.replace(
         argv=entrypoint + cmd, entrypoint=entrypoint, cmd=cmd,
@@ -79,19 +82,66 @@ def build_spec(options: dict, words: list[str], command_name: str = "run") -> ap
         detach=bool(options.get("detach")), autoremove=bool(options.get("rm")), mounts=mounts,
         read_only=bool(options.get("read_only")), memory=memory, cpus=cpus, pids_limit=pids,
         capabilities=merge_capabilities(options["cap_add"], options["cap_drop"]),
-        init=bool(options.get("init")), network=options.get("network") or "none", rootless=rootless,
+        init=bool(options.get("init")), rootless=rootless, **network,
         stop_signal=options.get("stop_signal") or spec.stop_signal, labels=tuple(sorted(labels.items())),
-        restart=restart)
+        restart=restart, seccomp=validation.seccomp_setting(options["security_opt"]),
+        devices=tuple(validation.device(text) for text in options["device"]),
+        healthcheck=_healthcheck(options, spec.healthcheck))
     api.validate(spec)
     return spec
+
+
+def _healthcheck(options: dict, from_image):
+    """--health-* flags over the image's HEALTHCHECK (Docker: each flag replaces one setting);
+    --no-healthcheck drops both."""
+    from pyshell.contain.spec import Healthcheck
+
+    if options.get("no_healthcheck"):
+        if options.get("health_cmd"):
+            raise ContainerError("--no-healthcheck conflicts with --health-* options", USAGE_ERROR)
+        return None
+    check = from_image
+    if options.get("health_cmd"):
+        check = (check or Healthcheck(())).replace(test=("CMD-SHELL", options["health_cmd"]))
+    given = [key for key in ("health_interval", "health_timeout", "health_retries", "health_start_period",
+                             "health_start_interval") if options.get(key)]
+    if check is None:
+        if given:
+            raise ContainerError(f"--{given[0].replace('_', '-')} needs --health-cmd "
+                                 "(or an image with a HEALTHCHECK)", USAGE_ERROR)
+        return None
+    changes = {}
+    for key in given:
+        field = key.removeprefix("health_")
+        try:
+            changes[field] = int(options[key]) if field == "retries" else _seconds(options[key])
+        except ValueError:
+            raise ContainerError(f"invalid --{key.replace('_', '-')} {options[key]!r}", USAGE_ERROR) from None
+    return check.replace(**changes)
+
+
+def _seconds(text: str) -> float:
+    """Go durations (30s, 1m30s, 500ms), as Docker's --health-* flags take them."""
+    import re
+
+    units = {"h": 3600, "m": 60, "s": 1, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|us|ns|h|m|s)", text)
+    if not parts or "".join(number + unit for number, unit in parts) != text:
+        raise ValueError(text)
+    seconds = sum(float(number) * units[unit] for number, unit in parts)
+    if seconds <= 0:
+        raise ValueError(text)
+    return seconds
 
 
 def _restart_policy(options: dict) -> str:
     """--restart no | on-failure[:N] | always: kept by restart.py for a -d container."""
     policy = options.get("restart") or "no"
     name, _, count = policy.partition(":")
-    if name not in ("no", "on-failure", "always") or (count and (name != "on-failure" or not count.isdigit())):
+    if name not in ("no", "on-failure", "always") or (count and name != "on-failure"):
         raise ContainerError(f"invalid restart policy {policy!r}: use no, on-failure[:N] or always", USAGE_ERROR)
+    if count:
+        api.validation.restart_count(count)
     if name != "no" and options.get("rm"):
         raise ContainerError("conflicting options: --restart and --rm", USAGE_ERROR)
     if name != "no" and not options.get("detach"):
@@ -128,7 +178,8 @@ def cmd_run(options: dict, words: list[str]) -> int:
     spec = build_spec(options, words)
     if spec.tty and spec.interactive and not spec.detach and not os.isatty(0):
         raise ContainerError("the input device is not a TTY", 1)
-    status = api.run(spec, explain=bool(options.get("explain")))
+    status = api.run(spec, explain=bool(options.get("explain")),
+                     notice=lambda text: err(f"pysh: contain run: {text}\n"))
     if spec.detach:
         out(spec.id + "\n")
     return status
@@ -149,7 +200,8 @@ def cmd_create(options: dict, words: list[str]) -> int:
          "tty interactive env user workdir detach", interspersed=False)
 def cmd_exec(options: dict, words: list[str]) -> int:
     at_least("exec", 2, words, ": CONTAINER COMMAND [ARG...]")
-    env = [item if "=" in item else f"{item}={os.environ.get(item, '')}" for item in options["env"]]
+    env = [item if "=" in item else f"{item}={os.environ.get(item, '')}"
+           for item in map(api.validation.environment_variable, options["env"])]
     return api.exec(words[0], words[1:], env, options.get("user") or "", options.get("workdir") or "",
                     tty=bool(options.get("tty")), interactive=bool(options.get("interactive")),
                     detach=bool(options.get("detach")))
@@ -157,6 +209,8 @@ def cmd_exec(options: dict, words: list[str]) -> int:
 
 @command("ps", "[OPTIONS]", "List containers", "all quiet no_trunc")
 def cmd_ps(options: dict, words: list[str]) -> int:
+    if words:
+        raise ContainerError('"contain ps" accepts no arguments', 1)
     found = api.list_containers(all=bool(options.get("all")))
     if options.get("quiet"):
         out("".join(c.id[:12] + "\n" for c in found))
@@ -166,14 +220,18 @@ def cmd_ps(options: dict, words: list[str]) -> int:
         command_line = " ".join(c.command)
         if len(command_line) > 20 and not options.get("no_trunc"):
             command_line = command_line[:19] + "…"
-        rows.append([c.id[:12], c.image, f'"{command_line}"', human_age(c.created), _status_text(c), "", c.name])
+        rows.append([c.id[:12], c.image, f'"{command_line}"', human_age(c.created), _status_text(c),
+                     api.ports_column(c), c.name])
     out(table(rows))
     return 0
 
 
 def _status_text(container: api.ContainerInfo) -> str:
     if container.state == "running":
-        return "Up " + human_age(container.started_at).removesuffix(" ago")
+        up = "Up " + human_age(container.started_at).removesuffix(" ago")
+        if container.health:
+            up += " (health: starting)" if container.health == "starting" else f" ({container.health})"
+        return up
     if container.state in ("exited", "restarting"):
         word = "Restarting" if container.state == "restarting" else "Exited"
         return f"{word} ({container.exit_code}) {human_age(container.finished_at)}"
@@ -243,14 +301,7 @@ def cmd_stop(options: dict, words: list[str]) -> int:
 
 def _stop_timeout(options: dict) -> float:
     """-t SECONDS of stop and restart: how long SIGTERM has before SIGKILL (10 s by default)."""
-    text = options.get("time") or "10"
-    try:
-        seconds = float(text)
-    except ValueError:
-        raise ContainerError(f"invalid time: {text!r} (use a number of seconds)", USAGE_ERROR) from None
-    if seconds < 0:
-        raise ContainerError(f"invalid time: {text!r} (use a number of seconds)", USAGE_ERROR)
-    return seconds
+    return api.validation.seconds(options.get("time") or "10", "-t, --time")
 
 
 @command("kill", "[OPTIONS] CONTAINER [CONTAINER...]", "Send a signal to running containers", "signal")
@@ -297,13 +348,18 @@ def cmd_attach(options: dict, words: list[str]) -> int:
 @command("inspect", "[OPTIONS] CONTAINER|IMAGE [...]", "Show low-level information as JSON", "format type")
 def cmd_inspect(options: dict, words: list[str]) -> int:
     at_least("inspect", 1, words)
+    kind = options.get("type") or ""
+    if kind not in ("", "container", "image"):
+        raise ContainerError(f'unknown type: "{kind}": must be one of "container", "image"', 1)
     found = []
     for name in words:
         try:
-            if options.get("type") == "image":
+            if kind == "image":
                 raise ContainerError("")
             found.append(api.inspect(name))
         except ContainerError:
+            if kind == "container":
+                raise
             # Not a container: maybe an image (Docker's `inspect` looks at both).
             found.append(api.inspect_image(name))
     out(documents(found, options.get("format")))

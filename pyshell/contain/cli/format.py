@@ -89,6 +89,8 @@ def render_format(template: str, document) -> str:
             return "[" + " ".join(str(v) for v in value) + "]"
         if isinstance(value, dict):
             return "map[" + " ".join(f"{k}:{v}" for k, v in value.items()) + "]"
+        if isinstance(value, bool):
+            return "true" if value else "false"  # as Go prints them
         return "<no value>" if value is None else str(value)
 
     action = r"\{\{\s*(json\s+)?(\.[\w.]*)\s*\}\}"

@@ -150,20 +150,33 @@ class Archive:
                 return False
 
     def open(self, name: str) -> BinaryIO:
+        """A member named by the archive's own manifest: whatever the name (absolute, '..', a
+        link to a host file), it is looked for inside the archive only."""
+        if ".." in Path(name).parts:
+            raise ContainerError(f"archive member escapes the archive: {name}")
         if self.tar is None:
-            if ".." in Path(name).parts:
-                raise ContainerError(f"archive member escapes the archive: {name}")
-            return open(self.path / name, "rb")
-        for candidate in (name, f"./{name}"):
+            from pyshell.contain.image.paths import resolve_in_scope
+
+            found = resolve_in_scope(str(self.path), name)
+            if found is None or not (self.path / found).is_file():
+                raise ContainerError(f"archive has no {name}")
+            return open(self.path / found, "rb")
+        for candidate in (name.lstrip("/"), f"./{name.lstrip('/')}"):
             try:
                 member = self.tar.getmember(candidate)
             except KeyError:
                 continue
-            while member.islnk() or member.issym():  # docker save links identical layers
-                member = self.tar.getmember(os.path.normpath(os.path.join(os.path.dirname(member.name),
-                                                                          member.linkname))
-                                            if member.issym() else member.linkname)
-            return self.tar.extractfile(member)
+            for _ in range(40):  # docker save links identical layers; a loop of links ends here
+                if not (member.islnk() or member.issym()):
+                    return self.tar.extractfile(member)
+                target = os.path.normpath(os.path.join(os.path.dirname(member.name), member.linkname)) \
+                    if member.issym() else member.linkname
+                try:
+                    member = self.tar.getmember(target.lstrip("/"))
+                except KeyError:
+                    raise ContainerError(f"archive member {name} links to {member.linkname}, "
+                                         "which the archive lacks") from None
+            raise ContainerError(f"archive member {name}: too many levels of links")
         raise ContainerError(f"archive has no {name}")
 
     def read(self, name: str) -> bytes:

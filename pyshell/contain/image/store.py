@@ -97,6 +97,8 @@ def parse_reference(text: str) -> Reference:
         repository = f"library/{repository}"
     if not repository or not all(_NAME_COMPONENT.match(part) for part in repository.split("/")):
         raise ContainerError(f"invalid reference format: {text!r} (names are lower case)")
+    if len(rest) > 255:
+        raise ContainerError("invalid reference format: repository name must not be more than 255 characters")
     return Reference(registry, repository, tag, digest)
 
 

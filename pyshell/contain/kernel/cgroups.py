@@ -21,7 +21,7 @@ import time
 from pyshell.errors import ContainerError
 
 CGROUP_ROOT = "/sys/fs/cgroup"
-V1_CONTROLLERS = ("memory", "pids", "cpu")
+V1_CONTROLLERS = ("memory", "pids", "cpu", "devices")
 CPU_PERIOD_US = 100_000
 SIGKILL = 9  # not importing `signal` (and enum) keeps the supervisor quick to start
 
@@ -58,6 +58,27 @@ class Cgroup:
 
     def set_limits(self, memory: int | None, cpus: float | None, pids: int | None) -> None:
         raise NotImplementedError
+
+    def limit_devices(self, rules) -> None:
+        """Let the container open only the device nodes ``rules`` allow (devices.py)."""
+        raise NotImplementedError
+
+    def oom_kills(self) -> int:
+        """How many processes the OOM killer killed in this cgroup (for inspect's OOMKilled)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _counter(path: str, name: str) -> int:
+        """'NAME N' from a flat-keyed file (memory.events, memory.oom_control); 0 if absent."""
+        try:
+            with open(path) as file:
+                for line in file:
+                    key, _, value = line.partition(" ")
+                    if key == name:
+                        return int(value)
+        except (OSError, ValueError):
+            pass
+        return 0
 
     def pids(self) -> list[int]:
         found: set[int] = set()
@@ -124,6 +145,14 @@ class CgroupV2(Cgroup):
         if pids is not None:
             write_control(os.path.join(path, "pids.max"), "max" if pids < 0 else str(pids))
 
+    def limit_devices(self, rules) -> None:
+        from pyshell.contain.kernel import devices
+
+        devices.attach_v2(self.paths[0], rules)
+
+    def oom_kills(self) -> int:
+        return self._counter(os.path.join(self.paths[0], "memory.events"), "oom_kill")
+
 
 class CgroupV1(Cgroup):
     version = 1
@@ -153,6 +182,18 @@ class CgroupV1(Cgroup):
             write_control(os.path.join(cpu_dir, "cpu.cfs_quota_us"), str(int(cpus * CPU_PERIOD_US)))
         if pids is not None:
             write_control(os.path.join(self._controller("pids"), "pids.max"), "max" if pids < 0 else str(pids))
+
+    def limit_devices(self, rules) -> None:
+        from pyshell.contain.kernel import devices
+
+        directory = next((p for p in self.paths if p.startswith(f"{CGROUP_ROOT}/devices/")), None)
+        if directory is None:
+            raise ContainerError("no devices cgroup on this host: cannot limit the container's device nodes")
+        devices.apply_v1(directory, rules)
+
+    def oom_kills(self) -> int:
+        memory_dir = next((p for p in self.paths if p.startswith(f"{CGROUP_ROOT}/memory/")), None)
+        return self._counter(os.path.join(memory_dir, "memory.oom_control"), "oom_kill") if memory_dir else 0
 
 
 def from_json(data: dict | None) -> Cgroup | None:

@@ -36,7 +36,7 @@ from pathlib import Path
 
 # Imported here, not where the forked supervisor and PID 1 use them: an import in a forked child
 # is redone at every start (the child's modules die with it), in the parent it is done once.
-from pyshell.contain.kernel import cgroups, syscalls, userns
+from pyshell.contain.kernel import cgroups, seccomp, syscalls, userns
 from pyshell.contain.kernel.osio import close_fds_except, exit_status, process_start_time, read_all, read_line
 from pyshell.contain.runtime import protocol, setup, state, supervisor, teardown
 from pyshell.contain.runtime.protocol import PidFile, Running, SupervisorArgs
@@ -59,13 +59,16 @@ NAMESPACES = syscalls.CLONE_NEWNS | syscalls.CLONE_NEWUTS | syscalls.CLONE_NEWIP
 # --------------------------------------------------------------------------- create
 
 
-def create(home: Path, spec: ContainerSpec) -> state.Container:
-    """Make the container's directory and config; the name is checked and taken under the lock."""
+def create(home: Path, spec: ContainerSpec, starting: bool = False) -> state.Container:
+    """Make the container's directory and config; the name is checked and taken under the lock.
+    ``starting``: `start` follows at once (`run`), so the mark that we are at it stays (see start)."""
     directory = state.containers_dir(home) / spec.id
     with locked(state.lock_path(home)):
         taken = state.names_in_use(home)
         if spec.name in taken:
             raise ContainerError(f'the container name "{spec.name}" is already in use')
+        directory.mkdir(parents=True)
+        state.mark_starting(directory)  # first: a create cut short is then found and removed
         for sub in ("rootfs/upper", "rootfs/work", "rootfs/merged", "etc"):
             (directory / sub).mkdir(parents=True, exist_ok=True)
         cgroup = None
@@ -74,6 +77,8 @@ def create(home: Path, spec: ContainerSpec) -> state.Container:
             cgroup = found.to_json() if found else None
         created = state.now_iso()
         state.save_config(directory, spec, created, cgroup)
+        if not starting:
+            state.clear_starting(directory)
     # What state.load() would read back from the files just written.
     return state.Container(directory, spec, created, cgroup, state.State.CREATED, None, "", "", 0, 0)
 
@@ -115,6 +120,8 @@ class Started:
         self._loaded = None
         self.status_fd = status_fd  # foreground: the supervisor writes PID 1's exit status there
         self.supervisor_pid = supervisor_pid  # our child, when no middle process stands between
+        self.oom_killed = False  # set by wait_status
+        self.supervisor_lost = False  # it died without telling a status (kill -9): set by wait_status
 
     @property
     def container(self) -> state.Container:
@@ -131,7 +138,12 @@ def start(home: Path, container: state.Container, foreground: bool, restarting: 
     ``restarting``: the supervisor applies the restart policy (its count and the stop mark stay)."""
     spec = container.spec
     state.require(container, "start")
+    seccomp.filter_for(spec.seccomp, spec.capabilities)  # compiled here, before anything is made or forked
+    # Until we return, the container directory says that we are starting it: if we are killed
+    # half-way, the next command releases what we made (state.reconcile).
+    state.mark_starting(container.dir)
     with contextlib.ExitStack() as undo:
+        undo.callback(state.clear_starting, container.dir)
         stale_files = ("running", "exit") if restarting else ("running", "exit", "stopped", "restarts")
         for stale in stale_files:
             (container.dir / stale).unlink(missing_ok=True)
@@ -139,6 +151,9 @@ def start(home: Path, container: state.Container, foreground: bool, restarting: 
         cgroup = _make_cgroup(container)
         if cgroup is not None:
             undo.callback(teardown.release_cgroup, cgroup)
+        network = _network_plan(home, container)  # None for --network none: nothing to do
+        if network is not None:
+            undo.callback(network.undo)
         start_r, start_w = os.pipe()
         status_r, status_w = os.pipe() if foreground else (None, None)
         undo.callback(os.close, start_r)
@@ -149,7 +164,7 @@ def start(home: Path, container: state.Container, foreground: bool, restarting: 
         sys.stderr.flush()
         child = os.fork()  # the middle process, or for a plain foreground run the supervisor
         if child == 0:
-            _supervisor_entry(container, cgroup, start_w, status_w, daemon, with_middle)  # never returns
+            _supervisor_entry(container, cgroup, network, start_w, status_w, daemon, with_middle)  # never returns
         os.close(start_w)
         if status_w is not None:
             os.close(status_w)
@@ -164,12 +179,37 @@ def start(home: Path, container: state.Container, foreground: bool, restarting: 
             status, message = protocol.parse_failure(failure)
             raise ContainerError(message, status)
         undo.pop_all()
+    # The supervisor writes `running` before it lets us go, then may be done already (an --rm
+    # `true`: the directory is gone). If it died before, the mark stays: the next command
+    # after us cleans up (reconcile), and `run` removes an --rm container at once.
+    if (container.dir / "running").exists() or not (container.dir / "config.json").exists():
+        state.clear_starting(container.dir)
     os.close(start_r)
+    if network is not None:
+        network.close_sockets()  # the supervisor has them now
     if spec.restart != "no" and not restarting:
         _start_restarter(container)
     # A foreground container's status comes through status_r; a supervisor that is our child
     # is reaped later.
     return Started(container, status_r, None if with_middle else child)
+
+
+def _network_plan(home: Path, container: state.Container):
+    """The network side of a start (network/attach.py): a lease, the port sockets, the record."""
+    spec = container.spec
+    if spec.network == "none":
+        return None
+    from pyshell.contain.network import attach
+
+    joined = ""
+    if spec.network.startswith("container:"):
+        other = state.find(home, spec.network.partition(":")[2])
+        if other.status != "running":
+            raise ContainerError(f"cannot join network of a non running container: {other.name}", 125)
+        joined = f"/proc/{other.pid}/ns/net"
+    plan = attach.prepare(home, spec, joined)
+    attach.write_state(str(container.dir), plan)
+    return plan
 
 
 def start_detached(home: Path, container: state.Container) -> state.Container:
@@ -236,6 +276,8 @@ def _make_cgroup(container: state.Container):
     try:
         cgroup.create()
         cgroup.set_limits(spec.memory, spec.cpus, spec.pids_limit)
+        if os.geteuid() == 0:  # before PID 1 joins: nothing it runs may open a host device (devices.py)
+            cgroup.limit_devices(_device_rules(spec))
         if setup.reporter is not None:
             setup.reporter.cgroup(cgroup, spec)
     except ContainerError:
@@ -246,7 +288,14 @@ def _make_cgroup(container: state.Container):
     return cgroup
 
 
-def _supervisor_entry(container, cgroup, start_w: int, status_w: int | None, daemon: bool,
+def _device_rules(spec: ContainerSpec):
+    from pyshell.contain.kernel import devices
+
+    return devices.DEFAULT_RULES + tuple(devices.DeviceRule(d.kind, d.major, d.minor, d.access)
+                                         for d in spec.devices)
+
+
+def _supervisor_entry(container, cgroup, network, start_w: int, status_w: int | None, daemon: bool,
                       with_middle: bool) -> None:
     """Runs in a forked copy of the shell and never returns into it: the middle process, or
     the supervisor itself for a plain foreground run (see the top of this file)."""
@@ -256,7 +305,7 @@ def _supervisor_entry(container, cgroup, start_w: int, status_w: int | None, dae
         if with_middle:
             if os.fork() != 0:
                 os._exit(0)  # the middle process: its exit re-parents the supervisor to init
-        _supervisor_process(container, cgroup, start_w, status_w, fresh_python=daemon)
+        _supervisor_process(container, cgroup, network, start_w, status_w, fresh_python=daemon)
     except SetupError as error:
         _report(start_w, error)
     except BaseException as error:  # noqa: BLE001 - report anything
@@ -266,7 +315,7 @@ def _supervisor_entry(container, cgroup, start_w: int, status_w: int | None, dae
         os._exit(125)  # a forked child never returns into the shell's code
 
 
-def _supervisor_process(container, cgroup, start_w: int, status_w: int | None, fresh_python: bool) -> None:
+def _supervisor_process(container, cgroup, network, start_w: int, status_w: int | None, fresh_python: bool) -> None:
     """Fork PID 1, put it in the cgroup, release it, become the supervisor program."""
     spec = container.spec
     directory = str(container.dir)
@@ -289,26 +338,60 @@ def _supervisor_process(container, cgroup, start_w: int, status_w: int | None, f
         streams = (*os.pipe(), *os.pipe())
         stdio = Stdio(None, 0 if spec.interactive else devnull, streams[1], streams[3])
 
+    keeper = (None, None)
+    if spec.healthcheck is not None:  # before the namespaces: see health.fork_keeper
+        from pyshell.contain.runtime import health
+
+        keeper = health.fork_keeper(directory, PACKAGE_ROOT)
     if spec.rootless:
         # A user namespace where we are root: our own uid and gid map to 0, and the user's range
         # of /etc/subuid and /etc/subgid (if any) to 1..N, so that `-u nobody` works (userns.py).
         # It must come first: it is what lets an ordinary user create the other namespaces.
         setup.step("user namespace", userns.unshare_user_namespace)
+    proxy = None
+    if network is not None and network.listeners:
+        from pyshell.contain.network import proxy as port_proxy
+
+        # Before the PID namespace: our children after it are processes of the container.
+        proxy = port_proxy.spawn([(sock.fileno(), mapping.container_port) for mapping, sock in network.listeners],
+                                 network.target_address, PACKAGE_ROOT)
+        network.close_sockets()  # the proxy has them
+    slirp = None
+    if network is not None and network.needs_supervisor_help:
+        from pyshell.contain.network import rootless
+
+        slirp = rootless.Slirp()  # forked before the PID namespace too; waits for PID 1's pid
     # A new PID namespace takes effect for the caller's *children*: our next child is its PID 1.
     setup.step("unshare(CLONE_NEWPID)", syscalls.unshare, syscalls.CLONE_NEWPID)
 
     go_r, go_w = os.pipe()
     error_r, error_w = os.pipe()
+    # Rootless, slirp4netns is started from here once PID 1 says it has its network namespace.
+    netns_r, netns_w = os.pipe() if network is not None and network.needs_supervisor_help else (None, None)
     container_pid = os.fork()
     if container_pid == 0:
-        keep = {go_r, error_w, devnull, log_fd, *(fd for fd in (slave, stdio.stdout, stdio.stderr) if fd is not None), 0}
+        keep = {go_r, error_w, devnull, log_fd, *(fd for fd in (slave, stdio.stdout, stdio.stderr, netns_w)
+                                                  if fd is not None), 0}
         if setup.reporter is not None:
             keep.add(setup.reporter.fd)  # --explain: PID 1 goes on telling its steps
         close_fds_except(keep)
-        _container_init(spec, directory, cgroup, stdio, go_r, error_w)  # never returns
+        _container_init(spec, directory, cgroup, network, stdio, go_r, error_w, netns_w)  # never returns
     # Our copies of the write ends go: the pipes reach EOF once the container's last process is gone.
-    for fd in (go_r, error_w, *(fd for fd in (slave, *(streams or ())[1::2]) if fd is not None)):
-        os.close(fd)
+    for fd in (go_r, error_w, netns_w, *(fd for fd in (slave, *(streams or ())[1::2]) if fd is not None)):
+        if fd is not None:
+            os.close(fd)
+    if netns_r is not None:
+        if os.read(netns_r, 1) == b"n":
+            try:
+                slirp.start(container_pid)
+            except ContainerError as error:
+                os.kill(container_pid, 9)
+                os.waitpid(container_pid, 0)
+                raise SetupError(str(error)) from None
+        else:  # PID 1 failed: its error pipe says why
+            slirp.abandon()
+            slirp = None
+        os.close(netns_r)
 
     # PID 1 must be in the cgroup before it runs anything the container could escape it with.
     # Moving another process costs an RCU grace period (6-12 ms here, a third of a run): on
@@ -335,10 +418,15 @@ def _supervisor_process(container, cgroup, start_w: int, status_w: int | None, f
         master=master, listen=listener.fileno() if listener is not None else None,
         wait_client=master is not None and not spec.detach,
         log=log_fd if spec.tty or streams is not None else None, cgroup=cgroup.to_json() if cgroup else None,
-        autoremove=spec.autoremove, remove=tuple(removable_paths(container, volumes=True)) if spec.autoremove else ())
+        autoremove=spec.autoremove, remove=tuple(removable_paths(container, volumes=True)) if spec.autoremove else (),
+        keeper_pid=keeper[0], keeper_pipe=keeper[1])
     if streams is not None:
         options = options.replace(stdout_pipe=streams[0], stderr_pipe=streams[2], stdout_to=output_to[0],
                                   stderr_to=output_to[1])
+    if network is not None:
+        # The supervisor gives the lease back when PID 1 exits, and stops the proxy and slirp4netns.
+        options = options.replace(network=True, proxy=proxy,
+                                  slirp=(slirp.pid, slirp.exit_w) if slirp is not None else None)
     if not fresh_python:
         supervisor.run(options)  # exits
     for fd in options.passed_fds():
@@ -347,7 +435,8 @@ def _supervisor_process(container, cgroup, start_w: int, status_w: int | None, f
     os.execv(sys.executable, [sys.executable, "-I", "-S", "-c", SUPERVISOR_BOOT, PACKAGE_ROOT, *args])
 
 
-def _container_init(spec: ContainerSpec, directory: str, cgroup, stdio: Stdio, go_r: int, error_w: int) -> None:
+def _container_init(spec: ContainerSpec, directory: str, cgroup, network, stdio: Stdio, go_r: int, error_w: int,
+                    netns_w: int | None) -> None:
     """PID 1 of the new PID namespace: join the cgroup (v1) or let the supervisor move us (v2),
     unshare the other namespaces, build the container and exec. Errors go to the supervisor
     through ``error_w``."""
@@ -357,15 +446,27 @@ def _container_init(spec: ContainerSpec, directory: str, cgroup, stdio: Stdio, g
             os._exit(1)  # the supervisor died before releasing us
 
     try:
+        # If the supervisor dies (kill -9), so do we, and with PID 1 its whole PID namespace:
+        # no container process lives on unwatched. (Before it releases us it cannot die unseen:
+        # wait_for_cgroup then reads EOF.)
+        syscalls.prctl(syscalls.PR_SET_PDEATHSIG, 9)
         if cgroup is not None and cgroup.joins_itself_fast:
             cgroup.join()
             if setup.reporter is not None:
                 setup.reporter.note("cgroup: PID 1 joins it (writes 0 to cgroup.procs)", "first thing")
-        flags = NAMESPACES | (syscalls.CLONE_NEWNET if spec.network == "none" else 0)
+        if network is not None:
+            setup.step("network", network.before_unshare)
+        new_netns = network.new_netns if network is not None else spec.network == "none"
+        flags = NAMESPACES | (syscalls.CLONE_NEWNET if new_netns else 0)
         setup.step("unshare(mount, UTS, IPC, network namespaces)", syscalls.unshare, flags)
+        if network is not None:
+            setup.step("network", network.after_unshare)  # eth0 on the bridge, or another's namespace
+            if netns_w is not None:
+                os.write(netns_w, b"n")
+                os.close(netns_w)
         paths = Paths(f"{directory}/rootfs/upper", f"{directory}/rootfs/work", f"{directory}/rootfs/merged",
                       f"{directory}/etc", f"{os.path.dirname(directory)}/.mount-points")
-        setup.enter_container(spec, paths, stdio, error_w, wait_for_cgroup)
+        setup.enter_container(spec, paths, stdio, error_w, wait_for_cgroup, network)
     except SetupError as error:
         _report(error_w, error)
         os._exit(error.status)
@@ -419,6 +520,8 @@ def wait_status(started: Started) -> int:
     _reap_exited_supervisors()
     if not _reap(started.supervisor_pid, block=False):
         _exiting_supervisors.append(started.supervisor_pid)  # still freeing its memory: later
+    started.oom_killed = protocol.status_says_oom_killed(line)
+    started.supervisor_lost = not line.strip()
     return protocol.parse_status(line)
 
 
@@ -457,8 +560,9 @@ def stop(container: state.Container, timeout: float) -> None:
         if container.spec.restart != "no":
             _wait_restart_decision(container, timeout)
         return
-    stop_signal = getattr(signal, container.spec.stop_signal or "SIGTERM", signal.SIGTERM)
-    send_signal(container, stop_signal)
+    from pyshell.contain.validation import signal_number
+
+    send_signal(container, signal_number(container.spec.stop_signal or "SIGTERM"))
     if not wait_supervisor(container, timeout):
         send_signal(container, signal.SIGKILL)
         wait_supervisor(container, None)
@@ -505,6 +609,9 @@ def remove(home: Path, container: state.Container, force: bool, volumes: bool = 
         _wait_restart_decision(container, 0)
     with locked(state.lock_path(home)):
         teardown.release_cgroup(cgroups.from_json(container.cgroup))
+        # The config goes first: a removal cut short leaves a directory that the next command
+        # knows for a leftover (state.reconcile), not a container.
+        (container.dir / "config.json").unlink(missing_ok=True)
         for path in removable_paths(container, volumes):
             teardown.remove_tree(path)
 
@@ -512,9 +619,10 @@ def remove(home: Path, container: state.Container, force: bool, volumes: bool = 
 # --------------------------------------------------------------------------- run
 
 
-def run(home: Path, spec: ContainerSpec, attach_terminal=None) -> int:
-    """`contain run`: create, start, and (unless -d) wait; returns the container's exit status."""
-    container = create(home, spec)
+def run(home: Path, spec: ContainerSpec, attach_terminal=None, notice=None) -> int:
+    """`contain run`: create, start, and (unless -d) wait; returns the container's exit status.
+    ``notice(text)`` hears what the user should know beyond the status (an OOM kill)."""
+    container = create(home, spec, starting=True)
     try:
         started = start(home, container, foreground=not spec.detach)
     except BaseException:
@@ -526,7 +634,13 @@ def run(home: Path, spec: ContainerSpec, attach_terminal=None) -> int:
         if attach_terminal(started.container) is None:  # detached with Ctrl-P Ctrl-Q
             os.close(started.status_fd)
             return 0
-    return wait_status(started)
+    status = wait_status(started)
+    if started.supervisor_lost and spec.autoremove:
+        remove(home, state.load(container.dir) or container, force=True, volumes=True)
+    if started.oom_killed and notice is not None:
+        notice(f"the container was killed by the OOM killer (memory limit {spec.memory} bytes)"
+               if spec.memory else "the container was killed by the OOM killer")
+    return status
 
 
 def run_for_build(image, argv, env, workdir: str = "/", user: str = "", network: str = "none",
@@ -583,6 +697,7 @@ def exec_in(container: state.Container, argv, env, user: str, workdir: str, tty:
     namespaces = ["ipc", "uts", "net", "cgroup", "pid", "mnt"]
     if spec.rootless:
         namespaces.insert(0, "user")
+    seccomp.filter_for(spec.seccomp, spec.capabilities)  # the container's filter, compiled before the fork
     # With -t the pty must come from the container's own /dev/pts (so `tty` names it there):
     # the child opens it after joining the mount namespace and passes us the master end.
     our_end, their_end = socket.socketpair() if tty else (None, None)
@@ -595,6 +710,7 @@ def exec_in(container: state.Container, argv, env, user: str, workdir: str, tty:
         try:
             # Open every namespace first: once in the mount namespace, /proc is the container's.
             fds = [(name, os.open(f"/proc/{pid}/ns/{name}", os.O_RDONLY | os.O_CLOEXEC)) for name in namespaces]
+            program = seccomp.filter_for(spec.seccomp, spec.capabilities)  # compiled above: a cache hit
             cgroup = cgroups.from_json(container.cgroup)
             if cgroup is not None:
                 cgroup.join()  # before the namespaces (we would not see the cgroup fs): limits apply to us too
@@ -617,7 +733,7 @@ def exec_in(container: state.Container, argv, env, user: str, workdir: str, tty:
                 full_env = dict(item.split("=", 1) for item in spec.env)
                 full_env.update(item.split("=", 1) for item in env)
                 setup.exec_process(argv, full_env, user if user else spec.user, workdir or spec.workdir,
-                                   stdio, spec.capabilities, spec.rootless)
+                                   stdio, spec.capabilities, spec.rootless, program)
             os.close(error_w)
             if slave is not None:
                 os.close(slave)

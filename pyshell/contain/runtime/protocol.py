@@ -57,15 +57,19 @@ def parse_failure(data: bytes, default_status: int = 125) -> tuple[int, str]:
     return default_status, text
 
 
-def format_status(status: int) -> bytes:
-    """Supervisor -> a foreground `contain run`: PID 1's exit status."""
-    return f"{status}\n".encode()
+def format_status(status: int, oom_killed: bool = False) -> bytes:
+    """Supervisor -> a foreground `contain run`: PID 1's exit status (and whether the OOM killer struck)."""
+    return f"{status}{' oom-killed' if oom_killed else ''}\n".encode()
 
 
 def parse_status(data: bytes) -> int:
     """255 when the supervisor died without telling a status (Docker's 'unknown')."""
-    text = data.decode(errors="replace").strip()
-    return int(text) if text.isdigit() else 255
+    words = data.decode(errors="replace").split()
+    return int(words[0]) if words and words[0].isdigit() else 255
+
+
+def status_says_oom_killed(data: bytes) -> bool:
+    return "oom-killed" in data.decode(errors="replace").split()[1:]
 
 
 # --------------------------------------------------------------------------- supervisor argv
@@ -91,12 +95,18 @@ class SupervisorArgs(Record):
     cgroup: dict | None = None       # cgroups.Cgroup.to_json(): {"version": 1|2, "paths": [...]}
     autoremove: bool = False         # --rm: remove these paths after the exit
     remove: tuple[str, ...] = ()
+    network: bool = False            # give the address lease back when PID 1 exits (network/attach.py)
+    proxy: tuple[int, int] | None = None  # the port proxy: (pid, write end of its release pipe)
+    slirp: tuple[int, int] | None = None  # rootless: slirp4netns (pid, write end of its exit pipe)
+    keeper_pid: int | None = None    # health.py's keeper, a child: told PID 1's pid on ...
+    keeper_pipe: int | None = None   # ... this pipe (write end)
 
     def passed_fds(self) -> list[int]:
         """The fds the supervisor must inherit."""
         names = ("error_pipe", "start_pipe", "status_pipe", "master", "listen", "stdout_pipe", "stderr_pipe",
-                 "stdout_to", "stderr_to", "log")
-        return [value for value in (getattr(self, name) for name in names) if value is not None]
+                 "stdout_to", "stderr_to", "log", "keeper_pipe")
+        fds = [value for value in (getattr(self, name) for name in names) if value is not None]
+        return fds + [pair[1] for pair in (self.proxy, self.slirp) if pair is not None]
 
     def to_argv(self) -> list[str]:
         argv = []
@@ -110,6 +120,8 @@ class SupervisorArgs(Record):
                 argv.append(f"cgroup={value['version']}:{','.join(value['paths'])}")
             elif name == "remove":
                 argv.append(f"remove={'|'.join(value)}")
+            elif name in ("proxy", "slirp"):
+                argv.append(f"{name}={value[0]}:{value[1]}")
             else:
                 argv.append(f"{name}={value}")
         return argv
@@ -128,6 +140,8 @@ class SupervisorArgs(Record):
                 fields[name] = {"version": int(version), "paths": paths.split(",")}
             elif name == "remove":
                 fields[name] = tuple(value.split("|"))
+            elif name in ("proxy", "slirp"):
+                fields[name] = tuple(int(number) for number in value.split(":"))
             elif name == "dir":
                 fields[name] = value
             else:
@@ -237,20 +251,26 @@ class Running(Record):
 
 
 class Exit(Record):
-    """The ``exit`` file, written by the supervisor when it reaped PID 1 (or by reconcile: 255)."""
+    """The ``exit`` file, written by the supervisor when it reaped PID 1 (or by reconcile: 255).
+    Words after the time: ``oom-killed`` (the OOM killer killed a process of the container) and
+    ``removing`` (an --rm container being removed: should the supervisor die before it is done,
+    the next command finishes the job)."""
 
     status: int
     finished_at: str
+    oom_killed: bool = False
+    removing: bool = False
 
     def format(self) -> str:
-        return f"{self.status} {self.finished_at}\n"
+        marks = (" oom-killed" if self.oom_killed else "") + (" removing" if self.removing else "")
+        return f"{self.status} {self.finished_at}{marks}\n"
 
     @classmethod
     def parse(cls, text: str) -> Exit | None:
         words = text.split()
         if len(words) < 2:
             return None
-        return cls(int(words[0]), words[1])
+        return cls(int(words[0]), words[1], "oom-killed" in words[2:], "removing" in words[2:])
 
 
 class PidFile(Record):

@@ -23,7 +23,7 @@ import stat
 import struct
 import termios
 
-from pyshell.contain.kernel import syscalls
+from pyshell.contain.kernel import seccomp, syscalls
 from pyshell.contain.kernel.syscalls import (MNT_DETACH, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY,
                                    MS_REC, MS_REMOUNT, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS)
 from pyshell.contain.spec import MASKED_PATHS, READONLY_PATHS, ContainerSpec
@@ -78,7 +78,8 @@ def step(what: str, action, *args):
     return result
 
 
-def enter_container(spec: ContainerSpec, paths: Paths, stdio: Stdio, error_fd: int, wait_for_cgroup) -> None:
+def enter_container(spec: ContainerSpec, paths: Paths, stdio: Stdio, error_fd: int, wait_for_cgroup,
+                    network=None) -> None:
     """Build the container's filesystem and process state, then exec ``spec.argv``. Never returns.
     ``wait_for_cgroup()`` returns once this process is in the container's cgroup."""
     new_root = paths.merged
@@ -122,13 +123,17 @@ def enter_container(spec: ContainerSpec, paths: Paths, stdio: Stdio, error_fd: i
     # 6. A minimal /dev on tmpfs. Device nodes are bind mounts of the host's, which also works
     #    in a user namespace where mknod is forbidden (bubblewrap does the same).
     _make_dev(_inside(new_root, "/dev"), stdio.tty_slave)
+    for device in spec.devices:  # --device: the host's node, bound (the devices cgroup lets it open)
+        target = _inside(new_root, device.target)
+        _make_mount_point(target, directory=False)
+        step(f"bind mount device {device.host} on {device.target}", syscalls.mount, device.host, target, None, MS_BIND)
 
     # 7. /etc/hostname, /etc/hosts, /etc/resolv.conf: written to a small tmpfs of this mount
     #    namespace (no disk writes, gone with the container), then bound over the image's files.
     step("mount tmpfs for the /etc files", syscalls.mount, "tmpfs", paths.etc_dir, "tmpfs",
          MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=64k,mode=755")
     _make_mount_point(_inside(new_root, "/etc"), directory=True)
-    for name, content in etc_files(spec).items():
+    for name, content in etc_files(spec, network).items():
         step(f"write {name}", _write_new_file, f"{paths.etc_dir}/{name}", content)
         target = _inside(new_root, f"/etc/{name}")
         _make_mount_point(target, directory=False)
@@ -142,6 +147,10 @@ def enter_container(spec: ContainerSpec, paths: Paths, stdio: Stdio, error_fd: i
         if os.path.exists(target):
             step(f"bind mount {path}", syscalls.mount, target, target, None, MS_BIND | MS_REC)
             _remount_readonly(target, f"remount {path} read-only")
+
+    # The seccomp program, while "/" is still the host's: runtime.start compiled it before the
+    # fork (this is a cache hit); libseccomp must never be loaded from the container's root.
+    seccomp_program = seccomp.filter_for(spec.seccomp, spec.capabilities)
 
     # 9. Make the new root "/": pivot_root(".", ".") stacks the old root on top of the new one,
     #    and the lazy unmount takes it away. Unlike chroot, no path leads back to the host.
@@ -167,14 +176,14 @@ def enter_container(spec: ContainerSpec, paths: Paths, stdio: Stdio, error_fd: i
     wait_for_cgroup()
     step("unshare(CLONE_NEWCGROUP)", syscalls.unshare, syscalls.CLONE_NEWCGROUP)
 
-    # 14-20. Then the same steps as `contain exec`: user, working directory, stdio, privileges, exec.
+    # 14-21. Then the same steps as `contain exec`: user, working directory, stdio, privileges, exec.
     env = dict(item.split("=", 1) for item in spec.env)
     exec_process(spec.argv, env, spec.user, spec.workdir, stdio, spec.capabilities, spec.rootless,
-                 error_fd if spec.init else None)
+                 seccomp_program, error_fd if spec.init else None)
 
 
 def exec_process(argv, env: dict, user: str, workdir: str, stdio: Stdio, capabilities, rootless: bool,
-                 init_error_fd: int | None = None) -> None:
+                 seccomp_program: bytes | None, init_error_fd: int | None = None) -> None:
     """The last steps of any process entering a container (PID 1 or `exec`). Never returns.
 
     With ``init_error_fd`` (--init), this process stays as PID 1 and a child runs the command;
@@ -208,7 +217,12 @@ def exec_process(argv, env: dict, user: str, workdir: str, stdio: Stdio, capabil
     if uid == 0:
         step("capset", syscalls.capset, wanted, wanted, 0)
 
-    # 20. The command becomes PID 1 (or, with --init, the child of a tiny reaper that stays PID 1).
+    # 20. Seccomp, last (NO_NEW_PRIVS lets us without CAP_SYS_ADMIN): from now on the kernel
+    #     refuses the system calls the profile names, to this process and all it starts.
+    if seccomp_program is not None:
+        step("seccomp filter", seccomp.install_filter, seccomp_program)
+
+    # 21. The command becomes PID 1 (or, with --init, the child of a tiny reaper that stays PID 1).
     if init_error_fd is not None:
         _run_init(argv, env, init_error_fd)
     _exec(argv, env)
@@ -274,15 +288,23 @@ def _read_table(path: str) -> list[list[str]]:
 # --------------------------------------------------------------------------- steps in detail
 
 
-def etc_files(spec: ContainerSpec) -> dict[str, bytes]:
-    """The network identity files: the container's name, and the host's DNS servers."""
+def etc_files(spec: ContainerSpec, network=None) -> dict[str, bytes]:
+    """The network identity files: the container's name and address, --add-host lines, and its
+    name servers (--dns, its network's, or the host's). ``network``: network/attach.py's Plan."""
     if spec.network == "host":
         hosts = _read_host_file("/etc/hosts")
     else:
+        own = network.hosts_line() if network is not None else ""
         hosts = (f"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-                 f"127.0.1.1\t{spec.hostname}\n").encode()
-    return {"hostname": f"{spec.hostname}\n".encode(), "hosts": hosts,
-            "resolv.conf": _read_host_file("/etc/resolv.conf")}
+                 f"{own or f'127.0.1.1{chr(9)}{spec.hostname}{chr(10)}'}").encode()
+    hosts += "".join(f"{ip}\t{name}\n" for name, ip in spec.add_hosts).encode()
+    resolv = _read_host_file("/etc/resolv.conf")
+    servers = list(spec.dns) or (network.name_servers() if network is not None else [])
+    if servers:
+        kept = [line for line in resolv.decode(errors="replace").splitlines()
+                if line.split()[:1] in (["search"], ["options"], ["domain"])]
+        resolv = ("".join(f"nameserver {server}\n" for server in servers) + "".join(f"{line}\n" for line in kept)).encode()
+    return {"hostname": f"{spec.hostname}\n".encode(), "hosts": hosts, "resolv.conf": resolv}
 
 
 def _read_host_file(path: str) -> bytes:

@@ -100,6 +100,7 @@ class Container(Record):
     finished_at: str
     pid: int                     # host pid of the container's PID 1 (0 when not running)
     supervisor_pid: int
+    oom_killed: bool = False     # the OOM killer killed a process of it (its last run)
 
     @property
     def id(self) -> str:
@@ -140,16 +141,17 @@ def load(directory: Path) -> Container | None:
         return None
     running = read_record(directory / "running", Running)
     exited = read_record(directory / "exit", Exit)
-    status, exit_code, pid, supervisor_pid = State.CREATED, None, 0, 0
+    status, exit_code, pid, supervisor_pid, oom_killed = State.CREATED, None, 0, 0, False
     started_at = finished_at = ""
     if running:
         supervisor_pid, pid, started_at = running.supervisor_pid, running.container_pid, running.started_at
         status = State.RUNNING
         if exited:
             status, exit_code, finished_at = State.EXITED, exited.status, exited.finished_at
-            pid = 0
+            pid, oom_killed = 0, exited.oom_killed
     return Container(directory, ContainerSpec.from_json(config["spec"]), config["created"],
-                     config.get("cgroup"), status, exit_code, started_at, finished_at, pid, supervisor_pid)
+                     config.get("cgroup"), status, exit_code, started_at, finished_at, pid, supervisor_pid,
+                     oom_killed)
 
 
 def restart_pending(container: Container) -> bool:
@@ -214,14 +216,48 @@ def find(home: Path, name_or_id: str) -> Container:
     raise ContainerError(f"no such container: {name_or_id}")
 
 
+def mark_starting(directory: Path) -> None:
+    """Say that this process is creating or starting the container in ``directory``: if it dies
+    before ``clear_starting`` (kill -9, power loss), the next command finishes the job (reconcile)."""
+    pid = os.getpid()
+    atomic_write(directory / STARTING, PidFile(pid, process_start_time(pid)).format(), durable=False)
+
+
+def clear_starting(directory: Path) -> None:
+    try:
+        os.unlink(directory / STARTING)
+    except FileNotFoundError:
+        pass
+
+
+STARTING = "starting"
+
+
 def reconcile(home: Path) -> None:
-    """After a crash (supervisor killed, host rebooted): containers whose supervisor is gone are
-    marked exited, and what they held (processes, cgroup) is released."""
+    """After a crash (supervisor killed, host rebooted, a `contain run` killed while it started
+    the container): containers whose supervisor is gone are marked exited, what they held
+    (processes, cgroup) is released, and an --rm container is removed."""
     for directory in _directories(home):
+        starter = read_record(directory / STARTING, PidFile)
+        if starter is not None and not alive(starter.pid, starter.start_time):
+            _finish_interrupted_start(home, directory)
+        elif starter is None and not (directory / "config.json").exists():
+            _remove_leftover(home, directory)
         # Only a "running" container (a `running` file, no `exit` file) whose supervisor is dead
         # needs it. Checked without parsing every config: every command runs this first.
         running = read_record(directory / "running", Running)
-        if running is None or (directory / "exit").exists() or alive(running.supervisor_pid, running.supervisor_start):
+        if running is None or alive(running.supervisor_pid, running.supervisor_start):
+            continue
+        exited = read_record(directory / "exit", Exit)
+        if exited and exited.removing:  # an --rm container whose supervisor died while removing it
+            with locked(lock_path(home)):
+                container = load(directory)
+                cgroup = cgroups.from_json(container.cgroup) if container else None
+                if cgroup:
+                    cgroup.remove()
+                _remove_directory(directory)
+            continue
+        if exited:
             continue
         container = load(directory)
         if container is None:
@@ -234,7 +270,50 @@ def reconcile(home: Path) -> None:
             cgroup = cgroups.from_json(container.cgroup)
             if cgroup:
                 cgroup.remove()
+            if (container.dir / "network.json").exists():
+                from pyshell.contain.network import attach
+
+                attach.release(str(container.dir), container.id)  # the address lease goes back
             atomic_write(container.dir / "exit", Exit(255, now_iso()).format())
+            if container.spec.autoremove:
+                _remove_directory(container.dir)
+
+
+def _finish_interrupted_start(home: Path, directory: Path) -> None:
+    """The process that created or started this container died before it was done. If the
+    supervisor took over, nothing is missing; else release the cgroup (killing what it holds)
+    and, for an --rm container or one whose config was never written, remove it all. Otherwise
+    the container stays, as Docker's "Created"."""
+    with locked(lock_path(home)):
+        starter = read_record(directory / STARTING, PidFile)
+        if starter is None or alive(starter.pid, starter.start_time):
+            return  # finished meanwhile, or another command reconciled it
+        if read_record(directory / "running", Running):
+            clear_starting(directory)  # the supervisor runs it (or reconcile's other half ends it)
+            return
+        container = load(directory)
+        config = read_json(directory / "config.json") if container is None else None
+        cgroup = cgroups.from_json(container.cgroup if container else (config or {}).get("cgroup"))
+        if cgroup:
+            cgroup.remove()
+        if container is None or container.spec.autoremove:
+            _remove_directory(directory)
+        else:
+            clear_starting(directory)
+
+
+def _remove_leftover(home: Path, directory: Path) -> None:
+    """A directory with neither config nor starting mark: what a removal cut short left (a
+    create in progress holds the lock, and has its mark, from its first step)."""
+    with locked(lock_path(home)):
+        if directory.exists() and not (directory / STARTING).exists() and not (directory / "config.json").exists():
+            _remove_directory(directory)
+
+
+def _remove_directory(directory: Path) -> None:
+    from pyshell.contain.runtime import teardown
+
+    teardown.remove_tree(str(directory))
 
 
 def image_users(home: Path):

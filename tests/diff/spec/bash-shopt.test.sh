@@ -142,8 +142,12 @@ shopt -so noglob
 echo *.txt
 shopt -po noglob
 
-#### set -o lists every option
-set -o | grep -c .
+#### set -o lists every option of bash
+for o in allexport braceexpand emacs errexit errtrace functrace hashall histexpand history \
+    ignoreeof interactive-comments keyword monitor noclobber noexec noglob nolog notify nounset \
+    onecmd physical pipefail posix privileged verbose vi xtrace; do
+  set -o | grep -q "^$o " || echo "missing $o"
+done
 set -o | grep -E '^(errexit|pipefail|braceexpand|hashall)'
 
 #### set +o prints commands
