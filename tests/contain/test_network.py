@@ -517,3 +517,15 @@ def test_state_of_dead_namespaces_is_swept(root_contain, lan):
         import shutil
 
         shutil.rmtree(alive, ignore_errors=True)
+
+
+def test_rootless_names_its_gaps_in_one_line(user_home, lan):
+    done = user_home.run("network", "create", "mine")
+    assert done.returncode == 125
+    assert done.stderr == ("pysh: contain network: user-defined networks need root: rootless containers have the "
+                           "default network only (slirp4netns), a gap of this version\n")
+    done = user_home.run("run", "--rm", "--network", "elsewhere", "busybox", "true")
+    assert done.returncode == 125 and "user-defined networks need root" in done.stderr
+    assert not user_home.container_ids()
+    # The default network is there, with its name in `network ls`.
+    assert [line.split()[1] for line in user_home.out("network", "ls").splitlines()[1:]] == ["bridge", "host", "none"]
