@@ -18,7 +18,6 @@ A whole script can do the same with `unshare --net` (see shell_in_new_netns).
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import os
 import pickle
