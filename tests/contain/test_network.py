@@ -56,6 +56,14 @@ def _netns_inode(pid: int | str = "self") -> int:
     return os.stat(f"/proc/{pid}/ns/net").st_ino
 
 
+def _netns_inode_of(pid: int) -> int | None:
+    """Of a process that may be gone meanwhile (other tests on this machine start and end theirs)."""
+    try:
+        return _netns_inode(pid)
+    except OSError:
+        return None
+
+
 def _links() -> list[str]:
     out = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True, check=True).stdout
     return [line.split(":")[1].strip().split("@")[0] for line in out.splitlines()]
@@ -112,7 +120,7 @@ def lan(in_test_netns, request):
         assert _wait(lambda: not [name for name in _links() if name.startswith("veth")], 5), _links()
         assert not Lan(internet, runtime).leases()
         assert _wait(lambda: not _proxies_of(homes), 5)
-        assert _wait(lambda: not [p for p in _processes_with("slirp4netns") if _netns_inode(p) == _netns_inode()], 5)
+        assert _wait(lambda: not [p for p in _processes_with("slirp4netns") if _netns_inode_of(p) == _netns_inode()], 5)
         assert _wait(lambda: not os.path.exists(f"{runtime}/dns.pid"), 5)
     finally:
         internet.kill()
