@@ -56,6 +56,14 @@ def _netns_inode(pid: int | str = "self") -> int:
     return os.stat(f"/proc/{pid}/ns/net").st_ino
 
 
+def _netns_inode_of(pid: int) -> int | None:
+    """Of a process that may be gone meanwhile (other tests on this machine start and end theirs)."""
+    try:
+        return _netns_inode(pid)
+    except OSError:
+        return None
+
+
 def _links() -> list[str]:
     out = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True, check=True).stdout
     return [line.split(":")[1].strip().split("@")[0] for line in out.splitlines()]
@@ -112,7 +120,7 @@ def lan(in_test_netns, request):
         assert _wait(lambda: not [name for name in _links() if name.startswith("veth")], 5), _links()
         assert not Lan(internet, runtime).leases()
         assert _wait(lambda: not _proxies_of(homes), 5)
-        assert _wait(lambda: not [p for p in _processes_with("slirp4netns") if _netns_inode(p) == _netns_inode()], 5)
+        assert _wait(lambda: not [p for p in _processes_with("slirp4netns") if _netns_inode_of(p) == _netns_inode()], 5)
         assert _wait(lambda: not os.path.exists(f"{runtime}/dns.pid"), 5)
     finally:
         internet.kill()
@@ -517,3 +525,15 @@ def test_state_of_dead_namespaces_is_swept(root_contain, lan):
         import shutil
 
         shutil.rmtree(alive, ignore_errors=True)
+
+
+def test_rootless_names_its_gaps_in_one_line(user_home, lan):
+    done = user_home.run("network", "create", "mine")
+    assert done.returncode == 125
+    assert done.stderr == ("pysh: contain network: user-defined networks need root: rootless containers have the "
+                           "default network only (slirp4netns), a gap of this version\n")
+    done = user_home.run("run", "--rm", "--network", "elsewhere", "busybox", "true")
+    assert done.returncode == 125 and "user-defined networks need root" in done.stderr
+    assert not user_home.container_ids()
+    # The default network is there, with its name in `network ls`.
+    assert [line.split()[1] for line in user_home.out("network", "ls").splitlines()[1:]] == ["bridge", "host", "none"]
