@@ -203,9 +203,7 @@ class Engine:
         try:
             spec = self.api.default_spec(image_name(self.project, name), home=self.home, **fields)
             spec = specs.finish_spec(spec, service, labels)
-            health = specs.healthcheck_json(service)
-            if health and "healthcheck" in spec._fields:
-                spec = spec.replace(healthcheck=health)
+            spec = spec.replace(healthcheck=specs.healthcheck(self.api, service, spec.healthcheck))
             with self.create_lock:
                 return self.api.create(spec, home=self.home)
         except self.api.ContainerError as error:
@@ -574,13 +572,7 @@ class Engine:
 
     def _health(self, info) -> str:
         """healthy / unhealthy / starting, or "" for a container without a health check."""
-        if info.state != "running" or not getattr(info.spec, "healthcheck", None):
-            return ""  # no inspect (a search through every container) when there is nothing to show
-        try:
-            health = self.api.inspect(info.name, home=self.home).get("State", {}).get("Health")
-        except self.api.ContainerError:
-            return ""
-        return health.get("Status", "") if health else ""
+        return info.health
 
     def logs(self, names, follow: bool, tail: int | None, colour: bool, prefix: bool, stream) -> int:
         containers = self.containers(all=True, services=tuple(names))
@@ -885,6 +877,8 @@ def _status(info, health: str, now: float) -> str:
     if info.state == "running":
         started = _parse_time(info.started_at)
         text = f"Up {human_duration(now - started)}" if started else "Up"
+        if health == "starting":
+            return f"{text} (health: starting)"
         return f"{text} ({health})" if health else text
     if info.state == "exited":
         finished = _parse_time(info.finished_at)

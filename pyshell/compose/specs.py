@@ -8,7 +8,6 @@ resources, capabilities, restart, stop signal, and the compose labels `up` plans
 
 from __future__ import annotations
 
-import json
 import os
 import re
 
@@ -85,7 +84,8 @@ def spec_fields(api, project, service_name: str, name: str, network: str,
 def finish_spec(spec, service: dict, labels: dict):
     """What needs the image's defaults first: the environment over the image's ENV, labels
     over the image's LABELs, capabilities changed from the default set."""
-    environment = dict(item.split("=", 1) for item in spec.env if "=" in item)
+    environment = {"HOSTNAME": spec.hostname}  # as Docker sets it, before the image's ENV
+    environment.update(item.split("=", 1) for item in spec.env if "=" in item)
     for key, value in service.get("environment", {}).items():
         if value is None:
             environment.pop(key, None)  # a bare key with no value anywhere: unset, as docker
@@ -152,18 +152,20 @@ def mounts(api, project, service: dict, home=None) -> list:
     return result
 
 
-def healthcheck_json(service: dict) -> str:
-    """The healthcheck as contain takes it (Docker's Config.Healthcheck, durations in ns)."""
+def healthcheck(api, service: dict, from_image):
+    """The service's healthcheck over the image's (each key replaces one setting, as docker
+    compose); `disable: true` or test NONE turn it off; None when there is none."""
     check = service.get("healthcheck")
-    if not check:
-        return ""
-    if check.get("disable"):
-        return json.dumps({"Test": ["NONE"]})
-    document = {"Test": check.get("test", [])}
-    for key, name in (("interval", "Interval"), ("timeout", "Timeout"), ("start_period", "StartPeriod"),
-                      ("start_interval", "StartInterval")):
-        if key in check:
-            document[name] = int(parse_duration(check[key]) * 1e9)
+    if check is None:
+        return from_image
+    if check.get("disable") or check.get("test", [""])[0] == "NONE":
+        return None
+    test = tuple(check["test"]) if "test" in check else (from_image.test if from_image else None)
+    if not test:
+        raise ComposeError("healthcheck: a test is needed (the image has no HEALTHCHECK)")
+    result = (from_image or api.Healthcheck(test)).replace(test=test)
+    changes = {key: parse_duration(check[key]) for key in ("interval", "timeout", "start_period", "start_interval")
+               if key in check}
     if "retries" in check:
-        document["Retries"] = check["retries"]
-    return json.dumps(document)
+        changes["retries"] = check["retries"]
+    return result.replace(**changes)

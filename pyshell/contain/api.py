@@ -21,19 +21,22 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from pyshell.contain import validation  # noqa: F401 - part of the API: flag values as Docker and the kernel take them
-from pyshell.contain.spec import ContainerSpec, Mount  # noqa: F401 - part of the API
+from pyshell.contain.spec import ContainerSpec, Healthcheck, Mount  # noqa: F401 - part of the API
 from pyshell.errors import ContainerError
 from pyshell.record import Record
 from pyshell.statedir import pysh_home
 
 __all__ = [
-    "ContainerInfo", "ContainerError", "ContainerSpec", "Mount", "VolumeInfo",
+    "ContainerInfo", "ContainerError", "ContainerSpec", "Healthcheck", "Mount", "VolumeInfo",
     "default_spec", "create", "start", "run", "stop", "kill", "restart", "remove", "list_containers", "get",
     "inspect", "exec", "logs", "wait", "attach", "export", "commit", "prune",
     "images", "image", "ensure_image", "inspect_image", "pull", "push", "tag", "remove_image", "import_image", "build",
     "build_options", "bootstrap", "save_images", "load_images", "registry_of", "login", "logout", "validate",
     "parse_signal",
     "volumes", "create_volume", "remove_volume", "mount_from_text", "reconcile",
+    "NetworkInfo", "create_network", "find_network", "networks", "inspect_network", "remove_network",
+    "prune_networks", "port", "published_ports", "network_fields", "ports_column", "connect_network",
+    "disconnect_network",
 ]
 
 
@@ -54,6 +57,7 @@ class ContainerInfo(Record):
     finished_at: str
     spec: ContainerSpec          # everything it was created with
     directory: Path              # PYSH_HOME/containers/ID
+    health: str = ""             # starting / healthy / unhealthy while it runs a health check, else ""
 
 
 class VolumeInfo(Record):
@@ -74,9 +78,14 @@ def _info(container) -> ContainerInfo:
     if status == state.State.EXITED and lifecycle.restart_pending(container):
         status = state.State.RESTARTING
     spec = container.spec
+    health = ""
+    if spec.healthcheck is not None and status == state.State.RUNNING:
+        from pyshell.contain.runtime.inspect import health_document
+
+        health = health_document(container)["Status"]
     return ContainerInfo(spec.id, spec.name, spec.image, spec.image_id, status, container.exit_code, container.pid,
                          dict(spec.labels), tuple(spec.argv), container.created, container.started_at,
-                         container.finished_at, spec, container.dir)
+                         container.finished_at, spec, container.dir, health)
 
 
 def _find(name_or_id: str, home: Path):
@@ -370,9 +379,10 @@ def inspect_image(reference: str, home=None) -> dict:
 
 
 def pull(reference: str, progress: Callable[[str], None] | None = None, interactive: bool = False, home=None):
-    from pyshell.contain.image import registry
+    """Pull from the registry; offline, the error says how to make the image here."""
+    from pyshell.contain.image.first_use import pull_or_explain
 
-    return registry.pull(_store(home), reference, progress=progress or (lambda line: None), interactive=interactive)
+    return pull_or_explain(_store(home), reference, progress=progress or (lambda line: None), interactive=interactive)
 
 
 def push(reference: str, progress: Callable[[str], None] | None = None, interactive: bool = False, home=None):
@@ -547,3 +557,132 @@ def mount_from_text(text: str, home=None) -> Mount:
     from pyshell.contain.runtime import volumes as volume_store
 
     return volume_store.mount_from_text(_home(home), text)
+
+
+# --------------------------------------------------------------------------- networks
+
+
+class NetworkInfo(Record):
+    """A network as `network ls` shows it: the default bridge, host, none, and user-defined ones."""
+
+    id: str
+    name: str
+    driver: str                  # bridge | host | null
+    subnet: str = ""
+    gateway: str = ""
+    internal: bool = False
+    labels: dict | None = None
+
+
+def _network_info(network) -> NetworkInfo:
+    return NetworkInfo(network.id, network.name, "bridge", network.subnet, network.gateway, network.internal,
+                       dict(network.labels))
+
+
+def create_network(name: str, subnet: str = "", gateway: str = "", internal: bool = False,
+                   labels: dict | None = None, home=None) -> NetworkInfo:
+    """A user-defined bridge network (root): its record, its bridge and rules in this network
+    namespace. Containers on it find each other by name and alias (network/dns.py)."""
+    from pyshell.contain.network import store
+
+    return _network_info(store.create(_home(home), name, subnet, gateway, internal, labels))
+
+
+def find_network(name_or_id: str, home=None) -> NetworkInfo:
+    """ContainerError "network X not found" (125) when there is none."""
+    from pyshell.contain.network import store
+
+    return _network_info(store.find(_home(home), name_or_id))
+
+
+def networks(home=None) -> list[NetworkInfo]:
+    from pyshell.contain.network import store
+
+    home = _home(home)
+    found = [NetworkInfo("host".ljust(12, "0"), "host", "host"), NetworkInfo("none".ljust(12, "0"), "none", "null")]
+    if os.geteuid() == 0:
+        found.append(_network_info(store.default_network()))
+    found += [_network_info(network) for network in store.user_networks(home)]
+    return sorted(found, key=lambda info: info.name)
+
+
+def inspect_network(name_or_id: str, home=None) -> dict:
+    from pyshell.contain.network import report, store
+
+    return report.network_document(store.find(_home(home), name_or_id))
+
+
+def remove_network(name_or_id: str, home=None) -> None:
+    """Refused while a container holds an address on it (remove those first); the last network
+    of the namespace takes pysh's nftables table with it."""
+    from pyshell.contain.network import store
+
+    store.remove(_home(home), name_or_id)
+
+
+def prune_networks(home=None) -> list[str]:
+    """Remove the user-defined networks no container uses; returns their names."""
+    from pyshell.contain.network import store
+
+    return store.prune(_home(home))
+
+
+def port(name_or_id: str, private: str = "", home=None) -> list[str]:
+    """`contain port`: "80/tcp -> 0.0.0.0:8080" lines (or "0.0.0.0:8080" for ``private`` "80[/tcp]")."""
+    from pyshell.contain.network import report
+    from pyshell.contain.runtime import state
+
+    container = _find(name_or_id, _home(home))
+    if container.status != state.State.RUNNING:
+        return []
+    return report.port_lines(container.dir, private)
+
+
+def published_ports(name_or_id: str, home=None) -> list:
+    """The ports a running container publishes, as bound: [PortMapping(host_ip, host_port,
+    container_port, protocol)] (host_ip "" = every address)."""
+    from pyshell.contain.network import attach
+    from pyshell.contain.runtime import state
+
+    container = _find(name_or_id, _home(home))
+    if container.status != state.State.RUNNING:
+        return []
+    return attach.mappings(attach.read_state(container.dir))
+
+
+def network_fields(flags: dict, image_exposed=()) -> dict:
+    """ContainerSpec fields from `run`-style network flags ({"network": "bridge", "publish":
+    ["8080:80"], "publish_all": True, "expose": [...], "ip": ..., "network_alias": [...],
+    "add_host": [...], "dns": [...]}); raises ContainerError (125) on a bad value."""
+    from pyshell.contain.network import options
+
+    return options.from_flags(flags, image_exposed)
+
+
+def ports_column(info: ContainerInfo) -> str:
+    """`ps`'s PORTS: "0.0.0.0:8080->80/tcp, 443/tcp" for a running container, else ""."""
+    from pyshell.contain.network import report
+
+    return report.ps_column(info.spec, info.directory) if info.state == "running" else ""
+
+
+def connect_network(network: str, name_or_id: str, aliases=(), ip: str = "", home=None) -> None:
+    """`network connect`: one more network for a RUNNING container (an interface eth1, eth2...;
+    its name and ``aliases`` resolve there). It lasts until the container exits."""
+    from pyshell.contain.network import attach
+    from pyshell.contain.runtime import state
+
+    home = _home(home)
+    container = _find(name_or_id, home)
+    if container.status != state.State.RUNNING:
+        raise ContainerError(f"container {container.name} is not running: network connect needs a running "
+                             f"container (a gap of this version; give --network at create)", 125)
+    attach.connect(home, container.spec, str(container.dir), container.pid, network, tuple(aliases), ip)
+
+
+def disconnect_network(network: str, name_or_id: str, home=None) -> None:
+    from pyshell.contain.network import attach
+
+    home = _home(home)
+    container = _find(name_or_id, home)
+    attach.disconnect(home, container.spec, str(container.dir), network)

@@ -197,3 +197,61 @@ def test_ctrl_c_stops_an_attached_up(compose):
     child.close()
     assert child.exitstatus == 130
     assert ps(compose, "-a")["proj-loop-1"]["State"] == "exited"
+
+
+HEALTH_PROJECT = """\
+    services:
+      db:
+        image: busybox
+        command: sh -c 'sleep 1; touch /tmp/ready; exec sleep 60'
+        network_mode: none
+        stop_signal: SIGKILL
+        healthcheck: {test: "test -e /tmp/ready", interval: 200ms, retries: %s}
+      app:
+        image: busybox
+        command: sh -c 'echo app started; exec sleep 60'
+        network_mode: none
+        stop_signal: SIGKILL
+        depends_on: {db: {condition: service_healthy}}
+    """
+
+
+def test_service_healthy_waits_for_a_real_health_check(compose):
+    compose.write(HEALTH_PROJECT % 50)
+    done = compose.ok("up", "-d")
+    assert " ✔ Container proj-db-1  Healthy" in done.stderr
+    assert done.stderr.index("proj-db-1  Healthy") < done.stderr.index("proj-app-1  Started")
+    rows = ps(compose)
+    assert rows["proj-db-1"]["Health"] == "healthy" and rows["proj-db-1"]["Status"].endswith("(healthy)")
+    assert rows["proj-app-1"]["State"] == "running"
+
+
+def test_an_unhealthy_dependency_fails_up(compose):
+    compose.write(HEALTH_PROJECT % 1)  # the first check fails: unhealthy at once
+    done = compose.run("up", "-d")
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == \
+        "compose: dependency failed to start: container proj-db-1 is unhealthy"
+    assert "proj-app-1" not in ps(compose, "-a")  # as docker compose: the dependent is not created
+
+
+def test_service_healthy_without_a_health_check(compose):
+    compose.write("""\
+        services:
+          db: {image: busybox, command: sleep 60, network_mode: none, stop_signal: SIGKILL}
+          app:
+            image: busybox
+            command: "true"
+            network_mode: none
+            depends_on: {db: {condition: service_healthy}}
+        """)
+    done = compose.run("up", "-d")
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == \
+        "compose: dependency failed to start: container proj-db-1 has no healthcheck configured"
+
+
+def test_up_wait_returns_once_healthy(compose):
+    compose.write(HEALTH_PROJECT % 50)
+    compose.ok("up", "--wait")
+    assert ps(compose)["proj-db-1"]["Health"] == "healthy"

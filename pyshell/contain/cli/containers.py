@@ -16,7 +16,9 @@ from pyshell.errors import ContainerError
 
 RUN_FLAGS = ("tty interactive rm detach name env env_file volume tmpfs workdir hostname entrypoint user read_only "
              "memory cpus pids_limit cap_add cap_drop init network userns label stop_signal restart explain "
-             "pull security_opt device")
+             "pull security_opt device publish publish_all expose ip network_alias add_host dns "
+             "health_cmd health_interval health_timeout health_retries health_start_period health_start_interval "
+             "no_healthcheck")
 
 
 # --------------------------------------------------------------------------- run, create
@@ -69,6 +71,7 @@ def build_spec(options: dict, words: list[str], command_name: str = "run") -> ap
     mounts += tuple(_tmpfs_mount(text) for text in options["tmpfs"])
     labels = dict(spec.labels)
     labels.update(item.split("=", 1) if "=" in item else (item, "") for item in options["label"])
+    network = api.network_fields(options, spec.exposed)
 
     spec = spec.replace(
         argv=entrypoint + cmd, entrypoint=entrypoint, cmd=cmd,
@@ -79,12 +82,56 @@ def build_spec(options: dict, words: list[str], command_name: str = "run") -> ap
         detach=bool(options.get("detach")), autoremove=bool(options.get("rm")), mounts=mounts,
         read_only=bool(options.get("read_only")), memory=memory, cpus=cpus, pids_limit=pids,
         capabilities=merge_capabilities(options["cap_add"], options["cap_drop"]),
-        init=bool(options.get("init")), network=options.get("network") or "none", rootless=rootless,
+        init=bool(options.get("init")), rootless=rootless, **network,
         stop_signal=options.get("stop_signal") or spec.stop_signal, labels=tuple(sorted(labels.items())),
         restart=restart, seccomp=validation.seccomp_setting(options["security_opt"]),
-        devices=tuple(validation.device(text) for text in options["device"]))
+        devices=tuple(validation.device(text) for text in options["device"]),
+        healthcheck=_healthcheck(options, spec.healthcheck))
     api.validate(spec)
     return spec
+
+
+def _healthcheck(options: dict, from_image):
+    """--health-* flags over the image's HEALTHCHECK (Docker: each flag replaces one setting);
+    --no-healthcheck drops both."""
+    from pyshell.contain.spec import Healthcheck
+
+    if options.get("no_healthcheck"):
+        if options.get("health_cmd"):
+            raise ContainerError("--no-healthcheck conflicts with --health-* options", USAGE_ERROR)
+        return None
+    check = from_image
+    if options.get("health_cmd"):
+        check = (check or Healthcheck(())).replace(test=("CMD-SHELL", options["health_cmd"]))
+    given = [key for key in ("health_interval", "health_timeout", "health_retries", "health_start_period",
+                             "health_start_interval") if options.get(key)]
+    if check is None:
+        if given:
+            raise ContainerError(f"--{given[0].replace('_', '-')} needs --health-cmd "
+                                 "(or an image with a HEALTHCHECK)", USAGE_ERROR)
+        return None
+    changes = {}
+    for key in given:
+        field = key.removeprefix("health_")
+        try:
+            changes[field] = int(options[key]) if field == "retries" else _seconds(options[key])
+        except ValueError:
+            raise ContainerError(f"invalid --{key.replace('_', '-')} {options[key]!r}", USAGE_ERROR) from None
+    return check.replace(**changes)
+
+
+def _seconds(text: str) -> float:
+    """Go durations (30s, 1m30s, 500ms), as Docker's --health-* flags take them."""
+    import re
+
+    units = {"h": 3600, "m": 60, "s": 1, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|us|ns|h|m|s)", text)
+    if not parts or "".join(number + unit for number, unit in parts) != text:
+        raise ValueError(text)
+    seconds = sum(float(number) * units[unit] for number, unit in parts)
+    if seconds <= 0:
+        raise ValueError(text)
+    return seconds
 
 
 def _restart_policy(options: dict) -> str:
@@ -173,14 +220,18 @@ def cmd_ps(options: dict, words: list[str]) -> int:
         command_line = " ".join(c.command)
         if len(command_line) > 20 and not options.get("no_trunc"):
             command_line = command_line[:19] + "…"
-        rows.append([c.id[:12], c.image, f'"{command_line}"', human_age(c.created), _status_text(c), "", c.name])
+        rows.append([c.id[:12], c.image, f'"{command_line}"', human_age(c.created), _status_text(c),
+                     api.ports_column(c), c.name])
     out(table(rows))
     return 0
 
 
 def _status_text(container: api.ContainerInfo) -> str:
     if container.state == "running":
-        return "Up " + human_age(container.started_at).removesuffix(" ago")
+        up = "Up " + human_age(container.started_at).removesuffix(" ago")
+        if container.health:
+            up += " (health: starting)" if container.health == "starting" else f" ({container.health})"
+        return up
     if container.state in ("exited", "restarting"):
         word = "Restarting" if container.state == "restarting" else "Exited"
         return f"{word} ({container.exit_code}) {human_age(container.finished_at)}"

@@ -15,10 +15,24 @@ def restart_count(directory: Path) -> int:
         return 0
 
 
+def health_document(container: state.Container) -> dict | None:
+    """State.Health: the keeper's record (runtime/health.py); "starting" before its first
+    write; None for a container without a health check."""
+    from pyshell.contain.runtime import health
+
+    if container.spec.healthcheck is None:
+        return None
+    return health.read_health(container.dir) or {"Status": "starting", "FailingStreak": 0, "Log": []}
+
+
 def container_document(container: state.Container) -> dict:
+    from pyshell.contain.network import report
+
     spec = container.spec
     running = container.status == state.State.RUNNING
-    return {
+    network_settings, port_bindings, exposed_ports = report.inspect_settings(
+        spec, container.dir, container.pid if running else 0)
+    document = {
         "Id": container.id,
         "Created": container.created,
         "Path": spec.argv[0] if spec.argv else "",
@@ -38,8 +52,9 @@ def container_document(container: state.Container) -> dict:
         "Config": {"Hostname": spec.hostname, "User": spec.user, "Tty": spec.tty, "OpenStdin": spec.interactive,
                    "Env": list(spec.env), "Cmd": list(spec.cmd), "Entrypoint": list(spec.entrypoint) or None,
                    "Image": spec.image, "WorkingDir": spec.workdir, "Labels": dict(spec.labels),
-                   "StopSignal": spec.stop_signal},
-        "HostConfig": {"AutoRemove": spec.autoremove, "NetworkMode": spec.network,
+                   "StopSignal": spec.stop_signal, "ExposedPorts": exposed_ports or None},
+        "HostConfig": {"AutoRemove": spec.autoremove, "NetworkMode": spec.network, "PortBindings": port_bindings,
+                       "Dns": list(spec.dns), "ExtraHosts": [f"{n}:{ip}" for n, ip in spec.add_hosts] or None,
                        "Memory": spec.memory or 0, "NanoCpus": int((spec.cpus or 0) * 1e9),
                        "PidsLimit": spec.pids_limit, "ReadonlyRootfs": spec.read_only, "Init": spec.init,
                        "CapAdd": sorted(spec.capabilities), "UsernsMode": "auto" if spec.rootless else "host",
@@ -48,6 +63,11 @@ def container_document(container: state.Container) -> dict:
         "GraphDriver": {"Name": "overlay", "Data": {
             "LowerDir": ":".join(reversed(spec.layer_dirs)), "UpperDir": str(container.upper_dir),
             "WorkDir": str(container.dir / "rootfs" / "work"), "MergedDir": str(container.dir / "rootfs" / "merged")}},
-        "NetworkSettings": {"Networks": {spec.network: {}}, "Ports": {}},
+        "NetworkSettings": network_settings,
         "Cgroup": container.cgroup,
     }
+    health = health_document(container)
+    if health is not None:
+        document["State"]["Health"] = health
+        document["Config"]["Healthcheck"] = spec.healthcheck.to_docker()
+    return document

@@ -15,8 +15,8 @@ It is the parent of the container's PID 1, and it:
 5. reports the status to a foreground `contain run`.
 
 Restart policies are kept by restart.py, outside: this process can't fork a second PID 1 (its
-PID namespace died with the first one). Health checks and a userland port proxy belong here
-(they come with networking and compose): they are more sources in the loop of ``relay()``.
+PID namespace died with the first one). Health checks are run by a child of this process,
+the keeper, forked before the PID namespace (health.py) and told PID 1's pid here.
 
 Only cheap modules are imported (no json, no pathlib, no signal), so it starts in ~15 ms.
 """
@@ -46,8 +46,16 @@ def run(options: SupervisorArgs) -> None:
     failure = read_all(options.error_pipe, close=True)
     if failure:
         os.waitpid(container_pid, 0)
+        if options.proxy or options.slirp or options.network:
+            _release_network(options.dir, options)
         os.write(options.start_pipe, failure)
         os._exit(1)
+
+    # 1b. Published ports: the container's one proxy process (network/proxy.py) may go in.
+    if options.proxy:
+        from pyshell.contain.network import proxy
+
+        proxy.release(options.proxy[1], container_pid)
 
     # 2. Recorded, then released: the `contain` command returns only once `ps` can see us.
     directory = options.dir
@@ -55,6 +63,9 @@ def run(options: SupervisorArgs) -> None:
                       process_start_time(container_pid), now_iso())
     atomic_write(f"{directory}/running", running.format(), durable=False)
     os.close(options.start_pipe)
+    if options.keeper_pipe is not None:  # the health checks' keeper waits for PID 1 (health.py)
+        write_all(options.keeper_pipe, f"{container_pid}\n".encode())
+        os.close(options.keeper_pipe)
 
     # 3. Relay the terminal while PID 1 runs (or just wait for it when there is none).
     if options.master is not None:
@@ -63,6 +74,9 @@ def run(options: SupervisorArgs) -> None:
         status = copy_output_streams(container_pid, options)
     else:
         status = wait_exit_status(container_pid)
+
+    if options.keeper_pid is not None:
+        os.waitpid(options.keeper_pid, 0)  # it ends with PID 1 (it watches a pidfd), even mid-check
 
     # 4. Record the exit, then undo what the container held on the host (even if recording failed).
     from pyshell.contain.kernel import cgroups
@@ -76,6 +90,8 @@ def run(options: SupervisorArgs) -> None:
         atomic_write(f"{directory}/exit", Exit(status, now_iso(), oom_killed, options.autoremove).format(),
                      durable=False)
     finally:
+        if options.proxy or options.slirp or options.network:
+            _release_network(directory, options)
         teardown.release_cgroup(cgroup)
         if options.autoremove:
             for path in options.remove:
@@ -88,6 +104,24 @@ def run(options: SupervisorArgs) -> None:
         except BrokenPipeError:
             pass  # the user detached (Ctrl-P Ctrl-Q): nobody is waiting any more
     os._exit(0)
+
+
+def _release_network(directory: str, options: SupervisorArgs) -> None:
+    """PID 1 exited: the proxy and slirp4netns stop, the address lease goes back."""
+    from pyshell.contain.network import attach, rootless
+
+    if options.proxy:
+        pid, release_fd = options.proxy
+        try:
+            os.close(release_fd)  # still ours if PID 1 failed before the proxy was released
+        except OSError:
+            pass
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+    if options.slirp:
+        rootless.stop_slirp(*options.slirp)
+    if options.network:
+        attach.release(directory, os.path.basename(directory))
 
 
 def relay(container_pid: int, options: SupervisorArgs) -> int:
