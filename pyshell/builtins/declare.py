@@ -111,7 +111,7 @@ def _declare_one(shell, builtin_name: str, arg: str, on: set, off: set, local: b
             complain(builtin_name, f"{name}: cannot convert indexed to associative array")
             return False
         if current.__class__ is not AssocArray:
-            shell.vars[resolved] = AssocArray()
+            shell.store_array(resolved, AssocArray())
     elif "a" in on:
         if current.__class__ is AssocArray:
             complain(builtin_name, f"{name}: cannot convert associative to indexed array")
@@ -120,7 +120,7 @@ def _declare_one(shell, builtin_name: str, arg: str, on: set, off: set, local: b
             array = IndexedArray()
             if current is not None:
                 array[0] = current
-            shell.vars[resolved] = array
+            shell.store_array(resolved, array)
     for letter in "ilun":
         if letter in on:
             shell.set_attribute(resolved, letter)
@@ -136,7 +136,7 @@ def _declare_one(shell, builtin_name: str, arg: str, on: set, off: set, local: b
             shell.append_var(resolved, value)
         else:
             if "n" in on and resolved in shell.namerefs:
-                shell.vars[resolved] = value
+                shell.namerefs[resolved] = value
             else:
                 shell.setvar(resolved, value)
     elif resolved not in shell.vars and not (on | off) and not local:
@@ -165,7 +165,7 @@ def _make_local(shell, name: str, assigned: bool) -> None:
     if fresh:
         shell.vars.pop(name, None)
         shell.attrs.pop(name, None)
-        shell.namerefs.discard(name)
+        shell.namerefs.pop(name, None)
         shell.readonly.discard(name)
         shell.exported.discard(name)
         shell._rewatch()
@@ -174,9 +174,7 @@ def _make_local(shell, name: str, assigned: bool) -> None:
 
 def _print(shell, builtin_name: str, names, on: set, as_declare: bool) -> int:
     if not names:
-        for name in sorted(shell.vars):
-            if name.startswith("_pysh"):
-                continue
+        for name in sorted(set(shell.vars) | set(shell.namerefs)):
             if on and not _has_all(shell, name, on):
                 continue
             if as_declare:
@@ -204,7 +202,7 @@ def _set_line(shell, name: str) -> str:
     """A line of `set` / `declare` with no arguments: name=value, arrays as (…)."""
     from pyshell.expand.variables import array_text
 
-    value = shell.vars[name]
+    value = shell.namerefs[name] if name in shell.namerefs else shell.vars[name]
     if value.__class__ is str:
         from pyshell.runtime.execute import quote
 

@@ -21,7 +21,7 @@ Evaluator = Callable[[object], int]
 
 _TOKEN_PATTERN = (r"""
     \s*(?:
-      (?P<number> 0[xX][0-9a-fA-F]+ | [0-9]+\#[0-9a-zA-Z@_]+ | [0-9]+ )
+      (?P<number> 0[xX][0-9a-fA-F]* | [0-9]+\#[0-9a-zA-Z@_]+ | [0-9]+ )
     | (?P<subscripted> [A-Za-z_][A-Za-z0-9_]*\[ )
     | (?P<name>   [A-Za-z_][A-Za-z0-9_]* )
     | (?P<op>     <<= | >>= | \*\* | \+\+ | -- | << | >> | <= | >= | == | != | && | \|\|
@@ -47,7 +47,7 @@ def parse_number(text: str) -> int:
             base, digits = text.split("#", 1)
             return _digits_in_base(digits, int(base))
         if text[:2] in ("0x", "0X"):
-            return int(text[2:], 16)
+            return int(text[2:], 16) if len(text) > 2 else 0   # bash: a bare 0x is 0
         if len(text) > 1 and text[0] == "0":
             return int(text, 8)
         return int(text)
@@ -76,10 +76,19 @@ def _digits_in_base(digits: str, base: int) -> int:
 
 def _read_variable(env, name: str, depth: int = 0) -> int:
     value = env.getvar(name)
-    return _number_of(env, name, value, depth)
+    if value is None or value == "":
+        if env.options.nounset and value is None:
+            raise ExpandError(f"{name}: parameter not set")
+        return 0
+    if value.isdigit() and (value[0] != "0" or len(value) == 1):
+        return int(value)  # the common case: a plain decimal number (010 is octal: below)
+    if depth > 32:
+        raise ExpandError(f"{name}: expression recursion level exceeded")
+    return _compile(value.strip())(env) if value.strip() else 0
 
 
 def _number_of(env, name: str, value: str | None, depth: int = 0) -> int:
+    """_read_variable's conversion, for a value already read (an array element)."""
     if value is None or value == "":
         if env.options.nounset and value is None:
             raise ExpandError(f"{name}: parameter not set")

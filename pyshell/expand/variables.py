@@ -133,6 +133,8 @@ def array_text(value) -> str:
 def declare_line(shell, name: str) -> str:
     """The ``declare -p`` line of one variable, reusable as input."""
     value = shell.vars.get(name)
+    if name in shell.namerefs:   # a nameref's value is the name it refers to
+        value = shell.namerefs[name] or None
     flags = ""
     if value is not None and value.__class__ is not str:
         flags += value.kind

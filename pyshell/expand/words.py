@@ -21,7 +21,7 @@ import os
 from pyshell.errors import ExpandError, PyshError
 from pyshell.expand import arith, glob
 from pyshell.syntax.ast import (ArithExp, ArrayLit, CmdSubst, DblQuoted, Escaped, Lit, ParamExp,
-                                SglQuoted)
+                                ProcSubst, SglQuoted)
 
 LITERAL, SPLIT, QUOTED, BREAK = 0, 1, 2, 3
 
@@ -193,6 +193,8 @@ def _expand_parts(parts, shell, quoted: bool, out: list, tilde: bool = False,
         elif kind is ArithExp:
             expression = document(part.expr, shell)
             out.append((QUOTED if quoted else SPLIT, str(arith.evaluate(expression, shell))))
+        elif kind is ProcSubst:   # <(cmd): the path of a pipe to (or from) cmd
+            out.append((QUOTED, shell.process_substitution(part.body, part.direction)))
         elif kind is ArrayLit:  # `export x=(1 2)` given through a variable: plain text
             from pyshell.syntax import format as format_source
 
@@ -305,7 +307,7 @@ def _value_or_empty(part: ParamExp, shell) -> str:
 def _parameter(part: ParamExp, shell, quoted: bool, out: list) -> None:
     if part.indirect:
         if part.index is None and part.op is None and part.name in shell.namerefs:
-            out.append((QUOTED if quoted else SPLIT, shell.vars.get(part.name, "")))
+            out.append((QUOTED if quoted else SPLIT, shell.namerefs.get(part.name, "")))
             return   # ${!ref} of a nameref: the name it refers to
         if part.index is not None and _list_kind(part) is not None:
             _positional(_list_kind(part), shell, quoted, out, shell.array_keys(part.name))

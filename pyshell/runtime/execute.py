@@ -48,6 +48,7 @@ def execute(shell, command) -> int:
 def run_script(shell, script) -> int:
     """Run a list of statements; the status is the last one's (0 for an empty list)."""
     status = 0
+    opened = len(shell.substitution_fds)   # <(…) pipes of enclosing commands stay open
     for statement in script.body:
         command = statement.command
         if statement.background:
@@ -55,6 +56,8 @@ def run_script(shell, script) -> int:
         else:
             status = _RUNNERS[type(command)](shell, command)
         shell.last_status = status
+        if len(shell.substitution_fds) > opened:   # <(…) pipes used by this statement
+            shell.close_substitutions(opened)
         if shell.pending_signals:
             shell.run_pending_traps()
     return status
@@ -85,7 +88,7 @@ def run_simple(shell, command: SimpleCommand) -> int:
             argv = []
         else:
             first = words[0].parts
-            if len(first) == 1 and type(first[0]) is Lit and first[0].text in DECLARATION_BUILTINS:
+            if type(first[0]) is Lit and first[0].text in DECLARATION_BUILTINS and len(first) == 1:
                 argv = _declaration_fields(words, shell)
             else:
                 argv = fields(words, shell)
@@ -95,8 +98,7 @@ def run_simple(shell, command: SimpleCommand) -> int:
         status = _assignments_only(shell, command)
     else:
         status = run_argv(shell, argv, command.assigns, command.redirects)
-        shell.vars["_"] = argv[-1]   # $_: the last argument of the last command
-    shell.pipe_statuses = None
+    shell.last_argv = argv   # $_ is its last word ("" after an assignment alone, as bash)
     return _errexit(shell, status)
 
 
@@ -238,17 +240,22 @@ def _assignment_failed(shell, error: PyshError) -> int:
     return 1
 
 
-def _with_redirects(shell, redirects, run, fatal: bool = False) -> int:
-    """Run ``run()`` in the shell with ``redirects`` applied, then put every fd back."""
+def _with_redirects(shell, redirects, run, fatal: bool = False, errexit: bool = False) -> int:
+    """Run ``run()`` in the shell with ``redirects`` applied, then put every fd back.
+    A redirection that fails is the command's failure (status 1; with ``errexit``, a
+    compound command's, checked against set -e here); an expansion error in its word is
+    an expansion error."""
     from pyshell.runtime.redirect import close_all, evaluate, FdSaver, open_moves
 
     try:
         moves, opened = open_moves(evaluate(redirects, shell))
+    except ExpandError as error:
+        return _expansion_failed(shell, error)
     except PyshError as error:
         shell.report(error.message)
         if fatal:
             raise ExitShell(1) from None
-        return 1
+        return _errexit(shell, 1) if errexit else 1
     try:
         with FdSaver(moves):
             return run()
@@ -296,9 +303,8 @@ def _run_builtin(shell, builtin, argv, assigns, redirects, keep_assignments: boo
     try:
         for name, value in values:
             shell.setvar(name, value)
-    except PyshError as error:
-        shell.report(error.message)
-        return 1
+    except PyshError as error:   # a readonly variable: as an assignment error (POSIX: fatal)
+        return _expansion_failed(shell, error)
     try:
         if redirects:
             return _with_redirects(shell, redirects, lambda: _call_builtin(shell, builtin, argv, fatal),
@@ -360,6 +366,8 @@ def _call_function(shell, function: FunctionDef, argv, assigns, redirects) -> in
 
 
 def _function_body(shell, function: FunctionDef) -> int:
+    if observer.recorder is not None:
+        observer.recorder.function(function.name)
     saved_loop_depth = shell.loop_depth
     shell.loop_depth = 0
     try:
@@ -441,6 +449,8 @@ def start_program(shell, argv, env, moves, pgid) -> tuple[int | None, int]:
     search_path = env.get("PATH")
     path = find_program(shell, name, search_path if search_path != shell.vars.get("PATH") else None)
     if path is None:
+        if observer.recorder is not None:
+            observer.recorder.not_found(name)
         _report_as_child(shell, moves, f"{name}: command not found")
         return None, 127
     plan = SpawnPlan(path, tuple(argv), env, tuple(moves), pgid, shell.signals_to_reset())
@@ -583,7 +593,9 @@ def run_pipeline(shell, node: Pipeline) -> int:
     waited = iter(shell.jobs.run_foreground(pids, pgid or None, lambda: _describe(node)))
     statuses = [next(waited) if pid is not None else status for pid, status in started]
     status = statuses[-1]
+    # $PIPESTATUS: these, until the shell runs another simple command (which sets last_argv)
     shell.pipe_statuses = statuses
+    shell.pipe_argv = shell.last_argv
     if shell.options.pipefail:
         status = next((each for each in reversed(statuses) if each), 0)
     if node.negated:
@@ -906,9 +918,12 @@ def _cond_command_body(shell, node: CondCommand) -> int:
         shell.lineno = node.pos.line
     try:
         status = 0 if _cond_true(shell, node.expr) else 1
+    except ExpandError as error:
+        if error.message:   # $nosuch under set -u, ${x:?}...: an expansion error
+            return _expansion_failed(shell, error)
+        status = 2          # a bad regular expression: bash says nothing, status 2
     except PyshError as error:
-        if error.message:  # bash says nothing of a bad regular expression
-            shell.report(error.message)
+        shell.report(error.message)
         status = 2
     return _errexit(shell, status)
 
@@ -971,7 +986,7 @@ def _compound(body):
     apply around the whole body, then are undone."""
     def run(shell, node) -> int:
         if node.redirects:
-            return _with_redirects(shell, node.redirects, lambda: body(shell, node))
+            return _with_redirects(shell, node.redirects, lambda: body(shell, node), errexit=True)
         return body(shell, node)
     return run
 

@@ -115,17 +115,21 @@ class Shell:
         self.exported: set[str] = set(os.environ)
         self.readonly: set[str] = set()
         self.attrs: dict[str, str] = {}     # name -> the letters of declare -i -l -u -n it has
-        self.namerefs: set[str] = set()     # the names declared -n
+        self.namerefs: dict[str, str] = {}  # declare -n: name -> the name it refers to (not in vars)
+        self.array_names: set[str] = set()  # every name that has held an array (watched)
         # Computed on each read (an unset one becomes an ordinary name, as in bash).
         self.dynamic = {"LINENO", "RANDOM", "SECONDS", "BASHPID", "EPOCHSECONDS",
-                        "EPOCHREALTIME", "SRANDOM", "PIPESTATUS", "FUNCNAME", "DIRSTACK"}
+                        "EPOCHREALTIME", "SRANDOM", "PIPESTATUS", "FUNCNAME", "DIRSTACK", "_"}
         for name in self.dynamic:
             self.vars.pop(name, None)
-        self.pipe_statuses: list[int] | None = None  # of the last pipeline of several commands
+        self.pipe_statuses: list[int] | None = None  # of the last pipeline of several commands,
+        self.pipe_argv = None                        # valid while last_argv is this one
+        self.last_argv: list[str] = []               # of the last simple command: $_
         self.function_names: list[str] = []  # the functions running, innermost last ($FUNCNAME)
         self.call_sites: list[tuple[str, int]] = []  # (function, line it was called at): caller
         self.script_name: str | None = None  # the script file pysh runs, if any (caller)
         self.dir_stack: list[str] = []      # pushd's saved directories, most recent first
+        self.substitution_fds: list[int] = []  # our ends of <(…) >(…) pipes, for this command
         self.flag_letters = ""              # the letters $- adds for how pysh was started (c, s)
         self._environ_cache: dict[str, str] | None = None
         # One dict per running function: name -> what to put back on return
@@ -147,10 +151,8 @@ class Shell:
         signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
         import time
 
-        from pyshell.expand.variables import BashRandom
-
         self.seconds_base = time.monotonic()
-        self.random = BashRandom(os.getpid() ^ int(time.time()))
+        self._random = None   # bash's $RANDOM generator, made on first use
         self.traps: dict[str, str] = {}      # "EXIT", "INT", ... -> command text
         self.parent_traps: dict[str, str] = {}  # in a subshell: the parent's, for listing only
         # bash's DEBUG (before each simple command), ERR (after a failure), RETURN traps
@@ -197,6 +199,11 @@ class Shell:
         vars["SHLVL"] = str(max(level, 0))
         self.exported.add("SHLVL")
         self.exported.add("OLDPWD")  # exported but not set, until the first cd
+        if self.interactive:   # where the REPL keeps its history (repl/history.py), and its size
+            state = vars.get("XDG_STATE_HOME") or os.path.join(vars.get("HOME") or "/", ".local", "state")
+            vars.setdefault("HISTFILE", os.path.join(state, "pysh", "history"))
+            vars.setdefault("HISTSIZE", "500")
+            vars.setdefault("HISTFILESIZE", "500")
 
     # ---------------------------------------------------------------- variables
     #
@@ -206,15 +213,15 @@ class Shell:
     # costs one set lookup more than a dict store.
 
     def getvar(self, name: str) -> str | None:
-        if self.namerefs and name in self.namerefs:
-            return self._get_reference(name)
         value = self.vars.get(name)
+        if value.__class__ is str:   # the common case, tested first: a plain variable
+            return value
         if value is not None:
-            if value.__class__ is str:
-                return value
             from pyshell.expand.variables import scalar_of
 
             return scalar_of(value)
+        if self.namerefs and name in self.namerefs:
+            return self._get_reference(name)
         if name in self.dynamic:
             return self._dynamic_value(name)
         if name not in _SPECIAL_PARAMETERS and not name.isdigit():
@@ -241,9 +248,11 @@ class Shell:
             name, value = self._checked_assignment(name, value)
             if name is None:
                 return
-        old = self.vars.get(name)
-        if old is not None and old.__class__ is not str:
-            old[0 if old.kind == "a" else "0"] = value  # `a=x` on an array sets a[0]
+            old = self.vars.get(name)
+            if old is not None and old.__class__ is not str:
+                old[0 if old.kind == "a" else "0"] = value  # `a=x` on an array sets a[0]
+            else:
+                self.vars[name] = value
         else:
             self.vars[name] = value
         if export or (export is None and self.options.allexport):
@@ -259,7 +268,7 @@ class Shell:
         if name in self.readonly:
             raise PyshError(f"{name}: readonly variable")
         if name in self.namerefs:
-            target = self.vars.get(name)
+            target = self.namerefs[name]
             if target:
                 from pyshell.expand.variables import split_subscript
 
@@ -273,7 +282,8 @@ class Shell:
 
             if not valid_reference(value):
                 raise PyshError(f"`{value}': invalid variable name for name reference")
-            return name, value
+            self.namerefs[name] = value   # a nameref with no target yet takes this one
+            return None, value
         letters = self.attrs.get(name)
         if letters:
             value = self.apply_attributes(letters, value)
@@ -310,8 +320,8 @@ class Shell:
         return value
 
     def unsetvar(self, name: str) -> None:
-        if self.namerefs and name in self.namerefs and self.vars.get(name):
-            name = self.vars[name]
+        if self.namerefs and self.namerefs.get(name):
+            name = self.namerefs[name]
             from pyshell.expand.variables import split_subscript
 
             name, subscript = split_subscript(name)
@@ -324,7 +334,7 @@ class Shell:
             return
         self.vars.pop(name, None)
         self.attrs.pop(name, None)
-        self.namerefs.discard(name)
+        self.namerefs.pop(name, None)
         if name in self.dynamic:
             self.dynamic.discard(name)   # as in bash: an unset $RANDOM is an ordinary name
         self._rewatch()
@@ -385,7 +395,7 @@ class Shell:
         frame = self.local_frames[-1]
         if name not in frame:
             frame[name] = (self.vars.get(name), name in self.exported, self.attrs.get(name),
-                           name in self.readonly, name in self.namerefs)
+                           name in self.readonly, self.namerefs.get(name))
 
     def restore_locals(self, frame: dict) -> None:
         for name, saved in frame.items():
@@ -411,17 +421,27 @@ class Shell:
             self.readonly.add(name)
         else:
             self.readonly.discard(name)
-        if was_ref:
-            self.namerefs.add(name)
+        if was_ref is not None:
+            self.namerefs[name] = was_ref
         else:
-            self.namerefs.discard(name)
+            self.namerefs.pop(name, None)
         self._rewatch()
         self._environ_cache = None
         if name == "PATH":
             self.command_cache.forget()
 
     def _rewatch(self) -> None:
-        self._watched = self.readonly | self.namerefs | set(self.attrs) | self.dynamic | {"PATH"}
+        self._watched = (self.readonly | set(self.namerefs) | set(self.attrs) | self.dynamic
+                         | self.array_names | {"PATH"})
+
+    def store_array(self, name: str, array) -> None:
+        """Put an array in ``vars``: its name is watched from then on, so that ``name=x``
+        sets element 0 instead of replacing the array."""
+        self.vars[name] = array
+        if name not in self.array_names:
+            self.array_names.add(name)
+            self._watched.add(name)
+        self._environ_cache = None
 
     def set_readonly(self, name: str) -> None:
         self.readonly.add(name)
@@ -439,8 +459,13 @@ class Shell:
             self.attrs[name] = letters
         else:
             self.attrs.pop(name, None)
-        if letter == "n":
-            (self.namerefs.add if on else self.namerefs.discard)(name)
+        if letter == "n" and on and name not in self.namerefs:
+            value = self.vars.pop(name, None)   # `x=a; declare -n x`: x now refers to a
+            self.namerefs[name] = value if value.__class__ is str else ""
+        elif letter == "n" and not on and name in self.namerefs:
+            target = self.namerefs.pop(name)    # `declare +n r`: r keeps the name as its value
+            if target:
+                self.vars[name] = target
         self._rewatch()
 
     # ---------------------------------------------------------------- arrays
@@ -469,13 +494,13 @@ class Shell:
     def resolve_name(self, name: str) -> str:
         """Follow namerefs (``declare -n r=a``) to the name they stand for."""
         seen = 0
-        while name in self.namerefs and self.vars.get(name) and seen < 8:
-            name = self.vars[name]
+        while self.namerefs.get(name) and seen < 8:
+            name = self.namerefs[name]
             seen += 1
         return name
 
     def _get_reference(self, name: str) -> str | None:
-        target = self.vars.get(name)
+        target = self.namerefs.get(name)
         if not target:
             return None
         from pyshell.expand.variables import split_subscript
@@ -575,8 +600,7 @@ class Shell:
             if value is not None:
                 array[0] = value
             value = array
-            self.vars[name] = value
-            self._environ_cache = None
+            self.store_array(name, value)
         letters = self.attrs.get(name)
         if append:
             old = value.get(key)
@@ -631,8 +655,7 @@ class Shell:
                 if append and old is not None and old.__class__ is str:
                     array[0] = old
         letters = self.attrs.get(name)
-        self.vars[name] = array   # keys below may read the array (a=([i]=x [i+1]=y))
-        self._environ_cache = None
+        self.store_array(name, array)   # keys below may read the array (a=([i]=x [i+1]=y))
         next_index = array.next_index() if not associative else 0
         pending_key = None
         for item in items:
@@ -669,7 +692,7 @@ class Shell:
         if name not in self.dynamic:
             return None
         if name == "PIPESTATUS":
-            return [str(status) for status in self.pipe_statuses or (self.last_status,)]
+            return [str(status) for status in self._pipe_statuses()]
         if name == "FUNCNAME":
             return self.function_names[::-1]
         if name == "DIRSTACK":
@@ -680,7 +703,7 @@ class Shell:
         if name == "LINENO":
             return str(self.lineno)
         if name == "RANDOM":
-            return str(self.random.next())
+            return str(self._generator().next())
         if name == "SECONDS":
             import time
 
@@ -698,17 +721,36 @@ class Shell:
         if name == "SRANDOM":
             return str(int.from_bytes(os.urandom(4), "little"))
         if name == "PIPESTATUS":
-            return str((self.pipe_statuses or (self.last_status,))[0])
+            return str(self._pipe_statuses()[0])
+        if name == "_":
+            return self.last_argv[-1] if self.last_argv else ""
         if name == "FUNCNAME":
             return self.function_names[-1] if self.function_names else None
         if name == "DIRSTACK":
             return self.getvar("PWD")
         return None
 
+    def _generator(self):
+        if self._random is None:
+            import time
+
+            from pyshell.expand.variables import BashRandom
+
+            self._random = BashRandom(os.getpid() ^ int(time.time()))
+        return self._random
+
+    def _pipe_statuses(self) -> list[int]:
+        if self.pipe_statuses is not None and self.pipe_argv is self.last_argv:
+            return self.pipe_statuses
+        return [self.last_status]
+
     def _set_dynamic(self, name: str, value: str) -> bool:
         """An assignment to a computed variable: True when it is handled (not stored)."""
+        if name == "_":
+            self.last_argv = [value]
+            return True
         if name == "RANDOM":
-            self.random.seed(_as_number(value))
+            self._generator().seed(_as_number(value))
             return True
         if name == "SECONDS":
             import time
@@ -797,6 +839,36 @@ class Shell:
         output, status = capture_output(self, script)
         self.substitution_status = self.last_status = status
         return output.rstrip("\n")
+
+    def process_substitution(self, script, direction: str) -> str:
+        """The callback expansion calls for ``<(...)`` and ``>(...)``: start ``script`` in a
+        child with one end of a pipe as its stdout (``<``) or stdin (``>``), keep the other
+        end open here, inheritable, and give its ``/dev/fd/N`` name. The end is closed once
+        the command that used it is done (close_substitutions)."""
+        from pyshell.runtime.execute import run_script
+        from pyshell.runtime.process import fork_subshell
+
+        read_end, write_end = os.pipe()
+        mine, theirs = (read_end, write_end) if direction == "<" else (write_end, read_end)
+        target = 1 if direction == "<" else 0
+        moves = [("dup2", theirs, target), ("close", theirs), ("close", mine)]
+        try:
+            fork_subshell(self, lambda: run_script(self, script), moves)
+        finally:
+            os.close(theirs)
+        os.set_inheritable(mine, True)
+        self.substitution_fds.append(mine)
+        return f"/dev/fd/{mine}"
+
+    def close_substitutions(self, keep: int = 0) -> None:
+        """Close our ends of the substitution pipes, but for the first ``keep``."""
+        fds = self.substitution_fds[keep:]
+        del self.substitution_fds[keep:]
+        for fd in fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
 
     def report(self, message: str) -> None:
         """Print a one-line error ``pysh: message`` on stderr."""

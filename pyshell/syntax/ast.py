@@ -104,6 +104,15 @@ class CmdSubst(Node):
     backquoted: bool = False
 
 
+class ProcSubst(Node):
+    """bash's process substitution ``<( body )`` (``direction`` "<": the word becomes a
+    file to read the body's output from) or ``>( body )`` (">": a file whose reads are
+    the body's input). The word is a ``/dev/fd/N`` path."""
+
+    body: Script
+    direction: str
+
+
 class ArithExp(Node):
     """``$(( expr ))`` — expr is a word (it may contain $x and $(cmd)), evaluated after expansion."""
 
@@ -126,7 +135,7 @@ class ArrayLit(Node):
     items: tuple
 
 
-Part = Lit | Escaped | SglQuoted | DblQuoted | ParamExp | CmdSubst | ArithExp | ArrayLit
+Part = Lit | Escaped | SglQuoted | DblQuoted | ParamExp | CmdSubst | ArithExp | ArrayLit | ProcSubst
 
 
 class Word(Node):

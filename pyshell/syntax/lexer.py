@@ -33,7 +33,7 @@ from .tokens import OPERATORS, REDIRECT_OPS, RESERVED, HereDoc, Token
 # ================================================================ layer 1: PLY lexeme rules
 
 tokens = (
-    "LINE_CONT", "NEWLINE", "COMMENT", "IO_NUMBER", "IO_NAME", "EXTGLOB", "OPERATOR",
+    "LINE_CONT", "NEWLINE", "COMMENT", "IO_NUMBER", "IO_NAME", "EXTGLOB", "PROCSUB_OPEN", "OPERATOR",
     "LIT", "ESCAPE", "SQUOTE", "SQUOTE_OPEN", "ANSI", "ANSI_OPEN", "DQ_OPEN", "DQ_CLOSE",
     "PARAM", "DOLLAR", "BRACE_OPEN", "BRACE_LEN", "BRACE_BANG", "BRACE_NAME", "BRACE_OP", "BRACE_CLOSE",
     "BRACE_SEP", "SUB_OPEN", "SUB_CLOSE",
@@ -112,6 +112,11 @@ _EXTGLOB = r"[@!*+?]\((?:[^()\n]|\((?:[^()\n])*\))*\)"
 @pattern(_EXTGLOB)
 def t_EXTGLOB(t):
     return t
+
+
+def t_PROCSUB_OPEN(t):
+    r"[<>]\("
+    return t  # bash's <(cmd) and >(cmd): a word part, like $(cmd)
 
 
 @pattern("|".join(re.escape(op) for op in OPERATORS))
@@ -774,6 +779,9 @@ class Scanner:
             parts.append(self._read_brace(raw, in_dquote))
         elif kind == "CMDSUB_OPEN":
             parts.append(self._read_cmdsubst(raw))
+        elif kind == "PROCSUB_OPEN":
+            substitution = self._read_cmdsubst(raw)
+            parts.append(ast.ProcSubst(substitution.body, raw.value[0]))
         elif kind == "ARITH_OPEN":
             parts.append(self._read_arith(raw))
         elif kind == "BACKQUOTE":

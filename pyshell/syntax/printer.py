@@ -350,6 +350,8 @@ class _Printer:
             return "$((" + self._word_text(part.expr, "arith") + "))"
         if isinstance(part, ast.CmdSubst):
             return self._cmdsubst_text(part)
+        if isinstance(part, ast.ProcSubst):
+            return part.direction + self._cmdsubst_text(ast.CmdSubst(part.body))[1:]
         if isinstance(part, ast.ArrayLit):
             return "(" + " ".join(self._array_item_text(item) for item in part.items) + ")"
         raise TypeError(f"not a word part: {part!r}")
@@ -432,4 +434,4 @@ def _is_reserved(word) -> bool:
 
 
 _PART_TYPES = (ast.Lit, ast.Escaped, ast.SglQuoted, ast.DblQuoted, ast.ParamExp,
-               ast.CmdSubst, ast.ArithExp, ast.ArrayLit)
+               ast.CmdSubst, ast.ArithExp, ast.ArrayLit, ast.ProcSubst)

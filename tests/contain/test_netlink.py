@@ -14,10 +14,10 @@ from pyshell.contain.network.netlink import Netlink
 
 @pytest.fixture
 def fresh_netns():
-    from pyshell.contain.kernel import syscalls as linux
+    from pyshell.contain.kernel import syscalls
 
     original = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
-    linux.unshare(linux.CLONE_NEWNET)
+    syscalls.unshare(syscalls.CLONE_NEWNET)
     links._ipr = None  # pyroute2's socket belongs to the namespace it was made in
     try:
         yield
@@ -25,12 +25,12 @@ def fresh_netns():
         if links._ipr is not None:
             links._ipr.close()
             links._ipr = None
-        linux.setns(original, linux.CLONE_NEWNET)
+        syscalls.setns(original, syscalls.CLONE_NEWNET)
         os.close(original)
 
 
 def test_veth_address_route_as_pyroute2_reads_them(fresh_netns):
-    from pyshell.contain.kernel import syscalls as linux
+    from pyshell.contain.kernel import syscalls
 
     links.create_bridge("br-test", "10.20.0.1", 24)
     bridge = socket.if_nametoindex("br-test")
@@ -39,7 +39,7 @@ def test_veth_address_route_as_pyroute2_reads_them(fresh_netns):
     done_r, done_w = os.pipe()
     child = os.fork()
     if child == 0:
-        linux.unshare(linux.CLONE_NEWNET)
+        syscalls.unshare(syscalls.CLONE_NEWNET)
         os.write(ready_w, b"x")
         os.read(done_r, 1)  # wait until the parent is done: the namespace lives while we do
         os._exit(0)
@@ -52,7 +52,7 @@ def test_veth_address_route_as_pyroute2_reads_them(fresh_netns):
         assert host_end["master"] == bridge and host_end["up"] and host_end["kind"] == "veth"
         # Inside: address, up, default route, through our socket made in that namespace.
         original = os.open("/proc/self/ns/net", os.O_RDONLY)
-        linux.setns(netns, linux.CLONE_NEWNET)
+        syscalls.setns(netns, syscalls.CLONE_NEWNET)
         try:
             inside = Netlink()
             eth0 = socket.if_nametoindex("eth0")
@@ -74,7 +74,7 @@ def test_veth_address_route_as_pyroute2_reads_them(fresh_netns):
             assert raised.value.errno == 17  # EEXIST
             inside.close()
         finally:
-            linux.setns(original, linux.CLONE_NEWNET)
+            syscalls.setns(original, syscalls.CLONE_NEWNET)
             os.close(original)
         # Across the pair, the other namespace's kernel answers: a refused connection (its RST),
         # not a timeout, proves the veth, the bridge and the addresses are really wired.

@@ -90,10 +90,10 @@ def _wait(predicate, seconds: float = 10.0) -> bool:
 
 @pytest.fixture
 def lan(in_test_netns, request):
-    from pyshell.contain.kernel import syscalls as linux
+    from pyshell.contain.kernel import syscalls
 
     original = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
-    linux.unshare(linux.CLONE_NEWNET)
+    syscalls.unshare(syscalls.CLONE_NEWNET)
     internet = subprocess.Popen(["unshare", "--net", "sh", "-c", "ip link set lo up; exec sleep 1000"])
     try:
         _wait(lambda: _netns_inode(internet.pid) != _netns_inode())
@@ -120,7 +120,7 @@ def lan(in_test_netns, request):
         import shutil
 
         shutil.rmtree(f"/run/pysh/net-{_netns_inode()}", ignore_errors=True)
-        linux.setns(original, linux.CLONE_NEWNET)
+        syscalls.setns(original, syscalls.CLONE_NEWNET)
         os.close(original)
 
 
@@ -421,6 +421,9 @@ def test_network_connect_and_disconnect_a_running_container(root_contain, lan):
     try:
         _web(c, "multi")  # on the default bridge: 172.17.0.0/16, user networks from 172.18
         c.out("network", "connect", "--alias", "second-name", "extra", "multi")
+        done = c.run("network", "connect", "extra", "multi")
+        assert (done.returncode, done.stderr) == (125, "pysh: contain network: endpoint with name multi already "
+                                                       "exists in network extra\n")
         addresses = c.out("exec", "multi", "ip", "-o", "-4", "addr")
         assert "eth0    inet 172.17.0." in addresses and "eth1    inet 172.18.0." in addresses
         got = c.out("run", "--rm", "--network", "extra", "busybox", "wget", "-qO-", "http://second-name/hostname")
@@ -470,3 +473,47 @@ def test_names_the_network_does_not_know_go_to_the_hosts_resolver(root_contain, 
         upstream.kill()
         upstream.wait()
         c.run("network", "rm", "outside")
+
+
+def test_a_failed_start_on_the_bridge_leaves_nothing(contain, lan):
+    """PID 1 fails late (its exec): the lease, the veth, the proxy and its port all go (the
+    ``lan`` fixture checks the first three); the port is free again at once."""
+    done = contain.run("run", "-p", "8484:80", "busybox", "/no/such/program")
+    assert done.returncode == 127 and "No such file or directory" in done.stderr
+    assert not lan.leases()
+    probe = socket.socket()
+    probe.bind(("0.0.0.0", 8484))
+    probe.close()
+
+
+def test_state_of_dead_namespaces_is_swept(root_contain, lan):
+    """/run/pysh/net-INODE of a namespace that is gone goes when a new namespace's is made, and a
+    directory left by a dead namespace whose inode number a new one reuses is not taken for its own."""
+    from pyshell.contain.network import ipam
+
+    holder = subprocess.Popen(["unshare", "--net", "sleep", "1000"])
+    alive = ""
+    try:
+        _wait(lambda: _netns_inode(holder.pid) != _netns_inode())
+        alive = f"/run/pysh/net-{_netns_inode(holder.pid)}"
+        os.makedirs(f"{alive}/pysh0/leases", exist_ok=True)  # a live namespace's: stays
+        dead = "/run/pysh/net-1"                              # no namespace has inode 1
+        os.makedirs(f"{dead}/pysh0/leases", exist_ok=True)
+        root_contain.out("run", "--rm", "busybox", "true")  # pysh0 and its record
+        # Ours looks like a dead namespace's that had our inode number: another cookie.
+        ours = lan.runtime
+        os.makedirs(f"{ours}/pysh9/leases", exist_ok=True)
+        with open(f"{ours}/cookie", "w") as file:
+            file.write("0000000000000000\n")
+        assert ipam.runtime_dir() == ours
+        assert not os.path.exists(dead) and os.path.exists(alive)
+        assert not os.path.exists(f"{ours}/pysh9")
+        assert open(f"{ours}/cookie").read().strip() == ipam.netns_cookie()
+        # The record of pysh0 went with the directory: the bridge itself says its subnet again.
+        assert "inet 172.17.0.2/16" in root_contain.out("run", "--rm", "busybox", "ip", "-o", "-4", "addr", "show", "eth0")
+    finally:
+        holder.kill()
+        holder.wait()
+        import shutil
+
+        shutil.rmtree(alive, ignore_errors=True)

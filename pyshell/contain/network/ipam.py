@@ -31,15 +31,93 @@ RUN_ROOT = "/run/pysh"
 STALE_AFTER = 30.0  # seconds: a lease with no veth, older than any container start takes
 
 
+SO_NETNS_COOKIE = 71  # linux/socket.h: a 64-bit id of the socket's namespace, never reused
+
+
 def netns_key() -> str:
     """The current network namespace, as a file name."""
     return f"net-{os.stat('/proc/self/ns/net').st_ino}"
 
 
+def netns_cookie() -> str:
+    """The kernel's cookie of the current network namespace. An inode number is reused once its
+    namespace is gone, a cookie never: it tells a directory of ours from a dead namespace's."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        return sock.getsockopt(socket.SOL_SOCKET, SO_NETNS_COOKIE, 8).hex()
+
+
 def runtime_dir() -> str:
+    """This namespace's directory, made on first use. Then also: the directories of namespaces
+    that no longer exist go (tests make and drop namespaces by the hundred), and one left by a
+    dead namespace whose inode number ours now has is replaced."""
     path = f"{RUN_ROOT}/{netns_key()}"
-    os.makedirs(path, mode=0o755, exist_ok=True)
+    cookie = netns_cookie()
+    try:
+        with open(f"{path}/cookie") as file:
+            if file.read().strip() == cookie:
+                return path  # the common case: ours, made before
+    except OSError:
+        pass
+    import shutil
+
+    os.makedirs(RUN_ROOT, mode=0o755, exist_ok=True)
+    with locked(RUN_ROOT):
+        try:
+            with open(f"{path}/cookie") as file:
+                if file.read().strip() == cookie:
+                    return path  # another command made it meanwhile
+        except OSError:
+            pass
+        shutil.rmtree(path, ignore_errors=True)  # a dead namespace's, with the same inode number
+        os.makedirs(path, mode=0o755)
+        write_atomically(f"{path}/cookie", cookie + "\n")
+        sweep_dead_namespaces()
     return path
+
+
+def live_netns_inodes() -> set[int]:
+    """Inodes of the network namespaces that exist: those of processes, of their open fds,
+    and of bind mounts (`ip netns add`). Reading another's fds needs root: as another user we
+    would see less, so only root sweeps."""
+    found = set()
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            found.add(os.stat(f"/proc/{pid}/ns/net").st_ino)
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                try:
+                    target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                except OSError:
+                    continue
+                if target.startswith("net:["):
+                    found.add(int(target[5:-1]))
+        except OSError:
+            continue
+    try:
+        with open("/proc/self/mountinfo") as file:
+            for line in file:
+                fields = line.split()
+                if fields[3].startswith("net:["):
+                    found.add(int(fields[3][5:-1]))
+    except (OSError, IndexError, ValueError):
+        pass
+    return found
+
+
+def sweep_dead_namespaces() -> list[str]:
+    """Remove the directories of namespaces that are gone; the caller holds RUN_ROOT's lock."""
+    import shutil
+
+    if os.geteuid() != 0:
+        return []
+    live = live_netns_inodes()
+    removed = []
+    for name in os.listdir(RUN_ROOT):
+        if name.startswith("net-") and name[4:].isdigit() and int(name[4:]) not in live:
+            shutil.rmtree(f"{RUN_ROOT}/{name}", ignore_errors=True)
+            removed.append(name)
+    return removed
 
 
 @contextlib.contextmanager

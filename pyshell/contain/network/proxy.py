@@ -72,7 +72,10 @@ class _Direction:
             pass  # a smaller pipe only costs more system calls
 
     def pump(self) -> None:
-        """Move what can move now without blocking; raises OSError on a broken connection."""
+        """Move what can move now without blocking; raises OSError on a broken connection.
+        After a short read the source is most likely empty: epoll (level-triggered) says if
+        not, which saves a splice that would fail with EAGAIN on every small exchange."""
+        drained = False
         while True:
             if self.pending:
                 try:
@@ -81,7 +84,7 @@ class _Direction:
                     return  # the target is full: wait until it can take more
                 if self.pending:
                     continue
-            if self.ended:
+            if self.ended or drained:
                 return
             try:
                 moved = os.splice(self.source.fileno(), self.write_end, CHUNK, flags=SPLICE_FLAGS)
@@ -89,6 +92,7 @@ class _Direction:
                 return
             if moved >= 65536 and not self.enlarged:
                 self._enlarge()
+            drained = moved < 65536
             if moved == 0:
                 self.ended = True
                 try:
@@ -208,17 +212,25 @@ class Proxy:
             if error not in (0, errno.EINPROGRESS):
                 self._end(connection, reset=True)
                 continue
-            self._rearm(connection)
+            # The target is an address of the proxy's own namespace: the handshake is usually
+            # done before connect() returns. Then go on at once, without a round through epoll.
+            if error == 0 or select.select([], [upstream], [], 0)[1]:
+                self._service(connection, upstream.fileno())
+            else:
+                self._rearm(connection)
 
     def _service(self, connection: _Connection, fd: int) -> None:
         try:
-            if not connection.connected:
+            everything = not connection.connected
+            if everything:
                 if connection.upstream.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
                     self._end(connection, reset=True)  # nothing listens in the container: refuse
                     return
                 connection.start(self.pipes)
             for direction in connection.directions:
-                direction.pump()
+                # The direction this event is about (its source readable, its target writable).
+                if everything or fd in (direction.source.fileno(), direction.target.fileno()):
+                    direction.pump()
         except OSError:
             self._end(connection, reset=True)
             return
@@ -308,9 +320,9 @@ def spawn(listeners, target: str, package_root: str) -> tuple[int, int]:
     pid = os.fork()
     if pid == 0:
         try:
-            from pyshell.contain.kernel import syscalls as linux
+            from pyshell.contain.kernel import syscalls
 
-            linux.prctl(linux.PR_SET_PDEATHSIG, 9)
+            syscalls.prctl(syscalls.PR_SET_PDEATHSIG, 9)
             devnull = os.open("/dev/null", os.O_RDWR)
             for fd in (0, 1, 2):
                 os.dup2(devnull, fd)
@@ -344,10 +356,10 @@ def main(argv: list[str]) -> None:
     os.close(release_fd)
     if not data.strip().isdigit():
         os._exit(0)  # the start failed: nothing to serve
-    from pyshell.contain.kernel import syscalls as linux
+    from pyshell.contain.kernel import syscalls
 
     netns = os.open(f"/proc/{int(data)}/ns/net", os.O_RDONLY | os.O_CLOEXEC)
-    linux.setns(netns, linux.CLONE_NEWNET)
+    syscalls.setns(netns, syscalls.CLONE_NEWNET)
     os.close(netns)
     sockets = []
     for item in options["listen"].split(","):

@@ -27,40 +27,13 @@ from pyshell.statedir import atomic_write
 HEALTH_FILE = "health"
 KEPT_RESULTS = 5
 OUTPUT_LIMIT = 4096
-KEEPER_BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); "
-               "from pyshell.contain.runtime.health import main; main(sys.argv[2:])")
 
-
-def fork_keeper(directory: str, package_root: str) -> tuple[int, int]:
-    """Start the keeper: (its pid, the pipe to send it PID 1's pid on).
-
-    The supervisor calls this *before* it unshares the PID (and user) namespace: a later
-    child would land in the container's PID namespace, where PID 1's end waits for every
-    process (the kernel's zap_pid_ns_processes), the keeper included. The keeper is a fresh
-    bare Python, like the supervisor, so it does not carry the shell's memory for days."""
-    import sys
-
-    from pyshell.contain.kernel.osio import close_fds_except
-
-    pipe_r, pipe_w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            devnull = os.open("/dev/null", os.O_RDWR)
-            for fd in (0, 1, 2):
-                os.dup2(devnull, fd)
-            close_fds_except({0, 1, 2, pipe_r})
-            os.set_inheritable(pipe_r, True)
-            os.execv(sys.executable, [sys.executable, "-I", "-S", "-c", KEEPER_BOOT, package_root,
-                                      directory, str(pipe_r)])
-        finally:
-            os._exit(127)
-    os.close(pipe_r)
-    return pid, pipe_w
-
-
+# The keeper is started by lifecycle.py (fork_health_keeper), *before* the supervisor unshares
+# the PID namespace: a later child would land in the container's PID namespace, where PID 1's
+# end waits for every process (the kernel's zap_pid_ns_processes), the keeper included.
 def main(argv: list[str]) -> None:
-    """The keeper: wait for PID 1's pid (EOF: the container did not start), then keep."""
+    """The keeper (a fresh bare Python): wait for PID 1's pid on the pipe (EOF: the container
+    did not start), then keep."""
     directory, pipe = Path(argv[0]), int(argv[1])
     text = b""
     while not text.endswith(b"\n"):

@@ -41,7 +41,6 @@ from pyshell.contain.kernel.osio import close_fds_except, exit_status, process_s
 from pyshell.contain.runtime import protocol, setup, state, supervisor, teardown
 from pyshell.contain.runtime.protocol import PidFile, Running, SupervisorArgs
 from pyshell.contain.runtime.setup import Paths, SetupError, Stdio
-from pyshell.contain.runtime.volumes import is_anonymous
 from pyshell.contain.spec import ContainerSpec
 from pyshell.errors import ContainerError
 from pyshell.statedir import atomic_write, locked
@@ -50,6 +49,8 @@ SUPERVISOR_BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); "
                    "from pyshell.contain.runtime.supervisor import main; main(sys.argv[2:])")
 RESTARTER_BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); "
                   "from pyshell.contain.runtime.restart import main; main(sys.argv[2])")
+KEEPER_BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); "
+               "from pyshell.contain.runtime.health import main; main(sys.argv[2:])")
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[3])
 
 # Unshared by PID 1 itself (the user and PID namespaces come first, from the supervisor; the
@@ -316,6 +317,30 @@ def _supervisor_entry(container, cgroup, network, start_w: int, status_w: int | 
         os._exit(125)  # a forked child never returns into the shell's code
 
 
+def fork_health_keeper(directory: str) -> tuple[int, int]:
+    """Start health.py's keeper: (its pid, the pipe the supervisor sends PID 1's pid on).
+
+    Called by the future supervisor *before* it unshares the PID (and user) namespace: a later
+    child would be in the container's PID namespace, and PID 1's end waits for every process
+    there (zap_pid_ns_processes) — the keeper too, which the supervisor only reaps after.
+    A fresh bare Python, like the supervisor: it does not keep the shell's memory for days."""
+    pipe_r, pipe_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            devnull = os.open("/dev/null", os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(devnull, fd)
+            close_fds_except({0, 1, 2, pipe_r})
+            os.set_inheritable(pipe_r, True)
+            os.execv(sys.executable, [sys.executable, "-I", "-S", "-c", KEEPER_BOOT, PACKAGE_ROOT, directory,
+                                      str(pipe_r)])
+        finally:
+            os._exit(127)
+    os.close(pipe_r)
+    return pid, pipe_w
+
+
 def _supervisor_process(container, cgroup, network, start_w: int, status_w: int | None, fresh_python: bool) -> None:
     """Fork PID 1, put it in the cgroup, release it, become the supervisor program."""
     spec = container.spec
@@ -339,11 +364,8 @@ def _supervisor_process(container, cgroup, network, start_w: int, status_w: int 
         streams = (*os.pipe(), *os.pipe())
         stdio = Stdio(None, 0 if spec.interactive else devnull, streams[1], streams[3])
 
-    keeper = (None, None)
-    if spec.healthcheck is not None:  # before the namespaces: see health.fork_keeper
-        from pyshell.contain.runtime import health
-
-        keeper = health.fork_keeper(directory, PACKAGE_ROOT)
+    # Health checks: their keeper is forked now, before the namespaces (see fork_health_keeper).
+    keeper = fork_health_keeper(directory) if spec.healthcheck is not None else (None, None)
     if spec.rootless:
         # A user namespace where we are root: our own uid and gid map to 0, and the user's range
         # of /etc/subuid and /etc/subgid (if any) to 1..N, so that `-u nobody` works (userns.py).
@@ -358,7 +380,7 @@ def _supervisor_process(container, cgroup, network, start_w: int, status_w: int 
                                  network.target_address, PACKAGE_ROOT)
         network.close_sockets()  # the proxy has them
     slirp = None
-    if network is not None and network.needs_supervisor_help:
+    if network is not None and network.mode == "slirp4netns":
         from pyshell.contain.network import rootless
 
         slirp = rootless.Slirp()  # forked before the PID namespace too; waits for PID 1's pid
@@ -367,7 +389,8 @@ def _supervisor_process(container, cgroup, network, start_w: int, status_w: int 
 
     go_r, go_w = os.pipe()
     error_r, error_w = os.pipe()
-    # Rootless, slirp4netns is started from here once PID 1 says it has its network namespace.
+    # Once PID 1 says it has its network namespace, we give it its way out from here (the host's
+    # side): a veth pair on the bridge, made while PID 1 builds its filesystem; or slirp4netns.
     netns_r, netns_w = os.pipe() if network is not None and network.needs_supervisor_help else (None, None)
     container_pid = os.fork()
     if container_pid == 0:
@@ -384,12 +407,15 @@ def _supervisor_process(container, cgroup, network, start_w: int, status_w: int 
     if netns_r is not None:
         if os.read(netns_r, 1) == b"n":
             try:
-                slirp.start(container_pid)
-            except ContainerError as error:
+                if slirp is not None:
+                    slirp.start(container_pid)
+                else:
+                    network.connect_from_host(container_pid)
+            except (ContainerError, OSError) as error:
                 os.kill(container_pid, 9)
                 os.waitpid(container_pid, 0)
-                raise SetupError(str(error)) from None
-        else:  # PID 1 failed: its error pipe says why
+                raise SetupError(f"network (the host side): {getattr(error, 'message', None) or error}") from None
+        elif slirp is not None:  # PID 1 failed: its error pipe says why
             slirp.abandon()
             slirp = None
         os.close(netns_r)
@@ -445,6 +471,8 @@ def _container_init(spec: ContainerSpec, directory: str, cgroup, network, stdio:
     def wait_for_cgroup() -> None:
         if not protocol.wait_go(go_r):
             os._exit(1)  # the supervisor died before releasing us
+        if network is not None:
+            setup.step("network (eth0 in the container)", network.after_go)  # eth0 is there now: its address, route
 
     try:
         # If the supervisor dies (kill -9), so do we, and with PID 1 its whole PID namespace:
@@ -499,7 +527,7 @@ def removable_paths(container: state.Container, volumes: bool) -> list[str]:
     paths = [str(container.dir)]
     if volumes:
         for mount in container.spec.mounts:
-            if mount.kind == "volume" and is_anonymous(mount.volume_name):
+            if mount.anonymous:
                 paths.insert(0, os.path.dirname(mount.source))  # VOLUMES/NAME, not only its _data
     return paths
 
@@ -595,15 +623,6 @@ def kill(container: state.Container, number: int) -> None:
         wait_supervisor(container, None)
         if container.spec.restart != "no":
             _wait_restart_decision(container, 10)
-
-
-def restart_pending(container: state.Container) -> bool:
-    """Whether an exited container's restart policy is about to start it again (its restarter
-    runs, no stop or kill ended the policy): `ps` then says Restarting, as Docker does."""
-    if container.status != state.State.EXITED or container.spec.restart == "no" or (container.dir / "stopped").exists():
-        return False
-    restarter = protocol.read_record(container.dir / "restarter", PidFile)
-    return restarter is not None and state.alive(restarter.pid, restarter.start_time)
 
 
 def remove(home: Path, container: state.Container, force: bool, volumes: bool = False) -> None:
