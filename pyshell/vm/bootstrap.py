@@ -273,7 +273,8 @@ def _build_into(scratch: Path, parts: Path, progress) -> None:
     # vanish with it however it ends: none can outlive it on the host, nor be under the tree
     # when the scratch directory is deleted.
     # Sandbox user root: the _apt user could not enter our private (0700) scratch directory.
-    argv = ["unshare", "--mount", "--propagation", "private", "mmdebstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}",
+    argv = ["unshare", "--mount", "--propagation", "private",
+            "mmdebstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}",
             "--aptopt=APT::Sandbox::User \"root\"",
             *(f"--dpkgopt=path-exclude={p}" for p in PATH_EXCLUDES),
             *(f"--dpkgopt=path-include={p}" for p in PATH_INCLUDES),

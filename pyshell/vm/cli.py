@@ -19,8 +19,8 @@ from pyshell.errors import VmError
 from pyshell.statedir import locked
 from pyshell.vm import agent, console, disks, qemu, state, watcher
 from pyshell.vm.qmp import QmpClient
-from pyshell.vm.spec import (ACCELS, DISK_FORMATS, DISPLAYS, NICS, VmSpec, parse_forward, parse_memory,
-                             parse_size, validate)
+from pyshell.vm.spec import (ACCELS, DISK_FORMATS, DISPLAYS, NICS, VmSpec, parse_forward,
+                             parse_memory, parse_size, validate)
 from pyshell.vm.state import VmRecord
 
 BOOT_TIMEOUT = 120.0     # seconds for the tiny guest to answer (TCG on 2 busy cores is slow)
@@ -448,6 +448,9 @@ def _cpu_add(qmp: QmpClient, slots: list[dict]) -> int:
 
 def cmd_balloon(args) -> int:
     record = _running(args.name)
+    if not record.spec.balloon:
+        raise VmError(f"{args.name} has no balloon device (create it with --balloon, the "
+                      "slides' -device virtio-balloon)")
     with QmpClient(state.paths_of(record.name).qmp) as qmp:
         if args.mib is not None:
             if args.mib <= 0 or args.mib > record.spec.memory_mib:

@@ -51,7 +51,10 @@ def test_debian_session(vm, tmp_path):
     vm.env["PYSH_CACHE"] = os.environ.get("PYSH_TEST_CACHE", "/var/cache/pysh-test")
     # the base image first, outside the namespace (mmdebstrap needs the apt sources); the
     # example's own bootstrap then finds it cached
-    warm = vm("bootstrap", "debian", str(tmp_path / "warm.qcow2"), timeout=1800, check=False)
+    from netns import in_host_network
+
+    with in_host_network():
+        warm = vm("bootstrap", "debian", str(tmp_path / "warm.qcow2"), timeout=1800, check=False)
     assert warm.status == 0, warm.stderr
     (tmp_path / "warm.qcow2").unlink()
     name = f"pysh-vm-example-{os.getpid()}"

@@ -252,6 +252,8 @@ def test_reboot_and_poweroff_update_the_state(vm):
     guest writes them down (events.json), and `vm inspect` shows them."""
     vm("run", "r", "--tiny", "-d", "-m", "256")
     assert json.loads(vm("inspect", "r").stdout)["events"]["resets"] == 0
+    no_balloon = vm("balloon", "r", "128", check=False)   # created without --balloon
+    assert no_balloon.status == 1 and "has no balloon device" in no_balloon.stderr
     vm("exec", "r", "--", "reboot")
     inspect = lambda: json.loads(vm("inspect", "r").stdout)   # noqa: E731
     wait_until(lambda: inspect()["events"]["resets"] == 1, 30, "the RESET event")
