@@ -28,10 +28,25 @@ LITERAL, SPLIT, QUOTED, BREAK = 0, 1, 2, 3
 _GLOB_CHARS = frozenset("*?[(")   # ( : an extglob group, @(a|b)
 _NEEDS_WORK = frozenset("*?[~(")
 _DEFAULT_IFS = " \t\n"
-_LIST_OPS = (None, ":", "/", "//", "/#", "/%")  # "${@...}" forms that give one field a parameter
+_LIST_OPS = (None, ":", "/", "//", "/#", "/%")
+_NOT_YET = object()  # "${@...}" forms that give one field a parameter
 
 
 # ---------------------------------------------------------------- the four entries
+
+
+def _plain_text(word) -> str | None:
+    """The text of a word that expands to itself (one Lit with no brace, tilde or glob
+    character: `echo`, `-lt`, `20000`), else None."""
+    parts = word.parts
+    if len(parts) != 1 or type(parts[0]) is not Lit:
+        return None
+    text = parts[0].text
+    if "{" in text or not (_NEEDS_WORK.isdisjoint(text) or (
+            "]" not in text and "*" not in text and "?" not in text and text[0] != "~"
+            and "(" not in text)):
+        return None
+    return text
 
 
 def fields(words, shell) -> list[str]:
@@ -39,6 +54,15 @@ def fields(words, shell) -> list[str]:
     expansion, splitting and globbing."""
     argv: list[str] = []
     for word in words:
+        # A word that is its own text is found once and remembered on the (immutable)
+        # node, outside its fields: loops run the same words many times.
+        cached = word.__dict__
+        plain = cached.get("_plain", _NOT_YET)
+        if plain is _NOT_YET:
+            plain = cached["_plain"] = _plain_text(word)
+        if plain is not None:
+            argv.append(plain)
+            continue
         for part in word.parts:
             if type(part) is Lit and "{" in part.text:
                 from pyshell.expand import braces  # only words with a { pay for it

@@ -48,7 +48,8 @@ def execute(shell, command) -> int:
 def run_script(shell, script) -> int:
     """Run a list of statements; the status is the last one's (0 for an empty list)."""
     status = 0
-    opened = len(shell.substitution_fds)   # <(…) pipes of enclosing commands stay open
+    pipes = shell.substitution_fds
+    opened = len(pipes) if pipes else 0   # <(…) pipes of enclosing commands stay open
     for statement in script.body:
         command = statement.command
         if statement.background:
@@ -56,7 +57,7 @@ def run_script(shell, script) -> int:
         else:
             status = _RUNNERS[type(command)](shell, command)
         shell.last_status = status
-        if len(shell.substitution_fds) > opened:   # <(…) pipes used by this statement
+        if pipes and len(pipes) > opened:   # <(…) pipes used by this statement
             shell.close_substitutions(opened)
         if shell.pending_signals:
             shell.run_pending_traps()
@@ -80,7 +81,7 @@ def run_simple(shell, command: SimpleCommand) -> int:
     if command.pos is not None:
         shell.lineno = command.pos.line
     shell.substitution_status = None
-    if shell.debug_trap is not None and not shell.running_trap:
+    if shell.debug_trap is not None:
         _debug_trap(shell, command)
     words = command.words
     try:
@@ -128,6 +129,8 @@ def _debug_trap(shell, command) -> None:
     """bash's DEBUG trap: run before each simple command, with $BASH_COMMAND its text."""
     from pyshell.syntax import format as format_source
 
+    if shell.running_trap:
+        return
     shell.vars["BASH_COMMAND"] = format_source(command).strip()
     shell.run_trap(shell.debug_trap)
 

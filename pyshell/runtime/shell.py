@@ -863,7 +863,7 @@ class Shell:
     def close_substitutions(self, keep: int = 0) -> None:
         """Close our ends of the substitution pipes, but for the first ``keep``."""
         fds = self.substitution_fds[keep:]
-        del self.substitution_fds[keep:]
+        del self.substitution_fds[keep:]   # in place: run_script holds this list
         for fd in fds:
             try:
                 os.close(fd)
