@@ -5,8 +5,8 @@ The images come from `contain bootstrap` with PYSH_CACHE=/var/cache/pysh-test (o
 $PYSH_TEST_CACHE): the first session on a machine builds them from Debian packages
 (a few minutes), later sessions load the cached archives (seconds each).
 
-Everything that talks over a network runs in a network namespace of the test's own
-(course_netns.py): the course's ports 8080 and 6379 are those of that namespace.
+The session runs in a network namespace of its own (tests/netns.py); scenarios with the
+course's fixed ports run in one more of their own (course_netns.py).
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def http_get(url: str, attempts: int = 100) -> str:
 
 def build(course: Course, tag: str, context) -> None:
     """contain build, from the host's network namespace: its RUN steps fetch Debian packages."""
-    from course_netns import on_the_host
+    from netns import in_host_network
 
-    with on_the_host():
+    with in_host_network():
         course.contain("build", "-q", "-t", tag, str(context), timeout=900)

@@ -109,7 +109,9 @@ def test_namespaces_table_live(course: Course):
     outside_pid = re.search(r"outside: sleep is PID (\d+)    inside: sleep is PID 1\n", done.stdout)
     assert outside_pid and int(outside_pid[1]) > 1
     assert f"outside: {os.uname().nodename}    inside: ns-demo\n" in done.stdout
-    assert "inside: lo \n" in done.stdout
+    devices = re.search(r"\noutside: (.*)   inside: (.*)\n== IPC", done.stdout)
+    assert devices and devices[1] != devices[2] and "lo" in devices[2].split()
+    assert {"eth0", "tap0"} & set(devices[2].split())  # its end of a veth pair (tap0: slirp4netns)
     assert "outside: 1 queue(s)    inside: 0 queue(s)\n" in done.stdout
     assert ", / is overlay\n" in done.stdout
     assert "inside: 0::/\n" in done.stdout
