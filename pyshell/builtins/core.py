@@ -330,7 +330,7 @@ def shift(shell, argv):
          "Set options (-e errexit, -u nounset, -x xtrace, -o pipefail...) or the positional parameters.",
          special=True)
 def set_(shell, argv):
-    from pyshell.runtime.shell import OPTION_LETTERS
+    from pyshell.runtime.shell import OPTION_LETTERS, PYSH_OPTIONS
 
     args = argv[1:]
     if not args:
@@ -364,7 +364,7 @@ def set_(shell, argv):
                         write_out(f"set {'-' if state else '+'}o {name}\n")
                 return 0
             name = args[index + 1]
-            if name not in OPTION_LETTERS:
+            if name not in OPTION_LETTERS and name not in PYSH_OPTIONS:
                 raise PyshError(f"set: {name}: invalid option name", status=2)
             _set_option(shell, name, turn_on)
             index += 2

@@ -34,6 +34,9 @@ __all__ = [
     "build_options", "bootstrap", "save_images", "load_images", "registry_of", "login", "logout", "validate",
     "parse_signal",
     "volumes", "create_volume", "remove_volume", "mount_from_text", "reconcile",
+    "NetworkInfo", "create_network", "find_network", "networks", "inspect_network", "remove_network",
+    "prune_networks", "port", "published_ports", "network_fields", "ports_column", "connect_network",
+    "disconnect_network",
 ]
 
 
@@ -376,9 +379,10 @@ def inspect_image(reference: str, home=None) -> dict:
 
 
 def pull(reference: str, progress: Callable[[str], None] | None = None, interactive: bool = False, home=None):
-    from pyshell.contain.image import registry
+    """Pull from the registry; offline, the error says how to make the image here."""
+    from pyshell.contain.image.first_use import pull_or_explain
 
-    return registry.pull(_store(home), reference, progress=progress or (lambda line: None), interactive=interactive)
+    return pull_or_explain(_store(home), reference, progress=progress or (lambda line: None), interactive=interactive)
 
 
 def push(reference: str, progress: Callable[[str], None] | None = None, interactive: bool = False, home=None):
@@ -553,3 +557,132 @@ def mount_from_text(text: str, home=None) -> Mount:
     from pyshell.contain.runtime import volumes as volume_store
 
     return volume_store.mount_from_text(_home(home), text)
+
+
+# --------------------------------------------------------------------------- networks
+
+
+class NetworkInfo(Record):
+    """A network as `network ls` shows it: the default bridge, host, none, and user-defined ones."""
+
+    id: str
+    name: str
+    driver: str                  # bridge | host | null
+    subnet: str = ""
+    gateway: str = ""
+    internal: bool = False
+    labels: dict | None = None
+
+
+def _network_info(network) -> NetworkInfo:
+    return NetworkInfo(network.id, network.name, "bridge", network.subnet, network.gateway, network.internal,
+                       dict(network.labels))
+
+
+def create_network(name: str, subnet: str = "", gateway: str = "", internal: bool = False,
+                   labels: dict | None = None, home=None) -> NetworkInfo:
+    """A user-defined bridge network (root): its record, its bridge and rules in this network
+    namespace. Containers on it find each other by name and alias (network/dns.py)."""
+    from pyshell.contain.network import store
+
+    return _network_info(store.create(_home(home), name, subnet, gateway, internal, labels))
+
+
+def find_network(name_or_id: str, home=None) -> NetworkInfo:
+    """ContainerError "network X not found" (125) when there is none."""
+    from pyshell.contain.network import store
+
+    return _network_info(store.find(_home(home), name_or_id))
+
+
+def networks(home=None) -> list[NetworkInfo]:
+    from pyshell.contain.network import store
+
+    home = _home(home)
+    found = [NetworkInfo("host".ljust(12, "0"), "host", "host"), NetworkInfo("none".ljust(12, "0"), "none", "null")]
+    if os.geteuid() == 0:
+        found.append(_network_info(store.default_network()))
+    found += [_network_info(network) for network in store.user_networks(home)]
+    return sorted(found, key=lambda info: info.name)
+
+
+def inspect_network(name_or_id: str, home=None) -> dict:
+    from pyshell.contain.network import report, store
+
+    return report.network_document(store.find(_home(home), name_or_id))
+
+
+def remove_network(name_or_id: str, home=None) -> None:
+    """Refused while a container holds an address on it (remove those first); the last network
+    of the namespace takes pysh's nftables table with it."""
+    from pyshell.contain.network import store
+
+    store.remove(_home(home), name_or_id)
+
+
+def prune_networks(home=None) -> list[str]:
+    """Remove the user-defined networks no container uses; returns their names."""
+    from pyshell.contain.network import store
+
+    return store.prune(_home(home))
+
+
+def port(name_or_id: str, private: str = "", home=None) -> list[str]:
+    """`contain port`: "80/tcp -> 0.0.0.0:8080" lines (or "0.0.0.0:8080" for ``private`` "80[/tcp]")."""
+    from pyshell.contain.network import report
+    from pyshell.contain.runtime import state
+
+    container = _find(name_or_id, _home(home))
+    if container.status != state.State.RUNNING:
+        return []
+    return report.port_lines(container.dir, private)
+
+
+def published_ports(name_or_id: str, home=None) -> list:
+    """The ports a running container publishes, as bound: [PortMapping(host_ip, host_port,
+    container_port, protocol)] (host_ip "" = every address)."""
+    from pyshell.contain.network import attach
+    from pyshell.contain.runtime import state
+
+    container = _find(name_or_id, _home(home))
+    if container.status != state.State.RUNNING:
+        return []
+    return attach.mappings(attach.read_state(container.dir))
+
+
+def network_fields(flags: dict, image_exposed=()) -> dict:
+    """ContainerSpec fields from `run`-style network flags ({"network": "bridge", "publish":
+    ["8080:80"], "publish_all": True, "expose": [...], "ip": ..., "network_alias": [...],
+    "add_host": [...], "dns": [...]}); raises ContainerError (125) on a bad value."""
+    from pyshell.contain.network import options
+
+    return options.from_flags(flags, image_exposed)
+
+
+def ports_column(info: ContainerInfo) -> str:
+    """`ps`'s PORTS: "0.0.0.0:8080->80/tcp, 443/tcp" for a running container, else ""."""
+    from pyshell.contain.network import report
+
+    return report.ps_column(info.spec, info.directory) if info.state == "running" else ""
+
+
+def connect_network(network: str, name_or_id: str, aliases=(), ip: str = "", home=None) -> None:
+    """`network connect`: one more network for a RUNNING container (an interface eth1, eth2...;
+    its name and ``aliases`` resolve there). It lasts until the container exits."""
+    from pyshell.contain.network import attach
+    from pyshell.contain.runtime import state
+
+    home = _home(home)
+    container = _find(name_or_id, home)
+    if container.status != state.State.RUNNING:
+        raise ContainerError(f"container {container.name} is not running: network connect needs a running "
+                             f"container (a gap of this version; give --network at create)", 125)
+    attach.connect(home, container.spec, str(container.dir), container.pid, network, tuple(aliases), ip)
+
+
+def disconnect_network(network: str, name_or_id: str, home=None) -> None:
+    from pyshell.contain.network import attach
+
+    home = _home(home)
+    container = _find(name_or_id, home)
+    attach.disconnect(home, container.spec, str(container.dir), network)

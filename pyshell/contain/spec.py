@@ -27,7 +27,6 @@ MASKED_PATHS = (
 READONLY_PATHS = ("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger")
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-NETWORK_MODES = ("none", "host")
 
 
 class Mount(Record):
@@ -50,6 +49,19 @@ class Device(Record):
     kind: str           # "c" or "b"
     major: int
     minor: int
+
+
+class PortMapping(Record):
+    """One published port (-p, -P): host_port 0 until the kernel picks one at start."""
+
+    host_ip: str            # "" for every address (shown as 0.0.0.0, as Docker)
+    host_port: int
+    container_port: int
+    protocol: str = "tcp"
+
+    @property
+    def key(self) -> str:
+        return f"{self.container_port}/{self.protocol}"
 
 
 class Healthcheck(Record):
@@ -119,7 +131,13 @@ class ContainerSpec(Record):
     pids_limit: int | None = None
     capabilities: frozenset[str] = DEFAULT_CAPABILITIES
     init: bool = False
-    network: str = "none"
+    network: str = "none"               # none | host | bridge | NAME | container:NAME
+    ip: str = ""                        # --ip, on a user-defined network
+    aliases: tuple[str, ...] = ()       # --network-alias
+    add_hosts: tuple[tuple[str, str], ...] = ()  # --add-host NAME:IP, in /etc/hosts
+    dns: tuple[str, ...] = ()           # --dns: the name servers of /etc/resolv.conf
+    ports: tuple[PortMapping, ...] = ()  # -p and -P, ranges expanded
+    exposed: tuple[str, ...] = ()       # "80/tcp": the image's EXPOSE and --expose
     rootless: bool = False              # run in a user namespace mapping the caller to root
     stop_signal: str = "SIGTERM"
     restart: str = "no"                 # no | on-failure[:N] | always: kept by restart.py (-d)
@@ -141,9 +159,11 @@ class ContainerSpec(Record):
         data = dict(data)
         data["mounts"] = tuple(Mount(**m) for m in data.get("mounts", ()))
         data["devices"] = tuple(Device(**d) for d in data.get("devices", ()))
+        data["ports"] = tuple(PortMapping(**p) for p in data.get("ports", ()))
+        data["add_hosts"] = tuple(tuple(pair) for pair in data.get("add_hosts", ()))
         data["capabilities"] = frozenset(data.get("capabilities", DEFAULT_CAPABILITIES))
         data["labels"] = tuple(tuple(pair) for pair in data.get("labels", ()))
-        for key in ("layer_dirs", "argv", "env", "entrypoint", "cmd"):
+        for key in ("layer_dirs", "argv", "env", "entrypoint", "cmd", "aliases", "dns", "exposed"):
             data[key] = tuple(data.get(key, ()))
         if data.get("healthcheck"):
             data["healthcheck"] = Healthcheck(**{**data["healthcheck"], "test": tuple(data["healthcheck"]["test"])})
@@ -165,8 +185,17 @@ def validate(spec: ContainerSpec, known_capabilities) -> None:
         raise ContainerError(f"the working directory {spec.workdir!r} is not an absolute path")
     if not _HOSTNAME.match(spec.hostname):
         raise ContainerError(f"invalid hostname {spec.hostname!r}")
-    if spec.network not in NETWORK_MODES:
-        raise ContainerError(f"network mode {spec.network!r} is not supported (use none or host)")
+    network = spec.network.removeprefix("container:")
+    if not network or not _NAME.match(network):
+        raise ContainerError(f"invalid network {spec.network!r}: use none, host, bridge, NAME or container:NAME")
+    if spec.network.startswith("container:") and spec.ports:
+        raise ContainerError("conflicting options: port publishing and the container type network mode")
+    if spec.network in ("none", "host") or spec.network.startswith("container:"):
+        if spec.aliases or spec.ip:
+            raise ContainerError("--ip and --network-alias need a user-defined network")
+    if spec.network.startswith("container:") and spec.rootless:
+        raise ContainerError("--network container:NAME is not supported rootless (a gap of this version: "
+                             "the other container's namespace belongs to its own user namespace)")
     if spec.memory is not None and spec.memory < 6 * 1024 * 1024:
         raise ContainerError("minimum memory limit allowed is 6MB")
     if spec.cpus is not None and spec.cpus <= 0:
@@ -203,6 +232,7 @@ def default_spec(image, image_ref: str, container_id: str | None = None, name: s
         workdir=config.working_dir or "/", user=config.user or "", hostname=container_id[:12],
         rootless=os.geteuid() != 0, stop_signal=config.stop_signal or "SIGTERM",
         labels=tuple(sorted(dict(config.labels).items())), entrypoint=entrypoint, cmd=cmd,
+        exposed=tuple(config.exposed_ports),
         healthcheck=healthcheck_from_docker(config.healthcheck))
 
 

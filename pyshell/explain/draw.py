@@ -62,6 +62,9 @@ def _pad(text: str, width: int) -> str:
 
 
 class _Drawing:
+    """One rendering: the title, the steps in order, a box per process with its fd table,
+    then the pipes and files that join them."""
+
     def __init__(self, explanation: Explanation, style: Style, width: int, compact: bool = False):
         self.compact = compact  # beside another drawing (--vs): no preamble, only the fd moves' whys
         self.x = explanation
@@ -88,11 +91,9 @@ class _Drawing:
         x, paint = self.x, self.style.paint
         title = "explain -n (the plan: nothing ran)" if x.planned else "explain"
         self.emit(paint(f"{title}: {x.line}", "1"))
-        if self.compact:
-            pass
-        elif x.planned:
+        if x.planned and not self.compact:
             self.emit(paint("  pids and inodes are placeholders; the fds are the ones the shell would use", "2"))
-        else:
+        elif not self.compact:
             self.emit(paint(f"  pysh is pid {x.shell_pid}; each child was held before execve while pysh read"
                             " /proc/PID/fd", "2"))
             self.emit(paint("  (explain starts programs with fork(); otherwise pysh uses posix_spawn, same moves)",
@@ -179,8 +180,8 @@ class _Drawing:
         for entry in shown:
             rows.append(self._fd_row(entry, pid, column))
         if hidden:
-            rows.append(s.paint(f"(and {hidden} of the shell's own fds ≥ 10, close-on-exec)"
-                                if not s.ascii else f"(and {hidden} of the shell's own fds >= 10, close-on-exec)", "2"))
+            at_least = ">=" if s.ascii else "≥"
+            rows.append(s.paint(f"(and {hidden} of the shell's own fds {at_least} 10, close-on-exec)", "2"))
         content_width = min(inner, max(visible_length(row) for row in rows + [heading + "  "]))
         margin = " " * indent
         top = f"{s.top_left}{s.horizontal} {s.paint(heading, '1')} "

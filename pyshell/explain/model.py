@@ -265,79 +265,107 @@ def short_name(entry: dict) -> str:
 
 def build(line: str, events: list[dict]) -> Explanation:
     """The model of what happened, from the recorder's events (recorder.py says what each is)."""
-    shell_pid = events[0]["pid"]
-    made = Explanation(line, shell_pid)
-    made.shell_fds = events[0]["fds"]
-    books = {shell_pid: FdBook.from_table(made.shell_fds)}  # each process's fds, in words
+    builder = _Builder(line, events[0])
     for event in events[1:]:
-        actor = event["pid"]
-        kind = event["e"]
-        step = made.steps.append
-        book = books.setdefault(actor, FdBook())
-        if kind == "pipe":
-            step(Step(actor, f"pipe() → [{event['read']}, {event['write']}]",
-                      f"pipe:[{event['inode']}]: fd {event['read']} reads what fd {event['write']} writes"))
-            book.names[event["read"]] = f"pipe:[{event['inode']}] read end"
-            book.names[event["write"]] = f"pipe:[{event['inode']}] write end"
-        elif kind == "open":
-            book.names[event["high"]] = event["path"]
-            text = f"open({event['path']!r}, {flag_names(event['flags'])}) → {event['fd']}"
-            if event["high"] != event["fd"]:
-                text += f"; fcntl(F_DUPFD_CLOEXEC, 10) → {event['high']}; close({event['fd']})"
-            step(Step(actor, text, "close-on-exec, moved above the user's fds 0-9"))
-            made.files[event["absolute"]] = {"path": event["path"], "flags": event["flags"],
-                                             "inode": event["inode"]}
-        elif kind == "heredoc":
-            book.names[event["fd"]] = f"the here-document pipe:[{event['inode']}]"
-            step(Step(actor, here_document_text(event["fd"]),
-                      f"the here-document: {event['size']} bytes in pipe:[{event['inode']}]"))
-        elif kind == "fork":
-            books[event["child"]] = book.copy()
-            _add_fork(made, actor, event, books[event["child"]], book)
-        elif kind == "close":
-            for fd in event["fds"]:
-                was_pipe = "pipe:" in book.names.get(fd, "")
-                why = ": the shell's copy (EOF needs all writers gone)" if was_pipe else ""
-                step(Step(actor, f"close({fd})", book.apply(("close", fd)) + why))
-        elif kind == "shell_moves":
-            for fd, copy in event["saved"]:
-                if copy is not None:
-                    book.names[copy] = book.names.get(fd, f"fd {fd}")
-                    step(Step(actor, f"fcntl({fd}, F_DUPFD_CLOEXEC, 10) → {copy}",
-                              f"in the shell itself: save fd {fd} first"))
-            for move in event["moves"]:
-                step(Step(actor, move_text(move), book.apply(move)))
-        elif kind == "restore":
-            for fd, copy in reversed(event["saved"]):
-                if copy is None:
-                    step(Step(actor, f"close({fd})", book.apply(("close", fd)) + ": put back"))
-                else:
-                    step(Step(actor, f"dup2({copy}, {fd})", book.apply(("dup2", copy, fd)) + ": put back"))
-                    step(Step(actor, f"close({copy})", book.apply(("close", copy))))
-        elif kind == "builtin":
-            entry = {"pid": actor, "argv": event["argv"], "fds": event["fds"]}
-            where = "the shell" if actor == shell_pid else f"subshell {actor}"
-            for move in event["moves"]:  # exec 3>f: moves applied for good
-                step(Step(actor, move_text(move), book.apply(move) + ", for the rest of the shell's life"))
-            step(Step(actor, f"{' '.join(event['argv'])}", f"a builtin: runs in {where}, no fork",
-                      "builtin"))
-            made.builtins.append(entry)
-            if actor in made.processes:
-                made.processes[actor].builtins.append(entry)
-        elif kind == "exec_failed":
-            name = errno.errorcode.get(event["errno"], str(event["errno"]))
-            child = made.processes.get(event["child"])
-            if child is not None:
-                child.failed = f"execve failed: {name} ({os.strerror(event['errno'])})"
-            step(Step(event["child"], f"execve → -1 {name}",
-                      "the errno goes back to the shell through the exec-error pipe; the child exits", "exec"))
-            step(Step(actor, f"waitpid() → {event['child']}", "reaped at once; the shell says why", "wait"))
-        elif kind == "wait":
-            child = made.processes.get(event["child"])
-            if child is not None:
-                child.status = event["raw"]
-            step(Step(actor, f"waitpid() → {event['child']}, {describe_status(event['raw'])}", "", "wait"))
-    return made
+        getattr(builder, "on_" + event["e"])(event["pid"], event)
+    return builder.made
+
+
+class _Builder:
+    """One method per kind of event: each adds the steps it stands for, and keeps the fd
+    book of the process that acted up to date, so that each dup2 and close can say what
+    it did."""
+
+    def __init__(self, line: str, start: dict):
+        self.shell_pid = start["pid"]
+        self.made = Explanation(line, self.shell_pid)
+        self.made.shell_fds = start["fds"]
+        self.books = {self.shell_pid: FdBook.from_table(start["fds"])}  # each process's fds, in words
+
+    def step(self, actor: int, text: str, why: str = "", kind: str = "call") -> None:
+        self.made.steps.append(Step(actor, text, why, kind))
+
+    def book(self, actor: int) -> FdBook:
+        return self.books.setdefault(actor, FdBook())
+
+    def on_pipe(self, actor: int, event: dict) -> None:
+        read_end, write_end, inode = event["read"], event["write"], event["inode"]
+        self.step(actor, f"pipe() → [{read_end}, {write_end}]",
+                  f"pipe:[{inode}]: fd {read_end} reads what fd {write_end} writes")
+        names = self.book(actor).names
+        names[read_end], names[write_end] = f"pipe:[{inode}] read end", f"pipe:[{inode}] write end"
+
+    def on_open(self, actor: int, event: dict) -> None:
+        self.book(actor).names[event["high"]] = event["path"]
+        text = f"open({event['path']!r}, {flag_names(event['flags'])}) → {event['fd']}"
+        if event["high"] != event["fd"]:
+            text += f"; fcntl(F_DUPFD_CLOEXEC, 10) → {event['high']}; close({event['fd']})"
+        self.step(actor, text, "close-on-exec, moved above the user's fds 0-9")
+        self.made.files[event["absolute"]] = {"path": event["path"], "flags": event["flags"],
+                                              "inode": event["inode"]}
+
+    def on_heredoc(self, actor: int, event: dict) -> None:
+        self.book(actor).names[event["fd"]] = f"the here-document pipe:[{event['inode']}]"
+        self.step(actor, here_document_text(event["fd"]),
+                  f"the here-document: {event['size']} bytes in pipe:[{event['inode']}]")
+
+    def on_fork(self, actor: int, event: dict) -> None:
+        parent_book = self.book(actor)
+        book = self.books[event["child"]] = parent_book.copy()
+        _add_fork(self.made, actor, event, book, parent_book)
+
+    def on_close(self, actor: int, event: dict) -> None:
+        book = self.book(actor)
+        for fd in event["fds"]:
+            was_pipe = "pipe:" in book.names.get(fd, "")
+            why = ": the shell's copy (EOF needs all writers gone)" if was_pipe else ""
+            self.step(actor, f"close({fd})", book.apply(("close", fd)) + why)
+
+    def on_shell_moves(self, actor: int, event: dict) -> None:
+        """FdSaver around a builtin or a compound command: save, then move, in the shell."""
+        book = self.book(actor)
+        for fd, copy in event["saved"]:
+            if copy is not None:
+                book.names[copy] = book.names.get(fd, f"fd {fd}")
+                self.step(actor, f"fcntl({fd}, F_DUPFD_CLOEXEC, 10) → {copy}",
+                          f"in the shell itself: save fd {fd} first")
+        for move in event["moves"]:
+            self.step(actor, move_text(move), book.apply(move))
+
+    def on_restore(self, actor: int, event: dict) -> None:
+        book = self.book(actor)
+        for fd, copy in reversed(event["saved"]):
+            if copy is None:
+                self.step(actor, f"close({fd})", book.apply(("close", fd)) + ": put back")
+            else:
+                self.step(actor, f"dup2({copy}, {fd})", book.apply(("dup2", copy, fd)) + ": put back")
+                self.step(actor, f"close({copy})", book.apply(("close", copy)))
+
+    def on_builtin(self, actor: int, event: dict) -> None:
+        book = self.book(actor)
+        for move in event["moves"]:  # exec 3>f: moves applied for good
+            self.step(actor, move_text(move), book.apply(move) + ", for the rest of the shell's life")
+        where = "the shell" if actor == self.shell_pid else f"subshell {actor}"
+        self.step(actor, " ".join(event["argv"]), f"a builtin: runs in {where}, no fork", "builtin")
+        entry = {"pid": actor, "argv": event["argv"], "fds": event["fds"]}
+        self.made.builtins.append(entry)
+        if actor in self.made.processes:
+            self.made.processes[actor].builtins.append(entry)
+
+    def on_exec_failed(self, actor: int, event: dict) -> None:
+        name = errno.errorcode.get(event["errno"], str(event["errno"]))
+        child = self.made.processes.get(event["child"])
+        if child is not None:
+            child.failed = f"execve failed: {name} ({os.strerror(event['errno'])})"
+        self.step(event["child"], f"execve → -1 {name}",
+                  "the errno goes back to the shell through the exec-error pipe; the child exits", "exec")
+        self.step(actor, f"waitpid() → {event['child']}", "reaped at once; the shell says why", "wait")
+
+    def on_wait(self, actor: int, event: dict) -> None:
+        child = self.made.processes.get(event["child"])
+        if child is not None:
+            child.status = event["raw"]
+        self.step(actor, f"waitpid() → {event['child']}, {describe_status(event['raw'])}", "", "wait")
 
 
 def _add_fork(made: Explanation, actor: int, event: dict, book: FdBook, parent_book: FdBook) -> None:

@@ -23,8 +23,10 @@ OPTION_LETTERS = {
     "braceexpand": "B", "emacs": None, "errtrace": "E", "functrace": "T", "histexpand": "H",
     "history": None, "interactive-comments": None, "keyword": "k", "nolog": None,
     "onecmd": "t", "physical": "P", "posix": None, "privileged": "p", "vi": None,
-    "explain": None,  # the REPL runs each line through the `explain` builtin (pyshell/explain)
 }
+# pysh's own options: `set -o NAME` takes them, the `set -o` listing keeps to bash's.
+# explain: the REPL runs each line through the `explain` builtin (pyshell/explain).
+PYSH_OPTIONS = ("explain",)
 _ON_BY_DEFAULT = ("hashall", "braceexpand", "interactive-comments")
 
 # bash's `shopt` options and their defaults; pysh acts on the glob ones, expand_aliases,
@@ -51,7 +53,7 @@ class Options:
     """The shell options as plain attributes: ``shell.options.errexit`` and so on
     (``get``/``set`` take the `set -o` name, in which a ``-`` is a ``_`` here)."""
 
-    __slots__ = tuple(name.replace("-", "_") for name in OPTION_LETTERS)
+    __slots__ = tuple(name.replace("-", "_") for name in OPTION_LETTERS) + PYSH_OPTIONS
 
     def __init__(self):
         for name in self.__slots__:

@@ -30,6 +30,40 @@ def _can_make_containers() -> str | None:
 
 
 @pytest.fixture(scope="session")
+def test_netns():
+    """A network namespace for the container tests, with lo up: containers now get the default
+    bridge network, whose bridge, veths and rules must never touch this machine's own network.
+    Returns an fd of it; the namespace lives as long as the fd."""
+    from pyshell.contain.kernel import syscalls as linux
+
+    original = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+    linux.unshare(linux.CLONE_NEWNET)
+    ours = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+    key = f"net-{os.fstat(ours).st_ino}"
+    try:
+        subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+    finally:
+        linux.setns(original, linux.CLONE_NEWNET)
+    yield ours
+    shutil.rmtree(f"/run/pysh/{key}", ignore_errors=True)  # its leases and network records
+    os.close(ours)
+    os.close(original)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def in_test_netns(test_netns):
+    """Each module of the container tests runs in the test namespace (the pytest process moves
+    into it, so every command it starts is there too), and goes back to the host's after."""
+    from pyshell.contain.kernel import syscalls as linux
+
+    original = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+    linux.setns(test_netns, linux.CLONE_NEWNET)
+    yield
+    linux.setns(original, linux.CLONE_NEWNET)
+    os.close(original)
+
+
+@pytest.fixture(scope="session")
 def shared_tmp() -> Path:
     """A directory the ordinary user can reach too (pytest's own tmp is private to root)."""
     reason = _can_make_containers()

@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import termios
 import time
 
 import pexpect
@@ -142,6 +143,16 @@ def spawn(course: Course, *args: str) -> pexpect.spawn:
                          encoding="utf-8")
 
 
+def wait_for_raw_mode(child: pexpect.spawn) -> None:
+    """Until contain has put the terminal in raw mode: a Ctrl-Q sent before that is the
+    line discipline's XON, never seen by contain."""
+    for _ in range(200):
+        if not termios.tcgetattr(child.child_fd)[3] & termios.ICANON:
+            return
+        time.sleep(0.05)
+    raise AssertionError("contain never put the terminal in raw mode")
+
+
 def test_run_ti_rm_debian_at_a_terminal(course: Course):
     child = spawn(course, "run", "-ti", "--rm", "debian")
     child.expect(r"root@[0-9a-f]{12}:/# ")
@@ -161,7 +172,7 @@ def test_detached_then_attach_and_ctrl_p_ctrl_q(course: Course):
     generated = row.split()[-1]
     assert re.fullmatch(r"[a-z]+_[a-z]+", generated), row  # Docker's adjective_scientist names
     child = spawn(course, "attach", generated)
-    time.sleep(0.5)
+    wait_for_raw_mode(child)
     child.send("\x10\x11")  # Ctrl-P Ctrl-Q
     child.expect("read escape sequence")
     child.expect(pexpect.EOF)

@@ -100,3 +100,25 @@ def test_offline_the_error_says_how_to_bootstrap(course):
         "with no registry, build it with contain build, or bootstrap one of: "
         "busybox, debian, redis, nginx, php:apache, python:3")
     assert build[0] == 1 and build[1].splitlines()[-1].endswith("contain bootstrap php:apache)")
+
+
+def compose_offline_scenario(course: Course) -> tuple[int, str]:
+    with tempfile.TemporaryDirectory(prefix="pysh-course-offline-") as scratch:
+        fresh = Course(Path(scratch) / "home")
+        fresh.home.mkdir()
+        project = Path(scratch) / "project"
+        project.mkdir()
+        (project / "docker-compose.yml").write_text("services:\n  myredis:\n    image: redis\n")
+        done = fresh.compose(project, "up", "-d", check=False)
+        return done.returncode, done.stderr
+
+
+def test_compose_up_offline_says_how_to_bootstrap(course):
+    from course_features import compose_missing
+
+    reason = compose_missing()
+    if reason:
+        pytest.skip(reason)
+    status, stderr = in_new_netns(compose_offline_scenario, course)
+    assert status != 0 and "Traceback" not in stderr
+    assert stderr.strip().splitlines()[-1].endswith("to make it here with no registry: contain bootstrap redis"), stderr

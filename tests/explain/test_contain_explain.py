@@ -122,3 +122,19 @@ def test_without_explain_nothing_is_told(homes):
     made, cache = homes
     done = contain(made[0], 0, cache, "run", "--rm", "busybox", "true")
     assert done.returncode == 0 and done.stderr == ""
+
+
+def test_the_container_example(homes):
+    """examples/explain/container.pysh, run by pysh itself: the steps, then the command's output."""
+    made, cache = homes
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "PYSH_HOME": str(made[0]), "PYTHONPATH": str(ROOT),
+           "HOME": str(made[0]), "LANG": "C.UTF-8", "PYSH_CACHE": str(cache)}
+    done = subprocess.run([sys.executable, "-m", "pyshell", str(ROOT / "examples" / "explain" / "container.pysh")],
+                          env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr
+    found = steps(done.stderr)
+    cgroup = found[index(found, "contain", "cgroup v")]
+    assert cgroup[2] == "ok"
+    assert "limits: memory 64 MiB, pids 50" in done.stderr
+    index(found, "PID 1", "sethostname")
+    assert len(done.stdout.strip()) > 0  # the container's hostname, printed by PID 1

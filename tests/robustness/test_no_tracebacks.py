@@ -292,8 +292,8 @@ CONTAIN_NO_IMAGE = [
     # --pull never: a missing image is not pulled (a pull would look for a registry).
     ("contain run --pull never nosuchimg", 125, "No such image: nosuchimg:latest"),
     ("contain run --pull sometimes busybox", 125, 'invalid pull option: "sometimes"'),
-    ("contain stop -t abc x", 125, "invalid time: 'abc'"),
-    ("contain kill -s NOSIG x", 1, "invalid signal: NOSIG"),
+    ("contain stop -t abc x", 125, 'invalid argument "abc" for "-t, --time" flag'),
+    ("contain kill -s NOSIG x", 1, "Invalid signal: NOSIG"),
     ("contain ps --bogus", 125, "unknown flag --bogus"),
     ("contain images --bogus", 125, "unknown flag --bogus"),
     ("contain bootstrap nosuch", 1, "cannot bootstrap 'nosuch'"),
@@ -373,9 +373,9 @@ def _dockerfile(directory: Path, text: str) -> Path:
 CONTAIN_WITH_IMAGE = [
     ("contain run --memory abc busybox true", 1, "bad size 'abc'"),
     ("contain run --memory 1k --rm busybox true", 1, "minimum memory limit"),
-    ("contain run --cpus -1 busybox true", 1, "--cpus must be positive"),
-    ("contain run --cpus abc busybox true", 125, "invalid number"),
-    ("contain run --pids-limit x busybox true", 125, "invalid number"),
+    ("contain run --cpus -1 busybox true", 125, "Range of CPUs is from 0.01 to"),
+    ("contain run --cpus abc busybox true", 125, 'invalid argument "abc" for "--cpus" flag'),
+    ("contain run --pids-limit x busybox true", 125, 'invalid argument "x" for "--pids-limit" flag'),
     ("contain run -v :/x busybox true", 125, "invalid volume specification"),
     ("contain run -v /nonexistent:/x busybox true", 125, "host path /nonexistent does not exist"),
     ("contain run -v /tmp:relative busybox true", 1, "invalid mount target 'relative'"),
@@ -440,8 +440,8 @@ def test_name_clash_and_image_in_use(with_image):
                          "unable to find user nosuchuser")
     assert_clear_failure(run_pysh(with_image, "-c", "contain exec clash /nonexistent"), 127, 'exec "/nonexistent"')
     assert_clear_failure(run_pysh(with_image, "-c", "contain commit clash 'BAD REF'"), 1, "invalid reference format")
-    assert_clear_failure(run_pysh(with_image, "-c", "contain kill -s -3 clash"), 1, "invalid signal")
-    assert_clear_failure(run_pysh(with_image, "-c", "contain stop -t -1 clash"), 125, "invalid time")
+    assert_clear_failure(run_pysh(with_image, "-c", "contain kill -s -3 clash"), 1, "Invalid signal")
+    assert_clear_failure(run_pysh(with_image, "-c", "contain stop -t -1 clash"), 125, 'for "-t, --time" flag')
     removed = run_pysh(with_image, "-c", "contain rm -f clash")
     assert removed.returncode == 0, removed.stderr
 

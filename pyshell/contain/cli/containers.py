@@ -16,8 +16,9 @@ from pyshell.errors import ContainerError
 
 RUN_FLAGS = ("tty interactive rm detach name env env_file volume tmpfs workdir hostname entrypoint user read_only "
              "memory cpus pids_limit cap_add cap_drop init network userns label stop_signal restart explain "
-             "pull security_opt device health_cmd health_interval health_timeout health_retries "
-             "health_start_period health_start_interval no_healthcheck")
+             "pull security_opt device publish publish_all expose ip network_alias add_host dns "
+             "health_cmd health_interval health_timeout health_retries health_start_period health_start_interval "
+             "no_healthcheck")
 
 
 # --------------------------------------------------------------------------- run, create
@@ -70,6 +71,7 @@ def build_spec(options: dict, words: list[str], command_name: str = "run") -> ap
     mounts += tuple(_tmpfs_mount(text) for text in options["tmpfs"])
     labels = dict(spec.labels)
     labels.update(item.split("=", 1) if "=" in item else (item, "") for item in options["label"])
+    network = api.network_fields(options, spec.exposed)
 
     spec = spec.replace(
         argv=entrypoint + cmd, entrypoint=entrypoint, cmd=cmd,
@@ -80,7 +82,7 @@ def build_spec(options: dict, words: list[str], command_name: str = "run") -> ap
         detach=bool(options.get("detach")), autoremove=bool(options.get("rm")), mounts=mounts,
         read_only=bool(options.get("read_only")), memory=memory, cpus=cpus, pids_limit=pids,
         capabilities=merge_capabilities(options["cap_add"], options["cap_drop"]),
-        init=bool(options.get("init")), network=options.get("network") or "none", rootless=rootless,
+        init=bool(options.get("init")), rootless=rootless, **network,
         stop_signal=options.get("stop_signal") or spec.stop_signal, labels=tuple(sorted(labels.items())),
         restart=restart, seccomp=validation.seccomp_setting(options["security_opt"]),
         devices=tuple(validation.device(text) for text in options["device"]),
@@ -217,7 +219,8 @@ def cmd_ps(options: dict, words: list[str]) -> int:
         command_line = " ".join(c.command)
         if len(command_line) > 20 and not options.get("no_trunc"):
             command_line = command_line[:19] + "…"
-        rows.append([c.id[:12], c.image, f'"{command_line}"', human_age(c.created), _status_text(c), "", c.name])
+        rows.append([c.id[:12], c.image, f'"{command_line}"', human_age(c.created), _status_text(c),
+                     api.ports_column(c), c.name])
     out(table(rows))
     return 0
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 
-from pyshell.contain.cli import containers, images  # noqa: F401 - they register their @commands
+from pyshell.contain.cli import containers, images, networks  # noqa: F401 - they register their @commands
 from pyshell.contain.cli.flags import COMMANDS, USAGE_ERROR
 from pyshell.contain.cli.format import err, out
 from pyshell.errors import PyshError

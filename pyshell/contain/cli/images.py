@@ -135,8 +135,9 @@ def build_command(options: dict, words: list[str]) -> int:
 
     (context_text,) = exactly("build", 1, words)
     network = options.get("build_network") or "host"
-    if network not in ("host", "none", "default"):
-        raise ContainerError(f"--network {network}: use host or none", 125)
+    if network not in ("host", "none", "default", "bridge"):
+        raise ContainerError(f"--network {network}: use host, none or bridge", 125)
+    network = "host" if network == "default" else network  # pysh's builds default to the host's network
     build_args = {}
     for item in options["build_arg"]:
         key, equal, value = item.partition("=")

@@ -48,18 +48,22 @@ def find_or_pull(store: ImageStore, reference: str, policy: str = "missing",
                 raise ContainerError(f"No such image: {named} (and --pull never)", 125) from None
         progress(f"Unable to find image '{named}' locally\n")
         reference = named  # as Docker: no "Using default tag" after the line above
-    return pull_or_explain(store, reference, progress)
+    try:
+        return pull_or_explain(store, reference, progress)
+    except ContainerError as error:
+        raise ContainerError(error.message, 125) from None  # `docker run`'s status for a failed pull
 
 
-def pull_or_explain(store: ImageStore, reference: str, progress: Callable[[str], None]) -> Image:
+def pull_or_explain(store: ImageStore, reference: str, progress: Callable[[str], None],
+                    interactive: bool | None = None) -> Image:
     """registry.pull, with an unreachable registry turned into a one-line way out."""
     from pyshell.contain.image import registry
 
     try:
-        return registry.pull(store, reference, progress=progress)
+        return registry.pull(store, reference, progress=progress, interactive=interactive)
     except registry.RegistryUnreachable as error:
         raise ContainerError(f"cannot pull {_familiar(reference) or reference}: {error.message}; "
-                             f"{offline_hint(reference)}", 125) from None
+                             f"{offline_hint(reference)}") from None
 
 
 def offline_hint(reference: str) -> str:

@@ -26,8 +26,12 @@ def health_document(container: state.Container) -> dict | None:
 
 
 def container_document(container: state.Container) -> dict:
+    from pyshell.contain.network import report
+
     spec = container.spec
     running = container.status == state.State.RUNNING
+    network_settings, port_bindings, exposed_ports = report.inspect_settings(
+        spec, container.dir, container.pid if running else 0)
     document = {
         "Id": container.id,
         "Created": container.created,
@@ -48,8 +52,9 @@ def container_document(container: state.Container) -> dict:
         "Config": {"Hostname": spec.hostname, "User": spec.user, "Tty": spec.tty, "OpenStdin": spec.interactive,
                    "Env": list(spec.env), "Cmd": list(spec.cmd), "Entrypoint": list(spec.entrypoint) or None,
                    "Image": spec.image, "WorkingDir": spec.workdir, "Labels": dict(spec.labels),
-                   "StopSignal": spec.stop_signal},
-        "HostConfig": {"AutoRemove": spec.autoremove, "NetworkMode": spec.network,
+                   "StopSignal": spec.stop_signal, "ExposedPorts": exposed_ports or None},
+        "HostConfig": {"AutoRemove": spec.autoremove, "NetworkMode": spec.network, "PortBindings": port_bindings,
+                       "Dns": list(spec.dns), "ExtraHosts": [f"{n}:{ip}" for n, ip in spec.add_hosts] or None,
                        "Memory": spec.memory or 0, "NanoCpus": int((spec.cpus or 0) * 1e9),
                        "PidsLimit": spec.pids_limit, "ReadonlyRootfs": spec.read_only, "Init": spec.init,
                        "CapAdd": sorted(spec.capabilities), "UsernsMode": "auto" if spec.rootless else "host",
@@ -58,7 +63,7 @@ def container_document(container: state.Container) -> dict:
         "GraphDriver": {"Name": "overlay", "Data": {
             "LowerDir": ":".join(reversed(spec.layer_dirs)), "UpperDir": str(container.upper_dir),
             "WorkDir": str(container.dir / "rootfs" / "work"), "MergedDir": str(container.dir / "rootfs" / "merged")}},
-        "NetworkSettings": {"Networks": {spec.network: {}}, "Ports": {}},
+        "NetworkSettings": network_settings,
         "Cgroup": container.cgroup,
     }
     health = health_document(container)

@@ -154,6 +154,9 @@ def start(home: Path, container: state.Container, foreground: bool, restarting: 
         cgroup = _make_cgroup(container)
         if cgroup is not None:
             undo.callback(teardown.release_cgroup, cgroup)
+        network = _network_plan(home, container)  # None for --network none: nothing to do
+        if network is not None:
+            undo.callback(network.undo)
         start_r, start_w = os.pipe()
         status_r, status_w = os.pipe() if foreground else (None, None)
         undo.callback(os.close, start_r)
@@ -164,7 +167,7 @@ def start(home: Path, container: state.Container, foreground: bool, restarting: 
         sys.stderr.flush()
         child = os.fork()  # the middle process, or for a plain foreground run the supervisor
         if child == 0:
-            _supervisor_entry(container, cgroup, start_w, status_w, daemon, with_middle)  # never returns
+            _supervisor_entry(container, cgroup, network, start_w, status_w, daemon, with_middle)  # never returns
         os.close(start_w)
         if status_w is not None:
             os.close(status_w)
@@ -185,11 +188,31 @@ def start(home: Path, container: state.Container, foreground: bool, restarting: 
     if (container.dir / "running").exists() or not (container.dir / "config.json").exists():
         state.clear_starting(container.dir)
     os.close(start_r)
+    if network is not None:
+        network.close_sockets()  # the supervisor has them now
     if spec.restart != "no" and not restarting:
         _start_restarter(container)
     # A foreground container's status comes through status_r; a supervisor that is our child
     # is reaped later.
     return Started(container, status_r, None if with_middle else child)
+
+
+def _network_plan(home: Path, container: state.Container):
+    """The network side of a start (network/attach.py): a lease, the port sockets, the record."""
+    spec = container.spec
+    if spec.network == "none":
+        return None
+    from pyshell.contain.network import attach
+
+    joined = ""
+    if spec.network.startswith("container:"):
+        other = state.find(home, spec.network.partition(":")[2])
+        if other.status != "running":
+            raise ContainerError(f"cannot join network of a non running container: {other.name}", 125)
+        joined = f"/proc/{other.pid}/ns/net"
+    plan = attach.prepare(home, spec, joined)
+    attach.write_state(str(container.dir), plan)
+    return plan
 
 
 def start_detached(home: Path, container: state.Container) -> state.Container:
@@ -275,7 +298,7 @@ def _device_rules(spec: ContainerSpec):
                                          for d in spec.devices)
 
 
-def _supervisor_entry(container, cgroup, start_w: int, status_w: int | None, daemon: bool,
+def _supervisor_entry(container, cgroup, network, start_w: int, status_w: int | None, daemon: bool,
                       with_middle: bool) -> None:
     """Runs in a forked copy of the shell and never returns into it: the middle process, or
     the supervisor itself for a plain foreground run (see the top of this file)."""
@@ -285,7 +308,7 @@ def _supervisor_entry(container, cgroup, start_w: int, status_w: int | None, dae
         if with_middle:
             if os.fork() != 0:
                 os._exit(0)  # the middle process: its exit re-parents the supervisor to init
-        _supervisor_process(container, cgroup, start_w, status_w, fresh_python=daemon)
+        _supervisor_process(container, cgroup, network, start_w, status_w, fresh_python=daemon)
     except SetupError as error:
         _report(start_w, error)
     except BaseException as error:  # noqa: BLE001 - report anything
@@ -319,7 +342,7 @@ def fork_health_keeper(directory: str) -> tuple[int, int]:
     return pid, pipe_w
 
 
-def _supervisor_process(container, cgroup, start_w: int, status_w: int | None, fresh_python: bool) -> None:
+def _supervisor_process(container, cgroup, network, start_w: int, status_w: int | None, fresh_python: bool) -> None:
     """Fork PID 1, put it in the cgroup, release it, become the supervisor program."""
     spec = container.spec
     directory = str(container.dir)
@@ -349,21 +372,50 @@ def _supervisor_process(container, cgroup, start_w: int, status_w: int | None, f
         # of /etc/subuid and /etc/subgid (if any) to 1..N, so that `-u nobody` works (userns.py).
         # It must come first: it is what lets an ordinary user create the other namespaces.
         setup.step("user namespace", userns.unshare_user_namespace)
+    proxy = None
+    if network is not None and network.listeners:
+        from pyshell.contain.network import proxy as port_proxy
+
+        # Before the PID namespace: our children after it are processes of the container.
+        proxy = port_proxy.spawn([(sock.fileno(), mapping.container_port) for mapping, sock in network.listeners],
+                                 network.target_address, PACKAGE_ROOT)
+        network.close_sockets()  # the proxy has them
+    slirp = None
+    if network is not None and network.needs_supervisor_help:
+        from pyshell.contain.network import rootless
+
+        slirp = rootless.Slirp()  # forked before the PID namespace too; waits for PID 1's pid
     # A new PID namespace takes effect for the caller's *children*: our next child is its PID 1.
     setup.step("unshare(CLONE_NEWPID)", syscalls.unshare, syscalls.CLONE_NEWPID)
 
     go_r, go_w = os.pipe()
     error_r, error_w = os.pipe()
+    # Rootless, slirp4netns is started from here once PID 1 says it has its network namespace.
+    netns_r, netns_w = os.pipe() if network is not None and network.needs_supervisor_help else (None, None)
     container_pid = os.fork()
     if container_pid == 0:
-        keep = {go_r, error_w, devnull, log_fd, *(fd for fd in (slave, stdio.stdout, stdio.stderr) if fd is not None), 0}
+        keep = {go_r, error_w, devnull, log_fd, *(fd for fd in (slave, stdio.stdout, stdio.stderr, netns_w)
+                                                  if fd is not None), 0}
         if setup.reporter is not None:
             keep.add(setup.reporter.fd)  # --explain: PID 1 goes on telling its steps
         close_fds_except(keep)
-        _container_init(spec, directory, cgroup, stdio, go_r, error_w)  # never returns
+        _container_init(spec, directory, cgroup, network, stdio, go_r, error_w, netns_w)  # never returns
     # Our copies of the write ends go: the pipes reach EOF once the container's last process is gone.
-    for fd in (go_r, error_w, *(fd for fd in (slave, *(streams or ())[1::2]) if fd is not None)):
-        os.close(fd)
+    for fd in (go_r, error_w, netns_w, *(fd for fd in (slave, *(streams or ())[1::2]) if fd is not None)):
+        if fd is not None:
+            os.close(fd)
+    if netns_r is not None:
+        if os.read(netns_r, 1) == b"n":
+            try:
+                slirp.start(container_pid)
+            except ContainerError as error:
+                os.kill(container_pid, 9)
+                os.waitpid(container_pid, 0)
+                raise SetupError(str(error)) from None
+        else:  # PID 1 failed: its error pipe says why
+            slirp.abandon()
+            slirp = None
+        os.close(netns_r)
 
     # PID 1 must be in the cgroup before it runs anything the container could escape it with.
     # Moving another process costs an RCU grace period (6-12 ms here, a third of a run): on
@@ -395,6 +447,10 @@ def _supervisor_process(container, cgroup, start_w: int, status_w: int | None, f
     if streams is not None:
         options = options.replace(stdout_pipe=streams[0], stderr_pipe=streams[2], stdout_to=output_to[0],
                                   stderr_to=output_to[1])
+    if network is not None:
+        # The supervisor gives the lease back when PID 1 exits, and stops the proxy and slirp4netns.
+        options = options.replace(network=True, proxy=proxy,
+                                  slirp=(slirp.pid, slirp.exit_w) if slirp is not None else None)
     if not fresh_python:
         supervisor.run(options)  # exits
     for fd in options.passed_fds():
@@ -403,7 +459,8 @@ def _supervisor_process(container, cgroup, start_w: int, status_w: int | None, f
     os.execv(sys.executable, [sys.executable, "-I", "-S", "-c", SUPERVISOR_BOOT, PACKAGE_ROOT, *args])
 
 
-def _container_init(spec: ContainerSpec, directory: str, cgroup, stdio: Stdio, go_r: int, error_w: int) -> None:
+def _container_init(spec: ContainerSpec, directory: str, cgroup, network, stdio: Stdio, go_r: int, error_w: int,
+                    netns_w: int | None) -> None:
     """PID 1 of the new PID namespace: join the cgroup (v1) or let the supervisor move us (v2),
     unshare the other namespaces, build the container and exec. Errors go to the supervisor
     through ``error_w``."""
@@ -421,11 +478,19 @@ def _container_init(spec: ContainerSpec, directory: str, cgroup, stdio: Stdio, g
             cgroup.join()
             if setup.reporter is not None:
                 setup.reporter.note("cgroup: PID 1 joins it (writes 0 to cgroup.procs)", "first thing")
-        flags = NAMESPACES | (syscalls.CLONE_NEWNET if spec.network == "none" else 0)
+        if network is not None:
+            setup.step("network", network.before_unshare)
+        new_netns = network.new_netns if network is not None else spec.network == "none"
+        flags = NAMESPACES | (syscalls.CLONE_NEWNET if new_netns else 0)
         setup.step("unshare(mount, UTS, IPC, network namespaces)", syscalls.unshare, flags)
+        if network is not None:
+            setup.step("network", network.after_unshare)  # eth0 on the bridge, or another's namespace
+            if netns_w is not None:
+                os.write(netns_w, b"n")
+                os.close(netns_w)
         paths = Paths(f"{directory}/rootfs/upper", f"{directory}/rootfs/work", f"{directory}/rootfs/merged",
                       f"{directory}/etc", f"{os.path.dirname(directory)}/.mount-points")
-        setup.enter_container(spec, paths, stdio, error_w, wait_for_cgroup)
+        setup.enter_container(spec, paths, stdio, error_w, wait_for_cgroup, network)
     except SetupError as error:
         _report(error_w, error)
         os._exit(error.status)

@@ -95,6 +95,9 @@ class SupervisorArgs(Record):
     cgroup: dict | None = None       # cgroups.Cgroup.to_json(): {"version": 1|2, "paths": [...]}
     autoremove: bool = False         # --rm: remove these paths after the exit
     remove: tuple[str, ...] = ()
+    network: bool = False            # give the address lease back when PID 1 exits (network/attach.py)
+    proxy: tuple[int, int] | None = None  # the port proxy: (pid, write end of its release pipe)
+    slirp: tuple[int, int] | None = None  # rootless: slirp4netns (pid, write end of its exit pipe)
     keeper_pid: int | None = None    # health.py's keeper, a child: told PID 1's pid on ...
     keeper_pipe: int | None = None   # ... this pipe (write end)
 
@@ -102,7 +105,8 @@ class SupervisorArgs(Record):
         """The fds the supervisor must inherit."""
         names = ("error_pipe", "start_pipe", "status_pipe", "master", "listen", "stdout_pipe", "stderr_pipe",
                  "stdout_to", "stderr_to", "log", "keeper_pipe")
-        return [value for value in (getattr(self, name) for name in names) if value is not None]
+        fds = [value for value in (getattr(self, name) for name in names) if value is not None]
+        return fds + [pair[1] for pair in (self.proxy, self.slirp) if pair is not None]
 
     def to_argv(self) -> list[str]:
         argv = []
@@ -116,6 +120,8 @@ class SupervisorArgs(Record):
                 argv.append(f"cgroup={value['version']}:{','.join(value['paths'])}")
             elif name == "remove":
                 argv.append(f"remove={'|'.join(value)}")
+            elif name in ("proxy", "slirp"):
+                argv.append(f"{name}={value[0]}:{value[1]}")
             else:
                 argv.append(f"{name}={value}")
         return argv
@@ -134,6 +140,8 @@ class SupervisorArgs(Record):
                 fields[name] = {"version": int(version), "paths": paths.split(",")}
             elif name == "remove":
                 fields[name] = tuple(value.split("|"))
+            elif name in ("proxy", "slirp"):
+                fields[name] = tuple(int(number) for number in value.split(":"))
             elif name == "dir":
                 fields[name] = value
             else:

@@ -78,7 +78,8 @@ def step(what: str, action, *args):
     return result
 
 
-def enter_container(spec: ContainerSpec, paths: Paths, stdio: Stdio, error_fd: int, wait_for_cgroup) -> None:
+def enter_container(spec: ContainerSpec, paths: Paths, stdio: Stdio, error_fd: int, wait_for_cgroup,
+                    network=None) -> None:
     """Build the container's filesystem and process state, then exec ``spec.argv``. Never returns.
     ``wait_for_cgroup()`` returns once this process is in the container's cgroup."""
     new_root = paths.merged
@@ -132,7 +133,7 @@ def enter_container(spec: ContainerSpec, paths: Paths, stdio: Stdio, error_fd: i
     step("mount tmpfs for the /etc files", syscalls.mount, "tmpfs", paths.etc_dir, "tmpfs",
          MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=64k,mode=755")
     _make_mount_point(_inside(new_root, "/etc"), directory=True)
-    for name, content in etc_files(spec).items():
+    for name, content in etc_files(spec, network).items():
         step(f"write {name}", _write_new_file, f"{paths.etc_dir}/{name}", content)
         target = _inside(new_root, f"/etc/{name}")
         _make_mount_point(target, directory=False)
@@ -287,15 +288,23 @@ def _read_table(path: str) -> list[list[str]]:
 # --------------------------------------------------------------------------- steps in detail
 
 
-def etc_files(spec: ContainerSpec) -> dict[str, bytes]:
-    """The network identity files: the container's name, and the host's DNS servers."""
+def etc_files(spec: ContainerSpec, network=None) -> dict[str, bytes]:
+    """The network identity files: the container's name and address, --add-host lines, and its
+    name servers (--dns, its network's, or the host's). ``network``: network/attach.py's Plan."""
     if spec.network == "host":
         hosts = _read_host_file("/etc/hosts")
     else:
+        own = network.hosts_line() if network is not None else ""
         hosts = (f"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-                 f"127.0.1.1\t{spec.hostname}\n").encode()
-    return {"hostname": f"{spec.hostname}\n".encode(), "hosts": hosts,
-            "resolv.conf": _read_host_file("/etc/resolv.conf")}
+                 f"{own or f'127.0.1.1{chr(9)}{spec.hostname}{chr(10)}'}").encode()
+    hosts += "".join(f"{ip}\t{name}\n" for name, ip in spec.add_hosts).encode()
+    resolv = _read_host_file("/etc/resolv.conf")
+    servers = list(spec.dns) or (network.name_servers() if network is not None else [])
+    if servers:
+        kept = [line for line in resolv.decode(errors="replace").splitlines()
+                if line.split()[:1] in (["search"], ["options"], ["domain"])]
+        resolv = ("".join(f"nameserver {server}\n" for server in servers) + "".join(f"{line}\n" for line in kept)).encode()
+    return {"hostname": f"{spec.hostname}\n".encode(), "hosts": hosts, "resolv.conf": resolv}
 
 
 def _read_host_file(path: str) -> bytes:

@@ -261,6 +261,10 @@ def reconcile(home: Path) -> None:
             cgroup = cgroups.from_json(container.cgroup)
             if cgroup:
                 cgroup.remove()
+            if (container.dir / "network.json").exists():
+                from pyshell.contain.network import attach
+
+                attach.release(str(container.dir), container.id)  # the address lease goes back
             atomic_write(container.dir / "exit", Exit(255, now_iso()).format())
             if container.spec.autoremove:
                 _remove_directory(container.dir)

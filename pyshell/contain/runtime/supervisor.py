@@ -46,8 +46,16 @@ def run(options: SupervisorArgs) -> None:
     failure = read_all(options.error_pipe, close=True)
     if failure:
         os.waitpid(container_pid, 0)
+        if options.proxy or options.slirp or options.network:
+            _release_network(options.dir, options)
         os.write(options.start_pipe, failure)
         os._exit(1)
+
+    # 1b. Published ports: the container's one proxy process (network/proxy.py) may go in.
+    if options.proxy:
+        from pyshell.contain.network import proxy
+
+        proxy.release(options.proxy[1], container_pid)
 
     # 2. Recorded, then released: the `contain` command returns only once `ps` can see us.
     directory = options.dir
@@ -82,6 +90,8 @@ def run(options: SupervisorArgs) -> None:
         atomic_write(f"{directory}/exit", Exit(status, now_iso(), oom_killed, options.autoremove).format(),
                      durable=False)
     finally:
+        if options.proxy or options.slirp or options.network:
+            _release_network(directory, options)
         teardown.release_cgroup(cgroup)
         if options.autoremove:
             for path in options.remove:
@@ -94,6 +104,24 @@ def run(options: SupervisorArgs) -> None:
         except BrokenPipeError:
             pass  # the user detached (Ctrl-P Ctrl-Q): nobody is waiting any more
     os._exit(0)
+
+
+def _release_network(directory: str, options: SupervisorArgs) -> None:
+    """PID 1 exited: the proxy and slirp4netns stop, the address lease goes back."""
+    from pyshell.contain.network import attach, rootless
+
+    if options.proxy:
+        pid, release_fd = options.proxy
+        try:
+            os.close(release_fd)  # still ours if PID 1 failed before the proxy was released
+        except OSError:
+            pass
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+    if options.slirp:
+        rootless.stop_slirp(*options.slirp)
+    if options.network:
+        attach.release(directory, os.path.basename(directory))
 
 
 def relay(container_pid: int, options: SupervisorArgs) -> int:

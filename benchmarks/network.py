@@ -1,0 +1,332 @@
+"""contain networks against Docker, side by side: run cost, port throughput, connections, names.
+
+Run by hand, as root:  .venv/bin/python benchmarks/network.py [--runs 20] [--gib 1]
+
+It re-executes itself in a network namespace of its own (`unshare --net`): bridges, rules and
+ports never touch the machine's network. Docker is the peer that
+/work/shared/reference/scripts/docker-peer.sh starts (its own namespace; reached by its socket);
+docker-proxy is Debian's, started standalone. Missing peers are reported and skipped.
+
+1. `contain run --rm busybox true`, default bridge vs --network none: a loop in ONE process
+   (the `contain` builtin's entry point, as the REPL and scripts call it) and cold (a new
+   `python -m pyshell.contain` each run); `docker run --rm` (bridge, none) beside them.
+2. Throughput of --gib GiB into a container: through the published port on 127.0.0.1 (our
+   proxy, splice(2)), directly to the container's address, and through docker-proxy. The sink
+   is the host's Python (bound in read-only) reading into one buffer: busybox nc tops out
+   near 0.8 GiB/s, below what is measured.
+3. Short connections per second (connect, 1 byte each way, close), the same three paths.
+4. A name lookup from inside a container on a user network (nslookup, against the same run
+   resolving an address: the difference is the DNS server), our server's answers per second,
+   `network create` + `network rm`, and the proxy's memory with 100 published ports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
+PEER = "/work/shared/reference/scripts/docker-peer.sh"
+HOST_LIBS = ["-v", "/usr:/usr:ro", "-v", "/lib64:/lib64:ro", "-v", "/lib:/lib:ro"]
+SINK = ("import socket, sys\n"
+        "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('0.0.0.0', 80)); s.listen(512)\n"
+        "buf = bytearray(1 << 20)\n"
+        "while True:\n"
+        "    c, _ = s.accept()\n"
+        "    first = c.recv(1)\n"
+        "    if first == b'x':\n"
+        "        c.sendall(b'y'); c.close(); continue\n"
+        "    while c.recv_into(buf): pass\n"
+        "    c.sendall(b'done'); c.close()\n")
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:8.2f} ms"
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:6.2f}x" if b else "   n/a"
+
+
+class Contain:
+    def __init__(self, home: Path):
+        self.home = home
+        self.env = {**os.environ, "PYSH_HOME": str(home), "PYTHONPATH": str(ROOT)}
+
+    def run(self, *args: str, check: bool = True) -> str:
+        done = subprocess.run([PYTHON, "-m", "pyshell.contain", *args], env=self.env, capture_output=True, text=True)
+        if check and done.returncode:
+            raise RuntimeError(f"contain {' '.join(args[:4])}: {done.stderr.strip()}")
+        return done.stdout
+
+
+def docker(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DOCKER_HOST": "unix:///run/docker-peer.sock"}
+    done = subprocess.run(["docker", *args], env=env, capture_output=True, text=True)
+    if check and done.returncode:
+        raise RuntimeError(f"docker {' '.join(args[:3])}: {done.stderr.strip()}")
+    return done
+
+
+def docker_ready() -> bool:
+    if not shutil.which("docker") or not os.path.exists("/run/docker-peer.sock"):
+        return False
+    return docker("info", check=False).returncode == 0
+
+
+# --------------------------------------------------------------------------- 1. run cost
+
+
+def in_process_loop(home: Path, network: str, runs: int) -> float:
+    """Per run, in one Python process: the `contain` builtin's entry point in a loop."""
+    code = (f"import os, sys, time; os.environ['PYSH_HOME'] = {str(home)!r}\n"
+            "from pyshell.contain.cli import main\n"
+            f"main(['run', '--rm', '--network', {network!r}, 'busybox', 'true'])\n"
+            "t = time.perf_counter()\n"
+            f"for _ in range({runs}): main(['run', '--rm', '--network', {network!r}, 'busybox', 'true'])\n"
+            f"print((time.perf_counter() - t) / {runs})")
+    done = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, cwd=str(ROOT),
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    if done.returncode:
+        raise RuntimeError(done.stderr[-500:])
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def cold(contain: Contain, network: str, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        contain.run("run", "--rm", "--network", network, "busybox", "true")
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def docker_run(network: str, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        docker("run", "--rm", "--network", network, "network-busybox", "true")
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+# --------------------------------------------------------------------------- 2, 3. ports
+
+
+def send_gib(address: tuple[str, int], gib: float) -> float:
+    """Seconds to push ``gib`` GiB to the sink and have it confirm."""
+    chunk = memoryview(bytearray(4 << 20))
+    total = int(gib * (1 << 30))
+    sock = socket.create_connection(address)
+    started = time.perf_counter()
+    sent = 0
+    while sent < total:
+        sock.sendall(chunk)
+        sent += len(chunk)
+    sock.shutdown(socket.SHUT_WR)
+    assert sock.recv(4) == b"done"
+    elapsed = time.perf_counter() - started
+    sock.close()
+    return elapsed
+
+
+def connections_per_second(address: tuple[str, int], seconds: float = 3.0) -> float:
+    count, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        sock = socket.create_connection(address)
+        sock.sendall(b"x")
+        assert sock.recv(1) == b"y"
+        sock.close()
+        count += 1
+    return count / (time.perf_counter() - started)
+
+
+def wait_port(address: tuple[str, int]) -> None:
+    for _ in range(200):
+        try:
+            sock = socket.create_connection(address, timeout=1)
+            sock.sendall(b"x")
+            if sock.recv(1) == b"y":
+                sock.close()
+                return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing answers on {address}")
+
+
+def start_docker_proxy(address: str) -> subprocess.Popen:
+    """docker-proxy as dockerd starts it: the listening socket as fd 4, a status pipe as fd 3."""
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 8090))
+    listener.listen(512)
+    status_r, status_w = os.pipe()
+
+    def as_dockerd_does():
+        os.dup2(status_w, 3)
+        os.dup2(listener.fileno(), 4)
+
+    proxy = subprocess.Popen(["docker-proxy", "-proto", "tcp", "-host-ip", "127.0.0.1", "-host-port", "8090",
+                              "-container-ip", address, "-container-port", "80"], preexec_fn=as_dockerd_does,
+                             pass_fds=(status_w, listener.fileno()))
+    os.close(status_w)
+    listener.close()
+    os.read(status_r, 16)
+    os.close(status_r)
+    return proxy
+
+
+def rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as file:
+        for line in file:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def processes_with(word: str) -> list[int]:
+    found = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                if word.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    found.append(int(pid))
+            except OSError:
+                pass
+    return found
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--gib", type=float, default=1.0)
+    args = parser.parse_args()
+    if os.environ.get("NETWORK_BENCH_INNER") != "1":
+        subprocess.run([PYTHON, "-m", "compileall", "-q", str(ROOT / "pyshell")])
+        os.execvp("unshare", ["unshare", "--net", "env", "NETWORK_BENCH_INNER=1", PYTHON, *sys.argv])
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+    home = Path(tempfile.mkdtemp(prefix="network-bench-"))
+    contain = Contain(home)
+    try:
+        contain.run("bootstrap", "busybox")
+        have_docker = docker_ready()
+        if have_docker:
+            rootfs = next(home.glob("image*/**/layers/*/"), None)
+            if not docker("image", "inspect", "network-busybox", check=False).returncode == 0:
+                layer = json.loads(contain.run("image-inspect", "busybox") if False else "{}")
+                busybox_root = [d for d in (home / "images").rglob("*") if (d / "bin" / "busybox").exists()]
+                subprocess.run([PEER, "load-rootfs", str(busybox_root[0]), "network-busybox"], check=True,
+                               capture_output=True)
+        else:
+            print("(docker peer not running: start it with docker-peer.sh start; its columns are skipped)")
+
+        print(f"1. contain run --rm busybox true ({args.runs} runs)")
+        loop_bridge = in_process_loop(home, "bridge", args.runs)
+        loop_none = in_process_loop(home, "none", args.runs)
+        cold_bridge = cold(contain, "bridge", max(5, args.runs // 2))
+        cold_none = cold(contain, "none", max(5, args.runs // 2))
+        print(f"   loop  bridge {ms(loop_bridge)}   none {ms(loop_none)}   bridge adds {ms(loop_bridge - loop_none)}")
+        print(f"   cold  bridge {ms(cold_bridge)}   none {ms(cold_none)}   bridge adds {ms(cold_bridge - cold_none)}")
+        if have_docker:
+            docker_bridge = docker_run("bridge", max(5, args.runs // 4))
+            docker_none = docker_run("none", max(5, args.runs // 4))
+            print(f"   docker run --rm: bridge {ms(docker_bridge)}   none {ms(docker_none)}")
+            print(f"   docker / contain (bridge): loop {ratio(docker_bridge, loop_bridge)}   cold {ratio(docker_bridge, cold_bridge)}")
+
+        print(f"2-3. ports: {args.gib} GiB into a Python sink in the container; short connections")
+        contain.run("run", "-d", "--name", "sink", "-p", "127.0.0.1:8080:80", *HOST_LIBS, "busybox",
+                    "/usr/bin/python3", "-c", SINK)
+        address = contain.run("inspect", "-f", "{{.NetworkSettings.IPAddress}}", "sink").strip()
+        paths = {"published 127.0.0.1 (pysh proxy)": ("127.0.0.1", 8080), "direct to the container": (address, 80)}
+        proxy = None
+        if shutil.which("docker-proxy"):
+            proxy = start_docker_proxy(address)
+            paths["docker-proxy (standalone)"] = ("127.0.0.1", 8090)
+        try:
+            for target in paths.values():
+                wait_port(target)
+            results = {}
+            for name, target in paths.items():
+                best = min(send_gib(target, args.gib) for _ in range(3))
+                results[name] = (args.gib / best, connections_per_second(target))
+            direct = results["direct to the container"]
+            for name, (gib_s, conn_s) in results.items():
+                print(f"   {name:34} {gib_s:6.2f} GiB/s ({ratio(gib_s, direct[0])} direct)   "
+                      f"{conn_s:7.0f} conn/s ({ratio(conn_s, direct[1])} direct)")
+        finally:
+            if proxy is not None:
+                proxy.kill()
+                proxy.wait()
+            contain.run("rm", "-f", "sink")
+
+        print("4. names, networks, proxy memory")
+        started = time.perf_counter()
+        for index in range(5):
+            contain.run("network", "create", f"bench{index}")
+            contain.run("network", "rm", f"bench{index}")
+        print(f"   network create + rm            {ms((time.perf_counter() - started) / 5)}")
+        contain.run("network", "create", "names")
+        try:
+            contain.run("run", "-d", "--name", "target", "--network", "names", "busybox", "sleep", "600")
+            by_name = cold_script(contain, "names", "nslookup target >/dev/null", args.runs)
+            by_number = cold_script(contain, "names", "true", args.runs)
+            print(f"   run + nslookup target          {ms(by_name)}  (run alone {ms(by_number)}: lookup ~{ms(by_name - by_number)})")
+            gateway = json.loads(contain.run("network", "inspect", "names"))[0]["IPAM"]["Config"][0]["Gateway"]
+            print(f"   our DNS server, answers        {dns_rate(gateway, 'target'):8.0f} /s")
+        finally:
+            contain.run("rm", "-f", "target", check=False)
+            contain.run("network", "rm", "names", check=False)
+        contain.run("run", "-d", "--name", "hundred", "-p", "20000-20099:8000-8099", "busybox", "sleep", "600")
+        try:
+            time.sleep(0.5)
+            proxies = processes_with("pyshell.contain.network.proxy")
+            print(f"   proxy for 100 ports: {len(proxies)} process, RSS {sum(rss_kib(p) for p in proxies) / 1024:.1f} MiB "
+                  f"(docker-proxy: 100 processes, ~1-1.2 MB each per moby#34328)")
+        finally:
+            contain.run("rm", "-f", "hundred")
+    finally:
+        subprocess.run([PYTHON, "-m", "pyshell.contain", "prune"], env=contain.env, capture_output=True)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def cold_script(contain: Contain, network: str, script: str, runs: int) -> float:
+    times = []
+    for _ in range(max(5, runs // 2)):
+        started = time.perf_counter()
+        contain.run("run", "--rm", "--network", network, "busybox", "sh", "-c", script)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def dns_rate(server: str, name: str, seconds: float = 2.0) -> float:
+    from pyshell.contain.network import dns
+
+    query = b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00" + bytes([len(name)]) + name.encode() + b"\x00\x00\x01\x00\x01"
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.settimeout(1)
+    count, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        sock.sendto(query, (server, 53))
+        reply = sock.recv(512)
+        assert dns.parse_question(reply) is None and len(reply) > len(query)
+        count += 1
+    return count / (time.perf_counter() - started)
+
+
+if __name__ == "__main__":
+    main()

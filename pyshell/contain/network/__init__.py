@@ -1,0 +1,18 @@
+"""Container networks: bridges, veth pairs, addresses, NAT, published ports and names.
+
+A reading map (no code here):
+  netlink.py   the few rtnetlink messages of every `contain run` (veth pair, address, route),
+               spoken by us: importing pyroute2 costs ~120 ms, a whole run ~10 ms
+  links.py     bridges and the host side, through pyroute2 (imported lazily, once per process)
+  ipam.py      address leases on disk: one file per address, made with O_EXCL, reclaimed
+  firewall.py  pysh's own nftables table: masquerade and isolation, rewritten as one transaction
+  store.py     user-defined networks (create/ls/inspect/rm/prune) and the default `bridge`
+  attach.py    what a container gets on a network, set up inside its namespace; and undone
+  ports.py     `-p`/`-P` specs parsed, host sockets bound before the container starts
+  proxy.py     the one port proxy process per container (TCP with splice(2), and UDP)
+  dns.py       the name server on each user network's gateway (one process per network namespace)
+  rootless.py  slirp4netns for ordinary users
+
+May import: the standard library, pyshell.errors / record / statedir, contain.spec and the
+kernel room (contain/kernel/). Never runtime, cli, build or image.
+"""

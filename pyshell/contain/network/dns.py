@@ -1,0 +1,313 @@
+"""The name server of user-defined networks: containers find each other by name and alias.
+
+/etc/hosts cannot do it: it is written when a container starts, so it goes stale when another
+one restarts with a new address or is recreated (moby#12067, #15811). Docker answers from
+its daemon at 127.0.0.11 inside each container; podman runs aardvark-dns on each network's
+gateway. We do as podman: one server process per network namespace, answering on the
+gateway address (port 53) of every user-defined network there, and every container's
+/etc/resolv.conf names its network's gateway.
+
+Its data is the networks' lease files (ipam.py): each says a container's address, name and
+aliases, so there is nothing else to keep in step. The server reads them again when a lease
+directory's mtime changes (a lease made or given back), so an answer is never older than the
+leases; answers have TTL 0 (as aardvark-dns), so no resolver keeps an old address either.
+Several containers with one alias (compose's replicas of a service) all answer: every
+address, rotated at each query (round robin). Names the network does not know go to the
+host's name servers (/etc/resolv.conf), and their answer comes back as it is.
+
+Life: `contain run` starts the server with the first container of a user network (under the
+namespace's lock, holding dns.lock for it, so there is never a second); the server exits once
+no user network has a lease, also under that lock.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import select
+import signal
+import socket
+import struct
+import time
+
+from pyshell.contain.network import ipam
+
+TICK = 1.0             # seconds between looks at the networks and the leases
+FORWARD_TIMEOUT = 3.0
+READY_TIMEOUT = 5.0
+TYPE_A, TYPE_AAAA, CLASS_IN = 1, 28, 1
+RCODE_SERVFAIL, RCODE_NXDOMAIN = 2, 3
+BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); "
+        "from pyshell.contain.network.dns import main; main(sys.argv[2])")
+PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+
+# --------------------------------------------------------------------------- starting it
+
+
+def ensure_server(runtime: str, network) -> None:
+    """Make sure the namespace's server runs and answers on ``network``'s gateway."""
+    ready = f"{runtime}/{network.bridge}/dns.ready"
+    with ipam.locked(runtime):
+        lock_fd = os.open(f"{runtime}/dns.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _spawn(runtime, lock_fd)  # nobody held it: no server; the new one inherits our lock
+        except BlockingIOError:
+            if not os.path.exists(ready):
+                _signal_server(runtime)  # a new network: bind its gateway now
+        finally:
+            os.close(lock_fd)
+    deadline = time.monotonic() + READY_TIMEOUT
+    while not os.path.exists(ready):
+        if time.monotonic() > deadline:
+            from pyshell.errors import ContainerError
+
+            raise ContainerError(f"the name server of network {network.name} did not start "
+                                 f"(see {runtime}/dns.log)", 125)
+        time.sleep(0.002)
+
+
+def _spawn(runtime: str, lock_fd: int) -> None:
+    import sys
+
+    middle = os.fork()
+    if middle == 0:
+        try:
+            os.setsid()
+            if os.fork() == 0:
+                log = os.open(f"{runtime}/dns.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+                devnull = os.open("/dev/null", os.O_RDONLY)
+                os.dup2(devnull, 0)
+                os.dup2(log, 1)
+                os.dup2(log, 2)
+                os.dup2(lock_fd, 3)  # fd 3: dns.lock, locked; held for the server's life
+                os.closerange(4, 65536)
+                os.execv(sys.executable, [sys.executable, "-I", "-S", "-c", BOOT, PACKAGE_ROOT, runtime])
+        finally:
+            os._exit(0)
+    os.waitpid(middle, 0)
+
+
+def _signal_server(runtime: str) -> None:
+    try:
+        with open(f"{runtime}/dns.pid") as file:
+            os.kill(int(file.read().split()[0]), signal.SIGHUP)
+    except (OSError, ValueError):
+        pass
+
+
+# --------------------------------------------------------------------------- DNS messages
+
+
+def parse_question(packet: bytes) -> tuple[str, int, int, int] | None:
+    """(name in lower case, qtype, qclass, offset after the question) of a query, or None."""
+    if len(packet) < 12:
+        return None
+    flags, count = struct.unpack_from("!HH", packet, 2)
+    if flags & 0x8000 or count < 1:
+        return None  # a response, or no question
+    labels, offset = [], 12
+    while True:
+        if offset >= len(packet):
+            return None
+        length = packet[offset]
+        offset += 1
+        if length == 0:
+            break
+        if length & 0xC0 or offset + length > len(packet):
+            return None  # no compression in a question we accept
+        labels.append(packet[offset:offset + length].decode("ascii", "replace").lower())
+        offset += length
+    if offset + 4 > len(packet):
+        return None
+    qtype, qclass = struct.unpack_from("!HH", packet, offset)
+    return ".".join(labels), qtype, qclass, offset + 4
+
+
+def answer(query: bytes, question_end: int, addresses: list[str], rcode: int = 0) -> bytes:
+    """A response to ``query``: its id and question, then an A record per address (TTL 0)."""
+    query_id, flags = struct.unpack_from("!HH", query, 0)
+    flags = 0x8000 | (flags & 0x7900) | 0x0400 | 0x0080 | rcode  # QR, opcode+RD kept, AA, RA
+    header = struct.pack("!HHHHHH", query_id, flags, 1, len(addresses), 0, 0)
+    records = b"".join(struct.pack("!HHHIH", 0xC00C, TYPE_A, CLASS_IN, 0, 4) + socket.inet_aton(a)
+                       for a in addresses)
+    return header + query[12:question_end] + records
+
+
+# --------------------------------------------------------------------------- the server
+
+
+class Server:
+    def __init__(self, runtime: str):
+        self.runtime = runtime
+        self.sockets = {}      # bridge -> socket on its gateway
+        self.networks = {}     # bridge -> network.json
+        self.names = {}        # bridge -> {name: [addresses]}
+        self.lease_mtimes = {}  # bridge -> mtime of its lease directory when last read
+        self.turn = 0          # round robin
+        self.pending = {}      # upstream socket -> (listening socket, client, deadline)
+        self.upstreams = _upstream_servers()
+        self.rescan_wanted = True
+
+    def rescan(self) -> None:
+        """Bind the gateways of new user networks, drop those of removed ones."""
+        self.rescan_wanted = False
+        from pyshell.contain.network.store import realised
+
+        current = {n["bridge"]: n for n in realised(self.runtime) if n.get("dns")}
+        for bridge in list(self.sockets):
+            if bridge not in current:
+                self.sockets.pop(bridge).close()
+                self.networks.pop(bridge, None)
+        for bridge, network in current.items():
+            if bridge in self.sockets:
+                continue
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                sock.bind((network["gateway"], 53))
+            except OSError as error:
+                print(f"pysh dns: cannot answer on {network['gateway']}:53: {error}", flush=True)
+                sock.close()
+                continue
+            sock.setblocking(False)
+            self.sockets[bridge] = sock
+            self.networks[bridge] = network
+            with open(f"{self.runtime}/{bridge}/dns.ready", "w"):
+                pass
+
+    def lookup(self, bridge: str, name: str) -> list[str] | None:
+        directory = f"{self.runtime}/{bridge}"
+        try:
+            mtime = os.stat(f"{directory}/leases").st_mtime_ns
+        except FileNotFoundError:
+            mtime = 0
+        if self.lease_mtimes.get(bridge) != mtime:
+            table: dict[str, list[str]] = {}
+            for address, lease in sorted(ipam.read_leases(directory).items()):
+                for alias in lease.get("aliases") or [lease.get("name", "")]:
+                    if alias:
+                        table.setdefault(alias.lower(), []).append(address)
+            self.names[bridge] = table
+            self.lease_mtimes[bridge] = mtime
+        found = self.names.get(bridge, {}).get(name.removesuffix("."))
+        if not found:
+            return None
+        self.turn += 1
+        shift = self.turn % len(found)
+        return found[shift:] + found[:shift]
+
+    def handle(self, bridge: str, sock: socket.socket) -> None:
+        try:
+            query, client = sock.recvfrom(4096)
+        except (BlockingIOError, InterruptedError):
+            return
+        question = parse_question(query)
+        if question is None:
+            return
+        name, qtype, qclass, end = question
+        addresses = self.lookup(bridge, name) if qclass == CLASS_IN else None
+        if addresses is not None:
+            sock.sendto(answer(query, end, addresses if qtype == TYPE_A else []), client)
+            return
+        if self.networks.get(bridge, {}).get("internal") or not self.upstreams:
+            sock.sendto(answer(query, end, [], RCODE_NXDOMAIN), client)
+            return
+        upstream = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        upstream.setblocking(False)
+        try:
+            upstream.sendto(query, (self.upstreams[0], 53))
+        except OSError:
+            upstream.close()
+            sock.sendto(answer(query, end, [], RCODE_SERVFAIL), client)
+            return
+        self.pending[upstream] = (sock, client, time.monotonic() + FORWARD_TIMEOUT)
+
+    def relay(self, upstream: socket.socket) -> None:
+        sock, client, _ = self.pending.pop(upstream)
+        try:
+            reply = upstream.recv(65535)
+            sock.sendto(reply, client)
+        except OSError:
+            pass
+        upstream.close()
+
+    def expire(self) -> None:
+        now = time.monotonic()
+        for upstream, (_, _, deadline) in list(self.pending.items()):
+            if now > deadline:
+                del self.pending[upstream]
+                upstream.close()
+
+    def idle(self) -> bool:
+        """No container on any user network: time to go (checked under the namespace's lock)."""
+        from pyshell.contain.network.store import realised
+
+        for network in realised(self.runtime):
+            if network.get("dns"):
+                directory = f"{self.runtime}/{network['bridge']}"
+                ipam.reclaim_stale(directory)
+                if ipam.read_leases(directory):
+                    return False
+        return True
+
+    def run(self) -> None:
+        signal.signal(signal.SIGHUP, lambda *_: setattr(self, "rescan_wanted", True))
+        next_tick = 0.0
+        while True:
+            if self.rescan_wanted:
+                self.rescan()
+            now = time.monotonic()
+            if now >= next_tick:
+                next_tick = now + TICK
+                self.rescan()
+                if self._exit_if_idle():
+                    return
+            by_fd = {sock: bridge for bridge, sock in self.sockets.items()}
+            try:
+                ready, _, _ = select.select([*by_fd, *self.pending], [], [], max(0.0, next_tick - now))
+            except InterruptedError:
+                continue
+            for sock in ready:
+                if sock in by_fd:
+                    self.handle(by_fd[sock], sock)
+                elif sock in self.pending:
+                    self.relay(sock)
+            self.expire()
+
+    def _exit_if_idle(self) -> bool:
+        if not self.idle():
+            return False
+        with ipam.locked(self.runtime):
+            if not self.idle():
+                return False
+            for bridge in self.sockets:
+                try:
+                    os.unlink(f"{self.runtime}/{bridge}/dns.ready")
+                except FileNotFoundError:
+                    pass
+            try:
+                os.unlink(f"{self.runtime}/dns.pid")
+            except FileNotFoundError:
+                pass
+            os._exit(0)  # under the lock: a starter waiting for it sees dns.lock free
+
+
+def _upstream_servers() -> list[str]:
+    servers = []
+    try:
+        with open("/etc/resolv.conf") as file:
+            for line in file:
+                words = line.split()
+                if len(words) >= 2 and words[0] == "nameserver" and words[1].count(".") == 3:
+                    servers.append(words[1])
+    except OSError:
+        pass
+    return servers[:3]
+
+
+def main(runtime: str) -> None:
+    """The server process: fd 3 holds dns.lock (inherited from the starter, already locked)."""
+    fcntl.flock(3, fcntl.LOCK_EX)  # ours already (same open file): this only makes sure
+    ipam.write_atomically(f"{runtime}/dns.pid", f"{os.getpid()}\n")
+    Server(runtime).run()

@@ -1,0 +1,472 @@
+"""Container networks, for real: bridges, veths, NAT, published ports, names — root and rootless.
+
+Every test runs in network namespaces it makes itself (the ``lan`` fixture): the pytest
+process moves into a fresh namespace, "the host" of the test, with an uplink veth to a second
+namespace that stands in for the internet (198.51.100.2). Nothing touches this machine's own
+network. After each test, once its containers are removed, a leak check: no veth, no lease,
+no proxy or slirp4netns process, no name server, only the rules of networks that still exist.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+HOST_ADDRESS = "198.51.100.1"      # the test namespace's "other address" (not loopback)
+INTERNET_ADDRESS = "198.51.100.2"  # the stand-in for the internet, in a namespace of its own
+
+
+def _processes_with(word: str) -> list[int]:
+    found = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as file:
+                    if word.encode() in file.read():
+                        found.append(int(pid))
+            except OSError:
+                pass
+    return found
+
+
+def _proxies_of(homes) -> list[int]:
+    """Port proxies of these homes' containers (their supervisor's environment names the
+    home), or orphaned ones: other tests on this machine may have proxies of their own."""
+    found = []
+    for pid in _processes_with("pyshell.contain.network.proxy"):
+        try:
+            parent = int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[1])
+            environ = Path(f"/proc/{parent}/environ").read_bytes() if parent != 1 else b""
+        except (OSError, ValueError):
+            continue
+        if parent == 1 or any(f"PYSH_HOME={home}".encode() in environ for home in homes):
+            found.append(pid)
+    return found
+
+
+def _netns_inode(pid: int | str = "self") -> int:
+    return os.stat(f"/proc/{pid}/ns/net").st_ino
+
+
+def _links() -> list[str]:
+    out = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True, check=True).stdout
+    return [line.split(":")[1].strip().split("@")[0] for line in out.splitlines()]
+
+
+class Lan:
+    """The test's namespaces: ``self`` is "the host"; ``internet`` a process in the other one."""
+
+    def __init__(self, internet: subprocess.Popen, runtime: str):
+        self.internet = internet
+        self.runtime = runtime
+
+    def in_internet(self, *argv: str, **kwargs) -> subprocess.Popen:
+        return subprocess.Popen(["nsenter", f"--net=/proc/{self.internet.pid}/ns/net", *argv], **kwargs)
+
+    def leases(self) -> list[str]:
+        found = []
+        for directory, _, files in os.walk(self.runtime):
+            if directory.endswith("/leases"):
+                found += [f"{directory}/{name}" for name in files]
+        return found
+
+
+def _wait(predicate, seconds: float = 10.0) -> bool:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+@pytest.fixture
+def lan(in_test_netns, request):
+    from pyshell.contain.kernel import syscalls as linux
+
+    original = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+    linux.unshare(linux.CLONE_NEWNET)
+    internet = subprocess.Popen(["unshare", "--net", "sh", "-c", "ip link set lo up; exec sleep 1000"])
+    try:
+        _wait(lambda: _netns_inode(internet.pid) != _netns_inode())
+        for command in (
+                "ip link set lo up",
+                f"ip link add uplink type veth peer name wan0 netns /proc/{internet.pid}/ns/net",
+                f"ip addr add {HOST_ADDRESS}/24 dev uplink", "ip link set uplink up",
+                f"nsenter --net=/proc/{internet.pid}/ns/net ip addr add {INTERNET_ADDRESS}/24 dev wan0",
+                f"nsenter --net=/proc/{internet.pid}/ns/net ip link set wan0 up",
+                f"ip route add default via {INTERNET_ADDRESS}"):
+            subprocess.run(command.split(), check=True)
+        runtime = f"/run/pysh/net-{_netns_inode()}"
+        homes = [request.getfixturevalue(name).home for name in ("root_home", "user_home")]
+        yield Lan(internet, runtime)
+        # The leak check, in the test's namespace, once the test removed its containers.
+        assert _wait(lambda: not [name for name in _links() if name.startswith("veth")], 5), _links()
+        assert not Lan(internet, runtime).leases()
+        assert _wait(lambda: not _proxies_of(homes), 5)
+        assert _wait(lambda: not [p for p in _processes_with("slirp4netns") if _netns_inode(p) == _netns_inode()], 5)
+        assert _wait(lambda: not os.path.exists(f"{runtime}/dns.pid"), 5)
+    finally:
+        internet.kill()
+        internet.wait()
+        import shutil
+
+        shutil.rmtree(f"/run/pysh/net-{_netns_inode()}", ignore_errors=True)
+        linux.setns(original, linux.CLONE_NEWNET)
+        os.close(original)
+
+
+def _get(url: str, timeout: float = 5.0) -> str:
+    """The page, once the server in the container listens (until then the proxy resets)."""
+    deadline = time.time() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as response:
+                return response.read().decode()
+        except OSError:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def _web(contain, name: str, *flags: str) -> str:
+    """A busybox httpd serving /etc (so /hostname answers the container's hostname)."""
+    return contain.out("run", "-d", "--name", name, *flags, "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").strip()
+
+
+# --------------------------------------------------------------------------- the default bridge
+
+
+def test_published_port_answers_on_loopback_other_address_and_from_containers(contain, lan):
+    container_id = _web(contain, "web", "-p", "8080:80")
+    try:
+        hostname = container_id[:12]
+        assert _get("http://127.0.0.1:8080/hostname").strip() == hostname
+        assert _get(f"http://{HOST_ADDRESS}:8080/hostname").strip() == hostname
+        # From another container, through the host's address (root: over the bridge; rootless: slirp).
+        if contain.uid == 0:
+            assert contain.out("run", "--rm", "busybox", "wget", "-qO-", f"http://{HOST_ADDRESS}:8080/hostname").strip() == hostname
+        assert len(_proxies_of([contain.home])) == 1
+    finally:
+        contain.run("rm", "-f", "web")
+
+
+def test_default_bridge_gives_eth0_a_route_and_hosts_line(root_contain, lan):
+    out = root_contain.out("run", "--rm", "-h", "box", "busybox", "sh", "-c",
+                           "ip -o -4 addr show eth0; ip route; cat /etc/hosts")
+    assert "inet 172.17.0.2/16" in out
+    assert "default via 172.17.0.1 dev eth0" in out
+    assert "172.17.0.2\tbox" in out
+    # The bridge and our table stay for the next container (as docker0); the container's veth is gone.
+    assert "pysh0" in _links()
+    rules = subprocess.run(["nft", "list", "table", "ip", "pysh"], capture_output=True, text=True, check=True).stdout
+    assert 'ip saddr 172.17.0.0/16 oifname != "pysh0" masquerade' in rules
+
+
+def test_outbound_traffic_is_masqueraded(contain, lan):
+    # A server in the "internet" namespace says which address the connection came from.
+    server = lan.in_internet(sys.executable, "-c", (
+        "import socket; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); "
+        f"s.bind(('{INTERNET_ADDRESS}', 7000)); s.listen(); print('ready', flush=True); "
+        "c, peer = s.accept(); c.sendall(peer[0].encode() + b'\\n'); c.close()"), stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout.readline().strip() == "ready"
+        out = contain.out("run", "--rm", "busybox", "nc", INTERNET_ADDRESS, "7000")
+        assert out.strip() == HOST_ADDRESS  # not 172.17.0.x (root) or 10.0.2.100 (rootless)
+    finally:
+        server.kill()
+        server.wait()
+
+
+def test_publish_all_ports_shown_by_port_ps_and_inspect(root_contain, lan):
+    _web(root_contain, "pall", "--expose", "80", "--expose", "90", "-P", "-p", "127.0.0.1:8181:81")
+    try:
+        lines = root_contain.out("port", "pall").splitlines()
+        assert len(lines) == 3 and lines[1] == "81/tcp -> 127.0.0.1:8181"
+        port_80 = int(root_contain.out("port", "pall", "80").strip().rpartition(":")[2])
+        assert lines[0] == f"80/tcp -> 0.0.0.0:{port_80}"
+        assert _get(f"http://127.0.0.1:{port_80}/hostname")
+        ps_line = [line for line in root_contain.out("ps").splitlines() if line.endswith(" pall")][0]
+        assert f"0.0.0.0:{port_80}->80/tcp" in ps_line and "127.0.0.1:8181->81/tcp" in ps_line
+        document = json.loads(root_contain.out("inspect", "pall"))[0]
+        settings = document["NetworkSettings"]
+        assert settings["Ports"]["80/tcp"] == [{"HostIp": "0.0.0.0", "HostPort": str(port_80)}]
+        assert settings["IPAddress"].startswith("172.17.0.")
+        bridge = settings["Networks"]["bridge"]
+        assert bridge["Gateway"] == "172.17.0.1" and bridge["MacAddress"].startswith("02:42:ac:11:00:")
+        assert root_contain.out("inspect", "-f", "{{.NetworkSettings.IPAddress}}", "pall").strip() == settings["IPAddress"]
+        assert document["Config"]["ExposedPorts"] == {"80/tcp": {}, "90/tcp": {}, "81/tcp": {}}
+    finally:
+        root_contain.run("rm", "-f", "pall")
+
+
+UDP_ECHO = ("import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('0.0.0.0', 53))\n"
+            "while True:\n    data, peer = s.recvfrom(100); s.sendto(b'got ' + data, peer)")
+
+
+def test_port_ranges_and_udp(contain, lan):
+    # busybox has no UDP server: the host's Python, bound in read-only, answers datagrams.
+    contain.out("run", "-d", "--name", "udp", "-p", "5300:53/udp", "-p", "9000-9001:90-91",
+                "-v", "/usr:/usr:ro", "-v", "/lib64:/lib64:ro", "-v", "/lib:/lib:ro", "busybox", "/bin/busybox", "sh", "-c",
+                f"/usr/bin/python3 -c \"{UDP_ECHO}\" & /bin/busybox httpd -f -p 90 -h /etc & "
+                "exec /bin/busybox httpd -f -p 91 -h /etc")
+    try:
+        assert _get("http://127.0.0.1:9001/hostname")
+        ps_line = [line for line in contain.out("ps").splitlines() if line.endswith(" udp")][0]
+        assert "0.0.0.0:5300->53/udp, 0.0.0.0:9000->90/tcp, 0.0.0.0:9001->91/tcp" in ps_line
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.settimeout(0.5)
+        replies = []
+        for _ in range(40):  # the container's Python may not be listening yet
+            sock.sendto(b"hello", ("127.0.0.1", 5300))
+            try:
+                replies.append(sock.recv(100))
+                sock.sendto(b"again", ("127.0.0.1", 5300))
+                replies.append(sock.recv(100))
+                break
+            except socket.timeout:
+                continue
+        sock.close()
+        assert replies == [b"got hello", b"got again"]
+    finally:
+        contain.run("rm", "-f", "udp")
+
+
+def test_port_taken_is_an_error_with_nothing_left(contain, lan):
+    taken = socket.socket()
+    taken.bind(("0.0.0.0", 8282))
+    taken.listen()
+    try:
+        before = set(contain.container_ids())
+        done = contain.run("run", "-d", "-p", "8282:80", "busybox", "true")
+        assert done.returncode == 125
+        assert done.stderr == "pysh: contain run: Bind for 0.0.0.0:8282 failed: port is already allocated\n"
+        assert set(contain.container_ids()) == before
+    finally:
+        taken.close()
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["-p", "80:80:80:80"], "invalid port specification: '80:80:80:80'"),
+    (["-p", "x:80"], "invalid hostPort: x"),
+    (["-p", "80/sctp"], "invalid proto: sctp"),
+    (["-p", "8000-8002:80-81"], "invalid port specification: '8000-8002:80-81' (the two ranges differ in length)"),
+    (["--network", "nosuch"], "network nosuch not found"),
+    (["--ip", "172.17.0.9"], "user specified IP address is supported on user defined networks only"),
+    (["--add-host", "db:nowhere"], 'invalid argument "db:nowhere" for "--add-host" flag: invalid IP address'),
+])
+def test_network_errors(root_contain, lan, flags, message):
+    done = root_contain.run("run", "--rm", *flags, "busybox", "true")
+    assert (done.returncode, done.stderr) == (125, f"pysh: contain run: {message}\n")
+
+
+def test_none_has_lo_only_and_container_mode_shares(root_contain, lan):
+    assert root_contain.out("run", "--rm", "--network", "none", "busybox", "ls", "/sys/class/net").split() == ["lo"]
+    _web(root_contain, "first")
+    try:
+        mine = root_contain.out("exec", "first", "ip", "-o", "-4", "addr", "show", "eth0").split()[3]
+        theirs = root_contain.out("run", "--rm", "--network", "container:first", "busybox", "sh", "-c",
+                                  "ip -o -4 addr show eth0; wget -qO- http://127.0.0.1/hostname")
+        assert theirs.split()[3] == mine
+        assert theirs.split()[-1] == root_contain.out("inspect", "-f", "{{.Config.Hostname}}", "first").strip()
+    finally:
+        root_contain.run("rm", "-f", "first")
+
+
+def test_add_host_dns_and_hostname_files(root_contain, lan):
+    out = root_contain.out("run", "--rm", "--hostname", "h1", "--add-host", "db:10.1.2.3", "--dns", "9.9.9.9",
+                           "busybox", "sh", "-c", "cat /etc/hosts /etc/resolv.conf; hostname")
+    assert "10.1.2.3\tdb" in out and "\th1\n" in out
+    assert "nameserver 9.9.9.9" in out and out.endswith("h1\n")
+
+
+# --------------------------------------------------------------------------- user-defined networks
+
+
+def _nslookup_addresses(contain, network: str, name: str) -> list[str]:
+    out = contain.run("run", "--rm", "--network", network, "busybox", "nslookup", name).stdout
+    answer = out.partition(f"Name:\t{name}")[2]
+    return [line.split()[-1] for line in answer.splitlines() if line.startswith("Address")]
+
+
+def test_user_network_names_aliases_restart_and_isolation(root_contain, lan):
+    c = root_contain
+    c.out("network", "create", "front")
+    c.out("network", "create", "--subnet", "10.50.0.0/24", "back")
+    try:
+        _web(c, "api", "--network", "front", "--network-alias", "service")
+        api_id = c.out("inspect", "-f", "{{.Id}}", "api").strip()
+        for name in ("api", "service"):
+            got = c.out("run", "--rm", "--network", "front", "busybox", "wget", "-qO-", f"http://{name}/hostname")
+            assert got.strip() == api_id[:12]
+        # A restart with a new address: the names follow (DNS, not a stale /etc/hosts).
+        old = c.out("inspect", "-f", "{{.NetworkSettings.Networks.front.IPAddress}}", "api").strip()
+        c.out("stop", "-t", "0", "api")
+        _web(c, "squatter", "--network", "front", "--ip", old)
+        c.out("start", "api")
+        new = c.out("inspect", "-f", "{{.NetworkSettings.Networks.front.IPAddress}}", "api").strip()
+        assert new != old
+        assert _nslookup_addresses(c, "front", "api") == [new]
+        assert c.out("run", "--rm", "--network", "front", "busybox", "wget", "-qO-", "http://service/hostname").strip() == api_id[:12]
+        # Another network neither resolves it nor reaches its address.
+        assert _nslookup_addresses(c, "back", "api") == []
+        done = c.run("run", "--rm", "--network", "back", "busybox", "wget", "-T", "2", "-qO-", f"http://{new}/hostname")
+        assert done.returncode != 0
+        # The default bridge resolves no names, as Docker's.
+        assert c.run("run", "--rm", "busybox", "nslookup", "api").stdout.count(new) == 0
+        # Errors: in use, a name already on the network, an address outside the subnet, overlaps.
+        done = c.run("network", "rm", "front")
+        assert done.returncode == 125 and "has active endpoints" in done.stderr
+        done = c.run("run", "--rm", "--network", "back", "--ip", "10.99.0.5", "busybox", "true")
+        assert done.stderr == "pysh: contain run: no configured subnet contains IP address 10.99.0.5\n"
+        done = c.run("network", "create", "--subnet", "10.50.0.128/25", "again")
+        assert done.stderr == "pysh: contain network: Pool overlaps with other one on this address space (10.50.0.128/25)\n"
+    finally:
+        c.run("rm", "-f", "api", "squatter")
+        c.run("network", "rm", "front", "back")
+    assert not [name for name in _links() if name.startswith("pysh-")]
+
+
+def test_replicas_sharing_an_alias_get_round_robin(root_contain, lan):
+    c = root_contain
+    c.out("network", "create", "pool")
+    try:
+        for index in (1, 2, 3):
+            _web(c, f"replica{index}", "--network", "pool", "--network-alias", "svc")
+        addresses = sorted(c.out("inspect", "-f", "{{.NetworkSettings.Networks.pool.IPAddress}}", f"replica{i}").strip()
+                           for i in (1, 2, 3))
+        first = _nslookup_addresses(c, "pool", "svc")
+        assert sorted(first) == addresses
+        second = _nslookup_addresses(c, "pool", "svc")
+        assert sorted(second) == addresses and second != first  # rotated
+    finally:
+        c.run("rm", "-f", "replica1", "replica2", "replica3")
+        c.run("network", "rm", "pool")
+
+
+def test_internal_network_has_no_way_out(root_contain, lan):
+    c = root_contain
+    c.out("network", "create", "--internal", "closed")
+    try:
+        out = c.run("run", "--rm", "--network", "closed", "busybox", "sh", "-c",
+                    f"ip route; nc -w 2 {INTERNET_ADDRESS} 7000 </dev/null; echo status $?").stdout
+        assert "default" not in out and "status 0" not in out
+    finally:
+        c.run("network", "rm", "closed")
+
+
+def test_network_ls_inspect_prune(root_contain, lan):
+    c = root_contain
+    network_id = c.out("network", "create", "--label", "team=a", "listed").strip()
+    try:
+        names = [line.split()[1] for line in c.out("network", "ls").splitlines()[1:]]
+        assert {"bridge", "host", "none", "listed"} <= set(names)
+        document = json.loads(c.out("network", "inspect", "listed"))[0]
+        assert document["Id"] == network_id and document["Driver"] == "bridge"
+        assert document["IPAM"]["Config"][0]["Subnet"].endswith("/16") and document["Labels"] == {"team": "a"}
+        assert c.out("network", "prune", "-f") == "Deleted Networks:\nlisted\n"
+    finally:
+        c.run("network", "rm", "listed")
+
+
+def test_killed_supervisor_leaves_nothing_once_reconciled(root_contain, lan):
+    c = root_contain
+    _web(c, "doomed", "-p", "8383:80")
+    directory = c.home / "containers" / c.out("inspect", "-f", "{{.Id}}", "doomed").strip()
+    supervisor = int((directory / "running").read_text().split()[0])
+    os.kill(supervisor, 9)
+    # The proxy dies with it (PR_SET_PDEATHSIG); PID 1 runs on until the next command reconciles.
+    assert _wait(lambda: not _proxies_of([c.home]))
+    assert lan.leases()
+    assert "Exited (255)" in c.out("ps", "-a")  # reconcile: PID 1 killed, the lease given back
+    assert not lan.leases()
+    assert _wait(lambda: not [name for name in _links() if name.startswith("veth")])
+    c.out("rm", "doomed")
+
+
+def test_stale_lease_is_reclaimed_by_the_next_allocation(root_contain, lan):
+    from pyshell.contain.network import ipam
+
+    c = root_contain
+    c.out("run", "--rm", "busybox", "true")  # pysh0 exists
+    leases = f"{lan.runtime}/pysh0/leases"
+    with open(f"{leases}/172.17.0.2", "w") as file:  # as a crashed start would leave it
+        file.write('{"container": "gone", "name": "gone", "veth": "vethdead"}')
+    assert ipam.reclaim_stale(f"{lan.runtime}/pysh0") == []  # young: it may be a start under way
+    os.utime(f"{leases}/172.17.0.2", (time.time() - 60, time.time() - 60))
+    assert "inet 172.17.0.2/16" in c.out("run", "--rm", "busybox", "ip", "-o", "-4", "addr", "show", "eth0")
+    assert not lan.leases()
+
+
+def test_build_run_steps_on_the_default_bridge(root_contain, lan, open_tmp):
+    (open_tmp / "Dockerfile").write_text(f"FROM busybox\nRUN ip -o -4 addr show eth0 && nc {INTERNET_ADDRESS} 7001 </dev/null; true\n")
+    out = root_contain.out("build", "--network", "bridge", "--no-cache", "-t", "network-built", str(open_tmp))
+    assert "inet 172.17.0." in out
+    root_contain.out("rmi", "network-built")
+    done = root_contain.run("build", "--network", "nowhere", str(open_tmp))
+    assert (done.returncode, done.stderr) == (125, "pysh: contain build: --network nowhere: use host, none or bridge\n")
+
+
+def test_network_connect_and_disconnect_a_running_container(root_contain, lan):
+    c = root_contain
+    c.out("network", "create", "extra")
+    try:
+        _web(c, "multi")  # on the default bridge: 172.17.0.0/16, user networks from 172.18
+        c.out("network", "connect", "--alias", "second-name", "extra", "multi")
+        addresses = c.out("exec", "multi", "ip", "-o", "-4", "addr")
+        assert "eth0    inet 172.17.0." in addresses and "eth1    inet 172.18.0." in addresses
+        got = c.out("run", "--rm", "--network", "extra", "busybox", "wget", "-qO-", "http://second-name/hostname")
+        assert got.strip() == c.out("inspect", "-f", "{{.Config.Hostname}}", "multi").strip()
+        networks = json.loads(c.out("inspect", "-f", "{{json .NetworkSettings.Networks}}", "multi"))
+        assert set(networks) == {"bridge", "extra"} and networks["extra"]["IPAddress"].startswith("172.18.")
+        assert c.run("network", "rm", "extra").returncode == 125  # in use
+        c.out("network", "disconnect", "extra", "multi")
+        assert "eth1" not in c.out("exec", "multi", "ip", "-o", "link")
+        done = c.run("network", "disconnect", "extra", "multi")
+        assert done.stderr == "pysh: contain network: container multi is not connected to network extra\n"
+    finally:
+        c.run("rm", "-f", "multi")
+        c.run("network", "rm", "extra")
+
+
+FAKE_UPSTREAM = r"""
+import socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 53))
+print("ready", flush=True)
+while True:
+    query, peer = s.recvfrom(512)
+    end = query.index(b"\0", 12) + 5                  # the question: name, type, class
+    is_a = query[end - 4:end - 2] == b"\0\1"
+    answer = struct.pack("!HHHIH", 0xC00C, 1, 1, 60, 4) + bytes([203, 0, 113, 7]) if is_a else b""
+    header = query[:2] + b"\x81\x80" + struct.pack("!HHHH", 1, 1 if is_a else 0, 0, 0)
+    s.sendto(header + query[12:end] + answer, peer)
+"""
+
+
+def test_names_the_network_does_not_know_go_to_the_hosts_resolver(root_contain, lan, open_tmp):
+    """The host's resolver is a fake one in the "internet" namespace, named by a resolv.conf bound
+    over /etc/resolv.conf in a mount namespace of that `contain run` (the DNS server it starts inherits it)."""
+    c = root_contain
+    upstream = lan.in_internet(sys.executable, "-c", FAKE_UPSTREAM, stdout=subprocess.PIPE, text=True)
+    (open_tmp / "resolv.conf").write_text(f"nameserver {INTERNET_ADDRESS}\n")
+    c.out("network", "create", "outside")
+    try:
+        assert upstream.stdout.readline().strip() == "ready"
+        script = (f"mount --bind {open_tmp}/resolv.conf /etc/resolv.conf && "
+                  f"exec {' '.join(c.argv('run', '--rm', '--network', 'outside', 'busybox', 'nslookup', 'example.test'))}")
+        done = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script], env=c.env,
+                              capture_output=True, text=True, timeout=60)
+        assert "203.0.113.7" in done.stdout, done.stdout + done.stderr
+    finally:
+        upstream.kill()
+        upstream.wait()
+        c.run("network", "rm", "outside")

@@ -1,0 +1,105 @@
+"""The same `run` flags through contain and through a real Docker engine: the PORTS column of
+`ps`, `port`'s output and `inspect`'s network fields must have Docker's shape.
+
+Docker is the shared peer of /work/shared/reference/scripts/docker-peer.sh (its own network
+namespace; started if it is not running, never stopped); our side runs in the test's own
+namespace (conftest.py). Differences we keep on purpose: Docker also publishes each port on
+[::] (we bind IPv4 only), so its [::] entries are left out of the comparison; host port
+numbers picked by the kernel differ and are replaced by EPHEMERAL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+PEER = "/work/shared/reference/scripts/docker-peer.sh"
+IMAGE = "network-busybox"
+FLAGS = ["-p", "8080:80", "-p", "127.0.0.1::81", "-p", "9000-9001:90-91", "-p", "5300:53/udp", "--expose", "99"]
+
+
+def _docker(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    done = subprocess.run(["docker", *args], env={**os.environ, "DOCKER_HOST": "unix:///run/docker-peer.sock"},
+                          capture_output=True, text=True, timeout=120)
+    if check and done.returncode:
+        raise AssertionError(f"docker {' '.join(args)}: {done.stderr}")
+    return done
+
+
+@pytest.fixture(scope="module")
+def docker(root_home):
+    if not os.path.exists(PEER):
+        pytest.skip(f"no Docker peer script at {PEER}")
+    started = subprocess.run([PEER, "start"], capture_output=True, text=True, timeout=600)
+    if started.returncode or not shutil.which("docker"):
+        pytest.skip(f"the Docker peer cannot start: {started.stderr.strip()[-200:]}")
+    if _docker("image", "inspect", IMAGE, check=False).returncode:
+        binary = next((root_home.home / "images").rglob("bin/busybox"))
+        subprocess.run([PEER, "load-rootfs", str(binary.parents[1]), IMAGE], check=True, capture_output=True)
+    return _docker
+
+
+def _without_ipv6(lines: list[str]) -> list[str]:
+    return [line for line in lines if "[::]" not in line and ":::" not in line]
+
+
+def _ephemeral(text: str, port: str) -> str:
+    return re.sub(rf"\b{port}\b", "EPHEMERAL", text)
+
+
+def _shape(value):
+    """Keys and the kinds of values, not the values (ids, addresses and times differ)."""
+    if isinstance(value, dict):
+        return {key: _shape(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_shape(item) for item in value[:1]]
+    return type(value).__name__
+
+
+def test_ps_port_and_inspect_have_dockers_shape(root_contain, docker):
+    docker("rm", "-f", "network-web", check=False)
+    docker("run", "-d", "--name", "network-web", *FLAGS, IMAGE, "httpd", "-f", "-p", "80")
+    root_contain.out("run", "-d", "--name", "network-web", *FLAGS, "busybox", "httpd", "-f", "-p", "80")
+    try:
+        theirs = {"port": docker("port", "network-web").stdout.splitlines(),
+                  "ps": docker("ps", "--filter", "name=network-web", "--format", "{{.Ports}}").stdout.strip(),
+                  "inspect": json.loads(docker("inspect", "network-web").stdout)[0]}
+        ours = {"port": root_contain.out("port", "network-web").splitlines(),
+                "ps": [line for line in root_contain.out("ps", "--no-trunc").splitlines()
+                       if line.endswith("network-web")][0],
+                "inspect": json.loads(root_contain.out("inspect", "network-web"))[0]}
+        their_81 = theirs["inspect"]["NetworkSettings"]["Ports"]["81/tcp"][0]["HostPort"]
+        our_81 = ours["inspect"]["NetworkSettings"]["Ports"]["81/tcp"][0]["HostPort"]
+
+        assert [_ephemeral(line, our_81) for line in ours["port"]] == \
+            [_ephemeral(line, their_81) for line in _without_ipv6(theirs["port"])]
+        their_ps = ", ".join(_without_ipv6(theirs["ps"].split(", ")))
+        assert _ephemeral(their_ps, their_81) in _ephemeral(ours["ps"], our_81)
+        assert docker("port", "network-web", "80").stdout.splitlines()[0] == root_contain.out("port", "network-web", "80").strip()
+        missing = docker("port", "network-web", "99", check=False)
+        ours_missing = root_contain.run("port", "network-web", "99")
+        assert (ours_missing.returncode, ours_missing.stderr.strip()) == \
+            (missing.returncode, "pysh: contain port: " + missing.stderr.strip().removeprefix("Error: "))
+
+        their_settings, our_settings = theirs["inspect"]["NetworkSettings"], ours["inspect"]["NetworkSettings"]
+        assert set(our_settings) >= set(their_settings)
+        assert _shape(our_settings["Networks"]["bridge"]) == _shape(their_settings["Networks"]["bridge"]) | {
+            "DNSNames": "NoneType", "Aliases": "NoneType"}
+        for key in ("Gateway", "IPAddress", "IPPrefixLen", "MacAddress"):
+            assert our_settings[key] == our_settings["Networks"]["bridge"][key]
+            assert type(our_settings[key]) is type(their_settings[key])
+        assert our_settings["MacAddress"][:6] == their_settings["MacAddress"][:6] == "02:42:"
+        their_ports = {key: [b for b in value if b["HostIp"] != "::"] if value else value
+                       for key, value in their_settings["Ports"].items()}
+        assert {k: v for k, v in our_settings["Ports"].items() if k != "81/tcp"} == \
+            {k: v for k, v in their_ports.items() if k != "81/tcp"}
+        assert ours["inspect"]["HostConfig"]["PortBindings"] == theirs["inspect"]["HostConfig"]["PortBindings"]
+        assert ours["inspect"]["Config"]["ExposedPorts"] == theirs["inspect"]["Config"]["ExposedPorts"]
+    finally:
+        docker("rm", "-f", "network-web", check=False)
+        root_contain.run("rm", "-f", "network-web")
