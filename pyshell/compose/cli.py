@@ -63,6 +63,12 @@ def main(argv: list[str]) -> int:
         return error.status
     except BrokenPipeError:
         return 1
+    except Exception as error:  # noqa: BLE001 - a bug: one line unless PYSH_DEBUG asks for the traceback
+        if os.environ.get("PYSH_DEBUG"):
+            raise
+        _flush()
+        sys.stderr.write(f"compose: internal error: {type(error).__name__}: {error} (PYSH_DEBUG=1 shows where)\n")
+        return 1
 
 
 def _main(argv: list[str]) -> int:

@@ -73,17 +73,6 @@ def image_name(project, service_name: str) -> str:
     return service.get("image") or f"{project.name}-{service_name}"
 
 
-def network_mode(service: dict) -> str:
-    """contain's network for the service. contain has no user networks yet: a service on
-    compose networks runs with none (see the README's gaps)."""
-    mode = service.get("network_mode")
-    if mode in ("host", "none"):
-        return mode
-    if mode:
-        raise ComposeError(f"network_mode {mode} is not supported by pysh compose yet")
-    return "none"
-
-
 class Engine:
     def __init__(self, project, progress, home=None):
         self.project = project
@@ -198,22 +187,70 @@ class Engine:
                          oneoff: bool = False, overrides: dict | None = None):
         service = self.project.services[name]
         labels = specs.compose_labels(self.project, name, number, config_hash, image_id, oneoff)
-        fields = specs.spec_fields(self.api, self.project, name, container, network_mode(service), self.home)
+        fields = specs.spec_fields(self.api, self.project, name, container, self.home)
         fields.update(overrides or {})
         try:
-            spec = self.api.default_spec(image_name(self.project, name), home=self.home, **fields)
+            spec = self.api.default_spec(image_name(self.project, name), home=self.home, check=False, **fields)
             spec = specs.finish_spec(spec, service, labels)
-            spec = spec.replace(healthcheck=specs.healthcheck(self.api, service, spec.healthcheck))
+            spec = spec.replace(healthcheck=specs.healthcheck(self.api, service, spec.healthcheck),
+                                **self.api.network_fields(specs.network_flags(self.project, name, self._names_of),
+                                                          spec.exposed))
+            self.api.validate(spec)
             with self.create_lock:
                 return self.api.create(spec, home=self.home)
         except self.api.ContainerError as error:
             raise ComposeError(f"container {container}: {error.message}", status=1) from None
 
-    def start_container(self, container: str) -> None:
+    def _names_of(self, service_name: str) -> list[str]:
+        return [info.name for info in self.containers(all=True, services=(service_name,))]
+
+    def start_container(self, container: str, service_name: str | None = None) -> None:
         try:
             self.api.start(container, home=self.home)
+            service = self.project.services.get(service_name) if service_name else None
+            for key in specs.service_networks(service)[1:] if service and "networks" in service else ():
+                settings = service["networks"][key] or {}  # the first one came with the container
+                self.api.connect_network(self.project.model["networks"][key]["name"], container,
+                                         aliases=(service_name, *settings.get("aliases", ())),
+                                         ip=settings.get("ipv4_address", ""), home=self.home)
         except self.api.ContainerError as error:
             raise ComposeError(f"container {container}: {error.message}", status=1) from None
+
+    # ------------------------------------------------------------ networks
+
+    def ensure_networks(self, names) -> None:
+        """Create the project's networks the services use (labelled, so `down` finds them)."""
+        used = sorted({key for name in names for key in self.project.services[name].get("networks", {})})
+        for key in used:
+            declared = self.project.model["networks"][key]
+            try:
+                self.api.find_network(declared["name"], home=self.home)
+                continue
+            except self.api.ContainerError:
+                if declared.get("external"):
+                    raise ComposeError(f'network {declared["name"]} declared as external, but could not be found')
+            ipam = (declared.get("ipam") or {}).get("config") or [{}]
+            self.progress.event("Network", declared["name"], "Creating")
+            try:
+                self.api.create_network(declared["name"], subnet=ipam[0].get("subnet", ""),
+                                        gateway=ipam[0].get("gateway", ""), internal=bool(declared.get("internal")),
+                                        labels={plan.PROJECT_LABEL: self.project.name, plan.NETWORK_LABEL: key,
+                                                **declared.get("labels", {})}, home=self.home)
+            except self.api.ContainerError as error:
+                raise ComposeError(f'network {declared["name"]}: {error.message}') from None
+            self.progress.event("Network", declared["name"], "Created")
+
+    def remove_networks(self) -> None:
+        for network in self.api.networks(home=self.home):
+            labels = network.labels or {}
+            if labels.get(plan.PROJECT_LABEL) == self.project.name:
+                self.progress.event("Network", network.name, "Removing")
+                try:
+                    self.api.remove_network(network.name, home=self.home)
+                except self.api.ContainerError as error:
+                    self.progress.message(f"WARN[0000] network {network.name}: {error.message}")
+                    continue
+                self.progress.event("Network", network.name, "Removed")
 
     def stop_container(self, container: str, service_name: str | None, timeout: float | None) -> None:
         service = self.project.services.get(service_name, {}) if service_name else {}
@@ -239,6 +276,7 @@ class Engine:
                 f"WARN[0000] Found orphan containers ({orphans}) for this project. If you removed or "
                 "renamed this service in your compose file, you can run this command with the "
                 "--remove-orphans flag to clean it up.")
+        self.ensure_networks(order)
         self.ensure_volumes(order)
         actions = plan.plan_up(self.project.name, services, hashes, observed, order, options.scale,
                                options.force_recreate, options.no_recreate)
@@ -291,7 +329,7 @@ class Engine:
             event("Container", action.name, "Recreated" if action.kind == "recreate" else "Created")
         if not options.no_start:
             event("Container", action.name, "Starting")
-            self.start_container(action.name)
+            self.start_container(action.name, action.service)
             event("Container", action.name, "Started")
 
     def _walk(self, order: list[str], work, wait_conditions: bool = True) -> None:
@@ -492,6 +530,7 @@ class Engine:
             else:
                 self.progress.message(f"WARN[0000] Found orphan containers ({[o.name for o in orphans]}) "
                                       "for this project. Use --remove-orphans to remove them.")
+        self.remove_networks()
         if volumes:
             existing = {volume.name for volume in self.api.volumes(home=self.home)}
             for key, declared in self.project.model.get("volumes", {}).items():
@@ -566,7 +605,7 @@ class Engine:
                 "Service": info.labels.get(plan.SERVICE_LABEL, ""), "State": info.state,
                 "Health": health, "ExitCode": info.exit_code or 0,
                 "RunningFor": _ago(info.created, now), "Status": _status(info, health, now),
-                "Ports": "", "CreatedAt": info.created,
+                "Ports": self.api.ports_column(info), "CreatedAt": info.created,
             })
         return sorted(rows, key=lambda row: row["Name"])
 
@@ -634,7 +673,7 @@ class Engine:
         for info in found:
             if info.state != "running":
                 self.progress.event("Container", info.name, "Starting")
-                self.start_container(info.name)
+                self.start_container(info.name, info.labels.get(plan.SERVICE_LABEL))
                 self.progress.event("Container", info.name, "Started")
         return 0
 
@@ -650,7 +689,7 @@ class Engine:
         self.stop(names, timeout)
         for info in self._service_containers(names):
             self.progress.event("Container", info.name, "Restarting")
-            self.start_container(info.name)
+            self.start_container(info.name, info.labels.get(plan.SERVICE_LABEL))
             self.progress.event("Container", info.name, "Started")
         return 0
 
@@ -759,14 +798,20 @@ class Engine:
         service["environment"] = env
         labels = specs.compose_labels(self.project, name, 1, "", image_ids[name], oneoff=True)
         labels.update(dict(item.partition("=")[::2] for item in options.labels))
-        fields = specs.spec_fields(self.api, self.project, name, container, network_mode(service), self.home)
+        fields = specs.spec_fields(self.api, self.project, name, container, self.home)
         fields.pop("restart", None)
         fields.update(overrides)
         extra = [self.api.mount_from_text(text, home=self.home) for text in options.volumes]
         fields["mounts"] = tuple(fields["mounts"]) + tuple(extra)
         try:
-            spec = self.api.default_spec(image_name(self.project, name), home=self.home, **fields)
+            self.ensure_networks([name])
+            spec = self.api.default_spec(image_name(self.project, name), home=self.home, check=False, **fields)
             spec = specs.finish_spec(spec, service, labels)
+            # a one-off container publishes the service's ports only with --service-ports (docker compose)
+            flags = specs.network_flags(self.project, name, self._names_of, publish=options.service_ports)
+            flags["publish"] = list(flags.get("publish", ())) + list(options.publish)
+            spec = spec.replace(**self.api.network_fields(flags, spec.exposed))
+            self.api.validate(spec)
             if options.detach:
                 info = self.api.create(spec, home=self.home)
                 self.api.start(info.id, home=self.home)
@@ -777,10 +822,17 @@ class Engine:
             raise ComposeError(error.message, status=error.status) from None
 
     def port(self, name, private, protocol="tcp", index=1) -> str:
-        for port in self.project.services[name].get("ports", ()):
-            if str(port["target"]) == str(private) and port["protocol"] == protocol:
-                return f'{port.get("host_ip", "0.0.0.0")}:{port.get("published", "")}'
-        raise ComposeError(f"no port {private}/{protocol} for service {name}")
+        containers = [info for info in self.containers(all=False, services=(name,))
+                      if info.labels.get(plan.NUMBER_LABEL) == str(index)]
+        if not containers:
+            raise ComposeError(f'service "{name}" is not running')
+        try:
+            found = self.api.port(containers[0].name, f"{private}/{protocol}", home=self.home)
+        except self.api.ContainerError as error:
+            raise ComposeError(error.message) from None
+        if not found:
+            raise ComposeError(f"no port {private}/{protocol} published for service {name}")
+        return found[0]
 
 
 def list_projects(all: bool = False, home=None) -> list[dict]:
