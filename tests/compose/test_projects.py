@@ -378,3 +378,65 @@ def test_user_networks_with_aliases_are_per_network(compose):
     assert compose.run("exec", "-T", "web", "ping", "-c1", "-W1", "database").returncode != 0  # not on back
     done = compose.ok("down")
     assert "proj_front  Removed" in done.stderr and "proj_back  Removed" in done.stderr
+
+
+def test_service_keys_reach_the_container(compose):
+    compose.write("""\
+        services:
+          keys:
+            image: busybox
+            network_mode: none
+            user: "65534:65534"
+            working_dir: /etc
+            hostname: keyhost
+            read_only: true
+            tmpfs: [/scratch]
+            cap_drop: [ALL]
+            labels: {course.key: value}
+            mem_limit: 64m
+            pids_limit: 50
+            entrypoint: ["sh", "-c"]
+            command: ['echo "user=$$(id -u) pwd=$$(pwd) host=$$(hostname)"; cat /run/secrets/token /etc/app.conf;
+                       touch /scratch/ok && echo tmpfs-ok; touch /not-here 2>/dev/null || echo read-only-ok;
+                       grep CapEff /proc/self/status']
+            secrets: [token]
+            configs: [{source: app, target: /etc/app.conf}]
+        secrets:
+          token: {file: ./token.txt}
+        configs:
+          app: {file: ./app.conf}
+        """)
+    compose.write("s3cret\n", "token.txt")
+    compose.write("setting=1\n", "app.conf")
+    done = compose.run("up", "--no-log-prefix")
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert "user=65534 pwd=/etc host=keyhost" in out
+    assert "s3cret\nsetting=1\n" in out
+    assert "tmpfs-ok" in out and "read-only-ok" in out
+    assert "CapEff:\t0000000000000000" in out
+    from pyshell.contain import api
+    os.environ["PYSH_HOME"] = compose.env["PYSH_HOME"]
+    info = api.get("proj-keys-1")
+    assert info.labels["course.key"] == "value"
+    assert info.spec.memory == 64 * 1024 * 1024 and info.spec.pids_limit == 50
+
+
+def test_named_volumes_outlive_down_unless_v(compose):
+    compose.write("""\
+        services:
+          writer:
+            image: busybox
+            network_mode: none
+            command: sh -c 'cat /data/count 2>/dev/null || echo none; echo kept > /data/count'
+            volumes: [data:/data]
+        volumes:
+          data:
+        """)
+    first = compose.ok("up", "--no-log-prefix")
+    assert "none" in first.stdout and ' ✔ Volume "proj_data"  Created' in first.stderr
+    compose.ok("down")
+    assert "kept" in compose.ok("up", "--no-log-prefix").stdout
+    done = compose.ok("down", "-v")
+    assert "Volume proj_data  Removed" in done.stderr
+    assert "none" in compose.ok("up", "--no-log-prefix").stdout
