@@ -440,3 +440,29 @@ def test_named_volumes_outlive_down_unless_v(compose):
     done = compose.ok("down", "-v")
     assert "Volume proj_data  Removed" in done.stderr
     assert "none" in compose.ok("up", "--no-log-prefix").stdout
+
+
+def test_a_second_ctrl_c_kills(compose):
+    pexpect = pytest.importorskip("pexpect")
+    compose.write("""\
+        services:
+          stubborn:
+            image: busybox
+            command: sh -c 'trap "" TERM; echo ignoring; while :; do sleep 0.1; done'
+            network_mode: none
+            stop_grace_period: 60s
+        """)
+    child = pexpect.spawn(compose.argv("up")[0], compose.argv("up")[1:], cwd=str(compose.directory),
+                          env=compose.env, timeout=30, encoding="utf-8")
+    child.expect("ignoring")
+    time.sleep(0.3)
+    child.sendintr()
+    child.expect("Gracefully stopping")
+    child.expect("proj-stubborn-1  Stopping")
+    time.sleep(0.5)
+    child.sendintr()  # no waiting out the 60 s grace period
+    child.expect("proj-stubborn-1  Killed")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert ps(compose, "-a")["proj-stubborn-1"]["State"] == "exited"
