@@ -18,7 +18,7 @@ import os
 import sys
 
 USAGE = """\
-usage: pysh [--norc] [-euxfnvCa] [-o option] [-c 'commands' [arg0 [args...]] | file [args...]]
+usage: pysh [--norc] [--login] [-euxfnvCails] [-o option] [-O shopt] [--] [-c 'commands' [arg0 [args...]] | file [args...]]
        pysh --version | --help
 Options are those of `set` (help set). With no file and no -c, commands are read from
 standard input; on a terminal, pysh is interactive. PYSH_DEBUG=1 shows Python tracebacks.
@@ -36,31 +36,40 @@ class _Invocation:
         self.interactive = False
         self.parse_only = False
         self.norc = False          # --norc: the REPL does not read ~/.pyshrc
-        self.norc = False  # --norc: the REPL skips ~/.pyshrc
+        self.shopts: list[tuple[str, bool]] = []  # -O NAME / +O NAME, and -l (login_shell)
+
+
+_LONG_OPTIONS = {"--norc": "norc", "--login": "login", "--noprofile": None, "--posix": "posix",
+                 "--noediting": None}
 
 
 def _parse_argv(argv: list[str]) -> _Invocation:
+    """bash's command line: single-letter options (``-`` on, ``+`` off), ``-o NAME``,
+    ``-O NAME`` (shopt), a few long options; ``--`` or ``-`` ends them."""
     from pyshell.errors import PyshError
-    from pyshell.runtime.shell import OPTION_LETTERS, Options
+    from pyshell.runtime.shell import OPTION_LETTERS, SHOPT_DEFAULTS, Options
 
     letters = Options()
     invocation = _Invocation()
     wants_command = False
+    read_stdin = False
     index = 0
     while index < len(argv):
         arg = argv[index]
-        if arg == "--":
+        if arg in ("--", "-"):
             index += 1
             break
-        if arg == "--norc":
-            invocation.norc = True
+        if arg in _LONG_OPTIONS:
+            what = _LONG_OPTIONS[arg]
+            if what == "norc":
+                invocation.norc = True
+            elif what == "login":
+                invocation.shopts.append(("login_shell", True))
+            elif what == "posix":
+                invocation.options.append(("posix", True))
             index += 1
             continue
-        if arg == "--norc":
-            invocation.norc = True
-            index += 1
-            continue
-        if arg in ("-", "+") or arg[:1] not in ("-", "+") or len(arg) < 2:
+        if arg == "+" or arg[:1] not in ("-", "+") or len(arg) < 2:
             break
         if arg.startswith("--"):  # long options are only those above (and --help, --version)
             raise PyshError(f"{arg}: invalid option\n{USAGE.rstrip()}", status=2)
@@ -72,14 +81,18 @@ def _parse_argv(argv: list[str]) -> _Invocation:
             elif letter == "i":
                 invocation.interactive = True
             elif letter == "s":
-                pass
+                read_stdin = True
+            elif letter == "l":
+                invocation.shopts.append(("login_shell", True))
             elif letter == "n":
                 invocation.parse_only = True
-            elif letter == "o":
-                if index == len(argv) or argv[index] not in OPTION_LETTERS:
+            elif letter in "oO":
+                table = OPTION_LETTERS if letter == "o" else SHOPT_DEFAULTS
+                if index == len(argv) or argv[index] not in table:
                     name = argv[index] if index < len(argv) else ""
-                    raise PyshError(f"{name or '-o'}: invalid option name", status=2)
-                invocation.options.append((argv[index], on))
+                    what = "option" if letter == "o" else "shell option"
+                    raise PyshError(f"{name or '-' + letter}: invalid {what} name", status=2)
+                (invocation.options if letter == "o" else invocation.shopts).append((argv[index], on))
                 index += 1
             else:
                 name = letters.by_letter(letter)
@@ -91,6 +104,8 @@ def _parse_argv(argv: list[str]) -> _Invocation:
         if not rest:
             raise PyshError("-c: option requires an argument", status=2)
         invocation.command, invocation.args = rest[0], rest[1:]
+    elif read_stdin:
+        invocation.args = rest       # -s: commands from stdin, the words are $1 $2...
     elif rest:
         invocation.file, invocation.args = rest[0], rest[1:]
     return invocation
@@ -144,6 +159,8 @@ def _make_shell(invocation: _Invocation):
         shell.flag_letters = "s"
     for name, on in invocation.options:
         shell.options.set(name, on)
+    for name, on in invocation.shopts:
+        (shell.shopts.add if on else shell.shopts.discard)(name)
     if invocation.parse_only:
         shell.options.noexec = True
     return shell

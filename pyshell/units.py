@@ -17,8 +17,9 @@ SIZE_UNITS = {"": 1, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 <<
 DURATION_UNITS = {"ns": 1, "us": 1_000, "µs": 1_000, "ms": 1_000_000, "s": 10 ** 9, "m": 60 * 10 ** 9,
                   "h": 3600 * 10 ** 9}
 
-_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?", re.IGNORECASE)
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
+# Patterns as text: re compiles (and caches) them at the first parse, not at every import.
+_SIZE = r"(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?"
+_DURATION_PART = r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)"
 
 
 class UnitError(ContainerError, VmError):
@@ -27,7 +28,7 @@ class UnitError(ContainerError, VmError):
 
 def parse_size(text: str) -> int:
     """Bytes in `512m`, `5G`, `2GiB`, `64kb`, `1.5g`, `4096`."""
-    match = _SIZE.fullmatch(text.strip())
+    match = re.fullmatch(_SIZE, text.strip(), re.IGNORECASE)
     if match:
         number, unit, suffix = match.group(1), match.group(2).lower(), (match.group(3) or "").lower()
         if not unit and ("." in number or suffix == "ib"):
@@ -39,7 +40,7 @@ def parse_size(text: str) -> int:
 
 def parse_duration(text: str) -> int:
     """Nanoseconds in a Go duration: `30s`, `1m30s`, `500ms`, `1.5h`."""
-    parts = _DURATION_PART.findall(text)
+    parts = re.findall(_DURATION_PART, text)
     if not parts or "".join(number + unit for number, unit in parts) != text:
         raise UnitError(f"invalid duration {text!r}: want a number with h, m, s or ms (e.g. 1m30s)")
     nanoseconds = int(sum(float(number) * DURATION_UNITS[unit] for number, unit in parts))

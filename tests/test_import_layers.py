@@ -195,3 +195,34 @@ def test_the_checks_can_fail():
     assert not layer_violation("pyshell.compose.plan", "pyshell.contain.api")
     assert not layer_violation("pyshell.builtins.core", "pyshell.contain.cli")
     assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [{"a", "b", "c"}]
+
+
+def private_uses(path: Path, name: str, modules: dict[str, Path]) -> list[str]:
+    """`from pyshell.x import _name`, and `module._name` on an imported pyshell module: a private
+    name used outside its module (make it public, or keep the caller inside)."""
+    tree = ast.parse(path.read_text(), str(path))
+    found, aliases = [], {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("pyshell"):
+            for alias in node.names:
+                target = f"{node.module}.{alias.name}"
+                if target in modules:
+                    aliases[alias.asname or alias.name] = target
+                elif alias.name.startswith("_") and not alias.name.startswith("__"):
+                    found.append(f"{name}: from {node.module} import {alias.name}")
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("pyshell") and alias.asname:
+                    aliases[alias.asname] = alias.name
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases
+                and node.attr.startswith("_") and not node.attr.startswith("__")):
+            found.append(f"{name}: {aliases[node.value.id]}.{node.attr}")
+    return found
+
+
+def test_no_private_names_across_modules():
+    modules = all_modules()
+    used = [use for name, path in modules.items() if name.startswith(("pyshell.contain", "pyshell.vm", "pyshell.compose"))
+            for use in private_uses(path, name, modules)]
+    assert used == []

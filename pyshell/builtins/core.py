@@ -369,12 +369,20 @@ def set_(shell, argv):
             _set_option(shell, name, turn_on)
             index += 2
             continue
+        index += 1
         for letter in arg[1:]:
+            if letter == "o":   # -eo pipefail: the option name is the next argument
+                if index == len(args):
+                    raise PyshError(f"set: {arg[0]}o: option requires an argument", status=2)
+                if args[index] not in OPTION_LETTERS:
+                    raise PyshError(f"set: {args[index]}: invalid option name", status=2)
+                _set_option(shell, args[index], turn_on)
+                index += 1
+                continue
             name = shell.options.by_letter(letter)
             if name is None:
                 raise PyshError(f"set: {arg[0]}{letter}: invalid option", status=2)
             _set_option(shell, name, turn_on)
-        index += 1
     return 0
 
 

@@ -72,10 +72,10 @@ def _home(home) -> Path:
 
 
 def _info(container) -> ContainerInfo:
-    from pyshell.contain.runtime import lifecycle, state
+    from pyshell.contain.runtime import state
 
     status = container.status
-    if status == state.State.EXITED and lifecycle.restart_pending(container):
+    if status == state.State.EXITED and state.restart_pending(container):
         status = state.State.RESTARTING
     spec = container.spec
     health = ""
@@ -251,11 +251,20 @@ def inspect(name_or_id: str, home=None) -> dict:
 
 
 def exec(name_or_id: str, argv, env=(), user: str = "", workdir: str = "", tty: bool = False,
-         interactive: bool = False, detach: bool = False, home=None) -> int:
-    """A new process in a running container; its exit status (0 at once with ``detach``)."""
+         interactive: bool = False, detach: bool = False, home=None, explain: bool = False) -> int:
+    """A new process in a running container; its exit status (0 at once with ``detach``).
+    ``explain``: each step (setns into each namespace...) is told on stderr as it happens."""
     from pyshell.contain.runtime import lifecycle
 
     container = _find(name_or_id, _home(home))
+    if explain:
+        from pyshell.contain.runtime.explain import reporting
+
+        with reporting(container.spec.name, "exec") as told:
+            status = lifecycle.exec_in(container, list(argv), list(env), user, workdir, tty, interactive,
+                                       detach=detach)
+            told.finished(status, detach, executed=not detach)
+            return status
     return lifecycle.exec_in(container, list(argv), list(env), user, workdir, tty, interactive, detach=detach)
 
 
@@ -600,8 +609,7 @@ def networks(home=None) -> list[NetworkInfo]:
 
     home = _home(home)
     found = [NetworkInfo("host".ljust(12, "0"), "host", "host"), NetworkInfo("none".ljust(12, "0"), "none", "null")]
-    if os.geteuid() == 0:
-        found.append(_network_info(store.default_network()))
+    found.append(_network_info(store.default_network(plan=False)))
     found += [_network_info(network) for network in store.user_networks(home)]
     return sorted(found, key=lambda info: info.name)
 

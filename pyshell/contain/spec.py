@@ -39,6 +39,14 @@ class Mount(Record):
     options: str = ""  # tmpfs options such as "size=64m"
     volume_name: str = ""
 
+    @property
+    def anonymous(self) -> bool:
+        """An anonymous volume (`-v /path`): `run --rm` and `rm -v` remove it with the container."""
+        return self.kind == "volume" and self.volume_name.startswith(ANONYMOUS_VOLUME_PREFIX)
+
+
+ANONYMOUS_VOLUME_PREFIX = "anonymous-"  # + 32 hex digits (runtime/volumes.py names them)
+
 
 class Device(Record):
     """One --device HOST[:CTR][:rwm]: the host's node, bound at ``target``, and its numbers."""

@@ -39,6 +39,8 @@ def seccomp_setting(values: list[str]) -> str:
             text = Path(argument).read_text()
         except OSError as error:
             raise ContainerError(f"opening seccomp profile ({argument}) failed: {error.strerror}", 125) from None
+        except UnicodeDecodeError:
+            raise ContainerError(f"seccomp profile {argument}: not JSON (not even text)", 125) from None
         try:
             seccomp.read_profile(text, f"profile {argument}")
         except ContainerError as error:

@@ -21,7 +21,7 @@ Evaluator = Callable[[object], int]
 
 _TOKEN_PATTERN = (r"""
     \s*(?:
-      (?P<number> 0[xX][0-9a-fA-F]+ | [0-9]+\#[0-9a-zA-Z@_]+ | [0-9]+ )
+      (?P<number> 0[xX][0-9a-fA-F]* | [0-9]+\#[0-9a-zA-Z@_]+ | [0-9]+ )
     | (?P<subscripted> [A-Za-z_][A-Za-z0-9_]*\[ )
     | (?P<name>   [A-Za-z_][A-Za-z0-9_]* )
     | (?P<op>     <<= | >>= | \*\* | \+\+ | -- | << | >> | <= | >= | == | != | && | \|\|
@@ -47,7 +47,7 @@ def parse_number(text: str) -> int:
             base, digits = text.split("#", 1)
             return _digits_in_base(digits, int(base))
         if text[:2] in ("0x", "0X"):
-            return int(text[2:], 16)
+            return int(text[2:], 16) if len(text) > 2 else 0   # bash: a bare 0x is 0
         if len(text) > 1 and text[0] == "0":
             return int(text, 8)
         return int(text)

@@ -361,6 +361,13 @@ class _Builder:
                   "the errno goes back to the shell through the exec-error pipe; the child exits", "exec")
         self.step(actor, f"waitpid() → {event['child']}", "reaped at once; the shell says why", "wait")
 
+    def on_function(self, actor: int, event: dict) -> None:
+        self.step(actor, f"calls function {event['name']}", "its body runs here, no fork", "builtin")
+
+    def on_not_found(self, actor: int, event: dict) -> None:
+        self.step(actor, f"{event['name']}: not found on $PATH → status 127",
+                  "the shell searched $PATH first: no fork, no execve", "wait")
+
     def on_wait(self, actor: int, event: dict) -> None:
         child = self.made.processes.get(event["child"])
         if child is not None:

@@ -64,6 +64,8 @@ class _Planner:
         self.next_pid = PLACEHOLDER_SHELL + 1
         self.next_inode = 1
         self.job_control = shell.jobs.terminal is not None
+        self.functions = dict(shell.functions)  # and those the line defines, as it goes
+        self.calling: list[str] = []            # functions being drawn (a recursive one once)
 
     def step(self, actor: int, text: str, why: str = "", kind: str = "call") -> None:
         self.x.steps.append(Step(actor, text, why, kind))
@@ -234,8 +236,8 @@ class _Planner:
             self.script(child.pid, node.body)
             self.close(actor, opened)
             self.wait(actor, [child.pid])
-        elif kind is ast.FunctionDef:
-            self.step(actor, f"defines function {node.name}", "nothing runs yet", "builtin")
+        elif kind is ast.FunctionDef:  # no system call: the shell only remembers the body
+            self.functions[node.name] = node
         else:
             redirects = getattr(node, "redirects", ())
             self.in_shell(actor, redirects, lambda: self.compound(actor, node))
@@ -263,7 +265,7 @@ class _Planner:
     def _is_program(self, name: str) -> bool:
         from pyshell.builtins import is_builtin
 
-        return not is_builtin(name) and name not in self.shell.functions
+        return not is_builtin(name) and name not in self.functions
 
     def simple(self, actor: int, node: ast.SimpleCommand, moves=()) -> None:
         argv = [format(word) for word in node.words]
@@ -279,20 +281,35 @@ class _Planner:
                 self.builtin(actor, argv)
                 self.close(actor, opened)
                 return
-            self.in_shell(actor, node.redirects, lambda: self.builtin(actor, argv))
+            if argv[0] in self.functions:
+                self.in_shell(actor, node.redirects, lambda: self.call(actor, argv[0]))
+            else:
+                self.in_shell(actor, node.redirects, lambda: self.builtin(actor, argv))
             return
-        extra, opened = self.redirect_moves(actor, node.redirects)
         path = self._find(argv[0])
+        if path is None:
+            self.step(actor, f"{argv[0]}: not found on $PATH → status 127",
+                      "the shell searched $PATH first: no fork, no execve", "wait")
+            return None
+        extra, opened = self.redirect_moves(actor, node.redirects)
         child = self.fork(actor, list(moves) + extra, argv, path)
         self.close(actor, opened)
         if not moves:
             self.wait(actor, [child.pid])
         return child.pid
 
-    def _find(self, name: str) -> str:
+    def _find(self, name: str) -> str | None:
         if "/" in name:
             return name
-        return self.shell.command_cache.find(name, self.shell.vars.get("PATH")) or name
+        return self.shell.command_cache.find(name, self.shell.vars.get("PATH"))
+
+    def call(self, actor: int, name: str) -> None:
+        """A function runs in the process that calls it: its body, drawn once."""
+        self.step(actor, f"calls function {name}", "its body runs here, no fork", "builtin")
+        if name not in self.calling:
+            self.calling.append(name)
+            self.command(actor, self.functions[name].body)
+            self.calling.pop()
 
     def builtin(self, actor: int, argv) -> None:
         where = "the shell" if actor == PLACEHOLDER_SHELL else f"subshell {actor}"

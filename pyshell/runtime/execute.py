@@ -93,6 +93,7 @@ def run_simple(shell, command: SimpleCommand) -> int:
         return _expansion_failed(shell, error)
     if not argv:
         status = _assignments_only(shell, command)
+        shell.vars["_"] = ""   # as bash: an assignment alone leaves $_ empty
     else:
         status = run_argv(shell, argv, command.assigns, command.redirects)
         shell.vars["_"] = argv[-1]   # $_: the last argument of the last command
@@ -238,17 +239,22 @@ def _assignment_failed(shell, error: PyshError) -> int:
     return 1
 
 
-def _with_redirects(shell, redirects, run, fatal: bool = False) -> int:
-    """Run ``run()`` in the shell with ``redirects`` applied, then put every fd back."""
+def _with_redirects(shell, redirects, run, fatal: bool = False, errexit: bool = False) -> int:
+    """Run ``run()`` in the shell with ``redirects`` applied, then put every fd back.
+    A redirection that fails is the command's failure (status 1; with ``errexit``, a
+    compound command's, checked against set -e here); an expansion error in its word is
+    an expansion error."""
     from pyshell.runtime.redirect import close_all, evaluate, FdSaver, open_moves
 
     try:
         moves, opened = open_moves(evaluate(redirects, shell))
+    except ExpandError as error:
+        return _expansion_failed(shell, error)
     except PyshError as error:
         shell.report(error.message)
         if fatal:
             raise ExitShell(1) from None
-        return 1
+        return _errexit(shell, 1) if errexit else 1
     try:
         with FdSaver(moves):
             return run()
@@ -296,9 +302,8 @@ def _run_builtin(shell, builtin, argv, assigns, redirects, keep_assignments: boo
     try:
         for name, value in values:
             shell.setvar(name, value)
-    except PyshError as error:
-        shell.report(error.message)
-        return 1
+    except PyshError as error:   # a readonly variable: as an assignment error (POSIX: fatal)
+        return _expansion_failed(shell, error)
     try:
         if redirects:
             return _with_redirects(shell, redirects, lambda: _call_builtin(shell, builtin, argv, fatal),
@@ -360,6 +365,8 @@ def _call_function(shell, function: FunctionDef, argv, assigns, redirects) -> in
 
 
 def _function_body(shell, function: FunctionDef) -> int:
+    if observer.recorder is not None:
+        observer.recorder.function(function.name)
     saved_loop_depth = shell.loop_depth
     shell.loop_depth = 0
     try:
@@ -441,6 +448,8 @@ def start_program(shell, argv, env, moves, pgid) -> tuple[int | None, int]:
     search_path = env.get("PATH")
     path = find_program(shell, name, search_path if search_path != shell.vars.get("PATH") else None)
     if path is None:
+        if observer.recorder is not None:
+            observer.recorder.not_found(name)
         _report_as_child(shell, moves, f"{name}: command not found")
         return None, 127
     plan = SpawnPlan(path, tuple(argv), env, tuple(moves), pgid, shell.signals_to_reset())
@@ -906,9 +915,12 @@ def _cond_command_body(shell, node: CondCommand) -> int:
         shell.lineno = node.pos.line
     try:
         status = 0 if _cond_true(shell, node.expr) else 1
+    except ExpandError as error:
+        if error.message:   # $nosuch under set -u, ${x:?}...: an expansion error
+            return _expansion_failed(shell, error)
+        status = 2          # a bad regular expression: bash says nothing, status 2
     except PyshError as error:
-        if error.message:  # bash says nothing of a bad regular expression
-            shell.report(error.message)
+        shell.report(error.message)
         status = 2
     return _errexit(shell, status)
 
@@ -971,7 +983,7 @@ def _compound(body):
     apply around the whole body, then are undone."""
     def run(shell, node) -> int:
         if node.redirects:
-            return _with_redirects(shell, node.redirects, lambda: body(shell, node))
+            return _with_redirects(shell, node.redirects, lambda: body(shell, node), errexit=True)
         return body(shell, node)
     return run
 

@@ -150,11 +150,14 @@ LABEL debian
 """
 
 # Bump when the recipe changes in a way the hash of the texts above does not see.
-RECIPE_VERSION = 1
+RECIPE_VERSION = 2
 
-TOOLS = {"mmdebstrap": "mmdebstrap", "mkfs.ext4": "e2fsprogs", "resize2fs": "e2fsprogs",
-         "debugfs": "e2fsprogs", "mkfs.fat": "dosfstools", "mcopy": "mtools",
-         "syslinux": "syslinux", "qemu-img": "qemu-utils", "openssl": "openssl"}
+# What each step runs, and the Debian package it comes in.
+BASE_TOOLS = {"mmdebstrap": "mmdebstrap", "unshare": "util-linux", "mkfs.ext4": "e2fsprogs",
+              "mkfs.fat": "dosfstools", "mcopy": "mtools", "syslinux": "syslinux"}
+DISK_TOOLS = {"e2fsck": "e2fsprogs", "resize2fs": "e2fsprogs", "debugfs": "e2fsprogs",
+              "qemu-img": "qemu-utils", "openssl": "openssl"}
+SHARED_CACHE = Path("/var/cache/pysh/debian-disk")   # root's, which other users may read
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,10 @@ class Base:
     @property
     def boot_image(self) -> Path:
         return self.directory / "boot.fat"
+
+    @property
+    def boot_code(self) -> Path:       # syslinux's mbr.bin
+        return self.directory / "mbr.bin"
 
     @property
     def smallest_disk(self) -> int:
@@ -194,19 +201,26 @@ def recipe_hash() -> str:
     return hashlib.sha256("\0".join(texts).encode()).hexdigest()[:16]
 
 
-def check_tools() -> None:
-    missing = sorted({package for tool, package in TOOLS.items() if not shutil.which(tool)})
+def check_tools(tools: dict[str, str]) -> None:
+    missing = sorted({package for tool, package in tools.items() if not shutil.which(tool)})
     if missing:
         raise VmError(f"bootstrap debian needs {', '.join(missing)} "
                       f"(Debian: apt-get install {' '.join(missing)})")
-    if not SYSLINUX_MBR.exists():
-        raise VmError(f"{SYSLINUX_MBR} is missing (Debian: apt-get install syslinux-common)")
 
 
 # ---- the base: built once ------------------------------------------------------------------
 
 def cached_base(cache_dir: Path | None = None) -> Base | None:
-    directory = (cache_dir or cache_root()) / recipe_hash()
+    """The base in CACHE_DIR (default cache_root()); for a user other than root, else the one
+    root built, when it is readable."""
+    base = _base_in((cache_dir or cache_root()) / recipe_hash())
+    if base is None and cache_dir is None and os.geteuid() != 0 and \
+            os.access(SHARED_CACHE / recipe_hash() / "root.ext4", os.R_OK):
+        base = _base_in(SHARED_CACHE / recipe_hash())
+    return base
+
+
+def _base_in(directory: Path) -> Base | None:
     try:
         manifest = json.loads((directory / "manifest.json").read_text())
     except (OSError, ValueError):
@@ -217,15 +231,18 @@ def cached_base(cache_dir: Path | None = None) -> Base | None:
 def build_base(cache_dir: Path | None = None, progress=lambda message: None,
                rebuild: bool = False) -> Base:
     """The cached base, built first when missing (or when REBUILD): ~1-3 min, once."""
-    check_tools()
     final = (cache_dir or cache_root()) / recipe_hash()
     if not rebuild and (base := cached_base(cache_dir)):
         return base
+    check_tools({**BASE_TOOLS, **DISK_TOOLS})   # all of them, before minutes of work
+    if not SYSLINUX_MBR.exists():
+        raise VmError(f"{SYSLINUX_MBR} is missing (Debian: apt-get install syslinux-common)")
     if os.geteuid() != 0:
         # mmdebstrap --mode=unshare would make the tree, but its files belong to subordinate
         # uids that mkfs.ext4 -d would copy as they are: the image would be wrong.
-        raise VmError("bootstrap debian builds its base image as root (once; the disks made "
-                      "from it are then the user's own)")
+        raise VmError("bootstrap debian builds its base image as root: run it once as root "
+                      f"(it goes to {SHARED_CACHE}), then every user makes disks from it")
+    progress(f"building the Debian base image once (it is then cached in {final.parent})")
     final.parent.mkdir(parents=True, exist_ok=True)
     with locked(final.parent / ".lock"):   # two builds at once: one builds, the other waits
         if not rebuild and (base := cached_base(cache_dir)):
@@ -238,6 +255,9 @@ def build_base(cache_dir: Path | None = None, progress=lambda message: None,
             if final.exists():
                 shutil.rmtree(final)
             os.replace(parts, final)   # atomic: a reader sees all of it or nothing
+        for old in final.parent.iterdir():   # the bases of older recipes: hundreds of MiB each
+            if old.is_dir() and not old.name.startswith(".") and old != final:
+                shutil.rmtree(old, ignore_errors=True)
     return cached_base(cache_dir)
 
 
@@ -249,8 +269,11 @@ def _build_into(scratch: Path, parts: Path, progress) -> None:
         hooks[name] = scratch / f"{name}-hook.sh"
         hooks[name].write_text(text)
         hooks[name].chmod(0o755)
+    # In a mount namespace of its own, mmdebstrap's mounts in the tree (/proc, /sys, /dev)
+    # vanish with it however it ends: none can outlive it on the host, nor be under the tree
+    # when the scratch directory is deleted.
     # Sandbox user root: the _apt user could not enter our private (0700) scratch directory.
-    argv = ["mmdebstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}",
+    argv = ["unshare", "--mount", "--propagation", "private", "mmdebstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}",
             "--aptopt=APT::Sandbox::User \"root\"",
             *(f"--dpkgopt=path-exclude={p}" for p in PATH_EXCLUDES),
             *(f"--dpkgopt=path-include={p}" for p in PATH_INCLUDES),
@@ -264,6 +287,7 @@ def _build_into(scratch: Path, parts: Path, progress) -> None:
     initrd = tree / "boot" / f"initrd.img-{kernel_version}"
     progress(f"kernel {kernel_version}; writing the boot partition (FAT, syslinux)")
     make_boot_image(parts / "boot.fat", kernel, initrd, scratch)
+    shutil.copyfile(SYSLINUX_MBR, parts / "mbr.bin")   # the MBR's boot code, for each disk
 
     tree_bytes = _tree_bytes(tree)
     # Room for the filesystem's own tables and a little free space; each disk grows it.
@@ -315,6 +339,7 @@ class DiskOptions:
 
 def make_disk(base: Base, options: DiskOptions, progress=lambda message: None) -> None:
     """Write OPTIONS.path, a qcow2 made from BASE; nothing is left behind if it fails."""
+    check_tools(DISK_TOOLS)
     if options.size < base.smallest_disk:
         raise VmError(f"--size: this image needs at least {-(-base.smallest_disk >> 20)} MiB")
     target = Path(options.path)
@@ -337,7 +362,7 @@ def make_disk(base: Base, options: DiskOptions, progress=lambda message: None) -
         raw = scratch / "disk.raw"
         with open(raw, "wb") as disk:
             disk.truncate(options.size)
-            disk.write(master_boot_record(SYSLINUX_MBR.read_bytes(), options.size))
+            disk.write(master_boot_record(base.boot_code.read_bytes(), options.size))
             with open(base.boot_image, "rb") as boot:
                 copy_sparse(boot, disk, BOOT_START)
             with open(root, "rb") as filesystem:
@@ -353,7 +378,7 @@ def master_boot_record(boot_code: bytes, disk_size: int) -> bytes:
     """Sector 0 of a PC disk: boot code (at most 446 bytes; syslinux's is 440), a 4-byte disk
     signature, four 16-byte partition entries, and the 0x55 0xAA mark the BIOS looks for."""
     if len(boot_code) > 440:
-        raise VmError(f"{SYSLINUX_MBR}: {len(boot_code)} bytes of boot code, want at most 440")
+        raise VmError(f"mbr.bin: {len(boot_code)} bytes of boot code, want at most 440")
     sectors = disk_size // SECTOR
     entries = [
         _partition_entry(active=True, kind=0x0E, first=BOOT_START // SECTOR,   # FAT16 (LBA)

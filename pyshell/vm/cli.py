@@ -19,7 +19,7 @@ from pyshell.errors import VmError
 from pyshell.statedir import locked
 from pyshell.vm import agent, console, disks, qemu, state, watcher
 from pyshell.vm.qmp import QmpClient
-from pyshell.vm.spec import (ACCELS, DISK_FORMATS, NICS, VmSpec, parse_forward, parse_memory,
+from pyshell.vm.spec import (ACCELS, DISK_FORMATS, DISPLAYS, NICS, VmSpec, parse_forward, parse_memory,
                              parse_size, validate)
 from pyshell.vm.state import VmRecord
 
@@ -39,10 +39,17 @@ shown by `vm inspect` ("resets": N). start -d waits (--wait-ready S, default 120
 answers on QMP with the guest running (a --tiny guest: until its agent answers), else it ends
 QEMU with an error; a failed `vm run` keeps the machine stopped, for `vm logs NAME`.
 
-a real Debian guest (the ISO or image is downloaded once, from cdimage/cloud.debian.org):
+a real Debian guest, made offline from the machine's apt sources (the base once, cached):
+  vm bootstrap debian mydebian.qcow2      (root and chps, password toto: a lab machine)
+  vm run mydebian --disk mydebian.qcow2 --smp 2 -m 2048 --fwd 10022:22 -d
+  ssh -p 10022 root@127.0.0.1
+
+or the installer (the ISO is downloaded from cdimage.debian.org, and the installer itself
+fetches packages from the Internet: not possible offline):
   vm disk create debian.qcow2 5G
   vm run deb -d --disk debian.qcow2 --cdrom debian-12.8.0-amd64-netinst.iso --vnc 1
       the installer draws on the screen: watch it with a VNC viewer on 127.0.0.1:5901
+      (or --display gtk for a window, on a desktop with Debian's qemu-system-gui)
       (or, at the boot menu, Tab and add console=ttyS0 to install on `vm console deb`);
       then `ssh -p 10022 root@127.0.0.1` (add --fwd 10022:22) once it runs sshd
   vm disk create mine.qcow2 --backing debian-12-genericcloud-amd64.qcow2
@@ -529,6 +536,8 @@ def cmd_bootstrap(args) -> int:
     path = args.file or "debian.qcow2"
     if os.path.exists(path):
         raise VmError(f"{path}: file exists")
+    if not os.path.isdir(os.path.dirname(path) or "."):
+        raise VmError(f"{path}: no such directory")
     size = parse_size(args.size)
     password = args.password if args.password is not None else (
         None if args.ssh_key else bootstrap.DEFAULT_PASSWORD)
@@ -541,12 +550,11 @@ def cmd_bootstrap(args) -> int:
     options = bootstrap.DiskOptions(path=path, size=size, password=password,
                                     public_key=public_key, hostname=hostname)
     report = lambda message: _write(2, f"pysh: vm: bootstrap: {message}\n")   # noqa: E731
-    if args.rebuild or bootstrap.cached_base() is None:
-        report("building the Debian base image once (mmdebstrap; it is then cached in "
-               f"{bootstrap.cache_root()})")
+    base = None if args.rebuild else bootstrap.cached_base()
+    if base:
+        report(f"using the cached base image in {base.directory}")
     else:
-        report(f"using the cached base image in {bootstrap.cache_root()}")
-    base = bootstrap.build_base(progress=report, rebuild=args.rebuild)
+        base = bootstrap.build_base(progress=report, rebuild=args.rebuild)
     bootstrap.make_disk(base, options, progress=report)
     if password:
         shown = f"'{password}'" if password == bootstrap.DEFAULT_PASSWORD else "the one given"
@@ -580,7 +588,8 @@ def _spec_from_args(args) -> VmSpec:
                   maxcpus=args.maxcpus, disk=args.disk, cdrom=args.cdrom, tiny=args.tiny,
                   kernel=args.kernel, initrd=args.initrd, append=args.append,
                   forwards=tuple(parse_forward(f) for f in args.fwd), balloon=args.balloon,
-                  nic=args.nic, accel=args.accel, vnc=args.vnc)
+                  nic=args.nic, accel=args.accel, vnc=args.vnc,
+                  display=args.display)
 
 
 def _read_line(fd: int) -> str:
@@ -652,6 +661,8 @@ def _build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--balloon", action="store_true", help="add a virtio-balloon device")
         sub.add_argument("--nic", default="e1000", choices=list(NICS))
         sub.add_argument("--accel", default="auto", choices=ACCELS)
+        sub.add_argument("--display", default="none", choices=DISPLAYS,
+                         help="a window for the screen: gtk or sdl (default none)")
         sub.add_argument("--vnc", type=int, metavar="N",
                          help="show the screen on VNC display N (127.0.0.1, port 5900+N)")
         if name == "run":

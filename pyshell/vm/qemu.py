@@ -105,12 +105,13 @@ def build_argv(spec: VmSpec, paths: VmPaths, accel: str, *, kernel: str | None =
     if not spec.tiny:
         # -nographic would also tell the BIOS (SeaBIOS) to print on the serial port, so that
         # the course's "No bootable device" shows on the console; -display none does not, so
-        # say it ourselves: the fw_cfg file etc/sercon-port holds the port (0x3f8, ttyS0).
-        argv += ["-fw_cfg", f"name=etc/sercon-port,file={paths.sercon_port}"]
+        # say it ourselves: graphics=off is the part of -nographic that the firmware reads.
+        argv += ["-machine", "graphics=off"]
     if spec.vnc is not None:
         # An installer ISO draws on the screen: VNC shows it (vncviewer 127.0.0.1:N).
         argv += ["-vnc", f"127.0.0.1:{spec.vnc}"]
-    argv += ["-display", "none", "-monitor", "none",
+    # --display gtk|sdl opens a window (a desktop session and Debian's qemu-system-gui needed)
+    argv += ["-display", spec.display, "-monitor", "none",
              "-chardev", f"socket,id=console0,path={paths.console},server=on,wait=off,"
                          f"logfile={paths.console_log}",
              "-serial", "chardev:console0"]
@@ -158,8 +159,6 @@ def check_ports_free(spec: VmSpec) -> None:
 def launch(argv: list[str], paths: VmPaths) -> int:
     """Start QEMU daemonized; return the daemon's pid (from -pidfile)."""
     binary = qemu_binary()
-    if f"file={paths.sercon_port}" in " ".join(argv):
-        paths.sercon_port.write_bytes((0x3F8).to_bytes(2, "little"))   # COM1, little-endian
     # argv[0] stays "qemu-system-x86_64": `ps` then shows exactly what `vm cmd` prints.
     done = subprocess.run(argv, executable=binary, stdin=subprocess.DEVNULL,
                           capture_output=True, text=True, start_new_session=True)

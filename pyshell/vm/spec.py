@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pyshell.errors import VmError
 from pyshell.units import parse_size  # sizes: one convention with contain (cli.py and disks.py import it from here)
 
+DISPLAYS = ("none", "gtk", "sdl")
 NICS = {"e1000": "e1000", "virtio": "virtio-net-pci", "none": None}
 ACCELS = ("auto", "kvm", "tcg")
 DISK_FORMATS = ("qcow2", "raw")
@@ -49,6 +50,7 @@ class VmSpec:
     nic: str = "e1000"               # e1000 (the course's), virtio, or none
     accel: str = "auto"              # kvm only where the CPU has vmx/svm, else tcg
     vnc: int | None = None           # show the screen on VNC display N (127.0.0.1:5900+N)
+    display: str = "none"            # or a window on the desktop: gtk, sdl (qemu-system-gui)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -80,6 +82,8 @@ def validate(spec: VmSpec) -> VmSpec:
         raise VmError("--initrd and --append need --kernel")
     if spec.forwards and spec.nic == "none":
         raise VmError("--fwd needs a network card (--nic e1000 or virtio)")
+    if spec.display not in DISPLAYS:
+        raise VmError(f"--display {spec.display}: want one of {', '.join(DISPLAYS)}")
     if spec.vnc is not None and not 0 <= spec.vnc <= 99:
         raise VmError(f"--vnc {spec.vnc}: want a display number from 0 to 99")
     ports = [f.host_port for f in spec.forwards]

@@ -72,10 +72,6 @@ class VmPaths:
         return self.directory / "lock"
 
     @property
-    def sercon_port(self) -> Path:   # tells SeaBIOS which serial port to print on
-        return self.directory / "sercon-port.bin"
-
-    @property
     def disk(self) -> Path:          # the disk made by `vm create --disk-size`
         return self.directory / "disk.qcow2"
 
@@ -174,7 +170,7 @@ def reconcile(record: VmRecord) -> VmRecord:
 
 
 def clean_runtime_files(paths: VmPaths) -> None:
-    for leftover in (*paths.sockets(), paths.pidfile, paths.agent_lock, paths.sercon_port):
+    for leftover in (*paths.sockets(), paths.pidfile, paths.agent_lock):
         try:
             leftover.unlink()
         except FileNotFoundError:

@@ -48,8 +48,11 @@ def compose_home():
             shutil.copy2(binary, cache / "busybox-static" / "busybox")
             break
     env = dict(os.environ, PYSH_HOME=str(home / "state"), PYSH_CACHE=str(cache), PYTHONPATH=str(ROOT))
-    subprocess.run([sys.executable, "-m", "pyshell.contain", "bootstrap", "busybox"], env=env, check=True,
-                   capture_output=True, timeout=300)
+    from netns import in_host_network
+
+    with in_host_network():  # apt-get download busybox-static, the first time
+        subprocess.run([sys.executable, "-m", "pyshell.contain", "bootstrap", "busybox"], env=env, check=True,
+                       capture_output=True, timeout=300)
     yield home
     shutil.rmtree(home, ignore_errors=True)
 

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from container_checks import leaves_nothing
+from container_checks import in_host_network, leaves_nothing
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -27,40 +27,6 @@ def _can_make_containers() -> str | None:
     if not os.path.exists("/proc/self/ns/user"):
         return "kernel without namespaces"
     return None
-
-
-@pytest.fixture(scope="session")
-def test_netns():
-    """A network namespace for the container tests, with lo up: containers now get the default
-    bridge network, whose bridge, veths and rules must never touch this machine's own network.
-    Returns an fd of it; the namespace lives as long as the fd."""
-    from pyshell.contain.kernel import syscalls as linux
-
-    original = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
-    linux.unshare(linux.CLONE_NEWNET)
-    ours = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
-    key = f"net-{os.fstat(ours).st_ino}"
-    try:
-        subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
-    finally:
-        linux.setns(original, linux.CLONE_NEWNET)
-    yield ours
-    shutil.rmtree(f"/run/pysh/{key}", ignore_errors=True)  # its leases and network records
-    os.close(ours)
-    os.close(original)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def in_test_netns(test_netns):
-    """Each module of the container tests runs in the test namespace (the pytest process moves
-    into it, so every command it starts is there too), and goes back to the host's after."""
-    from pyshell.contain.kernel import syscalls as linux
-
-    original = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
-    linux.setns(test_netns, linux.CLONE_NEWNET)
-    yield
-    linux.setns(original, linux.CLONE_NEWNET)
-    os.close(original)
 
 
 @pytest.fixture(scope="session")
@@ -134,7 +100,8 @@ def _make_home(parent: Path, uid: int, cache: Path) -> Contain:
     home.mkdir()
     os.chown(home, uid, uid)
     contain = Contain(home, uid, cache)
-    contain.out("bootstrap", "busybox", timeout=300)
+    with in_host_network():  # apt-get download busybox-static, the first time
+        contain.out("bootstrap", "busybox", timeout=300)
     return contain
 
 

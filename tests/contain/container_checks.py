@@ -6,6 +6,8 @@ import contextlib
 import os
 from pathlib import Path
 
+from netns import in_host_network  # noqa: F401 - for the tests that reach the mirror
+
 
 def cgroup_dirs(short_id: str) -> list[str]:
     found = []
@@ -56,23 +58,3 @@ def own_pysh_cgroups() -> set[str]:
         return all_pysh_cgroups()  # we are at the top: nothing tells ours from others'
     names = {os.path.basename(path) for path in all_pysh_cgroups() if os.path.dirname(path) in parents}
     return {path for path in all_pysh_cgroups() if os.path.basename(path) in names}
-# The machine's network namespace, as this process had it when the tests were collected (before
-# conftest.py moved it into the test namespace); /proc/1/ns/net may not be ours to open.
-HOST_NETNS = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
-
-
-@contextlib.contextmanager
-def in_host_network():
-    """For a step that must reach this machine's network (Debian's mirror, for `build` with the
-    host network): the pytest process goes back to init's network namespace meanwhile. Container
-    tests otherwise run in a namespace of their own (conftest.py), where the default bridge
-    network's bridge, veths and rules are made: never start such a container inside this."""
-    from pyshell.contain.kernel import syscalls
-
-    ours = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        syscalls.setns(HOST_NETNS, syscalls.CLONE_NEWNET)
-        yield
-    finally:
-        syscalls.setns(ours, syscalls.CLONE_NEWNET)
-        os.close(ours)

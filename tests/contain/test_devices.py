@@ -6,7 +6,9 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -160,3 +162,18 @@ def test_device_flag_rootless(user_home):
 def test_bad_device_flags(root_contain, value, message):
     done = root_contain.run("run", "--rm", "--device", value, "busybox", "true")
     assert done.returncode == 125 and message in done.stderr and len(done.stderr.splitlines()) == 1
+
+
+@pytest.mark.skipif(_cgroup2_root() is None or not shutil.which("unshare"), reason="no cgroup2 hierarchy")
+def test_a_container_on_cgroup_v2_gets_the_bpf_program(root_contain):
+    """This course machine runs containers on v1; in a mount namespace of the test's own where
+    /sys/fs/cgroup is the cgroup2 hierarchy, `contain` takes the v2 path: the BPF program."""
+    python = " ".join(root_contain.argv())
+    script = (f"mount -t cgroup2 none /sys/fs/cgroup && {python} run -d --name v2 busybox sleep 60 >/dev/null && "
+              f"{python} inspect -f '{{{{json .Cgroup}}}}' v2 && {python} exec v2 sh -c '{PROBE}'; "
+              f"{python} rm -f v2 >/dev/null")
+    done = subprocess.run(["unshare", "-m", "sh", "-c", script], env=root_contain.env, cwd=str(root_contain.home),
+                          capture_output=True, text=True, timeout=120)
+    first, *probe = done.stdout.splitlines()
+    assert json.loads(first)["version"] == 2, done.stdout + done.stderr
+    assert probe == ["MKNOD", "NO-VCS", "NO-CONSOLE", "NO-MEM", "NULL"], done.stdout + done.stderr

@@ -8,7 +8,9 @@ from container_checks import own_pysh_cgroups
 
 CASES = [
     # (argv, status, the whole stderr line)
-    (["run", "--rm", "nosuchimage"], 1, "pysh: contain run: no such image: nosuchimage"),
+    # --pull never: a missing image is not pulled (a pull asks a registry; tests/course tries that).
+    (["run", "--rm", "--pull", "never", "nosuchimage"], 125,
+     "pysh: contain run: No such image: nosuchimage:latest (and --pull never)"),
     (["run", "--foo", "busybox"], 125, "pysh: contain run: unknown flag --foo"),
     (["run", "-z", "busybox"], 125, "pysh: contain run: unknown shorthand flag: 'z' in -z"),
     (["run", "--name"], 125, "pysh: contain run: flag needs an argument: --name"),

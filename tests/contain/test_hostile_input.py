@@ -293,3 +293,25 @@ def test_durations_fit_docker(text, nanoseconds):
             parse_duration(text)
     else:
         assert parse_duration(text) == nanoseconds
+
+
+def test_builds_read_only_their_context(contain, open_tmp):
+    """The issue's COPY through `etclink -> /etc`, as root and rootless: the link resolves inside
+    the context (which has an etc/ of its own), never to the host's /etc."""
+    context = open_tmp / "ctx"
+    (context / "etc").mkdir(parents=True)
+    (context / "etc" / "hostname").write_text("the context's\n")
+    os.symlink("/etc", context / "etclink")
+    for path in (context, context / "etc"):
+        os.chmod(path, 0o755)
+    os.chmod(context / "etc" / "hostname", 0o644)
+    (context / "Dockerfile").write_text("FROM busybox\nCOPY etclink/shadow /s\n")
+    os.chmod(context / "Dockerfile", 0o644)
+    done = contain.run("build", "-t", "escape", str(context))
+    assert done.returncode == 1 and "etclink/shadow: no such file or directory in the build context" in done.stderr
+    (context / "Dockerfile").write_text("FROM busybox\nCOPY etclink/hostname /h\nCMD cat /h\n")
+    contain.out("build", "-t", "escape", str(context))
+    try:
+        assert contain.out("run", "--rm", "escape") == "the context's\n"
+    finally:
+        contain.run("rmi", "escape")

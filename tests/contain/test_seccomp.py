@@ -29,6 +29,12 @@ BAD_PROFILES = [
     ('{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"action": "SCMP_ACT_ERRNO"}]}', "every rule needs names"),
     ('{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ERRNO",'
      ' "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_SOMETIMES"}]}]}', "unknown comparison"),
+    ('{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": "read", "action": "SCMP_ACT_ERRNO"}]}',
+     "a list of system calls"),
+    ('{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ERRNO",'
+     ' "args": [{"index": 9, "value": 1, "op": "SCMP_CMP_EQ"}]}]}', "an index 0-5"),
+    ('{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ERRNO",'
+     ' "args": [{"index": 0, "value": "x", "op": "SCMP_CMP_EQ"}]}]}', "numbers"),
 ]
 
 
@@ -146,8 +152,10 @@ def test_bad_security_opts(root_contain, option, message):
     assert len(done.stderr.splitlines()) == 1
 
 
-def test_a_profile_that_is_not_one(root_contain, open_tmp):
+@pytest.mark.parametrize("content,message", [(b'{"syscalls": []}', "a profile needs a defaultAction"),
+                                             (b"\xff\xfe\x00binary", "not JSON"), (b"[1, 2]", "needs a defaultAction")])
+def test_a_profile_that_is_not_one(root_contain, open_tmp, content, message):
     bad = open_tmp / "bad.json"
-    bad.write_text('{"syscalls": []}')
+    bad.write_bytes(content)
     done = root_contain.run("run", "--rm", "--security-opt", f"seccomp={bad}", "busybox", "true")
-    assert done.returncode == 125 and "a profile needs a defaultAction" in done.stderr
+    assert done.returncode == 125 and message in done.stderr and len(done.stderr.splitlines()) == 1

@@ -9,7 +9,29 @@ from pathlib import Path
 
 import pytest
 
+from course_netns import make_netns, on_the_host, setns
 from course_support import CACHE, COURSE_IMAGES, PYSH, Course
+
+
+@pytest.fixture(scope="session")
+def course_netns():
+    """The network namespace all of tests/course runs in (an fd of it)."""
+    if os.geteuid() != 0:
+        pytest.skip("the course's tests make network namespaces and containers as root")
+    host, ours = make_netns()
+    yield ours
+    os.close(ours)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def in_course_netns(course_netns):
+    """Each module runs in the course's namespace (the pytest process moves there, so every
+    command it starts does too) and comes back to the host's after."""
+    here = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+    setns(course_netns)
+    yield
+    setns(here)
+    os.close(here)
 
 
 @pytest.fixture(scope="session")
@@ -22,8 +44,9 @@ def course() -> Course:
     home = Path(tempfile.mkdtemp(prefix="pysh-course-"))
     os.chmod(home, 0o755)
     course = Course(home)
-    for image in COURSE_IMAGES:
-        course.contain("bootstrap", image, timeout=1800)
+    with on_the_host():  # a cold cache builds them: apt to Debian's mirror
+        for image in COURSE_IMAGES:
+            course.contain("bootstrap", image, timeout=1800)
     yield course
     leftovers = course.containers()
     for name in leftovers:

@@ -11,6 +11,7 @@ import functools
 import subprocess
 import sys
 
+from course_netns import in_new_netns
 from course_support import PYSH, ROOT
 
 
@@ -50,4 +51,36 @@ def missing(*probes) -> str | None:
         reason = probe()
         if reason:
             return reason
+    return None
+
+
+_COMPOSE_NETWORKS: dict = {}
+
+
+def compose_networks_missing(course) -> str | None:
+    """Does `compose up` put services on the project's network (so `redis-cli -h myredis` finds
+    myredis)? Asked once a session with a one-service busybox project, in a namespace of its own."""
+    if "answer" not in _COMPOSE_NETWORKS:
+        _COMPOSE_NETWORKS["answer"] = in_new_netns(_compose_network_probe, course)
+    return _COMPOSE_NETWORKS["answer"]
+
+
+def _compose_network_probe(course) -> str | None:
+    import json
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory(prefix="pysh-course-probe-") as scratch:
+        project = Path(scratch) / "probe"
+        project.mkdir()
+        (project / "docker-compose.yml").write_text("services:\n  one:\n    image: busybox\n"
+                                                    "    command: sleep 30\n")
+        course.compose(project, "up", "-d")
+        try:
+            settings = json.loads(course.contain("inspect", "--format", "{{json .NetworkSettings.Networks}}",
+                                                 "probe-one-1").stdout)
+        finally:
+            course.compose(project, "down", "-t", "0")
+    if list(settings) in ([], ["none"]):
+        return "compose does not put services on a network yet (they run with network none: no names)"
     return None

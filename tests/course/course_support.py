@@ -85,4 +85,8 @@ def http_get(url: str, attempts: int = 100) -> str:
 
 
 def build(course: Course, tag: str, context) -> None:
-    course.contain("build", "-q", "-t", tag, str(context), timeout=900)
+    """contain build, from the host's network namespace: its RUN steps fetch Debian packages."""
+    from course_netns import on_the_host
+
+    with on_the_host():
+        course.contain("build", "-q", "-t", tag, str(context), timeout=900)

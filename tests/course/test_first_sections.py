@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import termios
 import time
 
@@ -138,8 +139,8 @@ def test_first_containers_script(course: Course):
 
 
 def spawn(course: Course, *args: str) -> pexpect.spawn:
-    return pexpect.spawn(shutil.which("python3") or "python3", ["-m", "pyshell.contain", *args],
-                         env=course.env, cwd=str(course.home), timeout=30, dimensions=(24, 80),
+    return pexpect.spawn(sys.executable, ["-m", "pyshell.contain", *args],
+                         env=course.env, cwd=str(course.home), timeout=120, dimensions=(24, 80),
                          encoding="utf-8")
 
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 import time
 
 import pexpect
 import pytest
 
 from course_support import EXAMPLES, PYSH, Course, build, copy_example, http_get
-from course_features import compose_missing, missing, networks_missing, ports_missing
+from course_features import compose_missing, compose_networks_missing, missing, networks_missing, ports_missing
 from course_netns import in_new_netns, shell_in_new_netns
 
 REDIS_CLI = shutil.which("redis-cli")
@@ -48,8 +49,8 @@ def test_the_vim_image_built_on_debian(course: Course):
     build(course, "debvim", EXAMPLES / "07-dockerfiles/debvim")
     config = course.contain("inspect", "--format", "{{json .Config.Cmd}}", "debvim").stdout
     assert config == '["vim"]\n'
-    child = pexpect.spawn(shutil.which("python3") or "python3", ["-m", "pyshell.contain", "run", "-ti", "--rm", "debvim"],
-                          env=course.env, cwd=str(course.home), timeout=30, dimensions=(24, 80), encoding="utf-8",
+    child = pexpect.spawn(sys.executable, ["-m", "pyshell.contain", "run", "-ti", "--rm", "debvim"],
+                          env=course.env, cwd=str(course.home), timeout=120, dimensions=(24, 80), encoding="utf-8",
                           codec_errors="replace")
     child.expect("VIM - Vi IMproved")  # vim's intro screen: a full-screen program at a real terminal
     child.send(":q\r")
@@ -111,7 +112,7 @@ def basic_scenario(course: Course, project) -> dict:
 
 
 def test_compose_basic_example(course: Course, workdir):
-    reason = missing(compose_missing, networks_missing)
+    reason = missing(compose_missing, networks_missing) or compose_networks_missing(course)
     if reason:
         pytest.skip(reason)
     project = copy_example("08-compose-basic", workdir)
@@ -142,7 +143,7 @@ def web_redis_scenario(course: Course, project) -> dict:
 
 @pytest.mark.skipif(REDIS_CLI is None, reason="redis-cli (Debian's redis-tools) is not installed on the host")
 def test_web_and_redis_from_the_host(course: Course, workdir):
-    reason = missing(compose_missing, networks_missing, ports_missing)
+    reason = missing(compose_missing, networks_missing, ports_missing) or compose_networks_missing(course)
     if reason:
         pytest.skip(reason)
     project = copy_example("09-web-redis", workdir)

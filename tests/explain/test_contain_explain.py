@@ -42,7 +42,10 @@ def homes():
             for name in files:
                 os.chmod(os.path.join(directory, name), 0o755)
         made[uid] = home
-        done = contain(home, uid, cache, "bootstrap", "busybox", timeout=300)
+        from netns import in_host_network
+
+        with in_host_network():  # apt-get download busybox-static, the first time
+            done = contain(home, uid, cache, "bootstrap", "busybox", timeout=300)
         assert done.returncode == 0, done.stderr
     yield made, cache
     from pyshell.contain.runtime.teardown import remove_tree
@@ -63,7 +66,7 @@ def steps(stderr: str) -> list[tuple[str, str, str]]:
     """(who, what, result) of each step line: `  12.3 ms  PID 1       pivot_root  → ok`."""
     found = []
     for line in stderr.splitlines():
-        matched = re.match(r"\s*[\d.]+ ms  (contain|supervisor|PID 1)\s+(.*?)  → (.*)$", line)
+        matched = re.match(r"\s*[\d.]+ ms  (contain|supervisor|child|PID \d+)\s+(.*?)  → (.*)$", line)
         if matched:
             found.append(matched.groups())
     return found
@@ -138,3 +141,26 @@ def test_the_container_example(homes):
     assert "limits: memory 64 MiB, pids 50" in done.stderr
     index(found, "PID 1", "sethostname")
     assert len(done.stdout.strip()) > 0  # the container's hostname, printed by PID 1
+
+
+def test_exec_explain_tells_the_setns_into_each_namespace(homes):
+    made, cache = homes
+    home = made[0]
+    name = "explain-exec-test"
+    started = contain(home, 0, cache, "run", "-d", "--name", name, "busybox", "sleep", "60")
+    assert started.returncode == 0, started.stderr
+    try:
+        done = contain(home, 0, cache, "exec", "--explain", name, "cat", "/proc/self/stat")
+        assert done.returncode == 0, done.stderr
+        found = steps(done.stderr)
+        joined = [what.split()[1] for who, what, result in found if what.startswith("setns ") and result == "ok"]
+        assert joined == ["ipc", "uts", "net", "cgroup", "pid", "mnt"]
+        assert all(who == "child" for who, what, _ in found if what.startswith("setns "))
+        # the command runs in a fork after setns(pid): its pid inside, which it reads itself
+        inner_pid = done.stdout.split()[0]
+        execve = found[index(found, f"PID {inner_pid}", "execve('/bin/cat'")]
+        assert execve[2] == "the command runs"
+        assert index(found, f"PID {inner_pid}", "fork() by the child") < found.index(execve)
+        assert found[-1][0] == "contain" and "status 0" in found[-1][1]
+    finally:
+        contain(home, 0, cache, "rm", "-f", name)

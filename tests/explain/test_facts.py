@@ -214,6 +214,11 @@ def case_exec_fails(x, tmp):
     assert any(step.text == "execve → -1 EACCES" and step.actor == child.pid for step in x.steps)
 
 
+def case_not_found(x, tmp):
+    assert not x.processes  # the search of $PATH comes first: nothing is forked
+    assert [step.text for step in x.steps] == ["no-such-command: not found on $PATH → status 127", "true"]
+
+
 def case_killed(x, tmp):
     sleeper = program(x, "sleep")
     assert os.WIFSIGNALED(sleeper.status) and os.WTERMSIG(sleeper.status) == 15
@@ -237,6 +242,7 @@ CASES = [
     ("2>&1 > f", f"{PROBE} 2>&1 > out", case_dup_then_file),
     ("exec fails", "echo > not-executable; ./not-executable; true", case_exec_fails),
     ("killed", "sleep 5 & kill $!; wait", case_killed),
+    ("not found", "no-such-command; true", case_not_found),
 ]
 
 

@@ -54,6 +54,8 @@ PLANNED_LINES = [
     "(cd /; ls) | cat",
     "exec 3>f; ls >&3",
     "cat <<EOF\nx\nEOF\n",
+    "no-such-command; ls",
+    "f() { ls; }; f > out",
 ]
 
 
@@ -115,3 +117,10 @@ def test_nothing_is_left_open_or_set(tmp_path):
                 tmp_path)
     assert done.returncode == 0
     assert (tmp_path / "before").read_text() == (tmp_path / "after").read_text()
+
+
+def test_the_plan_follows_functions_the_line_defines(tmp_path):
+    planned = explained(tmp_path, "f() { ls; f; }; f | cat", "-n")
+    programs = sorted(p.argv[0] for p in planned.processes.values() if p.kind == "exec")
+    assert programs == ["cat", "ls"]  # f is not a program; its recursive call is drawn once
+    assert [s.text for s in planned.steps].count("calls function f") == 2

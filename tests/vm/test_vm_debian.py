@@ -66,7 +66,10 @@ def disks(debian):
     work = debian.work
     # outside the namespace: mmdebstrap fetches packages from the machine's apt sources
     bootstrap = VmRunner(debian.home, env={"PYSH_CACHE": str(CACHE)})
-    default = bootstrap("bootstrap", "debian", str(work / "mydebian.qcow2"), timeout=1800)
+    from netns import in_host_network
+
+    with in_host_network():
+        default = bootstrap("bootstrap", "debian", str(work / "mydebian.qcow2"), timeout=1800)
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(work / "id")],
                    check=True)
     custom = bootstrap("bootstrap", "debian", str(work / "custom.qcow2"), "--size", "3G",

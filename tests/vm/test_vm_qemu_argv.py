@@ -75,9 +75,15 @@ def test_accel_follows_the_cpu_flags():
     assert choose_accel("tcg") == ("tcg", None)
 
 
+def test_display_window_or_none():
+    assert option_values(build_argv(VmSpec(name="demo"), PATHS, "tcg"), "-display") == ["none"]
+    argv = build_argv(VmSpec(name="demo", display="gtk"), PATHS, "tcg")
+    assert option_values(argv, "-display") == ["gtk"]
+
+
 def test_vnc_listens_on_loopback():
     argv = build_argv(VmSpec(name="demo", vnc=1), PATHS, "tcg")
     assert option_values(argv, "-vnc") == ["127.0.0.1:1"]
     assert option_values(argv, "-display") == ["none"]
     # a BIOS guest prints on the serial console as with -nographic
-    assert option_values(argv, "-fw_cfg") == ["name=etc/sercon-port,file=/h/vms/demo/sercon-port.bin"]
+    assert option_values(argv, "-machine") == ["graphics=off"]

@@ -61,6 +61,7 @@ def test_parse_forward_rejects(text, message):
     ({"smp": 0}, "--smp"),
     ({"smp": 2, "maxcpus": 1}, "--maxcpus"),
     ({"nic": "rtl"}, "--nic"),
+    ({"display": "curses"}, "--display"),
     ({"accel": "hax"}, "--accel"),
     ({"tiny": True, "kernel": "/etc/hostname"}, "brings its own kernel"),
     ({"append": "quiet"}, "need --kernel"),

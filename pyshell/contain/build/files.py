@@ -17,7 +17,7 @@ import stat
 from pathlib import Path
 
 from pyshell.contain.build.dockerfile import glob_to_regex, is_ignored, parse_dockerignore
-from pyshell.contain.image.layers import _is_opaque
+from pyshell.contain.image.layers import is_opaque
 from pyshell.contain.image.paths import resolve_in_scope
 from pyshell.errors import ContainerError
 
@@ -104,7 +104,7 @@ class ImageTree:
                     continue
                 if not stat.S_ISDIR(info.st_mode):
                     return None  # a file or whiteout above: nothing under it below
-                if _is_opaque(prefix):
+                if is_opaque(prefix):
                     hidden_below = True
             candidate = layer / relative
             try:
@@ -142,7 +142,7 @@ class ImageTree:
                 if name not in seen:
                     entry = os.lstat(directory / name)
                     seen[name] = not (stat.S_ISCHR(entry.st_mode) and entry.st_rdev == 0)
-            if _is_opaque(directory):
+            if is_opaque(directory):
                 break
         return sorted(name for name, visible in seen.items() if visible)
 

@@ -175,6 +175,8 @@ def _tmpfs_mount(text: str) -> api.Mount:
          interspersed=False)
 def cmd_run(options: dict, words: list[str]) -> int:
     spec = build_spec(options, words)
+    if spec.ports and spec.network == "host":
+        err("WARNING: Published ports are discarded when using host network mode\n")  # as Docker
     if spec.tty and spec.interactive and not spec.detach and not os.isatty(0):
         raise ContainerError("the input device is not a TTY", 1)
     status = api.run(spec, explain=bool(options.get("explain")),
@@ -196,14 +198,14 @@ def cmd_create(options: dict, words: list[str]) -> int:
 
 
 @command("exec", "[OPTIONS] CONTAINER COMMAND [ARG...]", "Run a command in a running container",
-         "tty interactive env user workdir detach", interspersed=False)
+         "tty interactive env user workdir detach explain", interspersed=False)
 def cmd_exec(options: dict, words: list[str]) -> int:
     at_least("exec", 2, words, ": CONTAINER COMMAND [ARG...]")
     env = [item if "=" in item else f"{item}={os.environ.get(item, '')}"
            for item in map(api.validation.environment_variable, options["env"])]
     return api.exec(words[0], words[1:], env, options.get("user") or "", options.get("workdir") or "",
                     tty=bool(options.get("tty")), interactive=bool(options.get("interactive")),
-                    detach=bool(options.get("detach")))
+                    detach=bool(options.get("detach")), explain=bool(options.get("explain")))
 
 
 @command("ps", "[OPTIONS]", "List containers", "all quiet no_trunc")
@@ -216,7 +218,9 @@ def cmd_ps(options: dict, words: list[str]) -> int:
         return 0
     rows = [["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"]]
     for c in found:
-        command_line = " ".join(c.command)
+        # As Docker: an argument with a space in it is shown in single quotes
+        # ("nginx -g 'daemon of…", the course's `docker ps`).
+        command_line = " ".join(f"'{word}'" if " " in word else word for word in c.command)
         if len(command_line) > 20 and not options.get("no_trunc"):
             command_line = command_line[:19] + "…"
         rows.append([c.id[:12], c.image, f'"{command_line}"', human_age(c.created), _status_text(c),

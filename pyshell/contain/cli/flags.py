@@ -12,7 +12,7 @@ the keys it takes in its @command line.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from pyshell.errors import ContainerError
 from pyshell.record import Record

@@ -263,7 +263,7 @@ def _add_tree(archive: tarfile.TarFile, directory: Path, prefix: str) -> None:
         else:
             archive.addfile(member)
         if stat.S_ISDIR(info.st_mode):
-            if _is_opaque(path):
+            if is_opaque(path):
                 archive.addfile(_empty_file(f"{arcname}/{OPAQUE_MARKER}", info.st_mtime))
             _add_tree(archive, path, f"{arcname}/")
 
@@ -291,7 +291,7 @@ def _xattr_headers(path: Path) -> dict[str, str]:
     return headers
 
 
-def _is_opaque(path: Path) -> bool:
+def is_opaque(path: Path) -> bool:
     for name in ("trusted.overlay.opaque", "user.overlay.opaque"):
         try:
             if os.getxattr(path, name, follow_symlinks=False) == b"y":

@@ -68,7 +68,7 @@ class Frozen:
     def __enter__(self) -> Frozen:
         if isinstance(self.cgroup, cgroups.CgroupV2):
             path = self.cgroup.paths[0]
-            cgroups._write(os.path.join(path, "cgroup.freeze"), "1")
+            cgroups.write_control(os.path.join(path, "cgroup.freeze"), "1")
             _wait_until(lambda: "frozen 1" in _read(os.path.join(path, "cgroup.events")), "freezing")
             return self
         self.v1_dir = os.path.join(FREEZER_V1 + cgroups.own_cgroups().get("freezer", "/"),
@@ -76,7 +76,7 @@ class Frozen:
         os.makedirs(self.v1_dir, exist_ok=True)
         try:
             state = os.path.join(self.v1_dir, "freezer.state")
-            cgroups._write(state, "FROZEN")
+            cgroups.write_control(state, "FROZEN")
             # A task that joins a frozen v1 cgroup is frozen too; until all are in, one may fork:
             # move what the namespace holds until a pass finds nobody new.
             for _ in range(20):
@@ -96,7 +96,7 @@ class Frozen:
             with open(f"/proc/{pid}/cgroup") as file:
                 previous = next((line.rstrip("\n").split(":", 2)[2] for line in file
                                  if "freezer" in line.split(":", 2)[1].split(",")), "/")
-            cgroups._write(os.path.join(self.v1_dir, "cgroup.procs"), str(pid))
+            cgroups.write_control(os.path.join(self.v1_dir, "cgroup.procs"), str(pid))
         except (OSError, ContainerError):
             if os.path.exists(f"/proc/{pid}"):
                 raise
@@ -105,11 +105,11 @@ class Frozen:
 
     def __exit__(self, *exc_info) -> None:
         if isinstance(self.cgroup, cgroups.CgroupV2):
-            cgroups._write(os.path.join(self.cgroup.paths[0], "cgroup.freeze"), "0")
+            cgroups.write_control(os.path.join(self.cgroup.paths[0], "cgroup.freeze"), "0")
             return
         if not self.v1_dir:
             return
-        cgroups._write(os.path.join(self.v1_dir, "freezer.state"), "THAWED")
+        cgroups.write_control(os.path.join(self.v1_dir, "freezer.state"), "THAWED")
         home = self.came_from.get(self.container_pid, FREEZER_V1)
         for _ in range(200):  # back where each came from (a child forked since: where PID 1 was)
             with open(os.path.join(self.v1_dir, "cgroup.procs")) as file:
@@ -118,7 +118,7 @@ class Frozen:
                 break
             for pid in left:
                 try:
-                    cgroups._write(os.path.join(self.came_from.get(pid, home), "cgroup.procs"), str(pid))
+                    cgroups.write_control(os.path.join(self.came_from.get(pid, home), "cgroup.procs"), str(pid))
                 except ContainerError:
                     pass  # exited meanwhile: the next pass sees
         for _ in range(200):

@@ -89,12 +89,16 @@ def read_profile(text: str, origin: str = "profile") -> dict:
     if not isinstance(profile, dict) or "defaultAction" not in profile:
         raise ContainerError(f"seccomp {origin}: a profile needs a defaultAction")
     for rule in profile.get("syscalls") or ():
-        if not isinstance(rule, dict) or not (rule.get("names") or rule.get("name")):
-            raise ContainerError(f"seccomp {origin}: every rule needs names: {rule!r}")
+        names = rule.get("names") or ([rule["name"]] if rule.get("name") else None) if isinstance(rule, dict) else None
+        if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+            raise ContainerError(f"seccomp {origin}: every rule needs names (a list of system calls): {rule!r}")
         _action(rule.get("action", ""), rule.get("errnoRet"), profile)
         for arg in rule.get("args") or ():
-            if arg.get("op") not in _COMPARISONS:
-                raise ContainerError(f"seccomp {origin}: unknown comparison {arg.get('op')!r}")
+            if not isinstance(arg, dict) or arg.get("op") not in _COMPARISONS:
+                raise ContainerError(f"seccomp {origin}: unknown comparison {arg!r}")
+            if arg.get("index") not in range(6) or not all(isinstance(arg.get(key, 0), int)
+                                                           for key in ("value", "valueTwo")):
+                raise ContainerError(f"seccomp {origin}: an argument needs an index 0-5 and numbers: {arg!r}")
     _action(profile["defaultAction"], profile.get("defaultErrnoRet"), profile)
     return profile
 
@@ -103,6 +107,8 @@ def _action(name: str, errno_ret, profile: dict) -> int:
     if name not in _ACTIONS:
         raise ContainerError(f"seccomp profile: unsupported action {name!r}")
     value = _ACTIONS[name]
+    if not isinstance(errno_ret if errno_ret is not None else 0, int):
+        raise ContainerError(f"seccomp profile: errnoRet must be a number, not {errno_ret!r}")
     if name == "SCMP_ACT_ERRNO":
         code = errno_ret if errno_ret is not None else profile.get("defaultErrnoRet", errno.EPERM)
         value |= int(code) & 0xFFFF

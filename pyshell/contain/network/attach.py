@@ -6,13 +6,14 @@ Three sides take part, in order:
   them, leases an address, binds the published ports' sockets. A failure here (port taken,
   address in use) is an error before anything else exists; ``Plan.undo`` gives back what was
   taken if a later step of the start fails.
-* PID 1 (``Plan.before_unshare`` / ``Plan.after_unshare``): still in the host's namespace it
-  opens a netlink socket, which stays the host's; after unshare(CLONE_NEWNET) it makes the veth
-  pair through it, the peer created directly in its new namespace as eth0, then gives eth0 its
-  address, MAC and default route from inside. Nothing needs undoing: when the namespace's last
-  process exits the kernel deletes eth0, and with it the host's end of the pair.
-* The supervisor: starts the port proxy (proxy.py) or slirp4netns (rootless.py), and when
-  PID 1 exits calls ``release`` with the state file this module wrote: the lease goes back.
+* The supervisor (``Plan.connect_from_host``), once PID 1 says it has unshared its network
+  namespace: the veth pair, host end on the bridge, peer created directly in PID 1's namespace
+  as eth0, while PID 1 builds its filesystem. Rootless, slirp4netns instead (rootless.py).
+* PID 1 (``Plan.after_go``), released by the supervisor: lo and eth0 up, eth0's address and
+  MAC, the default route, through a netlink socket of its own namespace. Nothing needs undoing:
+  when the namespace's last process exits the kernel deletes eth0, and with it the host's end.
+* The supervisor again: starts the port proxy (proxy.py), and when PID 1 exits calls
+  ``release`` with the state file this module wrote: the lease goes back.
 
 ``Plan.state()`` is that file (``network.json`` in the container's directory, while it runs):
 ``ps``, ``port`` and ``inspect`` read it.
@@ -25,6 +26,7 @@ import os
 import socket
 
 from pyshell.contain.network import ipam
+from pyshell.contain.network.netlink import Netlink  # here: the forked supervisor and PID 1 use it
 from pyshell.contain.spec import PortMapping
 from pyshell.errors import ContainerError
 
@@ -51,8 +53,6 @@ class Plan:
         self.listeners = list(listeners)  # (PortMapping with its host port, bound socket)
         self.join_netns = join_netns    # container:NAME: that container's /proc/PID/ns/net
         self.state_path = ""            # the record in the container's directory, once written
-        self._host_netlink = None
-        self._bridge_index = 0
         self._join_fd = None
 
     # -- which namespace PID 1 gets
@@ -63,8 +63,9 @@ class Plan:
 
     @property
     def needs_supervisor_help(self) -> bool:
-        """slirp4netns must be started from outside once PID 1 has its namespace."""
-        return self.mode == "slirp4netns"
+        """The host's side is made from outside once PID 1 has its namespace: the veth pair
+        (by the supervisor, while PID 1 builds its filesystem), or slirp4netns."""
+        return self.mode in ("bridge", "slirp4netns")
 
     @property
     def target_address(self) -> str:
@@ -74,38 +75,40 @@ class Plan:
     # -- PID 1's part
 
     def before_unshare(self) -> None:
-        if self.mode == "bridge":
-            from pyshell.contain.network.netlink import Netlink
-
-            self._host_netlink = Netlink()
-            self._bridge_index = socket.if_nametoindex(self.network.bridge)  # a host name: look it up here
-        elif self.mode == "container":
+        if self.mode == "container":
             self._join_fd = os.open(self.join_netns, os.O_RDONLY | os.O_CLOEXEC)
 
     def after_unshare(self) -> None:
-        """Runs in PID 1 right after unshare: eth0 (bridge), or the other container's namespace."""
+        """PID 1, right after unshare: the other container's namespace (container:NAME)."""
         if self.mode == "container":
             from pyshell.contain.kernel import syscalls as linux
 
             linux.setns(self._join_fd, linux.CLONE_NEWNET)
             os.close(self._join_fd)
-            return
-        if self.mode == "none":
-            return  # setup.py brings lo up, as before networks existed
-        _loopback_up()
+        elif self.mode == "slirp4netns":
+            _loopback_up()
+
+    def connect_from_host(self, container_pid: int) -> None:
+        """The supervisor, in the host's namespace: the veth pair, its host end on the bridge
+        and up, its peer made directly in PID 1's namespace as eth0 (down, no address yet).
+        Meanwhile PID 1 builds its filesystem: the kernel's RTNL lock, which a veth waits for
+        and every namespace on the machine takes, is waited for in parallel with that work."""
+        netns = os.open(f"/proc/{container_pid}/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+        host = Netlink()
+        try:
+            host.add_veth(self.veth, "eth0", netns, socket.if_nametoindex(self.network.bridge),
+                          bytes.fromhex(mac_for(self.address).replace(":", "")))
+        finally:
+            host.close()
+            os.close(netns)
+
+    def after_go(self) -> None:
+        """PID 1, once released (the veth exists): lo and eth0 up, eth0's address, the default route."""
         if self.mode != "bridge":
             return
-        from pyshell.contain.network.netlink import Netlink
-
-        netns = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
-        try:
-            self._host_netlink.add_veth(self.veth, "eth0", netns, self._bridge_index,
-                                        bytes.fromhex(mac_for(self.address).replace(":", "")))
-        finally:
-            os.close(netns)
-            self._host_netlink.close()
         inside = Netlink()
         try:
+            inside.set_up(socket.if_nametoindex("lo"))
             eth0 = socket.if_nametoindex("eth0")
             inside.add_address(eth0, self.address, self.network.prefix)
             inside.set_up(eth0)

@@ -104,15 +104,18 @@ def realised(runtime: str) -> list[dict]:
     return found
 
 
-def default_network() -> Network:
-    """The default `bridge` as this namespace has it, or as it would be made now."""
-    runtime = ipam.runtime_dir()
+def default_network(plan: bool = True) -> Network:
+    """The default `bridge` as this namespace has it, or as it would be made now (without
+    ``plan``: with no subnet yet, and nothing written or looked up)."""
+    runtime = f"{ipam.RUN_ROOT}/{ipam.netns_key()}"
     try:
         with open(f"{runtime}/{DEFAULT_DEVICE}/network.json") as file:
             return Network.from_json(json.load(file))
     except (OSError, ValueError):
         pass
-    subnet = _free_subnet([], runtime, for_default=True)
+    if not plan:
+        return Network(DEFAULT, "0" * 64, "", "", DEFAULT_DEVICE, dns=False)
+    subnet = _free_subnet([], ipam.runtime_dir(), for_default=True)
     return Network(DEFAULT, _default_id(), subnet, _gateway_of(subnet), DEFAULT_DEVICE, dns=False)
 
 
@@ -238,12 +241,12 @@ def _realise_locked(network: Network, runtime: str) -> None:
 def _unrealise_locked(network: Network, runtime: str) -> None:
     import shutil
 
-    from pyshell.contain.network import links
+    from pyshell.contain.network import firewall, links
 
+    if not os.path.exists(f"{runtime}/{network.bridge}/network.json"):
+        return  # never made in this namespace: its bridge and rules are not here
     links.delete_link(network.bridge)
     shutil.rmtree(f"{runtime}/{network.bridge}", ignore_errors=True)
-    from pyshell.contain.network import firewall
-
     firewall.apply(realised(runtime))
 
 

@@ -64,15 +64,18 @@ MEANINGS = (  # (how the step's name starts, what it means)
 
 
 class SetupReporter:
-    def __init__(self, name: str, fd: int = 2, colour: bool | None = None):
+    def __init__(self, name: str, fd: int = 2, colour: bool | None = None, what: str = "run",
+                 helper: str = "supervisor"):
         self.fd = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, OWN_FD_FLOOR)
         self.colour = os.isatty(fd) and "NO_COLOR" not in os.environ if colour is None else colour
         self.caller = os.getpid()
         self.started = time.monotonic()
         self.dropped: list[int] = []       # capabilities dropped, told as one step
         self.mount_points = 0              # mkdir/create steps, counted
-        self.pid_1_spoke = False
-        self._say(self._bold(f"contain run --explain: the setup of {name}, in the order the kernel sees it"))
+        self.first_words_said = False  # by a process of the container (each has a copy of this)
+        self.helper = helper  # the process between contain and the container: its name
+        self.helper_pid: int | None = None
+        self._say(self._bold(f"contain {what} --explain: the setup of {name}, in the order the kernel sees it"))
 
     # ---------------------------------------------------------------- output
 
@@ -92,12 +95,21 @@ class SetupReporter:
         pid = os.getpid()
         if pid == 1:
             return "PID 1"
-        return "contain" if pid == self.caller else "supervisor"
+        if pid == self.caller:
+            return "contain"
+        if self.helper_pid is None:  # the first other process to speak: the supervisor (or exec's child)
+            self.helper_pid = pid
+        return self.helper if pid == self.helper_pid else f"PID {pid}"  # `exec`'s command: its pid inside
 
-    def _first_words_of_pid_1(self) -> None:
-        """PID 1's first line says where it came from: the supervisor's fork, and its pid
-        on the host (NSpid in /proc/self/status: the host's /proc is still mounted)."""
-        self.pid_1_spoke = True
+    def _first_words(self) -> None:
+        """A process in the container's PID namespace says first where it came from: PID 1,
+        the supervisor's fork, and its pid on the host (NSpid in /proc/self/status: the
+        host's /proc is still mounted); `exec`'s command, the fork after setns."""
+        self.first_words_said = True
+        if os.getpid() != 1:
+            self._line(f"fork() by the {self.helper} → PID {os.getpid()} inside", "ok",
+                       "setns into a PID namespace takes effect for the children of the caller")
+            return
         host_pid = "?"
         try:
             with open("/proc/self/status") as status:
@@ -110,8 +122,9 @@ class SetupReporter:
                    "its first child since unshare(CLONE_NEWPID) is the new namespace's PID 1")
 
     def _line(self, what: str, result: str, meaning: str = "", failed: bool = False) -> None:
-        if os.getpid() == 1 and not self.pid_1_spoke:
-            self._first_words_of_pid_1()
+        pid = os.getpid()
+        if not self.first_words_said and pid != self.caller and self.helper_pid not in (None, pid):
+            self._first_words()
         # No step numbers: the supervisor and PID 1 each hold a copy of this reporter; the
         # time since the start orders the lines, which each process writes as it goes.
         elapsed = (time.monotonic() - self.started) * 1000
@@ -122,8 +135,9 @@ class SetupReporter:
 
     # ---------------------------------------------------------------- what contain tells us
 
-    def step(self, what: str, args, result=None, error: OSError | None = None) -> None:
-        """One setup step and its outcome (``error`` when the kernel refused it)."""
+    def step(self, what: str, args, result=None, error: OSError | None = None, action=None) -> None:
+        """One setup step and its outcome (``error`` when the kernel refused it). ``action``,
+        the function the step ran: its docstring says what a step this table lacks means."""
         if what.startswith("prctl(PR_CAPBSET_DROP") and error is None:
             self.dropped.append(args[1] if len(args) > 1 else -1)
             return
@@ -133,7 +147,8 @@ class SetupReporter:
             return
         what = _IN_NEW_ROOT.sub("", what)  # /…/rootfs/merged/proc/keys is /proc/keys inside
         outcome = f"{_errno_name(error)} ({error.strerror})" if error is not None else "ok"
-        self._line(what, outcome, "" if error is not None else _meaning(what, args), failed=error is not None)
+        meaning = "" if error is not None else _meaning(what, args) or _first_sentence(action)
+        self._line(what, outcome, meaning, failed=error is not None)
 
     def note(self, what: str, meaning: str = "") -> None:
         """A setup action that is not a single step (the cgroup and its limits)."""
@@ -156,12 +171,16 @@ class SetupReporter:
         if self.mount_points:
             self._say(" " * 23 + self._paint(f"({self.mount_points} mount points made with mkdir/create)", "2"))
             self.mount_points = 0
-        self._line(f"execve({path!r}, {list(argv)!r})", "the container runs",
-                   "close-on-exec fds (this report's too) vanish; the command is the container's PID 1")
+        pid_1 = os.getpid() == 1
+        self._line(f"execve({path!r}, {list(argv)!r})", "the container runs" if pid_1 else "the command runs",
+                   "close-on-exec fds (this report's too) vanish; "
+                   + ("the command is the container's PID 1" if pid_1 else "it lives in the container's namespaces"))
 
-    def finished(self, status: int, detached: bool) -> None:
+    def finished(self, status: int, detached: bool, executed: bool = False) -> None:
         """Back in `contain`: the container's end (or, with -d, that it runs on)."""
-        if detached:
+        if executed:
+            self.note(f"waitpid → the command ended: status {status}")
+        elif detached:
             self.note("detached: the supervisor waits for PID 1, `contain` returns")
         else:
             self.note(f"the supervisor's waitpid → PID 1 ended: status {status}",
@@ -190,6 +209,10 @@ def _meaning(what: str, args) -> str:
         if what.startswith("user namespace"):
             text += "; " + _id_maps()
         return text
+    if what.startswith("setns "):
+        name = what.split()[1]
+        isolates = next((text for _, short, text in NAMESPACES if short == name), "")
+        return f"joins the running container's {name} namespace: {isolates}"
     if what.startswith("mount overlay"):
         options = args[4] if len(args) > 4 else ""
         parts = dict(item.split("=", 1) for item in options.split(",") if "=" in item)
@@ -201,6 +224,15 @@ def _meaning(what: str, args) -> str:
         if what.startswith(start):
             return meaning
     return ""
+
+
+def _first_sentence(action) -> str:
+    """The first sentence of a step function's docstring (the network and seccomp rooms'
+    steps explain themselves that way); "" for a builtin such as os.chdir."""
+    doc = getattr(action, "__doc__", None) or ""
+    if not doc or getattr(action, "__module__", "") in (None, "posix", "os", "builtins"):
+        return ""
+    return " ".join(doc.split(".")[0].replace("``", "").split())
 
 
 def _short_layer(path: str) -> str:
@@ -221,11 +253,11 @@ def _id_maps() -> str:
 
 
 @contextlib.contextmanager
-def reporting(name: str):
-    """While the block runs (a `contain run`), every setup step is told on stderr."""
+def reporting(name: str, what: str = "run"):
+    """While the block runs (`contain run`, or `exec`), every setup step is told on stderr."""
     from pyshell.contain.runtime import setup
 
-    setup.reporter = SetupReporter(name)
+    setup.reporter = SetupReporter(name, what=what, helper="supervisor" if what == "run" else "child")
     try:
         yield setup.reporter
     finally:

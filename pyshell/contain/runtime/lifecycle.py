@@ -41,7 +41,6 @@ from pyshell.contain.kernel.osio import close_fds_except, exit_status, process_s
 from pyshell.contain.runtime import protocol, setup, state, supervisor, teardown
 from pyshell.contain.runtime.protocol import PidFile, Running, SupervisorArgs
 from pyshell.contain.runtime.setup import Paths, SetupError, Stdio
-from pyshell.contain.runtime.volumes import is_anonymous
 from pyshell.contain.spec import ContainerSpec
 from pyshell.errors import ContainerError
 from pyshell.statedir import atomic_write, locked
@@ -381,7 +380,7 @@ def _supervisor_process(container, cgroup, network, start_w: int, status_w: int 
                                  network.target_address, PACKAGE_ROOT)
         network.close_sockets()  # the proxy has them
     slirp = None
-    if network is not None and network.needs_supervisor_help:
+    if network is not None and network.mode == "slirp4netns":
         from pyshell.contain.network import rootless
 
         slirp = rootless.Slirp()  # forked before the PID namespace too; waits for PID 1's pid
@@ -390,7 +389,8 @@ def _supervisor_process(container, cgroup, network, start_w: int, status_w: int 
 
     go_r, go_w = os.pipe()
     error_r, error_w = os.pipe()
-    # Rootless, slirp4netns is started from here once PID 1 says it has its network namespace.
+    # Once PID 1 says it has its network namespace, we give it its way out from here (the host's
+    # side): a veth pair on the bridge, made while PID 1 builds its filesystem; or slirp4netns.
     netns_r, netns_w = os.pipe() if network is not None and network.needs_supervisor_help else (None, None)
     container_pid = os.fork()
     if container_pid == 0:
@@ -407,12 +407,15 @@ def _supervisor_process(container, cgroup, network, start_w: int, status_w: int 
     if netns_r is not None:
         if os.read(netns_r, 1) == b"n":
             try:
-                slirp.start(container_pid)
-            except ContainerError as error:
+                if slirp is not None:
+                    slirp.start(container_pid)
+                else:
+                    network.connect_from_host(container_pid)
+            except (ContainerError, OSError) as error:
                 os.kill(container_pid, 9)
                 os.waitpid(container_pid, 0)
-                raise SetupError(str(error)) from None
-        else:  # PID 1 failed: its error pipe says why
+                raise SetupError(f"network (the host side): {getattr(error, 'message', None) or error}") from None
+        elif slirp is not None:  # PID 1 failed: its error pipe says why
             slirp.abandon()
             slirp = None
         os.close(netns_r)
@@ -468,6 +471,8 @@ def _container_init(spec: ContainerSpec, directory: str, cgroup, network, stdio:
     def wait_for_cgroup() -> None:
         if not protocol.wait_go(go_r):
             os._exit(1)  # the supervisor died before releasing us
+        if network is not None:
+            setup.step("network (eth0 in the container)", network.after_go)  # eth0 is there now: its address, route
 
     try:
         # If the supervisor dies (kill -9), so do we, and with PID 1 its whole PID namespace:
@@ -522,7 +527,7 @@ def removable_paths(container: state.Container, volumes: bool) -> list[str]:
     paths = [str(container.dir)]
     if volumes:
         for mount in container.spec.mounts:
-            if mount.kind == "volume" and is_anonymous(mount.volume_name):
+            if mount.anonymous:
                 paths.insert(0, os.path.dirname(mount.source))  # VOLUMES/NAME, not only its _data
     return paths
 
@@ -618,15 +623,6 @@ def kill(container: state.Container, number: int) -> None:
         wait_supervisor(container, None)
         if container.spec.restart != "no":
             _wait_restart_decision(container, 10)
-
-
-def restart_pending(container: state.Container) -> bool:
-    """Whether an exited container's restart policy is about to start it again (its restarter
-    runs, no stop or kill ended the policy): `ps` then says Restarting, as Docker does."""
-    if container.status != state.State.EXITED or container.spec.restart == "no" or (container.dir / "stopped").exists():
-        return False
-    restarter = protocol.read_record(container.dir / "restarter", PidFile)
-    return restarter is not None and state.alive(restarter.pid, restarter.start_time)
 
 
 def remove(home: Path, container: state.Container, force: bool, volumes: bool = False) -> None:

@@ -74,7 +74,7 @@ def step(what: str, action, *args):
         detail = error.strerror or str(error)
         raise SetupError(f"{what}: {detail}") from None
     if reporter is not None:
-        reporter.step(what, args, result)
+        reporter.step(what, args, result, action=action)
     return result
 
 

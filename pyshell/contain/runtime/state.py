@@ -45,7 +45,7 @@ def lock_path(home: Path) -> Path:
 class State(str, Enum):
     """Docker's container states. A str: it compares equal to "running" and goes into JSON as is.
     pysh reaches created, running and exited; restarting is what `ps` shows of an exited
-    container whose policy is about to start it again (lifecycle.restart_pending); paused
+    container whose policy is about to start it again (restart_pending); paused
     (the cgroup freezer) and dead (a failed removal) are Docker's, named here for inspect."""
 
     CREATED = "created"
@@ -154,6 +154,15 @@ def load(directory: Path) -> Container | None:
                      oom_killed)
 
 
+def restart_pending(container: Container) -> bool:
+    """Whether an exited container's restart policy is about to start it again (its restarter
+    runs, no stop or kill ended the policy): `ps` then says Restarting, as Docker does."""
+    if container.status != State.EXITED or container.spec.restart == "no" or (container.dir / "stopped").exists():
+        return False
+    restarter = read_record(container.dir / "restarter", PidFile)
+    return restarter is not None and alive(restarter.pid, restarter.start_time)
+
+
 def save_config(directory: Path, spec: ContainerSpec, created: str, cgroup: dict | None) -> None:
     """Atomically (readers never see half a file). Durably (fsync) unless the container is --rm:
     one that a crash interrupts has nothing worth keeping, and the fsync is ~15% of a `run --rm`."""
@@ -246,6 +255,7 @@ def reconcile(home: Path) -> None:
                 cgroup = cgroups.from_json(container.cgroup) if container else None
                 if cgroup:
                     cgroup.remove()
+                _release_network(directory, directory.name)
                 _remove_directory(directory)
             continue
         if exited:
@@ -261,11 +271,9 @@ def reconcile(home: Path) -> None:
             cgroup = cgroups.from_json(container.cgroup)
             if cgroup:
                 cgroup.remove()
-            if (container.dir / "network.json").exists():
-                from pyshell.contain.network import attach
-
-                attach.release(str(container.dir), container.id)  # the address lease goes back
-            atomic_write(container.dir / "exit", Exit(255, now_iso()).format())
+            _release_network(container.dir, container.id)
+            # "removing" for --rm: if we are killed before the removal is done, the next one does it.
+            atomic_write(container.dir / "exit", Exit(255, now_iso(), removing=container.spec.autoremove).format())
             if container.spec.autoremove:
                 _remove_directory(container.dir)
 
@@ -287,18 +295,31 @@ def _finish_interrupted_start(home: Path, directory: Path) -> None:
         cgroup = cgroups.from_json(container.cgroup if container else (config or {}).get("cgroup"))
         if cgroup:
             cgroup.remove()
+        _release_network(directory, directory.name)
         if container is None or container.spec.autoremove:
             _remove_directory(directory)
         else:
             clear_starting(directory)
 
 
+def _release_network(directory: Path, container_id: str) -> None:
+    """The address leases a container held go back (what its supervisor does when PID 1 exits)."""
+    if (directory / "network.json").exists():
+        from pyshell.contain.network import attach
+
+        attach.release(str(directory), container_id)
+
+
 def _remove_leftover(home: Path, directory: Path) -> None:
     """A directory with neither config nor starting mark: what a removal cut short left (a
     create in progress holds the lock, and has its mark, from its first step)."""
     with locked(lock_path(home)):
-        if directory.exists() and not (directory / STARTING).exists() and not (directory / "config.json").exists():
-            _remove_directory(directory)
+        if not directory.exists() or (directory / STARTING).exists() or (directory / "config.json").exists():
+            return
+        running = read_record(directory / "running", Running)
+        if running and alive(running.supervisor_pid, running.supervisor_start):
+            return  # its supervisor is removing it (--rm) right now
+        _remove_directory(directory)
 
 
 def _remove_directory(directory: Path) -> None:

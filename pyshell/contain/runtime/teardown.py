@@ -50,17 +50,22 @@ def _remove_in_user_namespace(path: str) -> None:
 
 
 def _remove_tree(path: str) -> None:
+    """What is already gone is fine: another command's reconcile may be removing the same
+    leftover directory (state._remove_leftover), or the supervisor its --rm container."""
     try:
         info = os.lstat(path)
+        if not stat.S_ISDIR(info.st_mode):
+            os.unlink(path)
+            return
+        if info.st_mode & 0o700 != 0o700:
+            os.chmod(path, 0o700)
+        with os.scandir(path) as entries:
+            children = [entry.path for entry in entries]
     except FileNotFoundError:
         return
-    if not stat.S_ISDIR(info.st_mode):
-        os.unlink(path)
-        return
-    if info.st_mode & 0o700 != 0o700:
-        os.chmod(path, 0o700)
-    with os.scandir(path) as entries:
-        children = [entry.path for entry in entries]
     for child in children:
         _remove_tree(child)
-    os.rmdir(path)
+    try:
+        os.rmdir(path)
+    except FileNotFoundError:
+        pass

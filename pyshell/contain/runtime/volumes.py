@@ -11,11 +11,11 @@ import os
 import re
 from pathlib import Path
 
+from pyshell.contain.spec import ANONYMOUS_VOLUME_PREFIX
 from pyshell.errors import ContainerError
 from pyshell.record import Record
 
-ANONYMOUS_PREFIX = "anonymous-"
-_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*")
+NAME_PATTERN = r"[a-zA-Z0-9][a-zA-Z0-9_.-]*"
 
 
 class Volume(Record):
@@ -29,7 +29,7 @@ def volumes_dir(home: Path) -> Path:
 
 
 def check_name(name: str) -> None:
-    if not _NAME.fullmatch(name):
+    if not re.fullmatch(NAME_PATTERN, name):
         raise ContainerError(f"invalid volume name {name!r}: use [a-zA-Z0-9][a-zA-Z0-9_.-]* "
                              f"(or an absolute path for a bind mount)", 125)
 
@@ -42,11 +42,11 @@ def data_dir(home: Path, name: str) -> Path:
 
 
 def new_anonymous_name() -> str:
-    return f"{ANONYMOUS_PREFIX}{os.urandom(16).hex()}"
+    return f"{ANONYMOUS_VOLUME_PREFIX}{os.urandom(16).hex()}"
 
 
 def is_anonymous(name: str) -> bool:
-    return name.startswith(ANONYMOUS_PREFIX)
+    return name.startswith(ANONYMOUS_VOLUME_PREFIX)
 
 
 def all_volumes(home: Path) -> list[Volume]:

@@ -38,7 +38,10 @@ def store(home):
 def busybox(store):
     from pyshell.contain.image.bootstrap import bootstrap
 
-    return bootstrap(store, "busybox")
+    from netns import in_host_network
+
+    with in_host_network():  # apt-get download busybox-static, the first time
+        return bootstrap(store, "busybox")
 
 
 def contain(*args: str, input: bytes | None = None, check: bool = False, cwd=None) -> subprocess.CompletedProcess:

@@ -295,7 +295,8 @@ def test_build_errors_leave_nothing_behind(tmp_path, home, store, busybox, docke
 def test_debian_vim_build_with_host_network(tmp_path, home, store):
     from pyshell.contain.image.bootstrap import bootstrap
 
-    bootstrap(store, "debian:bookworm")
+    with in_host_network():  # mmdebstrap, the first time
+        bootstrap(store, "debian:bookworm")
     context = write_context(tmp_path / "ctx", """\
 FROM debian:bookworm
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends vim-tiny > /dev/null

@@ -173,7 +173,7 @@ def test_bootstrap_busybox_is_reproducible_and_runs(tmp_path, home, busybox, mon
     with overlay(tmp_path, busybox.layer_dirs) as (merged, _):
         assert chroot_sh(merged, "echo $((6*7)); cat /etc/passwd | head -1") == "42\nroot:x:0:0:root:/root:/bin/sh\n"
     done = contain("bootstrap", "alpine")
-    assert done.returncode == 1 and "choose busybox or debian" in done.err
+    assert done.returncode == 1 and "choose busybox, debian[:SUITE], redis, nginx, php:apache, python:3" in done.err
 
 
 # --------------------------------------------------------------------------- whiteouts and commit
