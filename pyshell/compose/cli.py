@@ -213,6 +213,8 @@ def cmd_up(project, options, operands):
         raise ComposeError("--abort-on-container-exit and --detach are incompatible")
     if options["build"] and options["no_build"]:
         raise ComposeError("--build and --no-build are incompatible")
+    if options["pull"] not in (None, "missing", "always", "never"):
+        raise ComposeError(f'invalid --pull "{options["pull"]}" (use always, missing or never)')
     up = UpOptions(
         services=tuple(operands), detach=bool(options["detach"] or options["wait"]),
         build=bool(options["build"]), no_build=bool(options["no_build"]),
@@ -222,7 +224,8 @@ def cmd_up(project, options, operands):
         abort_on_exit=bool(options["abort_on_exit"]), abort_on_failure=bool(options["abort_on_failure"]),
         exit_code_from=options["exit_code_from"], no_start=bool(options["no_start"]),
         scale=_scale(project, options["scale"]), timeout=_number(options["timeout"], "--timeout"),
-        colour=options["_colour"], log_prefix=not options["no_log_prefix"])
+        colour=options["_colour"], log_prefix=not options["no_log_prefix"], pull=options["pull"] or "missing",
+        attach_dependencies=bool(options["attach_dependencies"]))
     return _engine(project).up(up, sys.stdout)
 
 
@@ -301,6 +304,8 @@ def _go_template(template: str, row: dict) -> str:
                   Flag(("--no-log-prefix",), "no_log_prefix")])
 def cmd_logs(project, options, operands):
     _check_services(project, operands)
+    if options["timestamps"]:
+        raise ComposeError("logs --timestamps is not supported: contain's logs keep no time per line")
     tail = options["tail"]
     if tail != "all" and not (tail.isdigit()):
         raise ComposeError(f'invalid --tail "{tail}" (use a number or all)')
@@ -324,7 +329,7 @@ command("kill", [Flag(("-s", "--signal"), "signal", True, default="SIGKILL")])(
     _services_command("kill", ("signal",)))
 command("rm", [Flag(("-f", "--force"), "force"), Flag(("-s", "--stop"), "stop"),
                Flag(("-v", "--volumes"), "volumes")])(_services_command("rm", ("force", "stop", "volumes")))
-command("build", [Flag(("--no-cache",), "no_cache"), Flag(("--pull",), "pull"),
+command("build", [Flag(("--no-cache",), "no_cache"),
                   Flag(("-q", "--quiet"), "quiet"), Flag(("--build-arg",), "build_args", True, True)])(
     _services_command("build", ("no_cache", "build_args")))
 command("pull", [Flag(("-q", "--quiet"), "quiet"), Flag(("--ignore-pull-failures",), "ignore_failures")])(

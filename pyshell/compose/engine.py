@@ -47,6 +47,8 @@ class UpOptions(Record):
     timeout: float | None = None
     colour: bool = False
     log_prefix: bool = True
+    pull: str = "missing"           # always | missing | never
+    attach_dependencies: bool = False
 
 
 class RunOptions(Record):
@@ -113,8 +115,9 @@ class Engine:
 
     # ------------------------------------------------------------ images
 
-    def ensure_images(self, names, build: bool = False, no_build: bool = False) -> dict[str, str]:
-        """The image id of each service, building or pulling what is missing."""
+    def ensure_images(self, names, build: bool = False, no_build: bool = False, pull: str = "missing") -> dict[str, str]:
+        """The image id of each service, building or pulling what is missing (or, with
+        ``pull`` "always", pulling images that are not built anyway)."""
         ids = {}
         for name in names:
             service = self.project.services[name]
@@ -122,9 +125,13 @@ class Engine:
             found = self._find_image(reference)
             if "build" in service and not no_build and (build or found is None):
                 found = self._build(name)
+            elif "build" not in service and pull == "always":
+                found = self._pull(name, reference)
             elif found is None:
                 if "build" in service:
                     raise ComposeError(f'service "{name}": image {reference} is not built (--no-build given)')
+                if pull == "never":
+                    raise ComposeError(f'service "{name}": no such image: {reference} (--pull never)')
                 found = self._pull(name, reference)
             ids[name] = found.id
         return ids
@@ -263,7 +270,7 @@ class Engine:
         selected = list(options.services) or sorted(services)
         order = selected if options.no_deps else plan.start_order(services, selected)
         order = plan.start_order({name: services[name] for name in order}, None) if options.no_deps else order
-        image_ids = self.ensure_images(order, build=options.build, no_build=options.no_build)
+        image_ids = self.ensure_images(order, build=options.build, no_build=options.no_build, pull=options.pull)
         hashes = {name: plan.config_hash(services[name], image_ids[name]) for name in order}
         observed = self.observed()
         for orphan in plan.orphans(services, observed):
@@ -288,7 +295,8 @@ class Engine:
             for action in by_service.get(name, ()):
                 self._carry_out(action, hashes[name], image_ids[name], options)
 
-        attached_names = list(options.services) or sorted(services)
+        # attached: the services named (and their dependencies with --attach-dependencies), or all
+        attached_names = (order if options.attach_dependencies else list(options.services)) or sorted(services)
         if not options.detach:
             # an attached `up` shows what containers write from now on, not older runs' output
             self.log_offsets = {o.name: self._log_size(o.name) for o in observed if o.service in attached_names}
@@ -751,10 +759,13 @@ class Engine:
         return 0
 
     def top(self, names) -> int:
+        """Each running container's processes: those in its PID namespace, as /proc shows them."""
         import sys
+        from pyshell.compose.output import table
 
         for info in self._service_containers(names, all=False):
-            sys.stdout.write(f"{info.name}\nPID    CMD\n{info.pid}    {_quoted_command(info.command)}\n\n")
+            rows = [[str(uid), str(pid), str(ppid), command] for pid, ppid, uid, command in _processes_of(info.pid)]
+            sys.stdout.write(f"{info.name}\n" + table(rows, ["UID", "PID", "PPID", "CMD"]) + "\n")
         return 0
 
     def exec(self, name, argv, index=1, env=(), user="", workdir="", tty=False, detach=False) -> int:
@@ -851,6 +862,30 @@ def list_projects(all: bool = False, home=None) -> list[dict]:
         status = ", ".join(f"{state}({count})" for state, count in sorted(states.items()))
         rows.append({"Name": name, "Status": status, "ConfigFiles": projects[name]["files"]})
     return rows
+
+
+def _processes_of(pid1: int) -> list[tuple[int, int, int, str]]:
+    """(pid, ppid, uid, command line) of every process in the PID namespace of ``pid1``."""
+    try:
+        namespace = os.stat(f"/proc/{pid1}/ns/pid").st_ino
+    except OSError:
+        return []
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            if os.stat(f"/proc/{entry}/ns/pid").st_ino != namespace:
+                continue
+            with open(f"/proc/{entry}/status") as file:
+                fields = dict(line.split(":", 1) for line in file if ":" in line)
+            with open(f"/proc/{entry}/cmdline", "rb") as file:
+                command = file.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            continue  # it ended meanwhile
+        found.append((int(entry), int(fields["PPid"]), int(fields["Uid"].split()[0]),
+                      command or f'[{fields["Name"].strip()}]'))
+    return sorted(found)
 
 
 def _in_parallel(work, items) -> None:

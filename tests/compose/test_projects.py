@@ -466,3 +466,26 @@ def test_a_second_ctrl_c_kills(compose):
     child.close()
     assert child.exitstatus == 130
     assert ps(compose, "-a")["proj-stubborn-1"]["State"] == "exited"
+
+
+def test_top_lists_the_processes_of_each_container(compose):
+    compose.write("""\
+        services:
+          busy: {image: busybox, command: sh -c 'sleep 61 & sleep 62', network_mode: none, stop_signal: SIGKILL}
+        """)
+    compose.ok("up", "-d")
+    deadline = time.time() + 10
+    while True:
+        out = compose.ok("top").stdout
+        if "sleep 61" in out and "sleep 62" in out or time.time() > deadline:
+            break
+        time.sleep(0.1)
+    assert out.startswith("proj-busy-1\nUID")
+    assert "sleep 61" in out and "sleep 62" in out
+
+
+def test_pull_never_with_a_missing_image(compose):
+    compose.write("services:\n  web: {image: not-here-at-all, network_mode: none}\n")
+    done = compose.run("up", "-d", "--pull", "never")
+    assert (done.returncode, done.stderr.strip().splitlines()[-1]) == \
+        (1, 'compose: service "web": no such image: not-here-at-all (--pull never)')
