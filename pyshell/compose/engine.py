@@ -326,6 +326,12 @@ class Engine:
         if action.kind == "keep":
             event("Container", action.name, "Running")
             return
+        if action.kind == "restart":  # its dependency was recreated (depends_on restart: true)
+            event("Container", action.name, "Restarting")
+            self.stop_container(action.name, action.service, options.timeout)
+            self.start_container(action.name, action.service)
+            event("Container", action.name, "Started")
+            return
         if action.kind == "recreate":
             event("Container", action.name, "Recreate")
             self.stop_container(action.old_name, action.service, options.timeout)

@@ -489,3 +489,23 @@ def test_pull_never_with_a_missing_image(compose):
     done = compose.run("up", "-d", "--pull", "never")
     assert (done.returncode, done.stderr.strip().splitlines()[-1]) == \
         (1, 'compose: service "web": no such image: not-here-at-all (--pull never)')
+
+
+def test_depends_on_restart_restarts_the_dependent(compose):
+    text = """\
+        services:
+          db: {image: busybox, command: sleep 60, network_mode: none, stop_signal: SIGKILL}
+          web:
+            image: busybox
+            command: sleep 61
+            network_mode: none
+            stop_signal: SIGKILL
+            depends_on: {db: {condition: service_started, restart: true}}
+        """
+    compose.write(text)
+    compose.ok("up", "-d")
+    first = ps(compose)["proj-web-1"]["ID"]
+    compose.write(text.replace("sleep 60", "sleep 59"))
+    done = compose.ok("up", "-d")
+    assert "proj-db-1  Recreated" in done.stderr and "proj-web-1  Restarting" in done.stderr
+    assert ps(compose)["proj-web-1"]["ID"] == first  # the same container, started again
