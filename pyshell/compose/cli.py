@@ -92,7 +92,10 @@ def _main(argv: list[str]) -> int:
     command_options["_colour"] = _colour(options["ansi"], command_options)
     if not needs_project:
         return function(global_options, command_options, operands)
-    project = _load(global_options, operands if name in ("up", "run", "config", "create") else ())
+    # services named on the command line are enabled whatever their profiles (docker compose):
+    # every operand of up/config, the first of run (the rest is its command)
+    named = operands[:1] if name == "run" else operands if name in ("up", "config") else ()
+    project = _load(global_options, named)
     return function(project, command_options, operands)
 
 
@@ -112,7 +115,6 @@ def _load(options: dict, named=()):
     load_options = Options(files=tuple(options["files"]), project_name=options["project_name"],
                            project_directory=options["project_directory"],
                            env_files=tuple(options["env_files"]), profiles=tuple(options["profiles"]))
-    named = [word for word in named if not word.startswith("-")][:1] if named else ()
     return load_project(load_options, warn=_warn, named_services=tuple(named))
 
 
