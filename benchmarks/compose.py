@@ -7,9 +7,9 @@ podman-compose (on podman), side by side; `compose ps` with 50 containers; `conf
 The project (issue 12): five busybox services in a depends_on chain s1 ← s2 ← … ← s5 on one
 user network, s1 with a health check of 1 s interval, every PID 1 `sleep` stopped by SIGKILL
 (stop_signal) so no tool waits out a grace period. Each figure is a median over --repeats,
-the tools alternated repeat by repeat. pysh runs in a network namespace of its own
-(unshare --net); dockerd runs in its own (docker-peer.sh). The image is the same busybox
-root filesystem in every engine: pysh's bootstrapped image, imported into Docker and podman.
+the tools alternated repeat by repeat. The benchmark moves into a network namespace of its
+own first, so pysh's and podman's bridges never touch this machine's network; dockerd runs
+in its own (docker-peer.sh). The image is the same busybox root filesystem everywhere.
 Tools that are missing are reported and skipped.
 """
 
@@ -100,7 +100,7 @@ def pysh_tool(base: Path) -> Tool:
     directory = base / "pysh" / "compose-bench"
     directory.mkdir(parents=True)
     (directory / "compose.yaml").write_text(project_text("compose-bench-busybox"))
-    return Tool("pysh compose", ["unshare", "--net", PYTHON, "-m", "pyshell.compose"], env, directory)
+    return Tool("pysh compose", [PYTHON, "-m", "pyshell.compose"], env, directory)
 
 
 def docker_tool(base: Path, rootfs: Path) -> Tool | None:
@@ -127,8 +127,7 @@ def podman_tool(base: Path) -> Tool | None:
     directory = base / "podman" / "compose-bench"
     directory.mkdir(parents=True)
     (directory / "docker-compose.yml").write_text(project_text("localhost/compose-bench-busybox"))
-    # podman's networks are made in its own namespace only when run under unshare: keep the host's clean
-    return Tool("podman-compose on podman", ["unshare", "--net", "--mount", "podman-compose"], env, directory)
+    return Tool("podman-compose on podman", ["podman-compose"], env, directory)
 
 
 def main() -> None:
@@ -138,6 +137,11 @@ def main() -> None:
     if os.geteuid() != 0:
         sys.exit("run as root (network namespaces, dockerd, podman)")
     subprocess.run([PYTHON, "-m", "compileall", "-q", str(ROOT / "pyshell")], check=True)
+    sys.path.insert(0, str(ROOT))
+    from pyshell.contain.kernel import syscalls
+
+    syscalls.unshare(syscalls.CLONE_NEWNET)  # every tool started from here on is in it
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
     base = Path(tempfile.mkdtemp(prefix="compose-bench-"))
     try:
         rootfs = busybox_rootfs(base)

@@ -63,6 +63,12 @@ def main(argv: list[str]) -> int:
         return error.status
     except BrokenPipeError:
         return 1
+    except Exception as error:  # noqa: BLE001 - a bug: one line unless PYSH_DEBUG asks for the traceback
+        if os.environ.get("PYSH_DEBUG"):
+            raise
+        _flush()
+        sys.stderr.write(f"compose: internal error: {type(error).__name__}: {error} (PYSH_DEBUG=1 shows where)\n")
+        return 1
 
 
 def _main(argv: list[str]) -> int:
@@ -86,7 +92,10 @@ def _main(argv: list[str]) -> int:
     command_options["_colour"] = _colour(options["ansi"], command_options)
     if not needs_project:
         return function(global_options, command_options, operands)
-    project = _load(global_options, operands if name in ("up", "run", "config", "create") else ())
+    # services named on the command line are enabled whatever their profiles (docker compose):
+    # every operand of up/config, the first of run (the rest is its command)
+    named = operands[:1] if name == "run" else operands if name in ("up", "config") else ()
+    project = _load(global_options, named)
     return function(project, command_options, operands)
 
 
@@ -106,7 +115,6 @@ def _load(options: dict, named=()):
     load_options = Options(files=tuple(options["files"]), project_name=options["project_name"],
                            project_directory=options["project_directory"],
                            env_files=tuple(options["env_files"]), profiles=tuple(options["profiles"]))
-    named = [word for word in named if not word.startswith("-")][:1] if named else ()
     return load_project(load_options, warn=_warn, named_services=tuple(named))
 
 
@@ -207,6 +215,8 @@ def cmd_up(project, options, operands):
         raise ComposeError("--abort-on-container-exit and --detach are incompatible")
     if options["build"] and options["no_build"]:
         raise ComposeError("--build and --no-build are incompatible")
+    if options["pull"] not in (None, "missing", "always", "never"):
+        raise ComposeError(f'invalid --pull "{options["pull"]}" (use always, missing or never)')
     up = UpOptions(
         services=tuple(operands), detach=bool(options["detach"] or options["wait"]),
         build=bool(options["build"]), no_build=bool(options["no_build"]),
@@ -216,7 +226,8 @@ def cmd_up(project, options, operands):
         abort_on_exit=bool(options["abort_on_exit"]), abort_on_failure=bool(options["abort_on_failure"]),
         exit_code_from=options["exit_code_from"], no_start=bool(options["no_start"]),
         scale=_scale(project, options["scale"]), timeout=_number(options["timeout"], "--timeout"),
-        colour=options["_colour"], log_prefix=not options["no_log_prefix"])
+        colour=options["_colour"], log_prefix=not options["no_log_prefix"], pull=options["pull"] or "missing",
+        attach_dependencies=bool(options["attach_dependencies"]))
     return _engine(project).up(up, sys.stdout)
 
 
@@ -295,6 +306,8 @@ def _go_template(template: str, row: dict) -> str:
                   Flag(("--no-log-prefix",), "no_log_prefix")])
 def cmd_logs(project, options, operands):
     _check_services(project, operands)
+    if options["timestamps"]:
+        raise ComposeError("logs --timestamps is not supported: contain's logs keep no time per line")
     tail = options["tail"]
     if tail != "all" and not (tail.isdigit()):
         raise ComposeError(f'invalid --tail "{tail}" (use a number or all)')
@@ -318,7 +331,7 @@ command("kill", [Flag(("-s", "--signal"), "signal", True, default="SIGKILL")])(
     _services_command("kill", ("signal",)))
 command("rm", [Flag(("-f", "--force"), "force"), Flag(("-s", "--stop"), "stop"),
                Flag(("-v", "--volumes"), "volumes")])(_services_command("rm", ("force", "stop", "volumes")))
-command("build", [Flag(("--no-cache",), "no_cache"), Flag(("--pull",), "pull"),
+command("build", [Flag(("--no-cache",), "no_cache"),
                   Flag(("-q", "--quiet"), "quiet"), Flag(("--build-arg",), "build_args", True, True)])(
     _services_command("build", ("no_cache", "build_args")))
 command("pull", [Flag(("-q", "--quiet"), "quiet"), Flag(("--ignore-pull-failures",), "ignore_failures")])(

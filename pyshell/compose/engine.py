@@ -47,6 +47,8 @@ class UpOptions(Record):
     timeout: float | None = None
     colour: bool = False
     log_prefix: bool = True
+    pull: str = "missing"           # always | missing | never
+    attach_dependencies: bool = False
 
 
 class RunOptions(Record):
@@ -71,17 +73,6 @@ def image_name(project, service_name: str) -> str:
     """The image a service runs: `image:`, or `<project>-<service>` built from `build:`."""
     service = project.services[service_name]
     return service.get("image") or f"{project.name}-{service_name}"
-
-
-def network_mode(service: dict) -> str:
-    """contain's network for the service. contain has no user networks yet: a service on
-    compose networks runs with none (see the README's gaps)."""
-    mode = service.get("network_mode")
-    if mode in ("host", "none"):
-        return mode
-    if mode:
-        raise ComposeError(f"network_mode {mode} is not supported by pysh compose yet")
-    return "none"
 
 
 class Engine:
@@ -124,8 +115,9 @@ class Engine:
 
     # ------------------------------------------------------------ images
 
-    def ensure_images(self, names, build: bool = False, no_build: bool = False) -> dict[str, str]:
-        """The image id of each service, building or pulling what is missing."""
+    def ensure_images(self, names, build: bool = False, no_build: bool = False, pull: str = "missing") -> dict[str, str]:
+        """The image id of each service, building or pulling what is missing (or, with
+        ``pull`` "always", pulling images that are not built anyway)."""
         ids = {}
         for name in names:
             service = self.project.services[name]
@@ -133,9 +125,13 @@ class Engine:
             found = self._find_image(reference)
             if "build" in service and not no_build and (build or found is None):
                 found = self._build(name)
+            elif "build" not in service and pull == "always":
+                found = self._pull(name, reference)
             elif found is None:
                 if "build" in service:
                     raise ComposeError(f'service "{name}": image {reference} is not built (--no-build given)')
+                if pull == "never":
+                    raise ComposeError(f'service "{name}": no such image: {reference} (--pull never)')
                 found = self._pull(name, reference)
             ids[name] = found.id
         return ids
@@ -198,22 +194,70 @@ class Engine:
                          oneoff: bool = False, overrides: dict | None = None):
         service = self.project.services[name]
         labels = specs.compose_labels(self.project, name, number, config_hash, image_id, oneoff)
-        fields = specs.spec_fields(self.api, self.project, name, container, network_mode(service), self.home)
+        fields = specs.spec_fields(self.api, self.project, name, container, self.home)
         fields.update(overrides or {})
         try:
-            spec = self.api.default_spec(image_name(self.project, name), home=self.home, **fields)
+            spec = self.api.default_spec(image_name(self.project, name), home=self.home, check=False, **fields)
             spec = specs.finish_spec(spec, service, labels)
-            spec = spec.replace(healthcheck=specs.healthcheck(self.api, service, spec.healthcheck))
+            spec = spec.replace(healthcheck=specs.healthcheck(self.api, service, spec.healthcheck),
+                                **self.api.network_fields(specs.network_flags(self.project, name, self._names_of),
+                                                          spec.exposed))
+            self.api.validate(spec)
             with self.create_lock:
                 return self.api.create(spec, home=self.home)
         except self.api.ContainerError as error:
             raise ComposeError(f"container {container}: {error.message}", status=1) from None
 
-    def start_container(self, container: str) -> None:
+    def _names_of(self, service_name: str) -> list[str]:
+        return [info.name for info in self.containers(all=True, services=(service_name,))]
+
+    def start_container(self, container: str, service_name: str | None = None) -> None:
         try:
             self.api.start(container, home=self.home)
+            service = self.project.services.get(service_name) if service_name else None
+            for key in specs.service_networks(service)[1:] if service and "networks" in service else ():
+                settings = service["networks"][key] or {}  # the first one came with the container
+                self.api.connect_network(self.project.model["networks"][key]["name"], container,
+                                         aliases=(service_name, *settings.get("aliases", ())),
+                                         ip=settings.get("ipv4_address", ""), home=self.home)
         except self.api.ContainerError as error:
             raise ComposeError(f"container {container}: {error.message}", status=1) from None
+
+    # ------------------------------------------------------------ networks
+
+    def ensure_networks(self, names) -> None:
+        """Create the project's networks the services use (labelled, so `down` finds them)."""
+        used = sorted({key for name in names for key in self.project.services[name].get("networks", {})})
+        for key in used:
+            declared = self.project.model["networks"][key]
+            try:
+                self.api.find_network(declared["name"], home=self.home)
+                continue
+            except self.api.ContainerError:
+                if declared.get("external"):
+                    raise ComposeError(f'network {declared["name"]} declared as external, but could not be found')
+            ipam = (declared.get("ipam") or {}).get("config") or [{}]
+            self.progress.event("Network", declared["name"], "Creating")
+            try:
+                self.api.create_network(declared["name"], subnet=ipam[0].get("subnet", ""),
+                                        gateway=ipam[0].get("gateway", ""), internal=bool(declared.get("internal")),
+                                        labels={plan.PROJECT_LABEL: self.project.name, plan.NETWORK_LABEL: key,
+                                                **declared.get("labels", {})}, home=self.home)
+            except self.api.ContainerError as error:
+                raise ComposeError(f'network {declared["name"]}: {error.message}') from None
+            self.progress.event("Network", declared["name"], "Created")
+
+    def remove_networks(self) -> None:
+        for network in self.api.networks(home=self.home):
+            labels = network.labels or {}
+            if labels.get(plan.PROJECT_LABEL) == self.project.name:
+                self.progress.event("Network", network.name, "Removing")
+                try:
+                    self.api.remove_network(network.name, home=self.home)
+                except self.api.ContainerError as error:
+                    self.progress.message(f"WARN[0000] network {network.name}: {error.message}")
+                    continue
+                self.progress.event("Network", network.name, "Removed")
 
     def stop_container(self, container: str, service_name: str | None, timeout: float | None) -> None:
         service = self.project.services.get(service_name, {}) if service_name else {}
@@ -226,7 +270,7 @@ class Engine:
         selected = list(options.services) or sorted(services)
         order = selected if options.no_deps else plan.start_order(services, selected)
         order = plan.start_order({name: services[name] for name in order}, None) if options.no_deps else order
-        image_ids = self.ensure_images(order, build=options.build, no_build=options.no_build)
+        image_ids = self.ensure_images(order, build=options.build, no_build=options.no_build, pull=options.pull)
         hashes = {name: plan.config_hash(services[name], image_ids[name]) for name in order}
         observed = self.observed()
         for orphan in plan.orphans(services, observed):
@@ -239,6 +283,7 @@ class Engine:
                 f"WARN[0000] Found orphan containers ({orphans}) for this project. If you removed or "
                 "renamed this service in your compose file, you can run this command with the "
                 "--remove-orphans flag to clean it up.")
+        self.ensure_networks(order)
         self.ensure_volumes(order)
         actions = plan.plan_up(self.project.name, services, hashes, observed, order, options.scale,
                                options.force_recreate, options.no_recreate)
@@ -250,7 +295,8 @@ class Engine:
             for action in by_service.get(name, ()):
                 self._carry_out(action, hashes[name], image_ids[name], options)
 
-        attached_names = list(options.services) or sorted(services)
+        # attached: the services named (and their dependencies with --attach-dependencies), or all
+        attached_names = (order if options.attach_dependencies else list(options.services)) or sorted(services)
         if not options.detach:
             # an attached `up` shows what containers write from now on, not older runs' output
             self.log_offsets = {o.name: self._log_size(o.name) for o in observed if o.service in attached_names}
@@ -280,6 +326,12 @@ class Engine:
         if action.kind == "keep":
             event("Container", action.name, "Running")
             return
+        if action.kind == "restart":  # its dependency was recreated (depends_on restart: true)
+            event("Container", action.name, "Restarting")
+            self.stop_container(action.name, action.service, options.timeout)
+            self.start_container(action.name, action.service)
+            event("Container", action.name, "Started")
+            return
         if action.kind == "recreate":
             event("Container", action.name, "Recreate")
             self.stop_container(action.old_name, action.service, options.timeout)
@@ -291,7 +343,7 @@ class Engine:
             event("Container", action.name, "Recreated" if action.kind == "recreate" else "Created")
         if not options.no_start:
             event("Container", action.name, "Starting")
-            self.start_container(action.name)
+            self.start_container(action.name, action.service)
             event("Container", action.name, "Started")
 
     def _walk(self, order: list[str], work, wait_conditions: bool = True) -> None:
@@ -492,6 +544,7 @@ class Engine:
             else:
                 self.progress.message(f"WARN[0000] Found orphan containers ({[o.name for o in orphans]}) "
                                       "for this project. Use --remove-orphans to remove them.")
+        self.remove_networks()
         if volumes:
             existing = {volume.name for volume in self.api.volumes(home=self.home)}
             for key, declared in self.project.model.get("volumes", {}).items():
@@ -566,7 +619,7 @@ class Engine:
                 "Service": info.labels.get(plan.SERVICE_LABEL, ""), "State": info.state,
                 "Health": health, "ExitCode": info.exit_code or 0,
                 "RunningFor": _ago(info.created, now), "Status": _status(info, health, now),
-                "Ports": "", "CreatedAt": info.created,
+                "Ports": self.api.ports_column(info), "CreatedAt": info.created,
             })
         return sorted(rows, key=lambda row: row["Name"])
 
@@ -634,7 +687,7 @@ class Engine:
         for info in found:
             if info.state != "running":
                 self.progress.event("Container", info.name, "Starting")
-                self.start_container(info.name)
+                self.start_container(info.name, info.labels.get(plan.SERVICE_LABEL))
                 self.progress.event("Container", info.name, "Started")
         return 0
 
@@ -650,7 +703,7 @@ class Engine:
         self.stop(names, timeout)
         for info in self._service_containers(names):
             self.progress.event("Container", info.name, "Restarting")
-            self.start_container(info.name)
+            self.start_container(info.name, info.labels.get(plan.SERVICE_LABEL))
             self.progress.event("Container", info.name, "Started")
         return 0
 
@@ -712,10 +765,13 @@ class Engine:
         return 0
 
     def top(self, names) -> int:
+        """Each running container's processes: those in its PID namespace, as /proc shows them."""
         import sys
+        from pyshell.compose.output import table
 
         for info in self._service_containers(names, all=False):
-            sys.stdout.write(f"{info.name}\nPID    CMD\n{info.pid}    {_quoted_command(info.command)}\n\n")
+            rows = [[str(uid), str(pid), str(ppid), command] for pid, ppid, uid, command in _processes_of(info.pid)]
+            sys.stdout.write(f"{info.name}\n" + table(rows, ["UID", "PID", "PPID", "CMD"]) + "\n")
         return 0
 
     def exec(self, name, argv, index=1, env=(), user="", workdir="", tty=False, detach=False) -> int:
@@ -759,14 +815,20 @@ class Engine:
         service["environment"] = env
         labels = specs.compose_labels(self.project, name, 1, "", image_ids[name], oneoff=True)
         labels.update(dict(item.partition("=")[::2] for item in options.labels))
-        fields = specs.spec_fields(self.api, self.project, name, container, network_mode(service), self.home)
+        fields = specs.spec_fields(self.api, self.project, name, container, self.home)
         fields.pop("restart", None)
         fields.update(overrides)
         extra = [self.api.mount_from_text(text, home=self.home) for text in options.volumes]
         fields["mounts"] = tuple(fields["mounts"]) + tuple(extra)
         try:
-            spec = self.api.default_spec(image_name(self.project, name), home=self.home, **fields)
+            self.ensure_networks([name])
+            spec = self.api.default_spec(image_name(self.project, name), home=self.home, check=False, **fields)
             spec = specs.finish_spec(spec, service, labels)
+            # a one-off container publishes the service's ports only with --service-ports (docker compose)
+            flags = specs.network_flags(self.project, name, self._names_of, publish=options.service_ports)
+            flags["publish"] = list(flags.get("publish", ())) + list(options.publish)
+            spec = spec.replace(**self.api.network_fields(flags, spec.exposed))
+            self.api.validate(spec)
             if options.detach:
                 info = self.api.create(spec, home=self.home)
                 self.api.start(info.id, home=self.home)
@@ -777,10 +839,17 @@ class Engine:
             raise ComposeError(error.message, status=error.status) from None
 
     def port(self, name, private, protocol="tcp", index=1) -> str:
-        for port in self.project.services[name].get("ports", ()):
-            if str(port["target"]) == str(private) and port["protocol"] == protocol:
-                return f'{port.get("host_ip", "0.0.0.0")}:{port.get("published", "")}'
-        raise ComposeError(f"no port {private}/{protocol} for service {name}")
+        containers = [info for info in self.containers(all=False, services=(name,))
+                      if info.labels.get(plan.NUMBER_LABEL) == str(index)]
+        if not containers:
+            raise ComposeError(f'service "{name}" is not running')
+        try:
+            found = self.api.port(containers[0].name, f"{private}/{protocol}", home=self.home)
+        except self.api.ContainerError as error:
+            raise ComposeError(error.message) from None
+        if not found:
+            raise ComposeError(f"no port {private}/{protocol} published for service {name}")
+        return found[0]
 
 
 def list_projects(all: bool = False, home=None) -> list[dict]:
@@ -799,6 +868,30 @@ def list_projects(all: bool = False, home=None) -> list[dict]:
         status = ", ".join(f"{state}({count})" for state, count in sorted(states.items()))
         rows.append({"Name": name, "Status": status, "ConfigFiles": projects[name]["files"]})
     return rows
+
+
+def _processes_of(pid1: int) -> list[tuple[int, int, int, str]]:
+    """(pid, ppid, uid, command line) of every process in the PID namespace of ``pid1``."""
+    try:
+        namespace = os.stat(f"/proc/{pid1}/ns/pid").st_ino
+    except OSError:
+        return []
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            if os.stat(f"/proc/{entry}/ns/pid").st_ino != namespace:
+                continue
+            with open(f"/proc/{entry}/status") as file:
+                fields = dict(line.split(":", 1) for line in file if ":" in line)
+            with open(f"/proc/{entry}/cmdline", "rb") as file:
+                command = file.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            continue  # it ended meanwhile
+        found.append((int(entry), int(fields["PPid"]), int(fields["Uid"].split()[0]),
+                      command or f'[{fields["Name"].strip()}]'))
+    return sorted(found)
 
 
 def _in_parallel(work, items) -> None:

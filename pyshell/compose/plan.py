@@ -43,7 +43,7 @@ class Observed(Record):
 
 
 class Action(Record):
-    """One step of `up`: ``kind`` is create | recreate | start | keep | remove."""
+    """One step of `up`: ``kind`` is create | recreate | start | restart | keep | remove."""
 
     kind: str
     service: str
@@ -145,7 +145,21 @@ def plan_up(project: str, services: dict, hashes: dict[str, str], observed: list
         for number in sorted(existing):
             if number > wanted:
                 actions.append(Action("remove", name, number, "", existing[number].name))
-    return actions
+    return _restart_dependents(services, actions)
+
+
+def _restart_dependents(services: dict, actions: list[Action]) -> list[Action]:
+    """depends_on: {db: {restart: true}}: a service kept running is restarted when db is
+    recreated, so it reconnects to the new one (docker compose ≥ 2.17)."""
+    renewed = {action.service for action in actions if action.kind == "recreate"}
+    result = []
+    for action in actions:
+        depends = services[action.service].get("depends_on", {})
+        if action.kind == "keep" and any(depends[dep].get("restart") for dep in depends if dep in renewed):
+            action = action.replace(kind="restart")
+            renewed.add(action.service)
+        result.append(action)
+    return result
 
 
 def orphans(services: dict, observed: list[Observed]) -> list[Observed]:

@@ -51,8 +51,51 @@ def compose_labels(project, service_name: str, number: int, config_hash: str, im
     }
 
 
-def spec_fields(api, project, service_name: str, name: str, network: str,
-                home=None) -> dict:
+def service_networks(service: dict) -> list[str]:
+    """The service's compose networks, the one its container is created on first (docker
+    compose: highest priority first, then by name); the others are connected after start."""
+    networks = service.get("networks") or {}
+    return sorted(networks, key=lambda key: (-((networks[key] or {}).get("priority", 0)), key))
+
+
+def network_flags(project, service_name: str, containers_of, publish: bool = True) -> dict:
+    """contain's run-style network flags for a container of the service (api.network_fields
+    turns them into spec fields): the first network with its aliases and address, ports,
+    expose, extra_hosts, dns. ``containers_of(service)`` names the containers of a service,
+    for network_mode service:NAME."""
+    service = project.services[service_name]
+    flags: dict = {"expose": list(service.get("expose", ())), "add_host": list(service.get("extra_hosts", ())),
+                   "dns": list(service.get("dns", ()))}
+    mode = service.get("network_mode")
+    if mode:
+        if mode.startswith("service:"):
+            found = containers_of(mode[len("service:"):])
+            if not found:
+                raise ComposeError(f'service "{service_name}": network_mode {mode}: it has no container')
+            mode = f"container:{found[0]}"
+        flags["network"] = mode
+    else:
+        first = service_networks(service)[0]
+        settings = service["networks"][first] or {}
+        flags["network"] = project.model["networks"][first]["name"]
+        flags["network_alias"] = [service_name, *settings.get("aliases", ())]
+        if settings.get("ipv4_address"):
+            flags["ip"] = settings["ipv4_address"]
+    if publish and not (mode or "").startswith(("host", "container:")):
+        flags["publish"] = [publish_text(port) for port in service.get("ports", ())]
+    return flags
+
+
+def publish_text(port: dict) -> str:
+    """A long-form port as -p takes it: [ip:][published:]target/protocol."""
+    target = f'{port["target"]}/{port.get("protocol", "tcp")}'
+    published = port.get("published", "")
+    if port.get("host_ip"):
+        return f'{port["host_ip"]}:{published}:{target}'
+    return f"{published}:{target}" if published else target
+
+
+def spec_fields(api, project, service_name: str, name: str, home=None) -> dict:
     """The keyword arguments of api.default_spec for one container of the service."""
     service = project.services[service_name]
     fields: dict = {"name": name, "detach": True}
@@ -76,7 +119,6 @@ def spec_fields(api, project, service_name: str, name: str, network: str,
     pids = limits.get("pids", service.get("pids_limit"))
     if pids is not None:
         fields["pids_limit"] = int(pids)
-    fields["network"] = network
     fields["mounts"] = tuple(mounts(api, project, service, home))
     return fields
 

@@ -1,8 +1,10 @@
 """Real projects on real containers: a PYSH_HOME with a busybox image, and a runner of
-`python -m pyshell.compose` in a project directory, inside a network namespace of its own.
+`python -m pyshell.compose` in a project directory. Each test runs in a network namespace of
+its own (the pytest process moves into it; every command it starts is there too), so bridges,
+veths, rules and published ports never touch this machine's network.
 
 After each test the project is taken down and nothing may be left: no container state,
-no mount of it, no pysh cgroup that was not there before.
+no mount of it, no pysh cgroup that was not there before, no network of the project.
 """
 
 from __future__ import annotations
@@ -70,7 +72,7 @@ class Compose:
         path.write_text(textwrap.dedent(text))
 
     def argv(self, *args) -> list[str]:
-        return ["unshare", "--net", sys.executable, "-m", "pyshell.compose", *args]
+        return [sys.executable, "-m", "pyshell.compose", *args]
 
     def run(self, *args, timeout: float = 60, env=None):
         return subprocess.run(self.argv(*args), cwd=self.directory, env={**self.env, **(env or {})},
@@ -95,7 +97,34 @@ def _pysh_cgroups() -> set[str]:
 
 
 @pytest.fixture
-def compose(compose_home, tmp_path):
+def own_netns():
+    """This test in a new network namespace with lo up; back to the original one after."""
+    from pyshell.contain.kernel import syscalls
+
+    original = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+    syscalls.unshare(syscalls.CLONE_NEWNET)
+    ours = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+        yield
+    finally:
+        syscalls.setns(original, syscalls.CLONE_NEWNET)
+        shutil.rmtree(f"/run/pysh/net-{os.fstat(ours).st_ino}", ignore_errors=True)  # its leases, DNS files
+        os.close(ours)
+        os.close(original)
+
+
+def _project_networks(runner) -> list[str]:
+    done = subprocess.run([sys.executable, "-c", "import json; from pyshell.contain import api; "
+                           "print(json.dumps([[n.name, n.labels] for n in api.networks()]))"],
+                          env=runner.env, capture_output=True, text=True)
+    import json
+    return [name for name, labels in json.loads(done.stdout or "[]")
+            if (labels or {}).get("com.docker.compose.project") == "proj"]
+
+
+@pytest.fixture
+def compose(compose_home, tmp_path, own_netns):
     directory = tmp_path / "proj"
     directory.mkdir()
     runner = Compose(compose_home, directory)
@@ -108,3 +137,4 @@ def compose(compose_home, tmp_path):
     assert not left, f"containers left behind: {left}"
     assert str(compose_home / "state" / "containers") not in mountinfo
     assert not {c for c in _pysh_cgroups() - cgroups if any(i[:12] in c for i in left)}
+    assert not _project_networks(runner), "networks left behind"

@@ -43,7 +43,7 @@ def test_ctrl_c_on_attached_up_leaves_the_repl_alive(compose):
             network_mode: none
             stop_grace_period: 1s
         """)
-    child = pexpect.spawn("unshare", ["--net", str(ROOT / "pysh")], cwd=str(compose.directory),
+    child = pexpect.spawn(str(ROOT / "pysh"), [], cwd=str(compose.directory),
                           env={**compose.env, "TERM": "dumb"}, timeout=30, encoding="utf-8")
     child.sendline("compose up")
     child.expect("looping")

@@ -68,3 +68,14 @@ PLANS = [
 def test_plan_up(observed, options, expected):
     actions = plan_up("p", SVC, H, observed, ["db", "web"], **options)
     assert actions == [Action(*row) for row in expected]
+
+
+def test_restart_true_restarts_a_kept_dependent_of_a_recreated_service():
+    services = {"db": {"image": "b"},
+                "web": {"image": "b", "depends_on": {"db": {"condition": "service_started", "restart": True}}},
+                "other": {"image": "b", "depends_on": {"db": {"condition": "service_started"}}}}
+    hashes = {"db": "new", "web": "w", "other": "o"}
+    observed = [Observed("p-db-1", "db", 1, "old", True), Observed("p-web-1", "web", 1, "w", True),
+                Observed("p-other-1", "other", 1, "o", True)]
+    actions = plan_up("p", services, hashes, observed, ["db", "other", "web"])
+    assert [(a.kind, a.service) for a in actions] == [("recreate", "db"), ("keep", "other"), ("restart", "web")]

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import time
 
 import pytest
@@ -255,3 +256,256 @@ def test_up_wait_returns_once_healthy(compose):
     compose.write(HEALTH_PROJECT % 50)
     compose.ok("up", "--wait")
     assert ps(compose)["proj-db-1"]["Health"] == "healthy"
+
+
+# ---------------------------------------------------------------- networks, names, ports
+
+def test_services_reach_each_other_by_name_on_the_default_network(compose):
+    compose.write("""\
+        services:
+          myredis:
+            image: busybox
+            command: sh -c 'mkdir -p /www; echo hello from myredis > /www/index.html; exec httpd -f -p 6379 -h /www'
+            stop_signal: SIGKILL
+          client:
+            image: busybox
+            command: sh -c 'sleep 0.5; wget -q -O- http://myredis:6379/'
+            depends_on: [myredis]
+        """)
+    done = compose.run("up", "--exit-code-from", "client", "--no-color")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "client-1   | hello from myredis" in done.stdout
+    assert " ✔ Network proj_default  Created" in done.stderr
+    done = compose.ok("down")
+    assert " ✔ Network proj_default  Removed" in done.stderr
+
+
+def test_ports_are_published_and_shown(compose):
+    compose.write("""\
+        services:
+          web:
+            image: busybox
+            command: sh -c 'mkdir -p /www; echo served > /www/index.html; exec httpd -f -p 80 -h /www'
+            ports: ["127.0.0.1:18080:80"]
+            stop_signal: SIGKILL
+        """)
+    compose.ok("up", "-d")
+    import urllib.request
+    deadline = time.time() + 10
+    while True:
+        try:
+            body = urllib.request.urlopen("http://127.0.0.1:18080/", timeout=2).read()
+            break
+        except OSError:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.1)
+    assert body == b"served\n"
+    assert ps(compose)["proj-web-1"]["Ports"] == "127.0.0.1:18080->80/tcp"
+    assert compose.ok("port", "web", "80").stdout == "127.0.0.1:18080\n"
+
+
+def test_a_port_already_taken_is_one_line(compose):
+    import socket
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 18081))
+    holder.listen()
+    try:
+        compose.write("""\
+            services:
+              web: {image: busybox, command: sleep 60, ports: ["127.0.0.1:18081:80"], stop_signal: SIGKILL}
+            """)
+        done = compose.run("up", "-d")
+        assert done.returncode != 0
+        last = done.stderr.strip().splitlines()[-1]
+        assert last.startswith("compose: container proj-web-1:") and "18081" in last, done.stderr
+        assert "Traceback" not in done.stderr
+    finally:
+        holder.close()
+
+
+def test_scaled_replicas_are_all_reachable_by_the_service_name(compose):
+    compose.write("""\
+        services:
+          web:
+            image: busybox
+            command: sh -c 'mkdir -p /www; hostname > /www/index.html; exec httpd -f -p 80 -h /www'
+            stop_signal: SIGKILL
+          probe: {image: busybox, command: sleep 60, stop_signal: SIGKILL}
+        """)
+    compose.ok("up", "-d", "--scale", "web=3")
+    answer = compose.ok("exec", "-T", "probe", "nslookup", "web").stdout
+    addresses = sorted(set(re.findall(r"Address: (172\.[0-9.]+)", answer)))
+    assert len(addresses) == 3, answer  # the service name answers every replica
+    hostnames = set()
+    for address in addresses:
+        for _ in range(50):
+            done = compose.run("exec", "-T", "probe", "wget", "-q", "-O-", f"http://{address}/")
+            if done.returncode == 0:
+                hostnames.add(done.stdout.strip())
+                break
+            time.sleep(0.1)
+    assert len(hostnames) == 3, hostnames
+
+
+def test_user_networks_with_aliases_are_per_network(compose):
+    compose.write("""\
+        services:
+          db:
+            image: busybox
+            command: sleep 60
+            stop_signal: SIGKILL
+            networks:
+              back: {aliases: [database]}
+          api:
+            image: busybox
+            command: sleep 60
+            stop_signal: SIGKILL
+            networks: [front, back]
+          web:
+            image: busybox
+            command: sleep 60
+            stop_signal: SIGKILL
+            networks: [front]
+        networks:
+          front: {}
+          back: {}
+        """)
+    compose.ok("up", "-d")
+    assert compose.run("exec", "-T", "api", "ping", "-c1", "-W1", "database").returncode == 0
+    # (api resolves names through its first network's server only: `web`, on front alone, is a
+    # gap of contain's DNS for a container on several networks; see the compose note)
+    assert compose.run("exec", "-T", "web", "ping", "-c1", "-W1", "database").returncode != 0  # not on back
+    done = compose.ok("down")
+    assert "proj_front  Removed" in done.stderr and "proj_back  Removed" in done.stderr
+
+
+def test_service_keys_reach_the_container(compose):
+    compose.write("""\
+        services:
+          keys:
+            image: busybox
+            network_mode: none
+            user: "65534:65534"
+            working_dir: /etc
+            hostname: keyhost
+            read_only: true
+            tmpfs: [/scratch]
+            cap_drop: [ALL]
+            labels: {course.key: value}
+            mem_limit: 64m
+            pids_limit: 50
+            entrypoint: ["sh", "-c"]
+            command: ['echo "user=$$(id -u) pwd=$$(pwd) host=$$(hostname)"; cat /run/secrets/token /etc/app.conf;
+                       touch /scratch/ok && echo tmpfs-ok; touch /not-here 2>/dev/null || echo read-only-ok;
+                       grep CapEff /proc/self/status']
+            secrets: [token]
+            configs: [{source: app, target: /etc/app.conf}]
+        secrets:
+          token: {file: ./token.txt}
+        configs:
+          app: {file: ./app.conf}
+        """)
+    compose.write("s3cret\n", "token.txt")
+    compose.write("setting=1\n", "app.conf")
+    done = compose.run("up", "--no-log-prefix")
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert "user=65534 pwd=/etc host=keyhost" in out
+    assert "s3cret\nsetting=1\n" in out
+    assert "tmpfs-ok" in out and "read-only-ok" in out
+    assert "CapEff:\t0000000000000000" in out
+    from pyshell.contain import api
+    os.environ["PYSH_HOME"] = compose.env["PYSH_HOME"]
+    info = api.get("proj-keys-1")
+    assert info.labels["course.key"] == "value"
+    assert info.spec.memory == 64 * 1024 * 1024 and info.spec.pids_limit == 50
+
+
+def test_named_volumes_outlive_down_unless_v(compose):
+    compose.write("""\
+        services:
+          writer:
+            image: busybox
+            network_mode: none
+            command: sh -c 'cat /data/count 2>/dev/null || echo none; echo kept > /data/count'
+            volumes: [data:/data]
+        volumes:
+          data:
+        """)
+    first = compose.ok("up", "--no-log-prefix")
+    assert "none" in first.stdout and ' ✔ Volume "proj_data"  Created' in first.stderr
+    compose.ok("down")
+    assert "kept" in compose.ok("up", "--no-log-prefix").stdout
+    done = compose.ok("down", "-v")
+    assert "Volume proj_data  Removed" in done.stderr
+    assert "none" in compose.ok("up", "--no-log-prefix").stdout
+
+
+def test_a_second_ctrl_c_kills(compose):
+    pexpect = pytest.importorskip("pexpect")
+    compose.write("""\
+        services:
+          stubborn:
+            image: busybox
+            command: sh -c 'trap "" TERM; echo ignoring; while :; do sleep 0.1; done'
+            network_mode: none
+            stop_grace_period: 60s
+        """)
+    child = pexpect.spawn(compose.argv("up")[0], compose.argv("up")[1:], cwd=str(compose.directory),
+                          env=compose.env, timeout=30, encoding="utf-8")
+    child.expect("ignoring")
+    time.sleep(0.3)
+    child.sendintr()
+    child.expect("Gracefully stopping")
+    child.expect("proj-stubborn-1  Stopping")
+    time.sleep(0.5)
+    child.sendintr()  # no waiting out the 60 s grace period
+    child.expect("proj-stubborn-1  Killed")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert ps(compose, "-a")["proj-stubborn-1"]["State"] == "exited"
+
+
+def test_top_lists_the_processes_of_each_container(compose):
+    compose.write("""\
+        services:
+          busy: {image: busybox, command: sh -c 'sleep 61 & sleep 62', network_mode: none, stop_signal: SIGKILL}
+        """)
+    compose.ok("up", "-d")
+    deadline = time.time() + 10
+    while True:
+        out = compose.ok("top").stdout
+        if "sleep 61" in out and "sleep 62" in out or time.time() > deadline:
+            break
+        time.sleep(0.1)
+    assert out.startswith("proj-busy-1\nUID")
+    assert "sleep 61" in out and "sleep 62" in out
+
+
+def test_pull_never_with_a_missing_image(compose):
+    compose.write("services:\n  web: {image: not-here-at-all, network_mode: none}\n")
+    done = compose.run("up", "-d", "--pull", "never")
+    assert (done.returncode, done.stderr.strip().splitlines()[-1]) == \
+        (1, 'compose: service "web": no such image: not-here-at-all (--pull never)')
+
+
+def test_depends_on_restart_restarts_the_dependent(compose):
+    text = """\
+        services:
+          db: {image: busybox, command: sleep 60, network_mode: none, stop_signal: SIGKILL}
+          web:
+            image: busybox
+            command: sleep 61
+            network_mode: none
+            stop_signal: SIGKILL
+            depends_on: {db: {condition: service_started, restart: true}}
+        """
+    compose.write(text)
+    compose.ok("up", "-d")
+    first = ps(compose)["proj-web-1"]["ID"]
+    compose.write(text.replace("sleep 60", "sleep 59"))
+    done = compose.ok("up", "-d")
+    assert "proj-db-1  Recreated" in done.stderr and "proj-web-1  Restarting" in done.stderr
+    assert ps(compose)["proj-web-1"]["ID"] == first  # the same container, started again
