@@ -34,6 +34,7 @@ def build_spec(options: dict, words: list[str], command_name: str = "run") -> ap
         raise ContainerError(f'"contain {command_name}" requires at least 1 argument: IMAGE [COMMAND] [ARG...]',
                              USAGE_ERROR)
     image_ref, command = words[0], words[1:]
+    api.network_fields(options)  # a bad -p or --ip is an error before any pull, as in Docker's client
     api.ensure_image(image_ref, options.get("pull") or "missing", progress=err)  # Docker pulls on first use
     spec = api.default_spec(image_ref, check=False, name=options.get("name"))
 
