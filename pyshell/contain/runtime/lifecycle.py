@@ -604,8 +604,12 @@ def _wait_restart_decision(container: state.Container, timeout: float) -> None:
     start under way): wait until it has ended, then stop what it may have started."""
     state.wait_pid_file(container.dir / "restarter")
     again = state.load(container.dir)
-    if again is not None and again.status == state.State.RUNNING:
-        stop(again, timeout)  # it won't restart again: the stop mark stays
+    # Only a new run is stopped again (it won't restart after that: the stop mark stays). The run
+    # we stopped may still look running if its supervisor died before recording the exit: the
+    # next command's reconcile says so; stopping it again would never end.
+    if (again is not None and again.status == state.State.RUNNING
+            and again.supervisor_pid != container.supervisor_pid and not wait_supervisor(again, 0)):
+        stop(again, timeout)
 
 
 def _end_restarts(container: state.Container) -> None:
