@@ -537,3 +537,18 @@ def test_rootless_names_its_gaps_in_one_line(user_home, lan):
     assert not user_home.container_ids()
     # The default network is there, with its name in `network ls`.
     assert [line.split()[1] for line in user_home.out("network", "ls").splitlines()[1:]] == ["bridge", "host", "none"]
+
+
+def test_rootless_without_access_to_dev_net_tun_says_so(user_home, lan, open_tmp):
+    """A machine without udev keeps the kernel's 0600 /dev/net/tun: seen here through a 0600 node
+    bound over it in a mount namespace of this test's own (the machine's node is not touched)."""
+    node = open_tmp / "tun"
+    script = (f"mknod -m 0600 {node} c 10 200 && mount --bind {node} /dev/net/tun && "
+              f"exec {' '.join(user_home.argv('run', '--rm', 'busybox', 'true'))}")
+    done = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+                          env=user_home.env, cwd=str(user_home.home), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 125
+    assert done.stderr == ("pysh: contain run: rootless networking needs /dev/net/tun readable and writable by you "
+                           "(it is mode 0600; Debian's udev makes it 0666): use --network none, or as root: "
+                           "chmod 0666 /dev/net/tun\n")
+    assert not user_home.container_ids()

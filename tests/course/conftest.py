@@ -36,6 +36,21 @@ def course() -> Course:
     assert not leftovers, f"containers left by the course's tests: {leftovers}"
 
 
+@pytest.fixture(autouse=True)
+def no_container_left(request):
+    """What a test leaves is removed after it and fails that test alone, not every test after it."""
+    if "course" not in request.fixturenames:
+        yield
+        return
+    course = request.getfixturevalue("course")
+    before = set(course.containers())
+    yield
+    leftovers = sorted(set(course.containers()) - before)
+    for name in leftovers:
+        course.contain("rm", "-f", name, check=False)
+    assert not leftovers, f"containers left by this test: {leftovers}"
+
+
 @pytest.fixture
 def workdir(tmp_path) -> Path:
     """A copy of an example's folder is made here by the test (a student's own checkout)."""

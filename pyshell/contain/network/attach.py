@@ -25,7 +25,7 @@ import json
 import os
 import socket
 
-from pyshell.contain.network import ipam
+from pyshell.contain.network import ipam, rootless
 from pyshell.contain.network.netlink import Netlink  # here: the forked supervisor and PID 1 use it
 from pyshell.contain.spec import PortMapping
 from pyshell.errors import ContainerError
@@ -185,6 +185,7 @@ def prepare(home, spec, joined_netns: str = "") -> Plan:
         if mode != store.DEFAULT:
             raise ContainerError("user-defined networks need root: rootless containers have the default "
                                  "network only (slirp4netns), a gap of this version", 125)
+        rootless.require_tun()
         plan = Plan("slirp4netns", spec)
         plan.listeners = ports.bind(spec.ports)
         return plan

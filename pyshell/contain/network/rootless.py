@@ -23,6 +23,23 @@ from pyshell.errors import ContainerError
 READY_TIMEOUT = 10.0
 
 
+def require_tun() -> None:
+    """slirp4netns opens /dev/net/tun inside the container's namespaces, as this user. Debian's
+    udev makes it 0666; a machine without udev keeps the kernel's 0600 (root only)."""
+    if os.geteuid() != 0 and not os.access("/dev/net/tun", os.R_OK | os.W_OK):
+        mode = _mode_of("/dev/net/tun")
+        raise ContainerError(f"rootless networking needs /dev/net/tun readable and writable by you (it is {mode}; "
+                             "Debian's udev makes it 0666): use --network none, or as root: chmod 0666 /dev/net/tun",
+                             125)
+
+
+def _mode_of(path: str) -> str:
+    try:
+        return f"mode {os.stat(path).st_mode & 0o777:04o}"
+    except OSError:
+        return "missing"
+
+
 class Slirp:
     def __init__(self):
         go_r, self.go_w = os.pipe()
