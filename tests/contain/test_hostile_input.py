@@ -315,3 +315,14 @@ def test_builds_read_only_their_context(contain, open_tmp):
         assert contain.out("run", "--rm", "escape") == "the context's\n"
     finally:
         contain.run("rmi", "escape")
+
+
+def test_a_command_signalling_its_process_group_reaches_only_the_container(contain):
+    """apache's parent sends SIGTERM to its process group as it stops: PID 1 has a session of
+    its own, so the supervisor outside (and the port proxy) never get it."""
+    contain.out("run", "-d", "--name", "pgrp", "busybox", "sh", "-c", "kill -TERM 0; exec sleep 100")
+    time.sleep(0.5)
+    assert contain.out("inspect", "-f", "{{.State.Status}}", "pgrp") == "running\n"
+    contain.out("stop", "-t", "1", "pgrp")  # sleep, PID 1 without a handler, ignores SIGTERM: SIGKILL
+    assert contain.out("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "pgrp") == "exited 137\n"
+    contain.out("rm", "pgrp")

@@ -479,6 +479,11 @@ def _container_init(spec: ContainerSpec, directory: str, cgroup, network, stdio:
         # no container process lives on unwatched. (Before it releases us it cannot die unseen:
         # wait_for_cgroup then reads EOF.)
         syscalls.prctl(syscalls.PR_SET_PDEATHSIG, 9)
+        if not spec.tty:  # a -t run makes its session with the terminal (setup._setup_stdio)
+            # A session of our own: a command that signals its process group (apache's parent
+            # sends SIGTERM to getpgrp() as it shuts down) must reach the container's processes
+            # only, never the supervisor and the port proxy, which were in the same group.
+            os.setsid()
         if cgroup is not None and cgroup.joins_itself_fast:
             cgroup.join()
             if setup.reporter is not None:
