@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 
+import docker_peer
 import pytest
 from netns import enter_new_namespace, leave_namespace
 
@@ -17,6 +18,7 @@ def test_netns():
         return
     ours = enter_new_namespace()
     yield ours
+    docker_peer.stop_if_started_here()  # the reference engine, if a test started it
     leave_namespace(ours)
 
 

@@ -15,33 +15,26 @@ import sys
 import textwrap
 from pathlib import Path
 
+import docker_peer
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-PEER = Path("/work/shared/reference/scripts/docker-peer.sh")
 
 
 def _peer_env() -> dict | None:
-    if not PEER.exists() or os.geteuid() != 0:
+    if docker_peer.start():
         return None
-    started = subprocess.run([str(PEER), "start"], capture_output=True, text=True, timeout=600)
-    if started.returncode != 0:
-        return None
-    line = subprocess.run([str(PEER), "env"], capture_output=True, text=True).stdout.strip()
-    host = line.split("=", 1)[1]
-    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "DOCKER_HOST": host, "HOME": "/root", "LANG": "C.UTF-8"}
-    if not shutil.which("docker-compose") or subprocess.run(["docker", "info"], env=env,
-                                                             capture_output=True).returncode != 0:
-        return None
-    return env
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "DOCKER_HOST": docker_peer.DOCKER_HOST, "HOME": "/root",
+           "LANG": "C.UTF-8"}
+    return env if shutil.which("docker-compose") else None
 
 
 @pytest.fixture(scope="module")
 def docker_env():
     env = _peer_env()
     if env is None:
-        pytest.skip("the Docker peer (docker-peer.sh start) cannot start here")
+        pytest.skip(docker_peer.start() or "docker-compose is not installed")
     return env
 
 
@@ -198,7 +191,7 @@ def both(docker_env, tmp_path_factory):
     (rootfs / "etc").mkdir()
     (rootfs / "etc" / "passwd").write_text("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/:/bin/sh\n")
     (rootfs / "etc" / "group").write_text("root:x:0:\nnogroup:x:65534:\n")
-    loaded = subprocess.run([str(PEER), "load-rootfs", str(rootfs), "compose-busybox"], env=docker_env,
+    loaded = subprocess.run([str(docker_peer.SCRIPT), "load-rootfs", str(rootfs), "compose-busybox"], env=docker_env,
                             capture_output=True, text=True)
     assert loaded.returncode == 0, loaded.stderr
     home = base / "pysh-home"

@@ -6,11 +6,11 @@ probes can succeed, so that a probe which always fails does not pass for a defen
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import docker_peer
 import pytest
 
 # Each probe is a shell command that succeeds only if the way out is open. Writes put back
@@ -70,14 +70,12 @@ def test_the_probes_can_see_an_open_door(root_contain, data_dir):
     assert {name for name, state in results.items() if state == "OPEN"} >= OPEN_WITH_SYS_ADMIN
 
 
-DOCKER_SOCKET = "/run/docker-peer.sock"
-
-
-@pytest.mark.skipif(not shutil.which("docker") or not os.path.exists(DOCKER_SOCKET),
-                    reason="the shared Docker engine is not running (docker-peer.sh start)")
 def test_docker_shuts_the_same_doors(root_contain, data_dir):
     """Docker as the reference: what it shuts, we shut. Where they differ is listed here (none)."""
-    env = {**os.environ, "DOCKER_HOST": f"unix://{DOCKER_SOCKET}"}
+    reason = docker_peer.start()
+    if reason:
+        pytest.skip(reason)
+    env = {**os.environ, "DOCKER_HOST": docker_peer.DOCKER_HOST}
     image = "harden-probe-busybox"
     if subprocess.run(["docker", "image", "inspect", image], env=env, capture_output=True).returncode != 0:
         sys.path.insert(0, str(Path(__file__).parent))

@@ -2,7 +2,7 @@
 `ps`, `port`'s output and `inspect`'s network fields must have Docker's shape.
 
 Docker is the shared peer of /work/shared/reference/scripts/docker-peer.sh (its own network
-namespace; started if it is not running, never stopped); our side runs in the test's own
+namespace; tests/docker_peer.py starts it); our side runs in the test's own
 namespace (conftest.py). Differences we keep on purpose: Docker also publishes each port on
 [::] (we bind IPv4 only), so its [::] entries are left out of the comparison; host port
 numbers picked by the kernel differ and are replaced by EPHEMERAL.
@@ -13,18 +13,17 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 
+import docker_peer
 import pytest
 
-PEER = "/work/shared/reference/scripts/docker-peer.sh"
 IMAGE = "network-busybox"
 FLAGS = ["-p", "8080:80", "-p", "127.0.0.1::81", "-p", "9000-9001:90-91", "-p", "5300:53/udp", "--expose", "99"]
 
 
 def _docker(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    done = subprocess.run(["docker", *args], env={**os.environ, "DOCKER_HOST": "unix:///run/docker-peer.sock"},
+    done = subprocess.run(["docker", *args], env={**os.environ, "DOCKER_HOST": docker_peer.DOCKER_HOST},
                           capture_output=True, text=True, timeout=120)
     if check and done.returncode:
         raise AssertionError(f"docker {' '.join(args)}: {done.stderr}")
@@ -33,14 +32,12 @@ def _docker(*args: str, check: bool = True) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def docker(root_home):
-    if not os.path.exists(PEER):
-        pytest.skip(f"no Docker peer script at {PEER}")
-    started = subprocess.run([PEER, "start"], capture_output=True, text=True, timeout=600)
-    if started.returncode or not shutil.which("docker"):
-        pytest.skip(f"the Docker peer cannot start: {started.stderr.strip()[-200:]}")
+    reason = docker_peer.start()
+    if reason:
+        pytest.skip(reason)
     if _docker("image", "inspect", IMAGE, check=False).returncode:
         binary = next((root_home.home / "images").rglob("bin/busybox"))
-        subprocess.run([PEER, "load-rootfs", str(binary.parents[1]), IMAGE], check=True, capture_output=True)
+        subprocess.run([str(docker_peer.SCRIPT), "load-rootfs", str(binary.parents[1]), IMAGE], check=True, capture_output=True)
     return _docker
 
 
