@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pyshell.contain.build.dockerfile import glob_to_regex, is_ignored, parse_dockerignore
 from pyshell.contain.image.layers import is_opaque
-from pyshell.contain.image.paths import resolve_in_scope
+from pyshell.contain.image.paths import follow_inside, resolve_in_scope
 from pyshell.errors import ContainerError
 
 
@@ -154,28 +154,12 @@ class ImageTree:
 
     def resolve(self, path: str) -> str:
         """Follow symlinks in ``path`` inside the image ('/bin/x' -> 'usr/bin/x' on merged-/usr Debian)."""
-        pending = [p for p in path.split("/") if p not in ("", ".")]
-        resolved: list[str] = []
-        hops = 0
-        while pending:
-            part = pending.pop(0)
-            if part == "..":
-                if resolved:
-                    resolved.pop()
-                continue
-            candidate = "/".join(resolved + [part])
+
+        def link_target(candidate: str) -> str | None:
             host = self.host_path(candidate)
-            if host is not None and os.path.islink(host):
-                hops += 1
-                if hops > 40:
-                    raise ContainerError(f"too many symbolic links in {path}")
-                target = os.readlink(host)
-                if target.startswith("/"):
-                    resolved = []
-                pending = [p for p in target.split("/") if p not in ("", ".")] + pending
-                continue
-            resolved.append(part)
-        return "/".join(resolved)
+            return os.readlink(host) if host is not None and os.path.islink(host) else None
+
+        return follow_inside(path, link_target)
 
     def read_text(self, relative: str) -> str | None:
         path = self.host_path(self.resolve(relative))

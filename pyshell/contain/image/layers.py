@@ -35,6 +35,7 @@ import tarfile
 from pathlib import Path
 from typing import BinaryIO, Iterable
 
+from pyshell.contain.image.paths import follow_inside
 from pyshell.errors import ContainerError
 
 WHITEOUT_PREFIX = ".wh."
@@ -53,27 +54,12 @@ def secure_join(root: Path, relative: str) -> Path:
     An absolute link target restarts from root, ``..`` never climbs above it:
     whatever the tar contains, the path we return is under root.
     """
-    pending = [part for part in relative.split("/") if part not in ("", ".")]
-    resolved: list[str] = []
-    links_followed = 0
-    while pending:
-        part = pending.pop(0)
-        if part == "..":
-            if resolved:
-                resolved.pop()
-            continue
-        candidate = root.joinpath(*resolved, part)
-        if candidate.is_symlink():
-            links_followed += 1
-            if links_followed > 40:
-                raise ContainerError(f"too many levels of symbolic links in {relative}")
-            target = os.readlink(candidate)
-            if target.startswith("/"):
-                resolved = []
-            pending = [p for p in target.split("/") if p not in ("", ".")] + pending
-            continue
-        resolved.append(part)
-    return root.joinpath(*resolved)
+
+    def link_target(candidate: str) -> str | None:
+        path = root / candidate
+        return os.readlink(path) if path.is_symlink() else None
+
+    return root / follow_inside(relative, link_target)
 
 
 def clean_member_name(name: str) -> str:

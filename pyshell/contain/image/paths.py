@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import stat
-from typing import Callable
+from collections.abc import Callable
 
 from pyshell.errors import ContainerError
 
@@ -24,6 +24,34 @@ MAX_LINKS = 40  # as the kernel's path walk (ELOOP)
 
 def _parts(path: str) -> list[str]:
     return [part for part in path.split("/") if part not in ("", ".")]
+
+
+def follow_inside(relative: str, link_target: Callable[[str], str | None]) -> str:
+    """``relative`` with every symlink on the way followed as if its root were "/": an absolute
+    target restarts at the top, ``..`` never climbs above it. ``link_target(path)`` is the target
+    of the link at ``path`` (relative to the root), or None where there is no link. The walk that
+    layers.secure_join and build/files.py share; resolve_in_scope below walks the same way and
+    also knows missing paths and .dockerignore."""
+    pending = _parts(relative)
+    resolved: list[str] = []
+    links = 0
+    while pending:
+        part = pending.pop(0)
+        if part == "..":
+            if resolved:
+                resolved.pop()
+            continue
+        target = link_target("/".join(resolved + [part]))
+        if target is None:
+            resolved.append(part)
+            continue
+        links += 1
+        if links > MAX_LINKS:
+            raise ContainerError(f"too many levels of symbolic links in {relative}")
+        if target.startswith("/"):
+            resolved = []
+        pending = _parts(target) + pending
+    return "/".join(resolved)
 
 
 def resolve_in_scope(root: str, relative: str, follow_last: bool = True,
