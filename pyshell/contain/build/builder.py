@@ -18,6 +18,7 @@ A failing step names FILE:LINE and the instruction, and tags nothing.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -429,18 +430,25 @@ class Builder:
         def announce(container_id: str) -> None:  # Docker names the container before it runs
             self._say(f" ---> Running in {container_id[:12]}\n")
 
-        with StepProgress(enabled=not self.options.quiet and os.isatty(1)):
+        with StepProgress(enabled=not self.options.quiet and os.isatty(1)), \
+                _output_kept_back(self.options.quiet) as kept:
             status, upper_dir = run_step(stage.image, argv, env, section.get("WorkingDir") or "/",
                                          section.get("User") or "", network, on_start=announce)
         container = Path(upper_dir).parents[1].name[:12]  # containers/<id>/.../upper
         self._say(f" ---> Removed intermediate container {container} (ran {time.monotonic() - started:.1f}s)\n")
         try:
             if status != 0:
+                if kept is not None:  # -q: what the failed step said is all the user will see
+                    kept.seek(0)
+                    sys.stderr.write(kept.read().decode(errors="replace"))
+                    sys.stderr.flush()
                 raise ContainerError(f"the command '{' '.join(argv)}' returned a non-zero code: {status}")
             stage.image = self.store.commit(upper_dir, stage.image, hidden=True,
                                             created_by=" ".join(argv) if instruction.exec_form is None
                                             else json.dumps(argv))
         finally:
+            if kept is not None:
+                kept.close()
             remove(upper_dir)
         self.store.remember_build_step(key, stage.image.id)
 
@@ -784,3 +792,25 @@ class _Downloads:
 def build(store: ImageStore, options: BuildOptions, out: Callable[[str], None], pull=None) -> Image:
     """Entry point for `contain build`."""
     return Builder(store, options, out, pull=pull).build()
+
+
+@contextlib.contextmanager
+def _output_kept_back(quiet: bool):
+    """-q: a RUN step's output goes to a temporary file instead of our stdout and stderr (Docker
+    prints only the image id: `id=$(contain build -q .)`); the caller shows it if the step fails."""
+    if not quiet:
+        yield None
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    kept = tempfile.TemporaryFile()
+    saved = os.dup(1), os.dup(2)
+    try:
+        os.dup2(kept.fileno(), 1)
+        os.dup2(kept.fileno(), 2)
+        yield kept
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        os.close(saved[0])
+        os.close(saved[1])

@@ -438,3 +438,16 @@ def test_copy_keeps_extended_attributes_through_the_layer(tmp_path, home, store,
     contain("build", "-t", "attrs", str(context), check=True)
     layer = store.resolve("attrs").layer_dirs[-1]  # written as a tar, then extracted again
     assert os.getxattr(Path(layer) / "bin/tool", "user.pysh.origin") == b"context"
+
+
+@needs_root
+def test_quiet_build_prints_only_the_id_and_a_failed_steps_output(tmp_path, home, store, busybox):
+    """Docker's -q: `id=$(contain build -q .)` gets the id alone; a failing RUN still says why."""
+    context = write_context(tmp_path / "ok", "FROM busybox\nRUN echo noisy; echo noisier >&2\n")
+    done = contain("build", "-q", "-t", "hush", str(context), check=True)
+    assert done.stdout.decode() == store.resolve("hush").id + "\n"
+    assert b"noisy" not in done.stderr
+    context = write_context(tmp_path / "bad", "FROM busybox\nRUN echo why-it-failed; exit 3\n")
+    done = contain("build", "-q", str(context))
+    assert done.returncode == 1 and done.stdout == b""
+    assert b"why-it-failed\n" in done.stderr and b"returned a non-zero code: 3" in done.stderr
