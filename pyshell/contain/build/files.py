@@ -155,7 +155,7 @@ class ImageTree:
     def resolve(self, path: str) -> str:
         """Follow symlinks in ``path`` inside the image ('/bin/x' -> 'usr/bin/x' on merged-/usr Debian)."""
 
-        def link_target(candidate: str) -> str | None:
+        def link_target(candidate: str, _last: bool) -> str | None:
             host = self.host_path(candidate)
             return os.readlink(host) if host is not None and os.path.islink(host) else None
 

@@ -55,7 +55,7 @@ def secure_join(root: Path, relative: str) -> Path:
     whatever the tar contains, the path we return is under root.
     """
 
-    def link_target(candidate: str) -> str | None:
+    def link_target(candidate: str, _last: bool) -> str | None:
         path = root / candidate
         return os.readlink(path) if path.is_symlink() else None
 

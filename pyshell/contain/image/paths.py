@@ -26,12 +26,12 @@ def _parts(path: str) -> list[str]:
     return [part for part in path.split("/") if part not in ("", ".")]
 
 
-def follow_inside(relative: str, link_target: Callable[[str], str | None]) -> str:
+def follow_inside(relative: str, link_target: Callable[[str, bool], str | None]) -> str:
     """``relative`` with every symlink on the way followed as if its root were "/": an absolute
-    target restarts at the top, ``..`` never climbs above it. ``link_target(path)`` is the target
-    of the link at ``path`` (relative to the root), or None where there is no link. The walk that
-    layers.secure_join and build/files.py share; resolve_in_scope below walks the same way and
-    also knows missing paths and .dockerignore."""
+    target restarts at the top, ``..`` never climbs above it. ``link_target(path, last)`` is the
+    target of the link at ``path`` (relative to the root), or None where there is no link to
+    follow; ``last`` says nothing comes after it. The one walk of layers.secure_join, the build's
+    image view (build/files.py) and resolve_in_scope below."""
     pending = _parts(relative)
     resolved: list[str] = []
     links = 0
@@ -41,7 +41,7 @@ def follow_inside(relative: str, link_target: Callable[[str], str | None]) -> st
             if resolved:
                 resolved.pop()
             continue
-        target = link_target("/".join(resolved + [part]))
+        target = link_target("/".join(resolved + [part]), not pending)
         if target is None:
             resolved.append(part)
             continue
@@ -54,6 +54,10 @@ def follow_inside(relative: str, link_target: Callable[[str], str | None]) -> st
     return "/".join(resolved)
 
 
+class _NotInScope(Exception):
+    """The path is not there: missing, a file taken for a directory ('file/x'), or hidden."""
+
+
 def resolve_in_scope(root: str, relative: str, follow_last: bool = True,
                      hidden: Callable[[str], bool] = lambda relative: False) -> str | None:
     """``relative`` under ``root`` with its symlinks followed inside root: the resolved path
@@ -63,35 +67,24 @@ def resolve_in_scope(root: str, relative: str, follow_last: bool = True,
     points to; an entry met while copying a directory stays a link). ``hidden(path)`` says a
     path is not there (.dockerignore); it is asked of every link met and of the end result.
     """
-    pending = _parts(relative)
-    resolved: list[str] = []
-    links = 0
-    while pending:
-        part = pending.pop(0)
-        if part == "..":
-            if resolved:
-                resolved.pop()
-            continue
-        candidate = "/".join(resolved + [part])
+
+    def link_target(candidate: str, last: bool) -> str | None:
         try:
             info = os.lstat(os.path.join(root, candidate))
         except (FileNotFoundError, NotADirectoryError):
-            return None
-        if stat.S_ISLNK(info.st_mode) and (pending or follow_last):
+            raise _NotInScope from None
+        if stat.S_ISLNK(info.st_mode) and (follow_last or not last):
             if hidden(candidate):
-                return None
-            links += 1
-            if links > MAX_LINKS:
-                raise ContainerError(f"too many levels of symbolic links in {relative}")
-            target = os.readlink(os.path.join(root, candidate))
-            if target.startswith("/"):
-                resolved = []
-            pending = _parts(target) + pending
-            continue
-        if pending and not stat.S_ISDIR(info.st_mode):
-            return None  # 'file/x'
-        resolved.append(part)
-    result = "/".join(resolved)
+                raise _NotInScope
+            return os.readlink(os.path.join(root, candidate))
+        if not last and not stat.S_ISDIR(info.st_mode):
+            raise _NotInScope  # 'file/x'
+        return None
+
+    try:
+        result = follow_inside(relative, link_target)
+    except _NotInScope:
+        return None
     if result and hidden(result):
         return None
     return result
