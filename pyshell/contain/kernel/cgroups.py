@@ -18,6 +18,7 @@ import errno
 import os
 import time
 
+from pyshell.contain.kernel.osio import write_file
 from pyshell.errors import ContainerError
 
 CGROUP_ROOT = "/sys/fs/cgroup"
@@ -231,13 +232,6 @@ def for_container(container_id: str) -> Cgroup | None:
 def write_control(path: str, value: str) -> None:
     """Write one cgroup control file (cgroup.procs, memory.max, freezer.state...)."""
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
-        try:
-            os.write(fd, value.encode())
-        finally:
-            os.close(fd)
+        write_file(path, value)
     except OSError as error:
         raise ContainerError(f"cgroup: cannot write {value!r} to {path}: {error.strerror}") from None
-
-
-_write = write_control  # the name code written before the move used (other branches): keep until merged

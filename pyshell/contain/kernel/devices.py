@@ -25,6 +25,7 @@ import os
 import stat
 import struct
 
+from pyshell.contain.kernel.osio import write_file
 from pyshell.errors import ContainerError
 from pyshell.record import Record
 
@@ -74,11 +75,7 @@ def apply_v1(directory: str, rules) -> None:
 
 def _write(path: str, value: str) -> None:
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
-        try:
-            os.write(fd, value.encode())
-        finally:
-            os.close(fd)
+        write_file(path, value)
     except OSError as error:
         raise ContainerError(f"devices cgroup: cannot write {value!r} to {path}: {error.strerror}") from None
 

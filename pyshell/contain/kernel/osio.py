@@ -36,6 +36,16 @@ def write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
+def write_file(path: str, text: str) -> None:
+    """One write(2) of ``text`` to an existing file (a cgroup or /proc control file: one value
+    per write, no truncation, no buffering)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
+    try:
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
+
+
 def exit_status(wait_status: int) -> int:
     """A wait status as a shell and Docker show it: the exit code, or 128 + the signal that
     killed the process (137 = SIGKILL, 143 = SIGTERM)."""

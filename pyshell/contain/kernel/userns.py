@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 
 from pyshell.contain.kernel import syscalls
+from pyshell.contain.kernel.osio import write_file
 
 
 def subordinate_range(path: str, uid: int) -> tuple[int, int] | None:
@@ -46,9 +47,9 @@ def unshare_user_namespace() -> None:
     if uids is None or gids is None:
         # Only our own ids (allowed unprivileged); setgroups must be denied before the gid map.
         syscalls.unshare(syscalls.CLONE_NEWUSER)
-        _write("/proc/self/setgroups", "deny")
-        _write("/proc/self/uid_map", f"0 {uid} 1")
-        _write("/proc/self/gid_map", f"0 {gid} 1")
+        write_file("/proc/self/setgroups", "deny")
+        write_file("/proc/self/uid_map", f"0 {uid} 1")
+        write_file("/proc/self/gid_map", f"0 {gid} 1")
         return
     me = os.getpid()
     go_r, go_w = os.pipe()
@@ -84,11 +85,3 @@ def _map(pid: int, program: str, own_id: int, subordinate: tuple[int, int]) -> i
         return 127  # uidmap not installed
     _, wait_status = os.waitpid(child, 0)
     return os.WEXITSTATUS(wait_status) if os.WIFEXITED(wait_status) else 1
-
-
-def _write(path: str, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY)
-    try:
-        os.write(fd, text.encode())
-    finally:
-        os.close(fd)
