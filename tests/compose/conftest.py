@@ -18,6 +18,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from busybox_binary import static_busybox
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,18 +42,11 @@ def compose_home():
         pytest.skip(reason)
     home = Path(tempfile.mkdtemp(prefix="pysh-compose-tests-"))
     cache = home / "cache"
-    for system_cache in (Path("/var/cache/pysh-test"), Path("/var/cache/pysh")):
-        binary = system_cache / "busybox-static" / "busybox"
-        if binary.exists():
-            (cache / "busybox-static").mkdir(parents=True)
-            shutil.copy2(binary, cache / "busybox-static" / "busybox")
-            break
+    (cache / "busybox-static").mkdir(parents=True)
+    shutil.copy2(static_busybox(), cache / "busybox-static" / "busybox")
     env = dict(os.environ, PYSH_HOME=str(home / "state"), PYSH_CACHE=str(cache), PYTHONPATH=str(ROOT))
-    from netns import in_host_network
-
-    with in_host_network():  # apt-get download busybox-static, the first time
-        subprocess.run([sys.executable, "-m", "pyshell.contain", "bootstrap", "busybox"], env=env, check=True,
-                       capture_output=True, timeout=300)
+    subprocess.run([sys.executable, "-m", "pyshell.contain", "bootstrap", "busybox"], env=env, check=True,
+                   capture_output=True, timeout=300)
     yield home
     shutil.rmtree(home, ignore_errors=True)
 

@@ -16,6 +16,7 @@ import textwrap
 from pathlib import Path
 
 import docker_peer
+from busybox_binary import static_busybox
 import pytest
 import yaml
 
@@ -164,14 +165,6 @@ def test_config_means_the_same(docker_env, tmp_path, name, files, args, extra_en
 
 # ---------------------------------------------------------------- running under both
 
-def _busybox_binary() -> Path | None:
-    for cache in (Path("/var/cache/pysh-test"), Path("/var/cache/pysh")):
-        if (cache / "busybox-static" / "busybox").exists():
-            return cache / "busybox-static" / "busybox"
-    found = shutil.which("busybox")
-    return Path(found) if found else None
-
-
 @pytest.fixture(scope="module")
 def both(docker_env, tmp_path_factory):
     """Both engines with an image `compose-busybox`; yields a runner of either compose."""
@@ -179,9 +172,7 @@ def both(docker_env, tmp_path_factory):
         import pyshell.contain.api  # noqa: F401
     except ImportError:
         pytest.skip("pyshell.contain.api is not there yet (the layout branch has not landed)")
-    binary = _busybox_binary()
-    if binary is None:
-        pytest.skip("no static busybox to make the image from")
+    binary = static_busybox()
     base = tmp_path_factory.mktemp("compose-diff")
     rootfs = base / "rootfs"
     (rootfs / "bin").mkdir(parents=True)

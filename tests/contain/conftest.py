@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from busybox_binary import static_busybox
 from container_checks import in_host_network, leaves_nothing
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,12 +49,8 @@ def busybox_cache(shared_tmp) -> Path:
     """Where `bootstrap busybox` finds the static binary (fetched once per machine, then cached)."""
     cache = shared_tmp / "cache"
     cache.mkdir()
-    for system_cache in (Path("/var/cache/pysh-test"), Path("/var/cache/pysh")):
-        binary = system_cache / "busybox-static" / "busybox"
-        if binary.exists():
-            (cache / "busybox-static").mkdir()
-            shutil.copy2(binary, cache / "busybox-static" / "busybox")
-            break
+    (cache / "busybox-static").mkdir()
+    shutil.copy2(static_busybox(), cache / "busybox-static" / "busybox")
     os.chmod(cache, 0o755)
     return cache
 
