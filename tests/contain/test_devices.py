@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from forked import in_child
 
 from pyshell.contain.kernel import devices
 from pyshell.contain.kernel.devices import DEFAULT_RULES, DeviceRule
@@ -49,34 +50,27 @@ def nodes(tmp_path) -> Path:
 
 def _opens_in(cgroup_procs: str, nodes: Path) -> dict:
     """In a child moved into the cgroup: which opens and which mknod the kernel lets through."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            with open(cgroup_procs, "w") as procs:
-                procs.write("0")
-            seen = {}
-            for name in ("null", "mem", "vcs", "kmsg"):
-                for mode, letter in ((os.O_RDONLY, "r"), (os.O_WRONLY, "w")):
-                    try:
-                        os.close(os.open(nodes / name, mode | os.O_NONBLOCK))
-                        seen[f"{name} {letter}"] = "ok"
-                    except OSError as error:
-                        seen[f"{name} {letter}"] = errno.errorcode[error.errno]
+    return in_child(_try_the_nodes, cgroup_procs, nodes, where="the child in the device cgroup")
+
+
+def _try_the_nodes(cgroup_procs: str, nodes: Path) -> dict:
+    with open(cgroup_procs, "w") as procs:
+        procs.write("0")
+    seen = {}
+    for name in ("null", "mem", "vcs", "kmsg"):
+        for mode, letter in ((os.O_RDONLY, "r"), (os.O_WRONLY, "w")):
             try:
-                os.mknod(nodes / "new", 0o600 | stat.S_IFCHR, os.makedev(7, 1))
-                os.unlink(nodes / "new")
-                seen["mknod"] = "ok"
+                os.close(os.open(nodes / name, mode | os.O_NONBLOCK))
+                seen[f"{name} {letter}"] = "ok"
             except OSError as error:
-                seen["mknod"] = errno.errorcode[error.errno]
-            os.write(write_end, json.dumps(seen).encode())
-        finally:
-            os._exit(0)
-    os.close(write_end)
-    data = os.read(read_end, 4096)
-    os.waitpid(pid, 0)
-    os.close(read_end)
-    return json.loads(data)
+                seen[f"{name} {letter}"] = errno.errorcode[error.errno]
+    try:
+        os.mknod(nodes / "new", 0o600 | stat.S_IFCHR, os.makedev(7, 1))
+        os.unlink(nodes / "new")
+        seen["mknod"] = "ok"
+    except OSError as error:
+        seen["mknod"] = errno.errorcode[error.errno]
+    return seen
 
 
 EXPECTED = {"null r": "ok", "null w": "ok", "mem r": "EPERM", "mem w": "EPERM", "vcs r": "ok", "vcs w": "EPERM",

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+from forked import in_child
 
 from pyshell.contain.kernel import seccomp
 from pyshell.contain.spec import DEFAULT_CAPABILITIES
@@ -57,27 +58,20 @@ def test_profiles_compile_to_bpf():
 
 def _in_filtered_child(program: bytes, calls) -> dict:
     """Fork; in the child set NO_NEW_PRIVS, install ``program``, make each raw call; return errnos."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            _libc.prctl(38, 1, 0, 0, 0)
-            seccomp.install_filter(program)
-            results = {}
-            for name, args in calls:
-                ctypes.set_errno(0)
-                result = _libc.syscall(SYS[name], *args)
-                results[name] = 0 if result >= 0 else ctypes.get_errno()
-            with open("/proc/self/status") as status:
-                results["Seccomp"] = next(line.split()[1] for line in status if line.startswith("Seccomp:"))
-            os.write(write_end, json.dumps(results).encode())
-        finally:
-            os._exit(0)
-    os.close(write_end)
-    data = os.read(read_end, 4096)
-    os.waitpid(pid, 0)
-    os.close(read_end)
-    return json.loads(data)
+    return in_child(_filtered_calls, program, calls, where="the child under the filter")
+
+
+def _filtered_calls(program: bytes, calls) -> dict:
+    _libc.prctl(38, 1, 0, 0, 0)
+    seccomp.install_filter(program)
+    results = {}
+    for name, args in calls:
+        ctypes.set_errno(0)
+        result = _libc.syscall(SYS[name], *args)
+        results[name] = 0 if result >= 0 else ctypes.get_errno()
+    with open("/proc/self/status") as status:
+        results["Seccomp"] = next(line.split()[1] for line in status if line.startswith("Seccomp:"))
+    return results
 
 
 @pytest.mark.skipif(os.uname().machine != "x86_64", reason="raw x86_64 system call numbers")

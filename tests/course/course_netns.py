@@ -16,43 +16,24 @@ A whole script can do the same with `unshare --net` (see shell_in_new_netns).
 from __future__ import annotations
 
 import ctypes
-import os
-import pickle
 import subprocess
-import sys
-import traceback
+
+from forked import in_child
 
 CLONE_NEWNET = 0x40000000
 
 
+def _in_netns(function, args, kwargs):
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(CLONE_NEWNET) != 0:
+        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET)")
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+    return function(*args, **kwargs)
+
+
 def in_new_netns(function, *args, **kwargs):
-    reader, writer = os.pipe()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    child = os.fork()
-    if child == 0:
-        os.close(reader)
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            if libc.unshare(CLONE_NEWNET) != 0:
-                raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET)")
-            subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
-            payload = pickle.dumps(("ok", function(*args, **kwargs)))
-        except BaseException:  # noqa: BLE001 — everything goes back to the parent
-            payload = pickle.dumps(("failed", traceback.format_exc()))
-        with os.fdopen(writer, "wb") as pipe:
-            pipe.write(payload)
-        os._exit(0)
-    os.close(writer)
-    with os.fdopen(reader, "rb") as pipe:
-        data = pipe.read()
-    os.waitpid(child, 0)
-    if not data:
-        raise AssertionError("the test's child in its own network namespace died without a word")
-    kind, value = pickle.loads(data)
-    if kind == "failed":
-        raise AssertionError(f"in the test's own network namespace:\n{value}")
-    return value
+    """``function(*args, **kwargs)`` in a forked child in a new network namespace, lo up."""
+    return in_child(_in_netns, function, args, kwargs, where="the test's own network namespace")
 
 
 def shell_in_new_netns(command: list[str]) -> list[str]:
