@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from pyshell.builtins import builtin, complain, write_err
+from pyshell.builtins import builtin, complain, letter_flags, write_err
 from pyshell.errors import PyshError
 
 
@@ -153,17 +153,9 @@ def shopt(shell, argv):
     from pyshell.runtime.shell import OPTION_LETTERS, SHOPT_DEFAULTS
 
     args = argv[1:]
-    flags = set()
-    while args and args[0].startswith("-") and len(args[0]) > 1:
-        option = args.pop(0)
-        if option == "--":
-            break
-        for letter in option[1:]:
-            if letter not in "pqsuo":
-                complain("shopt", f"-{letter}: invalid option")
-                write_err("shopt: usage: shopt [-pqsu] [-o] [optname ...]\n")
-                return 2
-            flags.add(letter)
+    flags = letter_flags("shopt", args, "pqsuo", usage="shopt [-pqsu] [-o] [optname ...]")
+    if flags is None:
+        return 2
     if "s" in flags and "u" in flags:
         complain("shopt", "cannot set and unset shell options simultaneously")
         return 1

@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import signal
 
-from pyshell.builtins import builtin, complain, find_builtin, is_builtin, load_all, write_err, write_out
+from pyshell.builtins import (builtin, complain, find_builtin, is_builtin, letter_flags, load_all, write_err,
+                              write_out)
 from pyshell.errors import PyshError
 from pyshell.runtime.control import BreakLoop, ContinueLoop, ExitShell, ReturnFromFunction
 
@@ -525,16 +526,9 @@ def _lookup(shell, name: str) -> tuple[str, str]:
 @builtin("type", "type [-afptP] name ...", "Say how each name would be run.")
 def type_(shell, argv):
     args = argv[1:]
-    flags = set()
-    while args and args[0].startswith("-") and len(args[0]) > 1:
-        option = args.pop(0)
-        if option == "--":
-            break
-        for letter in option[1:]:
-            if letter not in "afptP":
-                complain("type", f"-{letter}: invalid option")
-                return 2
-            flags.add(letter)
+    flags = letter_flags("type", args, "afptP")
+    if flags is None:
+        return 2
     status = 0
     for name in args:
         found = _descriptions(shell, name, flags)

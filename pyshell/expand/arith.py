@@ -75,20 +75,12 @@ def _digits_in_base(digits: str, base: int) -> int:
 
 
 def _read_variable(env, name: str, depth: int = 0) -> int:
-    value = env.getvar(name)
-    if value is None or value == "":
-        if env.options.nounset and value is None:
-            raise ExpandError(f"{name}: parameter not set")
-        return 0
-    if value.isdigit() and (value[0] != "0" or len(value) == 1):
-        return int(value)  # the common case: a plain decimal number (010 is octal: below)
-    if depth > 32:
-        raise ExpandError(f"{name}: expression recursion level exceeded")
-    return _compile(value.strip())(env) if value.strip() else 0
+    return _number_of(env, name, env.getvar(name), depth)
 
 
 def _number_of(env, name: str, value: str | None, depth: int = 0) -> int:
-    """_read_variable's conversion, for a value already read (an array element)."""
+    """A variable's value as arithmetic sees it: unset or empty is 0, a number is itself, anything
+    else is an expression evaluated in turn (bash's recursive variable expansion)."""
     if value is None or value == "":
         if env.options.nounset and value is None:
             raise ExpandError(f"{name}: parameter not set")
