@@ -13,13 +13,12 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pexpect
 import pytest
 
-from vmsupport import VmRunner, needs_qemu, qemu_pids_under
+from vmsupport import VmRunner, needs_qemu, qemu_pids_under, wait_until
 
 CACHE = Path(os.environ.get("PYSH_TEST_CACHE", "/var/cache/pysh-test"))
 TOOLS = ("mmdebstrap", "mkfs.ext4", "debugfs", "resize2fs", "mkfs.fat", "mcopy", "syslinux",
@@ -91,16 +90,6 @@ def ssh(debian, user, *command, password=None, key=None, timeout=60):
     argv += [f"{user}@127.0.0.1", *command]
     return subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
                           stdin=subprocess.DEVNULL)
-
-
-def wait_until(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(1)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def test_bootstrap_reuses_the_cached_base(debian, disks):

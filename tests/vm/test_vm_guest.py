@@ -8,14 +8,13 @@ import signal
 import socket
 import sys
 import threading
-import time
 import urllib.request
 from pathlib import Path
 
 import pexpect
 import pytest
 
-from vmsupport import needs_qemu, qemu_pids_under
+from vmsupport import needs_qemu, qemu_pids_under, wait_until
 
 pytestmark = needs_qemu
 
@@ -33,16 +32,6 @@ def gone(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
     except OSError:
         return True
-
-
-def wait_until(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 @pytest.fixture(scope="module")

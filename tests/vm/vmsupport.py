@@ -6,6 +6,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,3 +78,14 @@ def qemu_pids_under(home: Path) -> list[int]:
         if cmdline.startswith(b"qemu-system") and str(home).encode() in cmdline:
             found.append(int(proc.name))
     return found
+
+
+def wait_until(condition, timeout: float, what: str, every: float = 0.5):
+    """Poll ``condition`` until it gives a true value (returned); an AssertionError names ``what``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
