@@ -10,7 +10,8 @@ The steps, in docker compose's order:
 3. the interpolation environment: the process environment over the `--env-file`s (later
    wins), or over the project directory's `.env` when no --env-file is given;
 4. the project name: -p, COMPOSE_PROJECT_NAME, top-level `name:`, the directory's name;
-5. each file is interpolated on its own, `extends` resolved, then the files are merged;
+5. each file is interpolated on its own, its `extends` resolved, then it is merged over the
+   files before it, after dropping what its `!reset`/`!override` tags replace;
 6. the merged document is validated and normalized (normalize.py), then profiles choose
    the services that are enabled.
 """
@@ -24,7 +25,7 @@ from pyshell.compose import yamlsource
 from pyshell.compose.envfile import parse_env_file
 from pyshell.compose.errors import ComposeError
 from pyshell.compose.interpolate import interpolate, interpolate_tree, InterpolationError
-from pyshell.compose.merge import merge_documents, merge_service
+from pyshell.compose.merge import drop_paths, merge_documents, merge_service
 from pyshell.compose.normalize import Context, normalize
 from pyshell.record import Record
 
@@ -76,42 +77,56 @@ def load_project(options: Options, environ=None, cwd=None, warn=lambda message: 
         value = environ.get(name)
         return dotenv.get(name) if value is None else value
 
-    sources = [yamlsource.load_file(path) for path in files]
-    for source in sources:
-        if not isinstance(source.data, dict):
-            if source.data is None:
-                raise ComposeError("empty compose file", where=source.filename)
-            raise ComposeError("the top level must be a mapping", where=source.where(()))
-        if "version" in source.data:
-            warn(f"{source.filename}: the attribute `version` is obsolete, it will be ignored, "
-                 "please remove it to avoid potential confusion")
-        if "include" in source.data:
-            raise ComposeError("include: is not supported by pysh compose (use several -f)",
-                               where=source.where(("include",)))
+    sources = [read_source(path, warn) for path in files]
     name = project_name(options, lookup, sources, directory)
     environment = {**dotenv, **environ}
     environment.setdefault("COMPOSE_PROJECT_NAME", name)
-
-    documents = []
-    for source in sources:
-        data = interpolate_tree(source.data, environment.get, warn, where=source.where)
-        data = resolve_extends(data, source, environment, warn)
-        documents.append(data)
-    merged = documents[0]
-    for document in documents[1:]:
-        merged = merge_documents(merged, document)
+    merged, read = load_documents(sources, directory, environment, warn)
 
     def where(path):
-        for source in reversed(sources):  # the last file that says something decides
-            if tuple(path[:2]) in source.positions or tuple(path[:1]) in source.positions:
-                if _has_path(source.data, path[:2]):
-                    return source.where(path)
-        return sources[0].where(path)
+        return where_in(read, path, default=sources[0])
 
     context = Context(name, directory, environment.get, where)
     model = normalize(merged, context)
     disabled = apply_profiles(model, options.profiles or _profiles_from(environment), named_services)
     return Project(name, directory, files, model, environment, disabled)
+
+
+def read_source(path: str, warn) -> yamlsource.Source:
+    source = yamlsource.load_file(path)
+    if not isinstance(source.data, dict):
+        if source.data is None:
+            raise ComposeError("empty compose file", where=source.filename)
+        raise ComposeError("the top level must be a mapping", where=source.where(()))
+    if "version" in source.data:
+        warn(f"{source.filename}: the attribute `version` is obsolete, it will be ignored, "
+             "please remove it to avoid potential confusion")
+    if "include" in source.data:
+        raise ComposeError("include: is not supported by pysh compose (use several -f)",
+                           where=source.where(("include",)))
+    return source
+
+
+def load_documents(sources, directory: str, environment: dict, warn):
+    """Step 5 for one project: each file interpolated, its `extends` resolved, then merged
+    over the files before it. Returns the merged document and the Sources read."""
+    merged: dict = {}
+    read = []
+    for source in sources:
+        data = interpolate_tree(source.data, environment.get, warn, where=source.where)
+        data = resolve_extends(data, source, environment, warn)
+        read.append(source)
+        merged = merge_documents(drop_paths(merged, source.replaces), data)
+    return merged, read
+
+
+def where_in(sources, path, default) -> str:
+    """The position of ``path``: in the last file that says something about it."""
+    for source in reversed(sources):
+        if tuple(path[:2]) in source.positions or tuple(path[:1]) in source.positions:
+            if _has_path(source.data, path[:2]):
+                return source.where(path)
+    return default.where(path)
 
 
 def _has_path(data, path) -> bool:
@@ -150,17 +165,22 @@ def find_files(options: Options, environ: dict, cwd: str) -> list[str]:
 
 def _dotenv(options: Options, environ: dict, cwd: str, directory: str) -> dict:
     """The values of --env-file (later wins) or of the project's .env, interpolated."""
-    values: dict = {}
-
-    def lookup(name):
-        return environ.get(name, values.get(name))
-
     paths = [os.path.join(cwd, path) for path in options.env_files]
     if not paths and environ.get("COMPOSE_ENV_FILES"):
         paths = [os.path.join(cwd, path) for path in environ["COMPOSE_ENV_FILES"].split(",")]
     if not paths:
         default = os.path.join(directory, ".env")
         paths = [default] if os.path.isfile(default) else []
+    return read_env_files(paths, environ)
+
+
+def read_env_files(paths, environ: dict) -> dict:
+    """The values of env files, a later file winning; ``environ`` wins inside them too."""
+    values: dict = {}
+
+    def lookup(name):
+        return environ.get(name, values.get(name))
+
     for path in paths:
         values.update(parse_env_file(path, lookup))
     return values
@@ -243,6 +263,10 @@ def resolve_extends(document: dict, source, environment: dict, warn, seen=()) ->
                                where=source.where(("services", name, "extends")))
         base = {key: value for key, value in base.items() if key not in ("depends_on",)} \
             if "file" in extends else base
+        # the service's own !reset / !override apply to what it inherits, as to earlier files
+        prefix = ("services", name)
+        base = drop_paths(base, [path[2:] for path in source.replaces
+                                 if path[:2] == prefix and len(path) > 2])
         resolved[name] = merge_service(base, own)
         return resolved[name]
 
@@ -252,28 +276,43 @@ def resolve_extends(document: dict, source, environment: dict, warn, seen=()) ->
 
 def _rebased(service, from_directory: str, to_directory: str):
     """Relative paths of a service taken from another file start in that file's directory."""
+    return _with_paths_fixed(
+        service, lambda path: "./" + os.path.relpath(os.path.join(from_directory, path), to_directory))
+
+
+def _with_paths_fixed(service, fix):
+    """The service with ``fix`` applied to each relative path in it (build context,
+    env_file, bind mount sources): the keys whose paths normalize.py resolves."""
     if not isinstance(service, dict):
         return service
-    def fix(path):
-        if isinstance(path, str) and not path.startswith(("/", "~")):
-            return "./" + os.path.relpath(os.path.join(from_directory, path), to_directory)
-        return path
+
+    def fixed(path):
+        return fix(path) if isinstance(path, str) and not path.startswith(("/", "~")) else path
+
     service = dict(service)
-    if isinstance(service.get("build"), str):
-        service["build"] = fix(service["build"])
-    elif isinstance(service.get("build"), dict) and "context" in service["build"]:
-        service["build"] = {**service["build"], "context": fix(service["build"]["context"])}
-    if isinstance(service.get("env_file"), str):
-        service["env_file"] = fix(service["env_file"])
-    elif isinstance(service.get("env_file"), list):
-        service["env_file"] = [fix(item) if isinstance(item, str) else
-                               {**item, "path": fix(item.get("path"))} for item in service["env_file"]]
+    build = service.get("build")
+    if isinstance(build, str):
+        service["build"] = fixed(build)
+    elif isinstance(build, dict) and "context" in build:
+        service["build"] = {**build, "context": fixed(build["context"])}
+    def fixed_env_file(item):
+        if isinstance(item, dict) and "path" in item:
+            return {**item, "path": fixed(item["path"])}
+        return fixed(item)
+
+    env_files = service.get("env_file")
+    if isinstance(env_files, list):
+        service["env_file"] = [fixed_env_file(item) for item in env_files]
+    elif env_files is not None:
+        service["env_file"] = fixed_env_file(env_files)
     if isinstance(service.get("volumes"), list):
         volumes = []
         for item in service["volumes"]:
-            if isinstance(item, str) and item.startswith("."):
+            if isinstance(item, str) and item.startswith(".") and ":" in item:
                 source, _, rest = item.partition(":")
-                item = f"{fix(source)}:{rest}"
+                item = f"{fixed(source)}:{rest}"
+            elif isinstance(item, dict) and item.get("type") == "bind" and "source" in item:
+                item = {**item, "source": fixed(item["source"])}
             volumes.append(item)
         service["volumes"] = volumes
     return service

@@ -412,3 +412,131 @@ def test_normalized_model_and_config_round_trip(tmp_path):
     (tmp_path / "again" / "compose.yaml").write_text(text)
     again = load(tmp_path / "again", {"B": "b"})
     assert again.model == project.model
+
+
+# ---------------------------------------------------------------- !reset and !override
+
+ABSENT = object()
+
+MERGE_TAGS = [
+    # (base service keys, override service keys, key, expected normalized value or ABSENT)
+    ("command: echo a", "command: !reset", "command", ABSENT),                     # a scalar
+    ("user: nobody", "user: !reset ignored", "user", ABSENT),
+    ("ports: ['80:80']", "ports: !reset []", "ports", ABSENT),                     # a list
+    ("dns: [1.1.1.1]", "dns: !reset", "dns", ABSENT),
+    ("environment: {A: '1'}", "environment: !reset {}", "environment", ABSENT),    # a map
+    ("environment: [A=1, B=2]", "environment:\n      A: !reset", "environment", {"B": "2"}),  # a key
+    ("labels: {a: '1', b: '2'}", "labels:\n      b: !reset\n      c: '3'", "labels", {"a": "1", "c": "3"}),
+    ("depends_on: [x, y]", "depends_on:\n      x: !reset", "depends_on",
+     {"y": {"condition": "service_started", "required": True}}),
+    ("healthcheck: {test: [CMD, a], retries: 2}", "healthcheck:\n      retries: !reset", "healthcheck",
+     {"test": ["CMD", "a"]}),
+    ("ports: ['80:80']", "ports: !override ['81:81']", "ports",                    # lists replaced
+     [{"mode": "ingress", "target": 81, "published": "81", "protocol": "tcp"}]),
+    ("dns: [1.1.1.1]", "dns: !override [8.8.8.8]", "dns", ["8.8.8.8"]),
+    ("volumes: ['/a:/a']", "volumes: !override ['/b:/b']", "volumes",
+     [{"type": "bind", "source": "/b", "target": "/b", "bind": {"create_host_path": True}}]),
+    ("environment: [A=1, B=2]", "environment: !override {C: 3}", "environment", {"C": "3"}),  # maps
+    ("labels: {a: '1'}", "labels: !override [b=2]", "labels", {"b": "2"}),
+    ("healthcheck: {test: [CMD, a], retries: 2}", "healthcheck: !override {test: [CMD, b]}",
+     "healthcheck", {"test": ["CMD", "b"]}),
+    ("command: echo a", "command: !override echo b", "command", ["echo", "b"]),
+    ("stop_grace_period: 5s", "stop_grace_period: !override 10", "stop_grace_period", "10s"),
+]
+
+
+@pytest.mark.parametrize("base, override, key, expected", MERGE_TAGS)
+def test_merge_tags_in_a_later_file(tmp_path, base, override, key, expected):
+    write(tmp_path, {"a.yml": f"services:\n  s:\n    image: busybox\n    {base}\n"
+                              "  x: {image: busybox}\n  y: {image: busybox}\n",
+                     "b.yml": f"services:\n  s:\n    {override}\n"})
+    service = load(tmp_path, files=("a.yml", "b.yml")).services["s"]
+    assert service.get(key, ABSENT) == expected
+
+
+def test_merge_tags_on_resources_and_order_of_files(tmp_path):
+    write(tmp_path, {"a.yml": """\
+        services:
+          s: {image: busybox, dns: [1.1.1.1]}
+          gone: {image: busybox}
+        volumes:
+          old: {}
+          kept: {}
+        """, "b.yml": """\
+        services:
+          s:
+            dns: !reset
+          gone: !reset
+        volumes:
+          old: !reset
+        """, "c.yml": "services:\n  s: {dns: [9.9.9.9]}\n",
+        "alone.yml": "services:\n  s:\n    image: busybox\n    dns: !reset [1.1.1.1]\n"})
+    project = load(tmp_path, files=("a.yml", "b.yml", "c.yml"))
+    assert sorted(project.services) == ["s"]
+    assert project.services["s"]["dns"] == ["9.9.9.9"]     # a later file may set it again
+    assert sorted(project.model["volumes"]) == ["kept"]
+    alone = load(tmp_path, files=("alone.yml",))            # in a first file: the key is left out
+    assert "dns" not in alone.services["s"]
+
+
+def test_merge_tags_through_anchors(tmp_path):
+    write(tmp_path, {"a.yml": "services:\n  s: {image: busybox, dns: [1.1.1.1], cap_add: [NET_ADMIN]}\n",
+                     "b.yml": """\
+        x-plain: &plain
+          dns: !override [8.8.8.8]
+          cap_add: !reset
+        services:
+          s:
+            <<: *plain
+        """})
+    service = load(tmp_path, files=("a.yml", "b.yml")).services["s"]
+    assert service["dns"] == ["8.8.8.8"] and "cap_add" not in service
+
+
+EXTENDS_TAGS = [
+    # (base service keys, child keys, key, expected normalized value of the child or ABSENT)
+    ("ports: ['80:80']", "ports: !reset []", "ports", ABSENT),
+    ("command: echo base", "command: !reset", "command", ABSENT),
+    ("environment: {A: '1', B: '2'}", "environment:\n      A: !reset", "environment", {"B": "2"}),
+    ("dns: [1.1.1.1]", "dns: !override [8.8.8.8]", "dns", ["8.8.8.8"]),
+    ("labels: [a=1]", "labels: !override {b: '2'}", "labels", {"b": "2"}),
+    ("dns: [1.1.1.1]", "dns: [8.8.8.8]", "dns", ["1.1.1.1", "8.8.8.8"]),  # untagged: merged
+]
+
+
+@pytest.mark.parametrize("base, child, key, expected", EXTENDS_TAGS)
+def test_merge_tags_in_extends(tmp_path, base, child, key, expected):
+    write(tmp_path, {"compose.yaml": f"""\
+services:
+  base:
+    image: busybox
+    {base}
+  child:
+    extends: base
+    {child}
+  far:
+    extends: {{file: other.yml, service: remote}}
+    {child}
+""", "other.yml": f"services:\n  remote:\n    image: busybox\n    {base}\n"})
+    services = load(tmp_path).services
+    assert services["child"].get(key, ABSENT) == expected
+    assert services["far"].get(key, ABSENT) == expected
+    assert key in services["base"]                       # the base itself keeps its value
+
+
+TAG_ERRORS = [
+    ("services:\n  s:\n    image: busybox\n    dns: [!reset 1.1.1.1]\n",
+     "4:11: yaml: !reset goes on the value of a mapping key, not in a list or at the top"),
+    ("!override\nservices: {}\n", "1:1: yaml: !override goes on the value of a mapping key"),
+    ("services:\n  s:\n    image: busybox\n    volumes:\n      - {type: bind, source: /a, target: !override /b}\n",
+     "5:42: yaml: !override goes on the value of a mapping key"),
+    ("services:\n  s: !merge {image: busybox}\n", "2:6: yaml: unsupported tag !merge"),
+]
+
+
+@pytest.mark.parametrize("text, message", TAG_ERRORS)
+def test_merge_tag_errors(tmp_path, text, message):
+    write(tmp_path, {"compose.yaml": text})
+    with pytest.raises(ComposeError) as caught:
+        load(tmp_path)
+    assert caught.value.message.startswith(f"{tmp_path}/compose.yaml:{message}")
