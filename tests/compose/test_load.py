@@ -540,3 +540,148 @@ def test_merge_tag_errors(tmp_path, text, message):
     with pytest.raises(ComposeError) as caught:
         load(tmp_path)
     assert caught.value.message.startswith(f"{tmp_path}/compose.yaml:{message}")
+
+
+# ---------------------------------------------------------------- include
+
+INCLUDED = """\
+services:
+  db:
+    image: "busybox:${TAG}"
+    volumes: [./data:/data, dbdata:/var/db]
+    build: ./ctx
+    env_file: db.env
+    environment: [FROM_DOTENV, PLAIN=1]
+volumes:
+  dbdata: {}
+networks:
+  back: {}
+"""
+
+
+def test_include_short_form(tmp_path):
+    write(tmp_path, {"compose.yaml": """\
+        include:
+          - db/compose.yaml
+        services:
+          web:
+            image: busybox
+            depends_on: [db]
+            volumes: [./html:/html, dbdata:/shared]
+        """, "db/compose.yaml": INCLUDED, "db/.env": "TAG=included\nFROM_DOTENV=dot\n",
+        "db/db.env": "IN_FILE=1\n"})
+    project = load(tmp_path)
+    db = project.services["db"]
+    assert db["image"] == "busybox:included"                     # the included project's .env
+    assert db["volumes"][0]["source"] == str(tmp_path / "db" / "data")  # paths from its directory
+    assert db["build"]["context"] == str(tmp_path / "db" / "ctx")
+    assert db["environment"] == {"IN_FILE": "1", "FROM_DOTENV": "dot", "PLAIN": "1"}
+    assert project.services["web"]["volumes"][0]["source"] == str(tmp_path / "html")
+    assert project.model["volumes"] == {"dbdata": {"name": f"{project.name}_dbdata"}}
+    assert project.model["networks"]["back"] == {"name": f"{project.name}_back"}
+    text = config_yaml(project.model)
+    assert "\ninclude:" not in text and "  db:\n" in text and "  web:\n" in text
+
+
+INCLUDE_ENVIRONMENTS = [
+    # (shell env, the includer's .env, the included .env, expected TAG)
+    ({}, "", "TAG=included\n", "included"),
+    ({}, "TAG=includer\n", "TAG=included\n", "includer"),   # the including project wins
+    ({"TAG": "shell"}, "TAG=includer\n", "TAG=included\n", "shell"),
+    ({}, "", "", ""),
+]
+
+
+@pytest.mark.parametrize("shell, outer, inner, expected", INCLUDE_ENVIRONMENTS)
+def test_include_interpolation_environment(tmp_path, shell, outer, inner, expected):
+    write(tmp_path, {"compose.yaml": "include: [db/compose.yaml]\n", ".env": outer,
+                     "db/compose.yaml": "services:\n  db: {image: 'busybox:${TAG}'}\n", "db/.env": inner})
+    assert load(tmp_path, shell).services["db"]["image"] == f"busybox:{expected}"
+
+
+def test_include_long_form(tmp_path):
+    write(tmp_path, {"compose.yaml": """\
+        include:
+          - path: [parts/base.yml, parts/more.yml]
+            project_directory: proj
+            env_file: [one.env, two.env]
+          - path: parts/solo.yml
+        """,
+        "parts/base.yml": "services:\n  a: {image: 'busybox:${V}', volumes: ['./d:/d'], dns: [1.1.1.1]}\n",
+        "parts/more.yml": "services:\n  a: {command: echo more, dns: !override [8.8.8.8]}\n",
+        "parts/solo.yml": "services:\n  b: {image: 'busybox:${V:-none}', build: .}\n",
+        "proj/.env": "V=not-read\n", "one.env": "V=one\n", "two.env": "V=two\n"})
+    services = load(tmp_path).services
+    assert services["a"]["image"] == "busybox:two"               # env files: the later wins
+    assert services["a"]["command"] == ["echo", "more"]          # the paths merged as -f
+    assert services["a"]["dns"] == ["8.8.8.8"]
+    assert services["a"]["volumes"][0]["source"] == str(tmp_path / "proj" / "d")
+    assert services["b"]["image"] == "busybox:none"              # its own project: no env files
+    assert services["b"]["build"]["context"] == str(tmp_path / "parts")
+
+
+def test_include_nested_and_twice_the_same(tmp_path):
+    write(tmp_path, {"compose.yaml": "include: [one/compose.yaml, common.yaml]\n",
+                     "one/compose.yaml": "include: [two/compose.yaml, ../common.yaml]\n"
+                                         "services:\n  one: {image: busybox, depends_on: [two]}\n",
+                     "one/two/compose.yaml": "services:\n  two: {image: busybox, volumes: ['./x:/x']}\n",
+                     "common.yaml": "services:\n  common: {image: busybox}\n"})
+    services = load(tmp_path).services
+    assert sorted(services) == ["common", "one", "two"]
+    assert services["two"]["volumes"][0]["source"] == str(tmp_path / "one" / "two" / "x")
+
+
+def test_a_later_file_merges_into_an_included_service(tmp_path):
+    write(tmp_path, {"compose.yaml": "include: [db/compose.yaml]\n",
+                     "compose.override.yaml": "services:\n  db: {command: echo over, ports: !reset []}\n",
+                     "db/compose.yaml": "services:\n  db: {image: busybox, ports: ['5432:5432']}\n"})
+    db = load(tmp_path).services["db"]
+    assert db["command"] == ["echo", "over"] and "ports" not in db
+
+
+def test_include_paths_are_interpolated(tmp_path):
+    write(tmp_path, {"compose.yaml": "include: ['${WHERE:?set WHERE}/compose.yaml']\n",
+                     "db/compose.yaml": "services:\n  db: {image: busybox}\n"})
+    assert list(load(tmp_path, {"WHERE": "db"}).services) == ["db"]
+    with pytest.raises(ComposeError, match="include\\[0\\]: required variable WHERE is missing a value"):
+        load(tmp_path)
+
+
+INCLUDE_ERRORS = [
+    # (files, the file the error is in, its message after file:)
+    ({"compose.yaml": "include: [db.yaml]\nservices:\n  db: {image: other}\n",
+      "db.yaml": "services:\n  db: {image: busybox}\n"},
+     "compose.yaml", "3:3: services.db conflicts with imported resource"),
+    ({"compose.yaml": "include: [a.yaml, b.yaml]\n",
+      "a.yaml": "services:\n  s: {image: busybox}\nnetworks:\n  n: {}\n",
+      "b.yaml": "services:\n  t: {image: busybox}\nnetworks:\n  n: {internal: true}\n"},
+     "compose.yaml", "1:19: networks.n conflicts with imported resource"),
+    ({"compose.yaml": "include: [compose.yaml]\n"}, "compose.yaml", "1:11: include cycle: {d}/compose.yaml -> "
+     "{d}/compose.yaml"),
+    ({"compose.yaml": "include: [a.yaml]\n", "a.yaml": "include: [{path: b.yaml}]\n",
+      "b.yaml": "include:\n  - a.yaml\n"},
+     "b.yaml", "2:5: include cycle: {d}/compose.yaml -> {d}/a.yaml -> {d}/b.yaml -> {d}/a.yaml"),
+    ({"compose.yaml": "include:\n  - nope.yaml\n"}, "compose.yaml",
+     "2:5: include[0].path: open {d}/nope.yaml: no such file or directory"),
+    ({"compose.yaml": "include:\n  - {path: a.yaml, env_file: x.env}\n", "a.yaml": "services: {}\n"},
+     "compose.yaml", "2:20: include[0].env_file: env file {d}/x.env not found"),
+    ({"compose.yaml": "include:\n  - {project_directory: .}\n"}, "compose.yaml",
+     "2:5: include[0]: path is required"),
+    ({"compose.yaml": "include:\n  - {path: a.yaml, name: x}\n"}, "compose.yaml",
+     '2:20: include[0].name: additional property "name" is not allowed'),
+    ({"compose.yaml": "include:\n  - {path: [a.yaml, 3]}\n"}, "compose.yaml",
+     "2:6: include[0].path: must be a string or a list of strings"),
+    ({"compose.yaml": "include: db.yaml\n"}, "compose.yaml", "1:1: include: must be a list"),
+    ({"compose.yaml": "include: [db/compose.yaml]\n",
+      "db/compose.yaml": "services:\n  db:\n    image: busybox\n    ports: ['99999:1']\n"},
+     "db/compose.yaml", '4:13: services.db.ports[0]: invalid port "99999"'),
+]
+
+
+@pytest.mark.parametrize("files, where, message", INCLUDE_ERRORS)
+def test_include_errors(tmp_path, files, where, message):
+    write(tmp_path, files)
+    with pytest.raises(ComposeError) as caught:
+        load(tmp_path)
+    assert caught.value.message.startswith(f"{tmp_path}/{where}:{message.format(d=tmp_path)}")
+    assert "\n" not in caught.value.message
