@@ -414,6 +414,45 @@ def test_normalized_model_and_config_round_trip(tmp_path):
     assert again.model == project.model
 
 
+# ---------------------------------------------------------------- top-level networks and volumes
+
+TOP_LEVEL_RESOURCES = [
+    # (the entry under networks: or volumes:, its normalized form; p is the project's name)
+    ("{}", {"name": "p_r"}),
+    ("{name: own}", {"name": "own"}),
+    ("{external: true}", {"name": "r", "external": True}),
+    ("{external: true, name: there}", {"name": "there", "external": True}),
+    ("{external: {name: old}}", {"name": "old", "external": True}),       # the old form
+    ("{external: false, driver: local, labels: [a=1], driver_opts: {o: v}}",
+     {"name": "p_r", "driver": "local", "labels": {"a": "1"}, "driver_opts": {"o": "v"}}),
+]
+
+
+@pytest.mark.parametrize("kind", ["networks", "volumes"])
+@pytest.mark.parametrize("text, expected", TOP_LEVEL_RESOURCES)
+def test_top_level_networks_and_volumes(tmp_path, kind, text, expected):
+    write(tmp_path, {"compose.yaml": f"name: p\nservices: {{}}\n{kind}:\n  r: {text}\n"})
+    assert load(tmp_path).model[kind] == {"r": expected}
+
+
+@pytest.mark.parametrize("kind, text, message", [
+    ("networks", "{internal: true, attachable: true, ipam: {driver: default}}", None),
+    ("volumes", "{ipam: {driver: default}}", '4:7: volumes.r: additional property "ipam" is not allowed'),
+    ("volumes", "{internal: true}", '4:7: volumes.r: additional property "internal" is not allowed'),
+    ("networks", "{external: maybe}", "4:7: networks.r.external: must be a boolean"),
+    ("volumes", "{external: maybe}", "4:7: volumes.r.external: must be a boolean"),
+])
+def test_network_only_keys(tmp_path, kind, text, message):
+    write(tmp_path, {"compose.yaml": f"name: p\nservices: {{}}\n{kind}:\n  r: {text}\n"})
+    if message is None:
+        assert load(tmp_path).model[kind]["r"] == {"name": "p_r", "internal": True, "attachable": True,
+                                                   "ipam": {"driver": "default"}}
+        return
+    with pytest.raises(ComposeError) as caught:
+        load(tmp_path)
+    assert caught.value.message.startswith(f"{tmp_path}/compose.yaml:{message}")
+
+
 # ---------------------------------------------------------------- !reset and !override
 
 ABSENT = object()
