@@ -10,8 +10,8 @@ keys ``<<: *base`` are flattened by the loader's own ``flatten_mapping``.
 The merge tags of docker compose v2 are read here too, where a node becomes a value and its
 path is known (so no constructor needs registering):
 
-    ports: !reset []          this file drops what earlier files said (the key is left out)
-    ports: !override ["8080:80"]   this file's value replaces theirs instead of merging
+    ports: !reset []                this file drops what earlier files said (the key is left out)
+    ports: !override ["8080:80"]    this file's value replaces theirs instead of merging
 
 Both record the path in ``Source.replaces``; merging a file first removes those paths from
 what came before it (merge.drop_paths). They go on the value of a mapping key, outside lists.
