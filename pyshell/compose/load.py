@@ -334,6 +334,8 @@ def apply_include(document: dict, source, directory: str, environment: dict, war
     if "include" not in document:
         return document, []
     entries = document["include"]
+    if entries is None:  # `include:` with nothing under it
+        entries = []
     if not isinstance(entries, list):
         raise ComposeError("include: must be a list (of paths or of {path, project_directory, "
                            "env_file})", where=source.where(("include",)))

@@ -678,6 +678,11 @@ def test_a_later_file_merges_into_an_included_service(tmp_path):
     assert db["command"] == ["echo", "over"] and "ports" not in db
 
 
+def test_an_empty_include(tmp_path):
+    write(tmp_path, {"compose.yaml": "include:\nservices:\n  s: {image: busybox}\n"})
+    assert list(load(tmp_path).services) == ["s"]
+
+
 def test_include_paths_are_interpolated(tmp_path):
     write(tmp_path, {"compose.yaml": "include: ['${WHERE:?set WHERE}/compose.yaml']\n",
                      "db/compose.yaml": "services:\n  db: {image: busybox}\n"})
