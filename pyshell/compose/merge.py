@@ -7,6 +7,11 @@
 - volumes, secrets and configs of a service merge by target path, ports append without
   repeats; command, entrypoint and healthcheck.test are replaced whole;
 - other lists (dns, cap_add, tmpfs, profiles, env_file, expose...) append without repeats.
+
+A later file can say "not merged" with a YAML tag (yamlsource.py): `!reset` removes what the
+files before it said at that path, `!override` puts its own value in its place. Both first
+drop the path from the earlier result (drop_paths); the ordinary merge then does the rest,
+since a !reset key is not in the later file at all.
 """
 
 from __future__ import annotations
@@ -14,6 +19,26 @@ from __future__ import annotations
 _AS_MAP = {"environment", "labels", "args", "depends_on", "networks", "extra_hosts_map", "sysctls"}
 _REPLACED = {"command", "entrypoint", "test"}
 _BY_TARGET = {"volumes", "secrets", "configs"}
+
+
+def drop_paths(data, paths):
+    """``data`` (a new value) without what it has at each of ``paths``."""
+    for path in paths:
+        data = _drop(data, tuple(path))
+    return data
+
+
+def _drop(data, path):
+    key, rest = path[0], path[1:]
+    if isinstance(data, dict) and key in data:
+        if not rest:
+            return {name: value for name, value in data.items() if name != key}
+        return {**data, key: _drop(data[key], rest)}
+    if isinstance(data, list) and not rest:
+        # environment, labels, depends_on... in their list form: `K=V` or `K` stands for K
+        return [item for item in data
+                if not (isinstance(item, str) and (item == key or item.startswith(f"{key}=")))]
+    return data
 
 
 def merge_documents(base: dict, override: dict) -> dict:

@@ -658,8 +658,8 @@ def normalize(document: dict, context: Context) -> dict:
     services = document.get("services") or {}
     _mapping(services, ("services",), context)
     model = {"name": context.project}
-    model["networks"] = _top_networks(document.get("networks") or {}, context)
-    model["volumes"] = _top_volumes(document.get("volumes") or {}, context)
+    model["networks"] = _top_resources(document.get("networks") or {}, "networks", context)
+    model["volumes"] = _top_resources(document.get("volumes") or {}, "volumes", context)
     model["secrets"] = _top_files(document.get("secrets") or {}, "secrets", context)
     model["configs"] = _top_files(document.get("configs") or {}, "configs", context)
     declared = {"networks": dict(model["networks"], default={}), "volumes": model["volumes"],
@@ -746,50 +746,41 @@ def _check_references(model: dict, context) -> None:
                          f'service "{mode[len("service:"):]}" not found for network_mode')
 
 
-def _top_networks(networks, context) -> dict:
-    _mapping(networks, ("networks",), context)
+# Top-level networks and volumes have one shape: a name (the project's prefix unless external),
+# `external`, a driver with its options, labels; a network has a few flags and ipam besides.
+_NETWORK_FLAGS = ("internal", "attachable", "enable_ipv6")
+_RESOURCE_KEYS = {
+    "networks": {"name", "external", "driver", "driver_opts", "labels", "ipam", *_NETWORK_FLAGS},
+    "volumes": {"name", "external", "driver", "driver_opts", "labels"},
+}
+
+
+def _top_resources(entries, kind: str, context) -> dict:
+    """Top-level `networks:` or `volumes:` → {key: {name, external?, ..., labels?, driver_opts?}}."""
+    _mapping(entries, (kind,), context)
     result = {}
-    for key, value in networks.items():
-        path = ("networks", key)
+    for key, value in entries.items():
+        path = (kind, key)
         value = {} if value is None else _mapping(value, path, context)
-        _no_extra(value, {"name", "external", "internal", "driver", "driver_opts", "ipam", "labels",
-                          "attachable", "enable_ipv6"}, path, context)
-        entry = {}
+        _no_extra(value, _RESOURCE_KEYS[kind], path, context)
         external = value.get("external", False)
         if isinstance(external, dict):  # the old form external: {name: x}
-            entry["name"] = _string(external.get("name", key), path + ("external", "name"), context)
+            name = _string(external.get("name", key), path + ("external", "name"), context)
             external = True
-        entry.setdefault("name", _string(value.get("name", key if external else f"{context.project}_{key}"),
-                                         path + ("name",), context))
-        for flag in ("external", "internal", "attachable", "enable_ipv6"):
-            if flag in value and value[flag]:
-                entry[flag] = _boolean(external if flag == "external" else value[flag], path + (flag,), context)
+        else:
+            external = _boolean(external, path + ("external",), context)
+            name = _string(value.get("name", key if external else f"{context.project}_{key}"),
+                           path + ("name",), context)
+        entry = {"name": name}
+        if external:
+            entry["external"] = True
+        for flag in _NETWORK_FLAGS:
+            if value.get(flag):
+                entry[flag] = _boolean(value[flag], path + (flag,), context)
         if "driver" in value:
             entry["driver"] = _string(value["driver"], path + ("driver",), context)
         if "ipam" in value:
             entry["ipam"] = _mapping(value["ipam"], path + ("ipam",), context)
-        if "labels" in value:
-            entry["labels"] = _labels(value["labels"], path + ("labels",), context)
-        if "driver_opts" in value:
-            entry["driver_opts"] = _mapping(value["driver_opts"], path + ("driver_opts",), context)
-        result[key] = entry
-    return result
-
-
-def _top_volumes(volumes, context) -> dict:
-    _mapping(volumes, ("volumes",), context)
-    result = {}
-    for key, value in volumes.items():
-        path = ("volumes", key)
-        value = {} if value is None else _mapping(value, path, context)
-        _no_extra(value, {"name", "external", "driver", "driver_opts", "labels"}, path, context)
-        external = bool(value.get("external"))
-        entry = {"name": _string(value.get("name", key if external else f"{context.project}_{key}"),
-                                 path + ("name",), context)}
-        if external:
-            entry["external"] = True
-        if "driver" in value:
-            entry["driver"] = _string(value["driver"], path + ("driver",), context)
         if "labels" in value:
             entry["labels"] = _labels(value["labels"], path + ("labels",), context)
         if "driver_opts" in value:

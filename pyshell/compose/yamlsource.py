@@ -6,6 +6,15 @@ libyaml is there: ~10× faster on big files) and turn nodes into values ourselve
 the start mark of every node under its path (``("services", "web", "ports", 0)``).
 Anchors and aliases are resolved by the composer (an alias is the same node again); merge
 keys ``<<: *base`` are flattened by the loader's own ``flatten_mapping``.
+
+The merge tags of docker compose v2 are read here too, where a node becomes a value and its
+path is known (so no constructor needs registering):
+
+    ports: !reset []                this file drops what earlier files said (the key is left out)
+    ports: !override ["8080:80"]    this file's value replaces theirs instead of merging
+
+Both record the path in ``Source.replaces``; merging a file first removes those paths from
+what came before it (merge.drop_paths). They go on the value of a mapping key, outside lists.
 """
 
 from __future__ import annotations
@@ -22,13 +31,18 @@ except AttributeError:  # PyYAML built without libyaml
 Path = tuple  # a path into the document: keys (str) and list indexes (int)
 
 
-class Source:
-    """One parsed file: its values and a map of path → 'file:line:col'."""
+RESET, OVERRIDE = "!reset", "!override"
 
-    def __init__(self, filename: str, data, positions: dict[Path, str]):
+
+class Source:
+    """One parsed file: its values, a map of path → 'file:line:col', and the paths tagged
+    !reset or !override (what this file takes away from the files before it)."""
+
+    def __init__(self, filename: str, data, positions: dict[Path, str], replaces=()):
         self.filename = filename
         self.data = data
         self.positions = positions
+        self.replaces = tuple(replaces)
 
     def where(self, path: Path) -> str:
         """The position of ``path``, or of its nearest ancestor that has one."""
@@ -45,7 +59,8 @@ def load_text(text: str, filename: str) -> Source:
     try:
         root = loader.get_single_node()
         positions: dict[Path, str] = {}
-        data = _value(loader, root, (), filename, positions) if root is not None else None
+        replaces: list[Path] = []
+        data = _value(loader, root, (), filename, positions, replaces) if root is not None else None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         problem = error.problem or error.context or "invalid YAML"
@@ -55,7 +70,7 @@ def load_text(text: str, filename: str) -> Source:
         raise ComposeError(f"yaml: {error}", where=filename) from None
     finally:
         loader.dispose()
-    return Source(filename, data, positions)
+    return Source(filename, data, positions, replaces)
 
 
 def load_file(filename: str) -> Source:
@@ -73,11 +88,16 @@ def _mark(node, filename: str) -> str:
     return f"{filename}:{node.start_mark.line + 1}:{node.start_mark.column + 1}"
 
 
-def _value(loader, node, path: Path, filename: str, positions: dict, depth: int = 0):
+def _value(loader, node, path: Path, filename: str, positions: dict, replaces: list, depth: int = 0):
     if depth > 100:  # an alias cycle (a: &x [*x]) would recurse for ever
         raise ComposeError("yaml: nesting too deep (an alias that contains itself?)",
                            where=_mark(node, filename))
     positions.setdefault(path, _mark(node, filename))
+    if node.tag in (RESET, OVERRIDE):  # a !reset that gets here is not a key's value: an error
+        _record_merge_tag(node, path, filename, replaces)
+        node = _untagged(loader, node)
+    elif node.tag.startswith("!") and not node.tag.startswith("!!"):
+        raise ComposeError(f"yaml: unsupported tag {node.tag}", where=_mark(node, filename))
     if isinstance(node, yaml.MappingNode):
         written = set()  # a key given twice is an error; one from a `<<` merge is not
         for key_node, _ in node.value:
@@ -96,14 +116,35 @@ def _value(loader, node, path: Path, filename: str, positions: dict, depth: int 
                                    where=_mark(key_node, filename))
             key = _key_text(key)
             positions[path + (key,)] = _mark(key_node, filename)
-            result[key] = _value(loader, value_node, path + (key,), filename, positions, depth + 1)
+            if value_node.tag == RESET:  # whatever follows the tag is not used
+                _record_merge_tag(value_node, path + (key,), filename, replaces)
+                result.pop(key, None)  # a `<<` merge may have put it there
+                continue
+            result[key] = _value(loader, value_node, path + (key,), filename, positions, replaces,
+                                 depth + 1)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_value(loader, item, path + (index,), filename, positions, depth + 1)
+        return [_value(loader, item, path + (index,), filename, positions, replaces, depth + 1)
                 for index, item in enumerate(node.value)]
-    if node.tag.startswith("!") and not node.tag.startswith("!!"):
-        raise ComposeError(f"yaml: unsupported tag {node.tag}", where=_mark(node, filename))
     return loader.construct_object(node, deep=True)
+
+
+def _record_merge_tag(node, path: Path, filename: str, replaces: list) -> None:
+    """Note the path of a !reset / !override. In a list or at the top it could only mean
+    something surprising (docker compose ignores it there): an error instead."""
+    if not path or any(isinstance(part, int) for part in path):
+        raise ComposeError(f"yaml: {node.tag} goes on the value of a mapping key, not in a list "
+                           "or at the top", where=_mark(node, filename))
+    replaces.append(path)
+
+
+def _untagged(loader, node):
+    """The node as if written without its tag (a scalar gets the type it would have had)."""
+    if isinstance(node, yaml.ScalarNode):
+        plain = not node.style  # None from PyYAML's parser, '' from libyaml's
+        tag = loader.resolve(yaml.ScalarNode, node.value, (plain, False))
+        return yaml.ScalarNode(tag, node.value, node.start_mark, node.end_mark, node.style)
+    return node
 
 
 def _key_text(key) -> str:

@@ -412,3 +412,320 @@ def test_normalized_model_and_config_round_trip(tmp_path):
     (tmp_path / "again" / "compose.yaml").write_text(text)
     again = load(tmp_path / "again", {"B": "b"})
     assert again.model == project.model
+
+
+# ---------------------------------------------------------------- top-level networks and volumes
+
+TOP_LEVEL_RESOURCES = [
+    # (the entry under networks: or volumes:, its normalized form; p is the project's name)
+    ("{}", {"name": "p_r"}),
+    ("{name: own}", {"name": "own"}),
+    ("{external: true}", {"name": "r", "external": True}),
+    ("{external: true, name: there}", {"name": "there", "external": True}),
+    ("{external: {name: old}}", {"name": "old", "external": True}),       # the old form
+    ("{external: false, driver: local, labels: [a=1], driver_opts: {o: v}}",
+     {"name": "p_r", "driver": "local", "labels": {"a": "1"}, "driver_opts": {"o": "v"}}),
+]
+
+
+@pytest.mark.parametrize("kind", ["networks", "volumes"])
+@pytest.mark.parametrize("text, expected", TOP_LEVEL_RESOURCES)
+def test_top_level_networks_and_volumes(tmp_path, kind, text, expected):
+    write(tmp_path, {"compose.yaml": f"name: p\nservices: {{}}\n{kind}:\n  r: {text}\n"})
+    assert load(tmp_path).model[kind] == {"r": expected}
+
+
+@pytest.mark.parametrize("kind, text, message", [
+    ("networks", "{internal: true, attachable: true, ipam: {driver: default}}", None),
+    ("volumes", "{ipam: {driver: default}}", '4:7: volumes.r: additional property "ipam" is not allowed'),
+    ("volumes", "{internal: true}", '4:7: volumes.r: additional property "internal" is not allowed'),
+    ("networks", "{external: maybe}", "4:7: networks.r.external: must be a boolean"),
+    ("volumes", "{external: maybe}", "4:7: volumes.r.external: must be a boolean"),
+])
+def test_network_only_keys(tmp_path, kind, text, message):
+    write(tmp_path, {"compose.yaml": f"name: p\nservices: {{}}\n{kind}:\n  r: {text}\n"})
+    if message is None:
+        assert load(tmp_path).model[kind]["r"] == {"name": "p_r", "internal": True, "attachable": True,
+                                                   "ipam": {"driver": "default"}}
+        return
+    with pytest.raises(ComposeError) as caught:
+        load(tmp_path)
+    assert caught.value.message.startswith(f"{tmp_path}/compose.yaml:{message}")
+
+
+# ---------------------------------------------------------------- !reset and !override
+
+ABSENT = object()
+
+MERGE_TAGS = [
+    # (base service keys, override service keys, key, expected normalized value or ABSENT)
+    ("command: echo a", "command: !reset", "command", ABSENT),                     # a scalar
+    ("user: nobody", "user: !reset ignored", "user", ABSENT),
+    ("ports: ['80:80']", "ports: !reset []", "ports", ABSENT),                     # a list
+    ("dns: [1.1.1.1]", "dns: !reset", "dns", ABSENT),
+    ("environment: {A: '1'}", "environment: !reset {}", "environment", ABSENT),    # a map
+    ("environment: [A=1, B=2]", "environment:\n      A: !reset", "environment", {"B": "2"}),  # a key
+    ("labels: {a: '1', b: '2'}", "labels:\n      b: !reset\n      c: '3'", "labels", {"a": "1", "c": "3"}),
+    ("depends_on: [x, y]", "depends_on:\n      x: !reset", "depends_on",
+     {"y": {"condition": "service_started", "required": True}}),
+    ("healthcheck: {test: [CMD, a], retries: 2}", "healthcheck:\n      retries: !reset", "healthcheck",
+     {"test": ["CMD", "a"]}),
+    ("ports: ['80:80']", "ports: !override ['81:81']", "ports",                    # lists replaced
+     [{"mode": "ingress", "target": 81, "published": "81", "protocol": "tcp"}]),
+    ("dns: [1.1.1.1]", "dns: !override [8.8.8.8]", "dns", ["8.8.8.8"]),
+    ("volumes: ['/a:/a']", "volumes: !override ['/b:/b']", "volumes",
+     [{"type": "bind", "source": "/b", "target": "/b", "bind": {"create_host_path": True}}]),
+    ("environment: [A=1, B=2]", "environment: !override {C: 3}", "environment", {"C": "3"}),  # maps
+    ("labels: {a: '1'}", "labels: !override [b=2]", "labels", {"b": "2"}),
+    ("healthcheck: {test: [CMD, a], retries: 2}", "healthcheck: !override {test: [CMD, b]}",
+     "healthcheck", {"test": ["CMD", "b"]}),
+    ("command: echo a", "command: !override echo b", "command", ["echo", "b"]),
+    ("stop_grace_period: 5s", "stop_grace_period: !override 10", "stop_grace_period", "10s"),
+]
+
+
+@pytest.mark.parametrize("base, override, key, expected", MERGE_TAGS)
+def test_merge_tags_in_a_later_file(tmp_path, base, override, key, expected):
+    write(tmp_path, {"a.yml": f"services:\n  s:\n    image: busybox\n    {base}\n"
+                              "  x: {image: busybox}\n  y: {image: busybox}\n",
+                     "b.yml": f"services:\n  s:\n    {override}\n"})
+    service = load(tmp_path, files=("a.yml", "b.yml")).services["s"]
+    assert service.get(key, ABSENT) == expected
+
+
+def test_merge_tags_on_resources_and_order_of_files(tmp_path):
+    write(tmp_path, {"a.yml": """\
+        services:
+          s: {image: busybox, dns: [1.1.1.1]}
+          gone: {image: busybox}
+        volumes:
+          old: {}
+          kept: {}
+        """, "b.yml": """\
+        services:
+          s:
+            dns: !reset
+          gone: !reset
+        volumes:
+          old: !reset
+        """, "c.yml": "services:\n  s: {dns: [9.9.9.9]}\n",
+        "alone.yml": "services:\n  s:\n    image: busybox\n    dns: !reset [1.1.1.1]\n"})
+    project = load(tmp_path, files=("a.yml", "b.yml", "c.yml"))
+    assert sorted(project.services) == ["s"]
+    assert project.services["s"]["dns"] == ["9.9.9.9"]     # a later file may set it again
+    assert sorted(project.model["volumes"]) == ["kept"]
+    alone = load(tmp_path, files=("alone.yml",))            # in a first file: the key is left out
+    assert "dns" not in alone.services["s"]
+
+
+def test_merge_tags_through_anchors(tmp_path):
+    write(tmp_path, {"a.yml": "services:\n  s: {image: busybox, dns: [1.1.1.1], cap_add: [NET_ADMIN]}\n",
+                     "b.yml": """\
+        x-plain: &plain
+          dns: !override [8.8.8.8]
+          cap_add: !reset
+        services:
+          s:
+            <<: *plain
+        """})
+    service = load(tmp_path, files=("a.yml", "b.yml")).services["s"]
+    assert service["dns"] == ["8.8.8.8"] and "cap_add" not in service
+
+
+EXTENDS_TAGS = [
+    # (base service keys, child keys, key, expected normalized value of the child or ABSENT)
+    ("ports: ['80:80']", "ports: !reset []", "ports", ABSENT),
+    ("command: echo base", "command: !reset", "command", ABSENT),
+    ("environment: {A: '1', B: '2'}", "environment:\n      A: !reset", "environment", {"B": "2"}),
+    ("dns: [1.1.1.1]", "dns: !override [8.8.8.8]", "dns", ["8.8.8.8"]),
+    ("labels: [a=1]", "labels: !override {b: '2'}", "labels", {"b": "2"}),
+    ("dns: [1.1.1.1]", "dns: [8.8.8.8]", "dns", ["1.1.1.1", "8.8.8.8"]),  # untagged: merged
+]
+
+
+@pytest.mark.parametrize("base, child, key, expected", EXTENDS_TAGS)
+def test_merge_tags_in_extends(tmp_path, base, child, key, expected):
+    write(tmp_path, {"compose.yaml": f"""\
+services:
+  base:
+    image: busybox
+    {base}
+  child:
+    extends: base
+    {child}
+  far:
+    extends: {{file: other.yml, service: remote}}
+    {child}
+""", "other.yml": f"services:\n  remote:\n    image: busybox\n    {base}\n"})
+    services = load(tmp_path).services
+    assert services["child"].get(key, ABSENT) == expected
+    assert services["far"].get(key, ABSENT) == expected
+    assert key in services["base"]                       # the base itself keeps its value
+
+
+TAG_ERRORS = [
+    ("services:\n  s:\n    image: busybox\n    dns: [!reset 1.1.1.1]\n",
+     "4:11: yaml: !reset goes on the value of a mapping key, not in a list or at the top"),
+    ("!override\nservices: {}\n", "1:1: yaml: !override goes on the value of a mapping key"),
+    ("services:\n  s:\n    image: busybox\n    volumes:\n      - {type: bind, source: /a, target: !override /b}\n",
+     "5:42: yaml: !override goes on the value of a mapping key"),
+    ("services:\n  s: !merge {image: busybox}\n", "2:6: yaml: unsupported tag !merge"),
+]
+
+
+@pytest.mark.parametrize("text, message", TAG_ERRORS)
+def test_merge_tag_errors(tmp_path, text, message):
+    write(tmp_path, {"compose.yaml": text})
+    with pytest.raises(ComposeError) as caught:
+        load(tmp_path)
+    assert caught.value.message.startswith(f"{tmp_path}/compose.yaml:{message}")
+
+
+# ---------------------------------------------------------------- include
+
+INCLUDED = """\
+services:
+  db:
+    image: "busybox:${TAG}"
+    volumes: [./data:/data, dbdata:/var/db]
+    build: ./ctx
+    env_file: db.env
+    environment: [FROM_DOTENV, PLAIN=1]
+volumes:
+  dbdata: {}
+networks:
+  back: {}
+"""
+
+
+def test_include_short_form(tmp_path):
+    write(tmp_path, {"compose.yaml": """\
+        include:
+          - db/compose.yaml
+        services:
+          web:
+            image: busybox
+            depends_on: [db]
+            volumes: [./html:/html, dbdata:/shared]
+        """, "db/compose.yaml": INCLUDED, "db/.env": "TAG=included\nFROM_DOTENV=dot\n",
+        "db/db.env": "IN_FILE=1\n"})
+    project = load(tmp_path)
+    db = project.services["db"]
+    assert db["image"] == "busybox:included"                     # the included project's .env
+    assert db["volumes"][0]["source"] == str(tmp_path / "db" / "data")  # paths from its directory
+    assert db["build"]["context"] == str(tmp_path / "db" / "ctx")
+    assert db["environment"] == {"IN_FILE": "1", "FROM_DOTENV": "dot", "PLAIN": "1"}
+    assert project.services["web"]["volumes"][0]["source"] == str(tmp_path / "html")
+    assert project.model["volumes"] == {"dbdata": {"name": f"{project.name}_dbdata"}}
+    assert project.model["networks"]["back"] == {"name": f"{project.name}_back"}
+    text = config_yaml(project.model)
+    assert "\ninclude:" not in text and "  db:\n" in text and "  web:\n" in text
+
+
+INCLUDE_ENVIRONMENTS = [
+    # (shell env, the includer's .env, the included .env, expected TAG)
+    ({}, "", "TAG=included\n", "included"),
+    ({}, "TAG=includer\n", "TAG=included\n", "includer"),   # the including project wins
+    ({"TAG": "shell"}, "TAG=includer\n", "TAG=included\n", "shell"),
+    ({}, "", "", ""),
+]
+
+
+@pytest.mark.parametrize("shell, outer, inner, expected", INCLUDE_ENVIRONMENTS)
+def test_include_interpolation_environment(tmp_path, shell, outer, inner, expected):
+    write(tmp_path, {"compose.yaml": "include: [db/compose.yaml]\n", ".env": outer,
+                     "db/compose.yaml": "services:\n  db: {image: 'busybox:${TAG}'}\n", "db/.env": inner})
+    assert load(tmp_path, shell).services["db"]["image"] == f"busybox:{expected}"
+
+
+def test_include_long_form(tmp_path):
+    write(tmp_path, {"compose.yaml": """\
+        include:
+          - path: [parts/base.yml, parts/more.yml]
+            project_directory: proj
+            env_file: [one.env, two.env]
+          - path: parts/solo.yml
+        """,
+        "parts/base.yml": "services:\n  a: {image: 'busybox:${V}', volumes: ['./d:/d'], dns: [1.1.1.1]}\n",
+        "parts/more.yml": "services:\n  a: {command: echo more, dns: !override [8.8.8.8]}\n",
+        "parts/solo.yml": "services:\n  b: {image: 'busybox:${V:-none}', build: .}\n",
+        "proj/.env": "V=not-read\n", "one.env": "V=one\n", "two.env": "V=two\n"})
+    services = load(tmp_path).services
+    assert services["a"]["image"] == "busybox:two"               # env files: the later wins
+    assert services["a"]["command"] == ["echo", "more"]          # the paths merged as -f
+    assert services["a"]["dns"] == ["8.8.8.8"]
+    assert services["a"]["volumes"][0]["source"] == str(tmp_path / "proj" / "d")
+    assert services["b"]["image"] == "busybox:none"              # its own project: no env files
+    assert services["b"]["build"]["context"] == str(tmp_path / "parts")
+
+
+def test_include_nested_and_twice_the_same(tmp_path):
+    write(tmp_path, {"compose.yaml": "include: [one/compose.yaml, common.yaml]\n",
+                     "one/compose.yaml": "include: [two/compose.yaml, ../common.yaml]\n"
+                                         "services:\n  one: {image: busybox, depends_on: [two]}\n",
+                     "one/two/compose.yaml": "services:\n  two: {image: busybox, volumes: ['./x:/x']}\n",
+                     "common.yaml": "services:\n  common: {image: busybox}\n"})
+    services = load(tmp_path).services
+    assert sorted(services) == ["common", "one", "two"]
+    assert services["two"]["volumes"][0]["source"] == str(tmp_path / "one" / "two" / "x")
+
+
+def test_a_later_file_merges_into_an_included_service(tmp_path):
+    write(tmp_path, {"compose.yaml": "include: [db/compose.yaml]\n",
+                     "compose.override.yaml": "services:\n  db: {command: echo over, ports: !reset []}\n",
+                     "db/compose.yaml": "services:\n  db: {image: busybox, ports: ['5432:5432']}\n"})
+    db = load(tmp_path).services["db"]
+    assert db["command"] == ["echo", "over"] and "ports" not in db
+
+
+def test_an_empty_include(tmp_path):
+    write(tmp_path, {"compose.yaml": "include:\nservices:\n  s: {image: busybox}\n"})
+    assert list(load(tmp_path).services) == ["s"]
+
+
+def test_include_paths_are_interpolated(tmp_path):
+    write(tmp_path, {"compose.yaml": "include: ['${WHERE:?set WHERE}/compose.yaml']\n",
+                     "db/compose.yaml": "services:\n  db: {image: busybox}\n"})
+    assert list(load(tmp_path, {"WHERE": "db"}).services) == ["db"]
+    with pytest.raises(ComposeError, match="include\\[0\\]: required variable WHERE is missing a value"):
+        load(tmp_path)
+
+
+INCLUDE_ERRORS = [
+    # (files, the file the error is in, its message after file:)
+    ({"compose.yaml": "include: [db.yaml]\nservices:\n  db: {image: other}\n",
+      "db.yaml": "services:\n  db: {image: busybox}\n"},
+     "compose.yaml", "3:3: services.db conflicts with imported resource"),
+    ({"compose.yaml": "include: [a.yaml, b.yaml]\n",
+      "a.yaml": "services:\n  s: {image: busybox}\nnetworks:\n  n: {}\n",
+      "b.yaml": "services:\n  t: {image: busybox}\nnetworks:\n  n: {internal: true}\n"},
+     "compose.yaml", "1:19: networks.n conflicts with imported resource"),
+    ({"compose.yaml": "include: [compose.yaml]\n"}, "compose.yaml", "1:11: include cycle: {d}/compose.yaml -> "
+     "{d}/compose.yaml"),
+    ({"compose.yaml": "include: [a.yaml]\n", "a.yaml": "include: [{path: b.yaml}]\n",
+      "b.yaml": "include:\n  - a.yaml\n"},
+     "b.yaml", "2:5: include cycle: {d}/compose.yaml -> {d}/a.yaml -> {d}/b.yaml -> {d}/a.yaml"),
+    ({"compose.yaml": "include:\n  - nope.yaml\n"}, "compose.yaml",
+     "2:5: include[0].path: open {d}/nope.yaml: no such file or directory"),
+    ({"compose.yaml": "include:\n  - {path: a.yaml, env_file: x.env}\n", "a.yaml": "services: {}\n"},
+     "compose.yaml", "2:20: include[0].env_file: env file {d}/x.env not found"),
+    ({"compose.yaml": "include:\n  - {project_directory: .}\n"}, "compose.yaml",
+     "2:5: include[0]: path is required"),
+    ({"compose.yaml": "include:\n  - {path: a.yaml, name: x}\n"}, "compose.yaml",
+     '2:20: include[0].name: additional property "name" is not allowed'),
+    ({"compose.yaml": "include:\n  - {path: [a.yaml, 3]}\n"}, "compose.yaml",
+     "2:6: include[0].path: must be a string or a list of strings"),
+    ({"compose.yaml": "include: db.yaml\n"}, "compose.yaml", "1:1: include: must be a list"),
+    ({"compose.yaml": "include: [db/compose.yaml]\n",
+      "db/compose.yaml": "services:\n  db:\n    image: busybox\n    ports: ['99999:1']\n"},
+     "db/compose.yaml", '4:13: services.db.ports[0]: invalid port "99999"'),
+]
+
+
+@pytest.mark.parametrize("files, where, message", INCLUDE_ERRORS)
+def test_include_errors(tmp_path, files, where, message):
+    write(tmp_path, files)
+    with pytest.raises(ComposeError) as caught:
+        load(tmp_path)
+    assert caught.value.message.startswith(f"{tmp_path}/{where}:{message.format(d=tmp_path)}")
+    assert "\n" not in caught.value.message

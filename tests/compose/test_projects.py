@@ -509,3 +509,28 @@ def test_depends_on_restart_restarts_the_dependent(compose):
     done = compose.ok("up", "-d")
     assert "proj-db-1  Recreated" in done.stderr and "proj-web-1  Restarting" in done.stderr
     assert ps(compose)["proj-web-1"]["ID"] == first  # the same container, started again
+
+
+def test_an_included_project_runs_with_its_own_paths_and_dotenv(compose):
+    compose.write("""\
+        include: [db/compose.yaml]
+        services:
+          web:
+            image: busybox
+            command: echo web after db
+            depends_on: [db]
+            network_mode: none
+        """)
+    compose.write("""\
+        services:
+          db:
+            image: busybox
+            command: sh -c 'echo "$$(cat /conf/greeting) ${WHO}"'
+            volumes: [./conf:/conf:ro]
+            network_mode: none
+        """, "db/compose.yaml")
+    compose.write("hello from db\n", "db/conf/greeting")
+    compose.write("WHO=included-dotenv\n", "db/.env")
+    done = compose.ok("up", "--no-log-prefix")
+    assert "hello from db included-dotenv\n" in done.stdout   # its bind mount, its .env
+    assert "web after db\n" in done.stdout
