@@ -150,7 +150,8 @@ def find_files(options: Options, environ: dict, cwd: str) -> list[str]:
         separator = environ.get("COMPOSE_PATH_SEPARATOR", os.pathsep)
         return [os.path.abspath(os.path.join(cwd, path))
                 for path in environ["COMPOSE_FILE"].split(separator) if path]
-    directory = os.path.abspath(cwd)
+    # docker compose v2 (compose-go's WithDefaultConfigPath) looks from --project-directory if given
+    directory = os.path.abspath(os.path.join(cwd, options.project_directory or "."))
     while True:
         for name in DEFAULT_FILES:
             candidate = os.path.join(directory, name)

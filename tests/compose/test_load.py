@@ -139,6 +139,14 @@ def test_files_are_found_in_parent_directories_with_override(tmp_path):
     assert project.name == tmp_path.name.lower().replace(".", "")
 
 
+def test_project_directory_is_where_the_file_is_looked_for(tmp_path):
+    write(tmp_path, {"compose.yaml": "services:\n  here:\n    image: busybox\n",
+                     "elsewhere/compose.yaml": "services:\n  there:\n    image: busybox\n"})
+    project = load(tmp_path, project_directory="elsewhere")
+    assert list(project.services) == ["there"]
+    assert project.directory == str(tmp_path / "elsewhere")
+
+
 def test_compose_yaml_is_preferred(tmp_path):
     write(tmp_path, {"compose.yaml": "services:\n  a:\n    image: busybox\n",
                      "docker-compose.yml": "services:\n  b:\n    image: busybox\n"})
