@@ -181,3 +181,31 @@ def test_networks_are_made_and_removed_without_pyroute2(fresh_netns, tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout == "[]\n"
     assert links.link_names() == ["lo"]
+
+
+def test_a_bridge_the_kernel_will_not_delete_keeps_its_rules(fresh_netns, tmp_path, monkeypatch):
+    """`network rm` rewrites the rules while the kernel deletes the bridge: if the deletion
+    fails, the rules are put back, so the network is still whole (and a later rm succeeds)."""
+    import errno
+    import subprocess
+
+    from pyshell.contain.network import store
+
+    def table() -> str:
+        return subprocess.run(["nft", "list", "ruleset"], capture_output=True, text=True, check=True).stdout
+
+    network = store.create(tmp_path, "kept")
+    assert network.bridge in table()
+    real_delete = links.delete_link
+
+    def refused(name):
+        raise OSError(errno.EBUSY, "refused for the test")
+
+    monkeypatch.setattr(links, "delete_link", refused)
+    with pytest.raises(OSError):
+        store.remove(tmp_path, "kept")
+    assert links.exists(network.bridge) and f'oifname != "{network.bridge}" masquerade' in table()
+    assert store.find(tmp_path, "kept") == network
+    monkeypatch.setattr(links, "delete_link", real_delete)
+    store.remove(tmp_path, "kept")
+    assert not links.exists(network.bridge) and table() == ""

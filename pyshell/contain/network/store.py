@@ -243,9 +243,16 @@ def _unrealise_locked(network: Network, runtime: str) -> None:
 
     if not os.path.exists(f"{runtime}/{network.bridge}/network.json"):
         return  # never made in this namespace: its bridge and rules are not here
-    links.delete_link(network.bridge)
+    # The rules of the networks that stay are rewritten while the kernel deletes the bridge.
+    rules = firewall.begin([n for n in realised(runtime) if n["bridge"] != network.bridge])
+    try:
+        links.delete_link(network.bridge)
+    except BaseException:
+        firewall.finish(rules)
+        firewall.apply(realised(runtime))  # the bridge stays, and so do its rules
+        raise
+    firewall.finish(rules)
     shutil.rmtree(f"{runtime}/{network.bridge}", ignore_errors=True)
-    firewall.apply(realised(runtime))
 
 
 def in_use(network: Network) -> list[str]:
