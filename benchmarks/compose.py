@@ -153,7 +153,7 @@ def main() -> None:
         rootfs = busybox_rootfs(base)
         tools = [pysh_tool(base)]
         if arguments.before:
-            tools.append(pysh_tool(base, arguments.before.resolve(), f"pysh compose at {arguments.before}"))
+            tools.append(pysh_tool(base, arguments.before.resolve(), "pysh compose (--before)"))
         for make, label in ((lambda: docker_tool(base, rootfs), "docker-compose"), (lambda: podman_tool(base),
                                                                                     "podman-compose")):
             try:
