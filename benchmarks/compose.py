@@ -2,7 +2,10 @@
 podman-compose (on podman), side by side; `compose ps` with 50 containers; `config` of a
 200-service file. Run by hand, as root:
 
-    .venv/bin/python benchmarks/compose.py [--repeats 5]
+    .venv/bin/python benchmarks/compose.py [--repeats 5] [--before DIR]
+
+--before DIR measures another checkout of pysh beside this one (before/after a change:
+`git worktree add /tmp/before main`), with this checkout's Python and packages.
 
 The project (issue 12): five busybox services in a depends_on chain s1 ← s2 ← … ← s5 on one
 user network, s1 with a health check of 1 s interval, every PID 1 `sleep` stopped by SIGKILL
@@ -91,16 +94,17 @@ def busybox_rootfs(base: Path) -> Path:
     return rootfs
 
 
-def pysh_tool(base: Path) -> Tool:
-    home = base / "pysh-home"
-    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "PYTHONPATH": str(ROOT), "PYSH_HOME": str(home),
+def pysh_tool(base: Path, root: Path = ROOT, label: str = "pysh compose") -> Tool:
+    tag = "pysh" if root == ROOT else "pysh-before"
+    home = base / f"{tag}-home"
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "PYTHONPATH": str(root), "PYSH_HOME": str(home),
            "HOME": str(base), "LANG": "C.UTF-8"}
     subprocess.run([PYTHON, "-m", "pyshell.contain", "import", str(base / "rootfs.tar"), "compose-bench-busybox"],
                    env=env, check=True, capture_output=True)
-    directory = base / "pysh" / "compose-bench"
+    directory = base / tag / "compose-bench"
     directory.mkdir(parents=True)
     (directory / "compose.yaml").write_text(project_text("compose-bench-busybox"))
-    return Tool("pysh compose", [PYTHON, "-m", "pyshell.compose"], env, directory)
+    return Tool(label, [PYTHON, "-m", "pyshell.compose"], env, directory)
 
 
 def docker_tool(base: Path, rootfs: Path) -> Tool | None:
@@ -133,10 +137,12 @@ def podman_tool(base: Path) -> Tool | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--before", type=Path, help="another checkout of pysh to measure beside this one")
     arguments = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("run as root (network namespaces, dockerd, podman)")
-    subprocess.run([PYTHON, "-m", "compileall", "-q", str(ROOT / "pyshell")], check=True)
+    for root in (ROOT, arguments.before) if arguments.before else (ROOT,):
+        subprocess.run([PYTHON, "-m", "compileall", "-q", str(root / "pyshell")], check=True)
     sys.path.insert(0, str(ROOT))
     from pyshell.contain.kernel import syscalls
 
@@ -146,6 +152,8 @@ def main() -> None:
     try:
         rootfs = busybox_rootfs(base)
         tools = [pysh_tool(base)]
+        if arguments.before:
+            tools.append(pysh_tool(base, arguments.before.resolve(), "pysh compose (--before)"))
         for make, label in ((lambda: docker_tool(base, rootfs), "docker-compose"), (lambda: podman_tool(base),
                                                                                     "podman-compose")):
             try:
@@ -208,8 +216,8 @@ def config_of_200(base: Path, tools) -> None:
         "  s0:\n    image: busybox\n" for i in range(200))
     print("\n`config` of a 200-service file, median of 5:")
     baseline = None
-    for tool in tools:
-        directory = base / f"config-{tool.name.split()[0]}"
+    for index, tool in enumerate(tools):
+        directory = base / f"config-{index}"
         directory.mkdir()
         (directory / "docker-compose.yml").write_text(text)
         config = Tool(tool.name, tool.argv, tool.env, directory)

@@ -564,25 +564,34 @@ class Engine:
         return 0
 
     def _walk_down(self, containers, timeout) -> None:
-        """Stop and remove: a service's dependents first, independent ones in parallel."""
+        """Stop and remove: a service's dependents first, independent ones in parallel. A
+        service stops once its dependents have stopped, and is removed once they are removed:
+        their removal (a few ms each) does not hold up its stop (tens of ms) along a chain."""
         services = self.project.services
         present = {info.labels.get(plan.SERVICE_LABEL) for info in containers}
         by_service: dict[str, list] = {}
         for info in containers:
             by_service.setdefault(info.labels.get(plan.SERVICE_LABEL), []).append(info)
-        done = {name: threading.Event() for name in present}
+        stopped = {name: threading.Event() for name in present}
+        removed = {name: threading.Event() for name in present}
         errors = []
 
         def run(name):
+            dependents = [other for other in present if name in plan.dependencies(services[other])]
             try:
-                for other in present:
-                    if name in plan.dependencies(services[other]):
-                        done[other].wait()
-                self._remove_service_containers(by_service[name], name, timeout)
+                try:
+                    for other in dependents:
+                        stopped[other].wait()
+                    _in_parallel(lambda info: self._stop_replica(info, name, timeout), by_service[name])
+                finally:
+                    stopped[name].set()
+                for other in dependents:
+                    removed[other].wait()
+                _in_parallel(self._remove_replica, by_service[name])
             except BaseException as error:  # noqa: BLE001
                 errors.append(error)
             finally:
-                done[name].set()
+                removed[name].set()
 
         threads = [threading.Thread(target=run, args=(name,), daemon=True) for name in sorted(present)]
         for thread in threads:
@@ -593,18 +602,16 @@ class Engine:
         if errors:
             raise errors[0]
 
-    def _remove_service_containers(self, containers, name, timeout, volumes=True) -> None:
-        """Stop and remove the replicas of one service, in parallel."""
-        def remove(info):
-            if info.state in ("running", "restarting", "paused"):
-                self.progress.event("Container", info.name, "Stopping")
-                self.stop_container(info.name, name, timeout)
-                self.progress.event("Container", info.name, "Stopped")
-            self.progress.event("Container", info.name, "Removing")
-            self.api.remove(info.name, force=True, volumes=volumes, home=self.home)
-            self.progress.event("Container", info.name, "Removed")
+    def _stop_replica(self, info, name, timeout) -> None:
+        if info.state in ("running", "restarting", "paused"):
+            self.progress.event("Container", info.name, "Stopping")
+            self.stop_container(info.name, name, timeout)
+            self.progress.event("Container", info.name, "Stopped")
 
-        _in_parallel(remove, containers)
+    def _remove_replica(self, info, volumes=True) -> None:
+        self.progress.event("Container", info.name, "Removing")
+        self.api.remove(info.name, force=True, volumes=volumes, home=self.home)
+        self.progress.event("Container", info.name, "Removed")
 
     # ------------------------------------------------------------ ps, logs
 

@@ -1,37 +1,45 @@
-"""Our few netlink messages (network/netlink.py) against pyroute2's reading of what they made,
-in network namespaces made here (the pytest process moves into one, a child holds the other)."""
+"""Our netlink messages (network/netlink.py) against pyroute2's reading of what they made, and
+our dumps of links, addresses and routes against pyroute2's dumps of the same namespace — in
+network namespaces made here (the pytest process moves into one, a child holds the other).
+pyroute2 is here as the independent reader: pysh itself never imports it."""
 
 from __future__ import annotations
 
 import os
 import socket
+from pathlib import Path
 
 import pytest
+from pyroute2 import IPRoute
 
+from pyshell.contain.kernel import syscalls
 from pyshell.contain.network import links
-from pyshell.contain.network.netlink import Netlink
+from pyshell.contain.network.netlink import RTM_GETLINK, Netlink, link_info
 
 
 @pytest.fixture
 def fresh_netns():
-    from pyshell.contain.kernel import syscalls
-
     original = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
     syscalls.unshare(syscalls.CLONE_NEWNET)
-    links._ipr = None  # pyroute2's socket belongs to the namespace it was made in
     try:
         yield
     finally:
-        if links._ipr is not None:
-            links._ipr.close()
-            links._ipr = None
         syscalls.setns(original, syscalls.CLONE_NEWNET)
         os.close(original)
 
 
-def test_veth_address_route_as_pyroute2_reads_them(fresh_netns):
-    from pyshell.contain.kernel import syscalls
+def pyroute2_link(route, name: str):
+    (index,) = route.link_lookup(ifname=name)
+    (link,) = route.get_links(index)
+    return link
 
+
+def pyroute2_kind(link) -> str:
+    info = link.get_attr("IFLA_LINKINFO")
+    return (info.get_attr("IFLA_INFO_KIND") or "") if info else ""
+
+
+def test_veth_address_route_as_pyroute2_reads_them(fresh_netns):
     links.create_bridge("br-test", "10.20.0.1", 24)
     bridge = socket.if_nametoindex("br-test")
     # The "container": a child in a namespace of its own, whose fd we hand to the veth request.
@@ -48,8 +56,10 @@ def test_veth_address_route_as_pyroute2_reads_them(fresh_netns):
         netns = os.open(f"/proc/{child}/ns/net", os.O_RDONLY)
         ours = Netlink()
         ours.add_veth("veth-test", "eth0", netns, bridge, bytes.fromhex("0242ac140002"))
-        host_end = links.link_details("veth-test")
-        assert host_end["master"] == bridge and host_end["up"] and host_end["kind"] == "veth"
+        with IPRoute() as route:
+            host_end = pyroute2_link(route, "veth-test")
+            assert host_end.get_attr("IFLA_MASTER") == bridge and host_end["flags"] & 1
+            assert pyroute2_kind(host_end) == "veth"
         # Inside: address, up, default route, through our socket made in that namespace.
         original = os.open("/proc/self/ns/net", os.O_RDONLY)
         syscalls.setns(netns, syscalls.CLONE_NEWNET)
@@ -59,8 +69,6 @@ def test_veth_address_route_as_pyroute2_reads_them(fresh_netns):
             inside.add_address(eth0, "10.20.0.2", 24)
             inside.set_up(eth0)
             inside.add_default_route("10.20.0.1", eth0)
-            from pyroute2 import IPRoute
-
             with IPRoute() as route:
                 (link,) = route.get_links(eth0)
                 assert link.get_attr("IFLA_ADDRESS") == "02:42:ac:14:00:02"
@@ -69,6 +77,7 @@ def test_veth_address_route_as_pyroute2_reads_them(fresh_netns):
                 assert addresses == [("10.20.0.2", 24)]
                 defaults = [r for r in route.get_routes(family=socket.AF_INET, table=254) if r["dst_len"] == 0]
                 assert [(r.get_attr("RTA_GATEWAY"), r.get_attr("RTA_OIF")) for r in defaults] == [("10.20.0.1", eth0)]
+            assert links.default_route() == ("10.20.0.1", eth0)
             with pytest.raises(OSError) as raised:
                 inside.add_address(eth0, "10.20.0.2", 24)  # the kernel's refusal comes back as errno
             assert raised.value.errno == 17  # EEXIST
@@ -86,5 +95,117 @@ def test_veth_address_route_as_pyroute2_reads_them(fresh_netns):
         os.write(done_w, b"x")
         os.waitpid(child, 0)
     links.delete_link("br-test")
+
+
+def test_bridge_as_pyroute2_reads_it(fresh_netns):
+    links.create_bridge("br-test", "10.30.0.1", 16)
+    with IPRoute() as route:
+        bridge = pyroute2_link(route, "br-test")
+        index = bridge["index"]
+        assert pyroute2_kind(bridge) == "bridge" and bridge["flags"] & 1
+        addresses = [(a.get_attr("IFA_ADDRESS"), a.get_attr("IFA_LOCAL"), a.get_attr("IFA_BROADCAST"), a["prefixlen"])
+                     for a in route.get_addr(index=index, family=socket.AF_INET)]
+        assert addresses == [("10.30.0.1", "10.30.0.1", "10.30.255.255", 16)]
+        # The kernel added the subnet's own route with the address: what routed_subnets must see.
+        subnet_routes = [(r.get_attr("RTA_DST"), r["dst_len"], r.get_attr("RTA_OIF"))
+                         for r in route.get_routes(family=socket.AF_INET, table=254)]
+        assert ("10.30.0.0", 16, index) in subnet_routes
+    assert (0x0A1E0000, 16) in links.routed_subnets()  # 10.30.0.0/16
+    assert links.link_details("br-test") == {"index": index, "name": "br-test", "mac": bridge.get_attr("IFLA_ADDRESS"),
+                                             "master": 0, "up": True, "addresses": ["10.30.0.1/16"], "kind": "bridge"}
+    with pytest.raises(FileExistsError):
+        links.create_bridge("br-test", "10.31.0.1", 16)  # the name is taken: the kernel says so
+    assert links.link_details("br-test")["addresses"] == ["10.30.0.1/16"]  # and the bridge there is untouched
+    links.delete_link("br-test")
+    with IPRoute() as route:
+        assert route.link_lookup(ifname="br-test") == []
     links.delete_link("br-test")  # tolerant of what is gone
-    assert "br-test" not in links.link_names()
+    with pytest.raises(OSError):
+        links.link_details("br-test")
+
+
+def test_our_dumps_read_what_pyroute2_reads(fresh_netns):
+    """Links of several kinds (lo, bridges, a veth pair on a bridge, a down device), addresses
+    and routes, compared field by field; sixty bridges make the link dump span datagrams."""
+    with Netlink() as netlink:
+        netlink.set_up(socket.if_nametoindex("lo"))
+        for number in range(60):
+            netlink.add_bridge(f"br-many{number}")
+        links.create_bridge("br-test", "10.40.0.1", 24)
+        links.create_bridge("br-other", "192.168.7.1", 20)
+        bridge = socket.if_nametoindex("br-test")
+        here = os.open("/proc/self/ns/net", os.O_RDONLY)
+        netlink.add_veth("veth-a", "veth-b", here, bridge, bytes.fromhex("02420a280002"))
+        os.close(here)
+        peer = socket.if_nametoindex("veth-b")
+        netlink.add_address(peer, "10.50.0.2", 24)
+        netlink.set_up(peer)
+        netlink.add_default_route("10.50.0.1", peer)
+        assert sum(len(payload) for payload in netlink.dump(RTM_GETLINK, link_info())) > 65536
+        ours_links = {(l.index, l.name, l.kind, l.mac, l.master, l.up) for l in netlink.links()}
+        ours_addresses = {(a.index, a.address, a.prefix) for a in netlink.addresses()}
+        ours_routes = {(r.destination, r.prefix, r.gateway, r.index) for r in netlink.routes()}
+    with IPRoute() as route:
+        theirs_links = {(l["index"], l.get_attr("IFLA_IFNAME"), pyroute2_kind(l), l.get_attr("IFLA_ADDRESS") or "",
+                         l.get_attr("IFLA_MASTER") or 0, bool(l["flags"] & 1)) for l in route.get_links()}
+        theirs_addresses = {(a["index"], a.get_attr("IFA_LOCAL"), a["prefixlen"])
+                            for a in route.get_addr(family=socket.AF_INET)}
+        theirs_routes = {(r.get_attr("RTA_DST") or "", r["dst_len"], r.get_attr("RTA_GATEWAY") or "",
+                          r.get_attr("RTA_OIF") or 0) for r in route.get_routes(family=socket.AF_INET, table=254)}
+    assert len(ours_links) == 65 and ours_links == theirs_links
+    assert (bridge, "10.40.0.1", 24) in ours_addresses and ours_addresses == theirs_addresses
+    assert ("", 0, "10.50.0.1", peer) in ours_routes and ours_routes == theirs_routes
+    assert {"br-test", "br-other", "veth-a", "veth-b", "br-many59"} <= set(links.link_names())
+    assert {(0x0A280000, 24), (0xC0A80000, 20), (0x0A320000, 24)} <= set(links.routed_subnets())
+    assert links.link_details("veth-a")["master"] == bridge
+
+
+def test_networks_are_made_and_removed_without_pyroute2(fresh_netns, tmp_path):
+    """The default bridge and a user network made, then removed, by a fresh process that never
+    imports pyroute2 (its import alone cost more than the rest of `network create`)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from pyshell.contain.network import store\n"
+        "home = Path(sys.argv[1])\n"
+        "store.realise(store.default_network())\n"
+        "store.create(home, 'plain')\n"
+        "store.remove(home, 'plain')\n"
+        "store.remove_default_bridge()\n"
+        "print(sorted(name for name in sys.modules if name.partition('.')[0] == 'pyroute2'))\n")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True,
+                          cwd=str(tmp_path), env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "[]\n"
+    assert links.link_names() == ["lo"]
+
+
+def test_a_bridge_the_kernel_will_not_delete_keeps_its_rules(fresh_netns, tmp_path, monkeypatch):
+    """`network rm` rewrites the rules while the kernel deletes the bridge: if the deletion
+    fails, the rules are put back, so the network is still whole (and a later rm succeeds)."""
+    import errno
+    import subprocess
+
+    from pyshell.contain.network import store
+
+    def table() -> str:
+        return subprocess.run(["nft", "list", "ruleset"], capture_output=True, text=True, check=True).stdout
+
+    network = store.create(tmp_path, "kept")
+    assert network.bridge in table()
+    real_delete = links.delete_link
+
+    def refused(name):
+        raise OSError(errno.EBUSY, "refused for the test")
+
+    monkeypatch.setattr(links, "delete_link", refused)
+    with pytest.raises(OSError):
+        store.remove(tmp_path, "kept")
+    assert links.exists(network.bridge) and f'oifname != "{network.bridge}" masquerade' in table()
+    assert store.find(tmp_path, "kept") == network
+    monkeypatch.setattr(links, "delete_link", real_delete)
+    store.remove(tmp_path, "kept")
+    assert not links.exists(network.bridge) and table() == ""

@@ -1,9 +1,10 @@
 """Container networks: bridges, veth pairs, addresses, NAT, published ports and names.
 
 A reading map (no code here):
-  netlink.py   the few rtnetlink messages of every `contain run` (veth pair, address, route),
-               spoken by us: importing pyroute2 costs ~120 ms, a whole run ~10 ms
-  links.py     bridges and the host side, through pyroute2 (imported lazily, once per process)
+  netlink.py   the rtnetlink messages of contain (veth pair, bridge, address, route; dumps of
+               links, addresses, routes), spoken by us: importing pyroute2 costs 150-180 ms,
+               a whole run ~10 ms
+  links.py     bridges and the host's links and routes, by name, on netlink.py
   ipam.py      address leases on disk: one file per address, made with O_EXCL, reclaimed
   firewall.py  pysh's own nftables table: masquerade and isolation, rewritten as one transaction
   store.py     user-defined networks (create/ls/inspect/rm/prune) and the default `bridge`

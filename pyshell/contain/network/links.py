@@ -1,25 +1,16 @@
-"""Bridges and the host's view of links and routes, through pyroute2.
+"""Bridges and the host's view of links and routes, in the words of netlink.py.
 
-Used where a network is made, removed or looked at (not at every `contain run`: netlink.py
-speaks those few messages). pyroute2's import costs ~120 ms, so it happens here, lazily, once
-per process: the REPL, a script loop or compose pay it once.
+Used where a network is made, removed or looked at. Each call opens a netlink socket of its
+own (a few microseconds): a socket keeps the network namespace it was made in, so one kept
+for the process would go on speaking to the old namespace after an unshare or setns.
 """
 
 from __future__ import annotations
 
+import errno
 import socket
 
-_ipr = None
-
-
-def ipr():
-    """The process's one pyroute2 IPRoute socket (in the network namespace of its first use)."""
-    global _ipr
-    if _ipr is None:
-        from pyroute2 import IPRoute
-
-        _ipr = IPRoute()
-    return _ipr
+from pyshell.contain.network.netlink import Netlink
 
 
 def exists(name: str) -> bool:
@@ -32,26 +23,24 @@ def exists(name: str) -> bool:
 
 def create_bridge(name: str, gateway: str, prefix: int) -> None:
     """A bridge with the gateway address, up. Docker's docker0 is the same kind of device."""
-    route = ipr()
-    route.link("add", ifname=name, kind="bridge")
-    try:
-        index = route.link_lookup(ifname=name)[0]
-        route.addr("add", index=index, address=gateway, prefixlen=prefix)
-        route.link("set", index=index, state="up")
-    except BaseException:
-        delete_link(name)
-        raise
+    with Netlink() as netlink:
+        netlink.add_bridge(name)
+        try:
+            index = socket.if_nametoindex(name)
+            netlink.add_address(index, gateway, prefix)
+            netlink.set_up(index)
+        except BaseException:
+            delete_link(name)
+            raise
 
 
 def delete_link(name: str) -> None:
     """Remove a link if it is there (teardown is tolerant of what is gone already)."""
-    route = ipr()
-    indexes = route.link_lookup(ifname=name)
-    for index in indexes:
+    with Netlink() as netlink:
         try:
-            route.link("del", index=index)
-        except Exception as error:  # pyroute2's NetlinkError: ENODEV if it went meanwhile
-            if getattr(error, "code", None) != 19:
+            netlink.delete_link_named(name)
+        except OSError as error:
+            if error.errno != errno.ENODEV:
                 raise
 
 
@@ -60,34 +49,33 @@ def routed_subnets() -> list[tuple[int, int]]:
     overlap any, or the host would lose the way to them."""
     from pyshell.contain.network.ipam import to_int
 
-    subnets = []
-    for route in ipr().get_routes(family=socket.AF_INET, table=254):
-        length = route["dst_len"]
-        destination = route.get_attr("RTA_DST")
-        if length and destination:
-            subnets.append((to_int(destination), length))
-    return subnets
+    with Netlink() as netlink:
+        return [(to_int(route.destination), route.prefix) for route in netlink.routes()
+                if route.prefix and route.destination]
 
 
 def link_names() -> list[str]:
-    return [link.get_attr("IFLA_IFNAME") for link in ipr().get_links()]
+    with Netlink() as netlink:
+        return [link.name for link in netlink.links()]
 
 
 def link_details(name: str) -> dict:
-    """Name, MAC, master index, addresses of one link (tests compare with what netlink.py made)."""
-    route = ipr()
-    (index,) = route.link_lookup(ifname=name)
-    (link,) = route.get_links(index)
-    addresses = [f"{a.get_attr('IFA_ADDRESS')}/{a['prefixlen']}" for a in route.get_addr(index=index, family=socket.AF_INET)]
-    return {"index": index, "name": link.get_attr("IFLA_IFNAME"), "mac": link.get_attr("IFLA_ADDRESS"),
-            "master": link.get_attr("IFLA_MASTER") or 0, "up": bool(link["flags"] & 1), "addresses": addresses,
-            "kind": (link.get_attr("IFLA_LINKINFO") or {}).get_attr("IFLA_INFO_KIND")
-            if link.get_attr("IFLA_LINKINFO") else ""}
+    """Name, MAC, master index, kind, addresses of one link (store.py reads a bridge's address
+    back; tests compare with what netlink.py made). ENODEV if there is no such link."""
+    with Netlink() as netlink:
+        found = [link for link in netlink.links() if link.name == name]
+        if not found:
+            raise OSError(errno.ENODEV, f"no link {name}")
+        link = found[0]
+        addresses = [f"{a.address}/{a.prefix}" for a in netlink.addresses() if a.index == link.index]
+    return {"index": link.index, "name": link.name, "mac": link.mac, "master": link.master, "up": link.up,
+            "addresses": addresses, "kind": link.kind}
 
 
 def default_route() -> tuple[str, int] | None:
     """(gateway, output link index) of the default route, if there is one."""
-    for route in ipr().get_routes(family=socket.AF_INET, table=254):
-        if route["dst_len"] == 0:
-            return route.get_attr("RTA_GATEWAY"), route.get_attr("RTA_OIF")
+    with Netlink() as netlink:
+        for route in netlink.routes():
+            if route.prefix == 0:
+                return route.gateway, route.index
     return None

@@ -1,14 +1,21 @@
-"""The rtnetlink messages of a container's start, spoken directly (rtnetlink(7)).
+"""The rtnetlink messages of contain's networks, spoken directly (rtnetlink(7), netlink(7)).
 
 Every `contain run` on a bridge needs four requests: make a veth pair whose peer lands in the
 container's network namespace already named eth0, give eth0 its address, bring it up, and add
-the default route. pyroute2 can say all of it, but importing it costs ~120 ms against a whole
-run of ~10 ms, so these few messages are built here with ``struct``; pyroute2 does the rest
-(links.py), and tests/contain/network/test_netlink.py checks that it reads back what we made.
+the default route. Making a network needs three more (a bridge, its address, up), removing it
+one, and choosing its subnet a dump of the routes. pyroute2 can say all of it, but importing it
+costs 150-180 ms against a whole run of ~10 ms (or a whole `network create` of ~50 ms), so the
+messages are built here with ``struct``; tests/contain/test_netlink.py checks that pyroute2
+reads back what we made, and that we read what it reads.
 
 A message is a header (nlmsghdr), a fixed part (ifinfomsg, ifaddrmsg or rtmsg), then
-attributes: (length, type, value) padded to 4 bytes, which nest for the veth's peer.
-The kernel answers every request with an NLMSG_ERROR whose error is 0 for success (NLM_F_ACK).
+attributes: (length, type, value) padded to 4 bytes, which nest for the veth's peer or a
+link's kind. Two ways to talk:
+
+* a request (make, change, delete) carries NLM_F_ACK: the kernel answers with one
+  NLMSG_ERROR whose error is 0 for success, or minus an errno;
+* a dump (NLM_F_DUMP: every link, address or route) is answered by as many messages as there
+  are objects, in as many datagrams as they need, then NLMSG_DONE.
 """
 
 from __future__ import annotations
@@ -17,25 +24,31 @@ import os
 import socket
 import struct
 
+from pyshell.record import Record
+
 NETLINK_ROUTE = 0
-NLMSG_ERROR = 2
-RTM_NEWLINK, RTM_DELLINK = 16, 17
-RTM_NEWADDR = 20
-RTM_NEWROUTE = 24
-NLM_F_REQUEST, NLM_F_ACK, NLM_F_EXCL, NLM_F_CREATE = 0x1, 0x4, 0x200, 0x400
+NLMSG_ERROR, NLMSG_DONE = 2, 3
+RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK = 16, 17, 18
+RTM_NEWADDR, RTM_GETADDR = 20, 22
+RTM_NEWROUTE, RTM_GETROUTE = 24, 26
+NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP_INTR = 0x1, 0x4, 0x10
+NLM_F_DUMP = 0x300                      # NLM_F_ROOT | NLM_F_MATCH: all of them
+NLM_F_EXCL, NLM_F_CREATE = 0x200, 0x400  # the same bits mean other things on a new-object request
 
 IFF_UP = 0x1
 IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_MASTER, IFLA_LINKINFO, IFLA_NET_NS_FD = 1, 3, 4, 10, 18, 28
 IFLA_INFO_KIND, IFLA_INFO_DATA = 1, 2
 VETH_INFO_PEER = 1
 IFA_ADDRESS, IFA_LOCAL, IFA_BROADCAST = 1, 2, 4
-RTA_OIF, RTA_GATEWAY = 4, 5
+RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_TABLE = 1, 4, 5, 15
 RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_UNIVERSE, RTN_UNICAST = 254, 3, 0, 1
+NLA_TYPE_MASK = 0x3FFF                  # an attribute's type without the nested / byte-order flags
 
 _HEADER = struct.Struct("=IHHII")       # nlmsghdr: length, type, flags, sequence, port id
 _IFINFO = struct.Struct("=BxHiII")      # ifinfomsg: family, type, index, flags, change mask
 _IFADDR = struct.Struct("=BBBBi")       # ifaddrmsg: family, prefix length, flags, scope, index
 _RTMSG = struct.Struct("=BBBBBBBBI")    # rtmsg: family, dst len, src len, tos, table, protocol, scope, type, flags
+_RECEIVE_SIZE = 65536                   # above the 32 KiB the kernel puts in one datagram of a dump
 
 
 def attribute(kind: int, value: bytes) -> bytes:
@@ -44,12 +57,64 @@ def attribute(kind: int, value: bytes) -> bytes:
     return struct.pack("=HH", length, kind) + value + b"\0" * (-length % 4)
 
 
+def attributes(data: bytes, offset: int = 0) -> dict[int, bytes]:
+    """The attributes from ``offset`` to the end of ``data``, by type (their values, unpadded)."""
+    found = {}
+    while offset + 4 <= len(data):
+        length, kind = struct.unpack_from("=HH", data, offset)
+        if length < 4:
+            break  # malformed: stop rather than loop
+        found[kind & NLA_TYPE_MASK] = data[offset + 4:offset + length]
+        offset += (length + 3) & ~3
+    return found
+
+
 def _name(text: str) -> bytes:
     return text.encode() + b"\0"
 
 
+def _text(value: bytes) -> str:
+    return value.rstrip(b"\0").decode()
+
+
+def _number(value: bytes) -> int:
+    return struct.unpack("=I", value)[0]
+
+
 def link_info(index: int = 0, up: bool = False) -> bytes:
     return _IFINFO.pack(socket.AF_UNSPEC, 0, index, IFF_UP if up else 0, IFF_UP if up else 0)
+
+
+def _check(payload: bytes) -> None:
+    """An NLMSG_ERROR's (or NLMSG_DONE's) first field: 0, or minus the errno of a refusal."""
+    (error,) = struct.unpack_from("=i", payload)
+    if error:
+        raise OSError(-error, os.strerror(-error))
+
+
+class Link(Record):
+    """A network device, as a dump of the links tells it."""
+    index: int
+    name: str
+    kind: str       # "bridge", "veth"…; "" for a device without one (lo, a physical NIC)
+    mac: str        # "02:42:ac:11:00:02"; "" for none
+    master: int     # the index of the bridge it is a port of; 0 for none
+    up: bool
+
+
+class Address(Record):
+    """An IPv4 address of a link."""
+    index: int
+    address: str
+    prefix: int
+
+
+class Route(Record):
+    """An IPv4 route of the main table; the default route has prefix 0 and no destination."""
+    destination: str
+    prefix: int
+    gateway: str    # "" for a route straight onto a link (a subnet's own route)
+    index: int      # the output link; 0 for none
 
 
 class Netlink:
@@ -64,23 +129,50 @@ class Netlink:
     def close(self) -> None:
         self.sock.close()
 
+    def __enter__(self) -> "Netlink":
+        return self
+
+    def __exit__(self, *exception) -> None:
+        self.close()
+
+    def _send(self, kind: int, flags: int, body: bytes) -> None:
+        self.sequence += 1
+        self.sock.send(_HEADER.pack(_HEADER.size + len(body), kind, flags | NLM_F_REQUEST, self.sequence, 0) + body)
+
+    def _replies(self):
+        """(type, flags, payload) of each message answering our last request, as they arrive;
+        leftovers of an earlier request (another sequence number) are passed over."""
+        while True:
+            data = self.sock.recv(_RECEIVE_SIZE)
+            offset = 0
+            while offset + _HEADER.size <= len(data):
+                length, kind, flags, sequence, _ = _HEADER.unpack_from(data, offset)
+                if sequence == self.sequence:
+                    yield kind, flags, data[offset + _HEADER.size:offset + length]
+                offset += (length + 3) & ~3
+
     def request(self, kind: int, flags: int, body: bytes) -> None:
         """Send one request and wait for its acknowledgement; an error becomes OSError(errno)."""
-        self.sequence += 1
-        message = _HEADER.pack(_HEADER.size + len(body), kind, flags | NLM_F_REQUEST | NLM_F_ACK,
-                               self.sequence, 0) + body
-        self.sock.send(message)
+        self._send(kind, flags | NLM_F_ACK, body)
+        for reply_kind, _, payload in self._replies():
+            if reply_kind == NLMSG_ERROR:
+                _check(payload)
+                return
+
+    def dump(self, kind: int, body: bytes) -> list[bytes]:
+        """The payload of every object of one kind. A dump that a change cut across
+        (NLM_F_DUMP_INTR: the kernel's list moved meanwhile) is asked for again."""
         while True:
-            reply = self.sock.recv(65536)
-            offset = 0
-            while offset + _HEADER.size <= len(reply):
-                length, reply_kind, _, sequence, _ = _HEADER.unpack_from(reply, offset)
-                if reply_kind == NLMSG_ERROR and sequence == self.sequence:
-                    (error,) = struct.unpack_from("=i", reply, offset + _HEADER.size)
-                    if error:
-                        raise OSError(-error, os.strerror(-error))
-                    return
-                offset += (length + 3) & ~3
+            self._send(kind, NLM_F_DUMP, body)
+            found, interrupted = [], False
+            for reply_kind, flags, payload in self._replies():
+                interrupted = interrupted or bool(flags & NLM_F_DUMP_INTR)
+                if reply_kind in (NLMSG_ERROR, NLMSG_DONE):
+                    _check(payload)
+                    break
+                found.append(payload)
+            if not interrupted:
+                return found
 
     # -- the messages of a container's start
 
@@ -120,3 +212,55 @@ class Netlink:
         body = (_RTMSG.pack(socket.AF_INET, 0, 0, 0, RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_UNIVERSE, RTN_UNICAST, 0)
                 + attribute(RTA_GATEWAY, socket.inet_aton(gateway)) + attribute(RTA_OIF, struct.pack("=I", index)))
         self.request(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, body)
+
+    # -- the messages of a network's creation and removal
+
+    def add_bridge(self, name: str) -> None:
+        """A bridge device, down and without an address (as `ip link add NAME type bridge`);
+        the kernel says EEXIST if the name is taken."""
+        info = attribute(IFLA_LINKINFO, attribute(IFLA_INFO_KIND, b"bridge"))
+        self.request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, link_info() + attribute(IFLA_IFNAME, _name(name)) + info)
+
+    def delete_link_named(self, name: str) -> None:
+        """Delete a link by its name (an index of 0 tells the kernel to look at IFLA_IFNAME);
+        ENODEV if there is none."""
+        self.request(RTM_DELLINK, 0, link_info() + attribute(IFLA_IFNAME, _name(name)))
+
+    # -- what the namespace has: links, addresses, routes
+
+    def links(self) -> list[Link]:
+        found = []
+        for payload in self.dump(RTM_GETLINK, link_info()):
+            _, _, index, flags, _ = _IFINFO.unpack_from(payload)
+            values = attributes(payload, _IFINFO.size)
+            kind = attributes(values.get(IFLA_LINKINFO, b"")).get(IFLA_INFO_KIND, b"")
+            found.append(Link(index, _text(values.get(IFLA_IFNAME, b"")), _text(kind),
+                              values.get(IFLA_ADDRESS, b"").hex(":"), _number(values.get(IFLA_MASTER, bytes(4))),
+                              bool(flags & IFF_UP)))
+        return found
+
+    def addresses(self) -> list[Address]:
+        """Every IPv4 address of every link (a dump is not filtered by link: the caller picks)."""
+        found = []
+        for payload in self.dump(RTM_GETADDR, _IFADDR.pack(socket.AF_INET, 0, 0, 0, 0)):
+            _, prefix, _, _, index = _IFADDR.unpack_from(payload)
+            values = attributes(payload, _IFADDR.size)
+            own = values.get(IFA_LOCAL) or values.get(IFA_ADDRESS)  # IFA_ADDRESS is the peer's on point-to-point links
+            if own:
+                found.append(Address(index, socket.inet_ntoa(own), prefix))
+        return found
+
+    def routes(self) -> list[Route]:
+        """The IPv4 routes of the main table (not the local table's own addresses and broadcasts)."""
+        found = []
+        for payload in self.dump(RTM_GETROUTE, _RTMSG.pack(socket.AF_INET, 0, 0, 0, 0, 0, 0, 0, 0)):
+            _, prefix, _, _, table, _, _, _, _ = _RTMSG.unpack_from(payload)
+            values = attributes(payload, _RTMSG.size)
+            if RTA_TABLE in values:
+                table = _number(values[RTA_TABLE])  # rtm_table has 8 bits; ids above 255 come here
+            if table != RT_TABLE_MAIN:
+                continue
+            found.append(Route(socket.inet_ntoa(values[RTA_DST]) if RTA_DST in values else "", prefix,
+                               socket.inet_ntoa(values[RTA_GATEWAY]) if RTA_GATEWAY in values else "",
+                               _number(values.get(RTA_OIF, bytes(4)))))
+        return found

@@ -22,7 +22,7 @@ import re
 import time
 from pathlib import Path
 
-from pyshell.contain.network import ipam
+from pyshell.contain.network import ipam, links
 from pyshell.errors import ContainerError
 from pyshell.record import Record
 from pyshell.statedir import atomic_write_json
@@ -115,8 +115,6 @@ def default_network(plan: bool = True) -> Network:
         pass
     if not plan:
         return Network(DEFAULT, "0" * 64, "", "", DEFAULT_DEVICE, dns=False)
-    from pyshell.contain.network import links
-
     if links.exists(DEFAULT_DEVICE):  # made here before, its record lost: the bridge says what it is
         for address in links.link_details(DEFAULT_DEVICE)["addresses"]:
             gateway, _, prefix = address.partition("/")
@@ -137,8 +135,6 @@ def _gateway_of(subnet: str) -> str:
 
 
 def _free_subnet(others: list[Network], runtime: str, for_default: bool = False) -> str:
-    from pyshell.contain.network import links
-
     used = [ipam.parse_cidr(n.subnet) for n in others]
     used += [ipam.parse_cidr(n["subnet"]) for n in realised(runtime)]
     used += links.routed_subnets()
@@ -185,8 +181,6 @@ def create(home: Path, name: str, subnet: str = "", gateway: str = "", internal:
             except ValueError as error:
                 raise ContainerError(str(error), 125) from None
             subnet = f"{ipam.to_text(wanted[0])}/{wanted[1]}"
-            from pyshell.contain.network import links
-
             taken = [ipam.parse_cidr(n.subnet) for n in others] + [ipam.parse_cidr(n["subnet"]) for n in realised(runtime)]
             if any(ipam.overlaps(wanted, other) for other in taken + links.routed_subnets()):
                 raise ContainerError(f"Pool overlaps with other one on this address space ({subnet})", 125)
@@ -221,8 +215,6 @@ def realise(network: Network) -> str:
     returns the runtime directory of the network (where its leases are)."""
     runtime = ipam.runtime_dir()
     directory = f"{runtime}/{network.bridge}"
-    from pyshell.contain.network import links
-
     if os.path.exists(f"{directory}/network.json") and links.exists(network.bridge):
         return directory  # the common case, no lock: everything is there
     with ipam.locked(runtime):
@@ -233,8 +225,6 @@ def realise(network: Network) -> str:
 
 
 def _realise_locked(network: Network, runtime: str) -> None:
-    from pyshell.contain.network import links
-
     directory = f"{runtime}/{network.bridge}"
     os.makedirs(f"{directory}/leases", exist_ok=True)
     if not os.path.exists(f"{directory}/network.json"):
@@ -249,13 +239,20 @@ def _realise_locked(network: Network, runtime: str) -> None:
 def _unrealise_locked(network: Network, runtime: str) -> None:
     import shutil
 
-    from pyshell.contain.network import firewall, links
+    from pyshell.contain.network import firewall
 
     if not os.path.exists(f"{runtime}/{network.bridge}/network.json"):
         return  # never made in this namespace: its bridge and rules are not here
-    links.delete_link(network.bridge)
+    # The rules of the networks that stay are rewritten while the kernel deletes the bridge.
+    rules = firewall.begin([n for n in realised(runtime) if n["bridge"] != network.bridge])
+    try:
+        links.delete_link(network.bridge)
+    except BaseException:
+        firewall.finish(rules)
+        firewall.apply(realised(runtime))  # the bridge stays, and so do its rules
+        raise
+    firewall.finish(rules)
     shutil.rmtree(f"{runtime}/{network.bridge}", ignore_errors=True)
-    firewall.apply(realised(runtime))
 
 
 def in_use(network: Network) -> list[str]:
