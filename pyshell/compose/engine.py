@@ -517,7 +517,7 @@ class Engine:
 
     def _follow_logs(self, container: str, follow: bool = True, since: str = "", until: str = "",
                      tail: int | None = None):
-        """The container's log lines, in lists as read (contain's api.log_batches); ``follow``: for
+        """The container's log entries, in lists as read (contain's api.log_batches); ``follow``: for
         as long as it runs, across restarts too."""
         last_seen = ""
         while True:
@@ -525,7 +525,7 @@ class Engine:
             for batch in self.api.log_batches(container, follow=follow, since=since, until=until, tail=tail,
                                               home=self.home):
                 # After a restart: every line that has last_seen's time came in one read, seen already.
-                batch = [line for line in batch if not last_seen or line.time > last_seen]
+                batch = [entry for entry in batch if not last_seen or entry.time > last_seen]
                 if batch:
                     last_seen = max(last_seen, batch[-1].time)
                     yield batch
@@ -653,11 +653,9 @@ class Engine:
             at_line_start = True
             for batch in self._follow_logs(info.name, follow, since, until, tail):
                 pieces = []
-                for line in batch:
-                    if timestamps and at_line_start and line.time:
-                        pieces.append(line.time.encode() + b" ")
-                    pieces.append(line.text)
-                    at_line_start = line.text.endswith(b"\n")
+                for entry in batch:
+                    pieces.append(entry.timed_text(at_line_start) if timestamps else entry.text)
+                    at_line_start = entry.text.endswith(b"\n")
                 printer.write(short, service, b"".join(pieces))
             printer.finish(short, service)
 
@@ -680,7 +678,7 @@ class Engine:
         """What a running container writes after the first ``skip`` bytes of its output."""
         seen = 0
         for batch in self._follow_logs(container):
-            data = b"".join(line.text for line in batch)
+            data = b"".join(entry.text for entry in batch)
             if seen + len(data) <= skip:
                 seen += len(data)
                 continue

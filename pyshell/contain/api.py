@@ -272,33 +272,47 @@ def logs(name_or_id: str, follow: bool = False, home=None, poll: float = 0.1) ->
     """The container's output (stdout and stderr, as written); ``follow``: until it exits."""
     for batch in _log_reads(_find(name_or_id, _home(home)), follow, poll):
         if batch:
-            yield b"".join(line.text for line in batch)
+            yield b"".join(entry.text for entry in batch)
 
 
 def log_batches(name_or_id: str, follow: bool = False, since: str = "", until: str = "", tail: int | None = None,
                 home=None, poll: float = 0.1) -> Iterator[list]:
-    """The container's log as Docker's logs gives it, a LogLine (time, stream, text:
-    runtime/containerlog.py) per line, in lists as read (a follower shows each as it comes):
-    the last ``tail`` lines of what is there (all with None), of them those from ``since`` to
-    ``until`` (both included, times as log_time gives them); ``follow``: then what comes, until
-    the container exits or ``until`` has passed."""
+    """The container's log as Docker's logs gives it, in lists of LogEntry (time, stream, text:
+    runtime/containerlog.py) as read, so that a follower shows each as it comes: the last
+    ``tail`` lines of what is there (all with None), of them those from ``since`` to ``until``
+    (both included, times as log_time gives them); ``follow``: then what comes, until the
+    container exits or ``until`` has passed."""
     from pyshell.contain.runtime import containerlog
 
     first = True
     for batch in _log_reads(_find(name_or_id, _home(home)), follow, poll):
         if first and tail is not None:
-            batch = batch[-tail:] if tail else []
+            batch = _last_lines(batch, tail)
         first = False
         if since:
-            batch = [line for line in batch if line.time and line.time >= since]
+            batch = [entry for entry in batch if entry.time and entry.time >= since]
         if until:
-            shown = [line for line in batch if line.time and line.time <= until]
+            shown = [entry for entry in batch if entry.time and entry.time <= until]
             if shown:
                 yield shown
             if len(shown) < len(batch) and batch[-1].time > until or containerlog.timestamp() > until:
                 return  # what comes is later still
         elif batch:
             yield batch
+
+
+def _last_lines(entries: list, count: int) -> list:
+    """The entries of the last ``count`` lines, stdout's and stderr's (a piece counts with its line)."""
+    kept = []
+    for entry in reversed(entries):
+        lines = entry.line_count()
+        if lines >= count:
+            if count:
+                kept.append(entry.last_lines(count) if lines > count else entry)
+            break
+        kept.append(entry)
+        count -= lines
+    return kept[::-1]
 
 
 def log_time(value: str, flag: str) -> str:
@@ -332,7 +346,7 @@ def _log_reads(container, follow: bool, poll: float) -> Iterator[list]:
         # Whether it runs is asked before reading: what it wrote before exiting is then read too.
         current = state.load(container.dir)
         running = current is not None and current.status == state.State.RUNNING
-        batch, position = containerlog.read_records(log, position, to_the_end=not running)
+        batch, position = containerlog.read_entries(log, position, to_the_end=not running)
         yield batch
         if not follow or not running:
             return

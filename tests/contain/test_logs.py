@@ -36,14 +36,26 @@ def test_records_give_the_output_back(data, kinds):
     records = written.split(b"\n")[:-1]
     assert [record.split(b" ")[2] for record in records] == kinds
     assert all(re.match(STAMP.encode() + b" stderr [FP] ", record) for record in records)
-    lines = [containerlog.parse(record) for record in records]
-    assert b"".join(line.text for line in lines) == data
-    assert {line.stream for line in lines} == {"stderr"} and len({line.time for line in lines}) == 1
+    entries = containerlog.parse(written)
+    assert b"".join(entry.text for entry in entries) == data
+    assert {entry.stream for entry in entries} == {"stderr"} and len({entry.time for entry in entries}) == 1
+    assert len(entries) == (2 if kinds[1:] and kinds[-1] == b"P" else 1)  # the lines of a read, then its piece
 
 
-def test_a_line_of_an_older_log_has_no_time():
-    line = containerlog.parse(b"raw output, as an older contain wrote it")
-    assert (line.time, line.stream, line.text) == ("", "stdout", b"raw output, as an older contain wrote it\n")
+def test_entries_are_reads_and_old_lines_have_no_time():
+    log = (b"raw output, as an older contain wrote it\n"
+           + containerlog.records(b"a\nb\n", b"stdout") + containerlog.records(b"c", b"stdout")
+           + containerlog.records(b"oops\n", b"stderr") + containerlog.records(b" d\n", b"stdout"))
+    entries = containerlog.parse(log)
+    assert [(entry.stream, entry.text) for entry in entries] == [
+        ("stdout", b"raw output, as an older contain wrote it\n"), ("stdout", b"a\nb\n"), ("stdout", b"c"),
+        ("stderr", b"oops\n"), ("stdout", b" d\n")]
+    assert entries[0].time == "" and all(re.fullmatch(STAMP, entry.time) for entry in entries[1:])
+    assert entries[0].timed_text(True) == entries[0].text
+    stamp = entries[1].time.encode()
+    assert entries[1].timed_text(True) == stamp + b" a\n" + stamp + b" b\n"
+    assert entries[1].last_lines(1).text == b"b\n" and entries[1].line_count() == 2
+    assert entries[4].timed_text(False) == b" d\n"  # it goes on with the piece "c"
 
 
 def test_timestamps_sort_as_times():

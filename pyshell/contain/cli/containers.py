@@ -267,20 +267,18 @@ def tail_count(text: str) -> int | None:
 
 
 def _write_log(batches, timestamps: bool) -> None:
-    """Log lines to fd 1 (stdout's) and fd 2 (stderr's), as Docker's logs; with ``timestamps``,
-    the time before each line (a line that came in pieces has the time of its first)."""
+    """Log entries to fd 1 (stdout's) and fd 2 (stderr's), as Docker's logs; with ``timestamps``,
+    the time before each line."""
     at_line_start = {"stdout": True, "stderr": True}
     for batch in batches:
-        run: list[bytes] = []  # the lines of one stream in a row, written at once
+        run: list[bytes] = []  # the entries of one stream in a row, written at once
         stream = batch[0].stream
-        for line in batch:
-            if line.stream != stream:
+        for entry in batch:
+            if entry.stream != stream:
                 write_all(1 if stream == "stdout" else 2, b"".join(run))
-                run, stream = [], line.stream
-            if timestamps and at_line_start[stream] and line.time:
-                run.append(line.time.encode() + b" ")
-            run.append(line.text)
-            at_line_start[stream] = line.text.endswith(b"\n")
+                run, stream = [], entry.stream
+            run.append(entry.timed_text(at_line_start[stream]) if timestamps else entry.text)
+            at_line_start[stream] = entry.text.endswith(b"\n")
         write_all(1 if stream == "stdout" else 2, b"".join(run))
 
 

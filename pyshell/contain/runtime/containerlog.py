@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import time
 
-STAMP_LENGTH = len("2026-12-03T17:00:00.123456789Z")
-
 
 def timestamp(nanoseconds: int | None = None) -> str:
     """The time (now by default, else nanoseconds since the epoch) as a log record writes it."""
@@ -43,36 +41,73 @@ def records(data: bytes, stream: bytes) -> bytes:
     return written
 
 
-class LogLine:
-    """One record read back: ``text`` is the bytes as written, with their newline if the line
-    was full (so joining the texts gives the output back)."""
+class LogEntry:
+    """What the log holds of one read of one stream: one or more whole lines (``text`` ends with
+    a newline), or a piece of a line (it does not). Its records share the time and the stream,
+    and keep their order: joining the entries' texts gives the output back."""
 
     __slots__ = ("time", "stream", "text")
 
     def __init__(self, time: str, stream: str, text: bytes):
-        self.time = time      # "2026-12-03T17:00:00.123456789Z", "" for a line of an older log
+        self.time = time      # "2026-12-03T17:00:00.123456789Z", "" for lines of an older log
         self.stream = stream  # "stdout" or "stderr"
         self.text = text
 
     def __repr__(self) -> str:
-        return f"LogLine({self.time!r}, {self.stream!r}, {self.text!r})"
+        return f"LogEntry({self.time!r}, {self.stream!r}, {self.text!r})"
+
+    def line_count(self) -> int:
+        return self.text.count(b"\n")
+
+    def last_lines(self, count: int) -> LogEntry:
+        """The entry with only its last ``count`` lines (count < line_count())."""
+        cut = len(self.text) - 1
+        for _ in range(count):
+            cut = self.text.rindex(b"\n", 0, cut)
+        return LogEntry(self.time, self.stream, self.text[cut + 1:])
+
+    def timed_text(self, at_line_start: bool) -> bytes:
+        """The text with the time before each line (`logs -t`); a line that came in pieces has
+        the time of its first: ``at_line_start`` says whether this entry begins one."""
+        if not self.time:
+            return self.text
+        stamp = self.time.encode() + b" "
+        body = self.text[:-1].replace(b"\n", b"\n" + stamp) + self.text[-1:]
+        return stamp + body if at_line_start else body
 
 
-STREAMS = {b"stdout": "stdout", b"stderr": "stderr"}
-ENDINGS = {b"F": b"\n", b"P": b""}
+# A run of records with the same time, stream and kind: one read's lines (\1 \2 \3: the same again).
+# Compiled on first use (re's cache): the supervisor, which only writes, does not import re.
+ENTRY = rb"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z) (stdout|stderr) ([FP]) [^\n]*\n(?:\1 \2 \3 [^\n]*\n)*"
+PREFIX_LENGTH = len(b"2026-12-03T17:00:00.123456789Z stdout F ")
 
 
-def parse(record: bytes) -> LogLine:
-    """A line of the log, without its newline."""
-    fields = record.split(b" ", 3)
-    if len(fields) == 4 and len(fields[0]) == STAMP_LENGTH and fields[1] in STREAMS and fields[2] in ENDINGS:
-        stamp, stream, kind, text = fields
-        return LogLine(stamp.decode(), STREAMS[stream], text + ENDINGS[kind])
-    return LogLine("", "stdout", record + b"\n")  # raw output, from an older contain
+def parse(data: bytes) -> list[LogEntry]:
+    """Whole records (each ends with its newline) as entries. The regular expression does the
+    per-line work; what it does not match is raw output from an older contain."""
+    import re
+
+    entries = []
+    position = 0
+    for match in re.finditer(ENTRY, data):
+        if match.start() > position:
+            entries.append(LogEntry("", "stdout", data[position:match.start()]))
+        stamp, stream, kind = match.groups()
+        records = match.group(0)
+        prefix = records[:PREFIX_LENGTH]
+        if kind == b"F":
+            text = records.replace(b"\n" + prefix, b"\n")[PREFIX_LENGTH:]
+        else:  # pieces: their newlines end records, not lines
+            text = records.replace(b"\n" + prefix, b"")[PREFIX_LENGTH:-1]
+        entries.append(LogEntry(stamp.decode(), stream.decode(), text))
+        position = match.end()
+    if position < len(data):
+        entries.append(LogEntry("", "stdout", data[position:]))
+    return entries
 
 
-def read_records(path, position: int, to_the_end: bool) -> tuple[list[LogLine], int]:
-    """The records from byte ``position`` on, and where the next read starts. Only whole
+def read_entries(path, position: int, to_the_end: bool) -> tuple[list[LogEntry], int]:
+    """The entries from byte ``position`` on, and where the next read starts. Only whole
     records unless ``to_the_end`` (the writer is gone): a record being written waits for the
     next read."""
     try:
@@ -83,10 +118,10 @@ def read_records(path, position: int, to_the_end: bool) -> tuple[list[LogLine], 
         return [], position
     if not to_the_end:
         data = data[:data.rfind(b"\n") + 1]
-    lines = data.split(b"\n")
-    if lines[-1] == b"":
-        lines.pop()
-    return [parse(line) for line in lines], position + len(data)
+    position += len(data)
+    if data and not data.endswith(b"\n"):
+        data += b"\n"  # an older log's last line, without its end
+    return parse(data), position
 
 
 # --------------------------------------------------------------------------- --since and --until
