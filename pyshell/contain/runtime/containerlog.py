@@ -1,6 +1,7 @@
 """A container's log (container.log): its output, one record per line, with when it came and from where.
 
-The supervisor writes it (supervisor.py); `contain logs` and compose read it (api.log_lines).
+The supervisor writes it (supervisor.py); `contain logs` and compose read it (api.log_batches),
+as LogEntry values: the lines of one read of one stream together, as they were written.
 A record is the CRI's log format (Kubernetes' container logs; podman's k8s-file, which conmon,
 our supervisor's counterpart, writes)::
 
