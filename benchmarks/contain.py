@@ -16,6 +16,11 @@ so that load on the machine hits them alike:
 * the cold `pysh -c 'contain run --rm busybox true'`, beside `pysh -c true`.
 * `contain exec` into a running container vs `runc exec`, both as loops (pysh vs bash);
   the RSS of a running container's supervisor.
+* with --only-output [--against TREE]: what a container's output costs on its way through the
+  supervisor into the log (issue 12: a time and a stream per line), in this checkout and in
+  another one (an older commit, exported with `git archive`), side by side: `contain run --rm
+  busybox echo hi` (in-process, per run), 100k lines in the foreground, 100k lines with -d
+  until the exit, and `contain logs` of those 100k lines.
 * what the hardening costs a start (issue 17), before/after in the same run: the in-process
   `contain run` with the default seccomp filter against `--security-opt seccomp=unconfined`
   (alternated run by run), the filter's compile in a fresh process (libseccomp loaded, the
@@ -209,6 +214,75 @@ def hardening_costs(contain_in_process, count: int) -> dict[str, list[float]]:
     return results
 
 
+# One process per checkout runs its own cli.main, so that two trees never share an import.
+OUTPUT_DRIVER = r"""
+import json, os, statistics, sys, time
+tree, home, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+sys.path.insert(0, tree)
+os.environ["PYSH_HOME"] = home
+from pyshell.contain import api, cli
+
+report = os.fdopen(os.dup(2), "w")  # the figures; the containers' output goes to /dev/null
+devnull = os.open(os.devnull, os.O_WRONLY)
+os.dup2(devnull, 1)
+os.dup2(devnull, 2)
+
+def timed(*argv):
+    started = time.perf_counter()
+    status = cli.main(list(argv))
+    if status != 0:
+        print(f"contain {' '.join(argv)}: status {status}", file=report)
+        sys.exit(1)
+    return time.perf_counter() - started
+
+lines = "seq 100000"
+results = {"echo": [], "fg": [], "detached": [], "logs": []}
+timed("run", "--rm", "--network", "none", "busybox", "echo", "hi")
+for _ in range(runs):
+    results["echo"].append(timed("run", "--rm", "--network", "none", "busybox", "echo", "hi"))
+for _ in range(max(3, runs // 5)):
+    results["fg"].append(timed("run", "--rm", "--network", "none", "busybox", "sh", "-c", lines))
+    started = time.perf_counter()
+    timed("run", "-d", "--network", "none", "--name", "bench-lines", "busybox", "sh", "-c", lines)
+    api.wait("bench-lines")
+    results["detached"].append(time.perf_counter() - started)
+    results["logs"].append(timed("logs", "bench-lines"))
+    timed("rm", "bench-lines")
+print(json.dumps({name: statistics.median(values) for name, values in results.items()}), file=report)
+"""
+
+OUTPUT_CASES = {"echo": "contain run --rm busybox echo hi (in-process, per run)",
+                "fg": "contain run --rm busybox seq 100000 (foreground)",
+                "detached": "contain run -d busybox seq 100000, until it exits",
+                "logs": "contain logs of those 100k lines"}
+
+
+def output_costs(work: Path, trees: list[str], runs: int, repeats: int) -> int:
+    """The medians of OUTPUT_DRIVER per tree, alternated repeat by repeat; ratios against the first."""
+    homes = {}
+    for number, tree in enumerate(trees):
+        homes[tree] = str(work / f"home-{number}")
+        subprocess.run([PYTHON, "-m", "pyshell.contain", "bootstrap", "busybox"], check=True, capture_output=True,
+                       cwd=tree, env={**os.environ, "PYTHONPATH": tree, "PYSH_HOME": homes[tree]})
+    found: dict[str, dict[str, list[float]]] = {tree: {case: [] for case in OUTPUT_CASES} for tree in trees}
+    for _ in range(repeats):
+        for tree in trees:
+            done = subprocess.run([PYTHON, "-c", OUTPUT_DRIVER, tree, homes[tree], str(runs)], cwd=tree,
+                                  capture_output=True, text=True, env={**os.environ, "PYTHONPATH": tree})
+            if done.returncode != 0:
+                raise RuntimeError(f"{tree}: {done.stderr[-500:]}")
+            for case, value in json.loads(done.stderr.splitlines()[-1]).items():
+                found[tree][case].append(value)
+    print(f"output through the supervisor into the log: medians of {repeats} (min-max); ratio = this tree / the first")
+    for case, title in OUTPUT_CASES.items():
+        print(f"  {title}")
+        first = statistics.median(found[trees[0]][case])
+        for tree in trees:
+            values = found[tree][case]
+            print(f"    {tree:50s} {spread(values)}   x{statistics.median(values) / first:5.2f}")
+    return 0
+
+
 def _own_network_namespace() -> str:
     """Move this process (and all it starts) into a new network namespace with lo up: containers
     get the default bridge network, whose bridge, veths and nft rules must never touch this
@@ -226,6 +300,10 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=5, help="loops per tool (the median is shown)")
     parser.add_argument("--only-hardening", action="store_true",
                         help="only the issue 17 section, with runc's loop beside it")
+    parser.add_argument("--only-output", action="store_true",
+                        help="only what output costs on its way into the log (issue 12)")
+    parser.add_argument("--against", action="append", default=[], metavar="TREE",
+                        help="with --only-output: another checkout to measure first, beside this one")
     options = parser.parse_args()
     if os.geteuid() != 0:
         print("run as root (the peers run rootful)", file=sys.stderr)
@@ -240,6 +318,10 @@ def main() -> int:
     from pyshell.contain.image.store import ImageStore
 
     try:
+        if options.only_output:
+            for tree in options.against:
+                subprocess.run([PYTHON, "-m", "compileall", "-q", tree], check=True, capture_output=True)
+            return output_costs(work, [*options.against, str(ROOT)], runs, options.repeats)
         subprocess.run([PYTHON, "-m", "pyshell.contain", "bootstrap", "busybox"], check=True,
                        capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
         image = ImageStore(home).resolve("busybox")

@@ -302,19 +302,22 @@ def _go_template(template: str, row: dict) -> str:
 
 
 @command("logs", [Flag(("-f", "--follow"), "follow"), Flag(("-n", "--tail"), "tail", True, default="all"),
-                  Flag(("-t", "--timestamps"), "timestamps"), Flag(("--no-color",), "no_color"),
+                  Flag(("-t", "--timestamps"), "timestamps"), Flag(("--since",), "since", True, default=""),
+                  Flag(("--until",), "until", True, default=""), Flag(("--no-color",), "no_color"),
                   Flag(("--no-log-prefix",), "no_log_prefix")])
 def cmd_logs(project, options, operands):
+    from pyshell.contain import api
+
     _check_services(project, operands)
-    if options["timestamps"]:
-        raise ComposeError("logs --timestamps is not supported: contain's logs keep no time per line")
     tail = options["tail"]
     if tail != "all" and not (tail.isdigit()):
         raise ComposeError(f'invalid --tail "{tail}" (use a number or all)')
+    since = api.log_time(options["since"], "since") if options["since"] else ""
+    until = api.log_time(options["until"], "until") if options["until"] else ""
     return _engine(project).logs(operands, follow=bool(options["follow"]),
                                  tail=None if tail == "all" else int(tail),
                                  colour=options["_colour"], prefix=not options["no_log_prefix"],
-                                 stream=sys.stdout)
+                                 stream=sys.stdout, timestamps=bool(options["timestamps"]), since=since, until=until)
 
 
 def _services_command(method: str, extra=()):

@@ -515,16 +515,30 @@ class Engine:
         prefix = self.project.name + "-"
         return info.name[len(prefix):] if info.name.startswith(prefix) else info.name
 
-    def _follow_logs(self, container: str):
-        """The output of a container for as long as it runs, across restarts too."""
+    def _follow_logs(self, container: str, follow: bool = True, since: str = "", until: str = "",
+                     tail: int | None = None):
+        """The container's log entries, in lists as read (contain's api.log_batches); ``follow``: for
+        as long as it runs, across restarts too."""
+        last_seen = ""
         while True:
-            yield from self.api.logs(container, follow=True, home=self.home)
+            pass_started = self.api.log_time_now()
+            for batch in self.api.log_batches(container, follow=follow, since=since, until=until, tail=tail,
+                                              home=self.home):
+                # After a restart: every line that has last_seen's time came in one read, seen already.
+                batch = [entry for entry in batch if not last_seen or entry.time > last_seen]
+                if batch:
+                    last_seen = max(last_seen, batch[-1].time)
+                    yield batch
+            if not follow:
+                return
             try:
                 info = self.api.get(container, home=self.home)
             except self.api.ContainerError:
                 return
             if info.state != "restarting":
                 return
+            # The next run's lines are later than all of this one's (or than this pass, if it had none).
+            since, tail = max(since, last_seen or pass_started), None
             time.sleep(0.1)
 
     # ------------------------------------------------------------ down
@@ -634,21 +648,22 @@ class Engine:
         """healthy / unhealthy / starting, or "" for a container without a health check."""
         return info.health
 
-    def logs(self, names, follow: bool, tail: int | None, colour: bool, prefix: bool, stream) -> int:
+    def logs(self, names, follow: bool, tail: int | None, colour: bool, prefix: bool, stream,
+             timestamps: bool = False, since: str = "", until: str = "") -> int:
+        """Docker compose's logs: per container, its last ``tail`` lines from ``since`` to ``until``
+        (times as contain's api.log_time gives them), with ``timestamps`` after the prefix."""
         containers = self.containers(all=True, services=tuple(names))
         printer = LogPrinter(stream, [self._short(info) for info in containers], colour, prefix)
 
         def show(info):
             short, service = self._short(info), info.labels.get(plan.SERVICE_LABEL, "")
-            chunks = list(self.api.logs(info.name, follow=False, home=self.home))
-            data = b"".join(chunks)
-            if tail is not None:
-                lines = data.splitlines(keepends=True)
-                data = b"".join(lines[-tail:]) if tail else b""
-            printer.write(short, service, data)
-            if follow:
-                for more in self._follow_new(info.name, len(b"".join(chunks))):
-                    printer.write(short, service, more)
+            at_line_start = True
+            for batch in self._follow_logs(info.name, follow, since, until, tail):
+                pieces = []
+                for entry in batch:
+                    pieces.append(entry.timed_text(at_line_start) if timestamps else entry.text)
+                    at_line_start = entry.text.endswith(b"\n")
+                printer.write(short, service, b"".join(pieces))
             printer.finish(short, service)
 
         if not follow:
@@ -667,9 +682,10 @@ class Engine:
         return 0
 
     def _follow_new(self, container: str, skip: int):
-        """What a running container writes after the first ``skip`` bytes of its log."""
+        """What a running container writes after the first ``skip`` bytes of its output."""
         seen = 0
-        for data in self._follow_logs(container):
+        for batch in self._follow_logs(container):
+            data = b"".join(entry.text for entry in batch)
             if seen + len(data) <= skip:
                 seen += len(data)
                 continue

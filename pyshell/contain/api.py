@@ -29,7 +29,7 @@ from pyshell.statedir import pysh_home
 __all__ = [
     "ContainerInfo", "ContainerError", "ContainerSpec", "Healthcheck", "Mount", "VolumeInfo",
     "default_spec", "create", "start", "run", "stop", "kill", "restart", "remove", "list_containers", "get",
-    "inspect", "exec", "logs", "wait", "attach", "export", "commit", "prune",
+    "inspect", "exec", "logs", "log_batches", "log_time", "log_time_now", "wait", "attach", "export", "commit", "prune",
     "images", "image", "ensure_image", "inspect_image", "pull", "push", "tag", "remove_image", "import_image", "build",
     "build_options", "bootstrap", "save_images", "load_images", "registry_of", "login", "logout", "validate",
     "parse_signal",
@@ -270,23 +270,85 @@ def exec(name_or_id: str, argv, env=(), user: str = "", workdir: str = "", tty: 
 
 def logs(name_or_id: str, follow: bool = False, home=None, poll: float = 0.1) -> Iterator[bytes]:
     """The container's output (stdout and stderr, as written); ``follow``: until it exits."""
+    for batch in _log_reads(_find(name_or_id, _home(home)), follow, poll):
+        if batch:
+            yield b"".join(entry.text for entry in batch)
+
+
+def log_batches(name_or_id: str, follow: bool = False, since: str = "", until: str = "", tail: int | None = None,
+                home=None, poll: float = 0.1) -> Iterator[list]:
+    """The container's log as Docker's logs gives it, in lists of LogEntry (time, stream, text:
+    runtime/containerlog.py) as read, so that a follower shows each as it comes: the last
+    ``tail`` lines of what is there (all with None), of them those from ``since`` to ``until``
+    (both included, times as log_time gives them); ``follow``: then what comes, until the
+    container exits or ``until`` has passed."""
+    from pyshell.contain.runtime import containerlog
+
+    first = True
+    for batch in _log_reads(_find(name_or_id, _home(home)), follow, poll):
+        if first and tail is not None:
+            batch = _last_lines(batch, tail)
+        first = False
+        if since:
+            batch = [entry for entry in batch if entry.time and entry.time >= since]
+        if until:
+            shown = [entry for entry in batch if entry.time and entry.time <= until]
+            if shown:
+                yield shown
+            if len(shown) < len(batch) and batch[-1].time > until or containerlog.timestamp() > until:
+                return  # what comes is later still
+        elif batch:
+            yield batch
+
+
+def _last_lines(entries: list, count: int) -> list:
+    """The entries of the last ``count`` lines, stdout's and stderr's (a piece counts with its line)."""
+    kept = []
+    for entry in reversed(entries):
+        lines = entry.line_count()
+        if lines >= count:
+            if count:
+                kept.append(entry.last_lines(count) if lines > count else entry)
+            break
+        kept.append(entry)
+        count -= lines
+    return kept[::-1]
+
+
+def log_time(value: str, flag: str) -> str:
+    """A --since/--until value (RFC 3339, Unix seconds, or 10m back from now) as log_batches takes
+    it; a ContainerError with Docker's message (status 1, Docker's) if it is none of them."""
+    from pyshell.contain.runtime import containerlog
+
+    try:
+        return containerlog.parse_time(value, flag)
+    except ValueError as error:
+        raise ContainerError(str(error), 1) from None
+
+
+def log_time_now() -> str:
+    """The time now as the log writes it: ``since`` for what comes from now on."""
+    from pyshell.contain.runtime import containerlog
+
+    return containerlog.timestamp()
+
+
+def _log_reads(container, follow: bool, poll: float) -> Iterator[list]:
+    """The log's records as they are read (a list, empty if there are none): all there is, then
+    (``follow``) what comes while it runs."""
     import time
 
-    from pyshell.contain.runtime import state
+    from pyshell.contain.runtime import containerlog, state
 
-    container = _find(name_or_id, _home(home))
     log = container.dir / "container.log"
     position = 0
     while True:
-        if log.exists():
-            with open(log, "rb") as file:
-                file.seek(position)
-                data = file.read()
-            position += len(data)
-            if data:
-                yield data
+        # Whether it runs is asked before reading: what it wrote before exiting is then read too.
         current = state.load(container.dir)
-        if not follow or current is None or current.status != state.State.RUNNING:
+        running = current is not None and current.status == state.State.RUNNING
+        batch, position = containerlog.read_entries(log, position, to_the_end=not running)
+        yield batch
+        if not follow or not running:
             return
         time.sleep(poll)
 

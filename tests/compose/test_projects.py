@@ -51,6 +51,42 @@ def test_up_detached_ps_logs_down(compose):
     assert ps(compose, "-a") == {}
 
 
+STAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z"
+
+
+def test_logs_timestamps_since_until_tail(compose):
+    compose.write("""\
+        name: stamps
+        services:
+          web:
+            image: busybox
+            command: sh -c 'echo one; echo oops >&2; sleep 0.3; echo two; exec sleep 60'
+            network_mode: none
+            stop_signal: SIGKILL
+        """)
+    compose.ok("up", "-d")
+    deadline = time.time() + 10
+    while "two" not in compose.ok("logs").stdout:
+        assert time.time() < deadline
+        time.sleep(0.05)
+    # As docker compose v2: the prefix, then the time; stderr's lines among stdout's, in order.
+    lines = compose.ok("logs", "-t", "--no-color").stdout.splitlines()
+    assert [re.fullmatch(f"web-1  \\| ({STAMP}) (one|oops|two)", line) is not None for line in lines] == [True] * 3
+    assert [line.rsplit(" ", 1)[1] for line in lines] == ["one", "oops", "two"]
+    times = [line.split()[2] for line in lines]
+    assert times == sorted(times) and times[0] < times[2]
+    assert compose.ok("logs", "--no-log-prefix", "--timestamps").stdout == "".join(
+        f"{stamp} {text}\n" for stamp, text in zip(times, ["one", "oops", "two"]))
+    assert compose.ok("logs", "--no-log-prefix", "--since", times[2]).stdout == "two\n"
+    assert compose.ok("logs", "--no-log-prefix", "--until", times[0]).stdout == "one\n"
+    assert compose.ok("logs", "--no-log-prefix", "--since", "10m", "--tail", "2").stdout == "oops\ntwo\n"
+    assert compose.ok("logs", "--no-log-prefix", "--until", "10m").stdout == ""
+    # -f --until: what there is up to then, and it ends though the container runs on.
+    done = compose.ok("logs", "-f", "--no-log-prefix", "--until", times[2])
+    assert done.stdout == "one\noops\ntwo\n"
+    compose.ok("down", "-t", "0")
+
+
 def test_up_is_idempotent_and_recreates_what_changed(compose):
     text = """\
         services:
@@ -162,6 +198,10 @@ def test_scale_and_run_and_exec(compose):
     (["up", "-d", "nope"], "compose: no such service: nope", 1),
     (["up", "--bogus"], "compose: unknown flag: --bogus for up", 1),
     (["logs", "--tail", "x"], 'compose: invalid --tail "x" (use a number or all)', 1),
+    (["logs", "--since", "yesterday"],
+     'compose: invalid value for "since": failed to parse value as time or duration: "yesterday"', 1),
+    (["logs", "--until", "2026-02-30"], 'compose: invalid value for "until": parsing time "2026-02-30": '
+                                        'day is out of range for month', 1),
 ])
 def test_command_errors_are_one_line(compose, args, message, status):
     compose.write("services:\n  web: {image: busybox, network_mode: none}\n")

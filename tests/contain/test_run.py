@@ -253,7 +253,8 @@ def test_foreground_output_reaches_the_caller_and_the_log(contain):
     # the exit status still passes, and `contain logs` has it afterwards (as Docker's does).
     done = contain.run("run", "--name", "fg", "busybox", "sh", "-c", "echo out; echo err >&2; exit 3")
     assert (done.returncode, done.stdout, done.stderr) == (3, "out\n", "err\n")
-    assert sorted(contain.out("logs", "fg").splitlines()) == ["err", "out"]
+    logs = contain.run("logs", "fg")
+    assert (logs.stdout, logs.stderr) == ("out\n", "err\n")
     assert contain.out("run", "--rm", "-i", "busybox", "cat", input="piped\n") == "piped\n"
     contain.out("rm", "fg")
 
@@ -313,9 +314,10 @@ def test_detached_logs_exec_stop(contain):
                                "echo started; echo oops >&2; while :; do sleep 1; done").strip()
     assert re.fullmatch(r"[0-9a-f]{64}", container_id)
     deadline = time.time() + 5
-    while "oops" not in contain.out("logs", "svc") and time.time() < deadline:
+    while "oops" not in contain.run("logs", "svc").stderr and time.time() < deadline:
         time.sleep(0.05)
-    assert contain.out("logs", "svc") == "started\noops\n"
+    logs = contain.run("logs", "svc")
+    assert (logs.stdout, logs.stderr) == ("started\n", "oops\n")
     ps = contain.out("ps")
     assert ps.splitlines()[0].split() == ["CONTAINER", "ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"]
     assert container_id[:12] in ps and "Up " in ps and "svc" in ps

@@ -12,6 +12,7 @@ from pathlib import Path
 from pyshell.contain import api
 from pyshell.contain.cli.flags import USAGE_ERROR, at_least, command, exactly
 from pyshell.contain.cli.format import documents, err, human_age, out, table
+from pyshell.contain.kernel.osio import write_all
 from pyshell.errors import ContainerError
 
 RUN_FLAGS = ("tty interactive rm detach name env env_file volume tmpfs workdir hostname entrypoint user read_only "
@@ -242,12 +243,43 @@ def _status_text(container: api.ContainerInfo) -> str:
     return "Created"
 
 
-@command("logs", "[OPTIONS] CONTAINER", "Show a container's output", "follow")
+@command("logs", "[OPTIONS] CONTAINER", "Show a container's output", "follow timestamps since until tail")
 def cmd_logs(options: dict, words: list[str]) -> int:
     (name,) = exactly("logs", 1, words)
-    for data in api.logs(name, follow=bool(options.get("follow"))):
-        os.write(1, data)
+    since = api.log_time(options["since"], "since") if options.get("since") else ""
+    until = api.log_time(options["until"], "until") if options.get("until") else ""
+    batches = api.log_batches(name, follow=bool(options.get("follow")), since=since, until=until,
+                              tail=tail_count(options.get("tail") or "all"))
+    try:
+        _write_log(batches, bool(options.get("timestamps")))
+    except BrokenPipeError:
+        pass  # the reader went away (`contain logs web | head -1`)
     return 0
+
+
+def tail_count(text: str) -> int | None:
+    """--tail N or all (None). Docker takes any other word for all; we say it is wrong."""
+    if text == "all":
+        return None
+    if not text.isdigit():
+        raise ContainerError(f'invalid --tail "{text}" (use a number or all)', 1)
+    return int(text)
+
+
+def _write_log(batches, timestamps: bool) -> None:
+    """Log entries to fd 1 (stdout's) and fd 2 (stderr's), as Docker's logs; with ``timestamps``,
+    the time before each line."""
+    at_line_start = {"stdout": True, "stderr": True}
+    for batch in batches:
+        run: list[bytes] = []  # the entries of one stream in a row, written at once
+        stream = batch[0].stream
+        for entry in batch:
+            if entry.stream != stream:
+                write_all(1 if stream == "stdout" else 2, b"".join(run))
+                run, stream = [], entry.stream
+            run.append(entry.timed_text(at_line_start[stream]) if timestamps else entry.text)
+            at_line_start[stream] = entry.text.endswith(b"\n")
+        write_all(1 if stream == "stdout" else 2, b"".join(run))
 
 
 @command("start", "[OPTIONS] CONTAINER [CONTAINER...]", "Start stopped containers", "attach interactive")
@@ -264,34 +296,16 @@ def cmd_start(options: dict, words: list[str]) -> int:
         if interactive and not before.spec.tty:
             raise ContainerError("start -i: this container has no terminal (created without -t): pysh passes "
                                  "input to a container only through one", USAGE_ERROR)
-        log_size = _size(before.directory / "container.log")
+        started_at = api.log_time_now()
         started = api.start(name)
         if started.spec.tty and (attach or interactive):
             status = api.attach(name, send_input=interactive)
             return 0 if status is None else status
-        if attach:  # no terminal: the output of this run, until it exits, and its status
-            return _follow_from(name, log_size)
+        if attach:  # no terminal: the output of this run (not of earlier ones), until it exits, and its status
+            _write_log(api.log_batches(name, follow=True, since=started_at), timestamps=False)
+            return api.wait(name)
         out(name + "\n")
     return 0
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except FileNotFoundError:
-        return 0
-
-
-def _follow_from(name: str, position: int) -> int:
-    skipped = 0
-    for data in api.logs(name, follow=True):
-        if skipped < position:  # what earlier runs wrote
-            cut = min(position - skipped, len(data))
-            skipped += cut
-            data = data[cut:]
-        if data:
-            os.write(1, data)
-    return api.wait(name)
 
 
 @command("stop", "[OPTIONS] CONTAINER [CONTAINER...]", "Stop running containers", "time")

@@ -348,7 +348,7 @@ def _supervisor_process(container, cgroup, network, start_w: int, status_w: int 
 
     devnull = os.open("/dev/null", os.O_RDWR | os.O_CLOEXEC)
     master = slave = listener = None
-    streams = None  # foreground without -t: (stdout read, stdout write, stderr read, stderr write)
+    streams = None  # without -t: (stdout read, stdout write, stderr read, stderr write)
     if spec.tty:
         master, slave = os.openpty()
         listener = protocol.listen_attach(directory)
@@ -356,13 +356,13 @@ def _supervisor_process(container, cgroup, network, start_w: int, status_w: int 
     log_fd = os.open(f"{directory}/container.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
     if spec.tty:
         stdio = Stdio(slave, devnull, devnull, devnull)
-    elif spec.detach:
-        stdio = Stdio(None, devnull, log_fd, log_fd)
     else:
-        # Output goes through the supervisor, which copies it to our stdout/stderr and to the log.
-        # Two pipes, not one: the user still gets stdout and stderr apart (`2>/dev/null` works).
+        # Output goes through the supervisor, which writes each line into the log with its time
+        # and stream, and copies it to our stdout/stderr when we wait in the foreground. Two
+        # pipes, not one: stdout and stderr stay apart (`2>/dev/null` works, and so does logs').
         streams = (*os.pipe(), *os.pipe())
-        stdio = Stdio(None, 0 if spec.interactive else devnull, streams[1], streams[3])
+        stdin = 0 if spec.interactive and not spec.detach else devnull
+        stdio = Stdio(None, stdin, streams[1], streams[3])
 
     # Health checks: their keeper is forked now, before the namespaces (see fork_health_keeper).
     keeper = fork_health_keeper(directory) if spec.healthcheck is not None else (None, None)
@@ -394,7 +394,7 @@ def _supervisor_process(container, cgroup, network, start_w: int, status_w: int 
     netns_r, netns_w = os.pipe() if network is not None and network.needs_supervisor_help else (None, None)
     container_pid = os.fork()
     if container_pid == 0:
-        keep = {go_r, error_w, devnull, log_fd, *(fd for fd in (slave, stdio.stdout, stdio.stderr, netns_w)
+        keep = {go_r, error_w, devnull, *(fd for fd in (slave, stdio.stdout, stdio.stderr, netns_w)
                                                   if fd is not None), 0}
         if setup.reporter is not None:
             keep.add(setup.reporter.fd)  # --explain: PID 1 goes on telling its steps
@@ -436,7 +436,7 @@ def _supervisor_process(container, cgroup, network, start_w: int, status_w: int 
     protocol.send_go(go_w)
 
     # Where a foreground container's output goes: the caller's stdout and stderr, kept as new fds.
-    output_to = (os.dup(1), os.dup(2)) if streams is not None else ()
+    output_to = (os.dup(1), os.dup(2)) if streams is not None and not spec.detach else (None, None)
     # The supervisor must not hold the caller's terminal or pipes open (`run -d | cat` would hang).
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
@@ -444,7 +444,7 @@ def _supervisor_process(container, cgroup, network, start_w: int, status_w: int 
         dir=directory, container_pid=container_pid, error_pipe=error_r, start_pipe=start_w, status_pipe=status_w,
         master=master, listen=listener.fileno() if listener is not None else None,
         wait_client=master is not None and not spec.detach,
-        log=log_fd if spec.tty or streams is not None else None, cgroup=cgroup.to_json() if cgroup else None,
+        log=log_fd, cgroup=cgroup.to_json() if cgroup else None,
         autoremove=spec.autoremove, remove=tuple(removable_paths(container, volumes=True)) if spec.autoremove else (),
         keeper_pid=keeper[0], keeper_pipe=keeper[1])
     if streams is not None:

@@ -87,11 +87,11 @@ class SupervisorArgs(Record):
     master: int | None = None        # pty master (-t)
     listen: int | None = None        # the attach socket (-t)
     wait_client: bool = False        # -t in the foreground: hold output until `run` attaches
-    stdout_pipe: int | None = None   # foreground without -t: PID 1's stdout, read end
+    stdout_pipe: int | None = None   # without -t: PID 1's stdout, read end
     stderr_pipe: int | None = None
-    stdout_to: int | None = None     # ... copied to these (the caller's stdout and stderr)
+    stdout_to: int | None = None     # ... copied to these in the foreground (the caller's stdout and stderr)
     stderr_to: int | None = None
-    log: int | None = None           # container.log, append
+    log: int | None = None           # container.log, append (containerlog.py's records)
     cgroup: dict | None = None       # cgroups.Cgroup.to_json(): {"version": 1|2, "paths": [...]}
     autoremove: bool = False         # --rm: remove these paths after the exit
     remove: tuple[str, ...] = ()

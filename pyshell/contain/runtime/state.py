@@ -7,7 +7,7 @@ Per container::
                    written by the supervisor once the command was exec'd
     exit           protocol.Exit: the exit status and when; written by the supervisor when PID 1 is reaped
     restarter      protocol.PidFile of the restart-policy daemon (restart.py), if any
-    container.log  stdout+stderr of a detached container
+    container.log  its stdout and stderr, a line per record with its time (containerlog.py)
     attach.sock    the supervisor's socket for `attach` (containers with -t)
     etc/           where PID 1 mounts a tmpfs for the container's hostname, hosts, resolv.conf
     rootfs/        upper/ (the container's changes: `commit` turns it into a layer), work/, merged/

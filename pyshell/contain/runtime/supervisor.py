@@ -9,8 +9,9 @@ It is the parent of the container's PID 1, and it:
 1. waits for PID 1 (its child) to exec the command, or to report why it could not,
 2. records that the container runs (``running``) and tells the waiting `contain` command,
 3. holds the pty master: copies output to the log and to attached clients, input back;
-   or, for a foreground container without a pty, copies its stdout and stderr pipes to the
-   caller's stdout and stderr and to the log,
+   or, without a pty, reads PID 1's stdout and stderr pipes: into the log, and for a
+   foreground container to the caller's stdout and stderr too. The log keeps each line's
+   time and stream (containerlog.py), so every byte of output passes through here,
 4. reaps PID 1, records the exit status (``exit``), frees the cgroup, removes an --rm container,
 5. reports the status to a foreground `contain run`.
 
@@ -28,7 +29,7 @@ import select
 import sys
 
 from pyshell.contain.kernel.osio import now_iso, process_start_time, read_all, wait_exit_status, write_all
-from pyshell.contain.runtime import protocol
+from pyshell.contain.runtime import containerlog, protocol
 from pyshell.contain.runtime.protocol import Exit, Running, SupervisorArgs
 from pyshell.statedir import atomic_write
 
@@ -67,13 +68,11 @@ def run(options: SupervisorArgs) -> None:
         write_all(options.keeper_pipe, f"{container_pid}\n".encode())
         os.close(options.keeper_pipe)
 
-    # 3. Relay the terminal while PID 1 runs (or just wait for it when there is none).
+    # 3. Relay the terminal, or copy the output pipes, while PID 1 runs.
     if options.master is not None:
         status = relay(container_pid, options)
-    elif options.stdout_pipe is not None:
-        status = copy_output_streams(container_pid, options)
     else:
-        status = wait_exit_status(container_pid)
+        status = copy_output_streams(container_pid, options)
 
     if options.keeper_pid is not None:
         os.waitpid(options.keeper_pid, 0)  # it ends with PID 1 (it watches a pidfd), even mid-check
@@ -166,9 +165,11 @@ def relay(container_pid: int, options: SupervisorArgs) -> int:
 
 
 def copy_output_streams(container_pid: int, options: SupervisorArgs) -> int:
-    """A foreground container without a pty: its stdout and stderr pipes -> the caller's stdout
-    and stderr (kept apart) and the log (merged, as for -d)."""
+    """A container without a pty: its stdout and stderr pipes -> the log (a record per line,
+    with its time and stream), and for a foreground one the caller's stdout and stderr too
+    (kept apart). -d: the log only."""
     log_fd = options.log
+    streams = {options.stdout_pipe: b"stdout", options.stderr_pipe: b"stderr"}
     destinations = {options.stdout_pipe: options.stdout_to, options.stderr_pipe: options.stderr_to}
     # Copy until both pipes reach EOF, then reap: EOF comes once the container's last process is
     # gone (PID 1's exit ends its PID namespace), so no output is lost behind the exit status.
@@ -177,8 +178,9 @@ def copy_output_streams(container_pid: int, options: SupervisorArgs) -> int:
         for source in ready:
             data = os.read(source, 65536)
             if data:
-                os.write(log_fd, data)
-            if not data or not _copied(destinations[source], data):
+                write_all(log_fd, containerlog.records(data, streams[source]))
+            destination = destinations[source]
+            if not data or (destination is not None and not _copied(destination, data)):
                 # EOF, or nobody reads our output any more (`contain run busybox yes | head -1`):
                 # closing our end gives the writer EPIPE, as if it wrote to the reader directly.
                 os.close(source)
@@ -226,7 +228,7 @@ def _copy_output(master: int, log_fd, clients) -> bool:
     if not data:
         return False
     if log_fd is not None:
-        os.write(log_fd, data)
+        write_all(log_fd, containerlog.records(data, b"stdout"))  # a terminal has one stream
     for client in list(clients):
         try:
             _send_frame(client, protocol.FRAME_OUTPUT, data)
