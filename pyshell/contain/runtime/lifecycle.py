@@ -99,7 +99,7 @@ def mount_points_layer(containers_dir: Path) -> str:
     and `commit` or `build` would keep these empty files in the image. Made once, atomically."""
     layer = containers_dir / ".mount-points"
     if not layer.is_dir():
-        staging = containers_dir / f".mount-points.{os.getpid()}.tmp"
+        staging = containers_dir / f".mount-points.{os.getpid()}.{os.urandom(4).hex()}.tmp"  # compose starts in threads
         for directory, files in MOUNT_POINTS.items():
             (staging / directory).mkdir(parents=True, exist_ok=True)
             for name in files:
