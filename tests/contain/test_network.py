@@ -448,6 +448,55 @@ def test_network_connect_and_disconnect_a_running_container(root_contain, lan):
         c.run("network", "rm", "extra")
 
 
+
+def _address_on(contain, container: str, network: str) -> str:
+    return contain.out("inspect", "-f", f"{{{{.NetworkSettings.Networks.{network}.IPAddress}}}}", container).strip()
+
+
+def _exec_nslookup(contain, container: str, name: str, server: str = "") -> list[str]:
+    """The addresses ``container`` gets for ``name`` (from its resolv.conf's server, or ``server``)."""
+    out = contain.run("exec", container, "nslookup", name, *([server] if server else [])).stdout
+    answer = out.partition(f"Name:\t{name}")[2]
+    return [line.split()[-1] for line in answer.splitlines() if line.startswith("Address")]
+
+
+def test_a_container_on_several_networks_resolves_names_on_all_of_them(root_contain, lan):
+    """The name server answers for every network of the container that asks (its source
+    address says which one it is), and for no other: asking another network's server directly
+    learns nothing either. Aliases shared on a second network still rotate."""
+    c = root_contain
+    c.out("network", "create", "front")
+    c.out("network", "create", "back")
+    try:
+        _web(c, "web", "--network", "front")
+        for replica in ("db1", "db2"):
+            _web(c, replica, "--network", "back", "--network-alias", "database")
+        _web(c, "api", "--network", "front")
+        c.out("network", "connect", "--alias", "api-back", "back", "api")
+        web, api_back = _address_on(c, "web", "front"), _address_on(c, "api", "back")
+        replicas = sorted(_address_on(c, name, "back") for name in ("db1", "db2"))
+        # api (eth0 on front, eth1 on back) finds both sides, through front's server.
+        assert _exec_nslookup(c, "api", "web") == [web]
+        first, second = _exec_nslookup(c, "api", "database"), _exec_nslookup(c, "api", "database")
+        assert sorted(first) == sorted(second) == replicas and first != second
+        hostnames = {name: c.out("inspect", "-f", "{{.Config.Hostname}}", name).strip()
+                     for name in ("web", "db1", "db2")}
+        assert c.out("exec", "api", "wget", "-qO-", "http://web/hostname").strip() == hostnames["web"]
+        served = c.out("exec", "api", "wget", "-qO-", "http://database/hostname").strip()
+        assert served in (hostnames["db1"], hostnames["db2"])
+        # From back, api is there by its alias; web, on front alone, is not.
+        assert _exec_nslookup(c, "db1", "api-back") == [api_back]
+        assert _exec_nslookup(c, "db1", "web") == []
+        assert _exec_nslookup(c, "web", "database") == []
+        # Asking front's server directly from back: the asker is db1, on back only.
+        front_gateway = json.loads(c.out("network", "inspect", "front"))[0]["IPAM"]["Config"][0]["Gateway"]
+        assert _exec_nslookup(c, "db1", "web", front_gateway) == []
+        assert _exec_nslookup(c, "db1", "api-back", front_gateway) == [api_back]
+    finally:
+        c.run("rm", "-f", "web", "db1", "db2", "api")
+        c.run("network", "rm", "front", "back")
+
+
 FAKE_UPSTREAM = r"""
 import socket, struct
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
