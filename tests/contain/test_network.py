@@ -497,6 +497,63 @@ def test_a_container_on_several_networks_resolves_names_on_all_of_them(root_cont
         c.run("network", "rm", "front", "back")
 
 
+def _interfaces(contain, container: str) -> dict[str, str]:
+    """{interface: address/prefix} of a running container's IPv4 addresses, lo left out."""
+    found = {}
+    for line in contain.out("exec", container, "ip", "-o", "-4", "addr").splitlines():
+        words = line.split()
+        if words[1] != "lo":
+            found[words[1]] = words[3]
+    return found
+
+
+def test_network_connect_is_kept_across_restarts_and_disconnect_too(root_contain, lan):
+    """As Docker's: a container comes back on every network it was connected to, with its
+    aliases and --ip, after `restart`, `stop` + `start`, and a restart policy's restart; a
+    stopped container can be connected and disconnected; a disconnect is kept likewise."""
+    c = root_contain
+    c.out("network", "create", "--subnet", "10.60.0.0/24", "extra")
+    try:
+        _web(c, "keeper")  # on the default bridge (no names), then connected to extra
+        c.out("network", "connect", "--alias", "kept", "--ip", "10.60.0.50", "extra", "keeper")
+        hostname = c.out("inspect", "-f", "{{.Config.Hostname}}", "keeper").strip()
+        for how in (("restart", "-t", "0", "keeper"), ("stop", "-t", "0", "keeper")):
+            c.out(*how)
+            if how[0] == "stop":
+                assert set(json.loads(c.out("inspect", "-f", "{{json .NetworkSettings.Networks}}", "keeper"))) == \
+                    {"bridge", "extra"}  # stopped: the networks it will come back on
+                c.out("start", "keeper")
+            interfaces = _interfaces(c, "keeper")
+            assert interfaces["eth0"].startswith("172.17.") and interfaces["eth1"] == "10.60.0.50/24", interfaces
+            got = c.out("run", "--rm", "--network", "extra", "busybox", "wget", "-qO-", "http://kept/hostname")
+            assert got.strip() == hostname
+            # Its resolver is extra's server now (the default bridge has none): it finds extra's names.
+            assert "nameserver 10.60.0.1" in c.out("exec", "keeper", "cat", "/etc/resolv.conf")
+        c.out("network", "disconnect", "extra", "keeper")
+        c.out("restart", "-t", "0", "keeper")
+        assert list(_interfaces(c, "keeper")) == ["eth0"]
+        # A stopped container: connected and disconnected while it is down, as it starts next.
+        c.out("stop", "-t", "0", "keeper")
+        c.out("network", "connect", "extra", "keeper")
+        c.out("network", "disconnect", "bridge", "keeper")
+        c.out("start", "keeper")
+        assert list(_interfaces(c, "keeper")) == ["eth0"] and _interfaces(c, "keeper")["eth0"].startswith("10.60.0.")
+        assert "default via 10.60.0.1" in c.out("exec", "keeper", "ip", "route")
+        done = c.run("network", "disconnect", "bridge", "keeper")
+        assert done.stderr == "pysh: contain network: container keeper is not connected to network bridge\n"
+        # A restart policy's restart: the first run waits for its connect, then fails.
+        script = ("if [ -e /ran ]; then exec sleep 1000; fi; touch /ran; "
+                  "until ip link show eth1 >/dev/null 2>&1; do sleep 0.05; done; exit 1")
+        c.out("run", "-d", "--name", "phoenix", "--restart", "on-failure", "busybox", "sh", "-c", script)
+        c.out("network", "connect", "--alias", "risen", "extra", "phoenix")
+        assert _wait(lambda: c.out("inspect", "-f", "{{.RestartCount}} {{.State.Status}}", "phoenix").split()
+                     == ["1", "running"], 20)
+        assert _wait(lambda: "eth1" in _interfaces(c, "phoenix"), 5)
+        assert _nslookup_addresses(c, "extra", "risen") == [_address_on(c, "phoenix", "extra")]
+    finally:
+        c.run("rm", "-f", "keeper", "phoenix")
+        c.run("network", "rm", "extra")
+
 FAKE_UPSTREAM = r"""
 import socket, struct
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

@@ -197,7 +197,8 @@ def start(home: Path, container: state.Container, foreground: bool, restarting: 
 
 
 def _network_plan(home: Path, container: state.Container):
-    """The network side of a start (network/attach.py): a lease, the port sockets, the record."""
+    """The network side of a start (network/attach.py): a lease on each of the container's
+    networks (--network, then those `network connect` added), the port sockets, the record."""
     spec = container.spec
     if spec.network == "none":
         return None
@@ -209,7 +210,7 @@ def _network_plan(home: Path, container: state.Container):
         if other.status != "running":
             raise ContainerError(f"cannot join network of a non running container: {other.name}", 125)
         joined = f"/proc/{other.pid}/ns/net"
-    plan = attach.prepare(home, spec, joined)
+    plan = attach.prepare(home, spec, str(container.dir), joined)
     attach.write_state(str(container.dir), plan)
     return plan
 
