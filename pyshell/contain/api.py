@@ -737,20 +737,21 @@ def ports_column(info: ContainerInfo) -> str:
 
 
 def connect_network(network: str, name_or_id: str, aliases=(), ip: str = "", home=None) -> None:
-    """`network connect`: one more network for a RUNNING container (an interface eth1, eth2...;
-    its name and ``aliases`` resolve there). It lasts until the container exits."""
+    """`network connect`: one more network for a container, kept for its every start (as
+    Docker's); a running one gets it at once (an interface eth1, eth2...; its name and
+    ``aliases`` resolve there)."""
     from pyshell.contain.network import attach
     from pyshell.contain.runtime import state
 
     home = _home(home)
     container = _find(name_or_id, home)
-    if container.status != state.State.RUNNING:
-        raise ContainerError(f"container {container.name} is not running: network connect needs a running "
-                             f"container (a gap of this version; give --network at create)", 125)
-    attach.connect(home, container.spec, str(container.dir), container.pid, network, tuple(aliases), ip)
+    running = container.status in (state.State.RUNNING, state.State.PAUSED)
+    attach.connect(home, container.spec, str(container.dir), container.pid if running else None, network,
+                   tuple(aliases), ip)
 
 
 def disconnect_network(network: str, name_or_id: str, home=None) -> None:
+    """`network disconnect`: the container leaves ``network``, now if it runs, and at its later starts."""
     from pyshell.contain.network import attach
 
     home = _home(home)

@@ -412,10 +412,16 @@ def test_user_networks_with_aliases_are_per_network(compose):
           back: {}
         """)
     compose.ok("up", "-d")
-    assert compose.run("exec", "-T", "api", "ping", "-c1", "-W1", "database").returncode == 0
-    # (api resolves names through its first network's server only: `web`, on front alone, is a
-    # gap of contain's DNS for a container on several networks; see the compose note)
-    assert compose.run("exec", "-T", "web", "ping", "-c1", "-W1", "database").returncode != 0  # not on back
+    assert compose.run("exec", "-T", "web", "ping", "-c1", "-W1", "api").returncode == 0
+    # api, on front and back, resolves both sides; web, on front alone, not back's names. And
+    # so again once api restarted: it comes back on both networks.
+    for restarted in (False, True):
+        if restarted:
+            compose.ok("restart", "api")
+        for name in ("database", "db", "web"):
+            assert compose.run("exec", "-T", "api", "ping", "-c1", "-W1", name).returncode == 0, (name, restarted)
+        assert compose.run("exec", "-T", "web", "ping", "-c1", "-W1", "database").returncode != 0  # not on back
+        assert compose.run("exec", "-T", "db", "ping", "-c1", "-W1", "web").returncode != 0  # not on front
     done = compose.ok("down")
     assert "proj_front  Removed" in done.stderr and "proj_back  Removed" in done.stderr
 

@@ -448,6 +448,112 @@ def test_network_connect_and_disconnect_a_running_container(root_contain, lan):
         c.run("network", "rm", "extra")
 
 
+
+def _address_on(contain, container: str, network: str) -> str:
+    return contain.out("inspect", "-f", f"{{{{.NetworkSettings.Networks.{network}.IPAddress}}}}", container).strip()
+
+
+def _exec_nslookup(contain, container: str, name: str, server: str = "") -> list[str]:
+    """The addresses ``container`` gets for ``name`` (from its resolv.conf's server, or ``server``)."""
+    out = contain.run("exec", container, "nslookup", name, *([server] if server else [])).stdout
+    answer = out.partition(f"Name:\t{name}")[2]
+    return [line.split()[-1] for line in answer.splitlines() if line.startswith("Address")]
+
+
+def test_a_container_on_several_networks_resolves_names_on_all_of_them(root_contain, lan):
+    """The name server answers for every network of the container that asks (its source
+    address says which one it is), and for no other: asking another network's server directly
+    learns nothing either. Aliases shared on a second network still rotate."""
+    c = root_contain
+    c.out("network", "create", "front")
+    c.out("network", "create", "back")
+    try:
+        _web(c, "web", "--network", "front")
+        for replica in ("db1", "db2"):
+            _web(c, replica, "--network", "back", "--network-alias", "database")
+        _web(c, "api", "--network", "front")
+        c.out("network", "connect", "--alias", "api-back", "back", "api")
+        web, api_back = _address_on(c, "web", "front"), _address_on(c, "api", "back")
+        replicas = sorted(_address_on(c, name, "back") for name in ("db1", "db2"))
+        # api (eth0 on front, eth1 on back) finds both sides, through front's server.
+        assert _exec_nslookup(c, "api", "web") == [web]
+        first, second = _exec_nslookup(c, "api", "database"), _exec_nslookup(c, "api", "database")
+        assert sorted(first) == sorted(second) == replicas and first != second
+        hostnames = {name: c.out("inspect", "-f", "{{.Config.Hostname}}", name).strip()
+                     for name in ("web", "db1", "db2")}
+        assert c.out("exec", "api", "wget", "-qO-", "http://web/hostname").strip() == hostnames["web"]
+        served = c.out("exec", "api", "wget", "-qO-", "http://database/hostname").strip()
+        assert served in (hostnames["db1"], hostnames["db2"])
+        # From back, api is there by its alias; web, on front alone, is not.
+        assert _exec_nslookup(c, "db1", "api-back") == [api_back]
+        assert _exec_nslookup(c, "db1", "web") == []
+        assert _exec_nslookup(c, "web", "database") == []
+        # Asking front's server directly from back: the asker is db1, on back only.
+        front_gateway = json.loads(c.out("network", "inspect", "front"))[0]["IPAM"]["Config"][0]["Gateway"]
+        assert _exec_nslookup(c, "db1", "web", front_gateway) == []
+        assert _exec_nslookup(c, "db1", "api-back", front_gateway) == [api_back]
+    finally:
+        c.run("rm", "-f", "web", "db1", "db2", "api")
+        c.run("network", "rm", "front", "back")
+
+
+def _interfaces(contain, container: str) -> dict[str, str]:
+    """{interface: address/prefix} of a running container's IPv4 addresses, lo left out."""
+    found = {}
+    for line in contain.out("exec", container, "ip", "-o", "-4", "addr").splitlines():
+        words = line.split()
+        if words[1] != "lo":
+            found[words[1]] = words[3]
+    return found
+
+
+def test_network_connect_is_kept_across_restarts_and_disconnect_too(root_contain, lan):
+    """As Docker's: a container comes back on every network it was connected to, with its
+    aliases and --ip, after `restart`, `stop` + `start`, and a restart policy's restart; a
+    stopped container can be connected and disconnected; a disconnect is kept likewise."""
+    c = root_contain
+    c.out("network", "create", "--subnet", "10.60.0.0/24", "extra")
+    try:
+        _web(c, "keeper")  # on the default bridge (no names), then connected to extra
+        c.out("network", "connect", "--alias", "kept", "--ip", "10.60.0.50", "extra", "keeper")
+        hostname = c.out("inspect", "-f", "{{.Config.Hostname}}", "keeper").strip()
+        for how in (("restart", "-t", "0", "keeper"), ("stop", "-t", "0", "keeper")):
+            c.out(*how)
+            if how[0] == "stop":
+                assert set(json.loads(c.out("inspect", "-f", "{{json .NetworkSettings.Networks}}", "keeper"))) == \
+                    {"bridge", "extra"}  # stopped: the networks it will come back on
+                c.out("start", "keeper")
+            interfaces = _interfaces(c, "keeper")
+            assert interfaces["eth0"].startswith("172.17.") and interfaces["eth1"] == "10.60.0.50/24", interfaces
+            got = c.out("run", "--rm", "--network", "extra", "busybox", "wget", "-qO-", "http://kept/hostname")
+            assert got.strip() == hostname
+            # Its resolver is extra's server now (the default bridge has none): it finds extra's names.
+            assert "nameserver 10.60.0.1" in c.out("exec", "keeper", "cat", "/etc/resolv.conf")
+        c.out("network", "disconnect", "extra", "keeper")
+        c.out("restart", "-t", "0", "keeper")
+        assert list(_interfaces(c, "keeper")) == ["eth0"]
+        # A stopped container: connected and disconnected while it is down, as it starts next.
+        c.out("stop", "-t", "0", "keeper")
+        c.out("network", "connect", "extra", "keeper")
+        c.out("network", "disconnect", "bridge", "keeper")
+        c.out("start", "keeper")
+        assert list(_interfaces(c, "keeper")) == ["eth0"] and _interfaces(c, "keeper")["eth0"].startswith("10.60.0.")
+        assert "default via 10.60.0.1" in c.out("exec", "keeper", "ip", "route")
+        done = c.run("network", "disconnect", "bridge", "keeper")
+        assert done.stderr == "pysh: contain network: container keeper is not connected to network bridge\n"
+        # A restart policy's restart: the first run waits for its connect, then fails.
+        script = ("if [ -e /ran ]; then exec sleep 1000; fi; touch /ran; "
+                  "until ip link show eth1 >/dev/null 2>&1; do sleep 0.05; done; exit 1")
+        c.out("run", "-d", "--name", "phoenix", "--restart", "on-failure", "busybox", "sh", "-c", script)
+        c.out("network", "connect", "--alias", "risen", "extra", "phoenix")
+        assert _wait(lambda: c.out("inspect", "-f", "{{.RestartCount}} {{.State.Status}}", "phoenix").split()
+                     == ["1", "running"], 20)
+        assert _wait(lambda: "eth1" in _interfaces(c, "phoenix"), 5)
+        assert _nslookup_addresses(c, "extra", "risen") == [_address_on(c, "phoenix", "extra")]
+    finally:
+        c.run("rm", "-f", "keeper", "phoenix")
+        c.run("network", "rm", "extra")
+
 FAKE_UPSTREAM = r"""
 import socket, struct
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

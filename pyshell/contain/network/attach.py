@@ -1,22 +1,30 @@
-"""What a container gets from its network at each start, and how it is undone.
+"""What a container gets from its networks at each start, and how it is undone.
 
-Three sides take part, in order:
+A container is on a list of networks (``Endpoint``: a network, its aliases there, a wanted
+address): its --network at first, then what `network connect` and `disconnect` made of the
+list, kept in ``endpoints.json`` in its directory. Every start attaches it to all of them, in
+that order (eth0, eth1, ...), as Docker's "a container connects to its configured networks
+when it runs": so a connect outlives `stop`, `restart` and a restart policy's restart.
 
-* `contain run` (``prepare``): makes the network's bridge and rules if this namespace lacks
-  them, leases an address, binds the published ports' sockets. A failure here (port taken,
-  address in use) is an error before anything else exists; ``Plan.undo`` gives back what was
-  taken if a later step of the start fails.
+Three sides take part in a start, in order:
+
+* `contain run` (``prepare``): makes each network's bridge and rules if this namespace lacks
+  them, leases an address on each, binds the published ports' sockets. A failure here (port
+  taken, address in use) is an error before anything else exists; ``Plan.undo`` gives back what
+  was taken if a later step of the start fails.
 * The supervisor (``Plan.connect_from_host``), once PID 1 says it has unshared its network
-  namespace: the veth pair, host end on the bridge, peer created directly in PID 1's namespace
-  as eth0, while PID 1 builds its filesystem. Rootless, slirp4netns instead (rootless.py).
-* PID 1 (``Plan.after_go``), released by the supervisor: lo and eth0 up, eth0's address and
-  MAC, the default route, through a netlink socket of its own namespace. Nothing needs undoing:
-  when the namespace's last process exits the kernel deletes eth0, and with it the host's end.
+  namespace: a veth pair per network, host end on the bridge, peer created directly in PID 1's
+  namespace as ethN, while PID 1 builds its filesystem. Rootless, slirp4netns instead (rootless.py).
+* PID 1 (``Plan.after_go``), released by the supervisor: lo and each ethN up with its address
+  and MAC, the default route through the first network (unless it is internal), through a
+  netlink socket of its own namespace. Nothing needs undoing: when the namespace's last process
+  exits the kernel deletes the ethN, and with them the host's ends.
 * The supervisor again: starts the port proxy (proxy.py), and when PID 1 exits calls
-  ``release`` with the state file this module wrote: the lease goes back.
+  ``release`` with the state file this module wrote: the leases go back.
 
 ``Plan.state()`` is that file (``network.json`` in the container's directory, while it runs):
-``ps``, ``port`` and ``inspect`` read it.
+``ps``, ``port`` and ``inspect`` read it; `network connect` and `disconnect` of a running
+container change it along with the interfaces.
 """
 
 from __future__ import annotations
@@ -29,8 +37,10 @@ from pyshell.contain.network import ipam, rootless
 from pyshell.contain.network.netlink import Netlink  # here: the forked supervisor and PID 1 use it
 from pyshell.contain.spec import PortMapping
 from pyshell.errors import ContainerError
+from pyshell.record import Record
 
 STATE_FILE = "network.json"
+ENDPOINTS_FILE = "endpoints.json"
 SLIRP_ADDRESS, SLIRP_GATEWAY, SLIRP_DNS = "10.0.2.100", "10.0.2.2", "10.0.2.3"
 
 
@@ -39,17 +49,129 @@ def mac_for(address: str) -> str:
     return "02:42:" + ":".join(f"{byte:02x}" for byte in socket.inet_aton(address))
 
 
-class Plan:
-    """One start's network: the mode, the attachment (address on a bridge), the port sockets."""
+# --------------------------------------------------------------------------- the networks a container is on
 
-    def __init__(self, mode: str, spec, network=None, address: str = "", network_dir: str = "",
-                 veth: str = "", listeners=(), join_netns: str = ""):
-        self.mode = mode                # none | host | container | bridge | slirp4netns
-        self.spec = spec
-        self.network = network          # store.Network (bridge mode)
+
+class Endpoint(Record):
+    """One network a container is on, as asked for: by --network (with --network-alias and
+    --ip) or by `network connect` (with --alias and --ip)."""
+    network: str                    # its name (or id, as --network gave it)
+    aliases: tuple[str, ...] = ()
+    ip: str = ""                    # "": any free address
+
+    def names(self, spec) -> tuple[str, ...]:
+        """The names the container answers to there: its name, its short id, the aliases, a --hostname."""
+        names = [spec.name, spec.id[:12], *self.aliases]
+        if spec.hostname and spec.hostname != spec.id[:12]:
+            names.append(spec.hostname)
+        return tuple(dict.fromkeys(names))
+
+    def is_on(self, network) -> bool:
+        """Whether this endpoint names ``network`` (a store.Network): by name, id or id prefix."""
+        return self.network in (network.name, network.id) or (len(self.network) >= 3
+                                                              and network.id.startswith(self.network))
+
+
+def endpoints(spec, container_dir: str) -> list[Endpoint]:
+    """The networks the container is on, in order: as `network connect`/`disconnect` left them
+    (endpoints.json), or else as it was created (--network)."""
+    try:
+        with open(f"{container_dir}/{ENDPOINTS_FILE}") as file:
+            return [Endpoint(e["network"], tuple(e.get("aliases", ())), e.get("ip", "")) for e in json.load(file)]
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ContainerError(f"{container_dir}/{ENDPOINTS_FILE}: unreadable ({error})", 125) from None
+    if not _connectable(spec):
+        return []
+    return [Endpoint(spec.network, spec.aliases, spec.ip)]
+
+
+def _keep_endpoints(container_dir: str, wanted: list[Endpoint]) -> None:
+    ipam.write_atomically(f"{container_dir}/{ENDPOINTS_FILE}", json.dumps([e.as_dict() for e in wanted]))
+
+
+def _connectable(spec) -> bool:
+    """Only a container with a namespace of its own on the bridges can be on more networks."""
+    return not (spec.rootless or spec.network in ("none", "host") or spec.network.startswith("container:"))
+
+
+# --------------------------------------------------------------------------- one start's networks
+
+
+class Attachment:
+    """One network of a running container: the leased address, the veth, the interface inside."""
+
+    def __init__(self, network, address: str, network_dir: str, veth: str, interface: str,
+                 endpoint: Endpoint, names: tuple[str, ...]):
+        self.network = network          # store.Network
         self.address = address
         self.network_dir = network_dir  # where the lease is
-        self.veth = veth
+        self.veth = veth                # the host's end; its peer is ``interface`` inside
+        self.interface = interface      # eth0, eth1, ...
+        self.endpoint = endpoint        # as asked for
+        self.names = names              # what the lease says it answers to (DNS)
+
+    def state(self) -> dict:
+        """Its entry in network.json: Docker's names (inspect shows them), and ours to undo it."""
+        network = self.network
+        return {"NetworkID": network.id, "Gateway": network.gateway, "IPAddress": self.address,
+                "IPPrefixLen": network.prefix, "MacAddress": mac_for(self.address),
+                "Aliases": list(self.names) if network.dns else None, "RequestedIP": self.endpoint.ip,
+                "Bridge": network.bridge, "Veth": self.veth, "Leases": self.network_dir,
+                "Interface": self.interface}
+
+    def release(self, container_id: str) -> None:
+        ipam.release(self.network_dir, self.address, container_id)
+
+
+def lease(home, spec, endpoint: Endpoint, interface: str) -> Attachment:
+    """An address on ``endpoint``'s network (its bridge and rules made if this namespace lacks
+    them), and its name server running if the network has one."""
+    from pyshell.contain.network import store
+
+    network = store.find(home, endpoint.network)
+    if endpoint.ip and not network.dns:
+        raise ContainerError("user specified IP address is supported on user defined networks only", 125)
+    network_dir = store.realise(network)
+    if network.name == store.DEFAULT:
+        network = store.default_network()
+    names = endpoint.names(spec)
+    veth = f"veth{os.urandom(4).hex()}"
+    record = {"container": spec.id, "name": spec.name, "aliases": list(names), "veth": veth}
+    with ipam.locked(os.path.dirname(network_dir)):
+        ipam.reclaim_stale(network_dir)
+        if network.dns and _name_taken(network_dir, spec):
+            raise ContainerError(f"endpoint with name {spec.name} already exists in network {network.name}", 125)
+        try:
+            address = ipam.take(network_dir, ipam.parse_cidr(network.subnet), ipam.to_int(network.gateway),
+                                record, endpoint.ip)
+        except ValueError as error:
+            raise ContainerError(str(error), 125) from None
+    attachment = Attachment(network, address, network_dir, veth, interface, endpoint, names)
+    if network.dns:
+        from pyshell.contain.network import dns
+
+        try:
+            dns.ensure_server(os.path.dirname(network_dir), network)
+        except BaseException:
+            attachment.release(spec.id)
+            raise
+    return attachment
+
+
+def _name_taken(network_dir: str, spec) -> bool:
+    return any(lease.get("name") == spec.name and lease.get("container") != spec.id
+               for lease in ipam.read_leases(network_dir).values())
+
+
+class Plan:
+    """One start's network: the mode, the attachments (an address on each bridge), the port sockets."""
+
+    def __init__(self, mode: str, spec, attachments=(), listeners=(), join_netns: str = ""):
+        self.mode = mode                # none | host | container | bridge | slirp4netns
+        self.spec = spec
+        self.attachments = list(attachments)  # bridge mode: eth0 first
         self.listeners = list(listeners)  # (PortMapping with its host port, bound socket)
         self.join_netns = join_netns    # container:NAME: that container's /proc/PID/ns/net
         self.state_path = ""            # the record in the container's directory, once written
@@ -63,14 +185,16 @@ class Plan:
 
     @property
     def needs_supervisor_help(self) -> bool:
-        """The host's side is made from outside once PID 1 has its namespace: the veth pair
+        """The host's side is made from outside once PID 1 has its namespace: the veth pairs
         (by the supervisor, while PID 1 builds its filesystem), or slirp4netns."""
         return self.mode in ("bridge", "slirp4netns")
 
     @property
     def target_address(self) -> str:
-        """Where the proxy connects, from inside the container's namespace."""
-        return SLIRP_ADDRESS if self.mode == "slirp4netns" else self.address or "127.0.0.1"
+        """Where the proxy connects, from inside the container's namespace: its first address."""
+        if self.mode == "slirp4netns":
+            return SLIRP_ADDRESS
+        return self.attachments[0].address if self.attachments else "127.0.0.1"
 
     # -- PID 1's part
 
@@ -89,82 +213,70 @@ class Plan:
             _loopback_up()
 
     def connect_from_host(self, container_pid: int) -> None:
-        """The supervisor, in the host's namespace: the veth pair, its host end on the bridge
-        and up, its peer made directly in PID 1's namespace as eth0 (down, no address yet).
+        """The supervisor, in the host's namespace: per network a veth pair, its host end on the
+        bridge and up, its peer made directly in PID 1's namespace as ethN (down, no address yet).
         Meanwhile PID 1 builds its filesystem: the kernel's RTNL lock, which a veth waits for
         and every namespace on the machine takes, is waited for in parallel with that work."""
         netns = os.open(f"/proc/{container_pid}/ns/net", os.O_RDONLY | os.O_CLOEXEC)
         host = Netlink()
         try:
-            host.add_veth(self.veth, "eth0", netns, socket.if_nametoindex(self.network.bridge),
-                          bytes.fromhex(mac_for(self.address).replace(":", "")))
+            for attachment in self.attachments:
+                _add_veth(host, attachment, netns)
         finally:
             host.close()
             os.close(netns)
 
     def after_go(self) -> None:
-        """PID 1, once released (the veth exists): lo and eth0 up, eth0's address, the default route."""
+        """PID 1, once released (the veths exist): lo and each ethN up with its address, the
+        default route through the first network."""
         if self.mode != "bridge":
             return
         inside = Netlink()
         try:
             inside.set_up(socket.if_nametoindex("lo"))
-            eth0 = socket.if_nametoindex("eth0")
-            inside.add_address(eth0, self.address, self.network.prefix)
-            inside.set_up(eth0)
-            if not self.network.internal:
-                inside.add_default_route(self.network.gateway, eth0)
+            for attachment in self.attachments:
+                _configure(inside, attachment)
+            if self.attachments and not self.attachments[0].network.internal:
+                first = self.attachments[0]
+                inside.add_default_route(first.network.gateway, socket.if_nametoindex(first.interface))
         finally:
             inside.close()
 
     # -- the files the container sees
 
     def hosts_line(self) -> str:
-        """The container's own line of /etc/hosts: its address and hostname (as Docker's)."""
-        address = SLIRP_ADDRESS if self.mode == "slirp4netns" else self.address
-        return f"{address}\t{self.spec.hostname}\n" if address else ""
+        """The container's own line of /etc/hosts: its first address and hostname (as Docker's)."""
+        if self.mode == "slirp4netns":
+            return f"{SLIRP_ADDRESS}\t{self.spec.hostname}\n"
+        return f"{self.attachments[0].address}\t{self.spec.hostname}\n" if self.attachments else ""
 
     def name_servers(self) -> list[str]:
-        """A user network's name server is its gateway (dns.py); slirp4netns forwards at 10.0.2.3;
-        else [] (the host's resolv.conf, as Docker's default bridge)."""
-        if self.mode == "bridge" and self.network.dns:
-            return [self.network.gateway]
+        """The name server of the first network that has one (dns.py: on its gateway, it answers
+        for all the container's networks); slirp4netns forwards at 10.0.2.3; else [] (the host's
+        resolv.conf, as Docker's default bridge)."""
         if self.mode == "slirp4netns":
             return [SLIRP_DNS]
-        return []
+        return [a.network.gateway for a in self.attachments if a.network.dns][:1]
 
     # -- the record of it, for the supervisor, ps, port and inspect
 
     def state(self) -> dict:
-        networks = {}
-        if self.mode == "bridge":
-            networks[self.network.name] = {
-                "NetworkID": self.network.id, "Gateway": self.network.gateway, "IPAddress": self.address,
-                "IPPrefixLen": self.network.prefix, "MacAddress": mac_for(self.address),
-                "Aliases": list(self.aliases()) if self.network.dns else None,
-                "Bridge": self.network.bridge, "Veth": self.veth, "Leases": self.network_dir}
-        elif self.mode == "slirp4netns":
+        networks = {a.network.name: a.state() for a in self.attachments}
+        if self.mode == "slirp4netns":
             networks["slirp4netns"] = {"NetworkID": "", "Gateway": SLIRP_GATEWAY, "IPAddress": SLIRP_ADDRESS,
                                        "IPPrefixLen": 24, "MacAddress": "", "Aliases": None}
         return {"mode": self.mode, "networks": networks,
                 "ports": [list(mapping.values()) for mapping, _ in self.listeners]}
-
-    def aliases(self) -> tuple[str, ...]:
-        """The names the container answers to on a user network: its name, its short id, --network-alias."""
-        names = [self.spec.name, self.spec.id[:12], *self.spec.aliases]
-        if self.spec.hostname and self.spec.hostname != self.spec.id[:12]:
-            names.append(self.spec.hostname)
-        return tuple(dict.fromkeys(names))
 
     def close_sockets(self) -> None:
         for _, sock in self.listeners:
             sock.close()
 
     def undo(self) -> None:
-        """A start that failed after prepare(): the sockets close, the lease goes back."""
+        """A start that failed after prepare(): the sockets close, the leases go back."""
         self.close_sockets()
-        if self.mode == "bridge" and self.address:
-            ipam.release(self.network_dir, self.address, self.spec.id)
+        for attachment in self.attachments:
+            attachment.release(self.spec.id)
         if self.state_path:
             try:
                 os.unlink(self.state_path)
@@ -172,8 +284,8 @@ class Plan:
                 pass
 
 
-def prepare(home, spec, joined_netns: str = "") -> Plan:
-    """`contain run`'s part: bridge and rules if missing, a lease, the port sockets."""
+def prepare(home, spec, container_dir: str, joined_netns: str = "") -> Plan:
+    """`contain run`'s part: the port sockets, and a lease on each of the container's networks."""
     from pyshell.contain.network import ports, store
 
     mode = spec.network
@@ -189,43 +301,15 @@ def prepare(home, spec, joined_netns: str = "") -> Plan:
         plan = Plan("slirp4netns", spec)
         plan.listeners = ports.bind(spec.ports)
         return plan
-    network = store.find(home, mode)
-    if spec.ip and not network.dns:
-        raise ContainerError("user specified IP address is supported on user defined networks only", 125)
-    network_dir = store.realise(network)
-    if network.name == store.DEFAULT:
-        network = store.default_network()
-    listeners = ports.bind(spec.ports)
-    veth = f"veth{os.urandom(4).hex()}"
-    plan = Plan("bridge", spec, network, "", network_dir, veth, listeners)
-    lease = {"container": spec.id, "name": spec.name, "aliases": list(plan.aliases()), "veth": veth}
+    wanted = endpoints(spec, container_dir)
+    plan = Plan("bridge", spec, listeners=ports.bind(spec.ports))
     try:
-        with ipam.locked(os.path.dirname(network_dir)):
-            ipam.reclaim_stale(network_dir)
-            if network.dns and _name_taken(network_dir, spec):
-                raise ContainerError(f"endpoint with name {spec.name} already exists in network {network.name}", 125)
-            plan.address = ipam.take(network_dir, (ipam.parse_cidr(network.subnet)), ipam.to_int(network.gateway),
-                                     lease, spec.ip)
-    except ValueError as error:
-        plan.undo()
-        raise ContainerError(str(error), 125) from None
+        for index, endpoint in enumerate(wanted):
+            plan.attachments.append(lease(home, spec, endpoint, f"eth{index}"))
     except BaseException:
         plan.undo()
         raise
-    if network.dns:
-        from pyshell.contain.network import dns
-
-        try:
-            dns.ensure_server(os.path.dirname(network_dir), network)
-        except BaseException:
-            plan.undo()
-            raise
     return plan
-
-
-def _name_taken(network_dir: str, spec) -> bool:
-    return any(lease.get("name") == spec.name and lease.get("container") != spec.id
-               for lease in ipam.read_leases(network_dir).values())
 
 
 def write_state(container_dir: str, plan: Plan) -> None:
@@ -259,9 +343,18 @@ def release(container_dir: str, container_id: str) -> None:
         pass
 
 
-def _loopback_up() -> None:
-    from pyshell.contain.network.netlink import Netlink
+def _add_veth(host: Netlink, attachment: Attachment, netns_fd: int) -> None:
+    host.add_veth(attachment.veth, attachment.interface, netns_fd, socket.if_nametoindex(attachment.network.bridge),
+                  bytes.fromhex(mac_for(attachment.address).replace(":", "")))
 
+
+def _configure(netlink: Netlink, attachment: Attachment) -> None:
+    index = socket.if_nametoindex(attachment.interface)
+    netlink.add_address(index, attachment.address, attachment.network.prefix)
+    netlink.set_up(index)
+
+
+def _loopback_up() -> None:
     inside = Netlink()
     try:
         inside.set_up(socket.if_nametoindex("lo"))
@@ -272,85 +365,83 @@ def _loopback_up() -> None:
 # --------------------------------------------------------------------------- connect, disconnect
 
 
-def connect(home, spec, container_dir: str, pid: int, network_name: str, aliases=(), ip: str = "") -> dict:
-    """`network connect`: one more network for a running container — a lease, a veth whose
-    peer appears in the container's namespace as the next ethN, its address (no default route:
-    the first network keeps it). Recorded in the state file, so the supervisor gives it back
-    at the exit; the container gets only its --network again at its next start."""
+def connect(home, spec, container_dir: str, pid: int | None, network_name: str, aliases=(), ip: str = "") -> None:
+    """`network connect`: one more network in the container's list, kept for its every start.
+    A running container (``pid``) gets it at once: a lease, a veth whose peer appears in its
+    namespace as the next free ethN, its address (no default route: the first network keeps it).
+    Connecting again with the same aliases and address changes nothing (Docker says so of a
+    stopped container; compose connects a service's networks at each start)."""
     from pyshell.contain.network import store
-    from pyshell.contain.network.netlink import Netlink
 
-    state = read_state(container_dir)
-    if state is None or state.get("mode") != "bridge":
+    if spec.rootless:
+        raise ContainerError("user-defined networks need root: rootless containers have the default "
+                             "network only (slirp4netns), a gap of this version", 125)
+    if not _connectable(spec):
         raise ContainerError("container sharing network namespace with another container or host cannot be "
                              "connected to any other network", 125)
     network = store.find(home, network_name)
-    if network.name in state["networks"]:
-        raise ContainerError(f"endpoint with name {spec.name} already exists in network {network.name}", 125)
-    network_dir = store.realise(network)
-    veth = f"veth{os.urandom(4).hex()}"
-    names = tuple(dict.fromkeys((spec.name, spec.id[:12], *aliases)))
-    lease = {"container": spec.id, "name": spec.name, "aliases": list(names), "veth": veth}
-    with ipam.locked(os.path.dirname(network_dir)):
-        ipam.reclaim_stale(network_dir)
-        try:
-            address = ipam.take(network_dir, ipam.parse_cidr(network.subnet), ipam.to_int(network.gateway), lease, ip)
-        except ValueError as error:
-            raise ContainerError(str(error), 125) from None
+    wanted = endpoints(spec, container_dir)
+    endpoint = Endpoint(network.name, tuple(dict.fromkeys(aliases)), ip)
+    for existing in wanted:
+        if existing.is_on(network):
+            if existing.replace(network=network.name) == endpoint:
+                return
+            raise ContainerError(f"endpoint with name {spec.name} already exists in network {network.name}", 125)
+    if ip and not network.dns:
+        raise ContainerError("user specified IP address is supported on user defined networks only", 125)
+    if pid is not None:
+        _connect_running(home, spec, container_dir, pid, endpoint)
+    _keep_endpoints(container_dir, [*wanted, endpoint])
+
+
+def _connect_running(home, spec, container_dir: str, pid: int, endpoint: Endpoint) -> None:
+    state = read_state(container_dir)
+    if state is None or state.get("mode") != "bridge":
+        raise ContainerError(f"container {spec.name} has no network of its own to connect", 125)
+    used = {entry.get("Interface") for entry in state["networks"].values()}
+    interface = next(f"eth{n}" for n in range(len(used) + 1) if f"eth{n}" not in used)
+    attachment = lease(home, spec, endpoint, interface)
     try:
-        interface = f"eth{len(state['networks'])}"
         netns = os.open(f"/proc/{pid}/ns/net", os.O_RDONLY | os.O_CLOEXEC)
         host = Netlink()
         try:
-            host.add_veth(veth, interface, netns, socket.if_nametoindex(network.bridge),
-                          bytes.fromhex(mac_for(address).replace(":", "")))
-            _inside(netns, lambda netlink: _configure(netlink, interface, address, network.prefix))
+            _add_veth(host, attachment, netns)
+            _inside(netns, lambda netlink: _configure(netlink, attachment))
         finally:
             host.close()
             os.close(netns)
-        if network.dns:
-            from pyshell.contain.network import dns
-
-            dns.ensure_server(os.path.dirname(network_dir), network)
     except BaseException:
-        _delete_veth(veth)
-        ipam.release(network_dir, address, spec.id)
+        _delete_veth(attachment.veth)
+        attachment.release(spec.id)
         raise
-    entry = {"NetworkID": network.id, "Gateway": network.gateway, "IPAddress": address,
-             "IPPrefixLen": network.prefix, "MacAddress": mac_for(address),
-             "Aliases": list(names) if network.dns else None, "Bridge": network.bridge, "Veth": veth,
-             "Leases": network_dir, "Interface": interface}
-    state["networks"][network.name] = entry
+    state["networks"][attachment.network.name] = attachment.state()
     ipam.write_atomically(f"{container_dir}/{STATE_FILE}", json.dumps(state))
-    return entry
 
 
 def disconnect(home, spec, container_dir: str, network_name: str) -> None:
-    """`network disconnect`: its veth goes (and with it the container's interface), the lease too."""
+    """`network disconnect`: the network leaves the container's list; if it runs, its veth goes
+    (and with it the container's interface), and the lease too."""
     from pyshell.contain.network import store
 
-    state = read_state(container_dir)
     network = store.find(home, network_name)
+    wanted = endpoints(spec, container_dir)
+    kept = [endpoint for endpoint in wanted if not endpoint.is_on(network)]
+    state = read_state(container_dir)
     entry = (state or {}).get("networks", {}).get(network.name)
-    if entry is None:
+    if entry is None and len(kept) == len(wanted):
         raise ContainerError(f"container {spec.name} is not connected to network {network.name}", 125)
-    _delete_veth(entry["Veth"])
-    ipam.release(entry["Leases"], entry["IPAddress"], spec.id)
-    del state["networks"][network.name]
-    ipam.write_atomically(f"{container_dir}/{STATE_FILE}", json.dumps(state))
-
-
-def _configure(netlink, interface: str, address: str, prefix: int) -> None:
-    index = socket.if_nametoindex(interface)
-    netlink.add_address(index, address, prefix)
-    netlink.set_up(index)
+    if entry is not None:
+        _delete_veth(entry["Veth"])
+        ipam.release(entry["Leases"], entry["IPAddress"], spec.id)
+        del state["networks"][network.name]
+        ipam.write_atomically(f"{container_dir}/{STATE_FILE}", json.dumps(state))
+    _keep_endpoints(container_dir, kept)
 
 
 def _inside(netns_fd: int, action) -> None:
     """Run ``action(Netlink())`` with a netlink socket of that namespace, in a child (the
     caller's own namespace never changes, whatever threads it has)."""
     from pyshell.contain.kernel import syscalls
-    from pyshell.contain.network.netlink import Netlink
 
     error_r, error_w = os.pipe()
     child = os.fork()
@@ -377,8 +468,6 @@ def _inside(netns_fd: int, action) -> None:
 
 
 def _delete_veth(name: str) -> None:
-    from pyshell.contain.network.netlink import Netlink
-
     try:
         index = socket.if_nametoindex(name)
     except OSError:

@@ -5,15 +5,24 @@ one restarts with a new address or is recreated (moby#12067, #15811). Docker ans
 its daemon at 127.0.0.11 inside each container; podman runs aardvark-dns on each network's
 gateway. We do as podman: one server process per network namespace, answering on the
 gateway address (port 53) of every user-defined network there, and every container's
-/etc/resolv.conf names its network's gateway.
+/etc/resolv.conf names the gateway of its first user network (attach.py).
 
-Its data is the networks' lease files (ipam.py): each says a container's address, name and
+Its data is the networks' lease files (ipam.py): each says a container's address, id, name and
 aliases, so there is nothing else to keep in step. The server reads them again when a lease
 directory's mtime changes (a lease made or given back), so an answer is never older than the
 leases; answers have TTL 0 (as aardvark-dns), so no resolver keeps an old address either.
+
+Who asks decides what is answered, as Docker's resolver answers for the networks of the
+container it serves: the query's source address is the asking container's address on one of
+its networks, its lease there names the container, and the container's leases on the other
+networks say which networks it is on. The names of all of them answer (the network the query
+came in on first, when a name is on several); no other network's. So a container on `front`
+and `back` finds both sides, one on `back` alone never learns a name of `front`, and a
+sender with no lease (the host, a container of the default bridge) gets no container names.
 Several containers with one alias (compose's replicas of a service) all answer: every
-address, rotated at each query (round robin). Names the network does not know go to the
-host's name servers (/etc/resolv.conf), and their answer comes back as it is.
+address, rotated at each query (round robin). Names the networks do not know go to the
+host's name servers (/etc/resolv.conf), and their answer comes back as it is, unless every
+network of the asker is internal.
 
 Life: `contain run` starts the server with the first container of a user network (under the
 namespace's lock, holding dns.lock for it, so there is never a second); the server exits once
@@ -34,6 +43,7 @@ from pyshell.contain.network import ipam
 
 TICK = 1.0             # seconds between looks at the networks and the leases
 FORWARD_TIMEOUT = 3.0
+SETTLED_NS = 100_000_000  # a read this long after a lease directory's last change saw it all
 READY_TIMEOUT = 5.0
 TYPE_A, TYPE_AAAA, CLASS_IN = 1, 28, 1
 RCODE_SERVFAIL, RCODE_NXDOMAIN = 2, 3
@@ -138,13 +148,26 @@ def answer(query: bytes, question_end: int, addresses: list[str], rcode: int = 0
 # --------------------------------------------------------------------------- the server
 
 
+class Table:
+    """One network's leases, as the server asks them: names to addresses, addresses to containers."""
+
+    def __init__(self, leases: dict[str, dict]):
+        self.addresses: dict[str, list[str]] = {}  # name or alias (lower case) -> addresses
+        self.holder: dict[str, str] = {}           # address -> the id of the container holding it
+        for address, lease in sorted(leases.items()):
+            self.holder[address] = lease.get("container", "")
+            for alias in lease.get("aliases") or [lease.get("name", "")]:
+                if alias:
+                    self.addresses.setdefault(alias.lower(), []).append(address)
+        self.containers = set(self.holder.values())
+
+
 class Server:
     def __init__(self, runtime: str):
         self.runtime = runtime
         self.sockets = {}      # bridge -> socket on its gateway
         self.networks = {}     # bridge -> network.json
-        self.names = {}        # bridge -> {name: [addresses]}
-        self.lease_mtimes = {}  # bridge -> mtime of its lease directory when last read
+        self.tables = {}       # bridge -> (mtime of its lease directory, when it was read, Table)
         self.turn = 0          # round robin
         self.pending = {}      # upstream socket -> (listening socket, client, deadline)
         self.upstreams = _upstream_servers()
@@ -160,6 +183,7 @@ class Server:
             if bridge not in current:
                 self.sockets.pop(bridge).close()
                 self.networks.pop(bridge, None)
+                self.tables.pop(bridge, None)
         for bridge, network in current.items():
             if bridge in self.sockets:
                 continue
@@ -176,26 +200,45 @@ class Server:
             with open(f"{self.runtime}/{bridge}/dns.ready", "w"):
                 pass
 
-    def lookup(self, bridge: str, name: str) -> list[str] | None:
+    def table(self, bridge: str) -> Table:
+        """The network's leases as they are now: read again when its lease directory changed.
+        A file's times may tick coarsely (a jiffy, up to 10 ms, before Linux 6.13's multigrain
+        timestamps): a lease made in the tick of our read would leave the mtime as it was, so a
+        read that near the last change is not trusted later."""
         directory = f"{self.runtime}/{bridge}"
         try:
             mtime = os.stat(f"{directory}/leases").st_mtime_ns
         except FileNotFoundError:
             mtime = 0
-        if self.lease_mtimes.get(bridge) != mtime:
-            table: dict[str, list[str]] = {}
-            for address, lease in sorted(ipam.read_leases(directory).items()):
-                for alias in lease.get("aliases") or [lease.get("name", "")]:
-                    if alias:
-                        table.setdefault(alias.lower(), []).append(address)
-            self.names[bridge] = table
-            self.lease_mtimes[bridge] = mtime
-        found = self.names.get(bridge, {}).get(name.removesuffix("."))
-        if not found:
-            return None
+        kept = self.tables.get(bridge)
+        if kept is None or kept[0] != mtime or kept[1] - mtime < SETTLED_NS:
+            kept = self.tables[bridge] = (mtime, time.time_ns(), Table(ipam.read_leases(directory)))
+        return kept[2]
+
+    def networks_of(self, asker: str, arrived_on: str) -> list[str]:
+        """The bridges of the networks the container at address ``asker`` is on (the one the
+        query ``arrived_on`` first); [] if no container holds that address."""
+        tables = {bridge: self.table(bridge) for bridge in self.sockets}
+        container = next((t.holder[asker] for t in tables.values() if asker in t.holder), None)
+        if not container:
+            return []
+        return sorted((bridge for bridge, t in tables.items() if container in t.containers),
+                      key=lambda bridge: bridge != arrived_on)
+
+    def lookup(self, networks: list[str], name: str) -> list[str] | None:
+        """The addresses of ``name`` on the first of ``networks`` that knows it."""
+        name = name.removesuffix(".")
+        for bridge in networks:
+            found = self.table(bridge).addresses.get(name)
+            if found:
+                return found
+        return None
+
+    def rotated(self, addresses: list[str]) -> list[str]:
+        """Round robin: each A answer starts one further (an AAAA query, asked along, does not turn it)."""
         self.turn += 1
-        shift = self.turn % len(found)
-        return found[shift:] + found[:shift]
+        shift = self.turn % len(addresses)
+        return addresses[shift:] + addresses[:shift]
 
     def handle(self, bridge: str, sock: socket.socket) -> None:
         try:
@@ -206,11 +249,12 @@ class Server:
         if question is None:
             return
         name, qtype, qclass, end = question
-        addresses = self.lookup(bridge, name) if qclass == CLASS_IN else None
+        networks = self.networks_of(client[0], bridge)
+        addresses = self.lookup(networks, name) if qclass == CLASS_IN else None
         if addresses is not None:
-            sock.sendto(answer(query, end, addresses if qtype == TYPE_A else []), client)
+            sock.sendto(answer(query, end, self.rotated(addresses) if qtype == TYPE_A else []), client)
             return
-        if self.networks.get(bridge, {}).get("internal") or not self.upstreams:
+        if all(self.networks[b].get("internal") for b in networks or [bridge]) or not self.upstreams:
             sock.sendto(answer(query, end, [], RCODE_NXDOMAIN), client)
             return
         upstream = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

@@ -1,7 +1,8 @@
 """What `ps`, `port`, `inspect` and `network inspect` show of networks, in Docker's shapes.
 
 A running container's network is its state file (attach.py: addresses, ports as bound);
-a stopped one shows what it asked for (its spec), as Docker shows a stopped container.
+a stopped one shows what it asked for (its networks, with no address), as Docker shows a
+stopped container.
 """
 
 from __future__ import annotations
@@ -30,9 +31,10 @@ def port_lines(directory, wanted: str = "") -> list[str]:
     return [f"{m.key} -> {m.host_ip or '0.0.0.0'}:{m.host_port}" for m in mappings]
 
 
-def _endpoint(network: dict | None, spec) -> dict:
+def _endpoint(network: dict | None, requested_ip: str = "") -> dict:
     network = network or {}
-    return {"IPAMConfig": {"IPv4Address": spec.ip} if spec.ip else None, "Links": None,
+    requested_ip = network.get("RequestedIP", requested_ip)
+    return {"IPAMConfig": {"IPv4Address": requested_ip} if requested_ip else None, "Links": None,
             "Aliases": network.get("Aliases"), "MacAddress": network.get("MacAddress", ""), "DriverOpts": None,
             "NetworkID": network.get("NetworkID", ""),
             "EndpointID": network.get("Veth", ""), "Gateway": network.get("Gateway", ""),
@@ -51,14 +53,16 @@ def inspect_settings(spec, directory, pid: int) -> tuple[dict, dict, dict]:
                                                      "HostPort": str(mapping.host_port or "")})
     exposed = {key: {} for key in spec.exposed}
     mode = spec.network.partition(":")[0] if spec.network.startswith("container:") else spec.network
-    if state is not None and state.get("networks"):
-        networks = {name: _endpoint(network, spec) for name, network in state["networks"].items()}
+    if state is not None and state.get("mode") in ("bridge", "slirp4netns"):
+        networks = {name: _endpoint(network) for name, network in state["networks"].items()}
     elif mode in ("host", "none"):
-        networks = {mode: _endpoint(None, spec)}
+        networks = {mode: _endpoint(None)}
     elif mode == "container":
         networks = {}
+    elif spec.rootless:
+        networks = {spec.network: _endpoint(None)}
     else:
-        networks = {spec.network: _endpoint(None, spec)}
+        networks = {e.network: _endpoint(None, e.ip) for e in attach.endpoints(spec, directory)}
     published: dict = {}
     if state is not None:
         published = ports.docker_ports(attach.mappings(state))

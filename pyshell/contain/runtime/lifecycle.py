@@ -99,7 +99,7 @@ def mount_points_layer(containers_dir: Path) -> str:
     and `commit` or `build` would keep these empty files in the image. Made once, atomically."""
     layer = containers_dir / ".mount-points"
     if not layer.is_dir():
-        staging = containers_dir / f".mount-points.{os.getpid()}.tmp"
+        staging = containers_dir / f".mount-points.{os.getpid()}.{os.urandom(4).hex()}.tmp"  # compose starts in threads
         for directory, files in MOUNT_POINTS.items():
             (staging / directory).mkdir(parents=True, exist_ok=True)
             for name in files:
@@ -197,7 +197,8 @@ def start(home: Path, container: state.Container, foreground: bool, restarting: 
 
 
 def _network_plan(home: Path, container: state.Container):
-    """The network side of a start (network/attach.py): a lease, the port sockets, the record."""
+    """The network side of a start (network/attach.py): a lease on each of the container's
+    networks (--network, then those `network connect` added), the port sockets, the record."""
     spec = container.spec
     if spec.network == "none":
         return None
@@ -209,7 +210,7 @@ def _network_plan(home: Path, container: state.Container):
         if other.status != "running":
             raise ContainerError(f"cannot join network of a non running container: {other.name}", 125)
         joined = f"/proc/{other.pid}/ns/net"
-    plan = attach.prepare(home, spec, joined)
+    plan = attach.prepare(home, spec, str(container.dir), joined)
     attach.write_state(str(container.dir), plan)
     return plan
 

@@ -9,6 +9,8 @@ Per container::
     restarter      protocol.PidFile of the restart-policy daemon (restart.py), if any
     container.log  its stdout and stderr, a line per record with its time (containerlog.py)
     attach.sock    the supervisor's socket for `attach` (containers with -t)
+    network.json   while it runs: its addresses, interfaces and bound ports (network/attach.py)
+    endpoints.json the networks it is on, once `network connect`/`disconnect` changed them
     etc/           where PID 1 mounts a tmpfs for the container's hostname, hosts, resolv.conf
     rootfs/        upper/ (the container's changes: `commit` turns it into a layer), work/, merged/
 
