@@ -213,6 +213,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--gib", type=float, default=1.0)
+    parser.add_argument("--only", choices=["ports"], help="run only parts 2-3 (port throughput, connections)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of parts 2-3, the paths taking turns")
     args = parser.parse_args()
     if os.environ.get("NETWORK_BENCH_INNER") != "1":
         subprocess.run([PYTHON, "-m", "compileall", "-q", str(ROOT / "pyshell")])
@@ -231,80 +233,95 @@ def main() -> None:
         else:
             print("(docker peer not running: start it with docker-peer.sh start; its columns are skipped)")
 
-        print(f"1. contain run --rm busybox true ({args.runs} runs)")
-        loop_bridge = in_process_loop(home, "bridge", args.runs)
-        loop_none = in_process_loop(home, "none", args.runs)
-        cold_bridge = cold(contain, "bridge", max(5, args.runs // 2))
-        cold_none = cold(contain, "none", max(5, args.runs // 2))
-        print(f"   loop  bridge {ms(loop_bridge)}   none {ms(loop_none)}   bridge adds {ms(loop_bridge - loop_none)}")
-        print(f"   cold  bridge {ms(cold_bridge)}   none {ms(cold_none)}   bridge adds {ms(cold_bridge - cold_none)}")
-        if have_docker:
-            docker_bridge = docker_run("bridge", max(5, args.runs // 4))
-            docker_none = docker_run("none", max(5, args.runs // 4))
-            print(f"   docker run --rm: bridge {ms(docker_bridge)}   none {ms(docker_none)}")
-            print(f"   docker / contain (bridge): loop {ratio(docker_bridge, loop_bridge)}   cold {ratio(docker_bridge, cold_bridge)}")
-
-        print(f"2-3. ports: {args.gib} GiB into a Python sink in the container; short connections")
-        contain.run("run", "-d", "--name", "sink", "-p", "127.0.0.1:8080:80", *HOST_LIBS, "busybox",
-                    "/usr/bin/python3", "-c", SINK)
-        address = contain.run("inspect", "-f", "{{.NetworkSettings.IPAddress}}", "sink").strip()
-        paths = {"published 127.0.0.1 (pysh proxy)": ("127.0.0.1", 8080), "direct to the container": (address, 80)}
-        proxy = None
-        if shutil.which("docker-proxy"):
-            proxy = start_docker_proxy(address)
-            paths["docker-proxy (standalone)"] = ("127.0.0.1", 8090)
-        try:
-            for name, target in list(paths.items()):
-                try:
-                    wait_port(target)
-                except RuntimeError as error:
-                    if "docker-proxy" not in name:
-                        raise
-                    print(f"   (docker-proxy skipped: {error}; exit status {proxy.poll()})")
-                    del paths[name]
-            # The paths take turns, round after round, so that the machine's load hits them alike.
-            seconds = {name: [] for name in paths}
-            rates = {name: [] for name in paths}
-            for _ in range(3):
-                for name, target in paths.items():
-                    seconds[name].append(send_gib(target, args.gib))
-                    rates[name].append(connections_per_second(target, 1.5))
-            results = {name: (args.gib / min(seconds[name]), statistics.median(rates[name])) for name in paths}
-            direct = results["direct to the container"]
-            for name, (gib_s, conn_s) in results.items():
-                print(f"   {name:34} {gib_s:6.2f} GiB/s ({ratio(gib_s, direct[0])} direct)   "
-                      f"{conn_s:7.0f} conn/s ({ratio(conn_s, direct[1])} direct)")
-        finally:
-            if proxy is not None:
-                proxy.kill()
-                proxy.wait()
-            contain.run("rm", "-f", "sink")
-
-        print("4. names, networks, proxy memory")
-        network_create_rm(contain, 5, have_docker)
-        contain.run("network", "create", "names")
-        try:
-            contain.run("run", "-d", "--name", "target", "--network", "names", "busybox", "sleep", "600")
-            by_name = cold_script(contain, "names", "nslookup target >/dev/null", args.runs)
-            by_number = cold_script(contain, "names", "true", args.runs)
-            print(f"   run + nslookup target          {ms(by_name)}  (run alone {ms(by_number)}: lookup ~{ms(by_name - by_number)})")
-            gateway = json.loads(contain.run("network", "inspect", "names"))[0]["IPAM"]["Config"][0]["Gateway"]
-            pid = int(contain.run("inspect", "-f", "{{.State.Pid}}", "target"))
-            print(f"   our DNS server, answers        {dns_rate(pid, gateway, 'target'):8.0f} /s")
-        finally:
-            contain.run("rm", "-f", "target", check=False)
-            contain.run("network", "rm", "names", check=False)
-        contain.run("run", "-d", "--name", "hundred", "-p", "20000-20099:8000-8099", "busybox", "sleep", "600")
-        try:
-            time.sleep(0.5)
-            proxies = processes_with("pyshell.contain.network.proxy")
-            print(f"   proxy for 100 ports: {len(proxies)} process, RSS {sum(rss_kib(p) for p in proxies) / 1024:.1f} MiB "
-                  f"(docker-proxy: 100 processes, ~1-1.2 MB each per moby#34328)")
-        finally:
-            contain.run("rm", "-f", "hundred")
+        if args.only != "ports":
+            run_cost(home, contain, args.runs, have_docker)
+        ports(contain, args.gib, args.rounds)
+        if args.only != "ports":
+            names_networks_memory(contain, args.runs, have_docker)
     finally:
         subprocess.run([PYTHON, "-m", "pyshell.contain", "prune"], env=contain.env, capture_output=True)
         shutil.rmtree(home, ignore_errors=True)
+
+
+def run_cost(home: Path, contain: Contain, runs: int, have_docker: bool) -> None:
+    print(f"1. contain run --rm busybox true ({runs} runs)")
+    loop_bridge = in_process_loop(home, "bridge", runs)
+    loop_none = in_process_loop(home, "none", runs)
+    cold_bridge = cold(contain, "bridge", max(5, runs // 2))
+    cold_none = cold(contain, "none", max(5, runs // 2))
+    print(f"   loop  bridge {ms(loop_bridge)}   none {ms(loop_none)}   bridge adds {ms(loop_bridge - loop_none)}")
+    print(f"   cold  bridge {ms(cold_bridge)}   none {ms(cold_none)}   bridge adds {ms(cold_bridge - cold_none)}")
+    if have_docker:
+        docker_bridge = docker_run("bridge", max(5, runs // 4))
+        docker_none = docker_run("none", max(5, runs // 4))
+        print(f"   docker run --rm: bridge {ms(docker_bridge)}   none {ms(docker_none)}")
+        print(f"   docker / contain (bridge): loop {ratio(docker_bridge, loop_bridge)}   cold {ratio(docker_bridge, cold_bridge)}")
+
+
+
+def ports(contain: Contain, gib: float, rounds: int) -> None:
+    print(f"2-3. ports: {gib} GiB into a Python sink in the container; short connections")
+    contain.run("run", "-d", "--name", "sink", "-p", "127.0.0.1:8080:80", *HOST_LIBS, "busybox",
+                "/usr/bin/python3", "-c", SINK)
+    address = contain.run("inspect", "-f", "{{.NetworkSettings.IPAddress}}", "sink").strip()
+    paths = {"published 127.0.0.1 (pysh proxy)": ("127.0.0.1", 8080), "direct to the container": (address, 80)}
+    proxy = None
+    if shutil.which("docker-proxy"):
+        proxy = start_docker_proxy(address)
+        paths["docker-proxy (standalone)"] = ("127.0.0.1", 8090)
+    try:
+        for name, target in list(paths.items()):
+            try:
+                wait_port(target)
+            except RuntimeError as error:
+                if "docker-proxy" not in name:
+                    raise
+                print(f"   (docker-proxy skipped: {error}; exit status {proxy.poll()})")
+                del paths[name]
+        # The paths take turns, round after round, so that the machine's load hits them alike.
+        seconds = {name: [] for name in paths}
+        rates = {name: [] for name in paths}
+        for _ in range(rounds):
+            for name, target in paths.items():
+                seconds[name].append(send_gib(target, gib))
+                rates[name].append(connections_per_second(target, 1.5))
+        results = {name: (gib / statistics.median(seconds[name]), statistics.median(rates[name])) for name in paths}
+        direct = results["direct to the container"]
+        for name, (gib_s, conn_s) in results.items():
+            print(f"   {name:34} {gib_s:6.2f} GiB/s ({ratio(gib_s, direct[0])} direct)   "
+                  f"{conn_s:7.0f} conn/s ({ratio(conn_s, direct[1])} direct)")
+        print(f"   (medians of {rounds} rounds; load average {os.getloadavg()[0]:.2f})")
+    finally:
+        if proxy is not None:
+            proxy.kill()
+            proxy.wait()
+        contain.run("rm", "-f", "sink")
+
+
+
+def names_networks_memory(contain: Contain, runs: int, have_docker: bool) -> None:
+    print("4. names, networks, proxy memory")
+    network_create_rm(contain, 5, have_docker)
+    contain.run("network", "create", "names")
+    try:
+        contain.run("run", "-d", "--name", "target", "--network", "names", "busybox", "sleep", "600")
+        by_name = cold_script(contain, "names", "nslookup target >/dev/null", runs)
+        by_number = cold_script(contain, "names", "true", runs)
+        print(f"   run + nslookup target          {ms(by_name)}  (run alone {ms(by_number)}: lookup ~{ms(by_name - by_number)})")
+        gateway = json.loads(contain.run("network", "inspect", "names"))[0]["IPAM"]["Config"][0]["Gateway"]
+        pid = int(contain.run("inspect", "-f", "{{.State.Pid}}", "target"))
+        print(f"   our DNS server, answers        {dns_rate(pid, gateway, 'target'):8.0f} /s")
+    finally:
+        contain.run("rm", "-f", "target", check=False)
+        contain.run("network", "rm", "names", check=False)
+    contain.run("run", "-d", "--name", "hundred", "-p", "20000-20099:8000-8099", "busybox", "sleep", "600")
+    try:
+        time.sleep(0.5)
+        proxies = processes_with("pyshell.contain.network.proxy")
+        print(f"   proxy for 100 ports: {len(proxies)} process, RSS {sum(rss_kib(p) for p in proxies) / 1024:.1f} MiB "
+              f"(docker-proxy: 100 processes, ~1-1.2 MB each per moby#34328)")
+    finally:
+        contain.run("rm", "-f", "hundred")
 
 
 def network_create_rm(contain: Contain, runs: int, with_docker: bool) -> None:
