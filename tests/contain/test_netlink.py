@@ -130,7 +130,7 @@ def test_our_dumps_read_what_pyroute2_reads(fresh_netns):
     with Netlink() as netlink:
         netlink.set_up(socket.if_nametoindex("lo"))
         for number in range(60):
-            netlink.add_bridge(f"br-many{number}")
+            netlink.add_bridge(f"br-many{number}", links.random_mac())
         links.create_bridge("br-test", "10.40.0.1", 24)
         links.create_bridge("br-other", "192.168.7.1", 20)
         bridge = socket.if_nametoindex("br-test")

@@ -554,6 +554,55 @@ def test_network_connect_is_kept_across_restarts_and_disconnect_too(root_contain
         c.run("rm", "-f", "keeper", "phoenix")
         c.run("network", "rm", "extra")
 
+def _bridge_mac(network_id: str = "") -> str:
+    """The MAC of the default network's bridge, or of the user network with this id."""
+    from pyshell.contain.network import links
+
+    return links.link_details(f"pysh-{network_id[:10]}" if network_id else "pysh0")["mac"]
+
+
+def _arp_entry(contain, container: str, address: str) -> str:
+    """The MAC ``container`` has in its ARP table for ``address`` ("" if none)."""
+    for line in contain.out("exec", container, "cat", "/proc/net/arp").splitlines()[1:]:
+        words = line.split()
+        if words[0] == address:
+            return words[3]
+    return ""
+
+
+def test_a_bridge_keeps_its_mac_as_containers_come_and_go(root_contain, lan):
+    """The kernel gives a bridge without a MAC of its own the lowest MAC of its ports, so it
+    would change as veths come and go, and containers would keep a stale ARP entry for their
+    gateway (their name server). As Docker's, a bridge gets a random fixed MAC as it is made."""
+    c = root_contain
+    network_id = c.out("network", "create", "steady").strip()
+    try:
+        made = _bridge_mac(network_id)
+        assert int(made[:2], 16) & 0b11 == 0b10  # unicast, locally administered
+        gateway = json.loads(c.out("network", "inspect", "steady"))[0]["IPAM"]["Config"][0]["Gateway"]
+        c.out("run", "-d", "--name", "watcher", "--network", "steady", "busybox", "sleep", "1000")
+        _web(c, "first", "--network", "steady")
+        assert _exec_nslookup(c, "watcher", "first") == [_address_on(c, "first", "steady")]
+        assert _bridge_mac(network_id) == made
+        assert _arp_entry(c, "watcher", gateway) == made
+        c.out("rm", "-f", "first")
+        _web(c, "second", "--network", "steady")
+        c.out("restart", "-t", "0", "second")
+        assert _bridge_mac(network_id) == made
+        # The watcher reaches its name server at once, through the entry it had.
+        assert _exec_nslookup(c, "watcher", "second") == [_address_on(c, "second", "steady")]
+        assert _arp_entry(c, "watcher", gateway) == made
+        # The default bridge likewise (made by the first container on it).
+        _web(c, "on-default")
+        default_mac = _bridge_mac()
+        c.out("rm", "-f", "on-default")
+        _web(c, "on-default-again")
+        assert _bridge_mac() == default_mac and int(default_mac[:2], 16) & 0b11 == 0b10
+    finally:
+        c.run("rm", "-f", "watcher", "first", "second", "on-default", "on-default-again")
+        c.run("network", "rm", "steady")
+
+
 FAKE_UPSTREAM = r"""
 import socket, struct
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

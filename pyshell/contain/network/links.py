@@ -8,6 +8,7 @@ for the process would go on speaking to the old namespace after an unshare or se
 from __future__ import annotations
 
 import errno
+import os
 import socket
 
 from pyshell.contain.network.netlink import Netlink
@@ -21,10 +22,19 @@ def exists(name: str) -> bool:
         return False
 
 
+def random_mac() -> bytes:
+    """A random unicast, locally administered MAC address (Docker gives its bridges one)."""
+    mac = bytearray(os.urandom(6))
+    mac[0] = (mac[0] & 0xFE) | 0x02  # bit 0 clear: unicast; bit 1 set: not a vendor's
+    return bytes(mac)
+
+
 def create_bridge(name: str, gateway: str, prefix: int) -> None:
-    """A bridge with the gateway address, up. Docker's docker0 is the same kind of device."""
+    """A bridge with the gateway address and a fixed random MAC, up. Docker's docker0 is the
+    same kind of device. The MAC is fixed so that the containers' ARP entry for the gateway
+    stays true when other containers' veths leave and join the bridge."""
     with Netlink() as netlink:
-        netlink.add_bridge(name)
+        netlink.add_bridge(name, random_mac())
         try:
             index = socket.if_nametoindex(name)
             netlink.add_address(index, gateway, prefix)

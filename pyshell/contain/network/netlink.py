@@ -215,11 +215,14 @@ class Netlink:
 
     # -- the messages of a network's creation and removal
 
-    def add_bridge(self, name: str) -> None:
-        """A bridge device, down and without an address (as `ip link add NAME type bridge`);
-        the kernel says EEXIST if the name is taken."""
+    def add_bridge(self, name: str, mac: bytes) -> None:
+        """A bridge device with MAC address ``mac``, down and without an IP address (as `ip link
+        add NAME address MAC type bridge`); the kernel says EEXIST if the name is taken. A MAC
+        given at creation is one the kernel keeps: without it a bridge takes the lowest MAC of
+        its ports, which changes as containers come and go."""
         info = attribute(IFLA_LINKINFO, attribute(IFLA_INFO_KIND, b"bridge"))
-        self.request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, link_info() + attribute(IFLA_IFNAME, _name(name)) + info)
+        body = link_info() + attribute(IFLA_IFNAME, _name(name)) + attribute(IFLA_ADDRESS, mac) + info
+        self.request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, body)
 
     def delete_link_named(self, name: str) -> None:
         """Delete a link by its name (an index of 0 tells the kernel to look at IFLA_IFNAME);

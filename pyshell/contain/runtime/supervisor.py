@@ -67,6 +67,10 @@ def run(options: SupervisorArgs) -> None:
     if options.keeper_pipe is not None:  # the health checks' keeper waits for PID 1 (health.py)
         write_all(options.keeper_pipe, f"{container_pid}\n".encode())
         os.close(options.keeper_pipe)
+    if options.network or options.slirp:
+        # Imported now, while PID 1 runs, not in step 4: `stop` waits for this process's exit,
+        # and this import (~16 ms in a bare Python) would lengthen every stop by as much.
+        from pyshell.contain.network import attach, rootless  # noqa: F401
 
     # 3. Relay the terminal, or copy the output pipes, while PID 1 runs.
     if options.master is not None:
