@@ -258,7 +258,6 @@ def run_cost(home: Path, contain: Contain, runs: int, have_docker: bool) -> None
         print(f"   docker / contain (bridge): loop {ratio(docker_bridge, loop_bridge)}   cold {ratio(docker_bridge, cold_bridge)}")
 
 
-
 def ports(contain: Contain, gib: float, rounds: int) -> None:
     print(f"2-3. ports: {gib} GiB into a Python sink in the container; short connections")
     contain.run("run", "-d", "--name", "sink", "-p", "127.0.0.1:8080:80", *HOST_LIBS, "busybox",
@@ -296,7 +295,6 @@ def ports(contain: Contain, gib: float, rounds: int) -> None:
             proxy.kill()
             proxy.wait()
         contain.run("rm", "-f", "sink")
-
 
 
 def names_networks_memory(contain: Contain, runs: int, have_docker: bool) -> None:

@@ -554,6 +554,7 @@ def test_network_connect_is_kept_across_restarts_and_disconnect_too(root_contain
         c.run("rm", "-f", "keeper", "phoenix")
         c.run("network", "rm", "extra")
 
+
 def _bridge_mac(network_id: str = "") -> str:
     """The MAC of the default network's bridge, or of the user network with this id."""
     from pyshell.contain.network import links
