@@ -47,7 +47,7 @@ def run(options: SupervisorArgs) -> None:
     failure = read_all(options.error_pipe, close=True)
     if failure:
         os.waitpid(container_pid, 0)
-        if options.proxy or options.slirp or options.network:
+        if _has_network(options):
             _release_network(options.dir, options)
         os.write(options.start_pipe, failure)
         os._exit(1)
@@ -67,10 +67,10 @@ def run(options: SupervisorArgs) -> None:
     if options.keeper_pipe is not None:  # the health checks' keeper waits for PID 1 (health.py)
         write_all(options.keeper_pipe, f"{container_pid}\n".encode())
         os.close(options.keeper_pipe)
-    if options.network or options.slirp:
+    if _has_network(options):
         # Imported now, while PID 1 runs, not in step 4: `stop` waits for this process's exit,
         # and this import (~16 ms in a bare Python) would lengthen every stop by as much.
-        from pyshell.contain.network import attach, rootless  # noqa: F401
+        _network_release_modules()
 
     # 3. Relay the terminal, or copy the output pipes, while PID 1 runs.
     if options.master is not None:
@@ -93,7 +93,7 @@ def run(options: SupervisorArgs) -> None:
         atomic_write(f"{directory}/exit", Exit(status, now_iso(), oom_killed, options.autoremove).format(),
                      durable=False)
     finally:
-        if options.proxy or options.slirp or options.network:
+        if _has_network(options):
             _release_network(directory, options)
         teardown.release_cgroup(cgroup)
         if options.autoremove:
@@ -109,9 +109,21 @@ def run(options: SupervisorArgs) -> None:
     os._exit(0)
 
 
+def _has_network(options: SupervisorArgs) -> bool:
+    """Whether PID 1's exit leaves a proxy, a slirp4netns or an address lease to release."""
+    return bool(options.proxy or options.slirp or options.network)
+
+
+def _network_release_modules():
+    """The network modules _release_network needs (imported lazily: `--network none` never pays)."""
+    from pyshell.contain.network import attach, rootless
+
+    return attach, rootless
+
+
 def _release_network(directory: str, options: SupervisorArgs) -> None:
     """PID 1 exited: the proxy and slirp4netns stop, the address lease goes back."""
-    from pyshell.contain.network import attach, rootless
+    attach, rootless = _network_release_modules()
 
     if options.proxy:
         pid, release_fd = options.proxy
