@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -637,6 +638,43 @@ def test_names_the_network_does_not_know_go_to_the_hosts_resolver(root_contain, 
         upstream.kill()
         upstream.wait()
         c.run("network", "rm", "outside")
+
+
+def test_a_running_name_server_binds_a_new_network_when_signalled_not_at_its_next_tick(lan, tmp_path):
+    """`contain run` on a network the server does not serve yet signals it (SIGHUP) and waits for
+    it to bind the gateway. The server's tick is made an hour here: only the signal can wake it.
+    (Python retries a select a signal interrupted, so a handler alone waited for the tick: every
+    `compose up` right after a `down` spent up to a second there.)"""
+    from pyshell.contain.network import dns
+
+    runtime = str(tmp_path)
+
+    def serve(bridge: str, gateway: str) -> None:
+        os.makedirs(f"{runtime}/{bridge}")
+        with open(f"{runtime}/{bridge}/network.json", "w") as file:
+            json.dump({"bridge": bridge, "gateway": gateway, "dns": True}, file)
+
+    serve("first", "127.0.0.2")
+    server = os.fork()
+    if server == 0:
+        try:
+            dns.TICK = 3600.0
+            dns.Server.idle = lambda self: False
+            dns.Server(runtime).run()
+        finally:
+            os._exit(1)
+    try:
+        assert _wait(lambda: os.path.exists(f"{runtime}/first/dns.ready"), 20)
+        serve("second", "127.0.0.3")
+        os.kill(server, signal.SIGHUP)
+        assert _wait(lambda: os.path.exists(f"{runtime}/second/dns.ready"), 20)
+        taken = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        with pytest.raises(OSError, match="in use"):
+            taken.bind(("127.0.0.3", 53))  # the server's now
+        taken.close()
+    finally:
+        os.kill(server, signal.SIGKILL)
+        os.waitpid(server, 0)
 
 
 def test_a_failed_start_on_the_bridge_leaves_nothing(contain, lan):

@@ -296,6 +296,11 @@ class Server:
         return True
 
     def run(self) -> None:
+        # SIGHUP (a new network) must end the select at once: Python retries a select that a
+        # signal interrupted (PEP 475), so the handler alone would wait for the next tick (up to
+        # a second, on every `up` after a `down`). The wakeup pipe makes the select return.
+        wakeup_reader, wakeup_writer = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        signal.set_wakeup_fd(wakeup_writer)
         signal.signal(signal.SIGHUP, lambda *_: setattr(self, "rescan_wanted", True))
         next_tick = 0.0
         while True:
@@ -309,11 +314,14 @@ class Server:
                     return
             by_fd = {sock: bridge for bridge, sock in self.sockets.items()}
             try:
-                ready, _, _ = select.select([*by_fd, *self.pending], [], [], max(0.0, next_tick - now))
+                ready, _, _ = select.select([wakeup_reader, *by_fd, *self.pending], [], [],
+                                            max(0.0, next_tick - now))
             except InterruptedError:
                 continue
             for sock in ready:
-                if sock in by_fd:
+                if sock == wakeup_reader:
+                    os.read(wakeup_reader, 512)  # the signal's byte; its handler has run
+                elif sock in by_fd:
                     self.handle(by_fd[sock], sock)
                 elif sock in self.pending:
                     self.relay(sock)
