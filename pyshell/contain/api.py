@@ -754,6 +754,9 @@ def disconnect_network(network: str, name_or_id: str, home=None) -> None:
     """`network disconnect`: the container leaves ``network``, now if it runs, and at its later starts."""
     from pyshell.contain.network import attach
 
+    from pyshell.contain.runtime import state
+
     home = _home(home)
     container = _find(name_or_id, home)
-    attach.disconnect(home, container.spec, str(container.dir), network)
+    running = container.status in (state.State.RUNNING, state.State.PAUSED)
+    attach.disconnect(home, container.spec, str(container.dir), network, container.pid if running else None)

@@ -78,6 +78,14 @@ def test_veth_address_route_as_pyroute2_reads_them(fresh_netns):
                 defaults = [r for r in route.get_routes(family=socket.AF_INET, table=254) if r["dst_len"] == 0]
                 assert [(r.get_attr("RTA_GATEWAY"), r.get_attr("RTA_OIF")) for r in defaults] == [("10.20.0.1", eth0)]
             assert links.default_route() == ("10.20.0.1", eth0)
+            inside.add_default_route("10.20.0.254", eth0, replace=True)  # a live connect's move
+            with IPRoute() as route:
+                defaults = [r for r in route.get_routes(family=socket.AF_INET, table=254) if r["dst_len"] == 0]
+                assert [r.get_attr("RTA_GATEWAY") for r in defaults] == ["10.20.0.254"]
+            inside.delete_default_route()
+            with IPRoute() as route:
+                assert not [r for r in route.get_routes(family=socket.AF_INET, table=254) if r["dst_len"] == 0]
+            inside.add_default_route("10.20.0.1", eth0)
             with pytest.raises(OSError) as raised:
                 inside.add_address(eth0, "10.20.0.2", 24)  # the kernel's refusal comes back as errno
             assert raised.value.errno == 17  # EEXIST

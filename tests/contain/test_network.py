@@ -556,6 +556,63 @@ def test_network_connect_is_kept_across_restarts_and_disconnect_too(root_contain
         c.run("network", "rm", "extra")
 
 
+def _gateway(contain, network: str) -> str:
+    return json.loads(contain.out("network", "inspect", network))[0]["IPAM"]["Config"][0]["Gateway"]
+
+
+def _default_route(contain, container: str) -> str:
+    """The gateway of the container's default route, "" for none."""
+    routes = contain.out("exec", container, "ip", "route").splitlines()
+    return next((line.split()[2] for line in routes if line.startswith("default via ")), "")
+
+
+def _name_servers(contain, container: str) -> list[str]:
+    lines = contain.out("exec", container, "cat", "/etc/resolv.conf").splitlines()
+    return [line.split()[1] for line in lines if line.startswith("nameserver")]
+
+
+def test_a_live_connect_and_disconnect_move_the_default_route_and_the_name_server(root_contain, lan):
+    """As the Docker peer does: the default route goes through the first network by name of
+    those that are not internal, after each live connect and disconnect too; /etc/resolv.conf
+    names the server of the first network that has one, and the host's servers again once the
+    container is on none (the file is rewritten in place: it is a bind mount)."""
+    c = root_contain
+    for name in ("nlc", "nlb", "nla"):
+        c.out("network", "create", name)
+    c.out("network", "create", "--internal", "quiet")
+    gateways = {name: _gateway(c, name) for name in ("nlc", "nlb", "nla", "quiet")}
+    with open("/etc/resolv.conf") as file:
+        host_servers = [line.split()[1] for line in file if line.startswith("nameserver")]
+    try:
+        _web(c, "roamer", "--network", "nlc")
+        _web(c, "peer", "--network", "nlb")
+        assert (_default_route(c, "roamer"), _name_servers(c, "roamer")) == (gateways["nlc"], [gateways["nlc"]])
+        c.out("network", "connect", "nlb", "roamer")
+        assert (_default_route(c, "roamer"), _name_servers(c, "roamer")) == (gateways["nlb"], [gateways["nlc"]])
+        assert _exec_nslookup(c, "roamer", "peer") == [_address_on(c, "peer", "nlb")]
+        c.out("network", "connect", "nla", "roamer")
+        assert _default_route(c, "roamer") == gateways["nla"]
+        c.out("network", "disconnect", "nla", "roamer")
+        assert _default_route(c, "roamer") == gateways["nlb"]
+        c.out("network", "disconnect", "nlc", "roamer")  # eth0's network: nlb's server now
+        assert (_default_route(c, "roamer"), _name_servers(c, "roamer")) == (gateways["nlb"], [gateways["nlb"]])
+        assert _exec_nslookup(c, "roamer", "peer") == [_address_on(c, "peer", "nlb")]
+        c.out("network", "connect", "quiet", "roamer")  # internal: never the way out
+        assert _default_route(c, "roamer") == gateways["nlb"]
+        c.out("network", "disconnect", "nlb", "roamer")
+        assert (_default_route(c, "roamer"), _name_servers(c, "roamer")) == ("", [gateways["quiet"]])
+        c.out("network", "disconnect", "quiet", "roamer")
+        assert _name_servers(c, "roamer") == host_servers
+        # The rule holds at a start too: restarted on nlc and nla (connected in that order), nla routes.
+        c.out("network", "connect", "nlc", "roamer")
+        c.out("network", "connect", "nla", "roamer")
+        c.out("restart", "-t", "0", "roamer")
+        assert (_default_route(c, "roamer"), _name_servers(c, "roamer")) == (gateways["nla"], [gateways["nlc"]])
+    finally:
+        c.run("rm", "-f", "roamer", "peer")
+        c.run("network", "rm", "nlc", "nlb", "nla", "quiet")
+
+
 def _bridge_mac(network_id: str = "") -> str:
     """The MAC of the default network's bridge, or of the user network with this id."""
     from pyshell.contain.network import links

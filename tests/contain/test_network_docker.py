@@ -100,3 +100,47 @@ def test_ps_port_and_inspect_have_dockers_shape(root_contain, docker):
     finally:
         docker("rm", "-f", "network-web", check=False)
         root_contain.run("rm", "-f", "network-web")
+
+
+def _route_network(run, container: str, gateways: dict[str, str]) -> str:
+    """Which network the container's default route goes through ("" for none)."""
+    routes = run("exec", container, "ip", "route").stdout.splitlines()
+    gateway = next((line.split()[2] for line in routes if line.startswith("default via ")), "")
+    return gateways.get(gateway, "?" if gateway else "")
+
+
+def _finds(run, container: str, name: str) -> bool:
+    return f"Name:\t{name}" in run("exec", container, "nslookup", name).stdout
+
+
+def test_live_connect_and_disconnect_move_the_route_and_names_as_dockers(root_contain, docker):
+    """The same steps on both engines: which network routes, and whether a name on one of the
+    container's networks resolves (Docker names 127.0.0.11 in resolv.conf, we the gateway of the
+    first network with a server: the answers are compared, not the files). Both steps end on a
+    container without networks, from which Docker also stops resolving. Docker 20.10 routes
+    through an internal network too: we never do, so no internal network here."""
+    names = ("dlc", "dlb", "dla")
+    steps = [("connect", "dlb"), ("connect", "dla"), ("disconnect", "dla"), ("disconnect", "dlc"),
+             ("connect", "dla"), ("disconnect", "dlb")]
+    seen = {}
+    for engine, run in (("docker", lambda *args: docker(*args, check=False)), ("pysh", root_contain.run)):
+        for name in names:
+            run("network", "create", name)
+        try:
+            gateways = {}
+            for name in names:
+                document = json.loads(run("network", "inspect", name).stdout)[0]
+                gateways[document["IPAM"]["Config"][0]["Gateway"]] = name
+            image = IMAGE if engine == "docker" else "busybox"
+            run("run", "-d", "--name", "roamer", "--network", "dlc", image, "sleep", "1000")
+            run("run", "-d", "--name", "peer", "--network", "dlb", image, "sleep", "1000")
+            found = [(_route_network(run, "roamer", gateways), _finds(run, "roamer", "peer"))]
+            for action, name in steps:
+                done = run("network", action, name, "roamer")
+                assert done.returncode == 0, (engine, action, name, done.stderr)
+                found.append((_route_network(run, "roamer", gateways), _finds(run, "roamer", "peer")))
+            seen[engine] = found
+        finally:
+            run("rm", "-f", "roamer", "peer")
+            run("network", "rm", *names)
+    assert seen["pysh"] == seen["docker"]

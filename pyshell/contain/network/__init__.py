@@ -12,6 +12,7 @@ A reading map (no code here):
   ports.py     `-p`/`-P` specs parsed, host sockets bound before the container starts
   proxy.py     the one port proxy process per container (TCP with splice(2), and UDP)
   dns.py       the name server on each user network's gateway (one process per network namespace)
+  resolv.py    a container's /etc/resolv.conf: its servers, at start and after a live connect
   rootless.py  slirp4netns for ordinary users
 
 May import: the standard library, pyshell.errors / record / statedir, contain.spec and the

@@ -16,24 +16,25 @@ Three sides take part in a start, in order:
   namespace: a veth pair per network, host end on the bridge, peer created directly in PID 1's
   namespace as ethN, while PID 1 builds its filesystem. Rootless, slirp4netns instead (rootless.py).
 * PID 1 (``Plan.after_go``), released by the supervisor: lo and each ethN up with its address
-  and MAC, the default route through the first network (unless it is internal), through a
-  netlink socket of its own namespace. Nothing needs undoing: when the namespace's last process
+  and MAC, the default route by Docker's rule (``default_route``), through a netlink socket of
+  its own namespace. Nothing needs undoing: when the namespace's last process
   exits the kernel deletes the ethN, and with them the host's ends.
 * The supervisor again: starts the port proxy (proxy.py), and when PID 1 exits calls
   ``release`` with the state file this module wrote: the leases go back.
 
 ``Plan.state()`` is that file (``network.json`` in the container's directory, while it runs):
 ``ps``, ``port`` and ``inspect`` read it; `network connect` and `disconnect` of a running
-container change it along with the interfaces.
+container change it along with the interfaces, the default route and /etc/resolv.conf.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import socket
 
-from pyshell.contain.network import ipam, rootless
+from pyshell.contain.network import ipam, resolv, rootless
 from pyshell.contain.network.netlink import Netlink  # here: the forked supervisor and PID 1 use it
 from pyshell.contain.spec import PortMapping
 from pyshell.errors import ContainerError
@@ -119,7 +120,7 @@ class Attachment:
                 "IPPrefixLen": network.prefix, "MacAddress": mac_for(self.address),
                 "Aliases": list(self.names) if network.dns else None, "RequestedIP": self.endpoint.ip,
                 "Bridge": network.bridge, "Veth": self.veth, "Leases": self.network_dir,
-                "Interface": self.interface}
+                "Interface": self.interface, "Internal": network.internal, "DNS": network.dns}
 
     def release(self, container_id: str) -> None:
         ipam.release(self.network_dir, self.address, container_id)
@@ -227,8 +228,8 @@ class Plan:
             os.close(netns)
 
     def after_go(self) -> None:
-        """PID 1, once released (the veths exist): lo and each ethN up with its address, the
-        default route through the first network."""
+        """PID 1, once released (the veths exist): lo and each ethN up with its address, and the
+        default route (``default_route``)."""
         if self.mode != "bridge":
             return
         inside = Netlink()
@@ -236,9 +237,9 @@ class Plan:
             inside.set_up(socket.if_nametoindex("lo"))
             for attachment in self.attachments:
                 _configure(inside, attachment)
-            if self.attachments and not self.attachments[0].network.internal:
-                first = self.attachments[0]
-                inside.add_default_route(first.network.gateway, socket.if_nametoindex(first.interface))
+            route = default_route(self.state()["networks"])
+            if route is not None:
+                inside.add_default_route(route[0], socket.if_nametoindex(route[1]))
         finally:
             inside.close()
 
@@ -256,7 +257,7 @@ class Plan:
         resolv.conf, as Docker's default bridge)."""
         if self.mode == "slirp4netns":
             return [SLIRP_DNS]
-        return [a.network.gateway for a in self.attachments if a.network.dns][:1]
+        return resolv.servers_of_networks(self.state()["networks"])
 
     # -- the record of it, for the supervisor, ps, port and inspect
 
@@ -354,6 +355,38 @@ def _configure(netlink: Netlink, attachment: Attachment) -> None:
     netlink.set_up(index)
 
 
+def default_route(networks: dict) -> tuple[str, str] | None:
+    """Docker's rule for a container on several networks: the default route goes through the
+    first by name of those that are not --internal (not the first connected: `run --network
+    nlc` then `connect nlb` and `connect nla` routes through nla). (gateway, interface), or
+    None when every network is internal. ``networks``: network.json's entries by name."""
+    outbound = sorted(name for name, entry in networks.items() if not entry.get("Internal"))
+    if not outbound:
+        return None
+    entry = networks[outbound[0]]
+    return entry["Gateway"], entry["Interface"]
+
+
+def _route_as(route: tuple[str, str] | None, netlink: Netlink) -> None:
+    """A running container's default route moved to ``route`` (in one step), or gone."""
+    if route is not None:
+        netlink.add_default_route(route[0], socket.if_nametoindex(route[1]), replace=True)
+        return
+    try:
+        netlink.delete_default_route()
+    except OSError as error:
+        if error.errno != errno.ESRCH:  # none was there: the interface it went through is gone
+            raise
+
+
+def _follow_networks(spec, pid: int, before: dict, after: dict) -> None:
+    """After a live connect or disconnect: /etc/resolv.conf names the new first server, if the
+    servers changed (resolv.py; --dns stays as it was)."""
+    servers = resolv.servers_of_networks(after)
+    if not spec.dns and servers != resolv.servers_of_networks(before):
+        resolv.rewrite(pid, resolv.content(resolv.host_file(), servers))
+
+
 def _loopback_up() -> None:
     inside = Netlink()
     try:
@@ -368,7 +401,8 @@ def _loopback_up() -> None:
 def connect(home, spec, container_dir: str, pid: int | None, network_name: str, aliases=(), ip: str = "") -> None:
     """`network connect`: one more network in the container's list, kept for its every start.
     A running container (``pid``) gets it at once: a lease, a veth whose peer appears in its
-    namespace as the next free ethN, its address (no default route: the first network keeps it).
+    namespace as the next free ethN, its address, the default route if the new network takes
+    it (``default_route``), and its name server in /etc/resolv.conf if it is the first one.
     Connecting again with the same aliases and address changes nothing (Docker says so of a
     stopped container; compose connects a service's networks at each start)."""
     from pyshell.contain.network import store
@@ -401,12 +435,19 @@ def _connect_running(home, spec, container_dir: str, pid: int, endpoint: Endpoin
     used = {entry.get("Interface") for entry in state["networks"].values()}
     interface = next(f"eth{n}" for n in range(len(used) + 1) if f"eth{n}" not in used)
     attachment = lease(home, spec, endpoint, interface)
+    before = dict(state["networks"])
+    after = {**before, attachment.network.name: attachment.state()}
+
+    def configure(netlink: Netlink) -> None:
+        _configure(netlink, attachment)
+        _route_as(default_route(after), netlink)
+
     try:
         netns = os.open(f"/proc/{pid}/ns/net", os.O_RDONLY | os.O_CLOEXEC)
         host = Netlink()
         try:
             _add_veth(host, attachment, netns)
-            _inside(netns, lambda netlink: _configure(netlink, attachment))
+            _inside(netns, configure)
         finally:
             host.close()
             os.close(netns)
@@ -414,13 +455,15 @@ def _connect_running(home, spec, container_dir: str, pid: int, endpoint: Endpoin
         _delete_veth(attachment.veth)
         attachment.release(spec.id)
         raise
-    state["networks"][attachment.network.name] = attachment.state()
+    state["networks"] = after
     ipam.write_atomically(f"{container_dir}/{STATE_FILE}", json.dumps(state))
+    _follow_networks(spec, pid, before, after)
 
 
-def disconnect(home, spec, container_dir: str, network_name: str) -> None:
-    """`network disconnect`: the network leaves the container's list; if it runs, its veth goes
-    (and with it the container's interface), and the lease too."""
+def disconnect(home, spec, container_dir: str, network_name: str, pid: int | None = None) -> None:
+    """`network disconnect`: the network leaves the container's list; if it runs (``pid``), its
+    veth goes (and with it the container's interface), the lease too, the default route moves
+    to the network that takes it now, and /etc/resolv.conf follows (``connect``)."""
     from pyshell.contain.network import store
 
     network = store.find(home, network_name)
@@ -433,9 +476,26 @@ def disconnect(home, spec, container_dir: str, network_name: str) -> None:
     if entry is not None:
         _delete_veth(entry["Veth"])
         ipam.release(entry["Leases"], entry["IPAddress"], spec.id)
+        before = dict(state["networks"])
         del state["networks"][network.name]
         ipam.write_atomically(f"{container_dir}/{STATE_FILE}", json.dumps(state))
+        if pid is not None:
+            _disconnected_inside(spec, pid, before, state["networks"])
     _keep_endpoints(container_dir, kept)
+
+
+def _disconnected_inside(spec, pid: int, before: dict, after: dict) -> None:
+    route = default_route(after)
+    if route != default_route(before):
+        try:
+            netns = os.open(f"/proc/{pid}/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            return  # PID 1 exited meanwhile: its next start sets all of it up anew
+        try:
+            _inside(netns, lambda netlink: _route_as(route, netlink))
+        finally:
+            os.close(netns)
+    _follow_networks(spec, pid, before, after)
 
 
 def _inside(netns_fd: int, action) -> None:

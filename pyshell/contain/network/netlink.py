@@ -30,10 +30,10 @@ NETLINK_ROUTE = 0
 NLMSG_ERROR, NLMSG_DONE = 2, 3
 RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK = 16, 17, 18
 RTM_NEWADDR, RTM_GETADDR = 20, 22
-RTM_NEWROUTE, RTM_GETROUTE = 24, 26
+RTM_NEWROUTE, RTM_DELROUTE, RTM_GETROUTE = 24, 25, 26
 NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP_INTR = 0x1, 0x4, 0x10
 NLM_F_DUMP = 0x300                      # NLM_F_ROOT | NLM_F_MATCH: all of them
-NLM_F_EXCL, NLM_F_CREATE = 0x200, 0x400  # the same bits mean other things on a new-object request
+NLM_F_REPLACE, NLM_F_EXCL, NLM_F_CREATE = 0x100, 0x200, 0x400  # the same bits mean other things on a new-object request
 
 IFF_UP = 0x1
 IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_MASTER, IFLA_LINKINFO, IFLA_NET_NS_FD = 1, 3, 4, 10, 18, 28
@@ -208,10 +208,17 @@ class Netlink:
                 + attribute(IFA_LOCAL, packed) + attribute(IFA_ADDRESS, packed) + attribute(IFA_BROADCAST, broadcast))
         self.request(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, body)
 
-    def add_default_route(self, gateway: str, index: int) -> None:
+    def add_default_route(self, gateway: str, index: int, replace: bool = False) -> None:
+        """The default route through ``gateway`` on link ``index``; ``replace``: instead of the
+        one there is (if any), in one step, as `ip route replace default` (a live connect or
+        disconnect moves it: the container never goes without one in between)."""
         body = (_RTMSG.pack(socket.AF_INET, 0, 0, 0, RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_UNIVERSE, RTN_UNICAST, 0)
                 + attribute(RTA_GATEWAY, socket.inet_aton(gateway)) + attribute(RTA_OIF, struct.pack("=I", index)))
-        self.request(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, body)
+        self.request(RTM_NEWROUTE, NLM_F_CREATE | (NLM_F_REPLACE if replace else NLM_F_EXCL), body)
+
+    def delete_default_route(self) -> None:
+        """The main table's default route goes; ESRCH if there is none."""
+        self.request(RTM_DELROUTE, 0, _RTMSG.pack(socket.AF_INET, 0, 0, 0, RT_TABLE_MAIN, 0, RT_SCOPE_UNIVERSE, 0, 0))
 
     # -- the messages of a network's creation and removal
 

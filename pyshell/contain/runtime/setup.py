@@ -26,6 +26,7 @@ import termios
 from pyshell.contain.kernel import seccomp, syscalls
 from pyshell.contain.kernel.syscalls import (MNT_DETACH, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY,
                                    MS_REC, MS_REMOUNT, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS)
+from pyshell.contain.network import resolv
 from pyshell.contain.spec import MASKED_PATHS, READONLY_PATHS, ContainerSpec
 from pyshell.record import Record
 
@@ -298,13 +299,9 @@ def etc_files(spec: ContainerSpec, network=None) -> dict[str, bytes]:
         hosts = (f"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
                  f"{own or f'127.0.1.1{chr(9)}{spec.hostname}{chr(10)}'}").encode()
     hosts += "".join(f"{ip}\t{name}\n" for name, ip in spec.add_hosts).encode()
-    resolv = _read_host_file("/etc/resolv.conf")
     servers = list(spec.dns) or (network.name_servers() if network is not None else [])
-    if servers:
-        kept = [line for line in resolv.decode(errors="replace").splitlines()
-                if line.split()[:1] in (["search"], ["options"], ["domain"])]
-        resolv = ("".join(f"nameserver {server}\n" for server in servers) + "".join(f"{line}\n" for line in kept)).encode()
-    return {"hostname": f"{spec.hostname}\n".encode(), "hosts": hosts, "resolv.conf": resolv}
+    resolv_conf = resolv.content(_read_host_file("/etc/resolv.conf"), servers)
+    return {"hostname": f"{spec.hostname}\n".encode(), "hosts": hosts, "resolv.conf": resolv_conf}
 
 
 def _read_host_file(path: str) -> bytes:
