@@ -24,7 +24,9 @@ Three sides take part in a start, in order:
 
 ``Plan.state()`` is that file (``network.json`` in the container's directory, while it runs):
 ``ps``, ``port`` and ``inspect`` read it; `network connect` and `disconnect` of a running
-container change it along with the interfaces, the default route and /etc/resolv.conf.
+container change it along with the interfaces, the default route and /etc/resolv.conf. They
+and ``release`` hold ``network.lock`` of the container's directory: a PID 1 that exits in the
+middle of a connect has its new lease given back too, once the connect has recorded it.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from pyshell.errors import ContainerError
 from pyshell.record import Record
 
 STATE_FILE = "network.json"
+LOCK_FILE = "network.lock"
 ENDPOINTS_FILE = "endpoints.json"
 SLIRP_ADDRESS, SLIRP_GATEWAY, SLIRP_DNS = "10.0.2.100", "10.0.2.2", "10.0.2.3"
 
@@ -332,16 +335,19 @@ def mappings(state: dict | None) -> list[PortMapping]:
 
 def release(container_dir: str, container_id: str) -> None:
     """The supervisor, once PID 1 exited: the leases go back and the state file goes."""
-    state = read_state(container_dir)
-    if state is None:
+    if not os.path.exists(f"{container_dir}/{STATE_FILE}"):
         return
-    for network in state.get("networks", {}).values():
-        if network.get("Leases"):
-            ipam.release(network["Leases"], network["IPAddress"], container_id)
-    try:
-        os.unlink(f"{container_dir}/{STATE_FILE}")
-    except FileNotFoundError:
-        pass
+    with ipam.locked(container_dir, LOCK_FILE):
+        state = read_state(container_dir)
+        if state is None:
+            return
+        for network in state.get("networks", {}).values():
+            if network.get("Leases"):
+                ipam.release(network["Leases"], network["IPAddress"], container_id)
+        try:
+            os.unlink(f"{container_dir}/{STATE_FILE}")
+        except FileNotFoundError:
+            pass
 
 
 def _add_veth(host: Netlink, attachment: Attachment, netns_fd: int) -> None:
@@ -423,9 +429,10 @@ def connect(home, spec, container_dir: str, pid: int | None, network_name: str, 
             raise ContainerError(f"endpoint with name {spec.name} already exists in network {network.name}", 125)
     if ip and not network.dns:
         raise ContainerError("user specified IP address is supported on user defined networks only", 125)
-    if pid is not None:
-        _connect_running(home, spec, container_dir, pid, endpoint)
-    _keep_endpoints(container_dir, [*wanted, endpoint])
+    with ipam.locked(container_dir, LOCK_FILE):
+        if pid is not None:
+            _connect_running(home, spec, container_dir, pid, endpoint)
+        _keep_endpoints(container_dir, [*wanted, endpoint])
 
 
 def _connect_running(home, spec, container_dir: str, pid: int, endpoint: Endpoint) -> None:
@@ -467,6 +474,11 @@ def disconnect(home, spec, container_dir: str, network_name: str, pid: int | Non
     from pyshell.contain.network import store
 
     network = store.find(home, network_name)
+    with ipam.locked(container_dir, LOCK_FILE):
+        _disconnect_locked(spec, container_dir, network, pid)
+
+
+def _disconnect_locked(spec, container_dir: str, network, pid: int | None) -> None:
     wanted = endpoints(spec, container_dir)
     kept = [endpoint for endpoint in wanted if not endpoint.is_on(network)]
     state = read_state(container_dir)

@@ -121,8 +121,8 @@ def sweep_dead_namespaces() -> list[str]:
 
 
 @contextlib.contextmanager
-def locked(directory: str):
-    fd = os.open(f"{directory}/lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+def locked(directory: str, name: str = "lock"):
+    fd = os.open(f"{directory}/{name}", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
