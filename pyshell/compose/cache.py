@@ -55,7 +55,7 @@ def _cache_file(key, directory) -> str:
     if directory is None:
         from pyshell.statedir import pysh_home_text
 
-        directory = os.path.join(pysh_home_text(), "cache", "compose")
+        directory = os.path.join(pysh_home_text(), "compose-load-cache")
     # two keys with one checksum only take turns at a file: the key inside decides
     return os.path.join(directory, f"{zlib.crc32(repr(key).encode()):08x}.load")
 
