@@ -90,9 +90,10 @@ def expand_user(path: str) -> str:
     return _noted("home", path, os.path.expanduser(path))
 
 
-def note_code(path: str) -> None:
-    """The loader ran code from ``path``: another version of it may load differently."""
-    _noted("code", path, _signature(path))
+def note_code(path: str) -> tuple:
+    """The loader ran code from ``path``: another version of it may load differently.
+    Returns its signature (inode, size, mtime, ctime)."""
+    return _noted("code", path, _signature(path))
 
 
 class Environment(dict):

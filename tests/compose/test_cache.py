@@ -254,6 +254,21 @@ def test_a_new_version_of_loader_code_is_a_miss(tmp_path):
     assert not unchanged(recording.probes, {})
 
 
+def test_no_cache_when_loader_code_changed_after_the_process_started(project, monkeypatch):
+    """As in a REPL that imported a module before it was edited: the code that ran may not
+    be the code on disk, so the signature on disk can't vouch for it."""
+    edited = project.directory.parent / "edited.py"
+    edited.write_text("# written after pytest started\n")
+    module = type(sys)("pyshell.edited_while_running")
+    module.__file__ = str(edited)
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    project.load()
+    assert not project.cache.exists()
+    monkeypatch.delitem(sys.modules, module.__name__)
+    project.load()
+    assert project.load()[1]
+
+
 def test_a_hit_on_the_command_line_imports_neither_yaml_nor_the_loader(tmp_path):
     (tmp_path / "compose.yaml").write_text("services:\n  web:\n    image: busybox\n")
     env = {"PATH": os.environ["PATH"], "PYSH_HOME": str(tmp_path / "home"), "PYTHONPATH": str(ROOT)}
