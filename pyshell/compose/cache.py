@@ -92,15 +92,15 @@ def _load_and_store(path: str, key, options: Options, environ, cwd: str, warn) -
     with Recording(environ) as recording:
         loaded = load_files(options, environ, cwd, warn_and_keep)
         try:
-            # The code that ran is the code on disk only if it was there before this process
-            # began (a REPL may have imported a module long before it was edited); 0.1 s of
-            # margin for the clocks' granularity (file times: a jiffy; process start: 10 ms).
-            trusted_before = _process_started_ns() - 100_000_000
+            # The code that ran is the code on disk if it was there before this process began
+            # to import pysh (a REPL may have imported a module long before it was edited);
+            # 20 ms of margin: a file's times lag the clock by up to a jiffy.
+            trusted_before = sys.modules["pyshell"].IMPORTED_NS - 20_000_000
             for module in list(sys.modules.values()):
                 if _is_loader_code(module) and note_code(module.__file__)[3] > trusted_before:
                     return loaded  # its ctime: edited since, perhaps after it was imported
-        except (OSError, ValueError, IndexError):
-            return loaded  # a module's file gone, no /proc: which code ran can't be told
+        except OSError:
+            return loaded  # a module whose file is gone: which code ran can't be told
     try:
         # now, before finished(): profiles take services out of the model
         payload = marshal.dumps((key, recording.probes, warnings, loaded.values()))
@@ -116,12 +116,3 @@ def _is_loader_code(module) -> bool:
     return (name.startswith(("pyshell.", "yaml.", "_yaml")) or name == "yaml") \
         and isinstance(getattr(module, "__file__", None), str)
 
-
-def _process_started_ns() -> int:
-    """When this process started, on time.time_ns()'s clock (/proc gives ticks since boot)."""
-    import time
-
-    with open("/proc/self/stat") as file:
-        fields = file.read().rpartition(")")[2].split()  # the fields after `(command name)`
-    since_boot = int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22 of proc(5), starttime
-    return time.time_ns() - int((time.clock_gettime(time.CLOCK_BOOTTIME) - since_boot) * 1e9)
