@@ -77,12 +77,13 @@ def status_says_oom_killed(data: bytes) -> bool:
 
 class SupervisorArgs(Record):
     """What the supervisor is told, as ``key=value`` words of its argv (it may be a fresh Python).
-    fds are inherited descriptors; None means the feature is not used."""
+    fds are inherited descriptors; None means the feature is not used, or for the error, start
+    and keeper pipes that steps 1 and 2 (supervisor.until_running) were done before an exec."""
 
     dir: str                         # the container's directory
     container_pid: int               # PID 1, the supervisor's child
-    error_pipe: int                  # read end: PID 1's setup failure, EOF once it exec'd
-    start_pipe: int                  # write end: to `contain start`
+    error_pipe: int | None = None    # read end: PID 1's setup failure, EOF once it exec'd
+    start_pipe: int | None = None    # write end: to `contain start`
     status_pipe: int | None = None   # write end: PID 1's exit status for a foreground run
     master: int | None = None        # pty master (-t)
     listen: int | None = None        # the attach socket (-t)
