@@ -585,12 +585,15 @@ def test_supervisor_is_small(root_contain):
 
 
 def test_detached_run_returns_before_the_fresh_supervisor(root_contain):
-    """`run -d` waits for PID 1's exec only: the fork of `contain` reports it and writes `running`,
-    and the fresh Python it exec's after (issue 12: ~8 ms more) is given no pipe to `contain`."""
-    root_contain.out("run", "-d", "--name", "quick", "--health-cmd", "true", "busybox", "sleep", "1000")
+    """`run -d` waits for PID 1's exec only: the fork of `contain` reports it, writes `running`
+    and releases the port proxy and the health keeper; the fresh Python it exec's after (issue 12:
+    ~8 ms more) is given none of those pipes."""
+    root_contain.out("run", "-d", "--name", "quick", "-p", "127.0.0.1::80", "--health-cmd", "true",
+                     "busybox", "sleep", "1000")
     try:
         supervisor, argv = _fresh_supervisor(root_contain, "quick")
-        assert not [word for word in argv if word.startswith(("error_pipe=", "start_pipe=", "keeper_pipe="))], argv
+        pipes = ("error_pipe=", "start_pipe=", "proxy_release=", "keeper_pipe=")
+        assert not [word for word in argv if word.startswith(pipes)], argv
         # The start time in `running`, read before the exec, still tells this process: it is running.
         container_id = root_contain.out("inspect", "-f", "{{.Id}}", "quick").strip()
         recorded = (root_contain.home / "containers" / container_id / "running").read_text().split()[1]

@@ -454,13 +454,13 @@ def _supervisor_process(container, cgroup, network, start_w: int, status_w: int 
                                   stderr_to=output_to[1])
     if network is not None:
         # The supervisor gives the lease back when PID 1 exits, and stops the proxy and slirp4netns.
-        options = options.replace(network=True, proxy=proxy,
+        options = options.replace(network=True, proxy=proxy[0] if proxy else None,
+                                  proxy_release=proxy[1] if proxy else None,
                                   slirp=(slirp.pid, slirp.exit_w) if slirp is not None else None)
-    supervisor.until_running(options)  # PID 1 exec'd: `contain` returns now
+    options = supervisor.until_running(options)  # PID 1 exec'd: `contain` returns now
     if fresh_python:
-        # The fresh Python starts while `contain` goes on; it only watches (its pipes to
-        # `contain` and the keeper are closed). PID 1 stays our child: exec keeps the pid.
-        options = options.replace(error_pipe=None, start_pipe=None, keeper_pipe=None)
+        # The fresh Python starts while `contain` goes on, and only watches. PID 1 stays our
+        # child, and the recorded start time ours: exec keeps the pid.
         for fd in options.passed_fds():
             os.set_inheritable(fd, True)
         try:

@@ -41,13 +41,14 @@ def main(argv: list[str]) -> None:
     above, or 3 to 5 when the fork did the first two. Never returns."""
     options = SupervisorArgs.from_argv(argv)
     if options.start_pipe is not None:  # None: the fork did steps 1 and 2 before the exec
-        until_running(options)
+        options = until_running(options)
     watch(options)
 
 
-def until_running(options: SupervisorArgs) -> None:
+def until_running(options: SupervisorArgs) -> SupervisorArgs:
     """Steps 1 and 2: wait for PID 1's exec, record it, release the `contain` command (and the
-    keeper). On a failure, `contain` gets the error and this process exits."""
+    port proxy and the keeper). On a failure, `contain` gets the error and this process exits.
+    Returns the options for watch: without the pipes used here, all closed now."""
     ignore_terminal_signals()
 
     # 1. PID 1 is our child. Its error pipe reaches EOF without data once it exec'd (the fd is CLOEXEC).
@@ -61,10 +62,10 @@ def until_running(options: SupervisorArgs) -> None:
         os._exit(1)
 
     # 1b. Published ports: the container's one proxy process (network/proxy.py) may go in.
-    if options.proxy:
+    if options.proxy_release is not None:
         from pyshell.contain.network import proxy
 
-        proxy.release(options.proxy[1], container_pid)
+        proxy.release(options.proxy_release, container_pid)
 
     # 2. Recorded, then released: the `contain` command returns only once `ps` can see us.
     # (Our start time stays true if we exec afterwards: exec keeps the pid and its start time.)
@@ -75,6 +76,7 @@ def until_running(options: SupervisorArgs) -> None:
     if options.keeper_pipe is not None:  # the health checks' keeper waits for PID 1 (health.py)
         write_all(options.keeper_pipe, f"{container_pid}\n".encode())
         os.close(options.keeper_pipe)
+    return options.replace(error_pipe=None, start_pipe=None, proxy_release=None, keeper_pipe=None)
 
 
 def watch(options: SupervisorArgs) -> None:
@@ -141,13 +143,10 @@ def _release_network(directory: str, options: SupervisorArgs) -> None:
     attach, rootless = _network_release_modules()
 
     if options.proxy:
-        pid, release_fd = options.proxy
-        try:
-            os.close(release_fd)  # still ours if PID 1 failed before the proxy was released
-        except OSError:
-            pass
-        os.kill(pid, 9)
-        os.waitpid(pid, 0)
+        if options.proxy_release is not None:  # PID 1 failed: the proxy was never released
+            os.close(options.proxy_release)
+        os.kill(options.proxy, 9)
+        os.waitpid(options.proxy, 0)
     if options.slirp:
         rootless.stop_slirp(*options.slirp)
     if options.network:
