@@ -16,12 +16,17 @@ import os
 def pysh_home() -> Path:
     from pathlib import Path
 
+    return Path(pysh_home_text())
+
+
+def pysh_home_text() -> str:
+    """pysh_home() as a str, without importing pathlib (~3 ms): for the quick paths."""
     if os.environ.get("PYSH_HOME"):
-        return Path(os.environ["PYSH_HOME"])
+        return os.environ["PYSH_HOME"]
     if os.geteuid() == 0:
-        return Path("/var/lib/pysh")
+        return "/var/lib/pysh"
     data_home = os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share")
-    return Path(data_home) / "pysh"
+    return os.path.join(data_home, "pysh")
 
 
 def atomic_write(path: str | os.PathLike, data: bytes | str, mode: int = 0o644, durable: bool = True) -> None:

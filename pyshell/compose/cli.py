@@ -110,7 +110,8 @@ def _colour(ansi: str, command_options: dict) -> bool:
 
 
 def _load(options: dict, named=()):
-    from pyshell.compose.load import Options, load_project
+    from pyshell.compose.cache import load_project  # load.py's, skipped when nothing changed
+    from pyshell.compose.project import Options
 
     load_options = Options(files=tuple(options["files"]), project_name=options["project_name"],
                            project_directory=options["project_directory"],
@@ -147,8 +148,6 @@ def _engine(project, colour: bool = False):
                     Flag(("-q", "--quiet"), "quiet"), Flag(("--format",), "format", True, default="yaml"),
                     Flag(("--profiles",), "profiles"), Flag(("--images",), "images")])
 def cmd_config(project, options, operands):
-    from pyshell.compose.output import config_yaml
-
     if options["quiet"]:
         return 0
     if options["services"]:
@@ -164,6 +163,8 @@ def cmd_config(project, options, operands):
         import json
         _out(json.dumps(project.model, indent=2) + "\n")
     elif options["format"] == "yaml":
+        from pyshell.compose.output import config_yaml  # imports PyYAML
+
         model = project.model
         if operands:
             model = dict(model, services={name: project.service(name) for name in operands})

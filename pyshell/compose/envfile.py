@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 
 from pyshell.compose.errors import ComposeError
+from pyshell.compose.inputs import read_text
 from pyshell.compose.interpolate import InterpolationError, interpolate
 
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
@@ -24,8 +25,7 @@ _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "$": "$"}
 
 def parse_env_file(filename: str, lookup=lambda name: None) -> dict[str, str]:
     try:
-        with open(filename, encoding="utf-8") as file:
-            text = file.read()
+        text = read_text(filename)
     except FileNotFoundError:
         raise ComposeError(f"env file {filename} not found") from None
     except OSError as error:

@@ -27,47 +27,24 @@ from pyshell.compose.envfile import parse_env_file
 from pyshell.compose.errors import ComposeError
 from pyshell.compose.interpolate import dotted_path, interpolate, interpolate_tree, InterpolationError
 from pyshell.compose.merge import drop_paths, merge_documents, merge_service
+from pyshell.compose.inputs import Environment, expand_user, exists, is_file
 from pyshell.compose.normalize import Context, normalize
-from pyshell.record import Record
+from pyshell.compose.project import Loaded, Options, Project, finished
 
 DEFAULT_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 _PROJECT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
-class Options(Record):
-    """The global options of `compose` (as docker compose's)."""
-
-    files: tuple[str, ...] = ()
-    project_name: str = ""
-    project_directory: str = ""
-    env_files: tuple[str, ...] = ()
-    profiles: tuple[str, ...] = ()
-
-
-class Project:
-    """A loaded project: its name, directory, files, and the normalized model."""
-
-    def __init__(self, name, directory, files, model, environment, disabled):
-        self.name = name
-        self.directory = directory
-        self.files = files
-        self.model = model                # the normalized document (enabled services only)
-        self.environment = environment    # the interpolation environment
-        self.disabled = disabled          # services left out by profiles
-
-    @property
-    def services(self) -> dict:
-        return self.model["services"]
-
-    def service(self, name: str) -> dict:
-        if name not in self.services:
-            raise ComposeError(f"no such service: {name}")
-        return self.services[name]
-
-
 def load_project(options: Options, environ=None, cwd=None, warn=lambda message: None,
                  named_services=()) -> Project:
-    environ = dict(os.environ if environ is None else environ)
+    environ = os.environ if environ is None else environ
+    return finished(load_files(options, environ, cwd, warn), options, environ, named_services)
+
+
+def load_files(options: Options, environ, cwd=None, warn=lambda message: None) -> Loaded:
+    """Steps 1 to 6 but the profiles. Every file, variable and home directory it consults
+    is asked through inputs.py (cache.py records them)."""
+    environ = Environment(environ)
     cwd = cwd or os.getcwd()
     files = find_files(options, environ, cwd)
     directory = os.path.abspath(os.path.join(cwd, options.project_directory)) \
@@ -80,7 +57,7 @@ def load_project(options: Options, environ=None, cwd=None, warn=lambda message: 
 
     sources = [read_source(path, warn) for path in files]
     name = project_name(options, lookup, sources, directory)
-    environment = {**dotenv, **environ}
+    environment = Environment({**dotenv, **environ})
     environment.setdefault("COMPOSE_PROJECT_NAME", name)
     merged, read = load_documents(sources, directory, environment, warn)
 
@@ -88,9 +65,7 @@ def load_project(options: Options, environ=None, cwd=None, warn=lambda message: 
         return where_in(read, path, default=sources[0])
 
     context = Context(name, directory, environment.get, where)
-    model = normalize(merged, context)
-    disabled = apply_profiles(model, options.profiles or _profiles_from(environment), named_services)
-    return Project(name, directory, files, model, environment, disabled)
+    return Loaded(name, directory, files, normalize(merged, context), dotenv)
 
 
 def read_source(path: str, warn) -> yamlsource.Source:
@@ -143,7 +118,7 @@ def find_files(options: Options, environ: dict, cwd: str) -> list[str]:
     if options.files:
         files = [os.path.abspath(os.path.join(cwd, path)) for path in options.files]
         for path in files:
-            if not os.path.exists(path):
+            if not exists(path):
                 raise ComposeError(f"open {path}: no such file or directory", status=14)
         return files
     if environ.get("COMPOSE_FILE"):
@@ -155,10 +130,10 @@ def find_files(options: Options, environ: dict, cwd: str) -> list[str]:
     while True:
         for name in DEFAULT_FILES:
             candidate = os.path.join(directory, name)
-            if os.path.isfile(candidate):
+            if is_file(candidate):
                 stem, extension = os.path.splitext(name)
                 override = os.path.join(directory, f"{stem}.override{extension}")
-                return [candidate] + ([override] if os.path.isfile(override) else [])
+                return [candidate] + ([override] if is_file(override) else [])
         parent = os.path.dirname(directory)
         if parent == directory:
             raise ComposeError("no configuration file provided: not found", status=14)
@@ -172,7 +147,7 @@ def _dotenv(options: Options, environ: dict, cwd: str, directory: str) -> dict:
         paths = [os.path.join(cwd, path) for path in environ["COMPOSE_ENV_FILES"].split(",")]
     if not paths:
         default = os.path.join(directory, ".env")
-        paths = [default] if os.path.isfile(default) else []
+        paths = [default] if is_file(default) else []
     return read_env_files(paths, environ)
 
 
@@ -186,11 +161,6 @@ def read_env_files(paths, environ: dict) -> dict:
     for path in paths:
         values.update(parse_env_file(path, lookup))
     return values
-
-
-def _profiles_from(environment: dict) -> tuple[str, ...]:
-    text = environment.get("COMPOSE_PROFILES", "")
-    return tuple(profile.strip() for profile in text.split(",") if profile.strip())
 
 
 def project_name(options: Options, lookup, sources, directory: str) -> str:
@@ -349,7 +319,7 @@ def apply_include(document: dict, source, directory: str, environment: dict, war
             raise ComposeError(f"include cycle: {' -> '.join(chain + (paths[0],))}",
                                where=source.where(here))
         # the included project's env files give defaults; the including project's values win
-        included_environment = {**read_env_files(env_files, environment), **environment}
+        included_environment = Environment({**read_env_files(env_files, environment), **environment})
         included = [read_source(path, warn) for path in paths]
         model, sources = load_documents(included, project_directory, included_environment,
                                         warn, chain)
@@ -390,7 +360,7 @@ def _include_entry(entry, here, source, directory: str):
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, list) or not items or not all(isinstance(item, str) for item in items):
             fail("must be a string or a list of strings", at)
-        return [os.path.normpath(os.path.join(directory, os.path.expanduser(item))) for item in items]
+        return [os.path.normpath(os.path.join(directory, expand_user(item))) for item in items]
 
     if isinstance(entry, str):
         entry = {"path": entry}
@@ -403,7 +373,7 @@ def _include_entry(entry, here, source, directory: str):
         fail("path is required")
     paths = strings(entry["path"], here + ("path",))
     for path in paths:
-        if not os.path.isfile(path):
+        if not is_file(path):
             fail(f"open {path}: no such file or directory", here + ("path",))
     if "project_directory" in entry:
         if not isinstance(entry["project_directory"], str):
@@ -414,11 +384,11 @@ def _include_entry(entry, here, source, directory: str):
     if "env_file" in entry:
         env_files = strings(entry["env_file"], here + ("env_file",))
         for path in env_files:
-            if not os.path.isfile(path):
+            if not is_file(path):
                 fail(f"env file {path} not found", here + ("env_file",))
     else:
         default = os.path.join(project_directory, ".env")
-        env_files = [default] if os.path.isfile(default) else []
+        env_files = [default] if is_file(default) else []
     return paths, project_directory, env_files
 
 
@@ -453,30 +423,3 @@ def _with_bare_keys_filled(service, environment: dict):
         values = [f"{item}={environment[item]}" if isinstance(item, str) and "=" not in item
                   and item in environment else item for item in values]
     return {**service, "environment": values}
-
-
-def apply_profiles(model: dict, profiles, named_services=()) -> list[str]:
-    """Remove the services no active profile enables; the named ones (and what they depend
-    on) stay. Returns the names removed."""
-    services = model["services"]
-    active = set(profiles)
-    for name in named_services:
-        if name not in services:
-            raise ComposeError(f"no such service: {name}")
-    enabled = {name for name, service in services.items()
-               if not service.get("profiles") or "*" in active or active & set(service["profiles"])}
-    pending = list(named_services)
-    while pending:
-        name = pending.pop()
-        if name not in enabled or name in named_services:
-            enabled.add(name)
-            pending.extend(dep for dep in services[name].get("depends_on", {}) if dep not in enabled)
-    disabled = sorted(set(services) - enabled)
-    for name in sorted(enabled):
-        for dependency, condition in services[name].get("depends_on", {}).items():
-            if dependency in disabled and condition.get("required", True):
-                raise ComposeError(f'service "{name}" depends on undefined service "{dependency}": '
-                                   f'it is in a profile that is not active')
-    for name in disabled:
-        del services[name]
-    return disabled

@@ -18,6 +18,7 @@ import re
 import shlex
 
 from pyshell.compose.errors import ComposeError
+from pyshell.compose.inputs import expand_user, exists
 from pyshell.compose.interpolate import dotted_path
 
 
@@ -36,7 +37,7 @@ class Context:
         raise ComposeError(f"{dotted_path(path)}: {message}", where=self.where(path if at is None else at))
 
     def absolute(self, path_text: str) -> str:
-        expanded = os.path.expanduser(path_text)
+        expanded = expand_user(path_text)
         return os.path.normpath(os.path.join(self.directory, expanded))
 
 
@@ -718,7 +719,7 @@ def _fold_env_files(service: dict, path, context) -> dict:
 
     environment: dict = {}
     for entry in service["env_file"]:
-        if not os.path.exists(entry["path"]):
+        if not exists(entry["path"]):
             if entry["required"]:
                 context.fail(path + ("env_file",), f'env file {entry["path"]} not found')
             continue

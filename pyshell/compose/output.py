@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import threading
 
-import yaml
-
 # docker compose v2 gives each service's prefix a colour in turn (ten of them).
 COLOURS = ("36", "33", "32", "35", "34", "96", "93", "92", "95", "94")
 
@@ -18,6 +16,8 @@ COLOURS = ("36", "33", "32", "35", "34", "96", "93", "92", "95", "94")
 def config_yaml(model: dict) -> str:
     """The normalized model in docker compose v2's order, with $ escaped as $$ again so the
     output can be read back (by us or docker compose) to the same model."""
+    import yaml  # here, not at the top: the other commands print no YAML (~14 ms to import)
+
     ordered = {"name": model["name"], "services": model["services"]}
     for key in ("networks", "volumes", "secrets", "configs"):
         if key in model:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import yaml
 
 from pyshell.compose.errors import ComposeError
+from pyshell.compose.inputs import read_text
 
 try:
     _Loader = yaml.CSafeLoader
@@ -75,8 +76,7 @@ def load_text(text: str, filename: str) -> Source:
 
 def load_file(filename: str) -> Source:
     try:
-        with open(filename, encoding="utf-8") as file:
-            text = file.read()
+        text = read_text(filename)
     except OSError as error:
         raise ComposeError(f"cannot read {filename}: {error.strerror}") from None
     except UnicodeDecodeError:

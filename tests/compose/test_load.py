@@ -2,6 +2,7 @@
 validation errors with their path and position — tables of small projects on disk."""
 
 import os
+import tempfile
 import textwrap
 
 import pytest
@@ -10,6 +11,7 @@ from pyshell.compose.errors import ComposeError
 from pyshell.compose.interpolate import interpolate
 from pyshell.compose.load import Options, load_project
 from pyshell.compose.output import config_yaml
+from test_cache import checked_through_cache
 
 
 def write(directory, files: dict):
@@ -20,8 +22,19 @@ def write(directory, files: dict):
 
 
 def load(directory, environ=None, warnings=None, **options):
-    return load_project(Options(**options), environ=environ or {}, cwd=str(directory),
-                        warn=(warnings.append if warnings is not None else lambda m: None))
+    """load_project's Project; checked: through the cache, a miss then a hit give it too."""
+    options, environ, said = Options(**options), environ or {}, []
+    try:
+        project = load_project(options, environ=environ, cwd=str(directory), warn=said.append)
+    except ComposeError as error:
+        project = error
+    with tempfile.TemporaryDirectory() as cache_directory:
+        checked_through_cache(project, said, cache_directory, options, environ, str(directory))
+    if warnings is not None:
+        warnings += said
+    if isinstance(project, ComposeError):
+        raise project
+    return project
 
 
 # ---------------------------------------------------------------- interpolation

@@ -14,10 +14,11 @@ Starting a container takes up to three processes, each with one job:
   freeing its copy of the shell's memory); it is reaped later, without blocking.
 * The **supervisor** unshares the user namespace (rootless) and the PID namespace (which
   applies to its children: the next one is PID 1), forks PID 1, sees that it gets into the
-  container's cgroup before it runs anything that could escape it, then runs supervisor.run().
-  A daemon supervisor first exec's a fresh, bare Python so that it doesn't keep the shell's
-  memory alive for days; a foreground one (`run --rm IMAGE CMD`) runs it right in the fork,
-  saving a Python start.
+  container's cgroup before it runs anything that could escape it, waits for PID 1's exec and
+  lets `contain` go (supervisor.until_running), then watches PID 1 (supervisor.watch).
+  A daemon supervisor watches from a fresh, bare Python it exec's once `contain` is gone,
+  so that it doesn't keep the shell's memory alive for days; a foreground one (`run --rm
+  IMAGE CMD`) watches right in the fork, saving a Python start.
 * **PID 1** unshares the other namespaces, builds the filesystem and exec's the command (setup.py).
 
 `contain` waits on a pipe that the supervisor closes once PID 1 exec'd and `running` is
@@ -453,14 +454,21 @@ def _supervisor_process(container, cgroup, network, start_w: int, status_w: int 
                                   stderr_to=output_to[1])
     if network is not None:
         # The supervisor gives the lease back when PID 1 exits, and stops the proxy and slirp4netns.
-        options = options.replace(network=True, proxy=proxy,
+        options = options.replace(network=True, proxy=proxy[0] if proxy else None,
+                                  proxy_release=proxy[1] if proxy else None,
                                   slirp=(slirp.pid, slirp.exit_w) if slirp is not None else None)
-    if not fresh_python:
-        supervisor.run(options)  # exits
-    for fd in options.passed_fds():
-        os.set_inheritable(fd, True)
-    args = options.to_argv()
-    os.execv(sys.executable, [sys.executable, "-I", "-S", "-c", SUPERVISOR_BOOT, PACKAGE_ROOT, *args])
+    options = supervisor.until_running(options)  # PID 1 exec'd: `contain` returns now
+    if fresh_python:
+        # The fresh Python starts while `contain` goes on, and only watches. PID 1 stays our
+        # child, and the recorded start time ours: exec keeps the pid.
+        for fd in options.passed_fds():
+            os.set_inheritable(fd, True)
+        try:
+            os.execv(sys.executable, [sys.executable, "-I", "-S", "-c", SUPERVISOR_BOOT, PACKAGE_ROOT,
+                                      *options.to_argv()])
+        except OSError:
+            pass  # watched from this copy of the shell then: bigger, but watched
+    supervisor.watch(options)  # exits
 
 
 def _container_init(spec: ContainerSpec, directory: str, cgroup, network, stdio: Stdio, go_r: int, error_w: int,

@@ -77,12 +77,13 @@ def status_says_oom_killed(data: bytes) -> bool:
 
 class SupervisorArgs(Record):
     """What the supervisor is told, as ``key=value`` words of its argv (it may be a fresh Python).
-    fds are inherited descriptors; None means the feature is not used."""
+    fds are inherited descriptors; None means the feature is not used, or for the pipes that
+    steps 1 and 2 use (error, start, proxy_release, keeper) that those were done before an exec."""
 
     dir: str                         # the container's directory
     container_pid: int               # PID 1, the supervisor's child
-    error_pipe: int                  # read end: PID 1's setup failure, EOF once it exec'd
-    start_pipe: int                  # write end: to `contain start`
+    error_pipe: int | None = None    # read end: PID 1's setup failure, EOF once it exec'd
+    start_pipe: int | None = None    # write end: to `contain start`
     status_pipe: int | None = None   # write end: PID 1's exit status for a foreground run
     master: int | None = None        # pty master (-t)
     listen: int | None = None        # the attach socket (-t)
@@ -96,7 +97,8 @@ class SupervisorArgs(Record):
     autoremove: bool = False         # --rm: remove these paths after the exit
     remove: tuple[str, ...] = ()
     network: bool = False            # give the address lease back when PID 1 exits (network/attach.py)
-    proxy: tuple[int, int] | None = None  # the port proxy: (pid, write end of its release pipe)
+    proxy: int | None = None         # the port proxy's pid, a child: it may enter PID 1's namespaces ...
+    proxy_release: int | None = None  # ... once told PID 1's pid on this pipe (write end)
     slirp: tuple[int, int] | None = None  # rootless: slirp4netns (pid, write end of its exit pipe)
     keeper_pid: int | None = None    # health.py's keeper, a child: told PID 1's pid on ...
     keeper_pipe: int | None = None   # ... this pipe (write end)
@@ -104,9 +106,11 @@ class SupervisorArgs(Record):
     def passed_fds(self) -> list[int]:
         """The fds the supervisor must inherit."""
         names = ("error_pipe", "start_pipe", "status_pipe", "master", "listen", "stdout_pipe", "stderr_pipe",
-                 "stdout_to", "stderr_to", "log", "keeper_pipe")
+                 "stdout_to", "stderr_to", "log", "proxy_release", "keeper_pipe")
         fds = [value for value in (getattr(self, name) for name in names) if value is not None]
-        return fds + [pair[1] for pair in (self.proxy, self.slirp) if pair is not None]
+        if self.slirp is not None:
+            fds.append(self.slirp[1])
+        return fds
 
     def to_argv(self) -> list[str]:
         argv = []
@@ -120,7 +124,7 @@ class SupervisorArgs(Record):
                 argv.append(f"cgroup={value['version']}:{','.join(value['paths'])}")
             elif name == "remove":
                 argv.append(f"remove={'|'.join(value)}")
-            elif name in ("proxy", "slirp"):
+            elif name == "slirp":
                 argv.append(f"{name}={value[0]}:{value[1]}")
             else:
                 argv.append(f"{name}={value}")
@@ -140,7 +144,7 @@ class SupervisorArgs(Record):
                 fields[name] = {"version": int(version), "paths": paths.split(",")}
             elif name == "remove":
                 fields[name] = tuple(value.split("|"))
-            elif name in ("proxy", "slirp"):
+            elif name == "slirp":
                 fields[name] = tuple(int(number) for number in value.split(":"))
             elif name == "dir":
                 fields[name] = value

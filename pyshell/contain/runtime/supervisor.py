@@ -1,9 +1,11 @@
 """The per-container supervisor (podman calls theirs conmon): a small process that outlives `contain`.
 
-lifecycle.py forks it; every message it sends or reads is in protocol.py. For a container that may run for days (-d, -t) it exec's a fresh, bare
-Python (`python -I -S`) running ``main()``, so it does not carry the shell's memory
-(prompt_toolkit and all) for the container's lifetime; a foreground one runs ``main()`` right
-in the fork, which saves a Python start on every `run --rm`.
+lifecycle.py forks it; every message it sends or reads is in protocol.py. Steps 1 and 2 below
+(``until_running``) run right in the fork, so `contain` returns as soon as PID 1 exec'd. For a
+container that may run for days (-d, -t) the fork then exec's a fresh, bare Python
+(`python -I -S`) for the rest (``watch``, through ``main()``), so it does not carry the shell's
+memory (prompt_toolkit and all) for the container's lifetime; a foreground one goes on in the
+fork, which saves a Python start on every `run --rm`.
 It is the parent of the container's PID 1, and it:
 
 1. waits for PID 1 (its child) to exec the command, or to report why it could not,
@@ -35,11 +37,18 @@ from pyshell.statedir import atomic_write
 
 
 def main(argv: list[str]) -> None:
-    run(SupervisorArgs.from_argv(argv))
+    """The fresh Python's entry (SUPERVISOR_BOOT in lifecycle.py): the supervisor's life, steps 1 to 5
+    above, or 3 to 5 when the fork did the first two. Never returns."""
+    options = SupervisorArgs.from_argv(argv)
+    if options.start_pipe is not None:  # None: the fork did steps 1 and 2 before the exec
+        options = until_running(options)
+    watch(options)
 
 
-def run(options: SupervisorArgs) -> None:
-    """The supervisor's life, steps 1 to 5 above. Never returns."""
+def until_running(options: SupervisorArgs) -> SupervisorArgs:
+    """Steps 1 and 2: wait for PID 1's exec, record it, release the `contain` command (and the
+    port proxy and the keeper). On a failure, `contain` gets the error and this process exits.
+    Returns the options for watch: without the pipes used here, all closed now."""
     ignore_terminal_signals()
 
     # 1. PID 1 is our child. Its error pipe reaches EOF without data once it exec'd (the fd is CLOEXEC).
@@ -53,20 +62,28 @@ def run(options: SupervisorArgs) -> None:
         os._exit(1)
 
     # 1b. Published ports: the container's one proxy process (network/proxy.py) may go in.
-    if options.proxy:
+    if options.proxy_release is not None:
         from pyshell.contain.network import proxy
 
-        proxy.release(options.proxy[1], container_pid)
+        proxy.release(options.proxy_release, container_pid)
 
     # 2. Recorded, then released: the `contain` command returns only once `ps` can see us.
-    directory = options.dir
+    # (Our start time stays true if we exec afterwards: exec keeps the pid and its start time.)
     running = Running(os.getpid(), process_start_time(os.getpid()), container_pid,
                       process_start_time(container_pid), now_iso())
-    atomic_write(f"{directory}/running", running.format(), durable=False)
+    atomic_write(f"{options.dir}/running", running.format(), durable=False)
     os.close(options.start_pipe)
     if options.keeper_pipe is not None:  # the health checks' keeper waits for PID 1 (health.py)
         write_all(options.keeper_pipe, f"{container_pid}\n".encode())
         os.close(options.keeper_pipe)
+    return options.replace(error_pipe=None, start_pipe=None, proxy_release=None, keeper_pipe=None)
+
+
+def watch(options: SupervisorArgs) -> None:
+    """Steps 3 to 5, once until_running is done (maybe before an exec: the signals it ignored
+    stay ignored across it, as do our children, PID 1 among them). Never returns."""
+    container_pid = options.container_pid
+    directory = options.dir
     if _has_network(options):
         # Imported now, while PID 1 runs, not in step 4: `stop` waits for this process's exit,
         # and this import (~16 ms in a bare Python) would lengthen every stop by as much.
@@ -126,13 +143,10 @@ def _release_network(directory: str, options: SupervisorArgs) -> None:
     attach, rootless = _network_release_modules()
 
     if options.proxy:
-        pid, release_fd = options.proxy
-        try:
-            os.close(release_fd)  # still ours if PID 1 failed before the proxy was released
-        except OSError:
-            pass
-        os.kill(pid, 9)
-        os.waitpid(pid, 0)
+        if options.proxy_release is not None:  # PID 1 failed: the proxy was never released
+            os.close(options.proxy_release)
+        os.kill(options.proxy, 9)
+        os.waitpid(options.proxy, 0)
     if options.slirp:
         rootless.stop_slirp(*options.slirp)
     if options.network:
