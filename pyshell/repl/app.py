@@ -155,11 +155,11 @@ def _make_session(shell):
 
     session = PromptSession(
         multiline=True,  # Enter is ours (keys.py): it runs a complete command, continues an incomplete one
-        key_bindings=enter_key_bindings(shell),
+        key_bindings=enter_key_bindings(shell, highlighter.wait_for_warm_up),
         history=history,
         auto_suggest=AutoSuggestFromHistory(),
         enable_history_search=True,  # Up with a typed prefix finds earlier lines starting with it
-        completer=PyshCompleter(shell, classifier),
+        completer=PyshCompleter(shell, classifier, highlighter.wait_for_warm_up),
         complete_while_typing=False,
         style=Style.from_dict(PROMPT_STYLE),
         include_default_pygments_style=False,
@@ -174,21 +174,31 @@ def _make_session(shell):
 class _LateHighlighter:
     """Pygments and the executor are loaded in a thread once the first prompt is on the
     screen: a new shell shows its prompt sooner, and the first keys typed (an empty
-    line has nothing to colour) are coloured as soon as the lexer is there."""
+    line has nothing to colour) are coloured as soon as the lexer is there.
+
+    Enter and Tab wait for that thread (``wait_for_warm_up``) before they import pysh's
+    code themselves: two threads importing one package's modules at once, in different
+    orders, can each be handed the other's half-initialized module ("cannot import name
+    'Scanner' from partially initialized module"), as a line typed ahead of a loaded
+    machine's first prompt once was."""
 
     def __init__(self, shell, classifier) -> None:
         self.shell = shell
         self.classifier = classifier
         self.session = None
-        self.started = False
+        self.thread = None
 
     def load_once_drawn(self, app) -> None:
-        if self.started:
+        if self.thread is not None:
             return
-        self.started = True
         import threading
 
-        threading.Thread(target=self._load, name="pysh-warm-up", daemon=True).start()
+        self.thread = threading.Thread(target=self._load, name="pysh-warm-up", daemon=True)
+        self.thread.start()
+
+    def wait_for_warm_up(self) -> None:
+        if self.thread is not None and self.thread.is_alive():
+            self.thread.join()
 
     def _load(self) -> None:
         from prompt_toolkit.lexers import PygmentsLexer

@@ -136,11 +136,13 @@ class PyshCompleter(Completer):
     """prompt_toolkit asks ``get_completions`` on Tab; we look at the word under the cursor
     and where it stands, and offer what fits there (one source per situation)."""
 
-    def __init__(self, shell, classifier: CommandClassifier | None = None) -> None:
+    def __init__(self, shell, classifier: CommandClassifier | None = None, before_use=lambda: None) -> None:
         self.shell = shell
         self.classifier = classifier or CommandClassifier(shell)
+        self.before_use = before_use  # app.py: the warm-up thread's end, before we import the lexer
 
     def get_completions(self, document, complete_event):
+        self.before_use()
         text = document.text_before_cursor
         words, command_position = split_command_line(text)
         word = words[-1]

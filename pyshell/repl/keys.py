@@ -28,7 +28,8 @@ def needs_more_input(text: str, aliases=None) -> bool:
     return False
 
 
-def enter_key_bindings(shell) -> KeyBindings:
+def enter_key_bindings(shell, before_parse=lambda: None) -> KeyBindings:
+    """``before_parse``: called before the parser is imported (app.py: the warm-up thread's end)."""
     bindings = KeyBindings()
 
     @bindings.add("enter", filter=has_focus(DEFAULT_BUFFER))
@@ -38,6 +39,7 @@ def enter_key_bindings(shell) -> KeyBindings:
         if completion:  # Enter in the completion menu takes the entry, it does not run yet
             buffer.complete_state = None
             return
+        before_parse()
         if needs_more_input(buffer.text, shell.aliases):
             buffer.insert_text("\n")
         else:
