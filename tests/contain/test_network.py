@@ -13,7 +13,6 @@ import json
 import os
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import time
@@ -733,76 +732,6 @@ def test_a_running_name_server_binds_a_new_network_when_signalled_not_at_its_nex
     finally:
         os.kill(server, signal.SIGKILL)
         os.waitpid(server, 0)
-
-
-def _dns_query(name: str) -> bytes:
-    """A recursive A query for ``name``, id 0x5059."""
-    labels = b"".join(bytes([len(label)]) + label.encode() for label in name.split("."))
-    return struct.pack("!HHHHHH", 0x5059, 0x0100, 1, 0, 0, 0) + labels + b"\0" + struct.pack("!HH", 1, 1)
-
-
-def test_a_new_name_server_is_not_waited_for_a_query_waits_in_its_socket(lan, tmp_path, monkeypatch):
-    """With no server yet, the first container of a network binds the gateway's socket itself and
-    hands it to the server it starts, and goes on at once. The server's start is made a second
-    slower here: it is not waited for, and a query sent meanwhile waits in the socket until the
-    server answers it. (The container used to wait ~35 ms for a server to start and bind.)"""
-    from pyshell.contain.network import dns, ipam, store
-
-    runtime = str(tmp_path)
-    network = store.Network(name="quick", id="0" * 64, subnet="127.0.0.0/8", gateway="127.0.0.2", bridge="quick")
-    os.makedirs(f"{runtime}/quick/leases")
-    with open(f"{runtime}/quick/network.json", "w") as file:
-        json.dump(network.to_json(), file)
-    ipam.take(f"{runtime}/quick", ipam.parse_cidr(network.subnet), ipam.to_int(network.gateway),
-              {"container": "c1", "name": "web", "aliases": ["web"]}, "127.0.0.1")
-    monkeypatch.setattr(dns, "BOOT", "import time; time.sleep(1); " + dns.BOOT)
-    asker = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        started = time.monotonic()
-        dns.ensure_server(runtime, network)
-        waited = time.monotonic() - started
-        asker.bind(("127.0.0.1", 0))  # the leased address: the server answers it as container c1
-        asker.settimeout(10)
-        asker.sendto(_dns_query("web"), (network.gateway, 53))
-        reply = asker.recv(512)
-        assert waited < 0.5
-        assert reply[:2] == b"\x50\x59" and reply[3] & 0xF == 0 and reply.endswith(socket.inet_aton("127.0.0.1"))
-    finally:
-        asker.close()
-        ipam.release(f"{runtime}/quick", "127.0.0.1", "c1")  # the server exits at its next tick
-        assert _wait(lambda: not os.path.exists(f"{runtime}/dns.pid"), 5)
-
-
-def test_the_first_container_finds_its_gateway_answering_or_fails_in_one_line(root_contain, lan):
-    """Right after the first `run -d` of a network returns, its gateway answers (an internal network:
-    a name it does not know is NXDOMAIN at once). A gateway someone else holds: the run fails at
-    once, in one line, and leaves no container or lease."""
-    c = root_contain
-    c.out("network", "create", "--internal", "--subnet", "10.61.0.0/24", "early")
-    asker = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    squatter = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        c.out("run", "-d", "--name", "first", "--network", "early", "busybox", "sleep", "1000")
-        asker.settimeout(5)
-        asker.sendto(_dns_query("nowhere"), ("10.61.0.1", 53))
-        reply = asker.recv(512)
-        assert reply[:2] == b"\x50\x59" and reply[3] & 0xF == 3  # NXDOMAIN
-        c.out("rm", "-f", "first")
-        assert _wait(lambda: not os.path.exists(f"{lan.runtime}/dns.pid"), 5)  # its server idled out
-        squatter.bind(("10.61.0.1", 53))
-        before = set(c.container_ids())
-        started = time.monotonic()
-        done = c.run("run", "-d", "--network", "early", "busybox", "sleep", "1000")
-        assert (done.returncode, done.stderr) == (
-            125, "pysh: contain run: the name server of network early cannot answer on 10.61.0.1:53: "
-                 "Address already in use\n")
-        assert time.monotonic() - started < 3
-        assert set(c.container_ids()) == before and not lan.leases()
-    finally:
-        asker.close()
-        squatter.close()
-        c.run("rm", "-f", "first")
-        c.run("network", "rm", "early")
 
 
 def test_a_failed_start_on_the_bridge_leaves_nothing(contain, lan):

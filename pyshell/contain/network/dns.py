@@ -25,10 +25,8 @@ host's name servers (/etc/resolv.conf), and their answer comes back as it is, un
 network of the asker is internal.
 
 Life: `contain run` starts the server with the first container of a user network (under the
-namespace's lock, holding dns.lock for it, so there is never a second). It binds the gateway's
-socket itself and hands it over, so it need not wait for the server: a query sent meanwhile
-waits in the socket. The server exits once no user network has a lease, also under that lock,
-its sockets and dns.lock let go before the lock.
+namespace's lock, holding dns.lock for it, so there is never a second); the server exits once
+no user network has a lease, also under that lock.
 """
 
 from __future__ import annotations
@@ -58,26 +56,16 @@ PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(o
 
 
 def ensure_server(runtime: str, network) -> None:
-    """Make sure the namespace's server runs and answers on ``network``'s gateway.
-
-    With no server yet, the caller binds the gateway's socket itself and hands it to the new
-    server: the kernel queues the queries on it until the server reads them, so nobody waits
-    for a Python process to start and import (~35 ms). A server that runs but lacks this
-    network is signalled to bind it, and waited for (a rescan, about a millisecond)."""
+    """Make sure the namespace's server runs and answers on ``network``'s gateway."""
     ready = f"{runtime}/{network.bridge}/dns.ready"
     with ipam.locked(runtime):
         lock_fd = os.open(f"{runtime}/dns.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:
-            try:
-                fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                pass  # a server runs: it holds dns.lock for its whole life
-            else:
-                _start_server(runtime, network, lock_fd)
-                return
-            if os.path.exists(ready):
-                return
-            _signal_server(runtime)  # a new network: bind its gateway now
+            fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _spawn(runtime, lock_fd)  # nobody held it: no server; the new one inherits our lock
+        except BlockingIOError:
+            if not os.path.exists(ready):
+                _signal_server(runtime)  # a new network: bind its gateway now
         finally:
             os.close(lock_fd)
     deadline = time.monotonic() + READY_TIMEOUT
@@ -90,28 +78,7 @@ def ensure_server(runtime: str, network) -> None:
         time.sleep(0.002)
 
 
-def _start_server(runtime: str, network, lock_fd: int) -> None:
-    """No server runs (we hold dns.lock, and the namespace's lock): bind the gateway, start
-    the server with the socket and the lock, and mark the network served."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        try:
-            sock.bind((network.gateway, 53))
-        except OSError as error:
-            from pyshell.errors import ContainerError
-
-            raise ContainerError(f"the name server of network {network.name} cannot answer on "
-                                 f"{network.gateway}:53: {error.strerror}", 125) from None
-        _spawn(runtime, lock_fd, sock)
-    finally:
-        sock.close()  # the server has its own copy
-    with open(f"{runtime}/{network.bridge}/dns.ready", "w"):
-        pass
-
-
-def _spawn(runtime: str, lock_fd: int, sock: socket.socket) -> None:
-    """The server, detached (a double fork: no zombie for our caller to reap), with fd 3 the
-    locked dns.lock and fd 4 the gateway's socket."""
+def _spawn(runtime: str, lock_fd: int) -> None:
     import sys
 
     middle = os.fork()
@@ -121,13 +88,11 @@ def _spawn(runtime: str, lock_fd: int, sock: socket.socket) -> None:
             if os.fork() == 0:
                 log = os.open(f"{runtime}/dns.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
                 devnull = os.open("/dev/null", os.O_RDONLY)
-                wanted = [devnull, log, log, lock_fd, sock.fileno()]  # becomes fds 0, 1, 2, 3, 4
-                # Each moved above 0-4 first: a dup2 onto a low fd must not close a source not copied
-                # yet, and a dup2 of an fd onto itself would leave it close-on-exec.
-                moved = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10) for fd in wanted]
-                for target, fd in enumerate(moved):
-                    os.dup2(fd, target)
-                os.closerange(len(moved), 65536)
+                os.dup2(devnull, 0)
+                os.dup2(log, 1)
+                os.dup2(log, 2)
+                os.dup2(lock_fd, 3)  # fd 3: dns.lock, locked; held for the server's life
+                os.closerange(4, 65536)
                 os.execv(sys.executable, [sys.executable, "-I", "-S", "-c", BOOT, PACKAGE_ROOT, runtime])
         finally:
             os._exit(0)
@@ -198,10 +163,8 @@ class Table:
 
 
 class Server:
-    def __init__(self, runtime: str, handed: list[socket.socket] = (), lock_fd: int | None = None):
+    def __init__(self, runtime: str):
         self.runtime = runtime
-        self.lock_fd = lock_fd  # dns.lock, held while the server lives
-        self.handed = {sock.getsockname()[0]: sock for sock in handed}  # gateway -> socket bound by the starter
         self.sockets = {}      # bridge -> socket on its gateway
         self.networks = {}     # bridge -> network.json
         self.tables = {}       # bridge -> (mtime of its lease directory, when it was read, Table)
@@ -224,28 +187,18 @@ class Server:
         for bridge, network in current.items():
             if bridge in self.sockets:
                 continue
-            sock = self.handed.pop(network["gateway"], None) or self._bind(network["gateway"])
-            if sock is None:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                sock.bind((network["gateway"], 53))
+            except OSError as error:
+                print(f"pysh dns: cannot answer on {network['gateway']}:53: {error}", flush=True)
+                sock.close()
                 continue
             sock.setblocking(False)
             self.sockets[bridge] = sock
             self.networks[bridge] = network
             with open(f"{self.runtime}/{bridge}/dns.ready", "w"):
                 pass
-        for sock in self.handed.values():
-            sock.close()  # its network was removed before we started
-        self.handed.clear()
-
-    @staticmethod
-    def _bind(gateway: str) -> socket.socket | None:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            sock.bind((gateway, 53))
-        except OSError as error:
-            print(f"pysh dns: cannot answer on {gateway}:53: {error}", flush=True)
-            sock.close()
-            return None
-        return sock
 
     def table(self, bridge: str) -> Table:
         """The network's leases as they are now: read again when its lease directory changed.
@@ -349,8 +302,6 @@ class Server:
         wakeup_reader, wakeup_writer = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         signal.set_wakeup_fd(wakeup_writer)
         signal.signal(signal.SIGHUP, lambda *_: setattr(self, "rescan_wanted", True))
-        # Only now that a SIGHUP is handled (its default action would kill us) may starters find us.
-        ipam.write_atomically(f"{self.runtime}/dns.pid", f"{os.getpid()}\n")
         next_tick = 0.0
         while True:
             if self.rescan_wanted:
@@ -382,11 +333,7 @@ class Server:
         with ipam.locked(self.runtime):
             if not self.idle():
                 return False
-            # All undone under the namespace's lock, in this order, before the lock goes with us:
-            # a starter waiting for it finds dns.lock free and the gateways too, binds them and
-            # starts the next server (the kernel would release them in fd order, the lock first).
-            for bridge, sock in self.sockets.items():
-                sock.close()
+            for bridge in self.sockets:
                 try:
                     os.unlink(f"{self.runtime}/{bridge}/dns.ready")
                 except FileNotFoundError:
@@ -395,9 +342,7 @@ class Server:
                 os.unlink(f"{self.runtime}/dns.pid")
             except FileNotFoundError:
                 pass
-            if self.lock_fd is not None:
-                os.close(self.lock_fd)
-            os._exit(0)
+            os._exit(0)  # under the lock: a starter waiting for it sees dns.lock free
 
 
 def _upstream_servers() -> list[str]:
@@ -414,7 +359,7 @@ def _upstream_servers() -> list[str]:
 
 
 def main(runtime: str) -> None:
-    """The server process, as _spawn starts it: fd 3 holds dns.lock (already locked by the
-    starter), fd 4 is the socket it bound on its network's gateway."""
+    """The server process: fd 3 holds dns.lock (inherited from the starter, already locked)."""
     fcntl.flock(3, fcntl.LOCK_EX)  # ours already (same open file): this only makes sure
-    Server(runtime, [socket.socket(fileno=4)], lock_fd=3).run()
+    ipam.write_atomically(f"{runtime}/dns.pid", f"{os.getpid()}\n")
+    Server(runtime).run()
