@@ -337,17 +337,17 @@ def release(container_dir: str, container_id: str) -> None:
     """The supervisor, once PID 1 exited: the leases go back and the state file goes."""
     if not os.path.exists(f"{container_dir}/{STATE_FILE}"):
         return
-    with ipam.locked(container_dir, LOCK_FILE):
-        state = read_state(container_dir)
-        if state is None:
-            return
-        for network in state.get("networks", {}).values():
-            if network.get("Leases"):
-                ipam.release(network["Leases"], network["IPAddress"], container_id)
-        try:
+    try:
+        with ipam.locked(container_dir, LOCK_FILE):
+            state = read_state(container_dir)
+            if state is None:
+                return
+            for network in state.get("networks", {}).values():
+                if network.get("Leases"):
+                    ipam.release(network["Leases"], network["IPAddress"], container_id)
             os.unlink(f"{container_dir}/{STATE_FILE}")
-        except FileNotFoundError:
-            pass
+    except FileNotFoundError:
+        pass  # the directory went meanwhile (a removal): nothing of it to release
 
 
 def _add_veth(host: Netlink, attachment: Attachment, netns_fd: int) -> None:
