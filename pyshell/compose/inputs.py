@@ -70,30 +70,32 @@ PROBES = {
 }
 
 
+def _probe(kind: str, argument):
+    return _noted(kind, argument, PROBES[kind](argument))
+
+
 def read_text(path: str) -> str:
     """The text of a file (OSError, UnicodeDecodeError as open() raises them)."""
-    return _noted("text", path, _text(path))
+    return _probe("text", path)
 
 
 def is_file(path: str) -> bool:
-    return _noted("isfile", path, os.path.isfile(path))
+    return _probe("isfile", path)
 
 
 def exists(path: str) -> bool:
-    return _noted("exists", path, os.path.exists(path))
+    return _probe("exists", path)
 
 
 def expand_user(path: str) -> str:
     """``~`` and ``~user`` expanded (HOME, else the passwd entry: both are inputs)."""
-    if not path.startswith("~"):
-        return path
-    return _noted("home", path, os.path.expanduser(path))
+    return _probe("home", path) if path.startswith("~") else path
 
 
 def note_code(path: str) -> tuple:
     """The loader ran code from ``path``: another version of it may load differently.
     Returns its signature (inode, size, mtime, ctime)."""
-    return _noted("code", path, _signature(path))
+    return _probe("code", path)
 
 
 class Environment(dict):

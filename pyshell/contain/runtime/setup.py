@@ -300,7 +300,7 @@ def etc_files(spec: ContainerSpec, network=None) -> dict[str, bytes]:
                  f"{own or f'127.0.1.1{chr(9)}{spec.hostname}{chr(10)}'}").encode()
     hosts += "".join(f"{ip}\t{name}\n" for name, ip in spec.add_hosts).encode()
     servers = list(spec.dns) or (network.name_servers() if network is not None else [])
-    resolv_conf = resolv.content(_read_host_file("/etc/resolv.conf"), servers)
+    resolv_conf = resolv.content(resolv.host_file(), servers)
     return {"hostname": f"{spec.hostname}\n".encode(), "hosts": hosts, "resolv.conf": resolv_conf}
 
 
