@@ -613,6 +613,41 @@ def test_a_live_connect_and_disconnect_move_the_default_route_and_the_name_serve
         c.run("network", "rm", "nlc", "nlb", "nla", "quiet")
 
 
+
+def _own_hosts_lines(contain, container: str, hostname: str) -> list[str]:
+    """The lines of the container's /etc/hosts that name ``hostname``, in the file's order."""
+    return [line for line in contain.out("exec", container, "cat", "/etc/hosts").splitlines()
+            if line.split()[1:] == [hostname]]
+
+
+def test_etc_hosts_has_a_line_per_network_and_follows_a_live_connect_and_disconnect(root_contain, lan):
+    """As Docker's: a line (address, hostname) per network at the start, in the networks' order;
+    a live connect appends the new network's line, a disconnect removes that one line (Docker
+    20.10 removes all the hostname's lines, later versions that one); --add-host lines and a
+    line the container wrote itself stay."""
+    c = root_contain
+    for name in ("hosta", "hostb"):
+        c.out("network", "create", name)
+    try:
+        _web(c, "roamer", "-h", "roam", "--network", "hosta", "--add-host", "elsewhere:192.0.2.7")
+        on_a = _address_on(c, "roamer", "hosta")
+        assert _own_hosts_lines(c, "roamer", "roam") == [f"{on_a}\troam"]
+        c.out("exec", "roamer", "sh", "-c", "echo '192.0.2.9 mine' >> /etc/hosts")
+        c.out("network", "connect", "hostb", "roamer")
+        on_b = _address_on(c, "roamer", "hostb")
+        assert _own_hosts_lines(c, "roamer", "roam") == [f"{on_a}\troam", f"{on_b}\troam"]
+        c.out("network", "disconnect", "hosta", "roamer")
+        assert _own_hosts_lines(c, "roamer", "roam") == [f"{on_b}\troam"]
+        hosts = c.out("exec", "roamer", "cat", "/etc/hosts")
+        assert "192.0.2.7\telsewhere" in hosts and "192.0.2.9 mine" in hosts and "127.0.0.1\tlocalhost" in hosts
+        c.out("network", "connect", "hosta", "roamer")
+        c.out("restart", "-t", "0", "roamer")  # a start writes the file anew: eth0's network first
+        assert _own_hosts_lines(c, "roamer", "roam") == [f"{_address_on(c, 'roamer', 'hostb')}\troam",
+                                                           f"{_address_on(c, 'roamer', 'hosta')}\troam"]
+    finally:
+        c.run("rm", "-f", "roamer")
+        c.run("network", "rm", "hosta", "hostb")
+
 def _bridge_mac(network_id: str = "") -> str:
     """The MAC of the default network's bridge, or of the user network with this id."""
     from pyshell.contain.network import links

@@ -24,9 +24,10 @@ Three sides take part in a start, in order:
 
 ``Plan.state()`` is that file (``network.json`` in the container's directory, while it runs):
 ``ps``, ``port`` and ``inspect`` read it; `network connect` and `disconnect` of a running
-container change it along with the interfaces, the default route and /etc/resolv.conf. They
-and ``release`` hold ``network.lock`` of the container's directory: a PID 1 that exits in the
-middle of a connect has its new lease given back too, once the connect has recorded it.
+container change it along with the interfaces, the default route, /etc/hosts and
+/etc/resolv.conf (etcfiles.py). They and ``release`` hold ``network.lock`` of the container's
+directory: a PID 1 that exits in the middle of a connect has its new lease given back too, once
+the connect has recorded it.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ import json
 import os
 import socket
 
-from pyshell.contain.network import ipam, resolv, rootless
+from pyshell.contain.network import etcfiles, ipam, resolv, rootless
 from pyshell.contain.network.netlink import Netlink  # here: the forked supervisor and PID 1 use it
 from pyshell.contain.spec import PortMapping
 from pyshell.errors import ContainerError
@@ -248,11 +249,12 @@ class Plan:
 
     # -- the files the container sees
 
-    def hosts_line(self) -> str:
-        """The container's own line of /etc/hosts: its first address and hostname (as Docker's)."""
+    def hosts_lines(self) -> str:
+        """The container's own lines of /etc/hosts: its address on each network, with its
+        hostname (as Docker's, in the networks' order)."""
         if self.mode == "slirp4netns":
-            return f"{SLIRP_ADDRESS}\t{self.spec.hostname}\n"
-        return f"{self.attachments[0].address}\t{self.spec.hostname}\n" if self.attachments else ""
+            return etcfiles.hosts_line(SLIRP_ADDRESS, self.spec.hostname)
+        return "".join(etcfiles.hosts_line(each.address, self.spec.hostname) for each in self.attachments)
 
     def name_servers(self) -> list[str]:
         """The name server of the first network that has one (dns.py: on its gateway, it answers
@@ -386,11 +388,18 @@ def _route_as(route: tuple[str, str] | None, netlink: Netlink) -> None:
 
 
 def _follow_networks(spec, pid: int, before: dict, after: dict) -> None:
-    """After a live connect or disconnect: /etc/resolv.conf names the new first server, if the
-    servers changed (resolv.py; --dns stays as it was)."""
+    """After a live connect or disconnect: /etc/hosts gains or loses that network's line, and
+    /etc/resolv.conf names the new first server if the servers changed (resolv.py; --dns stays
+    as it was). etcfiles.py: in place, and never an error."""
+    added = [etcfiles.hosts_line(entry["IPAddress"], spec.hostname) for name, entry in after.items()
+             if name not in before]
+    removed = [etcfiles.hosts_line(entry["IPAddress"], spec.hostname) for name, entry in before.items()
+               if name not in after]
+    if added or removed:
+        etcfiles.edit(pid, "hosts", lambda text: etcfiles.changed_lines(text, added, removed))
     servers = resolv.servers_of_networks(after)
     if not spec.dns and servers != resolv.servers_of_networks(before):
-        resolv.rewrite(pid, resolv.content(resolv.host_file(), servers))
+        etcfiles.rewrite(pid, "resolv.conf", resolv.content(resolv.host_file(), servers))
 
 
 def _loopback_up() -> None:

@@ -295,7 +295,7 @@ def etc_files(spec: ContainerSpec, network=None) -> dict[str, bytes]:
     if spec.network == "host":
         hosts = _read_host_file("/etc/hosts")
     else:
-        own = network.hosts_line() if network is not None else ""
+        own = network.hosts_lines() if network is not None else ""
         hosts = (f"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
                  f"{own or f'127.0.1.1{chr(9)}{spec.hostname}{chr(10)}'}").encode()
     hosts += "".join(f"{ip}\t{name}\n" for name, ip in spec.add_hosts).encode()
