@@ -17,6 +17,11 @@ A cached load is worse than none if it can be stale, so a hit has to prove it is
 Profiles and the services a command names are applied after, on a hit as on a miss
 (project.finished). A cache file that is missing, unreadable, corrupt (a checksum guards
 it) or of another format is a miss; one that can't be written is no cache.
+
+There is one file per working directory and set of options, so the directory is pruned
+when a miss writes one (never on a hit, which stays a few reads): files not written for
+KEEP_DAYS go, and the oldest beyond KEEP_FILES. A file pruned while still in use costs one
+miss, which writes it again.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ from pyshell.compose.project import Loaded, Options, Project, finished
 
 FORMAT = 1  # of the cache files: a change to what they hold needs a new number
 MAGIC = b"pysh compose load cache\n"
+KEEP_DAYS = 30
+KEEP_FILES = 256
 
 
 def load_project(options: Options, environ=None, cwd=None, warn=lambda message: None,
@@ -106,8 +113,30 @@ def _load_and_store(path: str, key, options: Options, environ, cwd: str, warn) -
         payload = marshal.dumps((key, recording.probes, warnings, loaded.values()))
         atomic_write(path, MAGIC + b"%08x" % zlib.crc32(payload) + payload, mode=0o600, durable=False)
     except (OSError, ValueError):
-        pass  # a state directory we can't write, a value marshal can't hold: no cache
+        return loaded  # a state directory we can't write, a value marshal can't hold: no cache
+    prune(os.path.dirname(path), keep=path)
     return loaded
+
+
+def prune(directory: str, keep: str, now: float | None = None) -> None:
+    """Remove the cache files of ``directory`` older than KEEP_DAYS, and the oldest of those
+    beyond KEEP_FILES; never ``keep`` (the one just written). Races with another pysh that
+    prunes too are harmless: a file already gone is skipped."""
+    import time
+
+    now = time.time() if now is None else now
+    try:
+        entries = [(entry.stat().st_mtime, entry.path) for entry in os.scandir(directory)
+                   if entry.name.endswith(".load") and entry.path != keep]
+    except OSError:
+        return
+    entries.sort(reverse=True)  # newest first
+    for rank, (written, path) in enumerate(entries):
+        if rank >= KEEP_FILES - 1 or now - written > KEEP_DAYS * 86400:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
 
 
 def _is_loader_code(module) -> bool:

@@ -280,3 +280,28 @@ def test_a_hit_on_the_command_line_imports_neither_yaml_nor_the_loader(tmp_path)
 
     assert {"yaml", "pyshell.compose.load"} <= imported()
     assert not {"yaml", "pyshell.compose.load", "pyshell.compose.yamlsource"} & imported()
+
+
+def test_a_miss_prunes_old_cache_files_and_a_hit_leaves_them(project):
+    """One cache file per directory and options: a miss that writes one removes those not
+    written for KEEP_DAYS and the oldest beyond KEEP_FILES; a hit only reads."""
+    import time
+
+    project.load()
+    project.cache.mkdir(exist_ok=True)
+    now = time.time()
+    ours = set(os.listdir(project.cache))
+    stale = project.cache / "stale.load"
+    stale.write_bytes(b"x")
+    os.utime(stale, (now - 40 * 86400, now - 40 * 86400))
+    assert project.load()[1] and stale.exists()  # a hit: nothing pruned
+    for number in range(cache.KEEP_FILES + 10):  # numbered 0 (newest) ... (oldest)
+        other = project.cache / f"other-{number}.load"
+        other.write_bytes(b"x")
+        os.utime(other, (now - number, now - number))
+    project.environ["TAG"] = "2"
+    assert not project.load()[1]  # a miss writes its file again, and prunes
+    left = set(os.listdir(project.cache))
+    assert ours <= left and "stale.load" not in left
+    assert len(left) == cache.KEEP_FILES
+    assert "other-0.load" in left and f"other-{cache.KEEP_FILES + 9}.load" not in left
