@@ -218,6 +218,10 @@ def main() -> None:
     args = parser.parse_args()
     if os.environ.get("NETWORK_BENCH_INNER") != "1":
         subprocess.run([PYTHON, "-m", "compileall", "-q", str(ROOT / "pyshell")])
+        # The static busybox comes from Debian's mirror (cached once): fetched here, as the
+        # namespace the benchmark moves into has no route out.
+        from pyshell.contain.image.bootstrap import find_static_busybox
+        find_static_busybox(print)
         os.execvp("unshare", ["unshare", "--net", "env", "NETWORK_BENCH_INNER=1", PYTHON, *sys.argv])
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
     home = Path(tempfile.mkdtemp(prefix="network-bench-"))
