@@ -1,24 +1,44 @@
 """contain networks against Docker, side by side: run cost, port throughput, connections, names.
 
-Run by hand, as root:  .venv/bin/python benchmarks/network.py [--runs 20] [--gib 1]
+Run by hand, as root:  .venv/bin/python benchmarks/network.py [--runs 20] [--gib 1] [--rounds 5]
 
 It re-executes itself in a network namespace of its own (`unshare --net`): bridges, rules and
 ports never touch the machine's network. Docker is the peer that
 /work/shared/reference/scripts/docker-peer.sh starts (its own namespace; reached by its socket);
 docker-proxy is Debian's, started standalone. Missing peers are reported and skipped.
+Whatever is compared takes turns, run by run or round by round, so that the load other work
+puts on the machine hits both sides alike; every part prints medians, ratios and the load.
 
-1. `contain run --rm busybox true`, default bridge vs --network none: a loop in ONE process
-   (the `contain` builtin's entry point, as the REPL and scripts call it) and cold (a new
-   `python -m pyshell.contain` each run); `docker run --rm` (bridge, none) beside them.
+1. `contain run --rm busybox true`, default bridge vs --network none, the two alternated:
+   * loop: in ONE process (the `contain` builtin's entry point, as the REPL and scripts call
+     it), each run timed, after one untimed run;
+   * cold: a new `python -m pyshell.contain` process each run, as a terminal or a script of
+     another language calls `contain`. Nothing is dropped first: it runs after the loop, so
+     the image, the bridge, the page cache and the .pyc files are warm. Cold means a new
+     interpreter, not a cold machine. It is split into its parts: the interpreter's start
+     (`python -c pass`) and the imports a run makes (the same modules imported in a new
+     process), the rest being the run itself;
+   * `docker run --rm` (bridge, none): a new docker CLI process each run against dockerd, warm
+     (it is always running): the same footing as cold, a new client process each time. The
+     loop's ratio compares our in-process run with the same docker figure: Docker has no
+     in-process form.
 2. Throughput of --gib GiB into a container: through the published port on 127.0.0.1 (our
    proxy, splice(2)), directly to the container's address, and through docker-proxy. The sink
    is the host's Python (bound in read-only) reading into one buffer: busybox nc tops out
    near 0.8 GiB/s, below what is measured.
-3. Short connections per second (connect, 1 byte each way, close), the same three paths.
+3. Short connections per second (connect, 1 byte each way, the server closes, the client reads
+   that end of file and closes), the same three paths with the same client and server. The
+   client waits for the server's close so that each connection ends the same way on every
+   path: the server side holds the TIME_WAIT, not now one side, now both (a client that
+   closed before the FIN came in). Connections slower than STALL are counted: a lost SYN
+   costs a second (the first retransmission), enough to bring a 2-second round down tenfold.
 4. A name lookup from inside a container on a user network (nslookup, against the same run
-   resolving an address: the difference is the DNS server), our server's answers per second
-   (asked from inside a container: it answers containers, known by their address),
-   `network create` + `network rm`, and the proxy's memory with 100 published ports.
+   resolving an address: the difference is the DNS server; alternated), our server's answers
+   per second (asked from inside a container: it answers containers, known by their address),
+   `network create` + `network rm` (ours and Docker's alternated), and the proxy's memory with
+   100 published ports beside 100 docker-proxy processes (dockerd 20.10 starts one per
+   published port), measured: RSS, and PSS (shared pages split between the processes that
+   map them: what the processes cost together).
 """
 
 from __future__ import annotations
@@ -66,7 +86,10 @@ class Contain:
         self.env = {**os.environ, "PYSH_HOME": str(home), "PYTHONPATH": str(ROOT)}
 
     def run(self, *args: str, check: bool = True) -> str:
-        done = subprocess.run([PYTHON, "-m", "pyshell.contain", *args], env=self.env, capture_output=True, text=True)
+        # cwd: `python -m` puts the current directory first on sys.path, so started from
+        # another checkout it would measure that checkout's pyshell.
+        done = subprocess.run([PYTHON, "-m", "pyshell.contain", *args], env=self.env, capture_output=True, text=True,
+                              cwd=str(ROOT))
         if check and done.returncode:
             raise RuntimeError(f"contain {' '.join(args[:4])}: {done.stderr.strip()}")
         return done.stdout
@@ -89,37 +112,76 @@ def docker_ready() -> bool:
 # --------------------------------------------------------------------------- 1. run cost
 
 
-def in_process_loop(home: Path, network: str, runs: int) -> float:
-    """Per run, in one Python process: the `contain` builtin's entry point in a loop."""
-    code = (f"import os, sys, time; os.environ['PYSH_HOME'] = {str(home)!r}\n"
+NETWORKS = ("bridge", "none")
+
+
+def in_process_loop(home: Path, runs: int) -> tuple[dict[str, list[float]], list[str]]:
+    """Seconds of each run, per network, in one Python process: the `contain` builtin's entry
+    point, bridge and none taking turns; and the modules that process imported to run them."""
+    code = (f"import json, os, sys, time; os.environ['PYSH_HOME'] = {str(home)!r}\n"
+            "already = set(sys.modules)\n"
             "from pyshell.contain.cli import main\n"
-            f"main(['run', '--rm', '--network', {network!r}, 'busybox', 'true'])\n"
-            "t = time.perf_counter()\n"
-            f"for _ in range({runs}): main(['run', '--rm', '--network', {network!r}, 'busybox', 'true'])\n"
-            f"print((time.perf_counter() - t) / {runs})")
+            f"networks = {NETWORKS!r}\n"
+            "for network in networks: main(['run', '--rm', '--network', network, 'busybox', 'true'])\n"
+            "seconds = {network: [] for network in networks}\n"
+            f"for _ in range({runs}):\n"
+            "    for network in networks:\n"
+            "        started = time.perf_counter()\n"
+            "        main(['run', '--rm', '--network', network, 'busybox', 'true'])\n"
+            "        seconds[network].append(time.perf_counter() - started)\n"
+            "imported = sorted(name for name in sys.modules if name not in already)\n"
+            "print(json.dumps({'seconds': seconds, 'imported': imported}))")
     done = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, cwd=str(ROOT),
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     if done.returncode:
         raise RuntimeError(done.stderr[-500:])
-    return float(done.stdout.strip().splitlines()[-1])
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    return found["seconds"], found["imported"]
 
 
-def cold(contain: Contain, network: str, runs: int) -> float:
-    times = []
+def timed(command: list[str], env: dict | None = None) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=str(ROOT))
+    elapsed = time.perf_counter() - started
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(command[:6])}: {done.stderr.strip()[-300:]}")
+    return elapsed
+
+
+def cold_runs(contain: Contain, imported: list[str], runs: int) -> dict[str, list[float]]:
+    """Seconds of each cold run (a new `python -m pyshell.contain`), per network, beside the
+    parts of one: a new interpreter doing nothing, and one importing what a run imports."""
+    # Leaf modules only: importing a.b imports a; private and frozen ones come with the rest.
+    leaves = [name for name in imported if not name.startswith("_")
+              and not any(other.startswith(name + ".") for other in imported)]
+    cases = {network: [PYTHON, "-m", "pyshell.contain", "run", "--rm", "--network", network, "busybox", "true"]
+             for network in NETWORKS}
+    cases["python -c pass"] = [PYTHON, "-c", "pass"]
+    cases["python importing what a run imports"] = [PYTHON, "-c", "import " + ", ".join(leaves)]
+    seconds = {case: [] for case in cases}
     for _ in range(runs):
-        started = time.perf_counter()
-        contain.run("run", "--rm", "--network", network, "busybox", "true")
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        for case, command in cases.items():
+            seconds[case].append(timed(command, contain.env))
+    return seconds
 
 
-def docker_run(network: str, runs: int) -> float:
-    times = []
+def docker_runs(runs: int) -> dict[str, list[float]]:
+    seconds = {network: [] for network in NETWORKS}
     for _ in range(runs):
-        started = time.perf_counter()
-        docker("run", "--rm", "--network", network, "network-busybox", "true")
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        for network in NETWORKS:
+            started = time.perf_counter()
+            docker("run", "--rm", "--network", network, "network-busybox", "true")
+            seconds[network].append(time.perf_counter() - started)
+    return seconds
+
+
+def spread(values: list[float]) -> str:
+    """The median, and the lowest and highest, in ms."""
+    return f"{statistics.median(values) * 1000:7.1f} ({min(values) * 1000:.0f}-{max(values) * 1000:.0f})"
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 # --------------------------------------------------------------------------- 2, 3. ports
@@ -142,15 +204,25 @@ def send_gib(address: tuple[str, int], gib: float) -> float:
     return elapsed
 
 
-def connections_per_second(address: tuple[str, int], seconds: float = 3.0) -> float:
-    count, started = 0, time.perf_counter()
-    while time.perf_counter() - started < seconds:
+STALL = 0.1  # seconds: a connection this slow waited for something (a lost SYN costs 1 s)
+
+
+def connections_per_second(address: tuple[str, int], seconds: float) -> tuple[float, float, int]:
+    """Short connections to the sink, one after another, for ``seconds``: the rate, the slowest
+    connection and how many took longer than STALL."""
+    count, slowest, stalls = 0, 0.0, 0
+    started = time.perf_counter()
+    while (now := time.perf_counter()) - started < seconds:
         sock = socket.create_connection(address)
         sock.sendall(b"x")
         assert sock.recv(1) == b"y"
+        assert sock.recv(1) == b""  # the sink closed first: the same ending on every path
         sock.close()
+        took = time.perf_counter() - now
+        slowest = max(slowest, took)
+        stalls += took > STALL
         count += 1
-    return count / (time.perf_counter() - started)
+    return count / (time.perf_counter() - started), slowest, stalls
 
 
 def wait_port(address: tuple[str, int]) -> None:
@@ -214,7 +286,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--gib", type=float, default=1.0)
     parser.add_argument("--only", choices=["ports"], help="run only parts 2-3 (port throughput, connections)")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of parts 2-3, the paths taking turns")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of parts 2-3, the paths taking turns")
     args = parser.parse_args()
     if os.environ.get("NETWORK_BENCH_INNER") != "1":
         subprocess.run([PYTHON, "-m", "compileall", "-q", str(ROOT / "pyshell")])
@@ -248,18 +320,28 @@ def main() -> None:
 
 
 def run_cost(home: Path, contain: Contain, runs: int, have_docker: bool) -> None:
-    print(f"1. contain run --rm busybox true ({runs} runs)")
-    loop_bridge = in_process_loop(home, "bridge", runs)
-    loop_none = in_process_loop(home, "none", runs)
-    cold_bridge = cold(contain, "bridge", max(5, runs // 2))
-    cold_none = cold(contain, "none", max(5, runs // 2))
-    print(f"   loop  bridge {ms(loop_bridge)}   none {ms(loop_none)}   bridge adds {ms(loop_bridge - loop_none)}")
-    print(f"   cold  bridge {ms(cold_bridge)}   none {ms(cold_none)}   bridge adds {ms(cold_bridge - cold_none)}")
+    cold_count, docker_count = max(5, runs // 2), max(5, runs // 4)
+    print(f"1. contain run --rm busybox true, ms: median (min-max); bridge and none alternated ({load()})")
+    loop, imported = in_process_loop(home, runs)
+    cold = cold_runs(contain, imported, cold_count)
+    rows = {f"contain, loop in one process ({runs} each)": loop,
+            f"contain, cold: a new python each ({cold_count} each)": cold}
     if have_docker:
-        docker_bridge = docker_run("bridge", max(5, runs // 4))
-        docker_none = docker_run("none", max(5, runs // 4))
-        print(f"   docker run --rm: bridge {ms(docker_bridge)}   none {ms(docker_none)}")
-        print(f"   docker / contain (bridge): loop {ratio(docker_bridge, loop_bridge)}   cold {ratio(docker_bridge, cold_bridge)}")
+        rows[f"docker run --rm, a new CLI each ({docker_count} each)"] = docker_runs(docker_count)
+    median = {row: {network: statistics.median(seconds[network]) for network in NETWORKS} for row, seconds in rows.items()}
+    print(f"   {'':48} {'bridge':>18} {'none':>18}   bridge adds")
+    for row, seconds in rows.items():
+        print(f"   {row:48} {spread(seconds['bridge']):>18} {spread(seconds['none']):>18}   "
+              f"{(median[row]['bridge'] - median[row]['none']) * 1000:6.1f}")
+    start, imports = (statistics.median(cold[case]) for case in ("python -c pass", "python importing what a run imports"))
+    print(f"   cold, none, in parts: python starts {start * 1000:.1f}, its imports {(imports - start) * 1000:.1f} "
+          f"({len(imported)} modules), the run {(median[list(rows)[1]]['none'] - imports) * 1000:.1f}")
+    if have_docker:
+        ours_loop, ours_cold, theirs = (median[row] for row in rows)
+        for network in NETWORKS:
+            print(f"   docker / contain, {network:6}: loop {ratio(theirs[network], ours_loop[network])}   "
+                  f"cold {ratio(theirs[network], ours_cold[network])}")
+    print(f"   ({load()})")
 
 
 def ports(contain: Contain, gib: float, rounds: int) -> None:
@@ -281,19 +363,33 @@ def ports(contain: Contain, gib: float, rounds: int) -> None:
                     raise
                 print(f"   (docker-proxy skipped: {error}; exit status {proxy.poll()})")
                 del paths[name]
+        for target in paths.values():
+            connections_per_second(target, 0.3)  # untimed: each path's first connections
+        print(f"   ({load()})")
         # The paths take turns, round after round, so that the machine's load hits them alike.
         seconds = {name: [] for name in paths}
         rates = {name: [] for name in paths}
+        slowest = {name: 0.0 for name in paths}
+        stalls = {name: 0 for name in paths}
         for _ in range(rounds):
             for name, target in paths.items():
                 seconds[name].append(send_gib(target, gib))
-                rates[name].append(connections_per_second(target, 1.5))
-        results = {name: (gib / statistics.median(seconds[name]), statistics.median(rates[name])) for name in paths}
+                rate, slow, stalled = connections_per_second(target, 2.0)
+                rates[name].append(rate)
+                slowest[name], stalls[name] = max(slowest[name], slow), stalls[name] + stalled
+        throughput = {name: [gib / each for each in seconds[name]] for name in paths}
+        results = {name: (statistics.median(throughput[name]), statistics.median(rates[name])) for name in paths}
         direct = results["direct to the container"]
+        print(f"   medians of {rounds} rounds (min-max); x = against direct")
         for name, (gib_s, conn_s) in results.items():
-            print(f"   {name:34} {gib_s:6.2f} GiB/s ({ratio(gib_s, direct[0])} direct)   "
-                  f"{conn_s:7.0f} conn/s ({ratio(conn_s, direct[1])} direct)")
-        print(f"   (medians of {rounds} rounds; load average {os.getloadavg()[0]:.2f})")
+            print(f"   {name:34} {gib_s:5.2f} GiB/s ({min(throughput[name]):.2f}-{max(throughput[name]):.2f}) "
+                  f"{ratio(gib_s, direct[0])}   {conn_s:6.0f} conn/s ({min(rates[name]):.0f}-{max(rates[name]):.0f}) "
+                  f"{ratio(conn_s, direct[1])}   slowest {slowest[name] * 1000:.1f} ms, "
+                  f"{stalls[name]} over {STALL * 1000:.0f} ms")
+        ours, theirs = results["published 127.0.0.1 (pysh proxy)"], results.get("docker-proxy (standalone)")
+        if theirs:
+            print(f"   pysh proxy / docker-proxy: {ratio(ours[0], theirs[0])} GiB/s   {ratio(ours[1], theirs[1])} conn/s")
+        print(f"   ({load()})")
     finally:
         if proxy is not None:
             proxy.kill()
