@@ -95,9 +95,11 @@ class Contain:
         return done.stdout
 
 
+DOCKER_ENV = {**os.environ, "DOCKER_HOST": "unix:///run/docker-peer.sock"}
+
+
 def docker(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DOCKER_HOST": "unix:///run/docker-peer.sock"}
-    done = subprocess.run(["docker", *args], env=env, capture_output=True, text=True)
+    done = subprocess.run(["docker", *args], env=DOCKER_ENV, capture_output=True, text=True)
     if check and done.returncode:
         raise RuntimeError(f"docker {' '.join(args[:3])}: {done.stderr.strip()}")
     return done
@@ -239,7 +241,7 @@ def wait_port(address: tuple[str, int]) -> None:
     raise RuntimeError(f"nothing answers on {address}")
 
 
-def start_docker_proxy(address: str) -> subprocess.Popen:
+def start_docker_proxy(address: str, host_port: int = 8090, container_port: int = 80) -> subprocess.Popen:
     """docker-proxy (20.10) as dockerd starts it: it binds the host port itself and says "0\n"
     (ready) or "1\n<error>" on fd 3."""
     status_r, status_w = os.pipe()
@@ -247,9 +249,9 @@ def start_docker_proxy(address: str) -> subprocess.Popen:
     def as_dockerd_does():
         os.dup2(status_w, 3)
 
-    proxy = subprocess.Popen(["docker-proxy", "-proto", "tcp", "-host-ip", "127.0.0.1", "-host-port", "8090",
-                              "-container-ip", address, "-container-port", "80"], preexec_fn=as_dockerd_does,
-                             pass_fds=(3, status_w), close_fds=True)  # 3: kept after preexec_fn made it
+    proxy = subprocess.Popen(["docker-proxy", "-proto", "tcp", "-host-ip", "127.0.0.1", "-host-port", str(host_port),
+                              "-container-ip", address, "-container-port", str(container_port)],
+                             preexec_fn=as_dockerd_does, pass_fds=(3, status_w), close_fds=True)  # 3: kept after preexec_fn made it
     os.close(status_w)
     answer = os.read(status_r, 200)
     os.close(status_r)
@@ -258,22 +260,28 @@ def start_docker_proxy(address: str) -> subprocess.Popen:
     return proxy
 
 
-def rss_kib(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as file:
+def memory_kib(pid: int) -> tuple[int, int]:
+    """RSS and PSS: PSS splits each shared page between the processes mapping it, so the PSS of
+    many processes adds up to what they cost together, where RSS counts shared pages again each time."""
+    found = {}
+    with open(f"/proc/{pid}/smaps_rollup") as file:
         for line in file:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
+            key, _, rest = line.partition(":")
+            if key in ("Rss", "Pss"):
+                found[key] = int(rest.split()[0])
+    return found["Rss"], found["Pss"]
 
 
-def processes_with(word: str) -> list[int]:
+def children_with(parent: int, word: str) -> list[int]:
+    """Children of ``parent`` whose command line holds ``word`` (not other helpers' processes)."""
     found = []
     for pid in os.listdir("/proc"):
         if pid.isdigit():
             try:
-                if word.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+                stat = Path(f"/proc/{pid}/stat").read_text()
+                if int(stat.rpartition(")")[2].split()[1]) == parent and word.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
                     found.append(int(pid))
-            except OSError:
+            except (OSError, ValueError):
                 pass
     return found
 
@@ -398,56 +406,100 @@ def ports(contain: Contain, gib: float, rounds: int) -> None:
 
 
 def names_networks_memory(contain: Contain, runs: int, have_docker: bool) -> None:
-    print("4. names, networks, proxy memory")
+    print(f"4. names, networks, proxy memory ({load()})")
     network_create_rm(contain, 5, have_docker)
     contain.run("network", "create", "names")
     try:
         contain.run("run", "-d", "--name", "target", "--network", "names", "busybox", "sleep", "600")
-        by_name = cold_script(contain, "names", "nslookup target >/dev/null", runs)
-        by_number = cold_script(contain, "names", "true", runs)
-        print(f"   run + nslookup target          {ms(by_name)}  (run alone {ms(by_number)}: lookup ~{ms(by_name - by_number)})")
+        ours = lookup_ms(lambda script: timed([PYTHON, "-m", "pyshell.contain", "run", "--rm", "--network", "names",
+                                               "busybox", "sh", "-c", script], contain.env), runs)
+        line = f"   a name lookup in a container   {ours:6.2f} ms (nslookup, our server)"
+        if have_docker:
+            # Names of our own in a peer other benchmarks may use; the lookup is by the alias.
+            docker("network", "create", "netbench-names")
+            try:
+                docker("run", "-d", "--name", "netbench-target", "--network", "netbench-names", "--network-alias", "target",
+                       "network-busybox", "sleep", "600")
+                theirs = lookup_ms(lambda script: timed(["docker", "run", "--rm", "--network", "netbench-names", "network-busybox",
+                                                         "sh", "-c", script], DOCKER_ENV), runs)
+                line += f"   docker {theirs:6.2f} ms (its 127.0.0.11)"
+            finally:
+                docker("rm", "-f", "netbench-target", check=False)
+                docker("network", "rm", "netbench-names", check=False)
+        print(line)
         gateway = json.loads(contain.run("network", "inspect", "names"))[0]["IPAM"]["Config"][0]["Gateway"]
         pid = int(contain.run("inspect", "-f", "{{.State.Pid}}", "target"))
         print(f"   our DNS server, answers        {dns_rate(pid, gateway, 'target'):8.0f} /s")
     finally:
         contain.run("rm", "-f", "target", check=False)
         contain.run("network", "rm", "names", check=False)
-    contain.run("run", "-d", "--name", "hundred", "-p", "20000-20099:8000-8099", "busybox", "sleep", "600")
+    proxy_memory(contain)
+    print(f"   ({load()})")
+
+
+def proxy_memory(contain: Contain) -> None:
+    """Our one proxy for 100 published ports, against the 100 docker-proxy processes dockerd
+    (userland-proxy, its default) would start for them: RSS and PSS, summed."""
+    contain.run("run", "-d", "--name", "hundred", "-p", "127.0.0.1:20000-20099:8000-8099", "busybox", "sleep", "600")
+    docker_proxies = []
     try:
         time.sleep(0.5)
-        proxies = processes_with("pyshell.contain.network.proxy")
-        print(f"   proxy for 100 ports: {len(proxies)} process, RSS {sum(rss_kib(p) for p in proxies) / 1024:.1f} MiB "
-              f"(docker-proxy: 100 processes, ~1-1.2 MB each per moby#34328)")
+        pid = int(contain.run("inspect", "-f", "{{.State.Pid}}", "hundred"))
+        supervisor = int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[1])
+        ours = children_with(supervisor, "pyshell.contain.network.proxy")
+        rss, pss = (sum(memory_kib(each)[i] for each in ours) / 1024 for i in (0, 1))
+        line = f"   100 published ports: pysh, {len(ours)} proxy process, RSS {rss:.1f} MiB, PSS {pss:.1f} MiB"
+        if shutil.which("docker-proxy"):
+            address = contain.run("inspect", "-f", "{{.NetworkSettings.IPAddress}}", "hundred").strip()
+            docker_proxies = [start_docker_proxy(address, 21000 + port, 8000 + port) for port in range(100)]
+            time.sleep(0.5)
+            rss, pss = (sum(memory_kib(each.pid)[i] for each in docker_proxies) / 1024 for i in (0, 1))
+            line += f";  docker-proxy, 100 processes, RSS {rss:.1f} MiB, PSS {pss:.1f} MiB"
+        print(line)
     finally:
+        for proxy in docker_proxies:
+            proxy.kill()
+            proxy.wait()
         contain.run("rm", "-f", "hundred")
 
 
 def network_create_rm(contain: Contain, runs: int, with_docker: bool) -> None:
-    """`network create` + `network rm`, each a fresh process (issue 11): the median of ``runs``
-    pairs, Docker's beside it (its CLI and dockerd make a bridge too)."""
-    def pairs(create_and_remove) -> float:
-        seconds = []
-        for index in range(runs):
-            started = time.perf_counter()
-            create_and_remove(f"bench{index}")
-            seconds.append(time.perf_counter() - started)
-        return statistics.median(seconds)
+    """`network create` + `network rm`, each a fresh process (issue 11): the medians of ``runs``
+    pairs, Docker's beside it (its CLI and dockerd make a bridge too), the two alternated."""
+    def ours(name: str) -> None:
+        contain.run("network", "create", name)
+        contain.run("network", "rm", name)
 
-    ours = pairs(lambda name: (contain.run("network", "create", name), contain.run("network", "rm", name)))
-    line = f"   network create + rm            {ms(ours)}"
+    def theirs(name: str) -> None:
+        docker("network", "create", name)
+        docker("network", "rm", name)
+
+    sides = {"contain": (ours, []), "docker": (theirs, [])} if with_docker else {"contain": (ours, [])}
+    for index in range(runs):
+        for create_and_remove, seconds in sides.values():
+            started = time.perf_counter()
+            create_and_remove(f"netbench{index}")
+            seconds.append(time.perf_counter() - started)
+    line = f"   network create + rm            {spread(sides['contain'][1])} ms"
     if with_docker:
-        theirs = pairs(lambda name: (docker("network", "create", name), docker("network", "rm", name)))
-        line += f"   docker {ms(theirs)} ({ratio(theirs, ours)} contain)"
+        line += (f"   docker {spread(sides['docker'][1])} ms "
+                 f"({ratio(statistics.median(sides['docker'][1]), statistics.median(sides['contain'][1]))} contain)")
     print(line)
 
 
-def cold_script(contain: Contain, network: str, script: str, runs: int) -> float:
-    times = []
-    for _ in range(max(5, runs // 2)):
-        started = time.perf_counter()
-        contain.run("run", "--rm", "--network", network, "busybox", "sh", "-c", script)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+LOOKUPS = 100
+
+
+def lookup_ms(run_script, runs: int) -> float:
+    """One name lookup from inside a container, in ms: a run of LOOKUPS `nslookup target` against
+    a run of as many `/bin/true` (the same forks and execs, no query), alternated, medians of
+    ``runs`` // 4 each; what starting a container costs is the same in both and drops out."""
+    loop = f"i=0; while [ $i -lt {LOOKUPS} ]; do %s >/dev/null; i=$((i+1)); done"
+    lookups, trues = [], []
+    for _ in range(max(3, runs // 4)):
+        lookups.append(run_script(loop % "nslookup target"))
+        trues.append(run_script(loop % "/bin/true"))
+    return (statistics.median(lookups) - statistics.median(trues)) / LOOKUPS * 1000
 
 
 def dns_rate(pid: int, server: str, name: str, seconds: float = 2.0) -> float:
