@@ -1,6 +1,6 @@
 """contain networks against Docker, side by side: run cost, port throughput, connections, names.
 
-Run by hand, as root:  .venv/bin/python benchmarks/network.py [--runs 20] [--gib 1] [--rounds 5]
+Run by hand, as root:  .venv/bin/python benchmarks/network.py [--runs 40] [--gib 1] [--rounds 5]
 
 It re-executes itself in a network namespace of its own (`unshare --net`): bridges, rules and
 ports never touch the machine's network. Docker is the peer that
@@ -32,8 +32,9 @@ puts on the machine hits both sides alike; every part prints medians, ratios and
    path: the server side holds the TIME_WAIT, not now one side, now both (a client that
    closed before the FIN came in). Connections slower than STALL are counted: a lost SYN
    costs a second (the first retransmission), enough to bring a 2-second round down tenfold.
-4. A name lookup from inside a container on a user network (nslookup, against the same run
-   resolving an address: the difference is the DNS server; alternated), our server's answers
+4. A name lookup from inside a container on a user network: 200 `nslookup target` against 200
+   `/bin/true`, timed by the container's clock in one run (ours, and Docker's 127.0.0.11 on a
+   user network of the peer), so that what a run costs drops out; our server's answers
    per second (asked from inside a container: it answers containers, known by their address),
    `network create` + `network rm` (ours and Docker's alternated), and the proxy's memory with
    100 published ports beside 100 docker-proxy processes (dockerd 20.10 starts one per
@@ -291,7 +292,7 @@ def children_with(parent: int, word: str) -> list[int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--gib", type=float, default=1.0)
     parser.add_argument("--only", choices=["ports"], help="run only parts 2-3 (port throughput, connections)")
     parser.add_argument("--rounds", type=int, default=5, help="rounds of parts 2-3, the paths taking turns")
@@ -337,10 +338,10 @@ def run_cost(home: Path, contain: Contain, runs: int, have_docker: bool) -> None
     if have_docker:
         rows[f"docker run --rm, a new CLI each ({docker_count} each)"] = docker_runs(docker_count)
     median = {row: {network: statistics.median(seconds[network]) for network in NETWORKS} for row, seconds in rows.items()}
-    print(f"   {'':48} {'bridge':>18} {'none':>18}   bridge adds")
+    print(f"   {'':48} {'bridge':>18} {'none':>18}   bridge adds (median of the pairs' differences)")
     for row, seconds in rows.items():
-        print(f"   {row:48} {spread(seconds['bridge']):>18} {spread(seconds['none']):>18}   "
-              f"{(median[row]['bridge'] - median[row]['none']) * 1000:6.1f}")
+        adds = statistics.median(bridge - none for bridge, none in zip(seconds["bridge"], seconds["none"]))
+        print(f"   {row:48} {spread(seconds['bridge']):>18} {spread(seconds['none']):>18}   {adds * 1000:6.1f}")
     start, imports = (statistics.median(cold[case]) for case in ("python -c pass", "python importing what a run imports"))
     print(f"   cold, none, in parts: python starts {start * 1000:.1f}, its imports {(imports - start) * 1000:.1f} "
           f"({len(imported)} modules), the run {(median[list(rows)[1]]['none'] - imports) * 1000:.1f}")
@@ -386,17 +387,23 @@ def ports(contain: Contain, gib: float, rounds: int) -> None:
                 rates[name].append(rate)
                 slowest[name], stalls[name] = max(slowest[name], slow), stalls[name] + stalled
         throughput = {name: [gib / each for each in seconds[name]] for name in paths}
-        results = {name: (statistics.median(throughput[name]), statistics.median(rates[name])) for name in paths}
-        direct = results["direct to the container"]
-        print(f"   medians of {rounds} rounds (min-max); x = against direct")
-        for name, (gib_s, conn_s) in results.items():
-            print(f"   {name:34} {gib_s:5.2f} GiB/s ({min(throughput[name]):.2f}-{max(throughput[name]):.2f}) "
-                  f"{ratio(gib_s, direct[0])}   {conn_s:6.0f} conn/s ({min(rates[name]):.0f}-{max(rates[name]):.0f}) "
-                  f"{ratio(conn_s, direct[1])}   slowest {slowest[name] * 1000:.1f} ms, "
+
+        def paired(figures: dict[str, list[float]], name: str, against: str) -> str:
+            """The median of the rounds' ratios: each round's paths ran within seconds of each other."""
+            return f"{statistics.median(a / b for a, b in zip(figures[name], figures[against])):5.2f}x"
+
+        direct = "direct to the container"
+        print(f"   medians of {rounds} rounds (min-max); x: against direct, the median of the rounds' ratios")
+        for name in paths:
+            print(f"   {name:34} {statistics.median(throughput[name]):5.2f} GiB/s "
+                  f"({min(throughput[name]):.2f}-{max(throughput[name]):.2f}) {paired(throughput, name, direct)}   "
+                  f"{statistics.median(rates[name]):6.0f} conn/s ({min(rates[name]):.0f}-{max(rates[name]):.0f}) "
+                  f"{paired(rates, name, direct)}   slowest {slowest[name] * 1000:.1f} ms, "
                   f"{stalls[name]} over {STALL * 1000:.0f} ms")
-        ours, theirs = results["published 127.0.0.1 (pysh proxy)"], results.get("docker-proxy (standalone)")
-        if theirs:
-            print(f"   pysh proxy / docker-proxy: {ratio(ours[0], theirs[0])} GiB/s   {ratio(ours[1], theirs[1])} conn/s")
+        ours, theirs = "published 127.0.0.1 (pysh proxy)", "docker-proxy (standalone)"
+        if theirs in paths:
+            print(f"   pysh proxy / docker-proxy: {paired(throughput, ours, theirs)} GiB/s   "
+                  f"{paired(rates, ours, theirs)} conn/s")
         print(f"   ({load()})")
     finally:
         if proxy is not None:
@@ -411,8 +418,8 @@ def names_networks_memory(contain: Contain, runs: int, have_docker: bool) -> Non
     contain.run("network", "create", "names")
     try:
         contain.run("run", "-d", "--name", "target", "--network", "names", "busybox", "sleep", "600")
-        ours = lookup_ms(lambda script: timed([PYTHON, "-m", "pyshell.contain", "run", "--rm", "--network", "names",
-                                               "busybox", "sh", "-c", script], contain.env), runs)
+        ours = lookup_ms(lambda script: contain.run("run", "--rm", "--network", "names", "busybox", "sh", "-c", script),
+                         runs)
         line = f"   a name lookup in a container   {ours:6.2f} ms (nslookup, our server)"
         if have_docker:
             # Names of our own in a peer other benchmarks may use; the lookup is by the alias.
@@ -420,8 +427,8 @@ def names_networks_memory(contain: Contain, runs: int, have_docker: bool) -> Non
             try:
                 docker("run", "-d", "--name", "netbench-target", "--network", "netbench-names", "--network-alias", "target",
                        "network-busybox", "sleep", "600")
-                theirs = lookup_ms(lambda script: timed(["docker", "run", "--rm", "--network", "netbench-names", "network-busybox",
-                                                         "sh", "-c", script], DOCKER_ENV), runs)
+                theirs = lookup_ms(lambda script: docker("run", "--rm", "--network", "netbench-names", "network-busybox",
+                                                         "sh", "-c", script).stdout, runs)
                 line += f"   docker {theirs:6.2f} ms (its 127.0.0.11)"
             finally:
                 docker("rm", "-f", "netbench-target", check=False)
@@ -487,19 +494,21 @@ def network_create_rm(contain: Contain, runs: int, with_docker: bool) -> None:
     print(line)
 
 
-LOOKUPS = 100
+LOOKUPS = 200
 
 
 def lookup_ms(run_script, runs: int) -> float:
-    """One name lookup from inside a container, in ms: a run of LOOKUPS `nslookup target` against
-    a run of as many `/bin/true` (the same forks and execs, no query), alternated, medians of
-    ``runs`` // 4 each; what starting a container costs is the same in both and drops out."""
+    """One name lookup from inside a container, in ms: LOOKUPS `nslookup target` against as many
+    `/bin/true` (the same fork and exec, no query), timed inside one container by its clock
+    (/proc/uptime, 10 ms steps: busybox date has no %N); the median of ``runs`` // 4 runs."""
     loop = f"i=0; while [ $i -lt {LOOKUPS} ]; do %s >/dev/null; i=$((i+1)); done"
-    lookups, trues = [], []
+    script = ("read t0 _ < /proc/uptime; " + loop % "nslookup target" + "; read t1 _ < /proc/uptime; "
+              + loop % "/bin/true" + "; read t2 _ < /proc/uptime; echo $t0 $t1 $t2")
+    each = []
     for _ in range(max(3, runs // 4)):
-        lookups.append(run_script(loop % "nslookup target"))
-        trues.append(run_script(loop % "/bin/true"))
-    return (statistics.median(lookups) - statistics.median(trues)) / LOOKUPS * 1000
+        t0, t1, t2 = (float(word) for word in run_script(script).split())
+        each.append(((t1 - t0) - (t2 - t1)) / LOOKUPS * 1000)
+    return statistics.median(each)
 
 
 def dns_rate(pid: int, server: str, name: str, seconds: float = 2.0) -> float:
