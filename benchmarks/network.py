@@ -73,10 +73,6 @@ SINK = ("import socket, sys\n"
         "    c.sendall(b'done'); c.close()\n")
 
 
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:8.2f} ms"
-
-
 def ratio(a: float, b: float) -> str:
     return f"{a / b:6.2f}x" if b else "   n/a"
 
@@ -252,7 +248,8 @@ def start_docker_proxy(address: str, host_port: int = 8090, container_port: int 
 
     proxy = subprocess.Popen(["docker-proxy", "-proto", "tcp", "-host-ip", "127.0.0.1", "-host-port", str(host_port),
                               "-container-ip", address, "-container-port", str(container_port)],
-                             preexec_fn=as_dockerd_does, pass_fds=(3, status_w), close_fds=True)  # 3: kept after preexec_fn made it
+                             preexec_fn=as_dockerd_does,
+                             pass_fds=(3, status_w), close_fds=True)  # 3: kept after preexec_fn made it
     os.close(status_w)
     answer = os.read(status_r, 200)
     os.close(status_r)
@@ -273,14 +270,18 @@ def memory_kib(pid: int) -> tuple[int, int]:
     return found["Rss"], found["Pss"]
 
 
+def parent_of(pid: int) -> int:
+    # /proc/PID/stat: "pid (command) state ppid ..."; the command may hold spaces and parentheses.
+    return int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[1])
+
+
 def children_with(parent: int, word: str) -> list[int]:
     """Children of ``parent`` whose command line holds ``word`` (not other helpers' processes)."""
     found = []
     for pid in os.listdir("/proc"):
         if pid.isdigit():
             try:
-                stat = Path(f"/proc/{pid}/stat").read_text()
-                if int(stat.rpartition(")")[2].split()[1]) == parent and word.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+                if parent_of(int(pid)) == parent and word.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
                     found.append(int(pid))
             except (OSError, ValueError):
                 pass
@@ -337,12 +338,16 @@ def run_cost(home: Path, contain: Contain, runs: int, have_docker: bool) -> None
             f"contain, cold: a new python each ({cold_count} each)": cold}
     if have_docker:
         rows[f"docker run --rm, a new CLI each ({docker_count} each)"] = docker_runs(docker_count)
-    median = {row: {network: statistics.median(seconds[network]) for network in NETWORKS} for row, seconds in rows.items()}
+    median = {row: {network: statistics.median(seconds[network]) for network in NETWORKS}
+              for row, seconds in rows.items()}
     print(f"   {'':48} {'bridge':>18} {'none':>18}   bridge adds (median of the pairs' differences)")
     for row, seconds in rows.items():
         adds = statistics.median(bridge - none for bridge, none in zip(seconds["bridge"], seconds["none"]))
         print(f"   {row:48} {spread(seconds['bridge']):>18} {spread(seconds['none']):>18}   {adds * 1000:6.1f}")
-    start, imports = (statistics.median(cold[case]) for case in ("python -c pass", "python importing what a run imports"))
+    start, imports = (statistics.median(cold[case])
+                      for case in ("python -c pass", "python importing what a run imports"))
+    print("   cold: after the loop, nothing dropped (image, bridge, page cache, .pyc warm): a new interpreter;\n"
+          "   docker's likewise a new CLI process against a running dockerd")
     print(f"   cold, none, in parts: python starts {start * 1000:.1f}, its imports {(imports - start) * 1000:.1f} "
           f"({len(imported)} modules), the run {(median[list(rows)[1]]['none'] - imports) * 1000:.1f}")
     if have_docker:
@@ -425,10 +430,10 @@ def names_networks_memory(contain: Contain, runs: int, have_docker: bool) -> Non
             # Names of our own in a peer other benchmarks may use; the lookup is by the alias.
             docker("network", "create", "netbench-names")
             try:
-                docker("run", "-d", "--name", "netbench-target", "--network", "netbench-names", "--network-alias", "target",
-                       "network-busybox", "sleep", "600")
-                theirs = lookup_ms(lambda script: docker("run", "--rm", "--network", "netbench-names", "network-busybox",
-                                                         "sh", "-c", script).stdout, runs)
+                docker("run", "-d", "--name", "netbench-target", "--network", "netbench-names",
+                       "--network-alias", "target", "network-busybox", "sleep", "600")
+                theirs = lookup_ms(lambda script: docker("run", "--rm", "--network", "netbench-names",
+                                                         "network-busybox", "sh", "-c", script).stdout, runs)
                 line += f"   docker {theirs:6.2f} ms (its 127.0.0.11)"
             finally:
                 docker("rm", "-f", "netbench-target", check=False)
@@ -452,8 +457,7 @@ def proxy_memory(contain: Contain) -> None:
     try:
         time.sleep(0.5)
         pid = int(contain.run("inspect", "-f", "{{.State.Pid}}", "hundred"))
-        supervisor = int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[1])
-        ours = children_with(supervisor, "pyshell.contain.network.proxy")
+        ours = children_with(parent_of(pid), "pyshell.contain.network.proxy")  # the supervisor's child
         rss, pss = (sum(memory_kib(each)[i] for each in ours) / 1024 for i in (0, 1))
         line = f"   100 published ports: pysh, {len(ours)} proxy process, RSS {rss:.1f} MiB, PSS {pss:.1f} MiB"
         if shutil.which("docker-proxy"):
