@@ -1,24 +1,45 @@
 """contain networks against Docker, side by side: run cost, port throughput, connections, names.
 
-Run by hand, as root:  .venv/bin/python benchmarks/network.py [--runs 20] [--gib 1]
+Run by hand, as root:  .venv/bin/python benchmarks/network.py [--runs 40] [--gib 1] [--rounds 5]
 
 It re-executes itself in a network namespace of its own (`unshare --net`): bridges, rules and
 ports never touch the machine's network. Docker is the peer that
 /work/shared/reference/scripts/docker-peer.sh starts (its own namespace; reached by its socket);
 docker-proxy is Debian's, started standalone. Missing peers are reported and skipped.
+Whatever is compared takes turns, run by run or round by round, so that the load other work
+puts on the machine hits both sides alike; every part prints medians, ratios and the load.
 
-1. `contain run --rm busybox true`, default bridge vs --network none: a loop in ONE process
-   (the `contain` builtin's entry point, as the REPL and scripts call it) and cold (a new
-   `python -m pyshell.contain` each run); `docker run --rm` (bridge, none) beside them.
+1. `contain run --rm busybox true`, default bridge vs --network none, the two alternated:
+   * loop: in ONE process (the `contain` builtin's entry point, as the REPL and scripts call
+     it), each run timed, after one untimed run;
+   * cold: a new `python -m pyshell.contain` process each run, as a terminal or a script of
+     another language calls `contain`. Nothing is dropped first: it runs after the loop, so
+     the image, the bridge, the page cache and the .pyc files are warm. Cold means a new
+     interpreter, not a cold machine. It is split into its parts: the interpreter's start
+     (`python -c pass`) and the imports a run makes (the same modules imported in a new
+     process), the rest being the run itself;
+   * `docker run --rm` (bridge, none): a new docker CLI process each run against dockerd, warm
+     (it is always running): the same footing as cold, a new client process each time. The
+     loop's ratio compares our in-process run with the same docker figure: Docker has no
+     in-process form.
 2. Throughput of --gib GiB into a container: through the published port on 127.0.0.1 (our
    proxy, splice(2)), directly to the container's address, and through docker-proxy. The sink
    is the host's Python (bound in read-only) reading into one buffer: busybox nc tops out
    near 0.8 GiB/s, below what is measured.
-3. Short connections per second (connect, 1 byte each way, close), the same three paths.
-4. A name lookup from inside a container on a user network (nslookup, against the same run
-   resolving an address: the difference is the DNS server), our server's answers per second
-   (asked from inside a container: it answers containers, known by their address),
-   `network create` + `network rm`, and the proxy's memory with 100 published ports.
+3. Short connections per second (connect, 1 byte each way, the server closes, the client reads
+   that end of file and closes), the same three paths with the same client and server. The
+   client waits for the server's close so that each connection ends the same way on every
+   path: the server side holds the TIME_WAIT, not now one side, now both (a client that
+   closed before the FIN came in). Connections slower than STALL are counted: a lost SYN
+   costs a second (the first retransmission), enough to bring a 2-second round down tenfold.
+4. A name lookup from inside a container on a user network: 200 `nslookup target` against 200
+   `/bin/true`, timed by the container's clock in one run (ours, and Docker's 127.0.0.11 on a
+   user network of the peer), so that what a run costs drops out; our server's answers
+   per second (asked from inside a container: it answers containers, known by their address),
+   `network create` + `network rm` (ours and Docker's alternated), and the proxy's memory with
+   100 published ports beside 100 docker-proxy processes (dockerd 20.10 starts one per
+   published port), measured: RSS, and PSS (shared pages split between the processes that
+   map them: what the processes cost together).
 """
 
 from __future__ import annotations
@@ -52,10 +73,6 @@ SINK = ("import socket, sys\n"
         "    c.sendall(b'done'); c.close()\n")
 
 
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:8.2f} ms"
-
-
 def ratio(a: float, b: float) -> str:
     return f"{a / b:6.2f}x" if b else "   n/a"
 
@@ -66,15 +83,20 @@ class Contain:
         self.env = {**os.environ, "PYSH_HOME": str(home), "PYTHONPATH": str(ROOT)}
 
     def run(self, *args: str, check: bool = True) -> str:
-        done = subprocess.run([PYTHON, "-m", "pyshell.contain", *args], env=self.env, capture_output=True, text=True)
+        # cwd: `python -m` puts the current directory first on sys.path, so started from
+        # another checkout it would measure that checkout's pyshell.
+        done = subprocess.run([PYTHON, "-m", "pyshell.contain", *args], env=self.env, capture_output=True, text=True,
+                              cwd=str(ROOT))
         if check and done.returncode:
             raise RuntimeError(f"contain {' '.join(args[:4])}: {done.stderr.strip()}")
         return done.stdout
 
 
+DOCKER_ENV = {**os.environ, "DOCKER_HOST": "unix:///run/docker-peer.sock"}
+
+
 def docker(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DOCKER_HOST": "unix:///run/docker-peer.sock"}
-    done = subprocess.run(["docker", *args], env=env, capture_output=True, text=True)
+    done = subprocess.run(["docker", *args], env=DOCKER_ENV, capture_output=True, text=True)
     if check and done.returncode:
         raise RuntimeError(f"docker {' '.join(args[:3])}: {done.stderr.strip()}")
     return done
@@ -89,37 +111,76 @@ def docker_ready() -> bool:
 # --------------------------------------------------------------------------- 1. run cost
 
 
-def in_process_loop(home: Path, network: str, runs: int) -> float:
-    """Per run, in one Python process: the `contain` builtin's entry point in a loop."""
-    code = (f"import os, sys, time; os.environ['PYSH_HOME'] = {str(home)!r}\n"
+NETWORKS = ("bridge", "none")
+
+
+def in_process_loop(home: Path, runs: int) -> tuple[dict[str, list[float]], list[str]]:
+    """Seconds of each run, per network, in one Python process: the `contain` builtin's entry
+    point, bridge and none taking turns; and the modules that process imported to run them."""
+    code = (f"import json, os, sys, time; os.environ['PYSH_HOME'] = {str(home)!r}\n"
+            "already = set(sys.modules)\n"
             "from pyshell.contain.cli import main\n"
-            f"main(['run', '--rm', '--network', {network!r}, 'busybox', 'true'])\n"
-            "t = time.perf_counter()\n"
-            f"for _ in range({runs}): main(['run', '--rm', '--network', {network!r}, 'busybox', 'true'])\n"
-            f"print((time.perf_counter() - t) / {runs})")
+            f"networks = {NETWORKS!r}\n"
+            "for network in networks: main(['run', '--rm', '--network', network, 'busybox', 'true'])\n"
+            "seconds = {network: [] for network in networks}\n"
+            f"for _ in range({runs}):\n"
+            "    for network in networks:\n"
+            "        started = time.perf_counter()\n"
+            "        main(['run', '--rm', '--network', network, 'busybox', 'true'])\n"
+            "        seconds[network].append(time.perf_counter() - started)\n"
+            "imported = sorted(name for name in sys.modules if name not in already)\n"
+            "print(json.dumps({'seconds': seconds, 'imported': imported}))")
     done = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, cwd=str(ROOT),
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     if done.returncode:
         raise RuntimeError(done.stderr[-500:])
-    return float(done.stdout.strip().splitlines()[-1])
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    return found["seconds"], found["imported"]
 
 
-def cold(contain: Contain, network: str, runs: int) -> float:
-    times = []
+def timed(command: list[str], env: dict | None = None) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=str(ROOT))
+    elapsed = time.perf_counter() - started
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(command[:6])}: {done.stderr.strip()[-300:]}")
+    return elapsed
+
+
+def cold_runs(contain: Contain, imported: list[str], runs: int) -> dict[str, list[float]]:
+    """Seconds of each cold run (a new `python -m pyshell.contain`), per network, beside the
+    parts of one: a new interpreter doing nothing, and one importing what a run imports."""
+    # Leaf modules only: importing a.b imports a; private and frozen ones come with the rest.
+    leaves = [name for name in imported if not name.startswith("_")
+              and not any(other.startswith(name + ".") for other in imported)]
+    cases = {network: [PYTHON, "-m", "pyshell.contain", "run", "--rm", "--network", network, "busybox", "true"]
+             for network in NETWORKS}
+    cases["python -c pass"] = [PYTHON, "-c", "pass"]
+    cases["python importing what a run imports"] = [PYTHON, "-c", "import " + ", ".join(leaves)]
+    seconds = {case: [] for case in cases}
     for _ in range(runs):
-        started = time.perf_counter()
-        contain.run("run", "--rm", "--network", network, "busybox", "true")
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        for case, command in cases.items():
+            seconds[case].append(timed(command, contain.env))
+    return seconds
 
 
-def docker_run(network: str, runs: int) -> float:
-    times = []
+def docker_runs(runs: int) -> dict[str, list[float]]:
+    seconds = {network: [] for network in NETWORKS}
     for _ in range(runs):
-        started = time.perf_counter()
-        docker("run", "--rm", "--network", network, "network-busybox", "true")
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        for network in NETWORKS:
+            started = time.perf_counter()
+            docker("run", "--rm", "--network", network, "network-busybox", "true")
+            seconds[network].append(time.perf_counter() - started)
+    return seconds
+
+
+def spread(values: list[float]) -> str:
+    """The median, and the lowest and highest, in ms."""
+    return f"{statistics.median(values) * 1000:7.1f} ({min(values) * 1000:.0f}-{max(values) * 1000:.0f})"
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 # --------------------------------------------------------------------------- 2, 3. ports
@@ -142,15 +203,25 @@ def send_gib(address: tuple[str, int], gib: float) -> float:
     return elapsed
 
 
-def connections_per_second(address: tuple[str, int], seconds: float = 3.0) -> float:
-    count, started = 0, time.perf_counter()
-    while time.perf_counter() - started < seconds:
+STALL = 0.1  # seconds: a connection this slow waited for something (a lost SYN costs 1 s)
+
+
+def connections_per_second(address: tuple[str, int], seconds: float) -> tuple[float, float, int]:
+    """Short connections to the sink, one after another, for ``seconds``: the rate, the slowest
+    connection and how many took longer than STALL."""
+    count, slowest, stalls = 0, 0.0, 0
+    started = time.perf_counter()
+    while (now := time.perf_counter()) - started < seconds:
         sock = socket.create_connection(address)
         sock.sendall(b"x")
         assert sock.recv(1) == b"y"
+        assert sock.recv(1) == b""  # the sink closed first: the same ending on every path
         sock.close()
+        took = time.perf_counter() - now
+        slowest = max(slowest, took)
+        stalls += took > STALL
         count += 1
-    return count / (time.perf_counter() - started)
+    return count / (time.perf_counter() - started), slowest, stalls
 
 
 def wait_port(address: tuple[str, int]) -> None:
@@ -167,7 +238,7 @@ def wait_port(address: tuple[str, int]) -> None:
     raise RuntimeError(f"nothing answers on {address}")
 
 
-def start_docker_proxy(address: str) -> subprocess.Popen:
+def start_docker_proxy(address: str, host_port: int = 8090, container_port: int = 80) -> subprocess.Popen:
     """docker-proxy (20.10) as dockerd starts it: it binds the host port itself and says "0\n"
     (ready) or "1\n<error>" on fd 3."""
     status_r, status_w = os.pipe()
@@ -175,8 +246,9 @@ def start_docker_proxy(address: str) -> subprocess.Popen:
     def as_dockerd_does():
         os.dup2(status_w, 3)
 
-    proxy = subprocess.Popen(["docker-proxy", "-proto", "tcp", "-host-ip", "127.0.0.1", "-host-port", "8090",
-                              "-container-ip", address, "-container-port", "80"], preexec_fn=as_dockerd_does,
+    proxy = subprocess.Popen(["docker-proxy", "-proto", "tcp", "-host-ip", "127.0.0.1", "-host-port", str(host_port),
+                              "-container-ip", address, "-container-port", str(container_port)],
+                             preexec_fn=as_dockerd_does,
                              pass_fds=(3, status_w), close_fds=True)  # 3: kept after preexec_fn made it
     os.close(status_w)
     answer = os.read(status_r, 200)
@@ -186,22 +258,32 @@ def start_docker_proxy(address: str) -> subprocess.Popen:
     return proxy
 
 
-def rss_kib(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as file:
+def memory_kib(pid: int) -> tuple[int, int]:
+    """RSS and PSS: PSS splits each shared page between the processes mapping it, so the PSS of
+    many processes adds up to what they cost together, where RSS counts shared pages again each time."""
+    found = {}
+    with open(f"/proc/{pid}/smaps_rollup") as file:
         for line in file:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
+            key, _, rest = line.partition(":")
+            if key in ("Rss", "Pss"):
+                found[key] = int(rest.split()[0])
+    return found["Rss"], found["Pss"]
 
 
-def processes_with(word: str) -> list[int]:
+def parent_of(pid: int) -> int:
+    # /proc/PID/stat: "pid (command) state ppid ..."; the command may hold spaces and parentheses.
+    return int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[1])
+
+
+def children_with(parent: int, word: str) -> list[int]:
+    """Children of ``parent`` whose command line holds ``word`` (not other helpers' processes)."""
     found = []
     for pid in os.listdir("/proc"):
         if pid.isdigit():
             try:
-                if word.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+                if parent_of(int(pid)) == parent and word.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
                     found.append(int(pid))
-            except OSError:
+            except (OSError, ValueError):
                 pass
     return found
 
@@ -211,13 +293,17 @@ def processes_with(word: str) -> list[int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--gib", type=float, default=1.0)
     parser.add_argument("--only", choices=["ports"], help="run only parts 2-3 (port throughput, connections)")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of parts 2-3, the paths taking turns")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of parts 2-3, the paths taking turns")
     args = parser.parse_args()
     if os.environ.get("NETWORK_BENCH_INNER") != "1":
         subprocess.run([PYTHON, "-m", "compileall", "-q", str(ROOT / "pyshell")])
+        # The static busybox comes from Debian's mirror (cached once): fetched here, as the
+        # namespace the benchmark moves into has no route out.
+        from pyshell.contain.image.bootstrap import find_static_busybox
+        find_static_busybox(print)
         os.execvp("unshare", ["unshare", "--net", "env", "NETWORK_BENCH_INNER=1", PYTHON, *sys.argv])
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
     home = Path(tempfile.mkdtemp(prefix="network-bench-"))
@@ -244,18 +330,32 @@ def main() -> None:
 
 
 def run_cost(home: Path, contain: Contain, runs: int, have_docker: bool) -> None:
-    print(f"1. contain run --rm busybox true ({runs} runs)")
-    loop_bridge = in_process_loop(home, "bridge", runs)
-    loop_none = in_process_loop(home, "none", runs)
-    cold_bridge = cold(contain, "bridge", max(5, runs // 2))
-    cold_none = cold(contain, "none", max(5, runs // 2))
-    print(f"   loop  bridge {ms(loop_bridge)}   none {ms(loop_none)}   bridge adds {ms(loop_bridge - loop_none)}")
-    print(f"   cold  bridge {ms(cold_bridge)}   none {ms(cold_none)}   bridge adds {ms(cold_bridge - cold_none)}")
+    cold_count, docker_count = max(5, runs // 2), max(5, runs // 4)
+    print(f"1. contain run --rm busybox true, ms: median (min-max); bridge and none alternated ({load()})")
+    loop, imported = in_process_loop(home, runs)
+    cold = cold_runs(contain, imported, cold_count)
+    rows = {f"contain, loop in one process ({runs} each)": loop,
+            f"contain, cold: a new python each ({cold_count} each)": cold}
     if have_docker:
-        docker_bridge = docker_run("bridge", max(5, runs // 4))
-        docker_none = docker_run("none", max(5, runs // 4))
-        print(f"   docker run --rm: bridge {ms(docker_bridge)}   none {ms(docker_none)}")
-        print(f"   docker / contain (bridge): loop {ratio(docker_bridge, loop_bridge)}   cold {ratio(docker_bridge, cold_bridge)}")
+        rows[f"docker run --rm, a new CLI each ({docker_count} each)"] = docker_runs(docker_count)
+    median = {row: {network: statistics.median(seconds[network]) for network in NETWORKS}
+              for row, seconds in rows.items()}
+    print(f"   {'':48} {'bridge':>18} {'none':>18}   bridge adds (median of the pairs' differences)")
+    for row, seconds in rows.items():
+        adds = statistics.median(bridge - none for bridge, none in zip(seconds["bridge"], seconds["none"]))
+        print(f"   {row:48} {spread(seconds['bridge']):>18} {spread(seconds['none']):>18}   {adds * 1000:6.1f}")
+    start, imports = (statistics.median(cold[case])
+                      for case in ("python -c pass", "python importing what a run imports"))
+    print("   cold: after the loop, nothing dropped (image, bridge, page cache, .pyc warm): a new interpreter;\n"
+          "   docker's likewise a new CLI process against a running dockerd")
+    print(f"   cold, none, in parts: python starts {start * 1000:.1f}, its imports {(imports - start) * 1000:.1f} "
+          f"({len(imported)} modules), the run {(median[list(rows)[1]]['none'] - imports) * 1000:.1f}")
+    if have_docker:
+        ours_loop, ours_cold, theirs = (median[row] for row in rows)
+        for network in NETWORKS:
+            print(f"   docker / contain, {network:6}: loop {ratio(theirs[network], ours_loop[network])}   "
+                  f"cold {ratio(theirs[network], ours_cold[network])}")
+    print(f"   ({load()})")
 
 
 def ports(contain: Contain, gib: float, rounds: int) -> None:
@@ -277,19 +377,39 @@ def ports(contain: Contain, gib: float, rounds: int) -> None:
                     raise
                 print(f"   (docker-proxy skipped: {error}; exit status {proxy.poll()})")
                 del paths[name]
+        for target in paths.values():
+            connections_per_second(target, 0.3)  # untimed: each path's first connections
+        print(f"   ({load()})")
         # The paths take turns, round after round, so that the machine's load hits them alike.
         seconds = {name: [] for name in paths}
         rates = {name: [] for name in paths}
+        slowest = {name: 0.0 for name in paths}
+        stalls = {name: 0 for name in paths}
         for _ in range(rounds):
             for name, target in paths.items():
                 seconds[name].append(send_gib(target, gib))
-                rates[name].append(connections_per_second(target, 1.5))
-        results = {name: (gib / statistics.median(seconds[name]), statistics.median(rates[name])) for name in paths}
-        direct = results["direct to the container"]
-        for name, (gib_s, conn_s) in results.items():
-            print(f"   {name:34} {gib_s:6.2f} GiB/s ({ratio(gib_s, direct[0])} direct)   "
-                  f"{conn_s:7.0f} conn/s ({ratio(conn_s, direct[1])} direct)")
-        print(f"   (medians of {rounds} rounds; load average {os.getloadavg()[0]:.2f})")
+                rate, slow, stalled = connections_per_second(target, 2.0)
+                rates[name].append(rate)
+                slowest[name], stalls[name] = max(slowest[name], slow), stalls[name] + stalled
+        throughput = {name: [gib / each for each in seconds[name]] for name in paths}
+
+        def paired(figures: dict[str, list[float]], name: str, against: str) -> str:
+            """The median of the rounds' ratios: each round's paths ran within seconds of each other."""
+            return f"{statistics.median(a / b for a, b in zip(figures[name], figures[against])):5.2f}x"
+
+        direct = "direct to the container"
+        print(f"   medians of {rounds} rounds (min-max); x: against direct, the median of the rounds' ratios")
+        for name in paths:
+            print(f"   {name:34} {statistics.median(throughput[name]):5.2f} GiB/s "
+                  f"({min(throughput[name]):.2f}-{max(throughput[name]):.2f}) {paired(throughput, name, direct)}   "
+                  f"{statistics.median(rates[name]):6.0f} conn/s ({min(rates[name]):.0f}-{max(rates[name]):.0f}) "
+                  f"{paired(rates, name, direct)}   slowest {slowest[name] * 1000:.1f} ms, "
+                  f"{stalls[name]} over {STALL * 1000:.0f} ms")
+        ours, theirs = "published 127.0.0.1 (pysh proxy)", "docker-proxy (standalone)"
+        if theirs in paths:
+            print(f"   pysh proxy / docker-proxy: {paired(throughput, ours, theirs)} GiB/s   "
+                  f"{paired(rates, ours, theirs)} conn/s")
+        print(f"   ({load()})")
     finally:
         if proxy is not None:
             proxy.kill()
@@ -298,56 +418,101 @@ def ports(contain: Contain, gib: float, rounds: int) -> None:
 
 
 def names_networks_memory(contain: Contain, runs: int, have_docker: bool) -> None:
-    print("4. names, networks, proxy memory")
+    print(f"4. names, networks, proxy memory ({load()})")
     network_create_rm(contain, 5, have_docker)
     contain.run("network", "create", "names")
     try:
         contain.run("run", "-d", "--name", "target", "--network", "names", "busybox", "sleep", "600")
-        by_name = cold_script(contain, "names", "nslookup target >/dev/null", runs)
-        by_number = cold_script(contain, "names", "true", runs)
-        print(f"   run + nslookup target          {ms(by_name)}  (run alone {ms(by_number)}: lookup ~{ms(by_name - by_number)})")
+        ours = lookup_ms(lambda script: contain.run("run", "--rm", "--network", "names", "busybox", "sh", "-c", script),
+                         runs)
+        line = f"   a name lookup in a container   {ours:6.2f} ms (nslookup, our server)"
+        if have_docker:
+            # Names of our own in a peer other benchmarks may use; the lookup is by the alias.
+            docker("network", "create", "netbench-names")
+            try:
+                docker("run", "-d", "--name", "netbench-target", "--network", "netbench-names",
+                       "--network-alias", "target", "network-busybox", "sleep", "600")
+                theirs = lookup_ms(lambda script: docker("run", "--rm", "--network", "netbench-names",
+                                                         "network-busybox", "sh", "-c", script).stdout, runs)
+                line += f"   docker {theirs:6.2f} ms (its 127.0.0.11)"
+            finally:
+                docker("rm", "-f", "netbench-target", check=False)
+                docker("network", "rm", "netbench-names", check=False)
+        print(line)
         gateway = json.loads(contain.run("network", "inspect", "names"))[0]["IPAM"]["Config"][0]["Gateway"]
         pid = int(contain.run("inspect", "-f", "{{.State.Pid}}", "target"))
         print(f"   our DNS server, answers        {dns_rate(pid, gateway, 'target'):8.0f} /s")
     finally:
         contain.run("rm", "-f", "target", check=False)
         contain.run("network", "rm", "names", check=False)
-    contain.run("run", "-d", "--name", "hundred", "-p", "20000-20099:8000-8099", "busybox", "sleep", "600")
+    proxy_memory(contain)
+    print(f"   ({load()})")
+
+
+def proxy_memory(contain: Contain) -> None:
+    """Our one proxy for 100 published ports, against the 100 docker-proxy processes dockerd
+    (userland-proxy, its default) would start for them: RSS and PSS, summed."""
+    contain.run("run", "-d", "--name", "hundred", "-p", "127.0.0.1:20000-20099:8000-8099", "busybox", "sleep", "600")
+    docker_proxies = []
     try:
         time.sleep(0.5)
-        proxies = processes_with("pyshell.contain.network.proxy")
-        print(f"   proxy for 100 ports: {len(proxies)} process, RSS {sum(rss_kib(p) for p in proxies) / 1024:.1f} MiB "
-              f"(docker-proxy: 100 processes, ~1-1.2 MB each per moby#34328)")
+        pid = int(contain.run("inspect", "-f", "{{.State.Pid}}", "hundred"))
+        ours = children_with(parent_of(pid), "pyshell.contain.network.proxy")  # the supervisor's child
+        rss, pss = (sum(memory_kib(each)[i] for each in ours) / 1024 for i in (0, 1))
+        line = f"   100 published ports: pysh, {len(ours)} proxy process, RSS {rss:.1f} MiB, PSS {pss:.1f} MiB"
+        if shutil.which("docker-proxy"):
+            address = contain.run("inspect", "-f", "{{.NetworkSettings.IPAddress}}", "hundred").strip()
+            docker_proxies = [start_docker_proxy(address, 21000 + port, 8000 + port) for port in range(100)]
+            time.sleep(0.5)
+            rss, pss = (sum(memory_kib(each.pid)[i] for each in docker_proxies) / 1024 for i in (0, 1))
+            line += f";  docker-proxy, 100 processes, RSS {rss:.1f} MiB, PSS {pss:.1f} MiB"
+        print(line)
     finally:
+        for proxy in docker_proxies:
+            proxy.kill()
+            proxy.wait()
         contain.run("rm", "-f", "hundred")
 
 
 def network_create_rm(contain: Contain, runs: int, with_docker: bool) -> None:
-    """`network create` + `network rm`, each a fresh process (issue 11): the median of ``runs``
-    pairs, Docker's beside it (its CLI and dockerd make a bridge too)."""
-    def pairs(create_and_remove) -> float:
-        seconds = []
-        for index in range(runs):
-            started = time.perf_counter()
-            create_and_remove(f"bench{index}")
-            seconds.append(time.perf_counter() - started)
-        return statistics.median(seconds)
+    """`network create` + `network rm`, each a fresh process (issue 11): the medians of ``runs``
+    pairs, Docker's beside it (its CLI and dockerd make a bridge too), the two alternated."""
+    def ours(name: str) -> None:
+        contain.run("network", "create", name)
+        contain.run("network", "rm", name)
 
-    ours = pairs(lambda name: (contain.run("network", "create", name), contain.run("network", "rm", name)))
-    line = f"   network create + rm            {ms(ours)}"
+    def theirs(name: str) -> None:
+        docker("network", "create", name)
+        docker("network", "rm", name)
+
+    sides = {"contain": (ours, []), "docker": (theirs, [])} if with_docker else {"contain": (ours, [])}
+    for index in range(runs):
+        for create_and_remove, seconds in sides.values():
+            started = time.perf_counter()
+            create_and_remove(f"netbench{index}")
+            seconds.append(time.perf_counter() - started)
+    line = f"   network create + rm            {spread(sides['contain'][1])} ms"
     if with_docker:
-        theirs = pairs(lambda name: (docker("network", "create", name), docker("network", "rm", name)))
-        line += f"   docker {ms(theirs)} ({ratio(theirs, ours)} contain)"
+        line += (f"   docker {spread(sides['docker'][1])} ms "
+                 f"({ratio(statistics.median(sides['docker'][1]), statistics.median(sides['contain'][1]))} contain)")
     print(line)
 
 
-def cold_script(contain: Contain, network: str, script: str, runs: int) -> float:
-    times = []
-    for _ in range(max(5, runs // 2)):
-        started = time.perf_counter()
-        contain.run("run", "--rm", "--network", network, "busybox", "sh", "-c", script)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+LOOKUPS = 200
+
+
+def lookup_ms(run_script, runs: int) -> float:
+    """One name lookup from inside a container, in ms: LOOKUPS `nslookup target` against as many
+    `/bin/true` (the same fork and exec, no query), timed inside one container by its clock
+    (/proc/uptime, 10 ms steps: busybox date has no %N); the median of ``runs`` // 4 runs."""
+    loop = f"i=0; while [ $i -lt {LOOKUPS} ]; do %s >/dev/null; i=$((i+1)); done"
+    script = ("read t0 _ < /proc/uptime; " + loop % "nslookup target" + "; read t1 _ < /proc/uptime; "
+              + loop % "/bin/true" + "; read t2 _ < /proc/uptime; echo $t0 $t1 $t2")
+    each = []
+    for _ in range(max(3, runs // 4)):
+        t0, t1, t2 = (float(word) for word in run_script(script).split())
+        each.append(((t1 - t0) - (t2 - t1)) / LOOKUPS * 1000)
+    return statistics.median(each)
 
 
 def dns_rate(pid: int, server: str, name: str, seconds: float = 2.0) -> float:
