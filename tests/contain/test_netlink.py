@@ -188,12 +188,12 @@ def test_networks_are_made_and_removed_without_pyroute2(fresh_netns, tmp_path):
                           cwd=str(tmp_path), env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])})
     assert done.returncode == 0, done.stderr
     assert done.stdout == "[]\n"
-    assert links.link_names() == ["lo"]
+    assert _wait_for(lambda: links.link_names() == ["lo"]), links.link_names()  # the bridges' deletion is detached
 
 
-def test_a_bridge_the_kernel_will_not_delete_keeps_its_rules(fresh_netns, tmp_path, monkeypatch):
-    """`network rm` rewrites the rules while the kernel deletes the bridge: if the deletion
-    fails, the rules are put back, so the network is still whole (and a later rm succeeds)."""
+def test_a_bridge_the_kernel_will_not_retire_keeps_its_rules(fresh_netns, tmp_path, monkeypatch):
+    """`network rm` rewrites the rules while it takes the bridge down: if that fails, the rules
+    are put back, so the network is still whole (and a later rm succeeds)."""
     import errno
     import subprocess
 
@@ -204,16 +204,113 @@ def test_a_bridge_the_kernel_will_not_delete_keeps_its_rules(fresh_netns, tmp_pa
 
     network = store.create(tmp_path, "kept")
     assert network.bridge in table()
-    real_delete = links.delete_link
+    real_retire = links.retire_bridge
 
-    def refused(name):
+    def refused(name, new_name=""):
         raise OSError(errno.EBUSY, "refused for the test")
 
-    monkeypatch.setattr(links, "delete_link", refused)
+    monkeypatch.setattr(links, "retire_bridge", refused)
     with pytest.raises(OSError):
         store.remove(tmp_path, "kept")
     assert links.exists(network.bridge) and f'oifname != "{network.bridge}" masquerade' in table()
     assert store.find(tmp_path, "kept") == network
-    monkeypatch.setattr(links, "delete_link", real_delete)
+    monkeypatch.setattr(links, "retire_bridge", real_retire)
     store.remove(tmp_path, "kept")
-    assert not links.exists(network.bridge) and table() == ""
+    assert table() == "" and _wait_for(lambda: not links.exists(network.bridge))
+
+
+def _wait_for(predicate, seconds: float = 1.0) -> bool:
+    """The kernel's deletion of a bridge, detached from `network rm`, takes ~50 ms."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def test_network_rm_retires_the_bridge_and_a_detached_process_deletes_it(fresh_netns, tmp_path):
+    """What `network rm` leaves is what anyone sees at once: no route to its subnet, the bridge
+    down with no address (or gone already), pysh0's name free. The kernel's slow deletion of the
+    device (~50 ms) is done by a process of its own: a fresh process made the subreaper of its
+    descendants sees it as an orphan it inherited (without one, init would), still holding
+    nothing but its netlink socket and /dev/null, and nothing else is left for it to reap."""
+    import json
+    import subprocess
+    import sys
+
+    script = (
+        "import fcntl, json, os, sys\n"
+        "from pathlib import Path\n"
+        "from pyshell.contain.kernel import syscalls\n"
+        "from pyshell.contain.network import ipam, links, store\n"
+        "syscalls.prctl(36, 1)\n"  # PR_SET_CHILD_SUBREAPER
+        "home = Path(sys.argv[1])\n"
+        "network = store.create(home, 'gone')\n"
+        "store.remove(home, 'gone')\n"
+        "seen = {'routed': ipam.parse_cidr(network.subnet) in links.routed_subnets()}\n"
+        "try:\n"
+        "    details = links.link_details(network.bridge)\n"
+        "    seen['bridge'] = [details['up'], details['addresses']]\n"
+        "except OSError:\n"
+        "    seen['bridge'] = 'gone'\n"
+        "children = Path(f'/proc/self/task/{os.getpid()}/children').read_text().split()\n"
+        "seen['fds'] = []\n"
+        "for pid in children:\n"
+        "    try:\n"
+        "        seen['fds'] += [os.readlink(f'/proc/{pid}/fd/{fd}') for fd in os.listdir(f'/proc/{pid}/fd')]\n"
+        "    except OSError:\n"
+        "        pass  # done already\n"
+        "lock = os.open(f'{ipam.runtime_dir()}/lock', os.O_RDWR)\n"
+        "fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)\n"  # free at once, even while the deletion runs
+        "os.close(lock)\n"
+        "store.realise(store.default_network())\n"
+        "store.remove_default_bridge()\n"
+        "store.realise(store.default_network())\n"  # pysh0 again, at once: the retired one was renamed
+        "seen['pysh0'] = links.link_details('pysh0')['up']\n"
+        "store.remove_default_bridge()\n"
+        "seen['reaped'] = []\n"
+        "while True:\n"
+        "    try:\n"
+        "        seen['reaped'].append(os.waitstatus_to_exitcode(os.wait()[1]))\n"
+        "    except ChildProcessError:\n"
+        "        break\n"
+        "seen['links'] = links.link_names()\n"
+        "print(json.dumps(seen))\n")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=60,
+                          cwd=str(tmp_path), env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])})
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    assert not seen["routed"]
+    assert seen["bridge"] in ("gone", [False, []])
+    assert set(seen["fds"]) <= {"/dev/null"} | {f for f in seen["fds"] if f.startswith("socket:")}
+    assert seen["pysh0"] is True
+    assert seen["reaped"] == [0, 0, 0]  # one deleter per removal, each done; the middle processes reaped by us
+    assert seen["links"] == ["lo"]
+
+
+def test_a_bridge_whose_deletion_never_ran_is_swept(fresh_netns, tmp_path):
+    """A `pysh-` bridge with no runtime directory belongs to no network: its detached deletion
+    was killed, or a command before it. The next `network create` or `rm` retires it at once
+    (its subnet is free for the new network) and has it deleted; other bridges stay."""
+    from pyshell.contain.network import store
+
+    with Netlink() as netlink:
+        netlink.set_up(socket.if_nametoindex("lo"))
+    kept = store.create(tmp_path, "kept")                  # 172.18.0.0/16
+    links.create_bridge("pysh-0123456789", "172.19.0.1", 16)  # a leftover, up and with its address still
+    links.create_bridge("br-theirs", "10.60.0.1", 24)         # not ours
+    fresh = store.create(tmp_path, "fresh")
+    assert fresh.subnet == "172.19.0.0/16"                  # the leftover's subnet, free again
+    assert _wait_for(lambda: not links.exists("pysh-0123456789"))
+    assert links.exists(kept.bridge) and links.exists(fresh.bridge) and links.exists("br-theirs")
+    netlink = Netlink()
+    netlink.add_bridge("pysh-abcdefabcd", links.random_mac())  # a retired one: down, no address
+    netlink.close()
+    store.remove(tmp_path, "kept")
+    assert _wait_for(lambda: not links.exists("pysh-abcdefabcd") and not links.exists(kept.bridge))
+    assert links.link_details(fresh.bridge)["up"] and links.exists("br-theirs")
+    store.remove(tmp_path, "fresh")
+    links.delete_link("br-theirs")

@@ -29,7 +29,7 @@ from pyshell.record import Record
 NETLINK_ROUTE = 0
 NLMSG_ERROR, NLMSG_DONE = 2, 3
 RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK = 16, 17, 18
-RTM_NEWADDR, RTM_GETADDR = 20, 22
+RTM_NEWADDR, RTM_DELADDR, RTM_GETADDR = 20, 21, 22
 RTM_NEWROUTE, RTM_DELROUTE, RTM_GETROUTE = 24, 25, 26
 NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP_INTR = 0x1, 0x4, 0x10
 NLM_F_DUMP = 0x300                      # NLM_F_ROOT | NLM_F_MATCH: all of them
@@ -197,6 +197,14 @@ class Netlink:
     def set_up(self, index: int) -> None:
         self.request(RTM_NEWLINK, 0, link_info(index, up=True))
 
+    def set_down(self, index: int) -> None:
+        """Down (the IFF_UP bit in the change mask, cleared in the flags)."""
+        self.request(RTM_NEWLINK, 0, _IFINFO.pack(socket.AF_UNSPEC, 0, index, 0, IFF_UP))
+
+    def rename(self, index: int, name: str) -> None:
+        """A new name for a link; the kernel says EBUSY while it is up, EEXIST if the name is taken."""
+        self.request(RTM_NEWLINK, 0, link_info(index) + attribute(IFLA_IFNAME, _name(name)))
+
     def delete_link(self, index: int) -> None:
         self.request(RTM_DELLINK, 0, link_info(index))
 
@@ -207,6 +215,12 @@ class Netlink:
         body = (_IFADDR.pack(socket.AF_INET, prefix, 0, RT_SCOPE_UNIVERSE, index)
                 + attribute(IFA_LOCAL, packed) + attribute(IFA_ADDRESS, packed) + attribute(IFA_BROADCAST, broadcast))
         self.request(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, body)
+
+    def delete_address(self, index: int, address: str, prefix: int) -> None:
+        """One IPv4 address off a link (its subnet's route goes with it); EADDRNOTAVAIL if it has none such."""
+        packed = socket.inet_aton(address)
+        self.request(RTM_DELADDR, 0, _IFADDR.pack(socket.AF_INET, prefix, 0, RT_SCOPE_UNIVERSE, index)
+                     + attribute(IFA_LOCAL, packed))
 
     def add_default_route(self, gateway: str, index: int, replace: bool = False) -> None:
         """The default route through ``gateway`` on link ``index``; ``replace``: instead of the

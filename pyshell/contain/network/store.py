@@ -12,6 +12,15 @@ like Docker's docker0), made by the first container that uses it, shared by ever
 that namespace, and resolves no names (as Docker's). Subnets come from Docker's pools,
 172.17.0.0/16 first, then 172.18… to 172.31, then 192.168.0.0/20 and on, skipping any that
 overlaps a route of the namespace or another network: course output looks like Docker's.
+
+Removing a network (`network rm`, `compose down`) is done in what anyone can see when it
+returns: its rules are gone, its runtime directory too, and its bridge is down with no address,
+so its subnet is free for the next network at once. The bridge device itself is deleted a moment
+later by a detached process (links.delete_detached), because the kernel takes ~50 ms over it:
+`ip link` may show it DOWN for that long. The default bridge is renamed as it is retired, so the
+next container can make pysh0 again at once. A bridge whose deletion never ran (its process
+killed) is a `pysh-` bridge with no runtime directory: the next `network create` or `rm` in the
+namespace sweeps it.
 """
 
 from __future__ import annotations
@@ -172,6 +181,7 @@ def create(home: Path, name: str, subnet: str = "", gateway: str = "", internal:
         raise ContainerError(f"network with name {name} already exists", 125)  # Docker's words, for bridge/host/none
     runtime = ipam.runtime_dir()
     with ipam.locked(runtime):
+        links.delete_detached(_retire_leftover_bridges(runtime))  # before a subnet is chosen: theirs are free
         others = user_networks(home)
         if any(n.name == name for n in others):
             raise ContainerError(f"network with name {name} already exists", 125)
@@ -243,16 +253,34 @@ def _unrealise_locked(network: Network, runtime: str) -> None:
 
     if not os.path.exists(f"{runtime}/{network.bridge}/network.json"):
         return  # never made in this namespace: its bridge and rules are not here
-    # The rules of the networks that stay are rewritten while the kernel deletes the bridge.
+    # The rules of the networks that stay are rewritten (nft, ~20 ms) while we retire the bridge.
     rules = firewall.begin([n for n in realised(runtime) if n["bridge"] != network.bridge])
     try:
-        links.delete_link(network.bridge)
+        # pysh0's name must be free at once: the next container on the default network makes it again.
+        new_name = f"pysh-{os.urandom(5).hex()}" if network.bridge == DEFAULT_DEVICE else ""
+        retired = links.retire_bridge(network.bridge, new_name)
     except BaseException:
         firewall.finish(rules)
         firewall.apply(realised(runtime))  # the bridge stays, and so do its rules
         raise
-    firewall.finish(rules)
     shutil.rmtree(f"{runtime}/{network.bridge}", ignore_errors=True)
+    gone = [] if retired is None else [retired]  # None: no device was left to retire
+    links.delete_detached(gone + _retire_leftover_bridges(runtime))
+    firewall.finish(rules)
+
+
+def _retire_leftover_bridges(runtime: str) -> list[int]:
+    """Retire our bridges that no network of this namespace has (a `pysh-` bridge without a
+    runtime directory): one whose detached deletion never ran, or of a command killed half-way;
+    returns their indexes, for the caller to delete. The caller holds the namespace's lock, so
+    no network is being made meanwhile (its directory comes before its bridge)."""
+    leftovers = []
+    for bridge in links.bridges():
+        if bridge.name.startswith("pysh-") and not os.path.exists(f"{runtime}/{bridge.name}/network.json"):
+            index = links.retire_bridge(bridge.name)
+            if index is not None:
+                leftovers.append(index)
+    return leftovers
 
 
 def in_use(network: Network) -> list[str]:
