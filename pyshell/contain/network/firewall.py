@@ -18,8 +18,8 @@ never read or touched. The table, for a default bridge and one internal network:
     }
 
 nft(8) runs as a subprocess: only when a network appears or goes, never per container. Its
-transaction costs the kernel ~20 ms, nft itself ~5 ms: `network rm` runs it beside the
-bridge's deletion (begin, finish).
+transaction costs the kernel ~20 ms, nft itself ~5 ms: `network rm` runs it beside its own
+work on the bridge (begin, finish).
 """
 
 from __future__ import annotations
@@ -67,9 +67,9 @@ def apply(networks: list[dict]) -> None:
 
 
 def begin(networks: list[dict]):
-    """Start nft on the new table and return at once, for a caller with slow work of its own
-    to do meanwhile (the kernel takes ~20 ms to commit nft's transaction, ~45 ms to delete a
-    bridge: side by side, a `network rm` waits for the longer one only). ``finish`` waits."""
+    """Start nft on the new table and return at once, for a caller with work of its own to do
+    meanwhile (the kernel takes ~20 ms to commit nft's transaction: `network rm` takes the
+    bridge down and out of use beside it). ``finish`` waits."""
     try:
         nft = subprocess.Popen(["nft", "-f", "-"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, text=True)
