@@ -103,12 +103,39 @@ def _wait(predicate, seconds: float = 10.0) -> bool:
     return predicate()
 
 
+_RUNTIME_DIRS: list[tuple[str, str]] = []  # (directory, cookie) of each test's namespace
+
+
+@pytest.fixture(scope="module", autouse=True)
+def runtime_dirs_removed():
+    """After all the tests: none of their namespaces' /run/pysh/net-INODE is left (one made again
+    by a process that outlived its test would stay until some later namespace's sweep). The
+    cookie tells ours from a directory of someone else's namespace that got the same inode."""
+    yield
+    from pyshell.contain.network import ipam
+
+    def left() -> list[str]:
+        found = []
+        for directory, cookie in _RUNTIME_DIRS:
+            try:
+                if Path(f"{directory}/cookie").read_text().strip() == cookie:
+                    found.append(directory)
+            except OSError:
+                pass
+        return found
+
+    assert ipam.RUN_ROOT == "/run/pysh"
+    assert _wait(lambda: not left(), 2), left()
+
+
 @pytest.fixture
 def lan(in_test_netns, request):
     from pyshell.contain.kernel import syscalls
+    from pyshell.contain.network import ipam
 
     original = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
     syscalls.unshare(syscalls.CLONE_NEWNET)
+    _RUNTIME_DIRS.append((f"/run/pysh/net-{_netns_inode()}", ipam.netns_cookie()))
     internet = subprocess.Popen(["unshare", "--net", "sh", "-c", "ip link set lo up; exec sleep 1000"])
     try:
         _wait(lambda: _netns_inode(internet.pid) != _netns_inode())
