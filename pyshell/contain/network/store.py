@@ -255,6 +255,8 @@ def _unrealise_locked(network: Network, runtime: str) -> None:
         return  # never made in this namespace: its bridge and rules are not here
     # The rules of the networks that stay are rewritten (nft, ~20 ms) while we retire the bridge.
     rules = firewall.begin([n for n in realised(runtime) if n["bridge"] != network.bridge])
+    # Leftovers first, while ours still has its name and directory: it is not taken for one.
+    gone = _retire_leftover_bridges(runtime)
     try:
         # pysh0's name must be free at once: the next container on the default network makes it again.
         new_name = f"pysh-{os.urandom(5).hex()}" if network.bridge == DEFAULT_DEVICE else ""
@@ -263,9 +265,10 @@ def _unrealise_locked(network: Network, runtime: str) -> None:
         firewall.finish(rules)
         firewall.apply(realised(runtime))  # the bridge stays, and so do its rules
         raise
+    if retired is not None:  # None: its device was gone already
+        gone.append(retired)
     shutil.rmtree(f"{runtime}/{network.bridge}", ignore_errors=True)
-    gone = [] if retired is None else [retired]  # None: no device was left to retire
-    links.delete_detached(gone + _retire_leftover_bridges(runtime))
+    links.delete_detached(gone)
     firewall.finish(rules)
 
 
