@@ -19,7 +19,7 @@ import errno
 import os
 import socket
 
-from pyshell.contain.network.netlink import Netlink
+from pyshell.contain.network.netlink import Link, Netlink
 
 
 def exists(name: str) -> bool:
@@ -107,8 +107,8 @@ def delete_detached(indexes: list[int]) -> None:
         pass  # the shell's own SIGCHLD handling reaped it first
 
 
-def bridges() -> list:
-    """The bridge devices of this namespace, as netlink.Link records."""
+def bridges() -> list[Link]:
+    """The bridge devices of this namespace."""
     with Netlink() as netlink:
         return [link for link in netlink.links() if link.kind == "bridge"]
 
