@@ -16,6 +16,7 @@ interface netns is immutable").
 from __future__ import annotations
 
 import errno
+import gc
 import os
 import socket
 
@@ -88,11 +89,15 @@ def delete_detached(indexes: list[int]) -> None:
     if middle == 0:
         try:
             os.setsid()  # out of the terminal's process group: a Ctrl-C typed next is not for it
+            # Our fds go before the second fork: once we have reaped this process, none is held.
+            # No garbage collection from here: a collected file object of ours would close its fd
+            # number again, which may be the netlink socket's by then.
+            gc.disable()
+            devnull = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(devnull, fd)
+            close_fds_except({0, 1, 2})
             if os.fork() == 0:
-                devnull = os.open(os.devnull, os.O_RDWR)
-                for fd in (0, 1, 2):
-                    os.dup2(devnull, fd)
-                close_fds_except({0, 1, 2})
                 with Netlink() as netlink:
                     for index in indexes:
                         try:
