@@ -177,6 +177,8 @@ class Engine:
     def ensure_volumes(self, names) -> None:
         used = {volume["source"] for name in names for volume in self.project.services[name].get("volumes", ())
                 if volume["type"] == "volume" and volume.get("source")}
+        if not used:
+            return
         existing = {volume.name for volume in self.api.volumes(home=self.home)}
         for key in sorted(used):
             declared = self.project.model["volumes"][key]
@@ -283,7 +285,6 @@ class Engine:
                 f"WARN[0000] Found orphan containers ({orphans}) for this project. If you removed or "
                 "renamed this service in your compose file, you can run this command with the "
                 "--remove-orphans flag to clean it up.")
-        self.ensure_networks(order)
         self.ensure_volumes(order)
         actions = plan.plan_up(self.project.name, services, hashes, observed, order, options.scale,
                                options.force_recreate, options.no_recreate)
@@ -291,9 +292,9 @@ class Engine:
         for action in actions:
             by_service.setdefault(action.service, []).append(action)
 
-        def converge(name: str) -> None:
+        def start(name: str) -> None:
             for action in by_service.get(name, ()):
-                self._carry_out(action, hashes[name], image_ids[name], options)
+                self._start(action, options)
 
         # attached: the services named (and their dependencies with --attach-dependencies), or all
         attached_names = (order if options.attach_dependencies else list(options.services)) or sorted(services)
@@ -301,7 +302,11 @@ class Engine:
             # an attached `up` shows what containers write from now on, not older runs' output
             self.log_offsets = {o.name: self._log_size(o.name) for o in observed if o.service in attached_names}
         try:
-            self._walk(order, converge, wait_conditions=not options.no_start)
+            # As docker compose v2: every container is made first, then they are started in
+            # dependency order, so a dependency that fails to start leaves its dependents Created.
+            self._create_all(order, by_service, hashes, image_ids, options)
+            if not options.no_start:
+                self._walk(order, start)
         except KeyboardInterrupt:
             if options.detach:
                 raise
@@ -316,54 +321,93 @@ class Engine:
             return 0
         return self._attach(attached_names, options, stream)
 
-    def _carry_out(self, action: plan.Action, config_hash: str, image_id: str, options: UpOptions) -> None:
-        event = self.progress.event
+    def _create_all(self, order, by_service, hashes, image_ids, options: UpOptions) -> None:
+        """The create phase of `up` (docker compose's convergence): the project's networks,
+        and each service's containers created, recreated or removed (scaled down), a service
+        once its dependencies' are done (network_mode service:x needs x's container).
+
+        The networks are made in a thread meanwhile: a bridge takes ~20 ms, a container ~3,
+        and a container needs its network only to start. docker compose makes the networks
+        first, and a failed up leaves the same here: a recreate or a removal waits for the
+        networks; if one fails, the containers made meanwhile are removed again, and their
+        progress lines (held until the networks are made) are never shown."""
+        held = _HeldEvents(self.progress)
+        networks = _Background(self.ensure_networks, order)
+        made: list[str] = []
+
+        def create(name: str) -> None:
+            for action in by_service.get(name, ()):
+                if action.kind in ("recreate", "remove") and networks.join() is not None:
+                    raise networks.error  # nothing is taken away when a network could not be made
+                self._create(action, hashes[name], image_ids[name], options, held.event)
+                if action.kind == "create":
+                    made.append(action.name)
+
+        try:
+            self._walk(order, create, wait_conditions=False)
+        finally:  # a Ctrl-C too: a network is not left half made by a thread cut off
+            failed = networks.join()
+            if failed is None:
+                held.release()
+        if failed is not None:
+            for container in made:
+                self.api.remove(container, force=True, volumes=True, home=self.home)
+            raise failed
+
+    def _create(self, action: plan.Action, config_hash: str, image_id: str, options: UpOptions, event) -> None:
+        """The create phase's part of an action (`compose create`'s); ``event`` reports it."""
         if action.kind == "remove":
             self.stop_container(action.old_name, action.service, options.timeout)
             self.api.remove(action.old_name, force=True, home=self.home)
             event("Container", action.old_name, "Removed")
-            return
-        if action.kind == "keep":
+        elif action.kind == "keep":
             event("Container", action.name, "Running")
-            return
-        if action.kind == "restart":  # its dependency was recreated (depends_on restart: true)
+        elif action.kind == "recreate":
+            event("Container", action.name, "Recreate")
+            self.stop_container(action.old_name, action.service, options.timeout)
+            self.api.remove(action.old_name, force=True, home=self.home)
+            self.create_container(action.service, action.number, action.name, config_hash, image_id)
+            event("Container", action.name, "Recreated")
+        elif action.kind == "create":
+            event("Container", action.name, "Creating")
+            self.create_container(action.service, action.number, action.name, config_hash, image_id)
+            event("Container", action.name, "Created")
+
+    def _start(self, action: plan.Action, options: UpOptions) -> None:
+        """The start phase's part of an action: start what is not running (the containers
+        just made, the stopped ones), restart a dependent whose dependency was recreated
+        (depends_on restart: true)."""
+        event = self.progress.event
+        if action.kind == "restart":
             event("Container", action.name, "Restarting")
             self.stop_container(action.name, action.service, options.timeout)
             self.start_container(action.name, action.service)
             event("Container", action.name, "Started")
-            return
-        if action.kind == "recreate":
-            event("Container", action.name, "Recreate")
-            self.stop_container(action.old_name, action.service, options.timeout)
-            self.api.remove(action.old_name, force=True, home=self.home)
-        if action.kind in ("create", "recreate"):
-            if action.kind == "create":
-                event("Container", action.name, "Creating")
-            self.create_container(action.service, action.number, action.name, config_hash, image_id)
-            event("Container", action.name, "Recreated" if action.kind == "recreate" else "Created")
-        if not options.no_start:
+        elif action.kind in ("create", "recreate", "start"):
             event("Container", action.name, "Starting")
             self.start_container(action.name, action.service)
             event("Container", action.name, "Started")
 
     def _walk(self, order: list[str], work, wait_conditions: bool = True) -> None:
-        """Run ``work(service)`` for each service once its dependencies' conditions are met;
-        services that do not wait on each other run in parallel threads. The first error
-        stops the walk (services already started stay, as in docker compose) and is raised."""
+        """Run ``work(service)`` for each service once its dependencies (depends_on, and
+        network_mode service:x) are done and, with ``wait_conditions``, have met their
+        condition; services that do not wait on each other run in parallel threads. The first
+        error stops the walk (what was done stays, as in docker compose) and is raised."""
         services = self.project.services
         done = {name: threading.Event() for name in order}
         failed: dict[str, BaseException] = {}
 
         def run(name: str) -> None:
             try:
-                for dependency, condition in services[name].get("depends_on", {}).items():
+                conditions = services[name].get("depends_on", {})
+                for dependency in plan.dependencies(services[name]):
                     if dependency not in done:
                         continue
                     done[dependency].wait()
                     if dependency in failed:
                         raise ComposeError(f"dependency failed to start: {_reason(failed[dependency])}")
                     if wait_conditions:
-                        self._wait_condition(dependency, condition)
+                        self._wait_condition(dependency, conditions.get(dependency, {}))
                 work(name)
             except BaseException as error:  # noqa: BLE001 - handed to the main thread
                 failed[name] = error
@@ -915,6 +959,47 @@ def _processes_of(pid1: int) -> list[tuple[int, int, int, str]]:
         found.append((int(entry), int(fields["PPid"]), int(fields["Uid"].split()[0]),
                       command or f'[{fields["Name"].strip()}]'))
     return sorted(found)
+
+
+class _Background:
+    """``work(*args)`` in a thread of its own; join() waits for it and gives what it raised, or None."""
+
+    def __init__(self, work, *args):
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(work, args), daemon=True)
+        self.thread.start()
+
+    def _run(self, work, args) -> None:
+        try:
+            work(*args)
+        except BaseException as error:  # noqa: BLE001 - handed to whoever joins
+            self.error = error
+
+    def join(self) -> BaseException | None:
+        self.thread.join()
+        return self.error
+
+
+class _HeldEvents:
+    """A Progress's events kept back until release(), then passed on as they come."""
+
+    def __init__(self, progress):
+        self.progress = progress
+        self.held: list | None = []
+        self.lock = threading.Lock()
+
+    def event(self, *args, **kwargs) -> None:
+        with self.lock:
+            if self.held is not None:
+                self.held.append((args, kwargs))
+                return
+        self.progress.event(*args, **kwargs)
+
+    def release(self) -> None:
+        with self.lock:
+            for args, kwargs in self.held or ():
+                self.progress.event(*args, **kwargs)
+            self.held = None
 
 
 def _in_parallel(work, items) -> None:
