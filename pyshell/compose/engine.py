@@ -119,9 +119,13 @@ class Engine:
         """The image id of each service, building or pulling what is missing (or, with
         ``pull`` "always", pulling images that are not built anyway)."""
         ids = {}
+        known = {}  # reference → image: services that share an image look it up (or pull it) once
         for name in names:
             service = self.project.services[name]
             reference = image_name(self.project, name)
+            if "build" not in service and reference in known:
+                ids[name] = known[reference].id
+                continue
             found = self._find_image(reference)
             if "build" in service and not no_build and (build or found is None):
                 found = self._build(name)
@@ -133,6 +137,7 @@ class Engine:
                 if pull == "never":
                     raise ComposeError(f'service "{name}": no such image: {reference} (--pull never)')
                 found = self._pull(name, reference)
+            known[reference] = found
             ids[name] = found.id
         return ids
 
