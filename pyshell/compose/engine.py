@@ -5,9 +5,10 @@ As docker compose's pkg/compose: it never prints. It reports steps to a Progress
 chose both. What exists is always read back from contain (containers by their labels),
 so two `up`s in a row, or an `up` after a crash, find the same state.
 
-The dependency graph is walked once, one thread per service: a service starts when what
-it depends on has met its condition (started, healthy, completed successfully), so
-independent services start in parallel; `down` walks the same graph the other way.
+`up` walks the dependency graph twice, one thread per service, as docker compose v2: every
+container is made first, then each service starts when what it depends on has met its
+condition (started, healthy, completed successfully), so independent services start in
+parallel; `down` walks the same graph the other way.
 """
 
 from __future__ import annotations
