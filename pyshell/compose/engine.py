@@ -235,15 +235,26 @@ class Engine:
 
     def ensure_networks(self, names) -> None:
         """Create the project's networks the services use (labelled, so `down` finds them)."""
+        self.create_networks(self.missing_networks(names))
+
+    def missing_networks(self, names) -> list[str]:
+        """The networks (keys) the services use that are not there yet; an external one
+        that is not there is an error."""
         used = sorted({key for name in names for key in self.project.services[name].get("networks", {})})
+        missing = []
         for key in used:
             declared = self.project.model["networks"][key]
             try:
                 self.api.find_network(declared["name"], home=self.home)
-                continue
             except self.api.ContainerError:
                 if declared.get("external"):
                     raise ComposeError(f'network {declared["name"]} declared as external, but could not be found')
+                missing.append(key)
+        return missing
+
+    def create_networks(self, keys) -> None:
+        for key in keys:
+            declared = self.project.model["networks"][key]
             ipam = (declared.get("ipam") or {}).get("config") or [{}]
             self.progress.event("Network", declared["name"], "Creating")
             try:
@@ -332,13 +343,15 @@ class Engine:
         and each service's containers created, recreated or removed (scaled down), a service
         once its dependencies' are done (network_mode service:x needs x's container).
 
-        The networks are made in a thread meanwhile: a bridge takes ~20 ms, a container ~3,
-        and a container needs its network only to start. docker compose makes the networks
-        first, and a failed up leaves the same here: a recreate or a removal waits for the
-        networks; if one fails, the containers made meanwhile are removed again, and their
-        progress lines (held until the networks are made) are never shown."""
+        The networks missing are made in a thread meanwhile: a bridge takes ~20 ms (mostly
+        waiting on the kernel and nft), a container ~2 ms, and a container needs its network
+        only to start. docker compose makes the networks first, and a failed up leaves the
+        same here: a recreate or a removal waits for the networks; if one fails, the
+        containers made meanwhile are removed again, and their progress lines (held until the
+        networks are made) are never shown."""
+        missing = self.missing_networks(order)  # here: an external one not there fails before any container
         held = _HeldEvents(self.progress)
-        networks = _Background(self.ensure_networks, order)
+        networks = _Background(self.create_networks, missing)
         made: list[str] = []
 
         def create(name: str) -> None:

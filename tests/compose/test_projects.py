@@ -179,18 +179,20 @@ def test_up_no_start_creates_and_up_starts_what_was_created(compose):
     assert all(row["State"] == "running" for row in ps(compose).values())
 
 
-def test_a_network_that_cannot_be_made_leaves_no_container(compose):
-    compose.write("""\
-        services:
-          a: {image: busybox, command: sleep 60, networks: [one]}
-          b: {image: busybox, command: sleep 60, networks: [two], depends_on: [a]}
-        networks:
-          one: {ipam: {config: [{subnet: 10.231.0.0/24}]}}
-          two: {ipam: {config: [{subnet: 10.231.0.0/24}]}}
-        """)
+@pytest.mark.parametrize("networks, error", [
+    ("one: {ipam: {config: [{subnet: 10.231.0.0/24}]}}\n  two: {ipam: {config: [{subnet: 10.231.0.0/24}]}}",
+     "compose: network proj_two: Pool overlaps"),
+    ("one: {}\n  two: {external: true, name: not-here}",
+     "compose: network not-here declared as external, but could not be found"),
+])
+def test_a_network_that_cannot_be_made_leaves_no_container(compose, networks, error):
+    compose.write("services:\n"
+                  "  a: {image: busybox, command: sleep 60, networks: [one]}\n"
+                  "  b: {image: busybox, command: sleep 60, networks: [two], depends_on: [a]}\n"
+                  f"networks:\n  {networks}\n")
     done = compose.run("up", "-d")
     assert done.returncode != 0 and "Traceback" not in done.stderr
-    assert done.stderr.strip().splitlines()[-1].startswith("compose: network proj_two: Pool overlaps"), done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith(error), done.stderr
     # docker compose makes the networks before any container: the containers made meanwhile
     # are taken away again, and never shown
     assert ps(compose, "-a") == {} and "Container" not in done.stderr
