@@ -180,9 +180,15 @@ class Engine:
 
     # ------------------------------------------------------------ volumes
 
-    def ensure_volumes(self, names) -> None:
-        used = {volume["source"] for name in names for volume in self.project.services[name].get("volumes", ())
+    def named_volumes(self, names) -> set[str]:
+        """The keys of the named volumes the services mount."""
+        return {volume["source"] for name in names for volume in self.project.services[name].get("volumes", ())
                 if volume["type"] == "volume" and volume.get("source")}
+
+    def ensure_volumes(self, names, event=None) -> None:
+        """Create the named volumes the services use; ``event`` (the Progress's by default) reports it."""
+        event = event or self.progress.event
+        used = self.named_volumes(names)
         if not used:
             return
         existing = {volume.name for volume in self.api.volumes(home=self.home)}
@@ -194,7 +200,7 @@ class Engine:
                 continue
             if declared["name"] not in existing:
                 self.api.create_volume(declared["name"], home=self.home)
-                self.progress.event("Volume", f'"{declared["name"]}"', "Created")
+                event("Volume", f'"{declared["name"]}"', "Created")
 
     # ------------------------------------------------------------ containers
 
@@ -302,7 +308,6 @@ class Engine:
                 f"WARN[0000] Found orphan containers ({orphans}) for this project. If you removed or "
                 "renamed this service in your compose file, you can run this command with the "
                 "--remove-orphans flag to clean it up.")
-        self.ensure_volumes(order)
         actions = plan.plan_up(self.project.name, services, hashes, observed, order, options.scale,
                                options.force_recreate, options.no_recreate)
         by_service: dict[str, list[plan.Action]] = {}
@@ -339,30 +344,36 @@ class Engine:
         return self._attach(attached_names, options, stream)
 
     def _create_all(self, order, by_service, hashes, image_ids, options: UpOptions) -> None:
-        """The create phase of `up` (docker compose's convergence): the project's networks,
-        and each service's containers created, recreated or removed (scaled down), a service
-        once its dependencies' are done (network_mode service:x needs x's container).
+        """The create phase of `up` (docker compose's convergence): the project's networks
+        and volumes, and each service's containers created, recreated or removed (scaled
+        down), a service once its dependencies' are done (network_mode service:x needs x's
+        container).
 
         The networks missing are made in a thread meanwhile: a bridge takes ~20 ms (mostly
         waiting on the kernel and nft), a container ~2 ms, and a container needs its network
         only to start. docker compose makes the networks first, and a failed up leaves the
-        same here: a recreate or a removal waits for the networks; if one fails, the
-        containers made meanwhile are removed again, and their progress lines (held until the
-        networks are made) are never shown."""
+        same here: only what can be taken back is done before the networks are there (a new
+        container that mounts no named volume; its anonymous ones go with it, a missing bind
+        directory it made stays); the rest (volumes, recreates, removals) waits for them. If one fails, the containers made meanwhile are removed again, and their
+        progress lines (held until the networks are made) are never shown."""
         missing = self.missing_networks(order)  # here: an external one not there fails before any container
         held = _HeldEvents(self.progress)
         networks = _Background(self.create_networks, missing)
+        with_volumes = {name for name in order if self.named_volumes([name])}
         made: list[str] = []
 
         def create(name: str) -> None:
             for action in by_service.get(name, ()):
-                if action.kind in ("recreate", "remove") and networks.join() is not None:
-                    raise networks.error  # nothing is taken away when a network could not be made
+                undoable = action.kind == "create" and name not in with_volumes
+                if not undoable and networks.join() is not None:
+                    raise networks.error  # nothing that cannot be taken back when a network failed
                 self._create(action, hashes[name], image_ids[name], options, held.event)
                 if action.kind == "create":
                     made.append(action.name)
 
         try:
+            if with_volumes and networks.join() is None:
+                self.ensure_volumes(order, held.event)
             self._walk(order, create, wait_conditions=False)
         finally:  # a Ctrl-C too: a network is not left half made by a thread cut off
             failed = networks.join()

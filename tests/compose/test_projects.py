@@ -168,6 +168,19 @@ def test_up_creates_every_container_then_starts_them_in_order(compose):
     assert started == sorted(started)
 
 
+def test_up_makes_networks_then_volumes_then_containers(compose):
+    compose.write("""\
+        services:
+          a: {image: busybox, command: sleep 60, stop_signal: SIGKILL, volumes: [data:/data]}
+        volumes:
+          data:
+        """)
+    done = compose.ok("up", "-d")
+    lines = [line.split("✔ ", 1)[1] for line in done.stderr.splitlines() if "✔" in line]
+    assert lines == ["Network proj_default  Created", 'Volume "proj_data"  Created', "Container proj-a-1  Created",
+                     "Container proj-a-1  Started"], done.stderr
+
+
 def test_up_no_start_creates_and_up_starts_what_was_created(compose):
     compose.write(CHAIN)
     done = compose.ok("up", "--no-start")
