@@ -5,9 +5,10 @@ As docker compose's pkg/compose: it never prints. It reports steps to a Progress
 chose both. What exists is always read back from contain (containers by their labels),
 so two `up`s in a row, or an `up` after a crash, find the same state.
 
-The dependency graph is walked once, one thread per service: a service starts when what
-it depends on has met its condition (started, healthy, completed successfully), so
-independent services start in parallel; `down` walks the same graph the other way.
+`up` walks the dependency graph twice, one thread per service, as docker compose v2: every
+container is made first, then each service starts when what it depends on has met its
+condition (started, healthy, completed successfully), so independent services start in
+parallel; `down` walks the same graph the other way.
 """
 
 from __future__ import annotations
@@ -119,9 +120,13 @@ class Engine:
         """The image id of each service, building or pulling what is missing (or, with
         ``pull`` "always", pulling images that are not built anyway)."""
         ids = {}
+        known = {}  # reference → image: services that share an image look it up (or pull it) once
         for name in names:
             service = self.project.services[name]
             reference = image_name(self.project, name)
+            if "build" not in service and reference in known:
+                ids[name] = known[reference].id
+                continue
             found = self._find_image(reference)
             if "build" in service and not no_build and (build or found is None):
                 found = self._build(name)
@@ -133,6 +138,7 @@ class Engine:
                 if pull == "never":
                     raise ComposeError(f'service "{name}": no such image: {reference} (--pull never)')
                 found = self._pull(name, reference)
+            known[reference] = found
             ids[name] = found.id
         return ids
 
@@ -174,9 +180,17 @@ class Engine:
 
     # ------------------------------------------------------------ volumes
 
-    def ensure_volumes(self, names) -> None:
-        used = {volume["source"] for name in names for volume in self.project.services[name].get("volumes", ())
+    def named_volumes(self, names) -> set[str]:
+        """The keys of the named volumes the services mount."""
+        return {volume["source"] for name in names for volume in self.project.services[name].get("volumes", ())
                 if volume["type"] == "volume" and volume.get("source")}
+
+    def ensure_volumes(self, names, event=None) -> None:
+        """Create the named volumes the services use; ``event`` (the Progress's by default) reports it."""
+        event = event or self.progress.event
+        used = self.named_volumes(names)
+        if not used:
+            return
         existing = {volume.name for volume in self.api.volumes(home=self.home)}
         for key in sorted(used):
             declared = self.project.model["volumes"][key]
@@ -186,7 +200,7 @@ class Engine:
                 continue
             if declared["name"] not in existing:
                 self.api.create_volume(declared["name"], home=self.home)
-                self.progress.event("Volume", f'"{declared["name"]}"', "Created")
+                event("Volume", f'"{declared["name"]}"', "Created")
 
     # ------------------------------------------------------------ containers
 
@@ -227,15 +241,26 @@ class Engine:
 
     def ensure_networks(self, names) -> None:
         """Create the project's networks the services use (labelled, so `down` finds them)."""
+        self.create_networks(self.missing_networks(names))
+
+    def missing_networks(self, names) -> list[str]:
+        """The networks (keys) the services use that are not there yet; an external one
+        that is not there is an error."""
         used = sorted({key for name in names for key in self.project.services[name].get("networks", {})})
+        missing = []
         for key in used:
             declared = self.project.model["networks"][key]
             try:
                 self.api.find_network(declared["name"], home=self.home)
-                continue
             except self.api.ContainerError:
                 if declared.get("external"):
                     raise ComposeError(f'network {declared["name"]} declared as external, but could not be found')
+                missing.append(key)
+        return missing
+
+    def create_networks(self, keys) -> None:
+        for key in keys:
+            declared = self.project.model["networks"][key]
             ipam = (declared.get("ipam") or {}).get("config") or [{}]
             self.progress.event("Network", declared["name"], "Creating")
             try:
@@ -283,17 +308,15 @@ class Engine:
                 f"WARN[0000] Found orphan containers ({orphans}) for this project. If you removed or "
                 "renamed this service in your compose file, you can run this command with the "
                 "--remove-orphans flag to clean it up.")
-        self.ensure_networks(order)
-        self.ensure_volumes(order)
         actions = plan.plan_up(self.project.name, services, hashes, observed, order, options.scale,
                                options.force_recreate, options.no_recreate)
         by_service: dict[str, list[plan.Action]] = {}
         for action in actions:
             by_service.setdefault(action.service, []).append(action)
 
-        def converge(name: str) -> None:
+        def start(name: str) -> None:
             for action in by_service.get(name, ()):
-                self._carry_out(action, hashes[name], image_ids[name], options)
+                self._start(action, options)
 
         # attached: the services named (and their dependencies with --attach-dependencies), or all
         attached_names = (order if options.attach_dependencies else list(options.services)) or sorted(services)
@@ -301,7 +324,11 @@ class Engine:
             # an attached `up` shows what containers write from now on, not older runs' output
             self.log_offsets = {o.name: self._log_size(o.name) for o in observed if o.service in attached_names}
         try:
-            self._walk(order, converge, wait_conditions=not options.no_start)
+            # As docker compose v2: every container is made first, then they are started in
+            # dependency order, so a dependency that fails to start leaves its dependents Created.
+            self._create_all(order, by_service, hashes, image_ids, options)
+            if not options.no_start:
+                self._walk(order, start)
         except KeyboardInterrupt:
             if options.detach:
                 raise
@@ -316,54 +343,101 @@ class Engine:
             return 0
         return self._attach(attached_names, options, stream)
 
-    def _carry_out(self, action: plan.Action, config_hash: str, image_id: str, options: UpOptions) -> None:
-        event = self.progress.event
+    def _create_all(self, order, by_service, hashes, image_ids, options: UpOptions) -> None:
+        """The create phase of `up` (docker compose's convergence): the project's networks
+        and volumes, and each service's containers created, recreated or removed (scaled
+        down), a service once its dependencies' are done (network_mode service:x needs x's
+        container).
+
+        The networks missing are made in a thread meanwhile: a bridge takes ~20 ms (mostly
+        waiting on the kernel and nft), a container ~2 ms, and a container needs its network
+        only to start. docker compose makes the networks first, and a failed up leaves the
+        same here: only what can be taken back is done before the networks are there (a new
+        container that mounts no named volume; its anonymous ones go with it, a missing bind
+        directory it made stays); the rest (volumes, recreates, removals) waits for them. If one fails, the containers made meanwhile are removed again, and their
+        progress lines (held until the networks are made) are never shown."""
+        missing = self.missing_networks(order)  # here: an external one not there fails before any container
+        held = _HeldEvents(self.progress)
+        networks = _Background(self.create_networks, missing)
+        with_volumes = {name for name in order if self.named_volumes([name])}
+        made: list[str] = []
+
+        def create(name: str) -> None:
+            for action in by_service.get(name, ()):
+                undoable = action.kind == "create" and name not in with_volumes
+                if not undoable and networks.join() is not None:
+                    raise networks.error  # nothing that cannot be taken back when a network failed
+                self._create(action, hashes[name], image_ids[name], options, held.event)
+                if action.kind == "create":
+                    made.append(action.name)
+
+        try:
+            if with_volumes and networks.join() is None:
+                self.ensure_volumes(order, held.event)
+            self._walk(order, create, wait_conditions=False)
+        finally:  # a Ctrl-C too: a network is not left half made by a thread cut off
+            failed = networks.join()
+            if failed is None:
+                held.release()
+        if failed is not None:
+            for container in made:
+                self.api.remove(container, force=True, volumes=True, home=self.home)
+            raise failed
+
+    def _create(self, action: plan.Action, config_hash: str, image_id: str, options: UpOptions, event) -> None:
+        """The create phase's part of an action (`compose create`'s); ``event`` reports it."""
         if action.kind == "remove":
             self.stop_container(action.old_name, action.service, options.timeout)
             self.api.remove(action.old_name, force=True, home=self.home)
             event("Container", action.old_name, "Removed")
-            return
-        if action.kind == "keep":
+        elif action.kind == "keep":
             event("Container", action.name, "Running")
-            return
-        if action.kind == "restart":  # its dependency was recreated (depends_on restart: true)
+        elif action.kind == "recreate":
+            event("Container", action.name, "Recreate")
+            self.stop_container(action.old_name, action.service, options.timeout)
+            self.api.remove(action.old_name, force=True, home=self.home)
+            self.create_container(action.service, action.number, action.name, config_hash, image_id)
+            event("Container", action.name, "Recreated")
+        elif action.kind == "create":
+            event("Container", action.name, "Creating")
+            self.create_container(action.service, action.number, action.name, config_hash, image_id)
+            event("Container", action.name, "Created")
+
+    def _start(self, action: plan.Action, options: UpOptions) -> None:
+        """The start phase's part of an action: start what is not running (the containers
+        just made, the stopped ones), restart a dependent whose dependency was recreated
+        (depends_on restart: true)."""
+        event = self.progress.event
+        if action.kind == "restart":
             event("Container", action.name, "Restarting")
             self.stop_container(action.name, action.service, options.timeout)
             self.start_container(action.name, action.service)
             event("Container", action.name, "Started")
-            return
-        if action.kind == "recreate":
-            event("Container", action.name, "Recreate")
-            self.stop_container(action.old_name, action.service, options.timeout)
-            self.api.remove(action.old_name, force=True, home=self.home)
-        if action.kind in ("create", "recreate"):
-            if action.kind == "create":
-                event("Container", action.name, "Creating")
-            self.create_container(action.service, action.number, action.name, config_hash, image_id)
-            event("Container", action.name, "Recreated" if action.kind == "recreate" else "Created")
-        if not options.no_start:
+        elif action.kind in ("create", "recreate", "start"):
             event("Container", action.name, "Starting")
             self.start_container(action.name, action.service)
             event("Container", action.name, "Started")
 
     def _walk(self, order: list[str], work, wait_conditions: bool = True) -> None:
-        """Run ``work(service)`` for each service once its dependencies' conditions are met;
-        services that do not wait on each other run in parallel threads. The first error
-        stops the walk (services already started stay, as in docker compose) and is raised."""
+        """Run ``work(service)`` for each service once its dependencies (depends_on, and
+        network_mode service:x) are done and, with ``wait_conditions``, have met their
+        condition; services that do not wait on each other run in parallel threads. The first
+        error stops the walk (what was done stays, as in docker compose) and is raised."""
         services = self.project.services
         done = {name: threading.Event() for name in order}
         failed: dict[str, BaseException] = {}
 
         def run(name: str) -> None:
             try:
-                for dependency, condition in services[name].get("depends_on", {}).items():
+                conditions = services[name].get("depends_on", {})
+                for dependency in plan.dependencies(services[name]):
                     if dependency not in done:
                         continue
                     done[dependency].wait()
                     if dependency in failed:
                         raise ComposeError(f"dependency failed to start: {_reason(failed[dependency])}")
                     if wait_conditions:
-                        self._wait_condition(dependency, condition)
+                        self._wait_condition(dependency, conditions.get(dependency, {}))
                 work(name)
             except BaseException as error:  # noqa: BLE001 - handed to the main thread
                 failed[name] = error
@@ -915,6 +989,47 @@ def _processes_of(pid1: int) -> list[tuple[int, int, int, str]]:
         found.append((int(entry), int(fields["PPid"]), int(fields["Uid"].split()[0]),
                       command or f'[{fields["Name"].strip()}]'))
     return sorted(found)
+
+
+class _Background:
+    """``work(*args)`` in a thread of its own; join() waits for it and gives what it raised, or None."""
+
+    def __init__(self, work, *args):
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(work, args), daemon=True)
+        self.thread.start()
+
+    def _run(self, work, args) -> None:
+        try:
+            work(*args)
+        except BaseException as error:  # noqa: BLE001 - handed to whoever joins
+            self.error = error
+
+    def join(self) -> BaseException | None:
+        self.thread.join()
+        return self.error
+
+
+class _HeldEvents:
+    """A Progress's events kept back until release(), then passed on as they come."""
+
+    def __init__(self, progress):
+        self.progress = progress
+        self.held: list | None = []
+        self.lock = threading.Lock()
+
+    def event(self, *args, **kwargs) -> None:
+        with self.lock:
+            if self.held is not None:
+                self.held.append((args, kwargs))
+                return
+        self.progress.event(*args, **kwargs)
+
+    def release(self) -> None:
+        with self.lock:
+            for args, kwargs in self.held or ():
+                self.progress.event(*args, **kwargs)
+            self.held = None
 
 
 def _in_parallel(work, items) -> None:

@@ -143,7 +143,72 @@ def test_failed_dependency_stops_up(compose):
     assert done.returncode == 1
     assert done.stderr.strip().splitlines()[-1] == \
         "compose: service \"init\" didn't complete successfully: exit 4"  # docker compose v2's words
-    assert "proj-app-1" not in ps(compose, "-a")
+    assert ps(compose, "-a")["proj-app-1"]["State"] == "created"  # v2: made in the create phase, never started
+
+
+CHAIN = """\
+    services:
+      a: {image: busybox, command: sleep 60, stop_signal: SIGKILL}
+      b: {image: busybox, command: sleep 60, stop_signal: SIGKILL, depends_on: [a]}
+      c: {image: busybox, command: sleep 60, stop_signal: SIGKILL, depends_on: [b]}
+    """
+
+
+def test_up_creates_every_container_then_starts_them_in_order(compose):
+    compose.write(CHAIN)
+    done = compose.ok("up", "-d")
+    lines = [line.split("✔ ", 1)[1] for line in done.stderr.splitlines() if "✔" in line]
+    # As docker compose v2 prints them: the network, every container made, then the starts.
+    assert lines == ["Network proj_default  Created", "Container proj-a-1  Created", "Container proj-b-1  Created",
+                     "Container proj-c-1  Created", "Container proj-a-1  Started", "Container proj-b-1  Started",
+                     "Container proj-c-1  Started"], done.stderr
+    from pyshell.contain import api
+    os.environ["PYSH_HOME"] = compose.env["PYSH_HOME"]
+    started = [api.get(f"proj-{name}-1").started_at for name in "abc"]
+    assert started == sorted(started)
+
+
+def test_up_makes_networks_then_volumes_then_containers(compose):
+    compose.write("""\
+        services:
+          a: {image: busybox, command: sleep 60, stop_signal: SIGKILL, volumes: [data:/data]}
+        volumes:
+          data:
+        """)
+    done = compose.ok("up", "-d")
+    lines = [line.split("✔ ", 1)[1] for line in done.stderr.splitlines() if "✔" in line]
+    assert lines == ["Network proj_default  Created", 'Volume "proj_data"  Created', "Container proj-a-1  Created",
+                     "Container proj-a-1  Started"], done.stderr
+
+
+def test_up_no_start_creates_and_up_starts_what_was_created(compose):
+    compose.write(CHAIN)
+    done = compose.ok("up", "--no-start")
+    assert "Started" not in done.stderr and " ✔ Network proj_default  Created" in done.stderr
+    assert {name: row["State"] for name, row in ps(compose, "-a").items()} == \
+        {"proj-a-1": "created", "proj-b-1": "created", "proj-c-1": "created"}
+    done = compose.ok("up", "-d")
+    assert "Created" not in done.stderr and done.stderr.count("Started") == 3
+    assert all(row["State"] == "running" for row in ps(compose).values())
+
+
+@pytest.mark.parametrize("networks, error", [
+    ("one: {ipam: {config: [{subnet: 10.231.0.0/24}]}}\n  two: {ipam: {config: [{subnet: 10.231.0.0/24}]}}",
+     "compose: network proj_two: Pool overlaps"),
+    ("one: {}\n  two: {external: true, name: not-here}",
+     "compose: network not-here declared as external, but could not be found"),
+])
+def test_a_network_that_cannot_be_made_leaves_no_container(compose, networks, error):
+    compose.write("services:\n"
+                  "  a: {image: busybox, command: sleep 60, networks: [one]}\n"
+                  "  b: {image: busybox, command: sleep 60, networks: [two], depends_on: [a]}\n"
+                  f"networks:\n  {networks}\n")
+    done = compose.run("up", "-d")
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith(error), done.stderr
+    # docker compose makes the networks before any container: the containers made meanwhile
+    # are taken away again, and never shown
+    assert ps(compose, "-a") == {} and "Container" not in done.stderr
 
 
 @pytest.mark.parametrize("flags, status, line", [
@@ -273,7 +338,7 @@ def test_an_unhealthy_dependency_fails_up(compose):
     assert done.returncode == 1
     assert done.stderr.strip().splitlines()[-1] == \
         "compose: dependency failed to start: container proj-db-1 is unhealthy"
-    assert "proj-app-1" not in ps(compose, "-a")  # as docker compose: the dependent is not created
+    assert ps(compose, "-a")["proj-app-1"]["State"] == "created"  # as docker compose v2: created, not started
 
 
 def test_service_healthy_without_a_health_check(compose):
