@@ -497,6 +497,37 @@ def test_exec_detached(contain):
     contain.out("rm", "-f", "host")
 
 
+def test_start_rewrites_the_config_only_of_a_container_first_run_attached(contain):
+    """`start` runs a container detached, and records it so the first time (a run in the
+    foreground before). A container already recorded detached (compose creates them so) keeps
+    its config.json as it is: no rewrite, no fsync on the way to PID 1."""
+    contain.out("run", "--name", "once", "busybox", "true")
+    config = contain.home / "containers" / contain.out("inspect", "-f", "{{.Id}}", "once").strip() / "config.json"
+    assert json.loads(config.read_text())["spec"]["detach"] is False
+    contain.out("start", "once")
+    assert json.loads(config.read_text())["spec"]["detach"] is True
+    written = config.stat()
+    deadline = time.time() + 5
+    while "Up" in contain.out("ps", "-a") and time.time() < deadline:  # `true` is done at once
+        time.sleep(0.05)
+    contain.out("start", "once")
+    assert (config.stat().st_ino, config.stat().st_mtime_ns) == (written.st_ino, written.st_mtime_ns)
+    contain.out("rm", "-f", "once")
+
+
+def test_a_container_is_found_by_full_id_then_name_then_id_prefix(root_contain):
+    """Docker's order: a full id before a name (a container may be named like another's id),
+    then a unique id prefix. Only the match is read whole (state.find)."""
+    first = root_contain.out("create", "--name", "first", "busybox", "true").strip()
+    impostor = root_contain.out("create", "--name", first, "busybox", "true").strip()  # the newer one
+    assert root_contain.out("inspect", "-f", "{{.Id}}", first).strip() == first
+    assert root_contain.out("inspect", "-f", "{{.Id}}", "first").strip() == first
+    assert root_contain.out("inspect", "-f", "{{.Id}}", impostor[:12]).strip() == impostor
+    done = root_contain.run("stop", "nosuch")
+    assert done.returncode != 0 and "no such container: nosuch" in done.stderr
+    root_contain.out("rm", first, impostor)
+
+
 def test_create_then_start_attached(contain):
     """start -a: this run's output (not the earlier runs') and its exit status, as Docker's."""
     container_id = contain.out("create", "--name", "twice", "busybox", "sh", "-c", "echo run; exit 3").strip()

@@ -32,18 +32,10 @@ OUTPUT_LIMIT = 4096
 # the PID namespace: a later child would land in the container's PID namespace, where PID 1's
 # end waits for every process (the kernel's zap_pid_ns_processes), the keeper included.
 def main(argv: list[str]) -> None:
-    """The keeper (a fresh bare Python): wait for PID 1's pid on the pipe (EOF: the container
-    did not start), then keep."""
-    directory, pipe = Path(argv[0]), int(argv[1])
-    text = b""
-    while not text.endswith(b"\n"):
-        chunk = os.read(pipe, 64)
-        if not chunk:
-            return
-        text += chunk
-    os.close(pipe)
+    """The keeper (a fresh bare Python, exec'd once PID 1 runs): keep its health."""
+    directory, container_pid = Path(argv[0]), int(argv[1])
     try:
-        keep(directory, int(text))
+        keep(directory, container_pid)
     except Exception as error:  # noqa: BLE001 - a keeper that cannot check says so where inspect looks
         write_health(directory, {"Status": "unhealthy", "FailingStreak": 0,
                                  "Log": [{"Start": "", "End": "", "ExitCode": -1,

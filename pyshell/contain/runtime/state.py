@@ -193,24 +193,31 @@ def all_containers(home: Path) -> list[Container]:
 def names_in_use(home: Path) -> set[str]:
     """The names of all containers. Only their configs' JSON is read, not a whole Container
     each: `run` asks twice, and students keep dozens of exited containers (0.2 ms each)."""
-    names = set()
-    for directory in _directories(home):
-        try:
-            config = read_json(directory / "config.json")
-        except ValueError:
-            continue  # being written: see load()
-        if config is not None:
-            names.add(config["spec"]["name"])
-    return names
+    return {name for name in map(_name_of, _directories(home)) if name is not None}
+
+
+def _name_of(directory: Path) -> str | None:
+    """The container's name from its config alone; None while it is written (see load())."""
+    try:
+        config = read_json(directory / "config.json")
+    except ValueError:
+        return None
+    return config["spec"]["name"] if config is not None else None
 
 
 def find(home: Path, name_or_id: str) -> Container:
-    """By name, full id or unique id prefix, as Docker does."""
-    candidates = all_containers(home)
-    for container in candidates:
-        if container.name == name_or_id or container.id == name_or_id:
+    """By full id, name or unique id prefix, in Docker's order. Only a container that matches
+    is loaded whole (a config's name is read alone): compose asks at every start of a project's
+    containers, and students keep dozens."""
+    directories = _directories(home)
+    for directory in directories:  # the directory's name is the container's id
+        if directory.name == name_or_id and (container := load(directory)) is not None:
             return container
-    matches = [c for c in candidates if name_or_id and c.id.startswith(name_or_id)]
+    for directory in directories:
+        if _name_of(directory) == name_or_id and (container := load(directory)) is not None:
+            return container
+    prefixed = (d for d in directories if name_or_id and d.name.startswith(name_or_id))
+    matches = [container for container in map(load, prefixed) if container is not None]
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:
