@@ -354,8 +354,9 @@ class Engine:
         only to start. docker compose makes the networks first, and a failed up leaves the
         same here: only what can be taken back is done before the networks are there (a new
         container that mounts no named volume; its anonymous ones go with it, a missing bind
-        directory it made stays); the rest (volumes, recreates, removals) waits for them. If one fails, the containers made meanwhile are removed again, and their
-        progress lines (held until the networks are made) are never shown."""
+        directory it made stays); the rest (volumes, recreates, removals) waits for them. If
+        one fails, the containers made meanwhile are removed again, and their progress lines
+        (held until the networks are made) are never shown."""
         missing = self.missing_networks(order)  # here: an external one not there fails before any container
         held = _HeldEvents(self.progress)
         networks = _Background(self.create_networks, missing)
