@@ -54,11 +54,14 @@ class _Pipes:
 IN = select.EPOLLIN | select.EPOLLRDHUP | select.EPOLLHUP | select.EPOLLERR  # the source may read
 OUT = select.EPOLLOUT | select.EPOLLHUP | select.EPOLLERR                   # the target may write
 # A connection's sockets are registered edge-triggered: epoll says when a socket's state
-# changes, so nothing is modified as interest comes and goes, nor removed (close() removes it).
-# A direction therefore reads until EAGAIN (a short read cannot tell an empty socket from a
-# full pipe) and remembers between edges whether its source is readable, its target writable.
-# EPOLLOUT is asked for only once a target said EAGAIN (connecting, or full): asked from the
-# start, every state change of a socket (its shutdown, an ACK) would wake the loop for nothing.
+# changes, so the registration need not follow interest as it comes and goes; it changes at
+# most once (EPOLLOUT added) and is never removed (close() does it). A direction therefore
+# reads until EAGAIN (a short read cannot tell an empty socket from a full pipe) and remembers
+# between edges whether its source is readable and its target writable. EPOLLOUT is asked for
+# only once a target said EAGAIN (connecting, or full): asked from the start, every state
+# change of a socket (its shutdown, an ACK) would wake the loop for nothing. The price: while
+# a target is full its source's new bytes still wake the loop (measured per GiB: ~1000 wakeups
+# where level-triggered interest had ~300, at the same throughput and CPU).
 READ_EDGES = select.EPOLLIN | select.EPOLLRDHUP | select.EPOLLET
 ALL_EDGES = READ_EDGES | select.EPOLLOUT
 
