@@ -54,33 +54,46 @@ class _Pipes:
 IN = select.EPOLLIN | select.EPOLLRDHUP | select.EPOLLHUP | select.EPOLLERR  # the source may read
 OUT = select.EPOLLOUT | select.EPOLLHUP | select.EPOLLERR                   # the target may write
 # A connection's sockets are registered edge-triggered: epoll says when a socket's state
-# changes, so the registration need not follow interest as it comes and goes; it changes at
-# most once (EPOLLOUT added) and is never removed (close() does it). A direction therefore
-# reads until EAGAIN (a short read cannot tell an empty socket from a full pipe) and remembers
-# between edges whether its source is readable and its target writable. EPOLLOUT is asked for
-# only once a target said EAGAIN (connecting, or full): asked from the start, every state
-# change of a socket (its shutdown, an ACK) would wake the loop for nothing. The price: while
-# a target is full its source's new bytes still wake the loop (measured per GiB: ~1000 wakeups
-# where level-triggered interest had ~300, at the same throughput and CPU).
+# changes, so a short connection's registration never changes, and none is removed (close()
+# does it). A direction therefore reads until EAGAIN (a short read cannot tell an empty socket
+# from a full pipe) and remembers between edges whether its source is readable and its target
+# writable. Two changes, only when a target says EAGAIN (full, or still connecting): the target
+# is asked for EPOLLOUT from then on (asked from the start, every state change of a socket,
+# its shutdown, an ACK, would wake the loop for nothing), and the source is not asked for
+# EPOLLIN until the pipe is empty again (else each of its new packets wakes the loop for bytes
+# that cannot move: measured, 1000 wakeups per GiB instead of 300, and 10% more CPU).
 READ_EDGES = select.EPOLLIN | select.EPOLLRDHUP | select.EPOLLET
-ALL_EDGES = READ_EDGES | select.EPOLLOUT
 
 
 class _Direction:
     """Bytes from ``source`` to ``target`` through a pipe of ours: splice(2) moves them from
     one socket into the pipe and from the pipe into the other, never through user space."""
 
-    __slots__ = ("source", "target", "poll", "read_end", "write_end", "enlarged", "pending", "ended",
-                 "readable", "writable", "out_watched")
+    __slots__ = ("source", "target", "poll", "other", "read_end", "write_end", "enlarged", "pending", "ended",
+                 "readable", "writable", "paused", "out_watched", "events")
 
     def __init__(self, source: socket.socket, target: socket.socket, pipes: _Pipes, poll: select.epoll):
         self.source, self.target, self.poll = source.fileno(), target.fileno(), poll
+        self.other: _Direction | None = None  # the opposite direction: its target is our source
         self.read_end, self.write_end, self.enlarged = pipes.take()
         self.pending = 0      # bytes in the pipe, not yet written to the target
         self.ended = False    # the source said EOF
         self.readable = True  # no EAGAIN from the source since its last edge (try until one)
         self.writable = True  # likewise the target
-        self.out_watched = False  # the target registered for EPOLLOUT too
+        self.paused = False   # the target is full: the source's new bytes must wait
+        self.out_watched = False  # the target said EAGAIN once: its EPOLLOUT is asked for
+        self.events = READ_EDGES  # what the source socket is registered for
+
+    def register_source(self) -> None:
+        """The source's registration: its bytes unless paused, its room if the other direction waits for it."""
+        events = select.EPOLLRDHUP | select.EPOLLET
+        if not self.paused:
+            events |= select.EPOLLIN
+        if self.other.out_watched:
+            events |= select.EPOLLOUT
+        if events != self.events:
+            self.events = events
+            self.poll.modify(self.source, events)  # an edge already there is reported at once
 
     def _enlarge(self) -> None:
         """A bulk transfer (a full default pipe moved at once): 1 MiB per splice instead of 64 KiB."""
@@ -104,11 +117,16 @@ class _Direction:
                     self.pending -= os.splice(self.read_end, self.target, self.pending, flags=SPLICE_FLAGS)
                 except BlockingIOError:
                     self.writable = False  # the target is full (or not connected yet): wait for its edge
-                    if not self.out_watched:
-                        self.out_watched = True
-                        self.poll.modify(self.target, ALL_EDGES)  # reported at once if writable meanwhile
+                    if not self.paused:
+                        self.paused = self.out_watched = True
+                        self.register_source()
+                        self.other.register_source()  # the target's registration
                     return False
-                continue
+                if self.pending:
+                    continue
+                if self.paused:
+                    self.paused = False
+                    self.register_source()
             if self.ended or not self.readable:
                 return False
             try:
@@ -139,6 +157,7 @@ class _Connection:
         self.client, self.upstream = client, upstream
         self.inward = _Direction(client, upstream, pipes, poll)
         self.outward = _Direction(upstream, client, pipes, poll)
+        self.inward.other, self.outward.other = self.outward, self.inward
 
     def close(self, pipes: _Pipes, reset: bool = False) -> None:
         self.inward.close(pipes)
