@@ -51,15 +51,49 @@ class _Pipes:
             os.close(write_end)
 
 
+IN = select.EPOLLIN | select.EPOLLRDHUP | select.EPOLLHUP | select.EPOLLERR  # the source may read
+OUT = select.EPOLLOUT | select.EPOLLHUP | select.EPOLLERR                   # the target may write
+# A connection's sockets are registered edge-triggered: epoll says when a socket's state
+# changes, so a short connection's registration never changes, and none is removed (close()
+# does it). A direction therefore reads until EAGAIN (a short read cannot tell an empty socket
+# from a full pipe) and remembers between edges whether its source is readable and its target
+# writable. Two changes, only when a target says EAGAIN (full, or still connecting): the target
+# is asked for EPOLLOUT from then on (asked from the start, every state change of a socket,
+# its shutdown, an ACK, would wake the loop for nothing), and the source is not asked for
+# EPOLLIN until the pipe is empty again (else each of its new packets wakes the loop for bytes
+# that cannot move: measured, 1000 wakeups per GiB instead of 300, and 10% more CPU).
+READ_EDGES = select.EPOLLIN | select.EPOLLRDHUP | select.EPOLLET
+
+
 class _Direction:
     """Bytes from ``source`` to ``target`` through a pipe of ours: splice(2) moves them from
     one socket into the pipe and from the pipe into the other, never through user space."""
 
-    def __init__(self, source: socket.socket, target: socket.socket, pipes: _Pipes):
-        self.source, self.target, self.pipes = source, target, pipes
+    __slots__ = ("source", "target", "poll", "other", "read_end", "write_end", "enlarged", "pending", "ended",
+                 "readable", "writable", "paused", "out_watched", "events")
+
+    def __init__(self, source: socket.socket, target: socket.socket, pipes: _Pipes, poll: select.epoll):
+        self.source, self.target, self.poll = source.fileno(), target.fileno(), poll
+        self.other: _Direction | None = None  # the opposite direction: its target is our source
         self.read_end, self.write_end, self.enlarged = pipes.take()
-        self.pending = 0     # bytes in the pipe, not yet written to the target
-        self.ended = False   # the source said EOF (and the target was told with shutdown)
+        self.pending = 0      # bytes in the pipe, not yet written to the target
+        self.ended = False    # the source said EOF
+        self.readable = True  # no EAGAIN from the source since its last edge (try until one)
+        self.writable = True  # likewise the target
+        self.paused = False   # the target is full: the source's new bytes must wait
+        self.out_watched = False  # the target said EAGAIN once: its EPOLLOUT is asked for
+        self.events = READ_EDGES  # what the source socket is registered for
+
+    def register_source(self) -> None:
+        """The source's registration: its bytes unless paused, its room if the other direction waits for it."""
+        events = select.EPOLLRDHUP | select.EPOLLET
+        if not self.paused:
+            events |= select.EPOLLIN
+        if self.other.out_watched:
+            events |= select.EPOLLOUT
+        if events != self.events:
+            self.events = events
+            self.poll.modify(self.source, events)  # an edge already there is reported at once
 
     def _enlarge(self) -> None:
         """A bulk transfer (a full default pipe moved at once): 1 MiB per splice instead of 64 KiB."""
@@ -71,75 +105,70 @@ class _Direction:
         except OSError:
             pass  # a smaller pipe only costs more system calls
 
-    def pump(self) -> None:
-        """Move what can move now without blocking; raises OSError on a broken connection.
-        After a short read the source is most likely empty: epoll (level-triggered) says if
-        not, which saves a splice that would fail with EAGAIN on every small exchange."""
-        drained = False
+    def pump(self) -> bool:
+        """Move what can move until the source or the target says EAGAIN; True once the source
+        said EOF (the caller shuts the target down). Raises OSError on a broken connection.
+        A connection still being made says EAGAIN too, and its error (refused) comes here."""
         while True:
             if self.pending:
+                if not self.writable:
+                    return False
                 try:
-                    self.pending -= os.splice(self.read_end, self.target.fileno(), self.pending, flags=SPLICE_FLAGS)
+                    self.pending -= os.splice(self.read_end, self.target, self.pending, flags=SPLICE_FLAGS)
                 except BlockingIOError:
-                    return  # the target is full: wait until it can take more
+                    self.writable = False  # the target is full (or not connected yet): wait for its edge
+                    if not self.paused:
+                        self.paused = self.out_watched = True
+                        self.register_source()
+                        self.other.register_source()  # the target's registration
+                    return False
                 if self.pending:
                     continue
-            if self.ended or drained:
-                return
+                if self.paused:
+                    self.paused = False
+                    self.register_source()
+            if self.ended or not self.readable:
+                return False
             try:
-                moved = os.splice(self.source.fileno(), self.write_end, CHUNK, flags=SPLICE_FLAGS)
+                moved = os.splice(self.source, self.write_end, CHUNK, flags=SPLICE_FLAGS)
             except BlockingIOError:
-                return
-            if moved >= 65536 and not self.enlarged:
-                self._enlarge()
-            drained = moved < 65536
+                self.readable = False
+                return False
             if moved == 0:
                 self.ended = True
-                try:
-                    self.target.shutdown(socket.SHUT_WR)
-                except OSError:
-                    pass
-                return
+                return True
+            if moved >= 65536 and not self.enlarged:
+                self._enlarge()
             self.pending = moved
 
     def done(self) -> bool:
         return self.ended and not self.pending
 
-    def close(self) -> None:
-        self.pipes.give_back(self.read_end, self.write_end, self.enlarged, empty=not self.pending)
+    def close(self, pipes: _Pipes) -> None:
+        pipes.give_back(self.read_end, self.write_end, self.enlarged, empty=not self.pending)
 
 
 class _Connection:
-    def __init__(self, client: socket.socket, upstream: socket.socket):
+    """A client and the socket to the container; ``outward`` carries the container's bytes."""
+
+    __slots__ = ("client", "upstream", "inward", "outward")
+
+    def __init__(self, client: socket.socket, upstream: socket.socket, pipes: _Pipes, poll: select.epoll):
         self.client, self.upstream = client, upstream
-        self.connected = False
-        self.directions = ()
+        self.inward = _Direction(client, upstream, pipes, poll)
+        self.outward = _Direction(upstream, client, pipes, poll)
+        self.inward.other, self.outward.other = self.outward, self.inward
 
-    def start(self, pipes: _Pipes) -> None:
-        self.connected = True
-        self.directions = (_Direction(self.client, self.upstream, pipes), _Direction(self.upstream, self.client, pipes))
-
-    def interest(self, sock: socket.socket) -> int:
-        if not self.connected:
-            return select.EPOLLOUT if sock is self.upstream else 0
-        events = 0
-        for direction in self.directions:
-            if direction.source is sock and not direction.pending and not direction.ended:
-                events |= select.EPOLLIN
-            if direction.target is sock and direction.pending:
-                events |= select.EPOLLOUT
-        return events
-
-    def close(self, reset: bool = False) -> None:
-        for direction in self.directions:
-            direction.close()
+    def close(self, pipes: _Pipes, reset: bool = False) -> None:
+        self.inward.close(pipes)
+        self.outward.close(pipes)
         for sock in (self.client, self.upstream):
             if reset:
                 try:
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\1\0\0\0\0\0\0\0")
                 except OSError:
                     pass
-            sock.close()
+            sock.close()  # also leaves the epoll set
 
 
 class Proxy:
@@ -150,7 +179,6 @@ class Proxy:
         self.poll = select.epoll()
         self.listeners = {}   # fd -> (socket, container port)
         self.connections = {}  # fd of either socket -> _Connection
-        self.registered = {}  # fd -> events
         self.udp_flows = {}   # (listener fd, client address) -> [upstream socket, last use]
         self.udp_upstreams = {}  # upstream fd -> (listener socket, client address)
         self.pipes = _Pipes()
@@ -159,27 +187,12 @@ class Proxy:
             self.listeners[sock.fileno()] = (sock, port)
             self.poll.register(sock.fileno(), select.EPOLLIN)
 
-    def _watch(self, sock: socket.socket, events: int) -> None:
-        fd = sock.fileno()
-        if fd in self.registered:
-            if self.registered[fd] != events:
-                self.poll.modify(fd, events)
-                self.registered[fd] = events
-        else:
-            self.poll.register(fd, events)
-            self.registered[fd] = events
-
-    def _forget(self, sock: socket.socket) -> None:
-        fd = sock.fileno()
-        if fd in self.registered:
-            self.poll.unregister(fd)
-            del self.registered[fd]
-        self.connections.pop(fd, None)
-
     def run(self) -> None:
         while True:
             for fd, events in self.poll.poll(30.0 if self.udp_flows else -1):
-                if fd in self.listeners:
+                if fd in self.connections:
+                    self._service(self.connections[fd], fd, events)
+                elif fd in self.listeners:
                     sock, port = self.listeners[fd]
                     if sock.type == socket.SOCK_STREAM:
                         self._accept(sock, port)
@@ -187,8 +200,6 @@ class Proxy:
                         self._udp_from_client(sock, port)
                 elif fd in self.udp_upstreams:
                     self._udp_from_container(fd)
-                elif fd in self.connections:
-                    self._service(self.connections[fd], fd)
             if self.udp_flows:
                 self._expire_udp()
 
@@ -203,55 +214,44 @@ class Proxy:
             except OSError:
                 return  # ECONNABORTED and the like: that client went
             client.setblocking(False)
-            upstream = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            upstream.setblocking(False)
-            connection = _Connection(client, upstream)
-            self.connections[client.fileno()] = connection
-            self.connections[upstream.fileno()] = connection
+            upstream = socket.socket(socket.AF_INET, socket.SOCK_STREAM | socket.SOCK_NONBLOCK)
+            connection = _Connection(client, upstream, self.pipes, self.poll)
             error = upstream.connect_ex((self.target, port))
             if error not in (0, errno.EINPROGRESS):
                 self._end(connection, reset=True)
                 continue
+            for sock in (client, upstream):
+                self.connections[sock.fileno()] = connection
+                self.poll.register(sock.fileno(), READ_EDGES)
             # The target is an address of the proxy's own namespace: the handshake is usually
-            # done before connect() returns. Then go on at once, without a round through epoll.
-            if error == 0 or select.select([], [upstream], [], 0)[1]:
-                self._service(connection, upstream.fileno())
-            else:
-                self._rearm(connection)
+            # done by now, and the client's first bytes often here: move them without a round
+            # through epoll. Not connected yet: the upstream says EAGAIN, and its edge comes.
+            # Refused: the first splice says so (ECONNREFUSED), and the client gets a reset.
+            self._service(connection, client.fileno(), select.EPOLLIN)
 
-    def _service(self, connection: _Connection, fd: int) -> None:
+    def _service(self, connection: _Connection, fd: int, events: int) -> None:
+        """An edge on ``fd``: pump the directions it concerns (its source readable, its target writable)."""
+        inward, outward = connection.inward, connection.outward
         try:
-            everything = not connection.connected
-            if everything:
-                if connection.upstream.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
-                    self._end(connection, reset=True)  # nothing listens in the container: refuse
-                    return
-                connection.start(self.pipes)
-            for direction in connection.directions:
-                # The direction this event is about (its source readable, its target writable).
-                if everything or fd in (direction.source.fileno(), direction.target.fileno()):
-                    direction.pump()
+            for direction, target, other in ((inward, connection.upstream, outward),
+                                             (outward, connection.client, inward)):
+                woken = False
+                if direction.source == fd and events & IN:
+                    direction.readable = woken = True
+                if direction.target == fd and events & OUT:
+                    direction.writable = woken = True
+                if woken and direction.pump() and not other.done():
+                    target.shutdown(socket.SHUT_WR)  # pass the EOF on (both ended: close() sends it)
         except OSError:
             self._end(connection, reset=True)
             return
-        if all(direction.done() for direction in connection.directions):
+        if connection.inward.done() and connection.outward.done():
             self._end(connection)
-        else:
-            self._rearm(connection)
-
-    def _rearm(self, connection: _Connection) -> None:
-        for sock in (connection.client, connection.upstream):
-            events = connection.interest(sock)
-            if events:
-                self._watch(sock, events)
-            elif sock.fileno() in self.registered:
-                self.poll.unregister(sock.fileno())
-                del self.registered[sock.fileno()]
 
     def _end(self, connection: _Connection, reset: bool = False) -> None:
         for sock in (connection.client, connection.upstream):
-            self._forget(sock)
-        connection.close(reset)
+            self.connections.pop(sock.fileno(), None)
+        connection.close(self.pipes, reset)
 
     # -- UDP
 
