@@ -746,14 +746,15 @@ while True:
 
 def test_names_the_network_does_not_know_go_to_the_hosts_resolver(root_contain, lan, open_tmp):
     """The host's resolver is a fake one in the "internet" namespace, named by a resolv.conf bound
-    over /etc/resolv.conf in a mount namespace of that `contain run` (the DNS server it starts inherits it)."""
+    over /etc/resolv.conf in a mount namespace of that `network create` and `contain run` (the
+    DNS server the network's creation starts inherits it)."""
     c = root_contain
     upstream = lan.in_internet(sys.executable, "-c", FAKE_UPSTREAM, stdout=subprocess.PIPE, text=True)
     (open_tmp / "resolv.conf").write_text(f"nameserver {INTERNET_ADDRESS}\n")
-    c.out("network", "create", "outside")
     try:
         assert upstream.stdout.readline().strip() == "ready"
         script = (f"mount --bind {open_tmp}/resolv.conf /etc/resolv.conf && "
+                  f"{' '.join(c.argv('network', 'create', 'outside'))} >/dev/null && "
                   f"exec {' '.join(c.argv('run', '--rm', '--network', 'outside', 'busybox', 'nslookup', 'example.test'))}")
         done = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script], env=c.env,
                               capture_output=True, text=True, timeout=60)
@@ -800,6 +801,27 @@ def test_a_running_name_server_binds_a_new_network_when_signalled_not_at_its_nex
         os.kill(server, signal.SIGKILL)
         os.waitpid(server, 0)
 
+
+
+def test_the_name_server_starts_with_the_network_and_goes_when_no_container_comes(root_contain, lan):
+    """`network create` starts the name server without waiting for it (its boot overlaps what
+    comes next, compose's creates): it answers on the gateway before any container; with no
+    container it goes again after its first second, and the next container starts it anew."""
+    c = root_contain
+    network_id = c.out("network", "create", "early").strip()
+    try:
+        bridge = f"pysh-{network_id[:10]}"
+        assert _wait(lambda: os.path.exists(f"{lan.runtime}/{bridge}/dns.ready"), 5)
+        taken = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        with pytest.raises(OSError, match="in use"):
+            taken.bind((_gateway(c, "early"), 53))  # the server's
+        taken.close()
+        assert _wait(lambda: not os.path.exists(f"{lan.runtime}/dns.pid"), 5)  # idle: gone
+        _web(c, "late", "--network", "early")
+        assert _exec_nslookup(c, "late", "late") == [_address_on(c, "late", "early")]
+    finally:
+        c.run("rm", "-f", "late")
+        c.run("network", "rm", "early")
 
 def test_a_failed_start_on_the_bridge_leaves_nothing(contain, lan):
     """PID 1 fails late (its exec): the lease, the veth, the proxy and its port all go (the

@@ -24,9 +24,12 @@ address, rotated at each query (round robin). Names the networks do not know go 
 host's name servers (/etc/resolv.conf), and their answer comes back as it is, unless every
 network of the asker is internal.
 
-Life: `contain run` starts the server with the first container of a user network (under the
-namespace's lock, holding dns.lock for it, so there is never a second); the server exits once
-no user network has a lease, also under that lock.
+Life: the server starts with a user network's bridge (`network create`, or the first container
+of a namespace that lacks the bridge), so its Python boots (~20 ms) while the first containers
+are made rather than while the first one waits for it; a container's start makes sure it runs
+and answers on its network (under the namespace's lock, holding dns.lock for it, so there is
+never a second). It exits once no user network has a lease, also under that lock, but never in
+its first second: a network just made has no container yet.
 """
 
 from __future__ import annotations
@@ -55,8 +58,9 @@ PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(o
 # --------------------------------------------------------------------------- starting it
 
 
-def ensure_server(runtime: str, network) -> None:
-    """Make sure the namespace's server runs and answers on ``network``'s gateway."""
+def start_server(runtime: str, network) -> None:
+    """Start the namespace's server if none runs, or have the one that runs answer on
+    ``network``'s gateway too; without waiting for it."""
     ready = f"{runtime}/{network.bridge}/dns.ready"
     with ipam.locked(runtime):
         lock_fd = os.open(f"{runtime}/dns.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
@@ -68,6 +72,12 @@ def ensure_server(runtime: str, network) -> None:
                 _signal_server(runtime)  # a new network: bind its gateway now
         finally:
             os.close(lock_fd)
+
+
+def ensure_server(runtime: str, network) -> None:
+    """Make sure the namespace's server runs and answers on ``network``'s gateway."""
+    ready = f"{runtime}/{network.bridge}/dns.ready"
+    start_server(runtime, network)  # also when dns.ready is there: a server killed left it
     deadline = time.monotonic() + READY_TIMEOUT
     while not os.path.exists(ready):
         if time.monotonic() > deadline:
@@ -302,7 +312,7 @@ class Server:
         wakeup_reader, wakeup_writer = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         signal.set_wakeup_fd(wakeup_writer)
         signal.signal(signal.SIGHUP, lambda *_: setattr(self, "rescan_wanted", True))
-        next_tick = 0.0
+        next_tick = time.monotonic() + TICK  # the first look at idleness: after a second
         while True:
             if self.rescan_wanted:
                 self.rescan()

@@ -217,6 +217,7 @@ def create(home: Path, name: str, subnet: str = "", gateway: str = "", internal:
         except BaseException:
             _unrealise_locked(network, runtime)
             raise
+    _start_name_server(network, runtime)
     return network
 
 
@@ -231,7 +232,16 @@ def realise(network: Network) -> str:
         if network.name == DEFAULT:
             network = default_network()  # another command may have made it meanwhile
         _realise_locked(network, runtime)
+    _start_name_server(network, runtime)
     return directory
+
+
+def _start_name_server(network: Network, runtime: str) -> None:
+    """A user network's name server boots beside what comes next (dns.py), not waited for."""
+    if network.dns:
+        from pyshell.contain.network import dns
+
+        dns.start_server(runtime, network)
 
 
 def _realise_locked(network: Network, runtime: str) -> None:
