@@ -186,9 +186,7 @@ class Server:
     def rescan(self) -> None:
         """Bind the gateways of new user networks, drop those of removed ones."""
         self.rescan_wanted = False
-        from pyshell.contain.network.store import realised
-
-        current = {n["bridge"]: n for n in realised(self.runtime) if n.get("dns")}
+        current = {n["bridge"]: n for n in ipam.realised(self.runtime) if n.get("dns")}
         for bridge in list(self.sockets):
             if bridge not in current:
                 self.sockets.pop(bridge).close()
@@ -295,9 +293,7 @@ class Server:
 
     def idle(self) -> bool:
         """No container on any user network: time to go (checked under the namespace's lock)."""
-        from pyshell.contain.network.store import realised
-
-        for network in realised(self.runtime):
+        for network in ipam.realised(self.runtime):
             if network.get("dns"):
                 directory = f"{self.runtime}/{network['bridge']}"
                 ipam.reclaim_stale(directory)

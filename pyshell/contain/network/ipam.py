@@ -46,6 +46,23 @@ def netns_cookie() -> str:
         return sock.getsockopt(socket.SOL_SOCKET, SO_NETNS_COOKIE, 8).hex()
 
 
+def realised(runtime: str) -> list[dict]:
+    """The networks this namespace has (their network.json under /run): for the firewall, the
+    name server, and the choice of a new network's subnet."""
+    found = []
+    try:
+        names = sorted(os.listdir(runtime))
+    except FileNotFoundError:
+        return found
+    for name in names:
+        try:
+            with open(f"{runtime}/{name}/network.json") as file:
+                found.append(json.load(file))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
 def runtime_dir() -> str:
     """This namespace's directory, made on first use. Then also: the directories of namespaces
     that no longer exist go (tests make and drop namespaces by the hundred), and one left by a

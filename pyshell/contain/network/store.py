@@ -97,22 +97,6 @@ def user_networks(home: Path) -> list[Network]:
     return found
 
 
-def realised(runtime: str) -> list[dict]:
-    """The networks this namespace has (their network.json under /run), for the firewall and DNS."""
-    found = []
-    try:
-        names = sorted(os.listdir(runtime))
-    except FileNotFoundError:
-        return found
-    for name in names:
-        try:
-            with open(f"{runtime}/{name}/network.json") as file:
-                found.append(json.load(file))
-        except (OSError, ValueError):
-            continue
-    return found
-
-
 def default_network(plan: bool = True) -> Network:
     """The default `bridge` as this namespace has it, or as it would be made now (without
     ``plan``: with no subnet yet, and nothing written or looked up)."""
@@ -145,7 +129,7 @@ def _gateway_of(subnet: str) -> str:
 
 def _free_subnet(others: list[Network], runtime: str, for_default: bool = False) -> str:
     used = [ipam.parse_cidr(n.subnet) for n in others]
-    used += [ipam.parse_cidr(n["subnet"]) for n in realised(runtime)]
+    used += [ipam.parse_cidr(n["subnet"]) for n in ipam.realised(runtime)]
     used += links.routed_subnets()
     for candidate in _pools(for_default):
         subnet = ipam.parse_cidr(candidate)
@@ -191,7 +175,7 @@ def create(home: Path, name: str, subnet: str = "", gateway: str = "", internal:
             except ValueError as error:
                 raise ContainerError(str(error), 125) from None
             subnet = f"{ipam.to_text(wanted[0])}/{wanted[1]}"
-            taken = [ipam.parse_cidr(n.subnet) for n in others] + [ipam.parse_cidr(n["subnet"]) for n in realised(runtime)]
+            taken = [ipam.parse_cidr(n.subnet) for n in others] + [ipam.parse_cidr(n["subnet"]) for n in ipam.realised(runtime)]
             if any(ipam.overlaps(wanted, other) for other in taken + links.routed_subnets()):
                 raise ContainerError(f"Pool overlaps with other one on this address space ({subnet})", 125)
         else:
@@ -253,7 +237,7 @@ def _realise_locked(network: Network, runtime: str) -> None:
         links.create_bridge(network.bridge, network.gateway, network.prefix)
     from pyshell.contain.network import firewall  # subprocess: only when a network appears
 
-    firewall.apply(realised(runtime))
+    firewall.apply(ipam.realised(runtime))
 
 
 def _unrealise_locked(network: Network, runtime: str) -> None:
@@ -264,7 +248,7 @@ def _unrealise_locked(network: Network, runtime: str) -> None:
     if not os.path.exists(f"{runtime}/{network.bridge}/network.json"):
         return  # never made in this namespace: its bridge and rules are not here
     # The rules of the networks that stay are rewritten (nft, ~20 ms) while we retire the bridge.
-    rules = firewall.begin([n for n in realised(runtime) if n["bridge"] != network.bridge])
+    rules = firewall.begin([n for n in ipam.realised(runtime) if n["bridge"] != network.bridge])
     # Leftovers first, while ours still has its name and directory: it is not taken for one.
     gone = _retire_leftover_bridges(runtime)
     try:
@@ -273,7 +257,7 @@ def _unrealise_locked(network: Network, runtime: str) -> None:
         retired = links.retire_bridge(network.bridge, new_name)
     except BaseException:
         firewall.finish(rules)
-        firewall.apply(realised(runtime))  # the bridge stays, and so do its rules
+        firewall.apply(ipam.realised(runtime))  # the bridge stays, and so do its rules
         raise
     if retired is not None:  # None: its device was gone already
         gone.append(retired)
