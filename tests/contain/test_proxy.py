@@ -54,23 +54,44 @@ def proxy():
         child.wait()
 
 
-def _server(port: int, handle) -> socket.socket:
-    """A TCP server on TARGET:port handling each connection in a thread with ``handle(conn)``."""
-    listener = socket.socket()
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind((TARGET, port))
-    listener.listen(64)
+class _Server:
+    """A TCP server on TARGET:port handling each connection in a thread with ``handle(conn)``.
+    close() stops it, and every socket it made is closed by then or by its handler's end: none
+    is left for the garbage collector to close later, in the middle of another test (the fd
+    checks of tests/runtime/test_spawn_and_fds.py saw one go)."""
 
-    def serve():
+    def __init__(self, port: int, handle):
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind((TARGET, port))
+        self.listener.listen(64)
+        self.thread = threading.Thread(target=self._serve, args=(handle,), daemon=True)
+        self.thread.start()
+
+    def _serve(self, handle) -> None:
         while True:
             try:
-                conn, _ = listener.accept()
+                conn, _ = self.listener.accept()
             except OSError:
                 return
-            threading.Thread(target=handle, args=(conn,), daemon=True).start()
+            threading.Thread(target=self._handle, args=(handle, conn), daemon=True).start()
 
-    threading.Thread(target=serve, daemon=True).start()
-    return listener
+    @staticmethod
+    def _handle(handle, conn: socket.socket) -> None:
+        with conn:
+            handle(conn)
+
+    def close(self) -> None:
+        try:
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accept (a close alone would not)
+        except OSError:
+            pass
+        self.thread.join(5)
+        self.listener.close()
+
+
+def _server(port: int, handle) -> _Server:
+    return _Server(port, handle)
 
 
 def _connect(address, timeout: float = 5.0) -> socket.socket:
@@ -143,11 +164,11 @@ def test_server_reset_reaches_the_client(proxy):
     server = _server(7103, reset_at_once)
     address = proxy(tcp=[7103])[7103]
     try:
-        sock = _connect(address)
-        sock.sendall(b"x")
-        with pytest.raises(ConnectionResetError):
-            sock.recv(10)
-            sock.recv(10)  # a FIN would give b"" here, never an error
+        with _connect(address) as sock:
+            sock.sendall(b"x")
+            with pytest.raises(ConnectionResetError):
+                sock.recv(10)
+                sock.recv(10)  # a FIN would give b"" here, never an error
     finally:
         server.close()
 
@@ -178,10 +199,10 @@ def test_client_reset_reaches_the_server(proxy):
 
 def test_nothing_listening_in_the_container_resets_the_client(proxy):
     address = proxy(tcp=[7105])[7105]
-    sock = _connect(address)
-    with pytest.raises(ConnectionResetError):
-        sock.recv(10)
-        sock.recv(10)
+    with _connect(address) as sock:
+        with pytest.raises(ConnectionResetError):
+            sock.recv(10)
+            sock.recv(10)
 
 
 def test_bulk_bytes_arrive_intact_both_ways(proxy):
@@ -199,11 +220,11 @@ def test_bulk_bytes_arrive_intact_both_ways(proxy):
     server = _server(7106, digest_and_send)
     address = proxy(tcp=[7106])[7106]
     try:
-        sock = _connect(address, timeout=20)
-        sender = threading.Thread(target=lambda: (sock.sendall(payload_in), sock.shutdown(socket.SHUT_WR)))
-        sender.start()
-        received = _read_all(sock)
-        sender.join()
+        with _connect(address, timeout=20) as sock:
+            sender = threading.Thread(target=lambda: (sock.sendall(payload_in), sock.shutdown(socket.SHUT_WR)))
+            sender.start()
+            received = _read_all(sock)
+            sender.join()
         assert received[:len(payload_out)] == payload_out
         assert received[len(payload_out):] == hashlib.sha256(payload_in).digest()
     finally:
