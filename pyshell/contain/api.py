@@ -179,9 +179,9 @@ def _attach_terminal(container) -> int | None:
 
 def stop(name_or_id: str, timeout: float = 10.0, home=None) -> None:
     """The stop signal (SIGTERM or the image's STOPSIGNAL), SIGKILL after ``timeout`` seconds."""
-    from pyshell.contain.runtime import lifecycle
+    from pyshell.contain.runtime import stopping
 
-    lifecycle.stop(_find(name_or_id, _home(home)), timeout)
+    stopping.stop(_find(name_or_id, _home(home)), timeout)
 
 
 def parse_signal(text: str | int) -> int:
@@ -192,28 +192,28 @@ def parse_signal(text: str | int) -> int:
 
 
 def kill(name_or_id: str, signal: str | int = "KILL", home=None) -> None:
-    from pyshell.contain.runtime import lifecycle
+    from pyshell.contain.runtime import stopping
 
     number = parse_signal(signal)
-    lifecycle.kill(_find(name_or_id, _home(home)), number)
+    stopping.kill(_find(name_or_id, _home(home)), number)
 
 
 def restart(name_or_id: str, timeout: float = 10.0, home=None) -> ContainerInfo:
-    from pyshell.contain.runtime import lifecycle, state
+    from pyshell.contain.runtime import lifecycle, state, stopping
 
     home = _home(home)
     container = _find(name_or_id, home)
-    lifecycle.stop(container, timeout)
+    stopping.stop(container, timeout)
     return _info(lifecycle.start_detached(home, state.load(container.dir)))
 
 
 def remove(name_or_id: str, force: bool = False, volumes: bool = False, home=None) -> None:
     """Remove a container (``force``: a running one too, killed first); ``volumes``: also its
     anonymous volumes (named ones stay, as in Docker)."""
-    from pyshell.contain.runtime import lifecycle
+    from pyshell.contain.runtime import stopping
 
     home = _home(home)
-    lifecycle.remove(home, _find(name_or_id, home), force, volumes=volumes)
+    stopping.remove(home, _find(name_or_id, home), force, volumes=volumes)
 
 
 def list_containers(all: bool = False, labels: dict | None = None, home=None,
@@ -355,10 +355,10 @@ def _log_reads(container, follow: bool, poll: float) -> Iterator[list]:
 
 def wait(name_or_id: str, home=None) -> int:
     """Block until the container is not running; its exit code."""
-    from pyshell.contain.runtime import lifecycle, state
+    from pyshell.contain.runtime import state, stopping
 
     container = _find(name_or_id, _home(home))
-    lifecycle.wait_for_exit(container)
+    stopping.wait_for_exit(container)
     final = state.load(container.dir)
     return final.exit_code if final is not None and final.exit_code is not None else 0
 
@@ -395,13 +395,13 @@ def commit(name_or_id: str, reference: str | None = None, changes=(), message: s
 
 def prune(home=None) -> list[str]:
     """Remove every container that is not running; their ids."""
-    from pyshell.contain.runtime import lifecycle, state
+    from pyshell.contain.runtime import state, stopping
 
     home = _home(home)
     removed = []
     for container in state.all_containers(home):
         if container.status != state.State.RUNNING:
-            lifecycle.remove(home, container, force=False)
+            stopping.remove(home, container, force=False)
             removed.append(container.id)
     return removed
 

@@ -13,7 +13,7 @@ instead: ``contain bootstrap NAME`` builds the course's images from Debian packa
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from pyshell.contain.image.store import Image, ImageStore, parse_reference
 from pyshell.errors import ContainerError
