@@ -17,7 +17,7 @@ except ImportError:  # a Python built without it (3.12 names it _sha2)
     from hashlib import sha256
 
 from pyshell.compose.errors import ComposeError
-from pyshell.compose.normalize import replicas
+from pyshell.compose.project import replicas
 from pyshell.record import Record
 
 PROJECT_LABEL = "com.docker.compose.project"

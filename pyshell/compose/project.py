@@ -88,3 +88,10 @@ def apply_profiles(model: dict, profiles, named_services=()) -> list[str]:
     for name in disabled:
         del services[name]
     return disabled
+
+
+def replicas(service: dict) -> int:
+    """How many containers a service wants: its scale, else deploy.replicas, else one."""
+    if "scale" in service:
+        return service["scale"]
+    return service.get("deploy", {}).get("replicas", 1)

@@ -13,7 +13,7 @@ import re
 
 from pyshell.compose import plan
 from pyshell.compose.errors import ComposeError
-from pyshell.compose.normalize import parse_duration
+from pyshell.compose.durations import parse_duration
 
 _SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([bkmg]?)b?")
 

@@ -21,6 +21,7 @@ import os
 import signal
 import stat
 import struct
+import termios  # at the top like the rest: after pivot_root, PID 1 can load no module
 
 from pyshell.contain.kernel import seccomp, syscalls
 from pyshell.contain.kernel.syscalls import (MNT_DETACH, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY,
@@ -427,8 +428,6 @@ def _setup_stdio(stdio: Stdio) -> None:
     if stdio.tty_slave is not None:
         # A session of our own with the pty as its controlling terminal: job control and ^C work.
         os.setsid()
-        import termios  # here: only a terminal's PID 1 pays for loading it
-
         step("ioctl(TIOCSCTTY)", fcntl.ioctl, stdio.tty_slave, termios.TIOCSCTTY, 0)
         sources = (stdio.tty_slave,) * 3
     else:
