@@ -1,12 +1,13 @@
 """The small os-level helpers every process of contain shares: the parent, the supervisor, PID 1.
 
-Only ``os`` is imported: the supervisor (a bare `python -I -S`) uses them at every start.
+Only ``os`` (and ``stat``, which os loads) is imported: the supervisor (a bare `python -I -S`) uses them at every start.
 Atomic files are pyshell.statedir.atomic_write (``durable=False`` for runtime state).
 """
 
 from __future__ import annotations
 
 import os
+import stat
 
 
 def read_all(fd: int, close: bool = False) -> bytes:
@@ -96,3 +97,27 @@ def now_iso() -> str:
 
     seconds = time.time()
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{int(seconds % 1 * 1e6):06d}Z"
+
+
+def remove_tree(path: str) -> None:
+    """rm -rf without following symlinks (runtime/teardown.py's, the network's directories), making
+    read-only directories writable on the way, and without shutil's imports (bz2, lzma: ~1.5 ms).
+    What is already gone is fine: another command's reconcile may be removing the same
+    leftover directory (state._remove_leftover), or the supervisor its --rm container."""
+    try:
+        info = os.lstat(path)
+        if not stat.S_ISDIR(info.st_mode):
+            os.unlink(path)
+            return
+        if info.st_mode & 0o700 != 0o700:
+            os.chmod(path, 0o700)
+        with os.scandir(path) as entries:
+            children = [entry.path for entry in entries]
+    except FileNotFoundError:
+        return
+    for child in children:
+        remove_tree(child)
+    try:
+        os.rmdir(path)
+    except FileNotFoundError:
+        pass

@@ -27,6 +27,8 @@ import socket
 import struct
 import time
 
+from pyshell.contain.kernel.osio import remove_tree
+
 RUN_ROOT = "/run/pysh"
 STALE_AFTER = 30.0  # seconds: a lease with no veth, older than any container start takes
 
@@ -75,8 +77,6 @@ def runtime_dir() -> str:
                 return path  # the common case: ours, made before
     except OSError:
         pass
-    import shutil
-
     os.makedirs(RUN_ROOT, mode=0o755, exist_ok=True)
     with locked(RUN_ROOT):
         try:
@@ -85,7 +85,7 @@ def runtime_dir() -> str:
                     return path  # another command made it meanwhile
         except OSError:
             pass
-        shutil.rmtree(path, ignore_errors=True)  # a dead namespace's, with the same inode number
+        remove_directory(path)  # a dead namespace's, with the same inode number
         os.makedirs(path, mode=0o755)
         write_atomically(f"{path}/cookie", cookie + "\n")
         sweep_dead_namespaces()
@@ -124,17 +124,22 @@ def live_netns_inodes() -> set[int]:
 
 def sweep_dead_namespaces() -> list[str]:
     """Remove the directories of namespaces that are gone; the caller holds RUN_ROOT's lock."""
-    import shutil
-
     if os.geteuid() != 0:
         return []
     live = live_netns_inodes()
     removed = []
     for name in os.listdir(RUN_ROOT):
         if name.startswith("net-") and name[4:].isdigit() and int(name[4:]) not in live:
-            shutil.rmtree(f"{RUN_ROOT}/{name}", ignore_errors=True)
+            remove_directory(f"{RUN_ROOT}/{name}")
             removed.append(name)
     return removed
+
+
+def remove_directory(path: str) -> None:
+    """rm -rf of a directory of ours under /run, errors ignored (as shutil.rmtree's ignore_errors,
+    without shutil's imports: kernel/osio.py)."""
+    with contextlib.suppress(OSError):
+        remove_tree(path)
 
 
 @contextlib.contextmanager

@@ -241,8 +241,6 @@ def _realise_locked(network: Network, runtime: str) -> None:
 
 
 def _unrealise_locked(network: Network, runtime: str) -> None:
-    import shutil
-
     from pyshell.contain.network import firewall
 
     if not os.path.exists(f"{runtime}/{network.bridge}/network.json"):
@@ -261,7 +259,7 @@ def _unrealise_locked(network: Network, runtime: str) -> None:
         raise
     if retired is not None:  # None: its device was gone already
         gone.append(retired)
-    shutil.rmtree(f"{runtime}/{network.bridge}", ignore_errors=True)
+    ipam.remove_directory(f"{runtime}/{network.bridge}")
     links.delete_detached(gone)
     firewall.finish(rules)
 
