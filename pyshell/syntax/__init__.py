@@ -22,6 +22,13 @@ Knows nothing of running commands: expand/ and runtime/ import this, never the r
 """
 
 from .parser import iter_commands, parse
-from .printer import format
+
+
+def format(node) -> str:
+    """The canonical text of a tree: printer.py, loaded by the first caller (most runs have none)."""
+    from .printer import format as format_tree
+
+    return format_tree(node)
+
 
 __all__ = ["parse", "iter_commands", "format"]
