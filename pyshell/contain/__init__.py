@@ -10,9 +10,10 @@ A reading map, from the kernel up (each room imports only the rooms above it in 
     image/     images on disk and on the wire: store.py, layers.py, oci.py, registry.py,
                bootstrap.py, export.py
     network/   (networking: bridges, veths, published ports, name resolution)
-    runtime/   a container's life: lifecycle.py (create, start, stop, exec, rm), setup.py (inside
-               the new namespaces), supervisor.py, restart.py, teardown.py, state.py (on disk,
-               State), protocol.py (every message between the processes), terminal.py, volumes.py
+    runtime/   a container's life: lifecycle.py (create, start, exec), stopping.py (stop, kill, rm),
+               setup.py (inside the new namespaces), supervisor.py, restart.py, teardown.py,
+               state.py (on disk, State), protocol.py (every message between the processes),
+               terminal.py, volumes.py
     build/     Dockerfile -> image: dockerfile.py (parser), files.py (context), builder.py
     api.py     the library: what the command line and compose call
     cli/       the `contain` command line over api.py
