@@ -12,14 +12,14 @@ import os
 import re
 
 from pyshell.compose import plan
-from pyshell.compose.errors import ComposeError
 from pyshell.compose.durations import parse_duration
+from pyshell.compose.errors import ComposeError
 
-_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([bkmg]?)b?")
+_SIZE = r"(\d+(?:\.\d+)?)\s*([bkmg]?)b?"  # compiled at the first size (re caches it), not at every up
 
 
 def size_in_bytes(text: str) -> int:
-    match = _SIZE.fullmatch(str(text).strip().lower())
+    match = re.fullmatch(_SIZE, str(text).strip().lower())
     if not match:
         raise ComposeError(f"invalid size {text!r}")
     number, unit = match.groups()

@@ -632,7 +632,7 @@ def _timed(shell, node: Pipeline) -> int:
             write_err(_time_report(layout, spent) + "\n")
 
 
-_TIME_FIELD = re.compile(r"%(%|([0-9]?)(l?)([RUSP]))")
+_TIME_FIELD = r"%(%|([0-9]?)(l?)([RUSP]))"  # compiled at the first `time` (re caches it), not at every start
 
 
 def _time_report(layout: str, spent: dict) -> str:
@@ -651,7 +651,7 @@ def _time_report(layout: str, spent: dict) -> str:
             return f"{int(minutes)}m{rest:.{precision}f}s"
         return f"{seconds:.{precision}f}"
 
-    return _TIME_FIELD.sub(field, layout)
+    return re.sub(_TIME_FIELD, field, layout)
 
 
 def start_pipeline(shell, node: Pipeline, pgid: int | None, stdin_moves=()):
