@@ -6,7 +6,7 @@ A reading map (no code here):
                a whole run ~10 ms
   links.py     bridges and the host's links and routes, by name, on netlink.py
   ipam.py      address leases on disk: one file per address, made with O_EXCL, reclaimed
-  firewall.py  pysh's own nftables table: masquerade and isolation, rewritten as one transaction
+  firewall.py  pysh's own nftables table: masquerade and isolation; a new network adds its rules
   store.py     user-defined networks (create/ls/inspect/rm/prune) and the default `bridge`
   attach.py    what a container gets on a network, set up inside its namespace; and undone
   ports.py     `-p`/`-P` specs parsed, host sockets bound before the container starts
