@@ -157,3 +157,6 @@ def test_etc_hosts_has_dockers_lines_in_dockers_order(root_contain, docker):
 
     assert shape(ours) == shape(theirs)
     assert shape(ours)[-1] == "ADDRESS\tweb"
+    none = ["--network", "none", "--hostname", "web"]  # no address: no line of its own
+    assert root_contain.out("run", "--rm", *none, "busybox", "cat", "/etc/hosts") == \
+        docker("run", "--rm", *none, IMAGE, "cat", "/etc/hosts").stdout

@@ -301,8 +301,8 @@ def etc_files(spec: ContainerSpec, network=None) -> dict[str, bytes]:
     if spec.network == "host":
         hosts = _read_host_file("/etc/hosts") + extra
     else:  # Docker's order: the usual names, --add-host's, then the container's own lines
-        own = network.hosts_lines() if network is not None else ""
-        hosts = STANDARD_HOSTS + extra + (own or f"127.0.1.1\t{spec.hostname}\n").encode()
+        own = network.hosts_lines() if network is not None else ""  # none: no address, no line
+        hosts = STANDARD_HOSTS + extra + own.encode()
     servers = list(spec.dns) or (network.name_servers() if network is not None else [])
     resolv_conf = resolv.content(resolv.host_file(), servers)
     return {"hostname": f"{spec.hostname}\n".encode(), "hosts": hosts, "resolv.conf": resolv_conf}
