@@ -234,6 +234,8 @@ class Plan:
         try:
             for attachment in self.attachments:
                 _add_veth(host, attachment, netns)
+            if self.dnat_elements:  # its own published ports, through the host: hairpin (firewall.py)
+                host.set_hairpin(socket.if_nametoindex(self.attachments[0].veth))
         finally:
             host.close()
             os.close(netns)
