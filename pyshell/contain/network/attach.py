@@ -396,12 +396,13 @@ def release(container_dir: str, container_id: str, unpublisher: tuple[int, int] 
             state = read_state(container_dir)
             if state is None:
                 return
-            from pyshell.contain.network import firewall
+            if unpublisher is not None or state.get("dnat"):  # (imports subprocess: not for the others)
+                from pyshell.contain.network import firewall
 
-            if unpublisher is not None:
-                firewall.unpublish_through(unpublisher, state.get("dnat"))
-            elif state.get("dnat"):
-                firewall.unpublish(state["dnat"])
+                if unpublisher is not None:
+                    firewall.unpublish_through(unpublisher, state.get("dnat"))
+                else:
+                    firewall.unpublish(state["dnat"])
             for network in state.get("networks", {}).values():
                 if network.get("Leases"):
                     ipam.release(network["Leases"], network["IPAddress"], container_id)
