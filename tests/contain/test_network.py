@@ -370,6 +370,23 @@ def test_published_ports_are_forwarded_by_the_kernel_with_the_proxy_stopped(root
     assert not _published_elements()
 
 
+def test_a_start_takes_over_the_stale_element_of_a_container_that_died_unseen(root_contain, lan):
+    """Its port was free (we bound it), so an element with its key is a leftover (of another
+    home's container whose reconciliation never came): the start replaces it."""
+    c = root_contain
+    c.out("run", "--rm", "busybox", "true")  # the bridge and the table
+    subprocess.run(["nft", "add element ip pysh published_any { tcp . 8888 : 172.17.0.99 . 80 }"], check=True)
+    hostname = _web(c, "heir", "-p", "8888:80")[:12]
+    try:
+        address = c.out("inspect", "-f", "{{.NetworkSettings.IPAddress}}", "heir").strip()
+        assert f"tcp . 8888 : {address} . 80" in _published_elements()
+        assert _get("http://127.0.0.1:8888/hostname").strip() == hostname
+        with _PausedProxy(c):
+            assert _get(f"http://{HOST_ADDRESS}:8888/hostname", timeout=3).strip() == hostname
+    finally:
+        c.run("rm", "-f", "heir")
+
+
 def test_a_container_reaches_its_own_and_a_neighbours_published_port_through_the_host(root_contain, lan):
     """Hairpin: the DNAT sends it back into the bridge, masqueraded; and across networks too."""
     c = root_contain

@@ -300,7 +300,9 @@ class Plan:
         if self.publishing is not None:
             from pyshell.contain.network import firewall
 
-            firewall.published(self.publishing, self.dnat_elements)
+            # A container already gone (a quick --rm) had its elements deleted: none to take over.
+            running = bool(self.state_path) and os.path.exists(self.state_path)
+            firewall.published(self.publishing, self.dnat_elements if running else [])
             self.publishing = None
 
     # -- the record of it, for the supervisor, ps, port and inspect
