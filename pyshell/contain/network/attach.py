@@ -387,13 +387,12 @@ def mappings(state: dict | None) -> list[PortMapping]:
 
 
 def release(container_dir: str, container_id: str, unpublisher: tuple[int, int] | None = None) -> None:
-    """The supervisor, once PID 1 exited (before the proxy closes the ports' sockets: a port is
-    free only once its DNAT is gone), or the reconciliation after a crash: the published ports'
-    DNAT goes (through the supervisor's ``unpublisher``, firewall.py), the leases go back, and
-    the state file goes."""
-    if not os.path.exists(f"{container_dir}/{STATE_FILE}"):
-        return
+    """The supervisor, once PID 1 exited, or the reconciliation after a crash: the published
+    ports' DNAT goes, the leases go back, and the state file goes. The supervisor's
+    ``unpublisher`` (firewall.py) is given its script here, or none: it waits for it itself."""
     try:
+        if not os.path.exists(f"{container_dir}/{STATE_FILE}"):
+            return
         with ipam.locked(container_dir, LOCK_FILE):
             state = read_state(container_dir)
             if state is None:
@@ -402,7 +401,8 @@ def release(container_dir: str, container_id: str, unpublisher: tuple[int, int] 
                 from pyshell.contain.network import firewall
 
                 if unpublisher is not None:
-                    firewall.unpublish_through(unpublisher, state.get("dnat"))
+                    firewall.start_unpublishing(unpublisher, state.get("dnat"))
+                    unpublisher = None
                 else:
                     firewall.unpublish(state["dnat"])
             for network in state.get("networks", {}).values():
@@ -411,6 +411,9 @@ def release(container_dir: str, container_id: str, unpublisher: tuple[int, int] 
             os.unlink(f"{container_dir}/{STATE_FILE}")
     except FileNotFoundError:
         pass  # the directory went meanwhile (a removal): nothing of it to release
+    finally:
+        if unpublisher is not None:  # nothing to delete: its nft reads an empty script, and ends
+            os.close(unpublisher[1])
 
 
 def _add_veth(host: Netlink, attachment: Attachment, netns_fd: int) -> None:

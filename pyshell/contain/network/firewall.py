@@ -281,7 +281,7 @@ def unpublish(elements) -> None:
 def spawn_unpublisher() -> tuple[int, int]:
     """For the supervisor, before it unshares the PID namespace (a later child would be in the
     container's, which cannot fork once PID 1 exited): an nft reading its script from a pipe,
-    which the supervisor writes when PID 1 exits (``unpublish_through``). Returns (its pid, the
+    which the supervisor writes when PID 1 exits (``start_unpublishing``). Returns (its pid, the
     write end). Should the supervisor die first, nft reads an empty script and does nothing."""
     read_end, write_end = os.pipe()
     try:
@@ -292,9 +292,10 @@ def spawn_unpublisher() -> tuple[int, int]:
     return nft.pid, write_end
 
 
-def unpublish_through(unpublisher: tuple[int, int], elements) -> None:
-    """The supervisor, once PID 1 exited: ``spawn_unpublisher``'s nft deletes the elements."""
-    pid, write_end = unpublisher
+def start_unpublishing(unpublisher: tuple[int, int], elements) -> None:
+    """The supervisor, once PID 1 exited: ``spawn_unpublisher``'s nft gets its script (none for
+    no ``elements``) and runs it; the supervisor waits for it (its pid)."""
+    write_end = unpublisher[1]
     try:
         script = _delete_ours(elements).encode() if elements else b""
         while script:
@@ -303,4 +304,3 @@ def unpublish_through(unpublisher: tuple[int, int], elements) -> None:
         pass  # nft is gone: the next command's reconciliation sees what is left
     finally:
         os.close(write_end)
-    os.waitpid(pid, 0)

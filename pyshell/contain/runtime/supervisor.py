@@ -160,6 +160,8 @@ def _release_network(directory: str, options: SupervisorArgs) -> None:
 
     if options.network:
         attach.release(directory, os.path.basename(directory), options.unpublisher)
+    if options.unpublisher is not None:
+        os.waitpid(options.unpublisher[0], 0)  # its deletion: ~7 ms, an RCU grace period
     if options.proxy:
         if options.proxy_release is not None:  # PID 1 failed: the proxy was never released
             os.close(options.proxy_release)
