@@ -22,8 +22,10 @@ puts on the machine hits both sides alike; every part prints medians, ratios and
      (it is always running): the same footing as cold, a new client process each time. The
      loop's ratio compares our in-process run with the same docker figure: Docker has no
      in-process form.
-2. Throughput of --gib GiB into a container: through the published port on 127.0.0.1 (our
-   proxy, splice(2)), directly to the container's address, and through docker-proxy. The sink
+2. Throughput of --gib GiB into a container: through the published port on 127.0.0.1 (the
+   kernel's DNAT, firewall.py), through our proxy (splice(2); a second published port whose
+   DNAT element the benchmark deletes, so the proxy, the fallback, serves it), directly to the
+   container's address, and through docker-proxy. The sink
    is the host's Python (bound in read-only) reading into one buffer: busybox nc tops out
    near 0.8 GiB/s, below what is measured.
 3. Short connections per second (connect, 1 byte each way, the server closes, the client reads
@@ -61,16 +63,25 @@ sys.path.insert(0, str(ROOT))
 PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
 PEER = "/work/shared/reference/scripts/docker-peer.sh"
 HOST_LIBS = ["-v", "/usr:/usr:ro", "-v", "/lib64:/lib64:ro", "-v", "/lib:/lib:ro"]
-SINK = ("import socket, sys\n"
-        "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('0.0.0.0', 80)); s.listen(512)\n"
-        "buf = bytearray(1 << 20)\n"
-        "while True:\n"
-        "    c, _ = s.accept()\n"
-        "    first = c.recv(1)\n"
-        "    if first == b'x':\n"
-        "        c.sendall(b'y'); c.close(); continue\n"
-        "    while c.recv_into(buf): pass\n"
-        "    c.sendall(b'done'); c.close()\n")
+SINK = ("import socket, sys, threading\n"
+        "def serve(port):\n"
+        "    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('0.0.0.0', port)); s.listen(512)\n"
+        "    buf = bytearray(1 << 20)\n"
+        "    while True:\n"
+        "        c, _ = s.accept()\n"
+        "        first = c.recv(1)\n"
+        "        if first == b'x':\n"
+        "            c.sendall(b'y'); c.close(); continue\n"
+        "        while c.recv_into(buf): pass\n"
+        "        c.sendall(b'done'); c.close()\n"
+        "for port in sys.argv[1:]:\n"
+        "    threading.Thread(target=serve, args=(int(port),)).start()\n")
+# Each path reaches the sink on a port of its own. One port for all would let the paths' short
+# connections collide: the sink closes first, so the container keeps each one's TIME_WAIT, and
+# a connection of another path from the same address and port (the DNAT's are masqueraded to
+# the bridge's address, as the host's direct ones come from it) has other TCP timestamps: the
+# TIME_WAIT refuses its SYN (PAWS), which costs the client a second.
+SINK_PORTS = {"dnat": 80, "proxy": 81, "direct": 82, "docker-proxy": 83}
 
 
 def ratio(a: float, b: float) -> str:
@@ -360,13 +371,18 @@ def run_cost(home: Path, contain: Contain, runs: int, have_docker: bool) -> None
 
 def ports(contain: Contain, gib: float, rounds: int) -> None:
     print(f"2-3. ports: {gib} GiB into a Python sink in the container; short connections")
-    contain.run("run", "-d", "--name", "sink", "-p", "127.0.0.1:8080:80", *HOST_LIBS, "busybox",
-                "/usr/bin/python3", "-c", SINK)
+    contain.run("run", "-d", "--name", "sink", "-p", f"127.0.0.1:8080:{SINK_PORTS['dnat']}",
+                "-p", f"127.0.0.1:8081:{SINK_PORTS['proxy']}", *HOST_LIBS,
+                "busybox", "/usr/bin/python3", "-c", SINK, *(str(port) for port in SINK_PORTS.values()))
     address = contain.run("inspect", "-f", "{{.NetworkSettings.IPAddress}}", "sink").strip()
-    paths = {"published 127.0.0.1 (pysh proxy)": ("127.0.0.1", 8080), "direct to the container": (address, 80)}
+    # 8081 without its DNAT: the proxy serves it (`rm` deletes what is left, and tolerates this).
+    subprocess.run(["nft", "delete element ip pysh published_at { 127.0.0.1 . tcp . 8081 }"], check=True)
+    paths = {"published 127.0.0.1 (pysh, DNAT)": ("127.0.0.1", 8080),
+             "published 127.0.0.1 (pysh proxy)": ("127.0.0.1", 8081),
+             "direct to the container": (address, SINK_PORTS["direct"])}
     proxy = None
     if shutil.which("docker-proxy"):
-        proxy = start_docker_proxy(address)
+        proxy = start_docker_proxy(address, container_port=SINK_PORTS["docker-proxy"])
         paths["docker-proxy (standalone)"] = ("127.0.0.1", 8090)
     try:
         for name, target in list(paths.items()):
@@ -405,10 +421,11 @@ def ports(contain: Contain, gib: float, rounds: int) -> None:
                   f"{statistics.median(rates[name]):6.0f} conn/s ({min(rates[name]):.0f}-{max(rates[name]):.0f}) "
                   f"{paired(rates, name, direct)}   slowest {slowest[name] * 1000:.1f} ms, "
                   f"{stalls[name]} over {STALL * 1000:.0f} ms")
-        ours, theirs = "published 127.0.0.1 (pysh proxy)", "docker-proxy (standalone)"
+        theirs = "docker-proxy (standalone)"
         if theirs in paths:
-            print(f"   pysh proxy / docker-proxy: {paired(throughput, ours, theirs)} GiB/s   "
-                  f"{paired(rates, ours, theirs)} conn/s")
+            for ours in ("published 127.0.0.1 (pysh, DNAT)", "published 127.0.0.1 (pysh proxy)"):
+                print(f"   {ours[len('published 127.0.0.1 '):]:12} / docker-proxy: {paired(throughput, ours, theirs)} "
+                      f"GiB/s   {paired(rates, ours, theirs)} conn/s")
         print(f"   ({load()})")
     finally:
         if proxy is not None:

@@ -219,6 +219,39 @@ def test_a_bridge_the_kernel_will_not_retire_keeps_its_rules(fresh_netns, tmp_pa
     assert table() == "" and _wait_for(lambda: not links.exists(network.bridge))
 
 
+def test_a_new_network_adds_its_rules_and_a_lost_or_stale_table_is_made_again(fresh_netns, tmp_path):
+    """A network made beside others adds its rules (no rewrite: deletions cost the kernel a
+    grace period); if the table went meanwhile it is made whole again, and a stale table of a
+    command killed half-way is flushed when the first network comes."""
+    import subprocess
+
+    from pyshell.contain.network import store
+
+    def table() -> str:
+        return subprocess.run(["nft", "list", "ruleset"], capture_output=True, text=True, check=True).stdout
+
+    def masqueraded(network) -> str:
+        return f'ip saddr {network.subnet} oifname != "{network.bridge}" masquerade'
+
+    subprocess.run(["nft", "-f", "-"], check=True, text=True, input=(
+        "add table ip pysh\nadd chain ip pysh postrouting { type nat hook postrouting priority srcnat; }\n"
+        'add rule ip pysh postrouting ip saddr 10.99.0.0/16 oifname != "pysh-gone" masquerade\n'))
+    first = store.create(tmp_path, "first")
+    assert "pysh-gone" not in table() and masqueraded(first) in table()
+    second = store.create(tmp_path, "second")
+    rules = table()
+    assert masqueraded(first) in rules and masqueraded(second) in rules
+    assert f'iifname "{second.bridge}" oifname "{first.bridge}" drop' in rules  # nft shows a set of one so
+    assert f'iifname "{first.bridge}" oifname "{second.bridge}" drop' in rules
+    subprocess.run(["nft", "flush", "ruleset"], check=True)
+    third = store.create(tmp_path, "third")
+    rules = table()
+    assert all(masqueraded(network) in rules for network in (first, second, third)), rules
+    for name in ("first", "second", "third"):
+        store.remove(tmp_path, name)
+    assert table() == ""
+
+
 def _wait_for(predicate, seconds: float = 1.0) -> bool:
     """The kernel's deletion of a bridge, detached from `network rm`, takes ~50 ms."""
     import time

@@ -94,6 +94,17 @@ class Lan:
         return found
 
 
+def _published_elements(kinds=(("map", "published_any"), ("map", "published_at"), ("set", "published_self"))) -> list[str]:
+    """The elements of pysh's DNAT maps and hairpin set (firewall.py), as nft prints them; [] without our table."""
+    found = []
+    for kind, name in kinds:
+        done = subprocess.run(["nft", "list", kind, "ip", "pysh", name], capture_output=True, text=True)
+        text = done.stdout.replace("\n", " ")
+        if "elements = {" in text:
+            found += [item.strip() for item in text.partition("elements = {")[2].partition("}")[0].split(",")]
+    return found
+
+
 def _wait(predicate, seconds: float = 10.0) -> bool:
     deadline = time.time() + seconds
     while time.time() < deadline:
@@ -155,6 +166,7 @@ def lan(in_test_netns, request):
         assert _wait(lambda: not [p for p in _processes_with("slirp4netns") if _netns_inode_of(p) == _netns_inode()], 5)
         assert _wait(lambda: not os.path.exists(f"{runtime}/dns.pid"), 5)
         assert _wait(lambda: not _bridges_of_no_network(runtime), 1), _links()
+        assert not _published_elements()
     finally:
         internet.kill()
         internet.wait()
@@ -295,6 +307,146 @@ def test_port_taken_is_an_error_with_nothing_left(contain, lan):
         taken.close()
 
 
+# --------------------------------------------------------------------------- the kernel forwards published ports
+
+
+def _udp_answer(address: tuple[str, int], tries: int = 40) -> bytes | None:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.settimeout(0.25)
+    try:
+        for _ in range(tries):  # the container's Python may not be listening yet
+            sock.sendto(b"hello", address)
+            try:
+                return sock.recv(100)
+            except socket.timeout:
+                continue
+        return None
+    finally:
+        sock.close()
+
+
+class _PausedProxy:
+    """The container's port proxy stopped (SIGSTOP): what still answers, the kernel forwards.
+    (A connection the proxy would have to serve waits in its listening socket's queue.)"""
+
+    def __init__(self, contain):
+        self.pids = _proxies_of([contain.home])
+        assert len(self.pids) == 1
+
+    def __enter__(self):
+        os.kill(self.pids[0], signal.SIGSTOP)
+
+    def __exit__(self, *exc):
+        os.kill(self.pids[0], signal.SIGCONT)
+
+
+def test_published_ports_are_forwarded_by_the_kernel_with_the_proxy_stopped(root_contain, lan):
+    c = root_contain
+    c.out("run", "-d", "--name", "fwd", "-p", "8585:80", "-p", "127.0.0.1:8586:80", "-p", "5301:53/udp",
+          "-v", "/usr:/usr:ro", "-v", "/lib64:/lib64:ro", "-v", "/lib:/lib:ro", "busybox", "/bin/busybox", "sh", "-c",
+          f"/usr/bin/python3 -c \"{UDP_ECHO}\" & exec /bin/busybox httpd -f -p 80 -h /etc")
+    try:
+        address = c.out("inspect", "-f", "{{.NetworkSettings.IPAddress}}", "fwd").strip()
+        assert sorted(_published_elements()) == sorted([f"{address} . {address} . tcp . 80",
+                                                        f"{address} . {address} . udp . 53",f"tcp . 8585 : {address} . 80", f"udp . 5301 : {address} . 53",
+                                                        f"127.0.0.1 . tcp . 8586 : {address} . 80"])
+        hostname = _get("http://127.0.0.1:8585/hostname").strip()
+        assert _udp_answer(("127.0.0.1", 5301)) == b"got hello"
+        with _PausedProxy(c):
+            for url in ("http://127.0.0.1:8585", f"http://{HOST_ADDRESS}:8585", "http://127.0.0.1:8586"):
+                assert _get(f"{url}/hostname", timeout=3).strip() == hostname
+            assert _udp_answer(("127.0.0.1", 5301), tries=8) == b"got hello"
+            assert _udp_answer((HOST_ADDRESS, 5301), tries=8) == b"got hello"
+            # From another namespace (the internet's), through the host's address.
+            fetch = ("import urllib.request; "
+                     f"print(urllib.request.urlopen('http://{HOST_ADDRESS}:8585/hostname', timeout=3).read().decode())")
+            remote = lan.in_internet(sys.executable, "-c", fetch, stdout=subprocess.PIPE, text=True)
+            assert remote.communicate(timeout=10)[0].strip() == hostname
+            # A port published on 127.0.0.1 only answers there: nothing listens at the other address.
+            with pytest.raises(ConnectionRefusedError):
+                socket.create_connection((HOST_ADDRESS, 8586), timeout=3)
+    finally:
+        c.run("rm", "-f", "fwd")
+    assert not _published_elements()
+
+
+def test_a_start_takes_over_the_stale_element_of_a_container_that_died_unseen(root_contain, lan):
+    """Its port was free (we bound it), so an element with its key is a leftover (of another
+    home's container whose reconciliation never came): the start replaces it."""
+    c = root_contain
+    c.out("run", "--rm", "busybox", "true")  # the bridge and the table
+    subprocess.run(["nft", "add element ip pysh published_any { tcp . 8888 : 172.17.0.99 . 80 }"], check=True)
+    hostname = _web(c, "heir", "-p", "8888:80")[:12]
+    try:
+        address = c.out("inspect", "-f", "{{.NetworkSettings.IPAddress}}", "heir").strip()
+        assert f"tcp . 8888 : {address} . 80" in _published_elements()
+        assert _get("http://127.0.0.1:8888/hostname").strip() == hostname
+        with _PausedProxy(c):
+            assert _get(f"http://{HOST_ADDRESS}:8888/hostname", timeout=3).strip() == hostname
+    finally:
+        c.run("rm", "-f", "heir")
+
+
+def test_a_container_reaches_its_own_and_a_neighbours_published_port_through_the_host(root_contain, lan):
+    """Hairpin: the DNAT sends it back into the bridge, masqueraded; and across networks too."""
+    c = root_contain
+    hostname = _web(c, "hairpin", "-p", "8686:80")[:12]
+    c.out("network", "create", "elsewhere")
+    try:
+        assert _get("http://127.0.0.1:8686/hostname").strip() == hostname
+        with _PausedProxy(c):
+            fetch = ["timeout", "5", "wget", "-qO-"]  # (busybox wget -T crashes here)
+            for target in (HOST_ADDRESS, "172.17.0.1"):
+                assert c.out("exec", "hairpin", *fetch, f"http://{target}:8686/hostname").strip() == hostname
+            assert c.out("run", "--rm", "busybox", *fetch, f"http://{HOST_ADDRESS}:8686/hostname").strip() == hostname
+            assert c.out("run", "--rm", "--network", "elsewhere", "busybox", *fetch,
+                         f"http://{HOST_ADDRESS}:8686/hostname").strip() == hostname
+    finally:
+        c.run("network", "rm", "elsewhere")
+        kept = _published_elements()  # a rewrite of the table (a network gone) keeps the elements
+        c.run("rm", "-f", "hairpin")
+    assert len(kept) == 2
+
+
+def test_nothing_on_a_bridge_reaches_the_hosts_loopback(root_contain, lan):
+    """The bridges take 127.0.0.0/8 as a destination (route_localnet, for the loopback DNAT's
+    replies): the guard drops everything else a bridge sends there (kube-proxy's CVE-2020-8558).
+    The attacker is a namespace of the test's on pysh0 that routes 127.0.0.1 to the gateway, as
+    a container with NET_ADMIN could; without the guard it connects."""
+    c = root_contain
+    _web(c, "published", "-p", "8787:80")
+    secret = socket.socket()
+    secret.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    secret.bind(("127.0.0.1", 7777))
+    secret.listen()
+    attacker = subprocess.Popen(["unshare", "--net", "sleep", "1000"])
+    try:
+        assert _wait(lambda: _netns_inode_of(attacker.pid) != _netns_inode())
+        inside = ["nsenter", f"--net=/proc/{attacker.pid}/ns/net"]
+        for command in ([*"ip link add atk0 type veth peer name eth0 netns".split(), f"/proc/{attacker.pid}/ns/net"],
+                        "ip link set atk0 master pysh0".split(), "ip link set atk0 up".split(),
+                        [*inside, *"ip addr add 172.17.0.250/16 dev eth0".split()], [*inside, *"ip link set eth0 up".split()],
+                        [*inside, *"sysctl -qw net.ipv4.conf.eth0.route_localnet=1".split()],
+                        [*inside, *"ip route add 127.0.0.1/32 via 172.17.0.1 dev eth0".split()]):
+            subprocess.run(command, check=True)
+        probe = ("import socket, sys\n"
+                 "try:\n    socket.create_connection(('127.0.0.1', 7777), timeout=2); print('connected')\n"
+                 "except OSError as error:\n    print(type(error).__name__)")
+
+        def attack() -> str:
+            return subprocess.run([*inside, sys.executable, "-c", probe], capture_output=True, text=True).stdout.strip()
+
+        assert attack() == "TimeoutError"
+        subprocess.run("nft flush chain ip pysh loopback_guard".split(), check=True)
+        assert attack() == "connected"  # the attack is real: the guard is what stops it
+    finally:
+        secret.close()
+        attacker.kill()
+        attacker.wait()
+        subprocess.run("ip link del atk0".split(), capture_output=True)
+        c.run("rm", "-f", "published")
+
+
 @pytest.mark.parametrize("flags, message", [
     (["-p", "80:80:80:80"], "invalid port specification: '80:80:80:80'"),
     (["-p", "x:80"], "invalid hostPort: x"),
@@ -426,11 +578,25 @@ def test_killed_supervisor_leaves_nothing_once_reconciled(root_contain, lan):
     os.kill(supervisor, 9)
     # The proxy dies with it (PR_SET_PDEATHSIG); PID 1 runs on until the next command reconciles.
     assert _wait(lambda: not _proxies_of([c.home]))
-    assert lan.leases()
-    assert "Exited (255)" in c.out("ps", "-a")  # reconcile: PID 1 killed, the lease given back
-    assert not lan.leases()
+    assert lan.leases() and _published_elements()
+    assert "Exited (255)" in c.out("ps", "-a")  # reconcile: PID 1 killed, the lease and the DNAT given back
+    assert not lan.leases() and not _published_elements()
     assert _wait(lambda: not [name for name in _links() if name.startswith("veth")])
     c.out("rm", "doomed")
+
+
+def test_killed_pid_1_takes_its_published_ports_along(root_contain, lan):
+    c = root_contain
+    _web(c, "shot", "-p", "8484:80")
+    try:
+        assert len(_published_elements()) == 2  # the port, and its hairpin
+        os.kill(int(c.out("inspect", "-f", "{{.State.Pid}}", "shot")), 9)
+        assert _wait(lambda: c.out("inspect", "-f", "{{.State.Status}}", "shot").strip() == "exited")
+        assert not _published_elements()
+        c.out("start", "shot")  # and a start adds them again
+        assert len(_published_elements()) == 2
+    finally:
+        c.run("rm", "-f", "shot")
 
 
 def test_stale_lease_is_reclaimed_by_the_next_allocation(root_contain, lan):

@@ -144,3 +144,19 @@ def test_live_connect_and_disconnect_move_the_route_and_names_as_dockers(root_co
             run("rm", "-f", "roamer", "peer")
             run("network", "rm", *names)
     assert seen["pysh"] == seen["docker"]
+
+
+def test_etc_hosts_has_dockers_lines_in_dockers_order(root_contain, docker):
+    """The usual names, the --add-host lines, then the container's address and hostname."""
+    flags = ["--hostname", "web", "--add-host", "db.example:192.0.2.7", "--add-host", "cache:192.0.2.8"]
+    theirs = docker("run", "--rm", *flags, IMAGE, "cat", "/etc/hosts").stdout.splitlines()
+    ours = root_contain.out("run", "--rm", *flags, "busybox", "cat", "/etc/hosts").splitlines()
+
+    def shape(lines):  # the containers' addresses differ
+        return [re.sub(r"^172\.\d+\.\d+\.\d+\t", "ADDRESS\t", line) for line in lines]
+
+    assert shape(ours) == shape(theirs)
+    assert shape(ours)[-1] == "ADDRESS\tweb"
+    none = ["--network", "none", "--hostname", "web"]  # no address: no line of its own
+    assert root_contain.out("run", "--rm", *none, "busybox", "cat", "/etc/hosts") == \
+        docker("run", "--rm", *none, IMAGE, "cat", "/etc/hosts").stdout

@@ -20,7 +20,13 @@ Three sides take part in a start, in order:
   its own namespace. Nothing needs undoing: when the namespace's last process
   exits the kernel deletes the ethN, and with them the host's ends.
 * The supervisor again: starts the port proxy (proxy.py), and when PID 1 exits calls
-  ``release`` with the state file this module wrote: the leases go back.
+  ``release`` with the state file this module wrote: the published ports' DNAT goes, then the
+  leases.
+
+Published ports of a container on a bridge are forwarded by the kernel (firewall.py's maps):
+`contain run` starts the nft that adds their elements once the address is leased
+(``Plan.start_publishing``), beside the rest of the start; the supervisor waits for it before
+PID 1 may exit unseen (so the deletion comes after the addition), `contain` reaps it.
 
 ``Plan.state()`` is that file (``network.json`` in the container's directory, while it runs):
 ``ps``, ``port`` and ``inspect`` read it; `network connect` and `disconnect` of a running
@@ -181,6 +187,7 @@ class Plan:
         self.join_netns = join_netns    # container:NAME: that container's /proc/PID/ns/net
         self.state_path = ""            # the record in the container's directory, once written
         self._join_fd = None
+        self.publishing = None          # the nft adding the published ports' elements (firewall.py)
 
     # -- which namespace PID 1 gets
 
@@ -227,6 +234,8 @@ class Plan:
         try:
             for attachment in self.attachments:
                 _add_veth(host, attachment, netns)
+            if self.dnat_elements:  # its own published ports, through the host: hairpin (firewall.py)
+                host.set_hairpin(socket.if_nametoindex(self.attachments[0].veth))
         finally:
             host.close()
             os.close(netns)
@@ -264,6 +273,38 @@ class Plan:
             return [SLIRP_DNS]
         return resolv.servers_of_networks(self.state()["networks"])
 
+    # -- published ports: the kernel forwards them (firewall.py), the proxy holds the sockets
+
+    @property
+    def dnat_elements(self) -> list[list[str]]:
+        """A bridge's ports go to the container's first address; rootless (slirp4netns) has the proxy only."""
+        if self.mode != "bridge" or not self.listeners or not self.attachments:
+            return []
+        from pyshell.contain.network import firewall
+
+        return firewall.port_elements([mapping for mapping, _ in self.listeners], self.attachments[0].address)
+
+    def start_publishing(self) -> int | None:
+        """Start the nft that adds the DNAT (after ``write_state``: a crash then leaves a record
+        to undo it by); returns its pid, which the supervisor waits for, or None."""
+        elements = self.dnat_elements
+        if not elements:
+            return None
+        from pyshell.contain.network import firewall
+
+        self.publishing = firewall.publish(elements, self.attachments[0].network.bridge)
+        return self.publishing.pid
+
+    def finish_publishing(self) -> None:
+        """`contain`, once the start is over: the nft reaped (and a failed one's keys taken over)."""
+        if self.publishing is not None:
+            from pyshell.contain.network import firewall
+
+            # A container already gone (a quick --rm) had its elements deleted: none to take over.
+            running = bool(self.state_path) and os.path.exists(self.state_path)
+            firewall.published(self.publishing, self.dnat_elements if running else [])
+            self.publishing = None
+
     # -- the record of it, for the supervisor, ps, port and inspect
 
     def state(self) -> dict:
@@ -271,15 +312,25 @@ class Plan:
         if self.mode == "slirp4netns":
             networks["slirp4netns"] = {"NetworkID": "", "Gateway": SLIRP_GATEWAY, "IPAddress": SLIRP_ADDRESS,
                                        "IPPrefixLen": 24, "MacAddress": "", "Aliases": None}
-        return {"mode": self.mode, "networks": networks,
-                "ports": [list(mapping.values()) for mapping, _ in self.listeners]}
+        state = {"mode": self.mode, "networks": networks,
+                 "ports": [list(mapping.values()) for mapping, _ in self.listeners]}
+        if self.dnat_elements:
+            state["dnat"] = self.dnat_elements
+        return state
 
     def close_sockets(self) -> None:
         for _, sock in self.listeners:
             sock.close()
 
     def undo(self) -> None:
-        """A start that failed after prepare(): the sockets close, the leases go back."""
+        """A start that failed after prepare(): the DNAT goes, the sockets close, the leases go back."""
+        if self.publishing is not None:
+            self.publishing.wait()
+            self.publishing = None
+            if self.state_path and os.path.exists(self.state_path):  # else the supervisor's release did it
+                from pyshell.contain.network import firewall
+
+                firewall.unpublish(self.dnat_elements)
         self.close_sockets()
         for attachment in self.attachments:
             attachment.release(self.spec.id)
@@ -335,21 +386,34 @@ def mappings(state: dict | None) -> list[PortMapping]:
     return [PortMapping(*values) for values in (state or {}).get("ports", ())]
 
 
-def release(container_dir: str, container_id: str) -> None:
-    """The supervisor, once PID 1 exited: the leases go back and the state file goes."""
-    if not os.path.exists(f"{container_dir}/{STATE_FILE}"):
-        return
+def release(container_dir: str, container_id: str, unpublisher: tuple[int, int] | None = None) -> None:
+    """The supervisor, once PID 1 exited, or the reconciliation after a crash: the published
+    ports' DNAT goes, the leases go back, and the state file goes. The supervisor's
+    ``unpublisher`` (firewall.py) is given its script here, or none: it waits for it itself."""
     try:
+        if not os.path.exists(f"{container_dir}/{STATE_FILE}"):
+            return
         with ipam.locked(container_dir, LOCK_FILE):
             state = read_state(container_dir)
             if state is None:
                 return
+            if unpublisher is not None or state.get("dnat"):  # (imports subprocess: not for the others)
+                from pyshell.contain.network import firewall
+
+                if unpublisher is not None:
+                    firewall.start_unpublishing(unpublisher, state.get("dnat"))
+                    unpublisher = None
+                else:
+                    firewall.unpublish(state["dnat"])
             for network in state.get("networks", {}).values():
                 if network.get("Leases"):
                     ipam.release(network["Leases"], network["IPAddress"], container_id)
             os.unlink(f"{container_dir}/{STATE_FILE}")
     except FileNotFoundError:
         pass  # the directory went meanwhile (a removal): nothing of it to release
+    finally:
+        if unpublisher is not None:  # nothing to delete: its nft reads an empty script, and ends
+            os.close(unpublisher[1])
 
 
 def _add_veth(host: Netlink, attachment: Attachment, netns_fd: int) -> None:

@@ -1,8 +1,9 @@
-"""pysh's own nftables table: masquerade for each bridge network, isolation between them.
+"""pysh's own nftables table: masquerade for each bridge network, isolation between them, and
+the kernel's forwarding of published ports (DNAT).
 
-Everything pysh adds lives in one table, `ip pysh`, that nothing else uses: it is rewritten
-whole, in one nft transaction, from the networks this namespace has (their network.json), made
-with the first network and deleted with the last. Other tables (Docker's, a firewall's) are
+Everything pysh adds lives in one table, `ip pysh`, that nothing else uses: it is made from
+the networks this namespace has (their network.json), with the first network, and deleted with
+the last; each change is one nft transaction. Other tables (Docker's, a firewall's) are
 never read or touched. The table, for a default bridge and one internal network::
 
     table ip pysh {
@@ -12,53 +13,96 @@ never read or touched. The table, for a default bridge and one internal network:
         }
         chain forward {                     # networks do not reach each other; internal: nowhere
             type filter hook forward priority filter; policy accept;
-            iifname "pysh0" oifname { "pysh-1c2d3e4f5a" } drop
             iifname "pysh-1c2d3e4f5a" oifname != "pysh-1c2d3e4f5a" drop
+            oifname "pysh-1c2d3e4f5a" iifname != "pysh-1c2d3e4f5a" drop
         }
     }
 
-nft(8) runs as a subprocess: only when a network appears or goes, never per container. Its
-transaction costs the kernel ~20 ms, nft itself ~5 ms: `network rm` runs it beside its own
-work on the bridge (begin, finish).
+nft(8) runs as a subprocess: when a network appears or goes, and for a container with
+published ports at its start and its end (below), never for the others. What costs is the
+kernel's, and it is deletions that cost: any deletion in a transaction waits an RCU grace period (a rule ~5 ms, the whole table 10–20 ms here), while adding a table, chains
+and rules takes nft's own ~3 ms. So a new network *adds* its rules to the table (``add``), and
+the table is rewritten (``apply``) only when a network goes or one must be mended; a rewrite
+flushes the table rather than deleting it, so making the first one, where there is nothing to
+flush, deletes nothing. `network rm` runs its rewrite beside its own work on the bridge
+(``begin``, ``finish``).
+
+Published ports (``published_ports_chains``, in the same table) are forwarded by the kernel,
+as Docker's with `userland-proxy: false`: fixed rules look the packet's destination up in two
+maps, and a container's start adds its elements (~3 ms, mostly nft's own start), its end
+deletes them (~7 ms: a deletion waits for an RCU grace period; an nft started with the
+container, waiting, runs it). No rule changes per container. Every packet to one of the host's own addresses, from another namespace, from a
+container (hairpin) or from the host itself (127.0.0.1 too), is sent on to the container's
+first address::
+
+    map published_any { type inet_proto . inet_service : ipv4_addr . inet_service   # -p 8080:80
+                        elements = { tcp . 8080 : 172.17.0.2 . 80 } }
+    map published_at { type ipv4_addr . inet_proto . inet_service : ...            # -p 127.0.0.1:8081:80
+                       elements = { 127.0.0.1 . tcp . 8081 : 172.17.0.2 . 80 } }
+    chain published { dnat ip to ip daddr . meta l4proto . th dport map @published_at
+                      dnat ip to meta l4proto . th dport map @published_any }
+    chain published_prerouting { type nat hook prerouting ...; fib daddr type local jump published }
+    chain published_output { type nat hook output ...; fib daddr type local jump published }
+
+The container's port proxy (proxy.py) still holds the listening sockets: the port stays
+reserved while the container runs, and whatever the maps lack (a start whose nft failed) the
+proxy serves. See ``published_ports_chains`` for the masquerades and the 127.0.0.0/8 guard.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 
 from pyshell.errors import ContainerError
 
 TABLE = "pysh"
+CHAINS = [
+    f"add chain ip {TABLE} postrouting {{ type nat hook postrouting priority srcnat; policy accept; }}",
+    f"add chain ip {TABLE} forward {{ type filter hook forward priority filter; policy accept; }}",
+]
+
+
+def rules_of(network: dict, earlier: list[dict]) -> list[str]:
+    """The rules ``network`` adds to a table that has those of the ``earlier`` networks:
+    its masquerade, and no forwarding between it and them (both ways, so the earlier ones'
+    rules need not change). An internal network forwards nowhere at all."""
+    bridge = network["bridge"]
+    if network.get("internal"):
+        return [f'add rule ip {TABLE} forward iifname "{bridge}" oifname != "{bridge}" drop',
+                f'add rule ip {TABLE} forward oifname "{bridge}" iifname != "{bridge}" drop']
+    rules = [f'add rule ip {TABLE} postrouting ip saddr {network["subnet"]} oifname != "{bridge}" masquerade']
+    others = [n["bridge"] for n in earlier if not n.get("internal")]  # an internal one drops its own
+    if others:
+        names = ", ".join(f'"{other}"' for other in others)
+        rules.append(f'add rule ip {TABLE} forward iifname "{bridge}" oifname {{ {names} }} drop')
+        rules.append(f'add rule ip {TABLE} forward iifname {{ {names} }} oifname "{bridge}" drop')
+    return rules
 
 
 def ruleset(networks: list[dict]) -> str:
-    """The nft script that replaces our table with one for ``networks`` (or deletes it)."""
-    script = [f"table ip {TABLE} {{}}", f"delete table ip {TABLE}"]  # add-then-delete: never fails
+    """The nft script that makes our table say what ``networks`` need (or deletes it)."""
     if not networks:
-        return "\n".join(script) + "\n"
-    nat, forward = [], []
-    bridges = [n["bridge"] for n in networks]
-    for network in networks:
-        bridge = network["bridge"]
-        if network.get("internal"):
-            forward.append(f'iifname "{bridge}" oifname != "{bridge}" drop')
-            forward.append(f'oifname "{bridge}" iifname != "{bridge}" drop')
-            continue
-        nat.append(f'ip saddr {network["subnet"]} oifname != "{bridge}" masquerade')
-        others = [b for b in bridges if b != bridge]
-        if others:
-            forward.append(f'iifname "{bridge}" oifname {{ {", ".join(f"{chr(34)}{b}{chr(34)}" for b in others)} }} drop')
-    script.append(f"table ip {TABLE} {{")
-    script.append("  chain postrouting {")
-    script.append("    type nat hook postrouting priority srcnat; policy accept;")
-    script += [f"    {rule}" for rule in nat]
-    script.append("  }")
-    script.append("  chain forward {")
-    script.append("    type filter hook forward priority filter; policy accept;")
-    script += [f"    {rule}" for rule in forward]
-    script.append("  }")
-    script.append("}")
+        return f"table ip {TABLE} {{}}\ndelete table ip {TABLE}\n"  # add-then-delete: never fails
+    script = [f"add table ip {TABLE}", f"flush table ip {TABLE}", *CHAINS, *published_ports_chains()]
+    for index, network in enumerate(networks):
+        script += rules_of(network, networks[:index])
     return "\n".join(script) + "\n"
+
+
+def add(network: dict, others: list[dict]) -> None:
+    """A new network's rules, added to a table that has those of ``others`` (the networks
+    this namespace had already). With no others, the table is made (a stale one, of a command
+    killed half-way, is flushed). If the table has gone meanwhile (`nft flush ruleset`), it is
+    rewritten whole."""
+    if others:
+        try:
+            _run_nft("\n".join(rules_of(network, others)) + "\n")
+            _forward_if_needed([network])
+            return
+        except ContainerError:
+            pass  # no table to add to: made again below
+    apply([*others, network])
 
 
 def apply(networks: list[dict]) -> None:
@@ -70,23 +114,193 @@ def begin(networks: list[dict]):
     """Start nft on the new table and return at once, for a caller with work of its own to do
     meanwhile (the kernel takes ~20 ms to commit nft's transaction: `network rm` takes the
     bridge down and out of use beside it). ``finish`` waits."""
-    try:
-        nft = subprocess.Popen(["nft", "-f", "-"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True)
-    except FileNotFoundError:
-        raise ContainerError("bridge networks need nft (Debian package nftables)", 125) from None
-    nft.stdin.write(ruleset(networks))  # nft reads all of it before it starts, so no deadlock
-    nft.stdin.close()
-    return nft, networks
+    return _start_nft(ruleset(networks)), networks
 
 
 def finish(started) -> None:
     """Wait for the nft that ``begin`` started; its last line of error as ours."""
     nft, networks = started
+    _wait_nft(nft)
+    _forward_if_needed(networks)
+
+
+def _forward_if_needed(networks: list[dict]) -> None:
+    if any(not network.get("internal") for network in networks):
+        with open("/proc/sys/net/ipv4/ip_forward", "w") as file:
+            file.write("1\n")
+
+
+def _run_nft(script: str) -> None:
+    _wait_nft(_start_nft(script))
+
+
+def _start_nft(script: str) -> subprocess.Popen:
+    try:
+        nft = subprocess.Popen(["nft", "-f", "-"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    except FileNotFoundError:
+        raise ContainerError("bridge networks need nft (Debian package nftables)", 125) from None
+    nft.stdin.write(script)  # nft reads all of it before it starts, so no deadlock
+    nft.stdin.close()
+    return nft
+
+
+def _wait_nft(nft: subprocess.Popen) -> None:
+    """Wait for an nft; its last line of error as ours."""
     errors = nft.stderr.read().strip()
     nft.stderr.close()
     if nft.wait() != 0:
         raise ContainerError(f"nft: {errors.splitlines()[-1] if errors else 'failed'}", 125)
-    if any(not network.get("internal") for network in networks):
-        with open("/proc/sys/net/ipv4/ip_forward", "w") as file:
-            file.write("1\n")
+
+
+# --------------------------------------------------------------------------- published ports (DNAT)
+
+ANY_ADDRESS_MAP = "published_any"    # (protocol, host port) -> (container address, port): -p 8080:80
+ONE_ADDRESS_MAP = "published_at"     # (host address, protocol, host port) -> ...: -p 127.0.0.1:8080:80
+HAIRPIN_SET = "published_self"       # (container address twice, protocol, port): to itself, masqueraded
+BRIDGES = "pysh*"                    # every bridge of ours: pysh0 and pysh-<id>
+
+
+def published_ports_chains() -> list[str]:
+    """The fixed part of the table that forwards published ports, as nft commands after the
+    networks' chains (a rewrite flushes the table: the maps keep their elements, the chains are
+    emptied and filled again); containers change only the elements of its maps and set
+    (``publish``). Beside the DNAT of the docstring above:
+
+    * Loopback: a connection from the host to 127.0.0.1:PORT is sent to the container by the
+      output chain, and must leave through the bridge with a source the container can answer:
+      it is masqueraded (to the bridge's address), and the bridge accepts 127.0.0.0/8 as a
+      destination (route_localnet, set by ``publish``) for the replies, once un-NATed.
+    * That setting would let a container (or anything on a bridge) reach the host's services
+      on 127.0.0.1, as kube-proxy's did (CVE-2020-8558): the input chain drops every packet
+      from a bridge to 127.0.0.0/8 but the replies of those masqueraded connections.
+    * Hairpin: a container reaching its own or a neighbour's published port through a host
+      address is sent back into its bridge; masqueraded, the replies come back through the
+      host (the neighbour would otherwise answer it directly, from an address it did not call).
+      With br_netfilter (Docker loads it; its sysctl is on in every namespace) such packets
+      are bridged, not routed, and postrouting sees no input interface: the neighbour's replies
+      pass its conntrack anyway, but a container's packets to itself would come back from its
+      own address and be dropped as martians: the ``published_self`` set masquerades those,
+      and ``set_hairpin`` (netlink.py) lets the bridge send them back out the port they came in
+      on, as Docker does without its proxy.
+      Across bridges the networks' masquerade does it, and isolation lets DNATed traffic
+      through (``ct status dnat accept``, first in the forward chain): a published port is
+      open to every network, as it is through the proxy.
+    Clients from other namespaces keep their own address: the container sees who called.
+    """
+    table = f"ip {TABLE}"
+    return [
+        f"add map {table} {ANY_ADDRESS_MAP} {{ type inet_proto . inet_service : ipv4_addr . inet_service; }}",
+        f"add map {table} {ONE_ADDRESS_MAP} {{ type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service; }}",
+        f"add set {table} {HAIRPIN_SET} {{ type ipv4_addr . ipv4_addr . inet_proto . inet_service; }}",
+        f"add chain {table} published",
+        f"add rule {table} published dnat ip to ip daddr . meta l4proto . th dport map @{ONE_ADDRESS_MAP}",
+        f"add rule {table} published dnat ip to meta l4proto . th dport map @{ANY_ADDRESS_MAP}",
+        f"add chain {table} published_prerouting {{ type nat hook prerouting priority dstnat; policy accept; }}",
+        f"add rule {table} published_prerouting fib daddr type local jump published",
+        # priority -100: dstnat, which nft names for prerouting only
+        f"add chain {table} published_output {{ type nat hook output priority -100; policy accept; }}",
+        f"add rule {table} published_output fib daddr type local jump published",
+        f"add chain {table} published_postrouting {{ type nat hook postrouting priority srcnat; policy accept; }}",
+        f"add rule {table} published_postrouting ct status dnat ip saddr 127.0.0.0/8 masquerade",
+        f'add rule {table} published_postrouting ct status dnat iifname "{BRIDGES}" masquerade',
+        f"add rule {table} published_postrouting ct status dnat ip saddr . ip daddr . meta l4proto . th dport "
+        f"@{HAIRPIN_SET} masquerade",
+        f"add chain {table} loopback_guard {{ type filter hook input priority filter; policy accept; }}",
+        f'add rule {table} loopback_guard iifname "{BRIDGES}" ip daddr 127.0.0.0/8 ct direction reply ct status snat accept',
+        f'add rule {table} loopback_guard iifname "{BRIDGES}" ip daddr 127.0.0.0/8 drop',
+        f"add rule {table} forward ct status dnat accept",  # first in the chain: the networks' rules come after
+    ]
+
+
+def port_elements(mappings, address: str) -> list[list[str]]:
+    """The map elements that send ``mappings`` (PortMapping, host ports known) to ``address``,
+    and the hairpin set's: [map or set, key, value or ""], as network.json keeps them for their deletion."""
+    elements = []
+    for mapping in mappings:
+        key = f"{mapping.protocol} . {mapping.host_port}"
+        value = f"{address} . {mapping.container_port}"
+        if mapping.host_ip:
+            elements.append([ONE_ADDRESS_MAP, f"{mapping.host_ip} . {key}", value])
+        else:
+            elements.append([ANY_ADDRESS_MAP, key, value])
+    for port in sorted({(mapping.protocol, mapping.container_port) for mapping in mappings}):
+        elements.append([HAIRPIN_SET, f"{address} . {address} . {port[0]} . {port[1]}", ""])
+    return elements
+
+
+def _element_script(verb: str, elements, with_values: bool) -> str:
+    by_map: dict[str, list[str]] = {}
+    for name, key, value in elements:
+        by_map.setdefault(name, []).append(f"{key} : {value}" if with_values and value else key)
+    return "".join(f"{verb} element ip {TABLE} {name} {{ {', '.join(items)} }}\n" for name, items in by_map.items())
+
+
+def _nft(script: str) -> subprocess.Popen:
+    nft = subprocess.Popen(["nft", "-f", "-"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, text=True)
+    nft.stdin.write(script)
+    nft.stdin.close()
+    return nft
+
+
+def publish(elements, bridge: str) -> subprocess.Popen:
+    """Start adding a container's elements and return at once (``published`` waits): the
+    start goes on meanwhile. The bridge takes 127.0.0.0/8 replies from then on (see above)."""
+    with open(f"/proc/sys/net/ipv4/conf/{bridge}/route_localnet", "w") as file:
+        file.write("1\n")
+    return _nft(_element_script("add", elements, with_values=True))
+
+
+def published(nft: subprocess.Popen, elements) -> None:
+    """Wait for ``publish``'s nft. If it failed, an element of a container that died unseen
+    holds a key (its port was free, since we bound it): each key is taken over, one by one.
+    Never an error: the proxy serves what the kernel does not."""
+    if nft.wait() == 0:
+        return
+    for element in elements:
+        _nft(_element_script("delete", [element], with_values=False)).wait()
+        _nft(_element_script("add", [element], with_values=True)).wait()
+
+
+def _delete_ours(elements) -> str:
+    """Adding an element that is there with the same value changes nothing, and with another
+    value fails the transaction: so add, then delete, deletes only what is ours (a key taken over
+    by a later start stays), and never fails on what is gone already."""
+    return _element_script("add", elements, with_values=True) + _element_script("delete", elements, with_values=False)
+
+
+def unpublish(elements) -> None:
+    """Delete a container's elements: `contain`'s undo, or the reconciliation after a crash."""
+    if not elements or _nft(_delete_ours(elements)).wait() == 0:
+        return
+    for element in elements:  # the table is gone, or a key is another's: the rest, one by one
+        _nft(_delete_ours([element])).wait()
+
+
+def spawn_unpublisher() -> tuple[int, int]:
+    """For the supervisor, before it unshares the PID namespace (a later child would be in the
+    container's, which cannot fork once PID 1 exited): an nft reading its script from a pipe,
+    which the supervisor writes when PID 1 exits (``start_unpublishing``). Returns (its pid, the
+    write end). Should the supervisor die first, nft reads an empty script and does nothing."""
+    read_end, write_end = os.pipe()
+    try:
+        nft = subprocess.Popen(["nft", "-f", "-"], stdin=read_end, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    finally:
+        os.close(read_end)
+    return nft.pid, write_end
+
+
+def start_unpublishing(unpublisher: tuple[int, int], elements) -> None:
+    """The supervisor, once PID 1 exited: ``spawn_unpublisher``'s nft gets its script (none for
+    no ``elements``) and runs it; the supervisor waits for it (its pid)."""
+    write_end = unpublisher[1]
+    try:
+        script = _delete_ours(elements).encode() if elements else b""
+        while script:
+            script = script[os.write(write_end, script):]
+    except OSError:
+        pass  # nft is gone: the next command's reconciliation sees what is left
+    finally:
+        os.close(write_end)

@@ -37,7 +37,8 @@ NLM_F_REPLACE, NLM_F_EXCL, NLM_F_CREATE = 0x100, 0x200, 0x400  # the same bits m
 
 IFF_UP = 0x1
 IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_MASTER, IFLA_LINKINFO, IFLA_NET_NS_FD = 1, 3, 4, 10, 18, 28
-IFLA_INFO_KIND, IFLA_INFO_DATA = 1, 2
+IFLA_INFO_KIND, IFLA_INFO_DATA, IFLA_INFO_SLAVE_KIND, IFLA_INFO_SLAVE_DATA = 1, 2, 4, 5
+IFLA_BRPORT_MODE = 4  # a bridge port's hairpin mode
 VETH_INFO_PEER = 1
 IFA_ADDRESS, IFA_LOCAL, IFA_BROADCAST = 1, 2, 4
 RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_TABLE = 1, 4, 5, 15
@@ -196,6 +197,14 @@ class Netlink:
 
     def set_up(self, index: int) -> None:
         self.request(RTM_NEWLINK, 0, link_info(index, up=True))
+
+    def set_hairpin(self, index: int) -> None:
+        """A bridge port that sends frames back out the port they came in on (`ip link set X
+        type bridge_slave hairpin on`): with br_netfilter, a container's DNATed connection to its
+        own published port is bridged back to it, not routed."""
+        data = attribute(IFLA_INFO_SLAVE_DATA, attribute(IFLA_BRPORT_MODE, b"\1"))
+        info = attribute(IFLA_LINKINFO, attribute(IFLA_INFO_SLAVE_KIND, b"bridge") + data)
+        self.request(RTM_NEWLINK, 0, link_info(index) + info)
 
     def set_down(self, index: int) -> None:
         """Down (the IFF_UP bit in the change mask, cleared in the flags)."""

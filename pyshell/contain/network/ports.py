@@ -4,7 +4,8 @@ host sockets behind them.
 The host side of every published port is a socket that `contain run` binds itself, before the
 container exists: a port already taken is then an error with nothing made, and an omitted host
 port is one the kernel picked (from ip_local_port_range, as Docker's). The sockets go down to
-the container's one proxy process (proxy.py), which accepts on them.
+the container's one proxy process (proxy.py), which accepts on them; a root container's ports
+are forwarded by the kernel first (firewall.py's DNAT), the proxy holding them reserved.
 """
 
 from __future__ import annotations

@@ -5,7 +5,9 @@ bound in the host's network namespace, then enters the container's network names
 socket keeps the namespace it was made in, so it accepts on the host's side and connects on
 the container's, to the container's own address (as docker-proxy connects to the container's
 IP). That works the same as root (a veth on a bridge) and rootless (slirp4netns), where the
-container's address cannot be reached from the host at all.
+container's address cannot be reached from the host at all. A root container's ports are
+forwarded by the kernel (firewall.py's DNAT), which answers first: there the proxy keeps the
+ports reserved and serves only what the DNAT lacks.
 
 TCP bytes move with splice(2): socket -> pipe -> socket inside the kernel, never copied into
 Python (docker-proxy copies through user space, one process per port). UDP keeps one

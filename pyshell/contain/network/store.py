@@ -230,14 +230,19 @@ def _start_name_server(network: Network, runtime: str) -> None:
 
 def _realise_locked(network: Network, runtime: str) -> None:
     directory = f"{runtime}/{network.bridge}"
+    others = [n for n in ipam.realised(runtime) if n["bridge"] != network.bridge]
     os.makedirs(f"{directory}/leases", exist_ok=True)
-    if not os.path.exists(f"{directory}/network.json"):
+    new = not os.path.exists(f"{directory}/network.json")
+    if new:
         ipam.write_atomically(f"{directory}/network.json", json.dumps(network.to_json()))
     if not links.exists(network.bridge):
         links.create_bridge(network.bridge, network.gateway, network.prefix)
     from pyshell.contain.network import firewall  # subprocess: only when a network appears
 
-    firewall.apply(ipam.realised(runtime))
+    if new:
+        firewall.add(network.to_json(), others)
+    else:  # its bridge was missing: the rules may be too, or stale
+        firewall.apply([*others, network.to_json()])
 
 
 def _unrealise_locked(network: Network, runtime: str) -> None:

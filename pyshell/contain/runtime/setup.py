@@ -289,16 +289,20 @@ def _read_table(path: str) -> list[list[str]]:
 # --------------------------------------------------------------------------- steps in detail
 
 
+# The start of every container's /etc/hosts, as Docker's (and Debian's) has it.
+STANDARD_HOSTS = (b"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\n"
+                  b"ff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n")
+
+
 def etc_files(spec: ContainerSpec, network=None) -> dict[str, bytes]:
     """The network identity files: the container's name and address, --add-host lines, and its
     name servers (--dns, its network's, or the host's). ``network``: network/attach.py's Plan."""
+    extra = "".join(f"{ip}\t{name}\n" for name, ip in spec.add_hosts).encode()
     if spec.network == "host":
-        hosts = _read_host_file("/etc/hosts")
-    else:
-        own = network.hosts_lines() if network is not None else ""
-        hosts = (f"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-                 f"{own or f'127.0.1.1{chr(9)}{spec.hostname}{chr(10)}'}").encode()
-    hosts += "".join(f"{ip}\t{name}\n" for name, ip in spec.add_hosts).encode()
+        hosts = _read_host_file("/etc/hosts") + extra
+    else:  # Docker's order: the usual names, --add-host's, then the container's own lines
+        own = network.hosts_lines() if network is not None else ""  # none: no address, no line
+        hosts = STANDARD_HOSTS + extra + own.encode()
     servers = list(spec.dns) or (network.name_servers() if network is not None else [])
     resolv_conf = resolv.content(resolv.host_file(), servers)
     return {"hostname": f"{spec.hostname}\n".encode(), "hosts": hosts, "resolv.conf": resolv_conf}
