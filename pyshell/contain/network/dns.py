@@ -34,11 +34,11 @@ its first second: a network just made has no container yet.
 
 from __future__ import annotations
 
-import _socket  # the C part of `socket`, without socket.py's enums and selectors (~1 ms)
 import fcntl
 import os
 import select
 import signal
+import socket
 import struct
 import time
 
@@ -150,7 +150,7 @@ def answer(query: bytes, question_end: int, addresses: list[str], rcode: int = 0
     query_id, flags = struct.unpack_from("!HH", query, 0)
     flags = 0x8000 | (flags & 0x7900) | 0x0400 | 0x0080 | rcode  # QR, opcode+RD kept, AA, RA
     header = struct.pack("!HHHHHH", query_id, flags, 1, len(addresses), 0, 0)
-    records = b"".join(struct.pack("!HHHIH", 0xC00C, TYPE_A, CLASS_IN, 0, 4) + _socket.inet_aton(a)
+    records = b"".join(struct.pack("!HHHIH", 0xC00C, TYPE_A, CLASS_IN, 0, 4) + socket.inet_aton(a)
                        for a in addresses)
     return header + query[12:question_end] + records
 
@@ -195,7 +195,7 @@ class Server:
         for bridge, network in current.items():
             if bridge in self.sockets:
                 continue
-            sock = _socket.socket(_socket.AF_INET, _socket.SOCK_DGRAM)
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             try:
                 sock.bind((network["gateway"], 53))
             except OSError as error:
@@ -248,7 +248,7 @@ class Server:
         shift = self.turn % len(addresses)
         return addresses[shift:] + addresses[:shift]
 
-    def handle(self, bridge: str, sock: _socket.socket) -> None:
+    def handle(self, bridge: str, sock: socket.socket) -> None:
         try:
             query, client = sock.recvfrom(4096)
         except (BlockingIOError, InterruptedError):
@@ -265,7 +265,7 @@ class Server:
         if all(self.networks[b].get("internal") for b in networks or [bridge]) or not self.upstreams:
             sock.sendto(answer(query, end, [], RCODE_NXDOMAIN), client)
             return
-        upstream = _socket.socket(_socket.AF_INET, _socket.SOCK_DGRAM)
+        upstream = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         upstream.setblocking(False)
         try:
             upstream.sendto(query, (self.upstreams[0], 53))
@@ -275,7 +275,7 @@ class Server:
             return
         self.pending[upstream] = (sock, client, time.monotonic() + FORWARD_TIMEOUT)
 
-    def relay(self, upstream: _socket.socket) -> None:
+    def relay(self, upstream: socket.socket) -> None:
         sock, client, _ = self.pending.pop(upstream)
         try:
             reply = upstream.recv(65535)

@@ -19,11 +19,11 @@ start, so the next allocation on the bridge takes it back (``reclaim_stale``).
 
 from __future__ import annotations
 
-import _socket  # the C part of `socket`, without socket.py's enums and selectors (~1 ms)
 import contextlib
 import fcntl
 import json
 import os
+import socket
 import struct
 import time
 
@@ -44,11 +44,8 @@ def netns_key() -> str:
 def netns_cookie() -> str:
     """The kernel's cookie of the current network namespace. An inode number is reused once its
     namespace is gone, a cookie never: it tells a directory of ours from a dead namespace's."""
-    sock = _socket.socket(_socket.AF_INET, _socket.SOCK_DGRAM)
-    try:
-        return sock.getsockopt(_socket.SOL_SOCKET, SO_NETNS_COOKIE, 8).hex()
-    finally:
-        sock.close()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        return sock.getsockopt(socket.SOL_SOCKET, SO_NETNS_COOKIE, 8).hex()
 
 
 def realised(runtime: str) -> list[dict]:
@@ -166,11 +163,11 @@ def write_atomically(path: str, text: str) -> None:
 
 
 def to_int(address: str) -> int:
-    return struct.unpack("!I", _socket.inet_aton(address))[0]
+    return struct.unpack("!I", socket.inet_aton(address))[0]
 
 
 def to_text(number: int) -> str:
-    return _socket.inet_ntoa(struct.pack("!I", number))
+    return socket.inet_ntoa(struct.pack("!I", number))
 
 
 def parse_cidr(text: str) -> tuple[int, int]:
@@ -225,7 +222,7 @@ def _is_stale(path: str, lease: dict) -> bool:
     veth = lease.get("veth")
     if veth:
         try:
-            _socket.if_nametoindex(veth)
+            socket.if_nametoindex(veth)
             return False  # its container's namespace is alive
         except OSError:
             pass

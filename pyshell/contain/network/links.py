@@ -15,17 +15,17 @@ interface netns is immutable").
 
 from __future__ import annotations
 
-import _socket  # the C part of `socket`, without socket.py's enums and selectors (~1 ms)
 import errno
 import gc
 import os
+import socket
 
 from pyshell.contain.network.netlink import Link, Netlink
 
 
 def exists(name: str) -> bool:
     try:
-        _socket.if_nametoindex(name)
+        socket.if_nametoindex(name)
         return True
     except OSError:
         return False
@@ -45,7 +45,7 @@ def create_bridge(name: str, gateway: str, prefix: int) -> None:
     with Netlink() as netlink:
         netlink.add_bridge(name, random_mac())
         try:
-            index = _socket.if_nametoindex(name)
+            index = socket.if_nametoindex(name)
             netlink.add_address(index, gateway, prefix)
             netlink.set_up(index)
         except BaseException:
@@ -60,7 +60,7 @@ def retire_bridge(name: str, new_name: str = "") -> int | None:
     with ``delete_detached``."""
     with Netlink() as netlink:
         try:
-            index = _socket.if_nametoindex(name)
+            index = socket.if_nametoindex(name)
             netlink.set_down(index)
             if new_name:
                 netlink.rename(index, new_name)  # the kernel renames a link only while it is down

@@ -20,8 +20,8 @@ link's kind. Two ways to talk:
 
 from __future__ import annotations
 
-import _socket  # the C part of `socket`, without socket.py's enums and selectors (~1 ms)
 import os
+import socket
 import struct
 
 from pyshell.record import Record
@@ -83,7 +83,7 @@ def _number(value: bytes) -> int:
 
 
 def link_info(index: int = 0, up: bool = False) -> bytes:
-    return _IFINFO.pack(_socket.AF_UNSPEC, 0, index, IFF_UP if up else 0, IFF_UP if up else 0)
+    return _IFINFO.pack(socket.AF_UNSPEC, 0, index, IFF_UP if up else 0, IFF_UP if up else 0)
 
 
 def _check(payload: bytes) -> None:
@@ -123,7 +123,7 @@ class Netlink:
     socket keeps its namespace: one made before unshare(CLONE_NEWNET) still speaks to the host's)."""
 
     def __init__(self):
-        self.sock = _socket.socket(_socket.AF_NETLINK, _socket.SOCK_RAW | _socket.SOCK_CLOEXEC, NETLINK_ROUTE)
+        self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, NETLINK_ROUTE)
         self.sock.bind((0, 0))
         self.sequence = 0
 
@@ -208,7 +208,7 @@ class Netlink:
 
     def set_down(self, index: int) -> None:
         """Down (the IFF_UP bit in the change mask, cleared in the flags)."""
-        self.request(RTM_NEWLINK, 0, _IFINFO.pack(_socket.AF_UNSPEC, 0, index, 0, IFF_UP))
+        self.request(RTM_NEWLINK, 0, _IFINFO.pack(socket.AF_UNSPEC, 0, index, 0, IFF_UP))
 
     def rename(self, index: int, name: str) -> None:
         """A new name for a link; the kernel says EBUSY while it is up, EEXIST if the name is taken."""
@@ -218,30 +218,30 @@ class Netlink:
         self.request(RTM_DELLINK, 0, link_info(index))
 
     def add_address(self, index: int, address: str, prefix: int) -> None:
-        packed = _socket.inet_aton(address)
+        packed = socket.inet_aton(address)
         host_bits = (1 << (32 - prefix)) - 1
         broadcast = struct.pack("!I", struct.unpack("!I", packed)[0] | host_bits)
-        body = (_IFADDR.pack(_socket.AF_INET, prefix, 0, RT_SCOPE_UNIVERSE, index)
+        body = (_IFADDR.pack(socket.AF_INET, prefix, 0, RT_SCOPE_UNIVERSE, index)
                 + attribute(IFA_LOCAL, packed) + attribute(IFA_ADDRESS, packed) + attribute(IFA_BROADCAST, broadcast))
         self.request(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, body)
 
     def delete_address(self, index: int, address: str, prefix: int) -> None:
         """One IPv4 address off a link (its subnet's route goes with it); EADDRNOTAVAIL if it has none such."""
-        packed = _socket.inet_aton(address)
-        self.request(RTM_DELADDR, 0, _IFADDR.pack(_socket.AF_INET, prefix, 0, RT_SCOPE_UNIVERSE, index)
+        packed = socket.inet_aton(address)
+        self.request(RTM_DELADDR, 0, _IFADDR.pack(socket.AF_INET, prefix, 0, RT_SCOPE_UNIVERSE, index)
                      + attribute(IFA_LOCAL, packed))
 
     def add_default_route(self, gateway: str, index: int, replace: bool = False) -> None:
         """The default route through ``gateway`` on link ``index``; ``replace``: instead of the
         one there is (if any), in one step, as `ip route replace default` (a live connect or
         disconnect moves it: the container never goes without one in between)."""
-        body = (_RTMSG.pack(_socket.AF_INET, 0, 0, 0, RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_UNIVERSE, RTN_UNICAST, 0)
-                + attribute(RTA_GATEWAY, _socket.inet_aton(gateway)) + attribute(RTA_OIF, struct.pack("=I", index)))
+        body = (_RTMSG.pack(socket.AF_INET, 0, 0, 0, RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_UNIVERSE, RTN_UNICAST, 0)
+                + attribute(RTA_GATEWAY, socket.inet_aton(gateway)) + attribute(RTA_OIF, struct.pack("=I", index)))
         self.request(RTM_NEWROUTE, NLM_F_CREATE | (NLM_F_REPLACE if replace else NLM_F_EXCL), body)
 
     def delete_default_route(self) -> None:
         """The main table's default route goes; ESRCH if there is none."""
-        self.request(RTM_DELROUTE, 0, _RTMSG.pack(_socket.AF_INET, 0, 0, 0, RT_TABLE_MAIN, 0, RT_SCOPE_UNIVERSE, 0, 0))
+        self.request(RTM_DELROUTE, 0, _RTMSG.pack(socket.AF_INET, 0, 0, 0, RT_TABLE_MAIN, 0, RT_SCOPE_UNIVERSE, 0, 0))
 
     # -- the messages of a network's creation and removal
 
@@ -275,25 +275,25 @@ class Netlink:
     def addresses(self) -> list[Address]:
         """Every IPv4 address of every link (a dump is not filtered by link: the caller picks)."""
         found = []
-        for payload in self.dump(RTM_GETADDR, _IFADDR.pack(_socket.AF_INET, 0, 0, 0, 0)):
+        for payload in self.dump(RTM_GETADDR, _IFADDR.pack(socket.AF_INET, 0, 0, 0, 0)):
             _, prefix, _, _, index = _IFADDR.unpack_from(payload)
             values = attributes(payload, _IFADDR.size)
             own = values.get(IFA_LOCAL) or values.get(IFA_ADDRESS)  # IFA_ADDRESS is the peer's on point-to-point links
             if own:
-                found.append(Address(index, _socket.inet_ntoa(own), prefix))
+                found.append(Address(index, socket.inet_ntoa(own), prefix))
         return found
 
     def routes(self) -> list[Route]:
         """The IPv4 routes of the main table (not the local table's own addresses and broadcasts)."""
         found = []
-        for payload in self.dump(RTM_GETROUTE, _RTMSG.pack(_socket.AF_INET, 0, 0, 0, 0, 0, 0, 0, 0)):
+        for payload in self.dump(RTM_GETROUTE, _RTMSG.pack(socket.AF_INET, 0, 0, 0, 0, 0, 0, 0, 0)):
             _, prefix, _, _, table, _, _, _, _ = _RTMSG.unpack_from(payload)
             values = attributes(payload, _RTMSG.size)
             if RTA_TABLE in values:
                 table = _number(values[RTA_TABLE])  # rtm_table has 8 bits; ids above 255 come here
             if table != RT_TABLE_MAIN:
                 continue
-            found.append(Route(_socket.inet_ntoa(values[RTA_DST]) if RTA_DST in values else "", prefix,
-                               _socket.inet_ntoa(values[RTA_GATEWAY]) if RTA_GATEWAY in values else "",
+            found.append(Route(socket.inet_ntoa(values[RTA_DST]) if RTA_DST in values else "", prefix,
+                               socket.inet_ntoa(values[RTA_GATEWAY]) if RTA_GATEWAY in values else "",
                                _number(values.get(RTA_OIF, bytes(4)))))
         return found

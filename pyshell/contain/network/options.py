@@ -3,7 +3,7 @@ way in): --network, -p, -P, --expose, --ip, --network-alias, --add-host, --dns."
 
 from __future__ import annotations
 
-import _socket  # the C part of `socket`, without socket.py's enums and selectors (~1 ms)
+import socket
 
 from pyshell.contain.network import ports
 from pyshell.errors import ContainerError
@@ -46,7 +46,7 @@ def from_flags(options: dict, image_exposed=()) -> dict:
 
 def _is_ipv4(text: str) -> bool:
     try:
-        _socket.inet_aton(text)
+        socket.inet_aton(text)
     except OSError:
         return False
     return text.count(".") == 3
