@@ -13,7 +13,7 @@ import pytest
 from pyroute2 import IPRoute
 
 from pyshell.contain.kernel import syscalls
-from pyshell.contain.network import links
+from pyshell.contain.network import firewall, links
 from pyshell.contain.network.netlink import RTM_GETLINK, Netlink, link_info
 
 
@@ -352,3 +352,91 @@ def test_a_bridge_whose_deletion_never_ran_is_swept(fresh_netns, tmp_path):
     assert links.link_details(fresh.bridge)["up"] and links.exists("br-theirs")
     store.remove(tmp_path, "fresh")
     links.delete_link("br-theirs")
+
+
+def _nft_elements(name: str) -> list[str]:
+    """The elements of one map or set of our table, as `nft list` prints them."""
+    import subprocess
+
+    kind = "set" if name == firewall.HAIRPIN_SET else "map"
+    text = subprocess.run(["nft", "list", kind, "ip", "pysh", name], capture_output=True, text=True,
+                          check=True).stdout.replace("\n", " ")
+    if "elements = {" not in text:
+        return []
+    return sorted(item.strip() for item in text.partition("elements = {")[2].partition("}")[0].split(","))
+
+
+def _table_with_published_ports(bridge: str) -> None:
+    import subprocess
+
+    links.create_bridge(bridge, "10.60.0.1", 24)  # publish sets its route_localnet
+    subprocess.run(["nft", "-f", "-"], check=True, text=True,
+                   input=firewall.ruleset([{"bridge": bridge, "subnet": "10.60.0.0/24"}]))
+
+
+def test_published_ports_elements_by_our_messages_are_what_nft_lists(fresh_netns):
+    """Our nf_tables messages (nftnetlink.py) against nft's reading and writing of the same
+    maps: what we add nft lists, what nft added we delete, and a key another start took over
+    (another value) is not ours to delete."""
+    import subprocess
+
+    from pyshell.contain.spec import PortMapping
+
+    _table_with_published_ports("br-test")
+    mappings = [PortMapping("", 8080, 80), PortMapping("127.0.0.1", 8081, 80), PortMapping("", 5353, 53, "udp")]
+    elements = firewall.port_elements(mappings, "10.60.0.2")
+    firewall.publish(elements, "br-test")
+    assert _nft_elements(firewall.ANY_ADDRESS_MAP) == ["tcp . 8080 : 10.60.0.2 . 80", "udp . 5353 : 10.60.0.2 . 53"]
+    assert _nft_elements(firewall.ONE_ADDRESS_MAP) == ["127.0.0.1 . tcp . 8081 : 10.60.0.2 . 80"]
+    assert _nft_elements(firewall.HAIRPIN_SET) == ["10.60.0.2 . 10.60.0.2 . tcp . 80",
+                                                   "10.60.0.2 . 10.60.0.2 . udp . 53"]
+    assert Path("/proc/sys/net/ipv4/conf/br-test/route_localnet").read_text() == "1\n"
+    firewall.publish(elements, "br-test")  # again: the same values change nothing
+    assert len(_nft_elements(firewall.ANY_ADDRESS_MAP)) == 2
+    firewall.unpublish(elements)
+    assert not any(_nft_elements(name) for name in firewall.SET_TYPES)
+    firewall.unpublish(elements)  # gone already: nothing to do, and no error
+
+    # What nft added, our messages delete.
+    subprocess.run(["nft", "add element ip pysh published_any { tcp . 9090 : 10.60.0.3 . 90 }; "
+                    "add element ip pysh published_self { 10.60.0.3 . 10.60.0.3 . tcp . 90 }"], check=True)
+    theirs = firewall.port_elements([PortMapping("", 9090, 90)], "10.60.0.3")
+    firewall.unpublish(theirs)
+    assert not any(_nft_elements(name) for name in firewall.SET_TYPES)
+
+    # A key taken over by a later start (another address) stays; the rest of ours goes.
+    firewall.publish(elements, "br-test")
+    subprocess.run(["nft", "delete element ip pysh published_any { tcp . 8080 }; "
+                    "add element ip pysh published_any { tcp . 8080 : 10.60.0.9 . 80 }"], check=True)
+    firewall.unpublish(elements)
+    assert _nft_elements(firewall.ANY_ADDRESS_MAP) == ["tcp . 8080 : 10.60.0.9 . 80"]
+    assert not _nft_elements(firewall.ONE_ADDRESS_MAP) and not _nft_elements(firewall.HAIRPIN_SET)
+
+    # A start finding such a stale element of its key takes it over; the others it adds.
+    firewall.publish(elements, "br-test")
+    assert _nft_elements(firewall.ANY_ADDRESS_MAP) == ["tcp . 8080 : 10.60.0.2 . 80", "udp . 5353 : 10.60.0.2 . 53"]
+    assert len(_nft_elements(firewall.HAIRPIN_SET)) == 2
+
+
+def test_published_ports_elements_never_fail_a_start_or_an_end(fresh_netns):
+    """No table (`nft flush ruleset`), or a record we cannot read: nothing raises, nothing is made."""
+    import subprocess
+
+    from pyshell.contain.network import nftnetlink
+    from pyshell.contain.spec import PortMapping
+
+    _table_with_published_ports("br-test")
+    subprocess.run(["nft", "flush", "ruleset"], check=True)
+    elements = firewall.port_elements([PortMapping("", 8080, 80)], "10.60.0.2")
+    firewall.publish(elements, "br-test")
+    firewall.unpublish(elements)
+    firewall.unpublish([[firewall.ANY_ADDRESS_MAP, "tcp . not-a-port", "10.60.0.2 . 80"]])
+    firewall.unpublish([["no-such-map", "tcp . 80", ""]])
+    assert subprocess.run(["nft", "list", "ruleset"], capture_output=True, text=True, check=True).stdout == ""
+    with pytest.raises(OSError):  # the kernel's refusal, as an errno
+        with nftnetlink.Nftables() as nft:
+            nft.commit("pysh", firewall._changes(True, elements))
+    for types, text in (("inet_proto", "icmp"), ("inet_service", "70000"), ("ipv4_addr", "10.60.0"),
+                        ("inet_proto . inet_service", "tcp")):
+        with pytest.raises(ValueError):
+            nftnetlink.encode(types, text)

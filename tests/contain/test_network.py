@@ -350,6 +350,11 @@ def test_published_ports_are_forwarded_by_the_kernel_with_the_proxy_stopped(root
         assert sorted(_published_elements()) == sorted([f"{address} . {address} . tcp . 80",
                                                         f"{address} . {address} . udp . 53",f"tcp . 8585 : {address} . 80", f"udp . 5301 : {address} . 53",
                                                         f"127.0.0.1 . tcp . 8586 : {address} . 80"])
+        # Added and (at the end) deleted by the processes themselves: no nft waits beside the container.
+        container_id = c.out("inspect", "-f", "{{.Id}}", "fwd").strip()
+        supervisor = (c.home / "containers" / container_id / "running").read_text().split()[0]
+        children = Path(f"/proc/{supervisor}/task/{supervisor}/children").read_text().split()
+        assert children and all(Path(f"/proc/{child}/comm").read_text() != "nft\n" for child in children)
         hostname = _get("http://127.0.0.1:8585/hostname").strip()
         assert _udp_answer(("127.0.0.1", 5301)) == b"got hello"
         with _PausedProxy(c):

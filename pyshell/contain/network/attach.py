@@ -24,9 +24,9 @@ Three sides take part in a start, in order:
   leases.
 
 Published ports of a container on a bridge are forwarded by the kernel (firewall.py's maps):
-`contain run` starts the nft that adds their elements once the address is leased
-(``Plan.start_publishing``), beside the rest of the start; the supervisor waits for it before
-PID 1 may exit unseen (so the deletion comes after the addition), `contain` reaps it.
+`contain run` adds their elements once the address is leased and recorded
+(``Plan.start_publishing``), before it forks anything, so the supervisor's deletion at PID 1's
+exit always comes after.
 
 ``Plan.state()`` is that file (``network.json`` in the container's directory, while it runs):
 ``ps``, ``port`` and ``inspect`` read it; `network connect` and `disconnect` of a running
@@ -187,7 +187,7 @@ class Plan:
         self.join_netns = join_netns    # container:NAME: that container's /proc/PID/ns/net
         self.state_path = ""            # the record in the container's directory, once written
         self._join_fd = None
-        self.publishing = None          # the nft adding the published ports' elements (firewall.py)
+        self.published = False          # the published ports' elements added (firewall.py)
 
     # -- which namespace PID 1 gets
 
@@ -284,26 +284,14 @@ class Plan:
 
         return firewall.port_elements([mapping for mapping, _ in self.listeners], self.attachments[0].address)
 
-    def start_publishing(self) -> int | None:
-        """Start the nft that adds the DNAT (after ``write_state``: a crash then leaves a record
-        to undo it by); returns its pid, which the supervisor waits for, or None."""
+    def start_publishing(self) -> None:
+        """Add the DNAT (after ``write_state``: a crash then leaves a record to undo it by)."""
         elements = self.dnat_elements
-        if not elements:
-            return None
-        from pyshell.contain.network import firewall
-
-        self.publishing = firewall.publish(elements, self.attachments[0].network.bridge)
-        return self.publishing.pid
-
-    def finish_publishing(self) -> None:
-        """`contain`, once the start is over: the nft reaped (and a failed one's keys taken over)."""
-        if self.publishing is not None:
+        if elements:
             from pyshell.contain.network import firewall
 
-            # A container already gone (a quick --rm) had its elements deleted: none to take over.
-            running = bool(self.state_path) and os.path.exists(self.state_path)
-            firewall.published(self.publishing, self.dnat_elements if running else [])
-            self.publishing = None
+            firewall.publish(elements, self.attachments[0].network.bridge)
+            self.published = True
 
     # -- the record of it, for the supervisor, ps, port and inspect
 
@@ -324,9 +312,8 @@ class Plan:
 
     def undo(self) -> None:
         """A start that failed after prepare(): the DNAT goes, the sockets close, the leases go back."""
-        if self.publishing is not None:
-            self.publishing.wait()
-            self.publishing = None
+        if self.published:
+            self.published = False
             if self.state_path and os.path.exists(self.state_path):  # else the supervisor's release did it
                 from pyshell.contain.network import firewall
 
@@ -386,10 +373,9 @@ def mappings(state: dict | None) -> list[PortMapping]:
     return [PortMapping(*values) for values in (state or {}).get("ports", ())]
 
 
-def release(container_dir: str, container_id: str, unpublisher: tuple[int, int] | None = None) -> None:
+def release(container_dir: str, container_id: str) -> None:
     """The supervisor, once PID 1 exited, or the reconciliation after a crash: the published
-    ports' DNAT goes, the leases go back, and the state file goes. The supervisor's
-    ``unpublisher`` (firewall.py) is given its script here, or none: it waits for it itself."""
+    ports' DNAT goes, the leases go back, and the state file goes."""
     try:
         if not os.path.exists(f"{container_dir}/{STATE_FILE}"):
             return
@@ -397,23 +383,16 @@ def release(container_dir: str, container_id: str, unpublisher: tuple[int, int] 
             state = read_state(container_dir)
             if state is None:
                 return
-            if unpublisher is not None or state.get("dnat"):  # (imports subprocess: not for the others)
+            if state.get("dnat"):
                 from pyshell.contain.network import firewall
 
-                if unpublisher is not None:
-                    firewall.start_unpublishing(unpublisher, state.get("dnat"))
-                    unpublisher = None
-                else:
-                    firewall.unpublish(state["dnat"])
+                firewall.unpublish(state["dnat"])
             for network in state.get("networks", {}).values():
                 if network.get("Leases"):
                     ipam.release(network["Leases"], network["IPAddress"], container_id)
             os.unlink(f"{container_dir}/{STATE_FILE}")
     except FileNotFoundError:
         pass  # the directory went meanwhile (a removal): nothing of it to release
-    finally:
-        if unpublisher is not None:  # nothing to delete: its nft reads an empty script, and ends
-            os.close(unpublisher[1])
 
 
 def _add_veth(host: Netlink, attachment: Attachment, netns_fd: int) -> None:

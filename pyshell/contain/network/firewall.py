@@ -52,7 +52,6 @@ proxy serves. See ``published_ports_chains`` for the masquerades and the 127.0.0
 from __future__ import annotations
 
 import os
-import subprocess
 
 from pyshell.errors import ContainerError
 
@@ -134,7 +133,9 @@ def _run_nft(script: str) -> None:
     _wait_nft(_start_nft(script))
 
 
-def _start_nft(script: str) -> subprocess.Popen:
+def _start_nft(script: str):
+    import subprocess  # here: the supervisor imports this module for ``unpublish``, and never starts nft
+
     try:
         nft = subprocess.Popen(["nft", "-f", "-"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, text=True)
@@ -145,7 +146,7 @@ def _start_nft(script: str) -> subprocess.Popen:
     return nft
 
 
-def _wait_nft(nft: subprocess.Popen) -> None:
+def _wait_nft(nft) -> None:
     """Wait for an nft; its last line of error as ours."""
     errors = nft.stderr.read().strip()
     nft.stderr.close()
@@ -159,6 +160,11 @@ ANY_ADDRESS_MAP = "published_any"    # (protocol, host port) -> (container addre
 ONE_ADDRESS_MAP = "published_at"     # (host address, protocol, host port) -> ...: -p 127.0.0.1:8080:80
 HAIRPIN_SET = "published_self"       # (container address twice, protocol, port): to itself, masqueraded
 BRIDGES = "pysh*"                    # every bridge of ours: pysh0 and pysh-<id>
+SET_TYPES = {                        # each one's (key type, value type), as nft names them
+    ANY_ADDRESS_MAP: ("inet_proto . inet_service", "ipv4_addr . inet_service"),
+    ONE_ADDRESS_MAP: ("ipv4_addr . inet_proto . inet_service", "ipv4_addr . inet_service"),
+    HAIRPIN_SET: ("ipv4_addr . ipv4_addr . inet_proto . inet_service", ""),
+}
 
 
 def published_ports_chains() -> list[str]:
@@ -190,9 +196,9 @@ def published_ports_chains() -> list[str]:
     """
     table = f"ip {TABLE}"
     return [
-        f"add map {table} {ANY_ADDRESS_MAP} {{ type inet_proto . inet_service : ipv4_addr . inet_service; }}",
-        f"add map {table} {ONE_ADDRESS_MAP} {{ type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service; }}",
-        f"add set {table} {HAIRPIN_SET} {{ type ipv4_addr . ipv4_addr . inet_proto . inet_service; }}",
+        *(f"add map {table} {name} {{ type {SET_TYPES[name][0]} : {SET_TYPES[name][1]}; }}"
+          for name in (ANY_ADDRESS_MAP, ONE_ADDRESS_MAP)),
+        f"add set {table} {HAIRPIN_SET} {{ type {SET_TYPES[HAIRPIN_SET][0]}; }}",
         f"add chain {table} published",
         f"add rule {table} published dnat ip to ip daddr . meta l4proto . th dport map @{ONE_ADDRESS_MAP}",
         f"add rule {table} published dnat ip to meta l4proto . th dport map @{ANY_ADDRESS_MAP}",
@@ -215,7 +221,8 @@ def published_ports_chains() -> list[str]:
 
 def port_elements(mappings, address: str) -> list[list[str]]:
     """The map elements that send ``mappings`` (PortMapping, host ports known) to ``address``,
-    and the hairpin set's: [map or set, key, value or ""], as network.json keeps them for their deletion."""
+    and the hairpin set's: [map or set, key, value or ""] as nft writes them, as network.json
+    keeps them for their deletion."""
     elements = []
     for mapping in mappings:
         key = f"{mapping.protocol} . {mapping.host_port}"
@@ -229,78 +236,60 @@ def port_elements(mappings, address: str) -> list[list[str]]:
     return elements
 
 
-def _element_script(verb: str, elements, with_values: bool) -> str:
-    by_map: dict[str, list[str]] = {}
+def _changes(add: bool, elements) -> list:
+    """The nf_tables messages (nftnetlink.py) that add ``elements`` or delete them: one per set."""
+    from pyshell.contain.network import nftnetlink
+
+    by_set: dict[str, list[tuple[bytes, bytes]]] = {}
     for name, key, value in elements:
-        by_map.setdefault(name, []).append(f"{key} : {value}" if with_values and value else key)
-    return "".join(f"{verb} element ip {TABLE} {name} {{ {', '.join(items)} }}\n" for name, items in by_map.items())
+        key_type, value_type = SET_TYPES[name]
+        by_set.setdefault(name, []).append((nftnetlink.encode(key_type, key),
+                                            nftnetlink.encode(value_type, value) if add and value else b""))
+    return [nftnetlink.Change(add, name, tuple(items)) for name, items in by_set.items()]
 
 
-def _nft(script: str) -> subprocess.Popen:
-    nft = subprocess.Popen(["nft", "-f", "-"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, text=True)
-    nft.stdin.write(script)
-    nft.stdin.close()
-    return nft
+def _committed(changes: list) -> bool:
+    """Whether the kernel made ``changes`` to our table (all of them: one transaction)."""
+    from pyshell.contain.network import nftnetlink
+
+    try:
+        with nftnetlink.Nftables() as nft:
+            nft.commit(TABLE, changes)
+        return True
+    except OSError:  # refused (the table is gone, a key is another's), or no nf_tables at all
+        return False
 
 
-def publish(elements, bridge: str) -> subprocess.Popen:
-    """Start adding a container's elements and return at once (``published`` waits): the
-    start goes on meanwhile. The bridge takes 127.0.0.0/8 replies from then on (see above)."""
+def _ours_deleted(elements) -> list:
+    """Adding an element that is there with the same value changes nothing, and with another
+    value is refused (and with it the transaction): so adding, then deleting, in one transaction
+    deletes only what is ours (a key taken over by a later start stays), and never fails on
+    what is gone already."""
+    return [*_changes(True, elements), *_changes(False, elements)]
+
+
+def publish(elements, bridge: str) -> None:
+    """Add a container's elements; the bridge takes 127.0.0.0/8 replies from then on (see
+    above). If the kernel refuses, an element of a container that died unseen holds a key (its
+    port was free, since we bound it): each key is taken over, one by one (deleted and added
+    again, in one transaction). Never an error: the proxy serves what the kernel does not."""
     with open(f"/proc/sys/net/ipv4/conf/{bridge}/route_localnet", "w") as file:
         file.write("1\n")
-    return _nft(_element_script("add", elements, with_values=True))
-
-
-def published(nft: subprocess.Popen, elements) -> None:
-    """Wait for ``publish``'s nft. If it failed, an element of a container that died unseen
-    holds a key (its port was free, since we bound it): each key is taken over, one by one.
-    Never an error: the proxy serves what the kernel does not."""
-    if nft.wait() == 0:
+    if _committed(_changes(True, elements)):
         return
     for element in elements:
-        _nft(_element_script("delete", [element], with_values=False)).wait()
-        _nft(_element_script("add", [element], with_values=True)).wait()
-
-
-def _delete_ours(elements) -> str:
-    """Adding an element that is there with the same value changes nothing, and with another
-    value fails the transaction: so add, then delete, deletes only what is ours (a key taken over
-    by a later start stays), and never fails on what is gone already."""
-    return _element_script("add", elements, with_values=True) + _element_script("delete", elements, with_values=False)
+        if not _committed(_changes(True, [element])):
+            _committed([*_changes(False, [element]), *_changes(True, [element])])
 
 
 def unpublish(elements) -> None:
-    """Delete a container's elements: `contain`'s undo, or the reconciliation after a crash."""
-    if not elements or _nft(_delete_ours(elements)).wait() == 0:
+    """Delete a container's elements, and only those (``_ours_deleted``): at its end, in
+    `contain`'s undo, or in the reconciliation after a crash. Never an error."""
+    try:
+        changes = _ours_deleted(elements or [])
+    except (KeyError, ValueError, TypeError):
+        return  # not a record of ours (network.json written by hand?): nothing we could delete
+    if not elements or _committed(changes):
         return
     for element in elements:  # the table is gone, or a key is another's: the rest, one by one
-        _nft(_delete_ours([element])).wait()
-
-
-def spawn_unpublisher() -> tuple[int, int]:
-    """For the supervisor, before it unshares the PID namespace (a later child would be in the
-    container's, which cannot fork once PID 1 exited): an nft reading its script from a pipe,
-    which the supervisor writes when PID 1 exits (``start_unpublishing``). Returns (its pid, the
-    write end). Should the supervisor die first, nft reads an empty script and does nothing."""
-    read_end, write_end = os.pipe()
-    try:
-        nft = subprocess.Popen(["nft", "-f", "-"], stdin=read_end, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    finally:
-        os.close(read_end)
-    return nft.pid, write_end
-
-
-def start_unpublishing(unpublisher: tuple[int, int], elements) -> None:
-    """The supervisor, once PID 1 exited: ``spawn_unpublisher``'s nft gets its script (none for
-    no ``elements``) and runs it; the supervisor waits for it (its pid)."""
-    write_end = unpublisher[1]
-    try:
-        script = _delete_ours(elements).encode() if elements else b""
-        while script:
-            script = script[os.write(write_end, script):]
-    except OSError:
-        pass  # nft is gone: the next command's reconciliation sees what is left
-    finally:
-        os.close(write_end)
+        _committed(_ours_deleted([element]))

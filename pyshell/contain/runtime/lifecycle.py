@@ -190,7 +190,6 @@ def start(home: Path, container: state.Container, foreground: bool, restarting: 
     os.close(start_r)
     if network is not None:
         network.close_sockets()  # the supervisor has them now
-        network.finish_publishing()  # the supervisor waited for it: reaped, now
     if spec.restart != "no" and not restarting:
         _start_restarter(container)
     # A foreground container's status comes through status_r; a supervisor that is our child
@@ -214,7 +213,7 @@ def _network_plan(home: Path, container: state.Container):
         joined = f"/proc/{other.pid}/ns/net"
     plan = attach.prepare(home, spec, str(container.dir), joined)
     attach.write_state(str(container.dir), plan)
-    plan.start_publishing()  # the kernel's forwarding of the published ports, beside the rest
+    plan.start_publishing()  # the kernel's forwarding of the published ports
     return plan
 
 
@@ -388,11 +387,6 @@ def _supervisor_process(container, cgroup, network, start_w: int, status_w: int 
         proxy = port_proxy.spawn([(sock.fileno(), mapping.container_port) for mapping, sock in network.listeners],
                                  network.target_address, PACKAGE_ROOT)
         network.close_sockets()  # the proxy has them
-    unpublisher = None
-    if network is not None and network.dnat_elements:
-        from pyshell.contain.network import firewall
-
-        unpublisher = firewall.spawn_unpublisher()  # before the PID namespace too: it runs at PID 1's exit
     slirp = None
     if network is not None and network.mode == "slirp4netns":
         from pyshell.contain.network import rootless
@@ -468,8 +462,6 @@ def _supervisor_process(container, cgroup, network, start_w: int, status_w: int 
         # The supervisor gives the lease back when PID 1 exits, and stops the proxy and slirp4netns.
         options = options.replace(network=True, proxy=proxy[0] if proxy else None,
                                   proxy_release=proxy[1] if proxy else None,
-                                  publisher=network.publishing.pid if network.publishing else None,
-                                  unpublisher=unpublisher,
                                   slirp=(slirp.pid, slirp.exit_w) if slirp is not None else None)
     options = supervisor.until_running(options)  # PID 1 exec'd: `contain` returns now
     if fresh_python:

@@ -78,7 +78,7 @@ def status_says_oom_killed(data: bytes) -> bool:
 class SupervisorArgs(Record):
     """What the supervisor is told, as ``key=value`` words of its argv (it may be a fresh Python).
     fds are inherited descriptors; None means the feature is not used, or for the pipes that
-    steps 1 and 2 use (error, start, proxy_release, publisher, keeper) that those were done before an exec."""
+    steps 1 and 2 use (error, start, proxy_release, keeper) that those were done before an exec."""
 
     dir: str                         # the container's directory
     container_pid: int               # PID 1, the supervisor's child
@@ -99,8 +99,6 @@ class SupervisorArgs(Record):
     network: bool = False            # give the address lease back when PID 1 exits (network/attach.py)
     proxy: int | None = None         # the port proxy's pid, a child: it may enter PID 1's namespaces ...
     proxy_release: int | None = None  # ... once told PID 1's pid on this pipe (write end)
-    publisher: int | None = None     # the nft adding the ports' DNAT (`contain`'s child): waited for
-    unpublisher: tuple[int, int] | None = None  # the nft that deletes it: (pid, write end of its stdin)
     slirp: tuple[int, int] | None = None  # rootless: slirp4netns (pid, write end of its exit pipe)
     keeper_pid: int | None = None    # health.py's keeper, a child: told PID 1's pid on ...
     keeper_pipe: int | None = None   # ... this pipe (write end)
@@ -112,8 +110,6 @@ class SupervisorArgs(Record):
         fds = [value for value in (getattr(self, name) for name in names) if value is not None]
         if self.slirp is not None:
             fds.append(self.slirp[1])
-        if self.unpublisher is not None:
-            fds.append(self.unpublisher[1])
         return fds
 
     def to_argv(self) -> list[str]:
@@ -128,7 +124,7 @@ class SupervisorArgs(Record):
                 argv.append(f"cgroup={value['version']}:{','.join(value['paths'])}")
             elif name == "remove":
                 argv.append(f"remove={'|'.join(value)}")
-            elif name in ("slirp", "unpublisher"):
+            elif name == "slirp":
                 argv.append(f"{name}={value[0]}:{value[1]}")
             else:
                 argv.append(f"{name}={value}")
@@ -148,7 +144,7 @@ class SupervisorArgs(Record):
                 fields[name] = {"version": int(version), "paths": paths.split(",")}
             elif name == "remove":
                 fields[name] = tuple(value.split("|"))
-            elif name in ("slirp", "unpublisher"):
+            elif name == "slirp":
                 fields[name] = tuple(int(number) for number in value.split(":"))
             elif name == "dir":
                 fields[name] = value

@@ -50,8 +50,6 @@ def until_running(options: SupervisorArgs) -> SupervisorArgs:
     port proxy and the keeper). On a failure, `contain` gets the error and this process exits.
     Returns the options for watch: without the pipes used here, all closed now."""
     ignore_terminal_signals()
-    if options.publisher is not None:
-        _wait_for_publisher(options.publisher)
 
     # 1. PID 1 is our child. Its error pipe reaches EOF without data once it exec'd (the fd is CLOEXEC).
     container_pid = options.container_pid
@@ -78,18 +76,7 @@ def until_running(options: SupervisorArgs) -> SupervisorArgs:
     if options.keeper_pipe is not None:  # the health checks' keeper waits for PID 1 (health.py)
         write_all(options.keeper_pipe, f"{container_pid}\n".encode())
         os.close(options.keeper_pipe)
-    return options.replace(error_pipe=None, start_pipe=None, proxy_release=None, publisher=None, keeper_pipe=None)
-
-
-def _wait_for_publisher(pid: int) -> None:
-    """The nft that adds the published ports' DNAT (a child of `contain`, not ours) must be done
-    before PID 1's exit can be handled: the release deletes what it adds. Beside PID 1's setup."""
-    try:
-        pidfd = os.pidfd_open(pid)
-    except ProcessLookupError:
-        return
-    select.select([pidfd], [], [])  # readable once it exited (a zombie until `contain` reaps it)
-    os.close(pidfd)
+    return options.replace(error_pipe=None, start_pipe=None, proxy_release=None, keeper_pipe=None)
 
 
 def watch(options: SupervisorArgs) -> None:
@@ -101,8 +88,8 @@ def watch(options: SupervisorArgs) -> None:
         # Imported now, while PID 1 runs, not in step 4: `stop` waits for this process's exit,
         # and this import (~16 ms in a bare Python) would lengthen every stop by as much.
         _network_release_modules()
-        if options.unpublisher is not None:  # the published ports' DNAT goes with PID 1
-            from pyshell.contain.network import firewall  # noqa: F401
+        if options.proxy is not None:  # published ports: their DNAT goes with PID 1 (attach.release)
+            from pyshell.contain.network import firewall, nftnetlink  # noqa: F401
 
     # 3. Relay the terminal, or copy the output pipes, while PID 1 runs.
     if options.master is not None:
@@ -159,9 +146,7 @@ def _release_network(directory: str, options: SupervisorArgs) -> None:
     attach, rootless = _network_release_modules()
 
     if options.network:
-        attach.release(directory, os.path.basename(directory), options.unpublisher)
-    if options.unpublisher is not None:
-        os.waitpid(options.unpublisher[0], 0)  # its deletion: ~7 ms, an RCU grace period
+        attach.release(directory, os.path.basename(directory))
     if options.proxy:
         if options.proxy_release is not None:  # PID 1 failed: the proxy was never released
             os.close(options.proxy_release)
