@@ -253,8 +253,7 @@ def _committed(changes: list) -> bool:
     from pyshell.contain.network import nftnetlink
 
     try:
-        with nftnetlink.Nftables() as nft:
-            nft.commit(TABLE, changes)
+        nftnetlink.Nftables.of_this_process().commit(TABLE, changes)
         return True
     except OSError:  # refused (the table is gone, a key is another's), or no nf_tables at all
         return False

@@ -56,6 +56,7 @@ NLA_F_NESTED = 0x8000                   # an attribute whose value is attributes
 _HEADER = struct.Struct("=IHHII")       # nlmsghdr: length, type, flags, sequence, port id
 _NFGENMSG = struct.Struct("=BBH")       # family, version, res_id (big-endian: packed apart)
 PROTOCOLS = {"tcp": 6, "udp": 17, "sctp": 132}
+_opened: dict = {}                      # Nftables.of_this_process: {"owner": (pid, netns), "socket": ...}
 
 
 # --------------------------------------------------------------------------- keys and values
@@ -122,6 +123,19 @@ class Nftables:
         self.sock.bind((0, 0))
         self.sequence = 0
 
+    @classmethod
+    def of_this_process(cls) -> "Nftables":
+        """A socket this process opens once and never closes: the kernel frees what a deletion
+        took out of a set only after an RCU grace period, in the background, but the release of
+        a NETLINK_NETFILTER socket (any) waits until that is done: 4-24 ms here, right after a
+        deletion. At the process's exit nobody waits for it (or it is long done). A forked child
+        opens its own (two processes reading one socket would take each other's answers), and so
+        does a process that has moved to another network namespace."""
+        owner = (os.getpid(), os.stat("/proc/self/ns/net").st_ino)
+        if _opened.get("owner") != owner:
+            _opened.update(owner=owner, socket=cls())
+        return _opened["socket"]
+
     def close(self) -> None:
         self.sock.close()
 
@@ -147,7 +161,7 @@ class Nftables:
         end = self._message(NFNL_MSG_BATCH_END, 0, _NFGENMSG.pack(socket.AF_UNSPEC, NFNETLINK_V0,
                                                                   socket.htons(NFNL_SUBSYS_NFTABLES)))
         self.sock.send(b"".join(message for _, message in (begin, *messages, end)))
-        answers = self._answers()
+        answers = {sequence: error for sequence, error in self._answers().items() if begin[0] <= sequence <= end[0]}
         # A refusal of the batch as a whole (its commit) names the end's sequence number.
         for sequence, error in answers.items():
             if error:
