@@ -8,6 +8,7 @@ A reading map (no code here):
   ipam.py      address leases on disk: one file per address, made with O_EXCL, reclaimed
   firewall.py  pysh's own nftables table: masquerade and isolation; a new network adds its rules;
                published ports' DNAT (a container adds and deletes elements of fixed maps)
+  nftnetlink.py  those elements' nf_tables messages, spoken by us: no nft process per container
   store.py     user-defined networks (create/ls/inspect/rm/prune) and the default `bridge`
   attach.py    what a container gets on a network, set up inside its namespace; and undone
   ports.py     `-p`/`-P` specs parsed, host sockets bound before the container starts

@@ -18,10 +18,11 @@ never read or touched. The table, for a default bridge and one internal network:
         }
     }
 
-nft(8) runs as a subprocess: when a network appears or goes, and for a container with
-published ports at its start and its end (below), never for the others. What costs is the
-kernel's, and it is deletions that cost: any deletion in a transaction waits an RCU grace period (a rule ~5 ms, the whole table 10–20 ms here), while adding a table, chains
-and rules takes nft's own ~3 ms. So a new network *adds* its rules to the table (``add``), and
+nft(8) runs as a subprocess when a network appears or goes, never for a container: the
+published ports' elements (below) are messages of our own (nftnetlink.py). What costs is the
+kernel's, and it is deletions that cost: nft waits for the kernel to free what a transaction
+deleted, an RCU grace period (a rule ~5 ms, the whole table 10–20 ms here), while adding a
+table, chains and rules takes nft's own ~3 ms. So a new network *adds* its rules to the table (``add``), and
 the table is rewritten (``apply``) only when a network goes or one must be mended; a rewrite
 flushes the table rather than deleting it, so making the first one, where there is nothing to
 flush, deletes nothing. `network rm` runs its rewrite beside its own work on the bridge
@@ -29,9 +30,10 @@ flush, deletes nothing. `network rm` runs its rewrite beside its own work on the
 
 Published ports (``published_ports_chains``, in the same table) are forwarded by the kernel,
 as Docker's with `userland-proxy: false`: fixed rules look the packet's destination up in two
-maps, and a container's start adds its elements (~3 ms, mostly nft's own start), its end
-deletes them (~7 ms: a deletion waits for an RCU grace period; an nft started with the
-container, waiting, runs it). No rule changes per container. Every packet to one of the host's own addresses, from another namespace, from a
+maps, and a container's start adds its elements, its end deletes them, each in one nf_tables
+transaction that `contain` or the supervisor sends itself (``publish``, ``unpublish``: ~0.1 ms;
+the kernel frees the deleted ones after a grace period, in the background). No rule changes per
+container. Every packet to one of the host's own addresses, from another namespace, from a
 container (hairpin) or from the host itself (127.0.0.1 too), is sent on to the container's
 first address::
 
@@ -45,7 +47,7 @@ first address::
     chain published_output { type nat hook output ...; fib daddr type local jump published }
 
 The container's port proxy (proxy.py) still holds the listening sockets: the port stays
-reserved while the container runs, and whatever the maps lack (a start whose nft failed) the
+reserved while the container runs, and whatever the maps lack (a start the kernel refused) the
 proxy serves. See ``published_ports_chains`` for the masquerades and the 127.0.0.0/8 guard.
 """
 
