@@ -20,9 +20,10 @@ never read or touched. The table, for a default bridge and one internal network:
 
 nft(8) runs as a subprocess when a network appears or goes, never for a container: the
 published ports' elements (below) are messages of our own (nftnetlink.py). What costs is the
-kernel's, and it is deletions that cost: nft waits for the kernel to free what a transaction
-deleted, an RCU grace period (a rule ~5 ms, the whole table 10–20 ms here), while adding a
-table, chains and rules takes nft's own ~3 ms. So a new network *adds* its rules to the table (``add``), and
+kernel's, and it is deletions that cost: the kernel frees what a transaction deleted after an
+RCU grace period, and nft's exit (the release of its netlink socket) waits for that (a rule
+~5 ms, the whole table 10–20 ms here), while adding a table, chains and rules takes nft's own
+~3 ms. So a new network *adds* its rules to the table (``add``), and
 the table is rewritten (``apply``) only when a network goes or one must be mended; a rewrite
 flushes the table rather than deleting it, so making the first one, where there is nothing to
 flush, deletes nothing. `network rm` runs its rewrite beside its own work on the bridge

@@ -2,10 +2,11 @@
 (NETLINK_NETFILTER; the kernel's linux/netfilter/nfnetlink.h and nf_tables.h).
 
 A container with published ports adds a few elements to the maps and the set of firewall.py at
-its start and deletes them at its end. nft(8) would take ~3 ms for each, mostly its own start,
+its start and deletes them at its end. nft(8) takes ~3 ms to add them (mostly its own start)
+and ~13 ms to delete them (its exit waits for the kernel to free them: ``of_this_process``),
 and the supervisor cannot even start one at the end (it has unshared a PID namespace whose init
-has exited: fork fails); these messages take well under a millisecond, sent by the process
-itself. The table, its chains and rules stay nft's (firewall.py).
+has exited: fork fails); these messages take ~0.1 ms, sent by the process itself. The table,
+its chains and rules stay nft's (firewall.py).
 
 nf_tables is changed by batches, each one transaction: the kernel makes all of its changes or,
 if it refuses one, none. Every message is a netlink header (netlink.py), an nfgenmsg (family,
@@ -22,8 +23,9 @@ version, res_id), then attributes; a batch is::
     ...
     NFNL_MSG_BATCH_END
 
-Each change carries NLM_F_ACK, so the kernel answers each with an NLMSG_ERROR: 0, or minus the
-errno of its refusal. The kernel handles what we send within our send() (the netlink socket of
+Each change (one message per set, however many elements: a few answers, never more than the
+socket holds) carries NLM_F_ACK, so the kernel answers each with an NLMSG_ERROR: 0, or minus
+the errno of its refusal. The kernel handles what we send within our send() (the netlink socket of
 the kernel's side receives in the sender's system call), the commit too: once send returns, the
 transaction is done and every answer waits in our socket.
 
