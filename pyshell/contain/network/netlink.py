@@ -118,23 +118,30 @@ class Route(Record):
     index: int      # the output link; 0 for none
 
 
-class Netlink:
-    """One NETLINK_ROUTE socket, in the network namespace that was ours when it was made (a
-    socket keeps its namespace: one made before unshare(CLONE_NEWNET) still speaks to the host's)."""
+class NetlinkSocket:
+    """A netlink socket of one protocol, in the network namespace that was ours when it was
+    made (a socket keeps its namespace: one made before unshare(CLONE_NEWNET) still speaks to
+    the host's), and the sequence number of its last request."""
+
+    protocol = NETLINK_ROUTE
 
     def __init__(self):
-        self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, NETLINK_ROUTE)
+        self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, self.protocol)
         self.sock.bind((0, 0))
         self.sequence = 0
 
     def close(self) -> None:
         self.sock.close()
 
-    def __enter__(self) -> "Netlink":
+    def __enter__(self):
         return self
 
     def __exit__(self, *exception) -> None:
         self.close()
+
+
+class Netlink(NetlinkSocket):
+    """rtnetlink (NETLINK_ROUTE): links, addresses, routes."""
 
     def _send(self, kind: int, flags: int, body: bytes) -> None:
         self.sequence += 1

@@ -40,7 +40,8 @@ import os
 import socket
 import struct
 
-from pyshell.contain.network.netlink import NLM_F_ACK, NLM_F_CREATE, NLM_F_REQUEST, NLMSG_ERROR, attribute
+from pyshell.contain.network.netlink import (NLM_F_ACK, NLM_F_CREATE, NLM_F_REQUEST, NLMSG_ERROR, NetlinkSocket,
+                                             attribute)
 from pyshell.record import Record
 
 NETLINK_NETFILTER = 12
@@ -117,13 +118,10 @@ def _change_body(table: str, change: Change) -> bytes:
             + _nested(NFTA_SET_ELEM_LIST_ELEMENTS, elements))
 
 
-class Nftables:
+class Nftables(NetlinkSocket):
     """One NETLINK_NETFILTER socket, in the network namespace that was ours when it was made."""
 
-    def __init__(self):
-        self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, NETLINK_NETFILTER)
-        self.sock.bind((0, 0))
-        self.sequence = 0
+    protocol = NETLINK_NETFILTER
 
     @classmethod
     def of_this_process(cls) -> "Nftables":
@@ -137,15 +135,6 @@ class Nftables:
         if _opened.get("owner") != owner:
             _opened.update(owner=owner, socket=cls())
         return _opened["socket"]
-
-    def close(self) -> None:
-        self.sock.close()
-
-    def __enter__(self) -> "Nftables":
-        return self
-
-    def __exit__(self, *exception) -> None:
-        self.close()
 
     def _message(self, kind: int, flags: int, body: bytes) -> tuple[int, bytes]:
         self.sequence += 1
